@@ -1,0 +1,70 @@
+#include "cli/options.h"
+
+#include <algorithm>
+#include <array>
+
+namespace jmem {
+namespace {
+
+constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warning", "error", "critical", "off"};
+
+}  // namespace
+
+std::string daemonUsage() {
+  return R"(Usage: jmemd [OPTIONS]
+
+The jmem memory governor.
+
+  --dump                 Print one snapshot of the memory ledger as JSON and exit
+  --proc-root DIR        Read DIR instead of /proc (a captured tree)
+  --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
+  --log-level LEVEL      trace, debug, info, warning, error, critical or off (default: info)
+  -h, --help             Show this help
+  --version              Show the version
+
+Exit status: 0 on success, 1 when the ledger could not be read, 2 on invalid arguments.
+)";
+}
+
+Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& args) {
+  DaemonOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    std::string_view name = arg;
+    std::optional<std::string_view> inline_value;
+    if (const auto equals = arg.find('='); arg.starts_with("--") && equals != std::string_view::npos) {
+      name = arg.substr(0, equals);
+      inline_value = arg.substr(equals + 1);
+    }
+    auto value = [&]() -> Result<std::string> {
+      if (inline_value) return std::string(*inline_value);
+      if (i + 1 >= args.size()) return Error{"Option " + std::string(name) + " needs a value"};
+      return std::string(args[++i]);
+    };
+    if (name == "--dump") {
+      options.dump = true;
+    } else if (name == "-h" || name == "--help") {
+      options.help = true;
+    } else if (name == "--version") {
+      options.version = true;
+    } else if (name == "--proc-root" || name == "--debugfs-root" || name == "--log-level") {
+      auto v = value();
+      if (!v) return v.error();
+      if (v->empty()) return Error{"Option " + std::string(name) + " needs a non-empty value"};
+      if (name == "--proc-root") options.roots.proc = *v;
+      if (name == "--debugfs-root") options.roots.debugfs = *v;
+      if (name == "--log-level") {
+        if (std::find(kLogLevels.begin(), kLogLevels.end(), std::string_view(*v)) == kLogLevels.end())
+          return Error{"Invalid log level \"" + *v + "\": expected trace, debug, info, warning, error, critical or off"};
+        options.log_level = *v;
+      }
+    } else {
+      return Error{"Unknown argument \"" + std::string(arg) + "\"; see jmemd --help"};
+    }
+    if (inline_value && (name == "--dump" || name == "--help" || name == "--version"))
+      return Error{"Option " + std::string(name) + " takes no value"};
+  }
+  return options;
+}
+
+}  // namespace jmem

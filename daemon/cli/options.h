@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "ledger/system_figures.h"
+
+namespace jmem {
+
+struct DaemonOptions {
+  bool dump = false;
+  bool help = false;
+  bool version = false;
+  Roots roots;
+  std::string log_level = "info";
+};
+
+// Parses jmemd's arguments (without argv[0]); errors name the offending argument.
+Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& args);
+
+std::string daemonUsage();
+
+}  // namespace jmem

@@ -1,0 +1,94 @@
+#include "core/text.h"
+
+#include <charconv>
+#include <limits>
+
+namespace jmem {
+
+std::string_view trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+bool nextLine(std::string_view& text, std::string_view& line) {
+  if (text.empty()) return false;
+  const auto end = text.find('\n');
+  if (end == std::string_view::npos) {
+    line = text;
+    text = {};
+  } else {
+    line = text.substr(0, end);
+    text.remove_prefix(end + 1);
+  }
+  return true;
+}
+
+std::optional<std::uint64_t> parseUnsigned(std::string_view text) {
+  if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint64_t> kibToBytes(std::uint64_t kib) {
+  if (kib > kMaxPlausibleBytes / 1024) return std::nullopt;
+  return kib * 1024;
+}
+
+std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  return a > max - b ? max : a + b;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  std::size_t length = 0;
+  std::uint32_t min_code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, min_code = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, min_code = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, min_code = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  std::uint32_t code = lead & (0x7f >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (next & 0x3f);
+  }
+  if (code < min_code || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  return length;
+}
+
+}  // namespace
+
+std::string sanitizeName(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    const auto byte = static_cast<unsigned char>(raw[i]);
+    if (byte < 0x80) {
+      out.push_back(byte < 0x20 || byte == 0x7f ? '?' : raw[i]);
+      ++i;
+    } else if (const std::size_t length = utf8SequenceLength(raw, i)) {
+      out.append(raw.substr(i, length));
+      i += length;
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace jmem

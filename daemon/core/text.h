@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jmem {
+
+// The largest size any reader accepts for one value; anything above is corrupt input, not memory.
+inline constexpr std::uint64_t kMaxPlausibleBytes = std::uint64_t{1} << 50;  // 1 PiB
+
+std::string_view trim(std::string_view text);
+
+// Splits off the next line (without '\n'); returns false when `text` is exhausted.
+bool nextLine(std::string_view& text, std::string_view& line);
+
+// Strict unsigned decimal: digits only, no sign, no overflow.
+std::optional<std::uint64_t> parseUnsigned(std::string_view text);
+
+// A KiB count as the kernel prints it, converted to bytes; rejects values above kMaxPlausibleBytes.
+std::optional<std::uint64_t> kibToBytes(std::uint64_t kib);
+
+// a + b, clamped at the maximum instead of wrapping.
+std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b);
+
+// Keeps printable ASCII and valid UTF-8; control characters and invalid bytes become '?'. Names from /proc are
+// chosen by whoever started the process.
+std::string sanitizeName(std::string_view raw);
+
+}  // namespace jmem

@@ -1,0 +1,86 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+#include "core/text.h"
+
+namespace jmem {
+
+void PssParts::add(const LedgerProcess& process) {
+  const SmapsRollup& rollup = process.sample.rollup;
+  pss_bytes = addSaturating(pss_bytes, rollup.pss_bytes);
+  pss_anon_bytes = addSaturating(pss_anon_bytes, rollup.pss_anon_bytes.value_or(0));
+  pss_file_bytes = addSaturating(pss_file_bytes, rollup.pss_file_bytes.value_or(0));
+  pss_shmem_bytes = addSaturating(pss_shmem_bytes, rollup.pss_shmem_bytes.value_or(0));
+  swap_pss_bytes = addSaturating(swap_pss_bytes, rollup.swap_pss_bytes);
+  nvmap_bytes = addSaturating(nvmap_bytes, process.nvmap_bytes);
+}
+
+namespace {
+
+// Memory that MemAvailable cannot give back: anonymous and shmem PSS, or all of PSS without the split.
+std::uint64_t unreclaimablePss(const SmapsRollup& rollup) {
+  if (!rollup.pss_anon_bytes || !rollup.pss_shmem_bytes) return rollup.pss_bytes;
+  return *rollup.pss_anon_bytes + *rollup.pss_shmem_bytes;
+}
+
+std::int64_t clampToSigned(std::uint64_t value) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, INT64_MAX));
+}
+
+}  // namespace
+
+Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, const ProcessCounts& counts) {
+  Ledger ledger;
+  ledger.system = std::move(system);
+  ledger.totals.counts = counts;
+
+  std::unordered_map<pid_t, std::uint64_t> nvmap_by_pid;
+  for (const NvmapHeap& heap : ledger.system.nvmap.heaps) {
+    for (const NvmapClient& client : heap.clients) {
+      nvmap_by_pid[client.pid] = addSaturating(nvmap_by_pid[client.pid], client.bytes);
+    }
+  }
+
+  std::uint64_t unreclaimable = 0;
+  std::map<std::pair<std::string, std::string>, LedgerUnit> units;
+  ledger.processes.reserve(processes.size());
+  for (ProcessSample& sample : processes) {
+    LedgerProcess process{std::move(sample), 0};
+    if (auto found = nvmap_by_pid.find(process.sample.pid); found != nvmap_by_pid.end() && process.sample.pid) {
+      process.nvmap_bytes = found->second;
+      nvmap_by_pid.erase(found);
+    }
+    ledger.totals.memory.add(process);
+    unreclaimable = addSaturating(unreclaimable, unreclaimablePss(process.sample.rollup));
+    const UnitPlacement& placement = process.sample.placement;
+    LedgerUnit& unit = units[{placement.manager, placement.unit}];
+    unit.unit = placement.unit;
+    unit.manager = placement.manager;
+    unit.memory.add(process);
+    unit.pids.push_back(process.sample.pid);
+    ledger.processes.push_back(std::move(process));
+  }
+  std::sort(ledger.processes.begin(), ledger.processes.end(),
+            [](const auto& a, const auto& b) { return a.sample.pid < b.sample.pid; });
+
+  for (const auto& [pid, bytes] : nvmap_by_pid) {
+    ledger.totals.nvmap_unattributed_bytes = addSaturating(ledger.totals.nvmap_unattributed_bytes, bytes);
+  }
+
+  for (auto& [key, unit] : units) ledger.units.push_back(std::move(unit));
+  std::stable_sort(ledger.units.begin(), ledger.units.end(), [](const auto& a, const auto& b) {
+    return a.memory.costBytes() > b.memory.costBytes();
+  });
+
+  const Meminfo& meminfo = ledger.system.meminfo;
+  ledger.totals.used_bytes = meminfo.mem_total_bytes - meminfo.mem_available_bytes;
+  const std::uint64_t accounted = addSaturating(unreclaimable, ledger.system.nvmap.total_bytes);
+  ledger.totals.unaccounted_bytes = clampToSigned(ledger.totals.used_bytes) - clampToSigned(accounted);
+  return ledger;
+}
+
+}  // namespace jmem

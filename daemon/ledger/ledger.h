@@ -1,0 +1,69 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ledger/process_reader.h"
+#include "ledger/process_sampler.h"
+#include "sources/meminfo.h"
+#include "sources/nvmap.h"
+#include "sources/pressure.h"
+
+namespace jmem {
+
+struct SystemFigures {
+  Meminfo meminfo;
+  Pressure pressure;
+  NvmapSnapshot nvmap;
+};
+
+struct LedgerProcess {
+  ProcessSample sample;
+  std::uint64_t nvmap_bytes = 0;  // the process's proportional share over all nvmap heaps
+  std::uint64_t costBytes() const { return sample.rollup.pss_bytes + nvmap_bytes; }
+};
+
+// PSS split into its parts; on kernels before 5.8 the parts are unknown and stay empty.
+struct PssParts {
+  std::uint64_t pss_bytes = 0;
+  std::uint64_t pss_anon_bytes = 0;
+  std::uint64_t pss_file_bytes = 0;
+  std::uint64_t pss_shmem_bytes = 0;
+  std::uint64_t swap_pss_bytes = 0;
+  std::uint64_t nvmap_bytes = 0;
+  std::uint64_t costBytes() const { return pss_bytes + nvmap_bytes; }
+  void add(const LedgerProcess& process);
+};
+
+struct LedgerUnit {
+  std::string unit;
+  std::string manager;  // "system" or "user@UID.service"
+  PssParts memory;
+  std::vector<pid_t> pids;
+};
+
+struct LedgerTotals {
+  ProcessCounts counts;
+  PssParts memory;                             // summed over every process
+  std::uint64_t nvmap_unattributed_bytes = 0;  // rows whose PID is no process of the ledger (pid 0: kernel)
+  std::uint64_t used_bytes = 0;                // MemTotal - MemAvailable
+  // What the processes do not account for: used, minus their anonymous and shmem PSS, minus NvMap.
+  // Kernel allocations, page tables, unreclaimable caches. Negative when file-backed pages that count
+  // as available are mapped by processes on a kernel without the PSS split.
+  std::int64_t unaccounted_bytes = 0;
+};
+
+struct Ledger {
+  SystemFigures system;
+  std::vector<LedgerProcess> processes;  // by PID
+  std::vector<LedgerUnit> units;         // by cost, largest first
+  LedgerTotals totals;
+};
+
+// Pure: joins processes with their NvMap rows by PID, sums units and the system.
+Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, const ProcessCounts& counts);
+
+}  // namespace jmem

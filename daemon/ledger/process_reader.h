@@ -1,0 +1,62 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "sources/cgroup_unit.h"
+#include "sources/smaps_rollup.h"
+
+namespace jmem {
+
+// One process as the ledger sees it.
+struct ProcessSample {
+  pid_t pid = 0;
+  std::string comm;
+  std::string cmdline;
+  uid_t uid = 0;
+  UnitPlacement placement;
+  SmapsRollup rollup;
+};
+
+enum class ReadOutcome {
+  kRead,      // identity and rollup read
+  kNoMemory,  // a kernel thread or a zombie: no smaps data
+  kExited,    // gone between listing and reading
+  kDenied,    // not ours to read (needs root or CAP_SYS_PTRACE)
+  kInvalid,   // files that do not parse: skipped, never guessed
+};
+
+// A /proc/PID directory held open: every read goes through this fd, so a PID reused by a new
+// process can never be mistaken for the one that was opened (reads fail with ESRCH instead).
+class ProcessDir {
+ public:
+  ProcessDir() = default;
+  ProcessDir(int proc_root_fd, pid_t pid);
+  ~ProcessDir();
+  ProcessDir(ProcessDir&& other) noexcept;
+  ProcessDir& operator=(ProcessDir&& other) noexcept;
+  ProcessDir(const ProcessDir&) = delete;
+  ProcessDir& operator=(const ProcessDir&) = delete;
+
+  bool isOpen() const { return fd_ >= 0; }
+  int openErrno() const { return open_errno_; }
+  pid_t pid() const { return pid_; }
+
+  // comm, cmdline, uid and unit.
+  ReadOutcome readIdentity(ProcessSample& sample, std::string& buffer) const;
+  // smaps_rollup, or the whole smaps on kernels without the rollup.
+  ReadOutcome readRollup(SmapsRollup& rollup, std::string& buffer) const;
+  // Resident pages from statm; kNoMemory when the process has no address space.
+  ReadOutcome readResidentPages(std::uint64_t& resident_pages, std::string& buffer) const;
+
+ private:
+  int fd_ = -1;
+  int open_errno_ = 0;
+  pid_t pid_ = 0;
+};
+
+ReadOutcome outcomeFromErrno(int errno_value);
+
+}  // namespace jmem

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <dirent.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "ledger/process_reader.h"
+
+namespace jmem {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct SamplerOptions {
+  // The staleness bound: no process's PSS is older than this (plus one tick). 0 re-reads every tick.
+  std::chrono::milliseconds max_age{std::chrono::seconds(30)};
+  // A process's PSS is re-read at once when its resident set (statm) moved by more than this share of
+  // its PSS, or by more than the floor, whichever is larger. Both are half the accuracy goal.
+  std::uint32_t refresh_threshold_permyriad = 50;
+  std::uint64_t refresh_threshold_floor_bytes = 512 * 1024;
+  std::uint64_t page_bytes = 4096;
+};
+
+struct ProcessCounts {
+  std::size_t listed = 0;          // PIDs in /proc at the last tick
+  std::size_t with_memory = 0;     // in the ledger
+  std::size_t without_memory = 0;  // kernel threads and zombies
+  std::size_t exited = 0;          // gone mid-read during the last tick
+  std::size_t denied = 0;          // not readable by this process
+  std::size_t invalid = 0;         // files that did not parse
+};
+
+// What one tick cost, for the benchmark and the daemon's own accounting.
+struct TickStats {
+  std::size_t rollup_reads = 0;  // smaps_rollup reads: the expensive ones, they take the mmap lock
+  std::size_t statm_reads = 0;
+  std::size_t new_processes = 0;
+  std::size_t moved_refreshes = 0;    // re-read because statm moved past the threshold
+  std::size_t expired_refreshes = 0;  // re-read because the reading reached max_age
+};
+
+// Keeps every process's PSS current at a fraction of the cost of reading every smaps_rollup each
+// tick: cheap statm counters are read every tick; smaps_rollup only for new processes, for processes
+// whose resident set moved, and when a reading reaches its maximum age (deadlines are spread over
+// the window so the refreshes do not bunch up).
+class ProcessSampler {
+ public:
+  static Result<std::unique_ptr<ProcessSampler>> open(const std::filesystem::path& proc_root,
+                                                      SamplerOptions options);
+  ~ProcessSampler();
+  ProcessSampler(const ProcessSampler&) = delete;
+  ProcessSampler& operator=(const ProcessSampler&) = delete;
+
+  TickStats tick(SteadyClock::time_point now);
+
+  // Processes with memory, by PID.
+  std::vector<ProcessSample> samples() const;
+  const ProcessCounts& counts() const { return counts_; }
+
+ private:
+  struct Entry {
+    ProcessDir dir;
+    ProcessSample sample;
+    ReadOutcome state = ReadOutcome::kInvalid;
+    std::uint64_t resident_pages_at_read = 0;
+    SteadyClock::time_point refresh_due;
+    std::uint64_t generation = 0;
+  };
+
+  ProcessSampler(DIR* proc_dir, std::filesystem::path proc_root, SamplerOptions options);
+  void refresh(Entry& entry, SteadyClock::time_point now, std::chrono::milliseconds age, TickStats& stats);
+  bool movedPastThreshold(const Entry& entry, std::uint64_t resident_pages) const;
+  std::chrono::milliseconds firstDeadline(pid_t pid) const;
+  void recount();
+
+  DIR* proc_dir_;
+  std::filesystem::path proc_root_;
+  SamplerOptions options_;
+  std::unordered_map<pid_t, Entry> entries_;
+  std::uint64_t generation_ = 0;
+  std::string buffer_;
+  ProcessCounts counts_;
+};
+
+}  // namespace jmem

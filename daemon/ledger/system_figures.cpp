@@ -1,0 +1,17 @@
+#include "ledger/system_figures.h"
+
+namespace jmem {
+
+Result<SystemFigures> readSystemFigures(const Roots& roots) {
+  SystemFigures figures;
+  auto meminfo = readMeminfo(roots.proc);
+  if (!meminfo) return meminfo.error();
+  figures.meminfo = *meminfo;
+  auto pressure = readMemoryPressure(roots.proc);
+  if (!pressure) return pressure.error();
+  figures.pressure = *pressure;
+  figures.nvmap = readNvmap(roots.debugfs);
+  return figures;
+}
+
+}  // namespace jmem

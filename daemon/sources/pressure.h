@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace jmem {
+
+// One line of a PSI file. Averages are the share of time stalled, in 1/10000 (12.34% is 1234).
+struct PressureLine {
+  std::uint32_t avg10_permyriad = 0;
+  std::uint32_t avg60_permyriad = 0;
+  std::uint32_t avg300_permyriad = 0;
+  std::uint64_t total_usec = 0;
+};
+
+// /proc/pressure/memory. A kernel without PSI (no file, or booted with psi=0) is "unavailable".
+struct Pressure {
+  bool available = false;
+  PressureLine some;
+  PressureLine full;
+};
+
+Result<Pressure> parsePressure(std::string_view text);
+
+Result<Pressure> readMemoryPressure(const std::filesystem::path& proc_root);
+
+}  // namespace jmem
