@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for jmem from a fresh checkout, builds it, and then either runs the
+# governor on this machine (`run`) or the whole test suite (`test`). Needs root for apt-get and for
+# reading every process's smaps_rollup.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+verb=${1:-}
+case "$verb" in
+  run | test) ;;
+  *)
+    echo "Usage: packaging/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "packaging/dev.sh needs root (apt-get, and reading every process): run it with sudo" >&2
+  exit 1
+fi
+
+packages=(
+  build-essential cmake ninja-build pkg-config python3
+  clang libclang-rt-14-dev
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libspdlog-dev libtomlplusplus-dev catch2 nlohmann-json3-dev
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "Installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+
+build() {  # build DIR [cmake options...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+if [ "$verb" = run ]; then
+  build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_TESTS=OFF
+  exec build/daemon/jmemd --dump
+fi
+
+# 1. GCC, warnings as errors: unit, system and benchmark tests.
+build build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_WERROR=ON
+(cd build-ci && ctest --output-on-failure -j "$jobs" -LE bench && ctest --output-on-failure -L bench)
+
+# 2. clang with AddressSanitizer and UndefinedBehaviorSanitizer: the same tests, and the fuzzers briefly.
+CC=clang CXX=clang++ build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DJMEM_WERROR=ON -DJMEM_SANITIZE=ON -DJMEM_FUZZ=ON
+(cd build-sanitize && ctest --output-on-failure -j "$jobs" -LE bench)
