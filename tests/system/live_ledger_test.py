@@ -4,7 +4,9 @@
 The independent reading is plain Python over smaps_rollup. A process that starts changes the PSS of
 every process it shares pages with, jmemd included, so the independent reading is taken while jmemd
 is still alive: its stdout is a one-page pipe, and it blocks on the dump once it has sampled. Only
-processes present and steady in both readings are compared (processes come and go).
+processes present and steady in both readings are compared (processes come and go). Any process
+that starts or exits elsewhere also moves the PSS of everyone sharing libc with it, so a busy machine
+gets up to three attempts.
 """
 import array
 import fcntl
@@ -35,8 +37,7 @@ def independent_pss_bytes():
     return pss
 
 
-def main():
-    jmemd = sys.argv[1]
+def compare_once(jmemd):
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, F_SETPIPE_SZ, PIPE_BYTES)
     daemon = subprocess.Popen([jmemd, "--dump"], stdout=write_end)
@@ -85,8 +86,17 @@ def main():
     if dump["meminfo"]["mem_total_bytes"] != mem_total_kib * 1024:
         print("FAIL: MemTotal differs from /proc/meminfo")
         return 1
-    print("1 passed, 0 failed")
     return 0
+
+
+def main():
+    for attempt in range(1, 4):
+        if compare_once(sys.argv[1]) == 0:
+            print("1 passed, 0 failed")
+            return 0
+        print(f"attempt {attempt} failed")
+    print("0 passed, 1 failed")
+    return 1
 
 
 if __name__ == "__main__":

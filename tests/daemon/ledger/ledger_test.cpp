@@ -126,7 +126,7 @@ TEST_CASE("the JSON dump carries the documented schema with sizes as integer byt
   CHECK(process["cost_bytes"] == 7 * kMiB);
   const auto& unit = json["units"][0];
   CHECK(unit["unit"] == "cam.service");
-  CHECK(unit["processes"] == nlohmann::json::array({7}));
+  CHECK(unit["processes"] == nlohmann::ordered_json::array({7}));
   CHECK(json["totals"]["pss_bytes"].is_number_unsigned());
 }
 
