@@ -1,9 +1,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/options.h"
@@ -11,8 +12,23 @@
 #include "ledger/ledger_json.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
+#include "service/governor.h"
 
 namespace {
+
+// Under systemd stderr is the journal (JOURNAL_STREAM says so): log there with priorities.
+void setUpLogging(const std::string& level) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (std::getenv("JOURNAL_STREAM") != nullptr) {
+    logger = std::make_shared<spdlog::logger>("jmemd", std::make_shared<spdlog::sinks::systemd_sink_st>("jmemd"));
+    logger->set_pattern("%v");
+  } else {
+    logger = spdlog::stderr_color_st("jmemd");
+    logger->set_pattern("%^%l%$: %v");
+  }
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
 
 // The sampler holds one descriptor per process; the soft limit of 1024 is too low for large hosts.
 void raiseFileLimit() {
@@ -23,6 +39,12 @@ void raiseFileLimit() {
   }
 }
 
+jmem::SamplerOptions samplerOptions() {
+  jmem::SamplerOptions options;
+  options.page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return options;
+}
+
 int dump(const jmem::DaemonOptions& options) {
   auto figures = jmem::readSystemFigures(options.roots);
   if (!figures) {
@@ -30,34 +52,40 @@ int dump(const jmem::DaemonOptions& options) {
     return 1;
   }
   if (!figures->nvmap.available) spdlog::debug("NvMap unavailable: {}", figures->nvmap.reason);
-  jmem::SamplerOptions sampler_options;
-  sampler_options.page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  auto sampler = jmem::ProcessSampler::open(options.roots.proc, sampler_options);
+  auto sampler = jmem::ProcessSampler::open(options.roots.proc, samplerOptions());
   if (!sampler) {
     spdlog::error("{}", sampler.error().message);
     return 1;
   }
   (*sampler)->tick(jmem::SteadyClock::now());
-  const jmem::Ledger ledger =
-      jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
+  const jmem::Ledger ledger = jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
   std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   return std::cout.good() ? 0 : 1;
+}
+
+int serve(const jmem::DaemonOptions& options) {
+  jmem::GovernorOptions governor_options;
+  governor_options.roots = options.roots;
+  governor_options.sample_interval = options.sample_interval;
+  governor_options.sampler = samplerOptions();
+  auto governor = jmem::Governor::start(governor_options);
+  if (!governor) {
+    spdlog::error("{}", governor.error().message);
+    return 1;
+  }
+  return (*governor)->run();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto logger = spdlog::stderr_color_mt("jmemd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%^%l%$: %v");
-
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   auto options = jmem::parseDaemonOptions(args);
+  setUpLogging(options ? options->log_level : "info");
   if (!options) {
     spdlog::error("{}", options.error().message);
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(options->log_level));
   if (options->help) {
     std::cout << jmem::daemonUsage();
     return 0;
@@ -67,7 +95,5 @@ int main(int argc, char** argv) {
     return 0;
   }
   raiseFileLimit();
-  if (options->dump) return dump(*options);
-  spdlog::error("Nothing to do: the service mode is not built yet; use --dump");
-  return 2;
+  return options->dump ? dump(*options) : serve(*options);
 }

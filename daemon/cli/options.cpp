@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/text.h"
+
 namespace jmem {
 namespace {
 
@@ -15,14 +17,19 @@ std::string daemonUsage() {
 
 The jmem memory governor.
 
+Without --dump it runs as the governor: it samples the ledger every interval and serves it on the
+system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
+
   --dump                 Print one snapshot of the memory ledger as JSON and exit
+  --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: 1000)
   --proc-root DIR        Read DIR instead of /proc (a captured tree)
   --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
   --log-level LEVEL      trace, debug, info, warning, error, critical or off (default: info)
   -h, --help             Show this help
   --version              Show the version
 
-Exit status: 0 on success, 1 when the ledger could not be read, 2 on invalid arguments.
+Exit status: 0 on success (the service: stopped by SIGTERM or SIGINT), 1 when the ledger could not
+be read or the bus could not be served, 2 on invalid arguments.
 )";
 }
 
@@ -47,6 +54,14 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
       options.help = true;
     } else if (name == "--version") {
       options.version = true;
+    } else if (name == "--interval-ms") {
+      auto v = value();
+      if (!v) return v.error();
+      const auto ms = parseUnsigned(*v);
+      if (!ms || *ms < static_cast<std::uint64_t>(kMinSampleInterval.count()) ||
+          *ms > static_cast<std::uint64_t>(kMaxSampleInterval.count()))
+        return Error{"Invalid interval \"" + *v + "\": expected milliseconds from 100 to 60000"};
+      options.sample_interval = std::chrono::milliseconds(*ms);
     } else if (name == "--proc-root" || name == "--debugfs-root" || name == "--log-level") {
       auto v = value();
       if (!v) return v.error();
@@ -61,7 +76,7 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
     } else {
       return Error{"Unknown argument \"" + std::string(arg) + "\"; see jmemd --help"};
     }
-    if (inline_value && (name == "--dump" || name == "--help" || name == "--version"))
+    if (inline_value && (name == "--dump" || name == "-h" || name == "--help" || name == "--version"))
       return Error{"Option " + std::string(name) + " takes no value"};
   }
   return options;

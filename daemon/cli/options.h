@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,11 @@ struct DaemonOptions {
   bool version = false;
   Roots roots;
   std::string log_level = "info";
+  std::chrono::milliseconds sample_interval{1000};
 };
+
+inline constexpr std::chrono::milliseconds kMinSampleInterval{100};
+inline constexpr std::chrono::milliseconds kMaxSampleInterval{60000};
 
 // Parses jmemd's arguments (without argv[0]); errors name the offending argument.
 Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& args);

@@ -81,7 +81,13 @@ std::string sanitizeName(std::string_view raw) {
       out.push_back(byte < 0x20 || byte == 0x7f ? '?' : raw[i]);
       ++i;
     } else if (const std::size_t length = utf8SequenceLength(raw, i)) {
-      out.append(raw.substr(i, length));
+      // U+0080..U+009F are the C1 control characters (U+009B is CSI, which terminals act on).
+      const bool c1_control = byte == 0xc2 && static_cast<unsigned char>(raw[i + 1]) < 0xa0;
+      if (c1_control) {
+        out.push_back('?');
+      } else {
+        out.append(raw.substr(i, length));
+      }
       i += length;
     } else {
       out.push_back('?');

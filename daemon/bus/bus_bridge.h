@@ -1,0 +1,34 @@
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <sdbus-c++/IConnection.h>
+
+#include "core/result.h"
+
+namespace jmem {
+
+// Drives an sdbus-c++ 1.2 connection from an sd-event loop: that version has no attachment of its
+// own, so its poll data (fd, events, timeout) is re-read before every poll and fed to an io and a
+// time source, and pending requests are drained when either fires. Everything stays on one thread.
+class BusBridge {
+ public:
+  static Result<std::unique_ptr<BusBridge>> attach(sd_event* event, sdbus::IConnection& connection);
+  ~BusBridge();
+  BusBridge(const BusBridge&) = delete;
+  BusBridge& operator=(const BusBridge&) = delete;
+
+ private:
+  BusBridge(sd_event* event, sdbus::IConnection& connection) : event_(event), connection_(connection) {}
+  static int onPrepare(sd_event_source* source, void* userdata);
+  static int onIo(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+  static int onTime(sd_event_source* source, uint64_t usec, void* userdata);
+  int drain();
+
+  sd_event* event_;
+  sdbus::IConnection& connection_;
+  sd_event_source* io_ = nullptr;
+  sd_event_source* time_ = nullptr;
+};
+
+}  // namespace jmem

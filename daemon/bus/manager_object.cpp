@@ -1,0 +1,119 @@
+#include "bus/manager_object.h"
+
+#include <spdlog/spdlog.h>
+
+#include "ledger/ranking.h"
+
+namespace jmem {
+namespace {
+
+sdbus::Error busError(const char* name, const std::string& message) {
+  return sdbus::Error(std::string(kErrorPrefix) + name, message);
+}
+
+std::uint32_t toU32(std::int64_t value) { return static_cast<std::uint32_t>(value); }
+
+}  // namespace
+
+ManagerObject::ManagerObject(sdbus::IConnection& connection, const GovernorState& state, Authorizer& authorizer,
+                             ReloadHandler reload)
+    : AdaptorInterfaces(connection, kObjectPath), state_(state), authorizer_(authorizer), reload_(std::move(reload)) {
+  registerAdaptor();
+}
+
+ManagerObject::~ManagerObject() { unregisterAdaptor(); }
+
+void ManagerObject::announce(const std::vector<std::string>& properties) {
+  if (!properties.empty()) getObject().emitPropertiesChangedSignal(INTERFACE_NAME, properties);
+}
+
+std::string ManagerObject::Version() { return JMEM_VERSION; }
+
+const Ledger& ManagerObject::ledgerOrThrow() const {
+  if (!state_.ledger) throw busError("NotReady", "The governor has not taken its first sample yet; try again in a second");
+  return *state_.ledger;
+}
+
+void ManagerObject::requireManage(const char* method) {
+  const auto* message = getObject().getCurrentlyProcessedMessage();
+  const uid_t uid = message->getCredsUid();
+  const std::string sender = message->getSender();
+  if (!authorizer_.mayManage(uid, sender)) {
+    throw busError("AccessDenied", std::string(method) + " needs root or the polkit action " + kManageAction +
+                                       "; uid " + std::to_string(uid) + " has neither");
+  }
+  spdlog::info("{} called by uid {} ({})", method, uid, sender);
+}
+
+ManagerObject::SystemStruct ManagerObject::GetSystem() {
+  const Ledger& ledger = ledgerOrThrow();
+  const Meminfo& m = ledger.system.meminfo;
+  const Pressure& p = ledger.system.pressure;
+  const LedgerTotals& t = ledger.totals;
+  return SystemStruct{state_.figures.last_sample_usec,
+                      m.mem_total_bytes,
+                      m.mem_free_bytes,
+                      m.mem_available_bytes,
+                      m.swap_total_bytes.value_or(0),
+                      m.swap_free_bytes.value_or(0),
+                      t.memory.pss_bytes,
+                      ledger.system.nvmap.available,
+                      ledger.system.nvmap.total_bytes,
+                      p.available,
+                      p.some.avg10_permyriad,
+                      p.some.avg60_permyriad,
+                      p.full.avg10_permyriad,
+                      p.full.avg60_permyriad,
+                      t.used_bytes,
+                      static_cast<uint64_t>(std::max<std::int64_t>(t.unaccounted_bytes, 0)),
+                      static_cast<uint32_t>(t.counts.with_memory),
+                      static_cast<uint32_t>(t.counts.without_memory),
+                      static_cast<uint32_t>(t.counts.denied),
+                      static_cast<uint32_t>(t.counts.invalid)};
+}
+
+std::vector<ManagerObject::ProcessStruct> ManagerObject::ListProcesses(const uint32_t& limit, const std::string& sort) {
+  const auto key = parseSortKey(sort);
+  if (!key) throw busError("InvalidArgument", key.error().message);
+  const auto ranked = topProcesses(ledgerOrThrow(), *key, limit);
+  if (!ranked) throw busError("InvalidArgument", ranked.error().message);
+  std::vector<ProcessStruct> out;
+  out.reserve(ranked->size());
+  for (const LedgerProcess* process : *ranked) {
+    const ProcessSample& s = process->sample;
+    const SmapsRollup& r = s.rollup;
+    out.emplace_back(toU32(s.pid), s.comm, static_cast<uint32_t>(s.uid), s.placement.unit, s.placement.manager,
+                     s.cmdline, r.rss_bytes, r.pss_bytes, r.pss_anon_bytes.value_or(0), r.pss_file_bytes.value_or(0),
+                     r.pss_shmem_bytes.value_or(0), r.swap_pss_bytes, process->nvmap_bytes, process->costBytes());
+  }
+  return out;
+}
+
+std::vector<ManagerObject::UnitStruct> ManagerObject::ListUnits(const uint32_t& limit, const std::string& sort) {
+  const auto key = parseSortKey(sort);
+  if (!key) throw busError("InvalidArgument", key.error().message);
+  const auto ranked = topUnits(ledgerOrThrow(), *key, limit);
+  if (!ranked) throw busError("InvalidArgument", ranked.error().message);
+  std::vector<UnitStruct> out;
+  out.reserve(ranked->size());
+  for (const LedgerUnit* unit : *ranked) {
+    const PssParts& m = unit->memory;
+    std::vector<uint32_t> pids(unit->pids.begin(), unit->pids.end());
+    out.emplace_back(unit->unit, unit->manager, m.pss_bytes, m.pss_anon_bytes, m.pss_file_bytes, m.pss_shmem_bytes,
+                     m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids));
+  }
+  return out;
+}
+
+sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> ManagerObject::GetSelfStats() {
+  const SelfStats& s = state_.self_stats;
+  return {s.ticks(),           s.latenessPercentileUsec(50), s.latenessPercentileUsec(99),
+          s.latenessMaxUsec(), s.cpuMeanUsec(),              static_cast<uint64_t>(s.lastRollupReads())};
+}
+
+void ManagerObject::Reload() {
+  requireManage("Reload");
+  if (auto reloaded = reload_(); !reloaded) throw busError("ReloadFailed", reloaded.error().message);
+}
+
+}  // namespace jmem

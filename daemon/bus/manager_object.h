@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/authorizer.h"
+#include "bus/bus_figures.h"
+#include "generated/manager_adaptor.h"
+#include "ledger/ledger.h"
+#include "service/self_stats.h"
+
+namespace jmem {
+
+inline constexpr const char* kBusName = "org.jmem.Governor1";
+inline constexpr const char* kObjectPath = "/org/jmem/Governor1";
+inline constexpr const char* kErrorPrefix = "org.jmem.Governor1.Error.";
+
+// What the bus object shows; the governor owns it and updates it every tick.
+struct GovernorState {
+  std::optional<Ledger> ledger;  // none before the first sample
+  BusFigures figures;
+  std::string mode = "audit";
+  std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
+  SelfStats self_stats;
+};
+
+// org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are open; mutating methods go through
+// the Authorizer first.
+class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1::Manager_adaptor> {
+ public:
+  using ReloadHandler = std::function<Status()>;
+  ManagerObject(sdbus::IConnection& connection, const GovernorState& state, Authorizer& authorizer,
+                ReloadHandler reload);
+  ~ManagerObject();
+
+  void announce(const std::vector<std::string>& properties);
+
+ private:
+  using SystemStruct = sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, bool,
+                                     uint64_t, bool, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, uint64_t,
+                                     uint32_t, uint32_t, uint32_t, uint32_t>;
+  using ProcessStruct = sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string,
+                                      uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
+  using UnitStruct = sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                   uint64_t, uint64_t, std::vector<uint32_t>>;
+
+  SystemStruct GetSystem() override;
+  std::vector<ProcessStruct> ListProcesses(const uint32_t& limit, const std::string& sort) override;
+  std::vector<UnitStruct> ListUnits(const uint32_t& limit, const std::string& sort) override;
+  sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
+  void Reload() override;
+
+  std::string Version() override;
+  std::string Mode() override { return state_.mode; }
+  uint64_t SampleIntervalUsec() override { return static_cast<uint64_t>(state_.sample_interval.count()); }
+  uint64_t LastSampleUsec() override { return state_.figures.last_sample_usec; }
+  uint64_t MemTotalBytes() override { return state_.figures.mem_total_bytes; }
+  uint64_t MemAvailableBytes() override { return state_.figures.mem_available_bytes; }
+  uint64_t SwapTotalBytes() override { return state_.figures.swap_total_bytes; }
+  uint64_t SwapFreeBytes() override { return state_.figures.swap_free_bytes; }
+  uint64_t PssTotalBytes() override { return state_.figures.pss_total_bytes; }
+  bool NvmapAvailable() override { return state_.figures.nvmap_available; }
+  uint64_t NvmapTotalBytes() override { return state_.figures.nvmap_total_bytes; }
+  bool PressureAvailable() override { return state_.figures.pressure_available; }
+  uint32_t PressureSomeAvg10Permyriad() override { return state_.figures.pressure_some_avg10_permyriad; }
+  uint32_t PressureFullAvg10Permyriad() override { return state_.figures.pressure_full_avg10_permyriad; }
+  std::string PressureLevel() override { return state_.figures.pressure_level; }
+  uint32_t ProcessCount() override { return state_.figures.process_count; }
+
+  const Ledger& ledgerOrThrow() const;
+  void requireManage(const char* method);
+
+  const GovernorState& state_;
+  Authorizer& authorizer_;
+  ReloadHandler reload_;
+};
+
+}  // namespace jmem

@@ -1,0 +1,195 @@
+#include "service/governor.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include <cstring>
+#include <sdbus-c++/Error.h>
+
+#include "core/text.h"
+
+namespace jmem {
+namespace {
+
+Error loopError(const char* what, int negative_errno) {
+  return Error{std::string("Failed to ") + what + ": " + std::strerror(-negative_errno), -negative_errno};
+}
+
+std::chrono::microseconds threadCpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+std::uint64_t realtimeUsec() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+std::string iec(std::uint64_t bytes) {
+  const char* units = "BKMGTP";
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 5) value /= 1024, ++unit;
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%c" : "%.1f%c", value, units[unit]);
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options) {
+  std::unique_ptr<Governor> governor(new Governor(options));
+  if (auto started = governor->init(); !started) return started.error();
+  return governor;
+}
+
+Governor::~Governor() {
+  object_.reset();
+  bridge_.reset();
+  sd_event_source_disable_unref(tick_);
+  for (auto* source : signals_) sd_event_source_disable_unref(source);
+  sd_event_unref(event_);
+}
+
+Status Governor::init() {
+  state_.sample_interval = options_.sample_interval;
+  auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
+  if (!sampler) return sampler.error();
+  sampler_ = std::move(*sampler);
+
+  if (int r = sd_event_default(&event_); r < 0) return loopError("create the event loop", r);
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, signal);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  const int handled[] = {SIGTERM, SIGINT, SIGHUP};
+  for (int i = 0; i < 3; ++i) {
+    if (int r = sd_event_add_signal(event_, &signals_[i], handled[i], onSignal, this); r < 0)
+      return loopError("watch signals", r);
+  }
+  // Keeps systemd's watchdog fed from the loop itself: a stuck loop stops the pings.
+  sd_event_set_watchdog(event_, 1);
+
+  if (auto sampled = sample(); !sampled) return sampled.error();
+  announced_ = state_.figures;
+
+  try {
+    bus_ = sdbus::createSystemBusConnection();
+    authorizer_ = std::make_unique<Authorizer>(*bus_);
+    object_ = std::make_unique<ManagerObject>(*bus_, state_, *authorizer_, [this] { return reload(); });
+    bus_->requestName(kBusName);
+  } catch (const sdbus::Error& e) {
+    return Error{"Failed to serve " + std::string(kBusName) + " on the system bus: " + e.getMessage()};
+  }
+  auto bridge = BusBridge::attach(event_, *bus_);
+  if (!bridge) return bridge.error();
+  bridge_ = std::move(*bridge);
+
+  uint64_t now = 0;
+  sd_event_now(event_, CLOCK_MONOTONIC, &now);
+  next_tick_usec_ = now + static_cast<uint64_t>(std::chrono::microseconds(options_.sample_interval).count());
+  // Accuracy of 1 ms: systemd's default coalescing (250 ms) would show up as lateness.
+  if (int r = sd_event_add_time(event_, &tick_, CLOCK_MONOTONIC, next_tick_usec_, 1000, onTick, this); r < 0)
+    return loopError("add the sampling timer", r);
+  sd_event_source_set_description(tick_, "sampling-tick");
+  // The tick runs before queued bus requests when both are ready.
+  sd_event_source_set_priority(tick_, SD_EVENT_PRIORITY_IMPORTANT);
+  return ok();
+}
+
+Status Governor::sample() {
+  auto figures = readSystemFigures(options_.roots);
+  if (!figures) return figures.error();
+  last_rollup_reads_ = sampler_->tick(SteadyClock::now()).rollup_reads;
+  state_.ledger = buildLedger(std::move(*figures), sampler_->samples(), sampler_->counts());
+  state_.figures = busFigures(*state_.ledger, realtimeUsec());
+  return ok();
+}
+
+Status Governor::reload() {
+  sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
+  spdlog::info("Reloading");
+  // Nothing to re-read yet but the processes: start the sampler afresh.
+  auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
+  if (!sampler) {
+    sd_notify(0, "READY=1");
+    return sampler.error();
+  }
+  sampler_ = std::move(*sampler);
+  auto sampled = sample();
+  sd_notify(0, "READY=1");
+  notifyStatus();
+  return sampled;
+}
+
+int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
+  auto* self = static_cast<Governor*>(userdata);
+  uint64_t now = 0;
+  sd_event_now(self->event_, CLOCK_MONOTONIC, &now);
+  const auto lateness = std::chrono::microseconds(now > self->next_tick_usec_ ? now - self->next_tick_usec_ : 0);
+  const auto cpu_before = threadCpu();
+
+  const std::string previous_level = self->state_.figures.pressure_level;
+  if (auto sampled = self->sample(); !sampled) {
+    spdlog::warn("Sampling failed, keeping the last ledger: {}", sampled.error().message);
+  } else {
+    const auto changed = announceChanges(self->announced_, self->state_.figures);
+    try {
+      self->object_->announce(changed);
+      if (self->state_.figures.pressure_level != previous_level) {
+        const auto& f = self->state_.figures;
+        self->object_->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
+                                                f.pressure_full_avg10_permyriad);
+      }
+    } catch (const sdbus::Error& e) {
+      spdlog::warn("Failed to announce changes: {}", e.getMessage());
+    }
+    self->notifyStatus();
+  }
+  self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
+
+  // Next tick on the fixed schedule; after a stall, skip what was missed instead of bursting.
+  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(self->options_.sample_interval).count());
+  self->next_tick_usec_ += interval;
+  if (self->next_tick_usec_ <= now) self->next_tick_usec_ = now + interval;
+  (void)usec;
+  sd_event_source_set_time(source, self->next_tick_usec_);
+  return sd_event_source_set_enabled(source, SD_EVENT_ON);
+}
+
+int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, void* userdata) {
+  auto* self = static_cast<Governor*>(userdata);
+  if (info->ssi_signo == SIGHUP) {
+    if (auto reloaded = self->reload(); !reloaded) spdlog::error("Reload failed: {}", reloaded.error().message);
+    return 0;
+  }
+  spdlog::info("Stopping on {}", strsignal(static_cast<int>(info->ssi_signo)));
+  sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
+  return sd_event_exit(self->event_, 0);
+}
+
+void Governor::notifyStatus() const {
+  const BusFigures& f = state_.figures;
+  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " + iec(f.pss_total_bytes) +
+                             " PSS, " + iec(f.mem_available_bytes) + " available, pressure " + f.pressure_level;
+  sd_notify(0, status.c_str());
+}
+
+int Governor::run() {
+  sd_notify(0, "READY=1");
+  notifyStatus();
+  spdlog::info("Serving {} on the system bus; sampling every {} ms", kBusName, options_.sample_interval.count());
+  const int r = sd_event_loop(event_);
+  if (r < 0) {
+    spdlog::error("The event loop failed: {}", std::strerror(-r));
+    return 1;
+  }
+  return r;
+}
+
+}  // namespace jmem

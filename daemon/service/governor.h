@@ -1,0 +1,61 @@
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <memory>
+
+#include <sdbus-c++/IConnection.h>
+
+#include "bus/authorizer.h"
+#include "bus/bus_bridge.h"
+#include "bus/manager_object.h"
+#include "core/result.h"
+#include "ledger/process_sampler.h"
+#include "ledger/system_figures.h"
+
+namespace jmem {
+
+struct GovernorOptions {
+  Roots roots;
+  std::chrono::milliseconds sample_interval{1000};
+  SamplerOptions sampler;
+};
+
+// The running governor: one thread, one sd-event loop with the sampling tick, the signals and the
+// bus. Startup order: first sample, bus object, bus name, then READY=1.
+class Governor {
+ public:
+  static Result<std::unique_ptr<Governor>> start(const GovernorOptions& options);
+  ~Governor();
+  Governor(const Governor&) = delete;
+  Governor& operator=(const Governor&) = delete;
+
+  // Runs until SIGTERM or SIGINT (exit status 0) or a fatal loop error (non-zero).
+  int run();
+
+ private:
+  explicit Governor(const GovernorOptions& options) : options_(options) {}
+  Status init();
+  Status sample();
+  Status reload();
+  static int onTick(sd_event_source* source, uint64_t usec, void* userdata);
+  static int onSignal(sd_event_source* source, const struct signalfd_siginfo* info, void* userdata);
+  void notifyStatus() const;
+
+  GovernorOptions options_;
+  sd_event* event_ = nullptr;
+  sd_event_source* tick_ = nullptr;
+  sd_event_source* signals_[3] = {};
+  std::unique_ptr<ProcessSampler> sampler_;
+  std::unique_ptr<sdbus::IConnection> bus_;
+  std::unique_ptr<BusBridge> bridge_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::unique_ptr<ManagerObject> object_;
+  GovernorState state_;
+  BusFigures announced_;
+  uint64_t next_tick_usec_ = 0;
+  std::size_t last_rollup_reads_ = 0;
+};
+
+}  // namespace jmem
