@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 namespace jmem {
@@ -41,6 +42,23 @@ std::optional<std::uint64_t> kibToBytes(std::uint64_t kib) {
 std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b) {
   const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   return a > max - b ? max : a + b;
+}
+
+std::string formatIec(std::uint64_t bytes) {
+  static constexpr char kUnits[] = {'B', 'K', 'M', 'G', 'T', 'P', 'E'};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < sizeof kUnits) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  if (unit == 0) {
+    std::snprintf(text, sizeof text, "%lluB", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f%c", value, kUnits[unit]);
+  }
+  return text;
 }
 
 namespace {

@@ -30,16 +30,6 @@ std::uint64_t realtimeUsec() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
 }
 
-std::string iec(std::uint64_t bytes) {
-  const char* units = "BKMGTP";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 5) value /= 1024, ++unit;
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%c" : "%.1f%c", value, units[unit]);
-  return text;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options) {
@@ -175,8 +165,8 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
 
 void Governor::notifyStatus() const {
   const BusFigures& f = state_.figures;
-  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " + iec(f.pss_total_bytes) +
-                             " PSS, " + iec(f.mem_available_bytes) + " available, pressure " + f.pressure_level;
+  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " + formatIec(f.pss_total_bytes) +
+                             " PSS, " + formatIec(f.mem_available_bytes) + " available, pressure " + f.pressure_level;
   sd_notify(0, status.c_str());
 }
 

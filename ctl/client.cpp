@@ -1,0 +1,146 @@
+#include "ctl/client.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ctl/options.h"
+
+namespace jmem::ctl {
+
+namespace {
+constexpr const char* kBusName = "org.jmem.Governor1";
+constexpr const char* kObjectPath = "/org/jmem/Governor1";
+}  // namespace
+
+class GovernorClient::Proxy final
+    : public sdbus::ProxyInterfaces<org::jmem::Governor1::Manager_proxy, sdbus::Properties_proxy> {
+ public:
+  explicit Proxy(sdbus::IConnection& connection) : ProxyInterfaces(connection, kBusName, kObjectPath) {
+    registerProxy();
+  }
+  ~Proxy() { unregisterProxy(); }
+  MonitorHandlers handlers;
+
+ private:
+  void onPressureLevelChanged(const std::string& level, const uint32_t& some, const uint32_t& full) override {
+    if (handlers.pressure_level_changed) handlers.pressure_level_changed(level, some, full);
+  }
+  void onActionTaken(const std::string& unit, const std::string& action, const std::string& reason) override {
+    if (handlers.action_taken) handlers.action_taken(unit, action, reason);
+  }
+  void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
+                           const std::vector<std::string>&) override {
+    if (interface == Manager_proxy::INTERFACE_NAME && handlers.properties_changed) handlers.properties_changed(changed);
+  }
+};
+
+GovernorClient::GovernorClient()
+    : connection_(sdbus::createSystemBusConnection()), proxy_(std::make_unique<Proxy>(*connection_)) {}
+
+GovernorClient::~GovernorClient() = default;
+
+const char* sortKeyName(SortKey key) {
+  switch (key) {
+    case SortKey::kPss:
+      return "pss";
+    case SortKey::kNvmap:
+      return "nvmap";
+    case SortKey::kCost:
+      return "cost";
+  }
+  return "cost";
+}
+
+GovernorInfo GovernorClient::info() {
+  const auto all = proxy_->GetAll(org::jmem::Governor1::Manager_proxy::INTERFACE_NAME);
+  auto get = [&](const char* name) -> const sdbus::Variant& {
+    const auto found = all.find(name);
+    if (found == all.end()) throw sdbus::Error("org.jmem.Governor1.Error.Failed", std::string("jmemd did not report ") + name);
+    return found->second;
+  };
+  return GovernorInfo{get("Version").get<std::string>(), get("Mode").get<std::string>(),
+                      get("PressureLevel").get<std::string>(), get("SampleIntervalUsec").get<uint64_t>()};
+}
+
+SystemView GovernorClient::system() {
+  const auto s = proxy_->GetSystem();
+  return SystemView{std::get<0>(s),  std::get<1>(s),  std::get<2>(s),  std::get<3>(s),  std::get<4>(s),
+                    std::get<5>(s),  std::get<6>(s),  std::get<7>(s),  std::get<8>(s),  std::get<9>(s),
+                    std::get<10>(s), std::get<11>(s), std::get<12>(s), std::get<13>(s), std::get<14>(s),
+                    std::get<15>(s), std::get<16>(s), std::get<17>(s), std::get<18>(s), std::get<19>(s)};
+}
+
+std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey sort) {
+  std::vector<ProcessView> out;
+  for (const auto& p : proxy_->ListProcesses(limit, sortKeyName(sort))) {
+    out.push_back(ProcessView{std::get<0>(p), std::get<1>(p), std::get<2>(p), std::get<3>(p), std::get<4>(p),
+                              std::get<5>(p), std::get<6>(p), std::get<7>(p), std::get<8>(p), std::get<9>(p),
+                              std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p)});
+  }
+  return out;
+}
+
+std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort) {
+  std::vector<UnitView> out;
+  for (const auto& u : proxy_->ListUnits(limit, sortKeyName(sort))) {
+    out.push_back(UnitView{std::get<0>(u), std::get<1>(u), std::get<2>(u), std::get<3>(u), std::get<4>(u),
+                           std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u)});
+  }
+  return out;
+}
+
+void GovernorClient::reload() { proxy_->Reload(); }
+
+int GovernorClient::monitor(MonitorHandlers handlers) {
+  proxy_->handlers = std::move(handlers);
+  auto bus_daemon = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+  bool gone = false;
+  bus_daemon->uponSignal("NameOwnerChanged")
+      .onInterface("org.freedesktop.DBus")
+      .call([&](const std::string& name, const std::string&, const std::string& new_owner) {
+        if (name == kBusName && new_owner.empty()) gone = true;
+      });
+  bus_daemon->finishRegistration();
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  const int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+  for (;;) {
+    while (connection_->processPendingRequest()) {
+    }
+    if (gone) {
+      if (proxy_->handlers.governor_gone) proxy_->handlers.governor_gone();
+      close(signal_fd);
+      return kExitNotRunning;
+    }
+    const auto poll_data = connection_->getEventLoopPollData();
+    pollfd fds[] = {{poll_data.fd, poll_data.events, 0}, {signal_fd, POLLIN, 0}};
+    if (poll(fds, 2, poll_data.getPollTimeout()) < 0 && errno != EINTR) break;
+    if (fds[1].revents & POLLIN) break;
+  }
+  close(signal_fd);
+  return kExitOk;
+}
+
+DescribedError describeError(const sdbus::Error& error) {
+  const std::string& name = error.getName();
+  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+      name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
+    return {"jmemd is not running: org.jmem.Governor1 is not on the system bus (systemctl start jmemd)",
+            kExitNotRunning};
+  }
+  if (error.getMessage().find("Failed to open bus") != std::string::npos) {
+    return {"Cannot reach the system bus: " + error.getMessage(), kExitNotRunning};
+  }
+  if (name == "org.jmem.Governor1.Error.AccessDenied" || name == "org.freedesktop.DBus.Error.AccessDenied") {
+    return {"Not allowed: " + error.getMessage(), kExitDenied};
+  }
+  return {error.getMessage().empty() ? name : error.getMessage(), kExitFailure};
+}
+
+}  // namespace jmem::ctl

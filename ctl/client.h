@@ -1,0 +1,86 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "generated/manager_proxy.h"
+#include "ledger/ranking.h"
+
+namespace jmem::ctl {
+
+struct SystemView {
+  std::uint64_t sample_usec, mem_total_bytes, mem_free_bytes, mem_available_bytes, swap_total_bytes,
+      swap_free_bytes, pss_total_bytes;
+  bool nvmap_available;
+  std::uint64_t nvmap_total_bytes;
+  bool pressure_available;
+  std::uint32_t some_avg10_permyriad, some_avg60_permyriad, full_avg10_permyriad, full_avg60_permyriad;
+  std::uint64_t used_bytes, unaccounted_bytes;
+  std::uint32_t processes, processes_without_memory, processes_denied, processes_invalid;
+};
+
+struct ProcessView {
+  std::uint32_t pid;
+  std::string comm;
+  std::uint32_t uid;
+  std::string unit, manager, cmdline;
+  std::uint64_t rss_bytes, pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes,
+      cost_bytes;
+};
+
+struct UnitView {
+  std::string unit, manager;
+  std::uint64_t pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes, cost_bytes;
+  std::vector<std::uint32_t> pids;
+};
+
+struct GovernorInfo {
+  std::string version, mode, pressure_level;
+  std::uint64_t sample_interval_usec;
+};
+
+// Events `monitor` prints.
+struct MonitorHandlers {
+  std::function<void(const std::map<std::string, sdbus::Variant>&)> properties_changed;
+  std::function<void(const std::string& level, std::uint32_t some, std::uint32_t full)> pressure_level_changed;
+  std::function<void(const std::string& unit, const std::string& action, const std::string& reason)> action_taken;
+  std::function<void()> governor_gone;
+};
+
+// jmemd on the system bus. Calls throw sdbus::Error; describeError() turns one into a line and an
+// exit code.
+class GovernorClient {
+ public:
+  GovernorClient();
+  ~GovernorClient();
+
+  GovernorInfo info();
+  SystemView system();
+  std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort);
+  std::vector<UnitView> units(std::uint32_t limit, SortKey sort);
+  void reload();
+  // Runs until SIGINT or SIGTERM (returns 0) or until jmemd leaves the bus (returns kExitNotRunning).
+  int monitor(MonitorHandlers handlers);
+
+ private:
+  class Proxy;
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<Proxy> proxy_;
+};
+
+struct DescribedError {
+  std::string message;
+  int exit_code;
+};
+DescribedError describeError(const sdbus::Error& error);
+
+const char* sortKeyName(SortKey key);
+
+}  // namespace jmem::ctl

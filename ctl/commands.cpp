@@ -1,0 +1,279 @@
+#include "ctl/commands.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "ctl/table.h"
+
+namespace jmem::ctl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string percent(std::uint32_t permyriad) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
+  return text;
+}
+
+std::string paint(const Style& style, const char* code, const std::string& text) {
+  return style.color ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
+}
+
+const char* levelColor(const std::string& level) {
+  if (level == "none") return "32";      // green
+  if (level == "high") return "31";      // red
+  return "33";                           // yellow
+}
+
+std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
+
+std::uint64_t realtimeUsec() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+}  // namespace
+
+std::string renderStatus(const GovernorInfo& info, const SystemView& s, const std::vector<UnitView>& top_units,
+                         std::uint64_t now_usec, const Style& style) {
+  std::string out;
+  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + info.version + " - " + info.mode +
+         " mode, sampling every " + std::to_string(info.sample_interval_usec / 1000) + " ms\n";
+  auto row = [&](const char* label, const std::string& value) {
+    char head[32];
+    std::snprintf(head, sizeof head, "%12s: ", label);
+    out += head + value + "\n";
+  };
+  const std::uint64_t available_permyriad = s.mem_total_bytes ? s.mem_available_bytes * 10000 / s.mem_total_bytes : 0;
+  row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) + " available (" +
+                    percent(static_cast<std::uint32_t>(available_permyriad)) + "), " + formatIec(s.used_bytes) +
+                    " used");
+  if (s.swap_total_bytes) row("Swap", formatIec(s.swap_free_bytes) + " free of " + formatIec(s.swap_total_bytes));
+  row("Processes", formatIec(s.pss_total_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
+                       (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
+  row("NvMap", s.nvmap_available ? formatIec(s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
+  row("Unaccounted", formatIec(s.unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
+  row("Pressure", s.pressure_available ? paint(style, levelColor(info.pressure_level), info.pressure_level) +
+                                             ", some " + percent(s.some_avg10_permyriad) + " full " +
+                                             percent(s.full_avg10_permyriad) + " (avg10)"
+                                       : "unavailable (kernel without PSI)");
+  const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
+  char age[32];
+  std::snprintf(age, sizeof age, "%.1fs ago", age_s);
+  row("Sampled", age);
+  if (!top_units.empty()) {
+    out += "\n";
+    out += renderUnits(top_units, style);
+  }
+  return out;
+}
+
+std::string renderStatusJson(const GovernorInfo& info, const SystemView& s) {
+  Json json{
+      {"version", info.version},
+      {"mode", info.mode},
+      {"sample_interval_usec", info.sample_interval_usec},
+      {"last_sample_usec", s.sample_usec},
+      {"meminfo",
+       {{"mem_total_bytes", s.mem_total_bytes},
+        {"mem_free_bytes", s.mem_free_bytes},
+        {"mem_available_bytes", s.mem_available_bytes},
+        {"swap_total_bytes", s.swap_total_bytes},
+        {"swap_free_bytes", s.swap_free_bytes}}},
+      {"pressure",
+       {{"available", s.pressure_available},
+        {"level", info.pressure_level},
+        {"some", {{"avg10_permyriad", s.some_avg10_permyriad}, {"avg60_permyriad", s.some_avg60_permyriad}}},
+        {"full", {{"avg10_permyriad", s.full_avg10_permyriad}, {"avg60_permyriad", s.full_avg60_permyriad}}}}},
+      {"nvmap", {{"available", s.nvmap_available}, {"total_bytes", s.nvmap_available ? Json(s.nvmap_total_bytes) : Json(nullptr)}}},
+      {"totals",
+       {{"processes", s.processes},
+        {"processes_without_memory", s.processes_without_memory},
+        {"processes_denied", s.processes_denied},
+        {"processes_invalid", s.processes_invalid},
+        {"pss_bytes", s.pss_total_bytes},
+        {"used_bytes", s.used_bytes},
+        {"unaccounted_bytes", s.unaccounted_bytes}}},
+  };
+  return dump(json);
+}
+
+std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : processes) {
+    rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes), formatIec(p.nvmap_bytes),
+                    formatIec(p.cost_bytes), p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")",
+                    p.comm});
+  }
+  return renderTable({{"PID", true}, {"UID", true}, {"PSS", true}, {"NVMAP", true}, {"COST", true}, {"UNIT"}, {"COMMAND"}},
+                     rows, style.legend);
+}
+
+std::string renderProcessesJson(const std::vector<ProcessView>& processes) {
+  Json list = Json::array();
+  for (const auto& p : processes) {
+    list.push_back(Json{{"pid", p.pid},
+                        {"comm", p.comm},
+                        {"uid", p.uid},
+                        {"unit", p.unit},
+                        {"manager", p.manager},
+                        {"cmdline", p.cmdline},
+                        {"rss_bytes", p.rss_bytes},
+                        {"pss_bytes", p.pss_bytes},
+                        {"pss_anon_bytes", p.pss_anon_bytes},
+                        {"pss_file_bytes", p.pss_file_bytes},
+                        {"pss_shmem_bytes", p.pss_shmem_bytes},
+                        {"swap_pss_bytes", p.swap_pss_bytes},
+                        {"nvmap_bytes", p.nvmap_bytes},
+                        {"cost_bytes", p.cost_bytes}});
+  }
+  return dump(Json{{"processes", std::move(list)}});
+}
+
+std::string renderUnits(const std::vector<UnitView>& units, const Style& style) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : units) {
+    rows.push_back({u.unit, u.manager, std::to_string(u.pids.size()), formatIec(u.pss_bytes), formatIec(u.nvmap_bytes),
+                    formatIec(u.cost_bytes)});
+  }
+  return renderTable({{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"COST", true}}, rows,
+                     style.legend);
+}
+
+std::string renderUnitsJson(const std::vector<UnitView>& units) {
+  Json list = Json::array();
+  for (const auto& u : units) {
+    list.push_back(Json{{"unit", u.unit},
+                        {"manager", u.manager},
+                        {"pss_bytes", u.pss_bytes},
+                        {"pss_anon_bytes", u.pss_anon_bytes},
+                        {"pss_file_bytes", u.pss_file_bytes},
+                        {"pss_shmem_bytes", u.pss_shmem_bytes},
+                        {"swap_pss_bytes", u.swap_pss_bytes},
+                        {"nvmap_bytes", u.nvmap_bytes},
+                        {"cost_bytes", u.cost_bytes},
+                        {"processes", u.pids}});
+  }
+  return dump(Json{{"units", std::move(list)}});
+}
+
+namespace {
+
+// Long output goes through a pager on a terminal, as systemctl does.
+void emit(const std::string& text, const CtlOptions& options) {
+  if (!options.no_pager && !options.json && isatty(STDOUT_FILENO)) {
+    const char* pager = std::getenv("JMEMCTL_PAGER");
+    if (!pager) pager = std::getenv("PAGER");
+    if (!pager || !*pager) pager = "less";
+    if (std::string(pager) != "cat") {
+      setenv("LESS", "FRSXMK", 0);
+      if (FILE* pipe = popen(pager, "w")) {
+        std::fwrite(text.data(), 1, text.size(), pipe);
+        if (pclose(pipe) == 0) return;
+      }
+    }
+  }
+  std::cout << text << std::flush;
+}
+
+int monitor(GovernorClient& client, const CtlOptions& options, const Style& style) {
+  auto line = [&](const Json& event, const std::string& human) {
+    std::cout << (options.json ? event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : human)
+              << std::endl;
+  };
+  MonitorHandlers handlers;
+  handlers.properties_changed = [&](const std::map<std::string, sdbus::Variant>& changed) {
+    Json values = Json::object();
+    std::string human = paint(style, "1", "changed:");
+    for (const auto& [name, value] : changed) {
+      const std::string type = value.peekValueType();
+      std::string text;
+      if (type == "t") {
+        values[name] = value.get<uint64_t>();
+        text = name.ends_with("Bytes") ? formatIec(value.get<uint64_t>()) : std::to_string(value.get<uint64_t>());
+      } else if (type == "u") {
+        values[name] = value.get<uint32_t>();
+        text = name.ends_with("Permyriad") ? percent(value.get<uint32_t>()) : std::to_string(value.get<uint32_t>());
+      } else if (type == "b") {
+        values[name] = value.get<bool>();
+        text = value.get<bool>() ? "yes" : "no";
+      } else if (type == "s") {
+        values[name] = value.get<std::string>();
+        text = value.get<std::string>();
+      } else {
+        continue;
+      }
+      human += " " + name + "=" + text;
+    }
+    line(Json{{"event", "properties_changed"}, {"properties", values}}, human);
+  };
+  handlers.pressure_level_changed = [&](const std::string& level, std::uint32_t some, std::uint32_t full) {
+    line(Json{{"event", "pressure_level_changed"},
+              {"level", level},
+              {"some_avg10_permyriad", some},
+              {"full_avg10_permyriad", full}},
+         paint(style, levelColor(level), "pressure " + level) + ": some " + percent(some) + " full " + percent(full));
+  };
+  handlers.action_taken = [&](const std::string& unit, const std::string& action, const std::string& reason) {
+    line(Json{{"event", "action_taken"}, {"unit", unit}, {"action", action}, {"reason", reason}},
+         paint(style, "1", action) + " " + unit + ": " + reason);
+  };
+  handlers.governor_gone = [&] { std::cerr << "jmemd left the bus" << std::endl; };
+  if (!options.json) {
+    std::cout << renderStatus(client.info(), client.system(), {}, realtimeUsec(), style) << std::endl;
+  }
+  return client.monitor(std::move(handlers));
+}
+
+}  // namespace
+
+int runCommand(const CtlOptions& options) {
+  Style style;
+  style.legend = !options.no_legend;
+  const char* no_color = std::getenv("NO_COLOR");
+  style.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
+  try {
+    GovernorClient client;
+    switch (options.verb) {
+      case Verb::kStatus: {
+        const auto info = client.info();
+        const auto system = client.system();
+        if (options.json) {
+          emit(renderStatusJson(info, system), options);
+        } else {
+          emit(renderStatus(info, system, client.units(5, SortKey::kCost), realtimeUsec(), style), options);
+        }
+        return kExitOk;
+      }
+      case Verb::kTop:
+        if (options.units) {
+          const auto units = client.units(options.limit, options.sort);
+          emit(options.json ? renderUnitsJson(units) : renderUnits(units, style), options);
+        } else {
+          const auto processes = client.processes(options.limit, options.sort);
+          emit(options.json ? renderProcessesJson(processes) : renderProcesses(processes, style), options);
+        }
+        return kExitOk;
+      case Verb::kMonitor:
+        return monitor(client, options, style);
+      case Verb::kReload:
+        client.reload();
+        return kExitOk;
+    }
+  } catch (const sdbus::Error& error) {
+    const auto described = describeError(error);
+    std::cerr << described.message << std::endl;
+    return described.exit_code;
+  }
+  return kExitFailure;
+}
+
+}  // namespace jmem::ctl

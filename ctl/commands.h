@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+
+#include "ctl/client.h"
+#include "ctl/options.h"
+
+namespace jmem::ctl {
+
+struct Style {
+  bool color = false;  // a terminal, and NO_COLOR unset
+  bool legend = true;
+};
+
+// Each command renders what the client returns; they only print, so they are pure of the bus.
+std::string renderStatus(const GovernorInfo& info, const SystemView& system, const std::vector<UnitView>& top_units,
+                         std::uint64_t now_usec, const Style& style);
+std::string renderStatusJson(const GovernorInfo& info, const SystemView& system);
+std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style);
+std::string renderProcessesJson(const std::vector<ProcessView>& processes);
+std::string renderUnits(const std::vector<UnitView>& units, const Style& style);
+std::string renderUnitsJson(const std::vector<UnitView>& units);
+
+// Runs a parsed command line against jmemd; returns the exit code.
+int runCommand(const CtlOptions& options);
+
+}  // namespace jmem::ctl

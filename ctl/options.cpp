@@ -1,0 +1,93 @@
+#include "ctl/options.h"
+
+#include "core/text.h"
+
+namespace jmem::ctl {
+
+std::string ctlUsage() {
+  return R"(Usage: jmemctl [OPTIONS] COMMAND
+
+Ask the jmem governor (jmemd, org.jmem.Governor1 on the system bus) about this device's memory.
+
+Commands:
+  status                 The system at a glance (the default)
+  top                    Processes by cost (PSS + NvMap)
+    --units              Units instead of processes
+    -n N                 Show N rows (default 20; 0 for all)
+    --sort KEY           pss, nvmap or cost (default)
+  monitor                Print changes as the governor announces them, until interrupted
+  reload                 Make jmemd reload (root, or the polkit action org.jmem.governor1.manage)
+
+Options:
+  --json                 One JSON document (monitor: one per line) with stable keys
+  --no-pager             Do not pipe output into a pager
+  --no-legend            Omit column headers and footers
+  -h, --help             Show this help
+  --version              Show the version
+
+Exit status:
+  0  success
+  1  failure
+  2  invalid arguments
+  3  jmemd is not running, or the system bus cannot be reached
+  4  not allowed
+)";
+}
+
+Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
+  CtlOptions options;
+  bool have_verb = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    auto value = [&]() -> Result<std::string_view> {
+      if (i + 1 >= args.size()) return Error{"Option " + std::string(arg) + " needs a value"};
+      return args[++i];
+    };
+    if (arg == "--json") {
+      options.json = true;
+    } else if (arg == "--no-pager") {
+      options.no_pager = true;
+    } else if (arg == "--no-legend") {
+      options.no_legend = true;
+    } else if (arg == "-h" || arg == "--help") {
+      options.help = true;
+    } else if (arg == "--version") {
+      options.version = true;
+    } else if (arg == "--units") {
+      options.units = true;
+    } else if (arg == "-n" || arg == "--lines") {
+      auto v = value();
+      if (!v) return v.error();
+      const auto n = parseUnsigned(*v);
+      if (!n || *n > kMaxListLimit)
+        return Error{"Invalid row count \"" + sanitizeName(*v) + "\": expected 0 to " + std::to_string(kMaxListLimit)};
+      options.limit = static_cast<std::uint32_t>(*n);
+    } else if (arg == "--sort") {
+      auto v = value();
+      if (!v) return v.error();
+      auto key = parseSortKey(*v);
+      if (!key) return key.error();
+      options.sort = *key;
+    } else if (!arg.starts_with("-") && !have_verb) {
+      have_verb = true;
+      if (arg == "status") {
+        options.verb = Verb::kStatus;
+      } else if (arg == "top") {
+        options.verb = Verb::kTop;
+      } else if (arg == "monitor") {
+        options.verb = Verb::kMonitor;
+      } else if (arg == "reload") {
+        options.verb = Verb::kReload;
+      } else {
+        return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+      }
+    } else {
+      return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+    }
+  }
+  if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
+    return Error{"--units, -n and --sort belong to the top command"};
+  return options;
+}
+
+}  // namespace jmem::ctl

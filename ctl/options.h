@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "ledger/ranking.h"
+
+namespace jmem::ctl {
+
+// Exit codes, as `jmemctl --help` and README.md list them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotRunning = 3;
+inline constexpr int kExitDenied = 4;
+
+enum class Verb { kStatus, kTop, kMonitor, kReload };
+
+struct CtlOptions {
+  Verb verb = Verb::kStatus;
+  bool help = false;
+  bool version = false;
+  bool json = false;
+  bool no_pager = false;
+  bool no_legend = false;
+  bool units = false;           // top --units
+  std::uint32_t limit = 20;     // top -n
+  SortKey sort = SortKey::kCost;
+};
+
+Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);
+
+std::string ctlUsage();
+
+}  // namespace jmem::ctl
