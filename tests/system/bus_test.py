@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""jmemd and jmemctl on a private system bus: the interface, properties and their signals,
+jmemctl --json against jmemd --dump, authorization, bad callers, signals to the process."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+from harness import ROOT, Checks, Jmemd, PrivateBus, wait_for
+
+NOBODY = "65534"
+IFACE = "org.jmem.Governor1.Manager"
+OBJ = ("org.jmem.Governor1", "/org/jmem/Governor1")
+
+
+def members(interface_element):
+    found = set()
+    for kind in ("method", "property", "signal"):
+        for element in interface_element.findall(kind):
+            args = tuple((a.get("direction", ""), a.get("type")) for a in element.findall("arg"))
+            found.add((kind, element.get("name"), element.get("type"), args))
+    return found
+
+
+def test_interface(t, d):
+    source = ET.parse(os.path.join(ROOT, "units/dbus/org.jmem.Governor1.Manager.xml")).getroot()
+    expected = members(source.find(f"interface[@name='{IFACE}']"))
+    t.check("the XML declares the interface", len(expected) >= 20, len(expected))
+    result = d.busctl("introspect", "--xml-interface", *OBJ)
+    t.check("introspection succeeds", result.returncode == 0, result.stderr)
+    live = ET.fromstring(result.stdout).find(f"interface[@name='{IFACE}']")
+    # Signal args carry no direction in the source; sd-bus prints none either.
+    t.check("the live interface is the XML's", members(live) == expected,
+            f"\nonly live: {members(live) - expected}\nonly xml: {expected - members(live)}")
+
+
+def get_property(d, name, user=None):
+    result = d.busctl("get-property", *OBJ, IFACE, name, "--json=short", user=user)
+    return json.loads(result.stdout)["data"] if result.returncode == 0 else None
+
+
+def test_properties(t, d):
+    with open("/proc/meminfo") as f:
+        mem_total = next(int(l.split()[1]) for l in f if l.startswith("MemTotal:")) * 1024
+    t.check("MemTotalBytes is /proc/meminfo's", get_property(d, "MemTotalBytes") == mem_total)
+    t.check("Mode is audit", get_property(d, "Mode") == "audit")
+    t.check("Version is a version", isinstance(get_property(d, "Version"), str))
+    t.check("SampleIntervalUsec follows --interval-ms", get_property(d, "SampleIntervalUsec") == 200000)
+
+    # Announced changes: allocate well past the 1 MiB step and watch for PropertiesChanged.
+    monitor = subprocess.Popen([d.jmemctl, "monitor", "--json"], env=d.bus.env, stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    hog = subprocess.Popen([sys.executable, "-c", "b = bytearray(64 << 20); import time; time.sleep(3)"])
+    changed = set()
+    deadline = time.monotonic() + 10
+    os.set_blocking(monitor.stdout.fileno(), False)
+    buffer = ""
+    while time.monotonic() < deadline and "PssTotalBytes" not in changed:
+        chunk = monitor.stdout.read() or ""
+        buffer += chunk
+        while "\n" in buffer:
+            line, buffer = buffer.split("\n", 1)
+            event = json.loads(line)
+            if event["event"] == "properties_changed":
+                changed |= set(event["properties"])
+        time.sleep(0.05)
+    hog.kill()
+    monitor.send_signal(signal.SIGINT)
+    t.check("monitor stops cleanly on SIGINT", monitor.wait(timeout=10) == 0)
+    t.check("a 64 MiB process announces PssTotalBytes", "PssTotalBytes" in changed, changed)
+    t.check("LastSampleUsec is never announced", "LastSampleUsec" not in changed)
+
+
+def test_json_against_dump(t, d, jmemd):
+    status = json.loads(d.ctl("status", "--json").stdout)
+    top = json.loads(d.ctl("top", "--json", "-n", "0").stdout)
+    units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)
+    dump = json.loads(subprocess.run([jmemd, "--dump"], capture_output=True, text=True, check=True).stdout)
+    t.check("status mem_total_bytes matches the dump",
+            status["meminfo"]["mem_total_bytes"] == dump["meminfo"]["mem_total_bytes"])
+    t.check("status nvmap availability matches the dump", status["nvmap"]["available"] == dump["nvmap"]["available"])
+    ours = {p["pid"]: p for p in top["processes"]}
+    theirs = {p["pid"]: p for p in dump["processes"]}
+    common = [pid for pid in ours if pid in theirs]
+    t.check("most processes are in both", len(common) >= 0.8 * min(len(ours), len(theirs)), (len(common), len(ours)))
+    same_identity = all(ours[p]["comm"] == theirs[p]["comm"] and ours[p]["unit"] == theirs[p]["unit"]
+                        and ours[p]["uid"] == theirs[p]["uid"] for p in common)
+    t.check("identity fields agree with the dump", same_identity)
+    keys = set(next(iter(theirs.values())).keys()) - {"slice", "swap_bytes"}
+    t.check("top --json uses the dump's keys", keys <= set(next(iter(ours.values())).keys()),
+            keys - set(next(iter(ours.values())).keys()))
+    ours_sum = sum(ours[p]["pss_bytes"] for p in common if p not in (d.process.pid,))
+    theirs_sum = sum(theirs[p]["pss_bytes"] for p in common if p not in (d.process.pid,))
+    t.check("sum of PSS within 5% of the dump (taken moments apart)",
+            abs(ours_sum - theirs_sum) <= 0.05 * theirs_sum, (ours_sum, theirs_sum))
+    costs = [p["cost_bytes"] for p in top["processes"]]
+    t.check("top is sorted by cost", costs == sorted(costs, reverse=True))
+    t.check("units add up to the status total",
+            sum(u["pss_bytes"] for u in units["units"]) == status["totals"]["pss_bytes"],
+            (sum(u["pss_bytes"] for u in units["units"]), status["totals"]["pss_bytes"]))
+    limited = json.loads(d.ctl("top", "--json", "-n", "3", "--sort", "pss").stdout)["processes"]
+    t.check("-n limits the rows", len(limited) == min(3, len(ours)))
+    human = d.ctl("top", "--no-legend", "-n", "2").stdout.splitlines()
+    t.check("--no-legend prints rows only", len(human) == min(2, len(ours)) and not human[0].lstrip().startswith("PID"))
+    t.check("no colors when not on a terminal", "\x1b[" not in d.ctl("status").stdout)
+
+
+def test_authorization(t, d):
+    result = d.ctl("status", user=NOBODY)
+    t.check("an ordinary user can read", result.returncode == 0, result.stderr)
+    result = d.ctl("reload", user=NOBODY)
+    t.check("an ordinary user is denied Reload with exit 4", result.returncode == 4, (result.returncode, result.stderr))
+    t.check("the denial is one line", len(result.stderr.strip().splitlines()) == 1, result.stderr)
+    result = d.busctl("set-property", *OBJ, IFACE, "Mode", "s", "enforce", user=NOBODY)
+    t.check("properties cannot be set", result.returncode != 0)
+    result = d.ctl("reload")
+    t.check("root may reload", result.returncode == 0, result.stderr)
+    result = d.busctl("call", *OBJ, "org.jmem.Governor1.Manager", "GetSystem", user=NOBODY)
+    t.check("an ordinary user may call GetSystem", result.returncode == 0, result.stderr)
+
+
+def test_bad_callers(t, d):
+    result = d.busctl("call", *OBJ, IFACE, "ListProcesses", "ss", "ten", "cost")
+    t.check("wrong argument types get an error reply", result.returncode != 0 and "nvalid" in result.stderr,
+            result.stderr)
+    result = d.busctl("call", *OBJ, IFACE, "ListProcesses", "us", "4000000000", "cost")
+    t.check("an absurd limit gets InvalidArgument", "Limit 4000000000 is above the maximum" in result.stderr,
+            result.stderr)
+    result = d.busctl("call", *OBJ, IFACE, "ListUnits", "us", "1", "size")
+    t.check("an unknown sort key is named", '"size"' in result.stderr, result.stderr)
+    # A client that sends a call and disconnects before the reply changes nothing.
+    for _ in range(20):
+        p = subprocess.Popen(["busctl", "--system", "call", *OBJ, IFACE, "ListProcesses", "us", "0", "cost"],
+                             env=d.bus.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p.kill()
+        p.wait()
+    t.check("jmemd still answers after clients vanished mid-call", d.ctl("status").returncode == 0)
+
+
+def test_process_signals(t, d):
+    d.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    t.check("SIGHUP reloads and keeps serving", d.process.poll() is None and d.ctl("status").returncode == 0)
+    t.check("SIGTERM stops with exit 0", d.stop() == 0)
+    result = d.ctl("status")
+    t.check("jmemctl says jmemd is not running, exit 3", result.returncode == 3, result.returncode)
+    t.check("in one line", len(result.stderr.strip().splitlines()) == 1 and "not running" in result.stderr,
+            result.stderr)
+
+
+def main():
+    jmemd, jmemctl = sys.argv[1], sys.argv[2]
+    t = Checks()
+    with PrivateBus() as bus:
+        d = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "200")
+        try:
+            test_interface(t, d)
+            test_properties(t, d)
+            test_json_against_dump(t, d, jmemd)
+            test_authorization(t, d)
+            test_bad_callers(t, d)
+            test_process_signals(t, d)
+        finally:
+            if d.process.poll() is None:
+                d.stop()
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
