@@ -46,7 +46,30 @@ build() {  # build DIR [cmake options...]
 
 if [ "$verb" = run ]; then
   build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_TESTS=OFF
-  exec build/daemon/jmemd --dump
+  jmemd=$PWD/build/daemon/jmemd
+  jmemctl=$PWD/build/ctl/jmemctl
+  if [ -d /run/systemd/system ] && [ -S /run/dbus/system_bus_socket ]; then
+    # systemd and a system bus: run it as the service it ships as, until the next reboot (/run).
+    install -m 0644 units/dbus/org.jmem.Governor1.conf /etc/dbus-1/system.d/org.jmem.Governor1.conf
+    busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+    sed "s|^ExecStart=.*|ExecStart=$jmemd|" units/jmemd.service >/run/systemd/system/jmemd.service
+    systemctl daemon-reload
+    systemctl restart jmemd.service
+    echo "jmemd runs as jmemd.service (systemctl stop jmemd to stop it)"
+  else
+    # No systemd: a private bus with the system bus's rules, and jmemd on it, until Ctrl-C.
+    rundir=$(mktemp -d /tmp/jmem-run.XXXXXX)
+    mapfile -t bus < <(packaging/private-bus.sh "$rundir")
+    export DBUS_SYSTEM_BUS_ADDRESS=${bus[0]}
+    "$jmemd" &
+    jmemd_pid=$!
+    trap 'kill $jmemd_pid ${bus[1]} 2>/dev/null; rm -rf "$rundir"' EXIT
+    for _ in $(seq 100); do "$jmemctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "jmemd runs on a private system bus: DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS"
+  fi
+  echo "Its live state, then every change it announces (Ctrl-C to stop):"
+  "$jmemctl" monitor
+  exit 0
 fi
 
 # 1. GCC, warnings as errors: unit, system and benchmark tests.
