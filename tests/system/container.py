@@ -1,0 +1,76 @@
+"""Real systemd 252 booted in a systemd-nspawn container (cgroup v1 hybrid, like JetPack 5).
+
+The root filesystem is built once with mmdebstrap and cached by its package list; every boot runs on
+a throwaway overlay (--volatile=overlay), so nothing a test does survives it."""
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from harness import wait_for
+
+PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "python3", "libsdbus-c++1", "libspdlog1.10"]
+CACHE = os.environ.get("JMEM_TEST_CACHE", "/var/cache/jmem-tests")
+
+
+def rootfs():
+    key = hashlib.sha256(",".join(PACKAGES).encode()).hexdigest()[:12]
+    path = os.path.join(CACHE, f"rootfs-bookworm-{key}")
+    if not os.path.isdir(path):
+        os.makedirs(CACHE, exist_ok=True)
+        partial = path + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + ",".join(PACKAGES), "bookworm",
+                        partial], check=True)
+        os.rename(partial, path)
+    return path
+
+
+class Container:
+    def __init__(self, binds):
+        """binds: {host path: path inside}, mounted read-only."""
+        self.binds = binds
+
+    def __enter__(self):
+        command = ["systemd-nspawn", "-D", rootfs(), "--volatile=overlay", "--register=no", "--keep-unit",
+                   "--console=pipe", "-b"]
+        command += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
+        self.log = open(os.path.join(CACHE, "last-boot.log"), "w")
+        self.nspawn = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        self.pid1 = wait_for(self._init_pid, 30, "the container's init")
+        # Until systemd has exec'd as PID 1 and opened its bus, systemctl answers "offline".
+        wait_for(lambda: self.run("systemctl", "is-system-running", "--wait", timeout=60).stdout.strip()
+                 in ("running", "degraded"), 60, "the container to boot")
+        return self
+
+    def _init_pid(self):
+        if self.nspawn.poll() is not None:
+            raise RuntimeError("systemd-nspawn exited")
+        for task in os.listdir(f"/proc/{self.nspawn.pid}/task"):
+            with open(f"/proc/{self.nspawn.pid}/task/{task}/children") as f:
+                children = f.read().split()
+            if children:
+                return int(children[0])
+        return None
+
+    def run(self, *command, user=None, timeout=30):
+        prefix = ["nsenter", "-t", str(self.pid1), "-a"]
+        if user:
+            prefix += ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+        return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=timeout)
+
+    def show(self, unit, prop):
+        return self.run("systemctl", "show", unit, "-p", prop, "--value").stdout.strip()
+
+    def __exit__(self, *exc):
+        # nspawn turns SIGTERM into an orderly shutdown of the container's systemd.
+        self.nspawn.send_signal(signal.SIGTERM)
+        try:
+            self.nspawn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.nspawn.kill()
+            self.nspawn.wait()
+        self.log.close()
