@@ -1,0 +1,64 @@
+#include "ledger/ranking.h"
+
+#include <catch2/catch.hpp>
+
+using namespace jmem;
+
+namespace {
+
+LedgerProcess process(pid_t pid, std::uint64_t pss, std::uint64_t nvmap) {
+  LedgerProcess p;
+  p.sample.pid = pid;
+  p.sample.rollup.pss_bytes = pss;
+  p.nvmap_bytes = nvmap;
+  return p;
+}
+
+std::vector<pid_t> pids(const std::vector<const LedgerProcess*>& ranked) {
+  std::vector<pid_t> out;
+  for (const auto* p : ranked) out.push_back(p->sample.pid);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sort keys are pss, nvmap and cost, and anything else is named in the error") {
+  CHECK(*parseSortKey("pss") == SortKey::kPss);
+  CHECK(*parseSortKey("nvmap") == SortKey::kNvmap);
+  CHECK(*parseSortKey("cost") == SortKey::kCost);
+  const auto bad = parseSortKey("size");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap or cost");
+}
+
+TEST_CASE("processes rank largest first by the chosen key, ties in PID order") {
+  Ledger ledger;
+  ledger.processes = {process(1, 10, 100), process(2, 30, 0), process(3, 20, 50), process(4, 30, 0)};
+  CHECK(pids(*topProcesses(ledger, SortKey::kPss, 0)) == std::vector<pid_t>{2, 4, 3, 1});
+  CHECK(pids(*topProcesses(ledger, SortKey::kNvmap, 0)) == std::vector<pid_t>{1, 3, 2, 4});
+  CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{1, 3, 2, 4});
+}
+
+TEST_CASE("a limit cuts the list, zero means all, and an absurd limit is refused") {
+  Ledger ledger;
+  ledger.processes = {process(1, 10, 0), process(2, 30, 0), process(3, 20, 0)};
+  CHECK(topProcesses(ledger, SortKey::kPss, 2)->size() == 2);
+  CHECK(topProcesses(ledger, SortKey::kPss, 0)->size() == 3);
+  CHECK(topProcesses(ledger, SortKey::kPss, kMaxListLimit)->size() == 3);
+  const auto refused = topProcesses(ledger, SortKey::kPss, kMaxListLimit + 1);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find(std::to_string(kMaxListLimit + 1)) != std::string::npos);
+  CHECK_FALSE(topUnits(ledger, SortKey::kPss, 4000000000u).ok());
+}
+
+TEST_CASE("units rank by their summed memory") {
+  Ledger ledger;
+  ledger.units.resize(2);
+  ledger.units[0].unit = "small.service";
+  ledger.units[0].memory.pss_bytes = 5;
+  ledger.units[1].unit = "big.service";
+  ledger.units[1].memory.pss_bytes = 50;
+  const auto ranked = *topUnits(ledger, SortKey::kCost, 1);
+  REQUIRE(ranked.size() == 1);
+  CHECK(ranked[0]->unit == "big.service");
+}
