@@ -13,7 +13,9 @@ namespace {
 
 using jmem::fuzz::require;
 
-void checkBytes(std::uint64_t bytes) { require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0); }
+void checkBytes(std::uint64_t bytes) {
+  require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0);
+}
 
 void checkBytes(const std::optional<std::uint64_t>& bytes) {
   if (bytes) checkBytes(*bytes);
@@ -71,9 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::uint64_t bytes : {info.mem_total_bytes, info.mem_free_bytes, info.mem_available_bytes}) {
     checkBytes(bytes);
   }
-  for (const auto* bytes : {&info.buffers_bytes, &info.cached_bytes, &info.shmem_bytes, &info.swap_total_bytes,
-                            &info.swap_free_bytes, &info.cma_total_bytes, &info.cma_free_bytes,
-                            &info.nvmap_mem_used_bytes, &info.nvmap_mem_free_bytes}) {
+  for (const auto* bytes : {&info.buffers_bytes, &info.cached_bytes, &info.shmem_bytes,
+                            &info.swap_total_bytes, &info.swap_free_bytes, &info.cma_total_bytes,
+                            &info.cma_free_bytes, &info.nvmap_mem_used_bytes, &info.nvmap_mem_free_bytes}) {
     checkBytes(*bytes);
   }
   const auto again = jmem::parseMeminfo(format(info));

@@ -24,8 +24,9 @@ std::string percent(std::uint32_t permyriad) {
 
 // The line as the kernel prints it ("avg10=%lu.%02lu ... total=%llu").
 std::string format(const char* kind, const jmem::PressureLine& line) {
-  return std::string(kind) + " avg10=" + percent(line.avg10_permyriad) + " avg60=" + percent(line.avg60_permyriad) +
-         " avg300=" + percent(line.avg300_permyriad) + " total=" + std::to_string(line.total_usec) + "\n";
+  return std::string(kind) + " avg10=" + percent(line.avg10_permyriad) +
+         " avg60=" + percent(line.avg60_permyriad) + " avg300=" + percent(line.avg300_permyriad) +
+         " total=" + std::to_string(line.total_usec) + "\n";
 }
 
 bool same(const jmem::PressureLine& a, const jmem::PressureLine& b) {
@@ -45,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   checkLine(parsed->some);
   checkLine(parsed->full);
   const auto again = jmem::parsePressure(format("some", parsed->some) + format("full", parsed->full));
-  require(again.ok() && again->available && same(again->some, parsed->some) && same(again->full, parsed->full));
+  require(again.ok() && again->available && same(again->some, parsed->some) &&
+          same(again->full, parsed->full));
   return 0;
 }

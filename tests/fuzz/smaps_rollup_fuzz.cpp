@@ -13,7 +13,9 @@ namespace {
 
 using jmem::fuzz::require;
 
-void checkBytes(std::uint64_t bytes) { require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0); }
+void checkBytes(std::uint64_t bytes) {
+  require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0);
+}
 
 void checkBytes(const std::optional<std::uint64_t>& bytes) {
   if (bytes) checkBytes(*bytes);
@@ -62,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(same(rollup, jmem::SmapsRollup{}));
     return 0;
   }
-  for (const std::uint64_t bytes : {rollup.rss_bytes, rollup.pss_bytes, rollup.swap_bytes, rollup.swap_pss_bytes}) {
+  for (const std::uint64_t bytes :
+       {rollup.rss_bytes, rollup.pss_bytes, rollup.swap_bytes, rollup.swap_pss_bytes}) {
     checkBytes(bytes);
   }
   checkBytes(rollup.pss_anon_bytes);

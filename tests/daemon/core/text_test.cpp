@@ -36,6 +36,7 @@ TEST_CASE("sanitizeName keeps valid UTF-8 and replaces control characters and in
   CHECK(sanitizeName("\xc3") == "?");              // truncated sequence
   CHECK(sanitizeName("\xed\xa0\x80") == "???");    // UTF-16 surrogate
   CHECK(sanitizeName("\xc0\xaf") == "??");         // overlong encoding
+  CHECK(sanitizeName("\xc2\x9b[31m") == "?[31m");  // C1 control (CSI): terminals act on it
 }
 
 TEST_CASE("nextLine splits on newlines and keeps a last line without one") {
