@@ -11,6 +11,11 @@
 namespace jmem {
 namespace {
 
+// The narrowest line nvmap prints whole: a carveout row, "%-18s %18s %8u %10zu". A shorter line is a piece of
+// a row whose process name (a comm, which any process sets to any 15 bytes) holds a newline; read as a row or
+// a total it would let a process forge NvMap figures.
+constexpr std::size_t kMinPrintedLineChars = 18 + 1 + 18 + 1 + 8 + 1 + 10;
+
 // "118372K" or, in carveout rows of old kernels, "118372": KiB either way.
 std::optional<std::uint64_t> parseKibToken(std::string_view token) {
   if (!token.empty() && token.back() == 'K') token.remove_suffix(1);
@@ -57,7 +62,12 @@ Result<NvmapHeap> parseNvmapClients(std::string_view text, std::string_view heap
     const std::string_view trimmed = trim(line);
     if (trimmed.empty() || trimmed.starts_with("Note")) continue;
     if (trimmed.starts_with("CLIENT")) continue;
+    if (line.size() < kMinPrintedLineChars) {
+      if (!have_total) ++heap.skipped_rows;
+      continue;
+    }
     if (trimmed.starts_with("total ") || trimmed == "total") {
+      if (have_total) return Error{"nvmap " + heap.name + ": repeated total line"};
       std::string_view rest = trimmed;
       const auto total = parseKibToken(popLastToken(rest));
       if (!total || trim(rest) != "total") return Error{"nvmap " + heap.name + ": malformed total line"};

@@ -44,12 +44,14 @@ Result<PressureLine> parseLine(std::string_view fields) {
     std::uint32_t* averages[] = {&line.avg10_permyriad, &line.avg60_permyriad, &line.avg300_permyriad};
     for (int i = 0; i < 3; ++i) {
       if (key != keys[i]) continue;
+      if (seen[i]) return Error{"repeated " + std::string(key)};
       const auto parsed = parsePercentPermyriad(value);
       if (!parsed) return Error{"invalid " + std::string(key) + " \"" + sanitizeName(value) + "\""};
       *averages[i] = *parsed;
       seen[i] = true;
     }
     if (key == "total") {
+      if (seen[3]) return Error{"repeated total"};
       const auto parsed = parseUnsigned(value);
       if (!parsed) return Error{"invalid total \"" + sanitizeName(value) + "\""};
       line.total_usec = *parsed;
@@ -81,7 +83,8 @@ Result<Pressure> parsePressure(std::string_view text) {
                    "\""};
     }
     bool& have = kind == "some" ? have_some : have_full;
-    if (have) return Error{"pressure line " + std::to_string(line_number) + ": repeated " + std::string(kind)};
+    if (have)
+      return Error{"pressure line " + std::to_string(line_number) + ": repeated " + std::string(kind)};
     auto parsed = parseLine(space == std::string_view::npos ? std::string_view{} : line.substr(space + 1));
     if (!parsed) return Error{"pressure line " + std::to_string(line_number) + ": " + parsed.error().message};
     (kind == "some" ? pressure.some : pressure.full) = *parsed;
