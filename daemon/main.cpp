@@ -30,7 +30,7 @@ void setUpLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-// The sampler holds one descriptor per process; the soft limit of 1024 is too low for large hosts.
+// The sampler holds two descriptors per process; the soft limit of 1024 is too low for large hosts.
 void raiseFileLimit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts a private dbus-daemon that behaves like the system bus (same default rules) with jmem's bus
 # policy from units/, for machines without a system bus and for tests. Prints the bus address and
-# the daemon's PID, one per line. Point programs at it with DBUS_SYSTEM_BUS_ADDRESS=<address>.
+# the daemon's PID, one per line. EXTRA_POLICY_DIR adds other services' bus policies (benchmarks
+# run peers such as tuned beside jmemd). Point programs at it with DBUS_SYSTEM_BUS_ADDRESS=<address>.
 set -euo pipefail
-dir=${1:?usage: packaging/private-bus.sh DIR}
+dir=${1:?usage: packaging/private-bus.sh DIR [EXTRA_POLICY_DIR]}
+extra=${2:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir"
 cat >"$dir/bus.conf" <<CONF
@@ -32,6 +34,7 @@ cat >"$dir/bus.conf" <<CONF
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
   <include>$root/units/dbus/org.jmem.Governor1.conf</include>
+  ${extra:+<includedir>$extra</includedir>}
 </busconfig>
 CONF
 chmod 755 "$dir"

@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxSmallFileBytes = 64 * 1024;
 constexpr std::size_t kMaxSmapsBytes = 64 * 1024 * 1024;  // whole smaps of a large process, old kernels
+constexpr std::size_t kStatmBytes = 256;
 
 }  // namespace
 
@@ -41,15 +42,21 @@ ProcessDir::ProcessDir(int proc_root_fd, pid_t pid) : pid_(pid) {
 
 ProcessDir::~ProcessDir() {
   if (fd_ >= 0) ::close(fd_);
+  if (statm_fd_ >= 0) ::close(statm_fd_);
 }
 
 ProcessDir::ProcessDir(ProcessDir&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), open_errno_(other.open_errno_), pid_(other.pid_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      statm_fd_(std::exchange(other.statm_fd_, -1)),
+      open_errno_(other.open_errno_),
+      pid_(other.pid_) {}
 
 ProcessDir& ProcessDir::operator=(ProcessDir&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
+    if (statm_fd_ >= 0) ::close(statm_fd_);
     fd_ = std::exchange(other.fd_, -1);
+    statm_fd_ = std::exchange(other.statm_fd_, -1);
     open_errno_ = other.open_errno_;
     pid_ = other.pid_;
   }
@@ -92,9 +99,22 @@ ReadOutcome ProcessDir::readRollup(SmapsRollup& rollup, std::string& buffer) con
   return rollup.has_memory ? ReadOutcome::kRead : ReadOutcome::kNoMemory;
 }
 
-ReadOutcome ProcessDir::readResidentPages(std::uint64_t& resident_pages, std::string& buffer) const {
-  auto read = readFileAt(fd_, "statm", buffer, kMaxSmallFileBytes, "statm");
-  if (!read) return outcomeFromErrno(read.error().errno_value);
+ReadOutcome ProcessDir::readResidentPages(std::uint64_t& resident_pages, std::string& buffer) {
+  if (statm_fd_ < 0) statm_fd_ = ::openat(fd_, "statm", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (statm_fd_ < 0) {
+    if (errno != EMFILE && errno != ENFILE) return outcomeFromErrno(errno);
+    auto read = readFileAt(fd_, "statm", buffer, kMaxSmallFileBytes, "statm");
+    if (!read) return outcomeFromErrno(read.error().errno_value);
+  } else {
+    // Seven numbers of at most 20 digits: one read of this size is the whole file.
+    buffer.resize(kStatmBytes);
+    ssize_t got = 0;
+    while ((got = ::pread(statm_fd_, buffer.data(), buffer.size(), 0)) < 0 && errno == EINTR) {
+    }
+    if (got < 0) return outcomeFromErrno(errno);
+    if (static_cast<std::size_t>(got) == buffer.size()) return ReadOutcome::kInvalid;
+    buffer.resize(static_cast<std::size_t>(got));
+  }
   const auto statm = parseStatm(buffer);
   if (!statm) return ReadOutcome::kInvalid;
   resident_pages = statm->resident_pages;

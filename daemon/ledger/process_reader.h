@@ -48,11 +48,15 @@ class ProcessDir {
   ReadOutcome readIdentity(ProcessSample& sample, std::string& buffer) const;
   // smaps_rollup, or the whole smaps on kernels without the rollup.
   ReadOutcome readRollup(SmapsRollup& rollup, std::string& buffer) const;
-  // Resident pages from statm; kNoMemory when the process has no address space.
-  ReadOutcome readResidentPages(std::uint64_t& resident_pages, std::string& buffer) const;
+  // Resident pages from statm; kNoMemory when the process has no address space. Read every tick, so its
+  // descriptor is kept and re-read from offset 0 (the kernel regenerates the text, and answers ESRCH once
+  // the process is gone): a fifth of the cost of opening it each time. Out of descriptors, it falls back to
+  // opening the file for each read.
+  ReadOutcome readResidentPages(std::uint64_t& resident_pages, std::string& buffer);
 
  private:
   int fd_ = -1;
+  int statm_fd_ = -1;
   int open_errno_ = 0;
   pid_t pid_ = 0;
 };

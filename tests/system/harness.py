@@ -38,9 +38,12 @@ def wait_for(predicate, timeout_s, what):
 class PrivateBus:
     """A dbus-daemon with the system bus's rules and jmem's policy, in a directory others can reach."""
 
+    def __init__(self, extra_policy_dir=None):
+        self.extra = [extra_policy_dir] if extra_policy_dir else []
+
     def __enter__(self):
         self.dir = tempfile.mkdtemp(prefix="jmem-bus-")
-        out = subprocess.run([os.path.join(ROOT, "packaging/private-bus.sh"), self.dir], check=True,
+        out = subprocess.run([os.path.join(ROOT, "packaging/private-bus.sh"), self.dir, *self.extra], check=True,
                              capture_output=True, text=True).stdout.split()
         self.address, self.pid = out[0], int(out[1])
         self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)

@@ -136,7 +136,10 @@ TEST_CASE("a process replaced under the same PID is never read through the old d
   const SteadyClock::time_point start{};
   (void)sampler->tick(start);
 
-  // The directory the sampler holds is gone; a new one with the same name is a new process.
+  // The directory the sampler holds is gone; a new one with the same name is a new process. Through
+  // descriptors of a dead process the kernel answers ESRCH; a fixture file cannot, so the statm the
+  // sampler keeps open is emptied (unparsable) before its directory goes.
+  tree.write("proc/600/statm", "");
   tree.remove("proc/600");
   writeProcess(tree, {.pid = 600, .comm = "new", .pss_kib = 100});
   (void)sampler->tick(start + seconds(1));

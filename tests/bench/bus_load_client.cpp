@@ -1,0 +1,60 @@
+// Many bus clients calling jmemd's list methods in a loop, each on its own connection, for the bus
+// load benchmark. Prints calls and errors; exits non-zero if any call failed.
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+int main(int argc, char** argv) {
+  const int clients = argc > 1 ? std::atoi(argv[1]) : 50;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 30;
+  std::atomic<long> calls{0};
+  std::atomic<long> errors{0};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        auto connection = sdbus::createSystemBusConnection();
+        auto proxy = sdbus::createProxy(*connection, "org.jmem.Governor1", "/org/jmem/Governor1");
+        while (std::chrono::steady_clock::now() < deadline) {
+          try {
+            std::vector<
+                sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string,
+                              uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>>
+                processes;
+            std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t,
+                                      uint64_t, uint64_t, uint64_t, std::vector<uint32_t>>>
+                units;
+            if (i % 2 == 0) {
+              proxy->callMethod("ListProcesses")
+                  .onInterface("org.jmem.Governor1.Manager")
+                  .withArguments(uint32_t{0}, std::string("cost"))
+                  .storeResultsTo(processes);
+            } else {
+              proxy->callMethod("ListUnits")
+                  .onInterface("org.jmem.Governor1.Manager")
+                  .withArguments(uint32_t{0}, std::string("pss"))
+                  .storeResultsTo(units);
+            }
+            ++calls;
+          } catch (const sdbus::Error& e) {
+            if (errors++ == 0) std::fprintf(stderr, "call failed: %s\n", e.getMessage().c_str());
+          }
+        }
+      } catch (const sdbus::Error& e) {
+        ++errors;
+        std::fprintf(stderr, "client %d could not connect: %s\n", i, e.getMessage().c_str());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::printf("clients %d, seconds %d, calls %ld, errors %ld\n", clients, seconds, calls.load(),
+              errors.load());
+  return errors.load() == 0 ? 0 : 1;
+}
