@@ -74,7 +74,7 @@ fi
 
 # 1. GCC, warnings as errors: unit, system and benchmark tests.
 build build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_WERROR=ON
-(cd build-ci && ctest --output-on-failure -j "$jobs" -LE bench && ctest --output-on-failure -L bench)
+(cd build-ci && ctest --output-on-failure -j "$jobs" -LE bench && ctest -V -L bench)
 
 # 2. clang with AddressSanitizer and UndefinedBehaviorSanitizer: the same tests, and the fuzzers briefly.
 CC=clang CXX=clang++ build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DJMEM_WERROR=ON -DJMEM_SANITIZE=ON -DJMEM_FUZZ=ON

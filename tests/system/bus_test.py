@@ -75,6 +75,8 @@ def test_properties(t, d):
 
 
 def test_json_against_dump(t, d, jmemd):
+    # A reload starts the sampler afresh: every process is read now, none is up to max age old.
+    t.check("reload before comparing", d.ctl("reload").returncode == 0)
     status = json.loads(d.ctl("status", "--json").stdout)
     top = json.loads(d.ctl("top", "--json", "-n", "0").stdout)
     units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)
