@@ -100,9 +100,16 @@ def test_json_against_dump(t, d, jmemd):
             abs(ours_sum - theirs_sum) <= 0.05 * theirs_sum, (ours_sum, theirs_sum))
     costs = [p["cost_bytes"] for p in top["processes"]]
     t.check("top is sorted by cost", costs == sorted(costs, reverse=True))
+    # The units and the total must come from the same tick: retry until a status before and after agree.
+    for _ in range(20):
+        before = json.loads(d.ctl("status", "--json").stdout)
+        units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)
+        after = json.loads(d.ctl("status", "--json").stdout)
+        if before["last_sample_usec"] == after["last_sample_usec"]:
+            break
     t.check("units add up to the status total",
-            sum(u["pss_bytes"] for u in units["units"]) == status["totals"]["pss_bytes"],
-            (sum(u["pss_bytes"] for u in units["units"]), status["totals"]["pss_bytes"]))
+            sum(u["pss_bytes"] for u in units["units"]) == after["totals"]["pss_bytes"],
+            (sum(u["pss_bytes"] for u in units["units"]), after["totals"]["pss_bytes"]))
     limited = json.loads(d.ctl("top", "--json", "-n", "3", "--sort", "pss").stdout)["processes"]
     t.check("-n limits the rows", len(limited) == min(3, len(ours)))
     human = d.ctl("top", "--no-legend", "-n", "2").stdout.splitlines()
