@@ -1,5 +1,6 @@
 #include "service/governor.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
@@ -13,6 +14,8 @@
 
 namespace jmem {
 namespace {
+
+constexpr std::uint64_t kTrimEveryTicks = 60;
 
 Error loopError(const char* what, int negative_errno) {
   return Error{std::string("Failed to ") + what + ": " + std::strerror(-negative_errno), -negative_errno};
@@ -141,6 +144,9 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
     }
     self->notifyStatus();
   }
+  // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
+  // processes does not leave the daemon's footprint at its high-water mark for good.
+  if (self->state_.self_stats.ticks() % kTrimEveryTicks == 0) malloc_trim(0);
   self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
 
   // Next tick on the fixed schedule; after a stall, skip what was missed instead of bursting.
