@@ -56,11 +56,17 @@ class Container:
                 return int(children[0])
         return None
 
-    def run(self, *command, user=None, timeout=30):
+    def run(self, *command, user=None, timeout=30, input_text=None):
         prefix = ["nsenter", "-t", str(self.pid1), "-a"]
         if user:
             prefix += ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
-        return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=timeout,
+                              input=input_text)
+
+    def write(self, path, text):
+        result = self.run("sh", "-c", f"mkdir -p \"$(dirname {path})\" && cat > {path}", input_text=text)
+        if result.returncode != 0:
+            raise RuntimeError(f"cannot write {path} in the container: {result.stderr}")
 
     def show(self, unit, prop):
         return self.run("systemctl", "show", unit, "-p", prop, "--value").stdout.strip()
