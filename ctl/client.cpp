@@ -93,6 +93,40 @@ std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort) {
 
 void GovernorClient::reload() { proxy_->Reload(); }
 
+CheckView GovernorClient::check() {
+  const auto [compliant, items] = proxy_->Check();
+  CheckView view{compliant, {}};
+  for (const auto& i : items) {
+    view.items.push_back(CheckItemView{std::get<0>(i), std::get<1>(i), std::get<2>(i), std::get<3>(i), std::get<4>(i),
+                                       std::get<5>(i), std::get<6>(i), std::get<7>(i)});
+  }
+  return view;
+}
+
+PlanView GovernorClient::plan() {
+  const auto [changes, notes, reboot] = proxy_->Plan();
+  PlanView view{{}, notes, reboot};
+  for (const auto& c : changes) {
+    view.changes.push_back(ChangeView{std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c)});
+  }
+  return view;
+}
+
+namespace {
+
+template <typename Results>
+std::vector<ResultView> resultViews(const Results& results) {
+  std::vector<ResultView> out;
+  for (const auto& r : results) out.push_back(ResultView{std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r)});
+  return out;
+}
+
+}  // namespace
+
+std::vector<ResultView> GovernorClient::apply() { return resultViews(proxy_->Apply()); }
+
+std::vector<ResultView> GovernorClient::revert() { return resultViews(proxy_->Revert()); }
+
 int GovernorClient::monitor(MonitorHandlers handlers) {
   proxy_->handlers = std::move(handlers);
   auto bus_daemon = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");

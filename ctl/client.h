@@ -41,6 +41,28 @@ struct UnitView {
   std::vector<std::uint32_t> pids;
 };
 
+struct CheckItemView {
+  std::string kind, subject, policy_class, expected, actual, state, where;
+  std::uint64_t cost_bytes;
+};
+struct CheckView {
+  bool compliant;
+  std::vector<CheckItemView> items;
+};
+struct ChangeView {
+  std::string action, subject, before, after;
+  std::uint64_t bytes_back;
+};
+struct PlanView {
+  std::vector<ChangeView> changes;
+  std::vector<std::string> notes;
+  bool reboot_needed;
+};
+struct ResultView {
+  std::string kind, target, detail;
+  bool ok;
+};
+
 struct GovernorInfo {
   std::string version, mode, pressure_level;
   std::uint64_t sample_interval_usec;
@@ -66,6 +88,10 @@ class GovernorClient {
   std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort);
   std::vector<UnitView> units(std::uint32_t limit, SortKey sort);
   void reload();
+  CheckView check();
+  PlanView plan();
+  std::vector<ResultView> apply();
+  std::vector<ResultView> revert();
   // Runs until SIGINT or SIGTERM (returns 0) or until jmemd leaves the bus (returns kExitNotRunning).
   int monitor(MonitorHandlers handlers);
 

@@ -10,6 +10,7 @@
 
 #include "core/text.h"
 #include "ctl/table.h"
+#include "policy/loader.h"
 
 namespace jmem::ctl {
 namespace {
@@ -235,7 +236,27 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
 
 }  // namespace
 
+// Each file on its own, exactly as jmemd would read it with --policy; no daemon needed.
+int validate(const CtlOptions& options) {
+  int status = kExitOk;
+  for (const std::string& file : options.files) {
+    policy::PolicyFiles files;
+    files.main = file;
+    files.dropin_dir.clear();
+    files.main_required = true;
+    const auto loaded = policy::loadPolicy(files);
+    for (const auto& problem : loaded.problems) std::cerr << policy::formatProblem(problem) << '\n';
+    if (loaded.policy) {
+      std::cout << file << ": valid\n";
+    } else {
+      status = kExitDrift;
+    }
+  }
+  return status;
+}
+
 int runCommand(const CtlOptions& options) {
+  if (options.verb == Verb::kValidate) return validate(options);
   Style style;
   style.legend = !options.no_legend;
   const char* no_color = std::getenv("NO_COLOR");
@@ -267,6 +288,24 @@ int runCommand(const CtlOptions& options) {
       case Verb::kReload:
         client.reload();
         return kExitOk;
+      case Verb::kCheck: {
+        const auto check = client.check();
+        emit(options.json ? renderCheckJson(check) : renderCheck(check, style), options);
+        return check.compliant ? kExitOk : kExitDrift;
+      }
+      case Verb::kPlan: {
+        const auto plan = client.plan();
+        emit(options.json ? renderPlanJson(plan) : renderPlan(plan, style), options);
+        return kExitOk;
+      }
+      case Verb::kApply:
+        std::cout << renderResults(client.apply(), "apply") << std::flush;
+        return kExitOk;
+      case Verb::kRevert:
+        std::cout << renderResults(client.revert(), "revert") << std::flush;
+        return kExitOk;
+      case Verb::kValidate:
+        return validate(options);
     }
   } catch (const sdbus::Error& error) {
     const auto described = describeError(error);

@@ -25,3 +25,13 @@ std::string renderUnitsJson(const std::vector<UnitView>& units);
 int runCommand(const CtlOptions& options);
 
 }  // namespace jmem::ctl
+
+namespace jmem::ctl {
+
+std::string renderCheck(const CheckView& check, const Style& style);
+std::string renderCheckJson(const CheckView& check);
+std::string renderPlan(const PlanView& plan, const Style& style);
+std::string renderPlanJson(const PlanView& plan);
+std::string renderResults(const std::vector<ResultView>& results, const char* verb);
+
+}  // namespace jmem::ctl

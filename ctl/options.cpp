@@ -16,7 +16,12 @@ Commands:
     -n N                 Show N rows (default 20; 0 for all)
     --sort KEY           pss, nvmap or cost (default)
   monitor                Print changes as the governor announces them, until interrupted
-  reload                 Make jmemd reload (root, or the polkit action org.jmem.governor1.manage)
+  reload                 Make jmemd reload its policy (root, or the polkit action org.jmem.governor1.manage)
+  validate FILE...       Check policy files without a running jmemd; every problem as FILE:LINE:COLUMN
+  check                  Each policy item: expected, actual, state, and what a drift costs now
+  plan                   The changes apply would make, and the memory expected back
+  apply                  Make them, each recorded first so revert can undo it (authorized as reload)
+  revert                 Undo every change jmemd made, newest first (authorized as reload)
 
 Options:
   --json                 One JSON document (monitor: one per line) with stable keys
@@ -31,6 +36,7 @@ Exit status:
   2  invalid arguments
   3  jmemd is not running, or the system bus cannot be reached
   4  not allowed
+  5  check: the device drifts from the policy (validate: the files have problems)
 )";
 }
 
@@ -78,13 +84,26 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
         options.verb = Verb::kMonitor;
       } else if (arg == "reload") {
         options.verb = Verb::kReload;
+      } else if (arg == "validate") {
+        options.verb = Verb::kValidate;
+      } else if (arg == "check") {
+        options.verb = Verb::kCheck;
+      } else if (arg == "plan") {
+        options.verb = Verb::kPlan;
+      } else if (arg == "apply") {
+        options.verb = Verb::kApply;
+      } else if (arg == "revert") {
+        options.verb = Verb::kRevert;
       } else {
         return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
       }
+    } else if (have_verb && options.verb == Verb::kValidate && !arg.starts_with("-")) {
+      options.files.emplace_back(arg);
     } else {
       return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     }
   }
+  if (options.verb == Verb::kValidate && options.files.empty()) return Error{"validate needs at least one FILE"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
     return Error{"--units, -n and --sort belong to the top command"};
   return options;

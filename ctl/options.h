@@ -16,8 +16,9 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotRunning = 3;
 inline constexpr int kExitDenied = 4;
+inline constexpr int kExitDrift = 5;  // check: the device drifts from the policy
 
-enum class Verb { kStatus, kTop, kMonitor, kReload };
+enum class Verb { kStatus, kTop, kMonitor, kReload, kValidate, kCheck, kPlan, kApply, kRevert };
 
 struct CtlOptions {
   Verb verb = Verb::kStatus;
@@ -29,6 +30,7 @@ struct CtlOptions {
   bool units = false;           // top --units
   std::uint32_t limit = 20;     // top -n
   SortKey sort = SortKey::kCost;
+  std::vector<std::string> files;  // validate FILE...
 };
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);

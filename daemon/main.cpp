@@ -12,6 +12,8 @@
 #include "ledger/ledger_json.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
+#include "policy/loader.h"
+#include "policy/policy_json.h"
 #include "service/governor.h"
 
 namespace {
@@ -63,10 +65,37 @@ int dump(const jmem::DaemonOptions& options) {
   return std::cout.good() ? 0 : 1;
 }
 
+jmem::policy::PolicyFiles policyFiles(const jmem::DaemonOptions& options) {
+  jmem::policy::PolicyFiles files;
+  if (options.policy_path) {
+    files.main = *options.policy_path;
+    files.dropin_dir.clear();
+    files.main_required = true;
+  }
+  return files;
+}
+
+// Validates the policy the way a reload would; every problem on stderr, one per line.
+int checkConfig(const jmem::DaemonOptions& options) {
+  const auto loaded = jmem::policy::loadPolicy(policyFiles(options));
+  for (const auto& problem : loaded.problems) std::cerr << jmem::policy::formatProblem(problem) << '\n';
+  if (!loaded.policy) return 1;
+  if (options.json) {
+    std::cout << jmem::policy::policyToJson(*loaded.policy).dump(2) << '\n';
+  } else {
+    std::cout << "The policy is valid: " << jmem::policy::toString(loaded.policy->mode.value) << " mode, "
+              << loaded.policy->classes.size() << " unit classes, " << loaded.policy->workloads.size()
+              << " workloads\n";
+  }
+  return 0;
+}
+
 int serve(const jmem::DaemonOptions& options) {
   jmem::GovernorOptions governor_options;
   governor_options.roots = options.roots;
   governor_options.sample_interval = options.sample_interval;
+  governor_options.policy_files = policyFiles(options);
+  governor_options.state_dir = options.state_dir;
   governor_options.sampler = samplerOptions();
   auto governor = jmem::Governor::start(governor_options);
   if (!governor) {
@@ -95,5 +124,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   raiseFileLimit();
+  if (options->check_config) return checkConfig(*options);
   return options->dump ? dump(*options) : serve(*options);
 }

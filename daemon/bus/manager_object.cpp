@@ -16,8 +16,11 @@ std::uint32_t toU32(std::int64_t value) { return static_cast<std::uint32_t>(valu
 }  // namespace
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, const GovernorState& state, Authorizer& authorizer,
-                             ReloadHandler reload)
-    : AdaptorInterfaces(connection, kObjectPath), state_(state), authorizer_(authorizer), reload_(std::move(reload)) {
+                             ManagerHandlers handlers)
+    : AdaptorInterfaces(connection, kObjectPath),
+      state_(state),
+      authorizer_(authorizer),
+      handlers_(std::move(handlers)) {
   registerAdaptor();
 }
 
@@ -113,7 +116,64 @@ sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> Manage
 
 void ManagerObject::Reload() {
   requireManage("Reload");
-  if (auto reloaded = reload_(); !reloaded) throw busError("ReloadFailed", reloaded.error().message);
+  if (auto reloaded = handlers_.reload(); !reloaded) throw busError("ReloadFailed", reloaded.error().message);
+}
+
+std::tuple<bool, std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
+                                           std::string, std::string, uint64_t>>>
+ManagerObject::Check() {
+  const compliance::CheckReport report = handlers_.check();
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
+                            std::string, uint64_t>>
+      items;
+  for (const auto& item : report.items) {
+    items.emplace_back(std::string(compliance::toString(item.kind)), item.subject, item.policy_class, item.expected,
+                       item.actual, std::string(compliance::toString(item.state)),
+                       item.where.line ? item.where.file + ":" + std::to_string(item.where.line) + ":" +
+                                             std::to_string(item.where.column)
+                                       : item.where.file,
+                       item.cost_bytes);
+  }
+  return {report.compliant(), std::move(items)};
+}
+
+std::tuple<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>>,
+           std::vector<std::string>, bool>
+ManagerObject::Plan() {
+  const compliance::Plan plan = handlers_.plan();
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>> changes;
+  for (const auto& change : plan.changes) {
+    changes.emplace_back(std::string(compliance::toString(change.kind)), change.subject, change.before, change.after,
+                         change.bytes_back);
+  }
+  return {std::move(changes), plan.notes, plan.reboot_needed};
+}
+
+namespace {
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> changeResults(
+    const std::vector<compliance::ChangeResult>& results) {
+  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> out;
+  for (const auto& r : results) out.emplace_back(r.kind, r.target, r.detail, r.ok);
+  return out;
+}
+
+}  // namespace
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> ManagerObject::Apply() {
+  requireManage("Apply");
+  auto applied = handlers_.apply();
+  if (!applied) throw busError("ApplyFailed", applied.error().message);
+  for (const auto& r : *applied) emitActionTaken(r.target, r.kind, r.detail);
+  return changeResults(*applied);
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> ManagerObject::Revert() {
+  requireManage("Revert");
+  auto reverted = handlers_.revert();
+  if (!reverted) throw busError("RevertFailed", reverted.error().message);
+  for (const auto& r : *reverted) emitActionTaken(r.target, "revert " + r.kind, r.detail);
+  return changeResults(*reverted);
 }
 
 }  // namespace jmem

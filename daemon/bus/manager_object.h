@@ -10,6 +10,9 @@
 
 #include "bus/authorizer.h"
 #include "bus/bus_figures.h"
+#include "compliance/applier.h"
+#include "compliance/check.h"
+#include "compliance/plan.h"
 #include "generated/manager_adaptor.h"
 #include "ledger/ledger.h"
 #include "service/self_stats.h"
@@ -31,11 +34,19 @@ struct GovernorState {
 
 // org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are open; mutating methods go through
 // the Authorizer first.
+// What the bus methods ask of the governor.
+struct ManagerHandlers {
+  std::function<Status()> reload;
+  std::function<compliance::CheckReport()> check;
+  std::function<compliance::Plan()> plan;
+  std::function<Result<std::vector<compliance::ChangeResult>>()> apply;
+  std::function<Result<std::vector<compliance::ChangeResult>>()> revert;
+};
+
 class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1::Manager_adaptor> {
  public:
-  using ReloadHandler = std::function<Status()>;
   ManagerObject(sdbus::IConnection& connection, const GovernorState& state, Authorizer& authorizer,
-                ReloadHandler reload);
+                ManagerHandlers handlers);
   ~ManagerObject();
 
   void announce(const std::vector<std::string>& properties);
@@ -54,6 +65,14 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   std::vector<UnitStruct> ListUnits(const uint32_t& limit, const std::string& sort) override;
   sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
   void Reload() override;
+  std::tuple<bool, std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
+                                             std::string, std::string, uint64_t>>>
+  Check() override;
+  std::tuple<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>>,
+             std::vector<std::string>, bool>
+  Plan() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Apply() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Revert() override;
 
   std::string Version() override;
   std::string Mode() override { return state_.mode; }
@@ -77,7 +96,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
 
   const GovernorState& state_;
   Authorizer& authorizer_;
-  ReloadHandler reload_;
+  ManagerHandlers handlers_;
 };
 
 }  // namespace jmem

@@ -21,7 +21,12 @@ Without --dump it runs as the governor: it samples the ledger every interval and
 system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
 
   --dump                 Print one snapshot of the memory ledger as JSON and exit
-  --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: 1000)
+  --check-config         Validate the policy, print every problem (FILE:LINE:COLUMN), and exit
+  --json                 With --check-config: print the merged policy as JSON
+  --policy FILE          Use FILE alone instead of /etc/jmem/policy.toml and /etc/jmem/policy.d/*.toml
+                         (without either file the built-in default applies: audit mode, Jetson profile)
+  --state-dir DIR        Where the record of changes is kept (default: /var/lib/jmem)
+  --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: the policy's)
   --proc-root DIR        Read DIR instead of /proc (a captured tree)
   --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
   --log-level LEVEL      trace, debug, info, warning, error, critical or off (default: info)
@@ -29,7 +34,7 @@ system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
   --version              Show the version
 
 Exit status: 0 on success (the service: stopped by SIGTERM or SIGINT), 1 when the ledger could not
-be read or the bus could not be served, 2 on invalid arguments.
+be read, the policy has problems or the bus could not be served, 2 on invalid arguments.
 )";
 }
 
@@ -50,6 +55,10 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
     };
     if (name == "--dump") {
       options.dump = true;
+    } else if (name == "--check-config") {
+      options.check_config = true;
+    } else if (name == "--json") {
+      options.json = true;
     } else if (name == "-h" || name == "--help") {
       options.help = true;
     } else if (name == "--version") {
@@ -62,6 +71,12 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
           *ms > static_cast<std::uint64_t>(kMaxSampleInterval.count()))
         return Error{"Invalid interval \"" + *v + "\": expected milliseconds from 100 to 60000"};
       options.sample_interval = std::chrono::milliseconds(*ms);
+    } else if (name == "--policy" || name == "--state-dir") {
+      auto v = value();
+      if (!v) return v.error();
+      if (v->empty()) return Error{"Option " + std::string(name) + " needs a non-empty value"};
+      if (name == "--policy") options.policy_path = *v;
+      if (name == "--state-dir") options.state_dir = *v;
     } else if (name == "--proc-root" || name == "--debugfs-root" || name == "--log-level") {
       auto v = value();
       if (!v) return v.error();
@@ -76,7 +91,8 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
     } else {
       return Error{"Unknown argument \"" + std::string(arg) + "\"; see jmemd --help"};
     }
-    if (inline_value && (name == "--dump" || name == "-h" || name == "--help" || name == "--version"))
+    if (inline_value && (name == "--dump" || name == "--check-config" || name == "--json" || name == "-h" ||
+                         name == "--help" || name == "--version"))
       return Error{"Option " + std::string(name) + " takes no value"};
   }
   return options;

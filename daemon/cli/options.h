@@ -13,11 +13,15 @@ namespace jmem {
 
 struct DaemonOptions {
   bool dump = false;
+  bool check_config = false;
+  bool json = false;
+  std::optional<std::string> policy_path;  // --policy: this file alone, no drop-ins
+  std::string state_dir = "/var/lib/jmem";
   bool help = false;
   bool version = false;
   Roots roots;
   std::string log_level = "info";
-  std::chrono::milliseconds sample_interval{1000};
+  std::optional<std::chrono::milliseconds> sample_interval;  // overrides the policy's
 };
 
 inline constexpr std::chrono::milliseconds kMinSampleInterval{100};

@@ -16,6 +16,14 @@ namespace jmem {
 namespace {
 
 constexpr std::uint64_t kTrimEveryTicks = 60;
+// In enforce mode the policy is checked this often; drift is corrected and announced.
+constexpr std::uint64_t kEnforceEveryTicks = 30;
+
+std::string problemList(const policy::Problems& problems) {
+  std::string text = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") + " in the policy:";
+  for (const auto& problem : problems) text += "\n" + policy::formatProblem(problem);
+  return text;
+}
 
 Error loopError(const char* what, int negative_errno) {
   return Error{std::string("Failed to ") + what + ": " + std::strerror(-negative_errno), -negative_errno};
@@ -49,8 +57,33 @@ Governor::~Governor() {
   sd_event_unref(event_);
 }
 
+Status Governor::loadPolicy() {
+  auto loaded = policy::loadPolicy(options_.policy_files);
+  if (!loaded.policy) return Error{problemList(loaded.problems)};
+  policy_ = std::move(*loaded.policy);
+  state_.mode = std::string(policy::toString(policy_.mode.value));
+  if (keeper_) keeper_->setPolicy(policy_);
+  return ok();
+}
+
+void Governor::enforce() {
+  if (policy_.mode.value != policy::Mode::kEnforce || !keeper_) return;
+  const Ledger* ledger = state_.ledger ? &*state_.ledger : nullptr;
+  const compliance::Plan plan = keeper_->plan(ledger);
+  if (plan.changes.empty()) return;
+  spdlog::warn("Drift from the policy: correcting {} item(s)", plan.changes.size());
+  auto applied = keeper_->apply(ledger);
+  if (!applied) {
+    spdlog::error("Enforcing the policy failed: {}", applied.error().message);
+    return;
+  }
+  for (const auto& r : *applied) object_->emitActionTaken(r.target, r.kind, r.detail);
+}
+
 Status Governor::init() {
-  state_.sample_interval = options_.sample_interval;
+  if (auto loaded = loadPolicy(); !loaded) return loaded;
+  options_.sample_interval = options_.sample_interval.value_or(policy_.sample_interval.value);
+  state_.sample_interval = *options_.sample_interval;
   auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
   if (!sampler) return sampler.error();
   sampler_ = std::move(*sampler);
@@ -74,7 +107,17 @@ Status Governor::init() {
   try {
     bus_ = sdbus::createSystemBusConnection();
     authorizer_ = std::make_unique<Authorizer>(*bus_);
-    object_ = std::make_unique<ManagerObject>(*bus_, state_, *authorizer_, [this] { return reload(); });
+    keeper_ = std::make_unique<compliance::PolicyKeeper>(
+        *bus_, compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"});
+    keeper_->setPolicy(policy_);
+    const auto ledger = [this]() -> const Ledger* { return state_.ledger ? &*state_.ledger : nullptr; };
+    ManagerHandlers handlers;
+    handlers.reload = [this] { return reload(); };
+    handlers.check = [this, ledger] { return keeper_->check(ledger()); };
+    handlers.plan = [this, ledger] { return keeper_->plan(ledger()); };
+    handlers.apply = [this, ledger] { return keeper_->apply(ledger()); };
+    handlers.revert = [this] { return keeper_->revert(); };
+    object_ = std::make_unique<ManagerObject>(*bus_, state_, *authorizer_, std::move(handlers));
     bus_->requestName(kBusName);
   } catch (const sdbus::Error& e) {
     return Error{"Failed to serve " + std::string(kBusName) + " on the system bus: " + e.getMessage()};
@@ -85,7 +128,7 @@ Status Governor::init() {
 
   uint64_t now = 0;
   sd_event_now(event_, CLOCK_MONOTONIC, &now);
-  next_tick_usec_ = now + static_cast<uint64_t>(std::chrono::microseconds(options_.sample_interval).count());
+  next_tick_usec_ = now + static_cast<uint64_t>(std::chrono::microseconds(*options_.sample_interval).count());
   // Accuracy of 1 ms: systemd's default coalescing (250 ms) would show up as lateness.
   if (int r = sd_event_add_time(event_, &tick_, CLOCK_MONOTONIC, next_tick_usec_, 1000, onTick, this); r < 0)
     return loopError("add the sampling timer", r);
@@ -107,7 +150,14 @@ Status Governor::sample() {
 Status Governor::reload() {
   sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
   spdlog::info("Reloading");
-  // Nothing to re-read yet but the processes: start the sampler afresh.
+  // A policy with problems is refused whole: the running one stays in force.
+  if (auto loaded = loadPolicy(); !loaded) {
+    spdlog::error("Reload refused: {}", loaded.error().message);
+    sd_notify(0, "READY=1");
+    notifyStatus();
+    return loaded;
+  }
+  // The processes are read afresh too.
   auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
   if (!sampler) {
     sd_notify(0, "READY=1");
@@ -144,13 +194,14 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
     }
     self->notifyStatus();
   }
+  if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) self->enforce();
   // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
   // processes does not leave the daemon's footprint at its high-water mark for good.
   if (self->state_.self_stats.ticks() % kTrimEveryTicks == 0) malloc_trim(0);
   self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
 
   // Next tick on the fixed schedule; after a stall, skip what was missed instead of bursting.
-  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(self->options_.sample_interval).count());
+  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(*self->options_.sample_interval).count());
   self->next_tick_usec_ += interval;
   if (self->next_tick_usec_ <= now) self->next_tick_usec_ = now + interval;
   (void)usec;
@@ -179,7 +230,8 @@ void Governor::notifyStatus() const {
 int Governor::run() {
   sd_notify(0, "READY=1");
   notifyStatus();
-  spdlog::info("Serving {} on the system bus; sampling every {} ms", kBusName, options_.sample_interval.count());
+  spdlog::info("Serving {} on the system bus; sampling every {} ms; policy in {} mode", kBusName,
+               options_.sample_interval->count(), state_.mode);
   const int r = sd_event_loop(event_);
   if (r < 0) {
     spdlog::error("The event loop failed: {}", std::strerror(-r));

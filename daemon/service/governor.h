@@ -10,6 +10,7 @@
 #include "bus/authorizer.h"
 #include "bus/bus_bridge.h"
 #include "bus/manager_object.h"
+#include "compliance/keeper.h"
 #include "core/result.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
@@ -18,8 +19,10 @@ namespace jmem {
 
 struct GovernorOptions {
   Roots roots;
-  std::chrono::milliseconds sample_interval{1000};
+  std::optional<std::chrono::milliseconds> sample_interval;  // overrides the policy's
   SamplerOptions sampler;
+  policy::PolicyFiles policy_files;
+  std::filesystem::path state_dir = kDefaultStateDir;
 };
 
 // The running governor: one thread, one sd-event loop with the sampling tick, the signals and the
@@ -39,6 +42,8 @@ class Governor {
   Status init();
   Status sample();
   Status reload();
+  Status loadPolicy();
+  void enforce();
   static int onTick(sd_event_source* source, uint64_t usec, void* userdata);
   static int onSignal(sd_event_source* source, const struct signalfd_siginfo* info, void* userdata);
   void notifyStatus() const;
@@ -52,6 +57,8 @@ class Governor {
   std::unique_ptr<BusBridge> bridge_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<ManagerObject> object_;
+  std::unique_ptr<compliance::PolicyKeeper> keeper_;
+  policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;
   uint64_t next_tick_usec_ = 0;

@@ -11,7 +11,7 @@ import time
 
 from harness import wait_for
 
-PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "python3", "libsdbus-c++1", "libspdlog1.10"]
+PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "python3", "libsdbus-c++1", "libspdlog1.10", "libtomlplusplus3"]
 CACHE = os.environ.get("JMEM_TEST_CACHE", "/var/cache/jmem-tests")
 
 
@@ -62,6 +62,10 @@ class Container:
             prefix += ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
         return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=timeout,
                               input=input_text)
+
+    def popen(self, *command):
+        return subprocess.Popen(["nsenter", "-t", str(self.pid1), "-a", *command], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
 
     def write(self, path, text):
         result = self.run("sh", "-c", f"mkdir -p \"$(dirname {path})\" && cat > {path}", input_text=text)

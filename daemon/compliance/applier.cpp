@@ -1,0 +1,180 @@
+#include "compliance/applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/file_reader.h"
+#include "sources/atomic_file.h"
+#include "sources/extlinux.h"
+
+namespace jmem::compliance {
+namespace {
+
+using Kind = PlannedChange::Kind;
+using nlohmann::json;
+
+template <typename T>
+Status asStatus(const Result<T>& result) {
+  if (!result) return result.error();
+  return ok();
+}
+
+}  // namespace
+
+std::filesystem::path Applier::onRoot(const std::string& path) const {
+  return root_ / std::filesystem::path(path).relative_path();
+}
+
+Status Applier::make(const PlannedChange& change, const std::string& txn, ChangeResult& result) {
+  ChangeIntent intent;
+  intent.txn = txn;
+  intent.target = change.subject;
+  std::function<Status()> act;
+  switch (change.kind) {
+    case Kind::kSetDefaultTarget:
+      intent.kind = "default_target";
+      intent.before = {{"target", change.before}};
+      intent.after = {{"target", change.after}};
+      act = [&] { return asStatus(systemd_.setDefaultTarget(change.after)); };
+      break;
+    case Kind::kMaskUnit:
+    case Kind::kDisableUnit: {
+      const bool mask = change.kind == Kind::kMaskUnit;
+      intent.kind = "unit_file";
+      intent.before = {{"unit_file_state", change.before}};
+      intent.after = {{"action", mask ? "mask" : "disable"}};
+      act = [&, mask] {
+        auto done = mask ? asStatus(systemd_.maskUnitFiles({change.subject}))
+                         : asStatus(systemd_.disableUnitFiles({change.subject}));
+        if (!done) return done;
+        return systemd_.reload();
+      };
+      break;
+    }
+    case Kind::kStopUnit:
+      intent.kind = "unit_active";
+      intent.before = {{"active_state", change.before}};
+      intent.after = {{"active_state", "inactive"}};
+      act = [&] { return asStatus(systemd_.stopUnit(change.subject, std::chrono::seconds(60))); };
+      break;
+    case Kind::kMaskUserUnit:
+      intent.kind = "global_user_mask";
+      intent.before = {{"masked", false}};
+      intent.after = {{"masked", true}};
+      act = [&] { return asStatus(user_units_.maskGlobal(change.subject)); };
+      break;
+    case Kind::kEditBootArguments: {
+      intent.kind = "file";
+      const auto backup = state_dir_ / "backup" / ("extlinux.conf." + txn);
+      intent.before = {{"backup", backup.string()}, {"append", change.before}};
+      intent.after = {{"append", change.after}};
+      act = [&, backup]() -> Status {
+        std::error_code error;
+        std::filesystem::create_directories(backup.parent_path(), error);
+        auto config = readExtlinux(onRoot(change.subject));
+        if (!config) return config.error();
+        auto text = withDefaultAppend(*config, change.after);
+        if (!text) return text.error();
+        return writeFileAtomically(onRoot(change.subject), *text, backup);
+      };
+      break;
+    }
+  }
+  result.kind = intent.kind;
+  result.target = change.subject;
+  result.detail = std::string(toString(change.kind)) + " (was " + change.before + ")";
+  auto seq = journal_.recordIntent(intent);
+  if (!seq) return seq.error();
+  const Status done = act();
+  if (auto recorded = journal_.recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed); !recorded)
+    return recorded.error();
+  result.ok = done.ok();
+  if (!done) result.detail = done.error().message;
+  return done;
+}
+
+Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan) {
+  const std::string txn = ChangeJournal::newTransactionId();
+  std::vector<ChangeResult> results;
+  for (const PlannedChange& change : plan.changes) {
+    ChangeResult result;
+    const Status made = make(change, txn, result);
+    results.push_back(result);
+    if (made) {
+      spdlog::info("Applied {} {} (was {})", toString(change.kind), change.subject, change.before);
+      continue;
+    }
+    spdlog::error("Failed to {} {}: {}; undoing this apply", toString(change.kind), change.subject,
+                  made.error().message);
+    // Undo what this transaction did, so the device is as it was (starts last, as in revert).
+    std::vector<Change> order = journal_.pendingForRevert();
+    std::stable_partition(order.begin(), order.end(), [](const Change& c) { return c.kind != "unit_active"; });
+    for (const Change& pending : order) {
+      if (pending.txn != txn) continue;
+      if (auto undone = undo(pending); undone) (void)journal_.markReverted(pending.seq);
+      else spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target, undone.error().message);
+    }
+    return Error{"Failed to " + std::string(toString(change.kind)) + " " + change.subject + ": " +
+                 made.error().message + " (the changes made before it were undone)"};
+  }
+  return results;
+}
+
+Status Applier::undo(const Change& change) {
+  if (change.kind == "default_target") {
+    return asStatus(systemd_.setDefaultTarget(change.before.value("target", "")));
+  }
+  if (change.kind == "unit_file") {
+    const std::string action = change.after.value("action", "");
+    const std::string before = change.before.value("unit_file_state", "");
+    Status status = ok();
+    if (action == "mask" && before != "masked") status = asStatus(systemd_.unmaskUnitFiles({change.target}));
+    if (status && (before == "enabled" || before == "enabled-runtime") && action == "disable")
+      status = asStatus(systemd_.enableUnitFiles({change.target}));
+    if (!status) return status;
+    return systemd_.reload();
+  }
+  if (change.kind == "unit_active") {
+    const std::string before = change.before.value("active_state", "");
+    if (before == "active" || before == "activating" || before == "reloading")
+      return asStatus(systemd_.startUnit(change.target, std::chrono::seconds(60)));
+    return ok();
+  }
+  if (change.kind == "global_user_mask") {
+    if (!change.before.value("masked", false)) return asStatus(user_units_.unmaskGlobal(change.target));
+    return ok();
+  }
+  if (change.kind == "file") {
+    const std::filesystem::path backup = change.before.value("backup", "");
+    auto content = readWholeFile(backup, 16 << 20);
+    // No backup means the change never got as far as writing: nothing to restore.
+    if (!content) return content.error().errno_value == ENOENT ? ok() : Status(content.error());
+    return writeFileAtomically(onRoot(change.target), *content, backup.string() + ".before-revert");
+  }
+  return Error{"Unknown change kind \"" + change.kind + "\" in the journal"};
+}
+
+Result<std::vector<ChangeResult>> Applier::revert() {
+  // Newest first, except that units are started again only after every unit file is restored:
+  // a unit that was masked and then stopped cannot start before it is unmasked.
+  std::vector<Change> order = journal_.pendingForRevert();
+  std::stable_partition(order.begin(), order.end(), [](const Change& c) { return c.kind != "unit_active"; });
+  std::vector<ChangeResult> results;
+  for (const Change& change : order) {
+    ChangeResult result{change.kind, change.target, "reverted", false};
+    const Status undone = undo(change);
+    if (!undone) {
+      result.detail = undone.error().message;
+      results.push_back(result);
+      return Error{"Failed to revert " + change.kind + " " + change.target + ": " + undone.error().message};
+    }
+    if (auto marked = journal_.markReverted(change.seq); !marked) return marked.error();
+    result.ok = true;
+    spdlog::info("Reverted {} {}", change.kind, change.target);
+    results.push_back(result);
+  }
+  return results;
+}
+
+}  // namespace jmem::compliance

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "compliance/plan.h"
+#include "state/change_journal.h"
+#include "system/global_user_units.h"
+#include "system/systemd_manager.h"
+
+namespace jmem::compliance {
+
+struct ChangeResult {
+  std::string kind;  // the journal's kind: default_target, unit_file, unit_active, global_user_mask, file
+  std::string target;
+  std::string detail;  // "mask", "graphical.target -> multi-user.target", an error
+  bool ok = false;
+};
+
+// Makes planned changes and undoes them. Every change is recorded in the journal before it is made
+// (write-ahead), so `revert` restores the prior state exactly, also after a crash halfway. A change
+// that fails makes apply undo the changes of its own transaction: a failed apply leaves the device as
+// it was.
+class Applier {
+ public:
+  Applier(SystemdManager& systemd, const GlobalUserUnits& user_units, ChangeJournal& journal,
+          std::filesystem::path state_dir, std::filesystem::path root = "/")
+      : systemd_(systemd), user_units_(user_units), journal_(journal), state_dir_(std::move(state_dir)),
+        root_(std::move(root)) {}
+
+  Result<std::vector<ChangeResult>> apply(const Plan& plan);
+  // Undoes every change not yet reverted, newest first; stops at the first that cannot be undone.
+  Result<std::vector<ChangeResult>> revert();
+
+ private:
+  Status make(const PlannedChange& change, const std::string& txn, ChangeResult& result);
+  Status undo(const Change& change);
+  std::filesystem::path onRoot(const std::string& path) const;
+
+  SystemdManager& systemd_;
+  const GlobalUserUnits& user_units_;
+  ChangeJournal& journal_;
+  std::filesystem::path state_dir_;
+  std::filesystem::path root_;
+};
+
+}  // namespace jmem::compliance

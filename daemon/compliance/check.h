@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "policy/policy.h"
+
+namespace jmem::compliance {
+
+// What the device looks like now, as far as the policy cares. Gathered by the Observer; plain data,
+// so the check is a pure function of it.
+struct UnitObservation {
+  bool found = false;           // systemd knows a unit file (or a loaded unit) of this name
+  std::string unit_file_state;  // enabled, disabled, masked, static, ...
+  std::string active_state;     // active, inactive, failed, ...
+};
+
+struct UserUnitObservation {
+  bool found = false;  // a unit file in the user search path
+  bool masked = false;
+};
+
+struct BootObservation {
+  std::string cmdline_error;                 // empty when /proc/cmdline was read
+  std::optional<std::string> cmdline;        // what this boot used
+  std::string next_error;                    // empty when extlinux.conf's DEFAULT APPEND was read
+  std::optional<std::string> next_append;    // what the next boot will use
+};
+
+struct ObservedState {
+  std::string default_target_error;
+  std::optional<std::string> default_target;
+  // Every unit the policy names, and every installed unit its globs match, by name.
+  std::map<std::string, UnitObservation> system_units;
+  std::map<std::string, UserUnitObservation> user_units;
+  BootObservation boot;
+};
+
+enum class ItemState { kOk, kDrift, kUnknown, kNotApplicable };
+std::string_view toString(ItemState state);
+
+enum class ItemKind {
+  kDefaultTarget,
+  kUnitFile,       // the unit file state a mask or disable asks for
+  kUnitActive,     // running or not
+  kUserUnitMask,   // a global user unit's mask
+  kBootNow,        // a boot argument as this boot used it (/proc/cmdline)
+  kBootNext,       // as the next boot will use it (extlinux.conf)
+};
+std::string_view toString(ItemKind kind);
+
+// One line of `jmemctl check`.
+struct CheckItem {
+  ItemKind kind = ItemKind::kUnitFile;
+  std::string subject;       // a unit, a target, "swiotlb", a boot argument
+  std::string policy_class;  // gui, audio, ... ("" for the target and boot items)
+  policy::UnitAction action = policy::UnitAction::kKeep;
+  std::string expected;
+  std::string actual;
+  ItemState state = ItemState::kUnknown;
+  std::uint64_t cost_bytes = 0;  // what the drift costs now: PSS + NvMap of the unit's processes
+  policy::SourceLocation where;  // where the policy asks for it
+};
+
+struct CheckReport {
+  std::vector<CheckItem> items;
+  bool compliant() const;  // no drift (unknown and not applicable do not count)
+  std::uint64_t driftCostBytes() const;
+};
+
+// Pure: the policy against what was observed, with each drift priced from the ledger (may be null).
+CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed, const Ledger* ledger);
+
+// The units a class covers on this device: its names, and the installed units its globs match.
+std::vector<std::string> unitsOfClass(const policy::UnitClass& unit_class, const ObservedState& observed);
+
+}  // namespace jmem::compliance

@@ -1,0 +1,127 @@
+#include "compliance/plan.h"
+
+#include "sources/kernel_cmdline.h"
+
+namespace jmem::compliance {
+namespace {
+
+// The DEFAULT entry's APPEND with each drifting boot item put right.
+Result<std::string> correctedAppend(const policy::BootPolicy& boot, const std::string& append) {
+  std::string text = append;
+  const auto& rule = boot.swiotlb;
+  if (rule.kind == policy::SwiotlbRule::Kind::kAbsent) {
+    auto edited = removeArgument(text, "swiotlb");
+    if (!edited) return edited.error();
+    text = *edited;
+  } else if (rule.kind != policy::SwiotlbRule::Kind::kAny) {
+    const auto parsed = parseKernelCmdline(text);
+    if (!parsed) return parsed.error();
+    const auto current = swiotlbOf(*parsed);
+    const bool holds = current && current->slabs && *current->slabs >= rule.min_slabs && *current->slabs <= rule.max_slabs;
+    if (!holds) {
+      const std::string slabs = std::to_string(rule.min_slabs);
+      auto edited = setArgument(text, "swiotlb", slabs);
+      if (!edited) return edited.error();
+      text = *edited;
+    }
+  }
+  for (const auto& required : boot.required_args) {
+    const auto equals = required.value.find('=');
+    auto edited = equals == std::string::npos
+                      ? setArgument(text, required.value, std::nullopt)
+                      : setArgument(text, required.value.substr(0, equals), required.value.substr(equals + 1));
+    if (!edited) return edited.error();
+    text = *edited;
+  }
+  for (const auto& forbidden : boot.forbidden_args) {
+    auto edited = removeArgument(text, forbidden.value.substr(0, forbidden.value.find('=')));
+    if (!edited) return edited.error();
+    text = *edited;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view toString(PlannedChange::Kind kind) {
+  switch (kind) {
+    case PlannedChange::Kind::kSetDefaultTarget:
+      return "set-default-target";
+    case PlannedChange::Kind::kMaskUnit:
+      return "mask";
+    case PlannedChange::Kind::kDisableUnit:
+      return "disable";
+    case PlannedChange::Kind::kStopUnit:
+      return "stop";
+    case PlannedChange::Kind::kMaskUserUnit:
+      return "mask-for-every-user";
+    case PlannedChange::Kind::kEditBootArguments:
+      return "edit-boot-arguments";
+  }
+  return "unknown";
+}
+
+std::uint64_t Plan::bytesBack() const {
+  std::uint64_t bytes = 0;
+  for (const PlannedChange& change : changes) {
+    // A unit's mask and its stop give back the same memory: count the stop (or a user unit's mask).
+    if (change.kind == PlannedChange::Kind::kStopUnit || change.kind == PlannedChange::Kind::kMaskUserUnit)
+      bytes += change.bytes_back;
+  }
+  return bytes;
+}
+
+Plan planChanges(const policy::Policy& policy, const CheckReport& report, const ObservedState& observed) {
+  Plan plan;
+  std::vector<PlannedChange> stops;
+  std::vector<PlannedChange> users;
+  bool boot_drift = false;
+  for (const CheckItem& item : report.items) {
+    if (item.state != ItemState::kDrift) continue;
+    switch (item.kind) {
+      case ItemKind::kDefaultTarget:
+        plan.changes.insert(plan.changes.begin(), PlannedChange{PlannedChange::Kind::kSetDefaultTarget, "default.target",
+                                                                item.actual, item.expected, 0});
+        break;
+      case ItemKind::kUnitFile:
+        plan.changes.push_back(PlannedChange{item.action == policy::UnitAction::kMask ? PlannedChange::Kind::kMaskUnit
+                                                                                     : PlannedChange::Kind::kDisableUnit,
+                                             item.subject, item.actual, item.expected, item.cost_bytes});
+        break;
+      case ItemKind::kUnitActive:
+        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject, item.actual, "inactive", item.cost_bytes});
+        break;
+      case ItemKind::kUserUnitMask:
+        users.push_back(PlannedChange{PlannedChange::Kind::kMaskUserUnit, item.subject, item.actual, item.expected,
+                                      item.cost_bytes});
+        break;
+      case ItemKind::kBootNow:
+        plan.notes.push_back(item.subject + ": this boot used " + item.actual + ", the policy wants " + item.expected +
+                             "; only a reboot changes it");
+        break;
+      case ItemKind::kBootNext:
+        boot_drift = true;
+        break;
+    }
+  }
+  plan.changes.insert(plan.changes.end(), stops.begin(), stops.end());
+  plan.changes.insert(plan.changes.end(), users.begin(), users.end());
+  if (boot_drift) {
+    const std::string& path = policy.boot.extlinux.value;
+    if (!policy.boot.edit_extlinux.value) {
+      plan.notes.push_back("the next boot's arguments drift from the policy; edit_extlinux is off, so " + path +
+                           " is left for an operator to edit");
+    } else if (!observed.boot.next_append) {
+      plan.notes.push_back("cannot edit " + path + ": " + observed.boot.next_error);
+    } else if (auto append = correctedAppend(policy.boot, *observed.boot.next_append); !append) {
+      plan.notes.push_back("cannot correct the boot arguments: " + append.error().message);
+    } else if (*append != *observed.boot.next_append) {
+      plan.changes.push_back(
+          PlannedChange{PlannedChange::Kind::kEditBootArguments, path, *observed.boot.next_append, *append, 0});
+      plan.reboot_needed = true;
+    }
+  }
+  return plan;
+}
+
+}  // namespace jmem::compliance

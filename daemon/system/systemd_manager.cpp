@@ -1,0 +1,317 @@
+#include "system/systemd_manager.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-bus.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <thread>
+
+namespace jmem {
+namespace {
+
+constexpr const char* kService = "org.freedesktop.systemd1";
+constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
+constexpr const char* kManagerInterface = "org.freedesktop.systemd1.Manager";
+constexpr const char* kUnitInterface = "org.freedesktop.systemd1.Unit";
+constexpr const char* kJobInterface = "org.freedesktop.systemd1.Job";
+constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
+
+using ChangeTuple = sdbus::Struct<std::string, std::string, std::string>;
+
+// The errno libsystemd maps a D-Bus error name to (it knows the standard names and systemd's own).
+int errnoOfName(const std::string& name) {
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error_set(&error, name.c_str(), nullptr);
+  const int errno_value = sd_bus_error_get_errno(&error);
+  sd_bus_error_free(&error);
+  return errno_value;
+}
+
+Error busError(const std::string& what, const sdbus::Error& e) {
+  const int errno_value = errnoOfName(e.getName());
+  std::string message = "Failed to " + what + ": ";
+  message += e.getMessage().empty() ? std::strerror(errno_value) : e.getMessage();
+  if (errno_value == EIO) message += " (" + e.getName() + ")";
+  return Error{std::move(message), errno_value};
+}
+
+bool isNotFound(const sdbus::Error& e) {
+  return e.getName() == "org.freedesktop.DBus.Error.FileNotFound" ||
+         e.getName() == "org.freedesktop.systemd1.NoSuchUnit";
+}
+
+UnitFileChanges toChanges(const std::vector<ChangeTuple>& tuples) {
+  UnitFileChanges changes;
+  changes.reserve(tuples.size());
+  for (const auto& tuple : tuples) {
+    changes.push_back({std::get<0>(tuple), std::get<1>(tuple), std::get<2>(tuple)});
+  }
+  return changes;
+}
+
+std::unique_ptr<sdbus::IProxy> managerProxy(sdbus::IConnection& connection) {
+  return sdbus::createProxy(connection, kService, kManagerPath);
+}
+
+// Runs one exchange with systemd, turning sdbus-c++'s exceptions into an Error about `what`.
+template <typename F>
+auto guarded(const std::string& what, F&& exchange) -> Result<decltype(exchange())> {
+  try {
+    return exchange();
+  } catch (const sdbus::Error& e) {
+    return busError(what, e);
+  }
+}
+
+// "a, b, c": names in messages.
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const auto& name : names) {
+    if (!joined.empty()) joined += ", ";
+    joined += name;
+  }
+  return joined;
+}
+
+}  // namespace
+
+Result<std::string> SystemdManager::defaultTarget() {
+  return guarded("get the default target", [&] {
+    std::string target;
+    managerProxy(connection_)
+        ->callMethod("GetDefaultTarget")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .storeResultsTo(target);
+    return target;
+  });
+}
+
+Result<UnitFileChanges> SystemdManager::setDefaultTarget(const std::string& target) {
+  return guarded("set the default target to " + target, [&] {
+    std::vector<ChangeTuple> changes;
+    managerProxy(connection_)
+        ->callMethod("SetDefaultTarget")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(target, true)
+        .storeResultsTo(changes);
+    return toChanges(changes);
+  });
+}
+
+Result<std::string> SystemdManager::unitFileState(const std::string& name) {
+  try {
+    std::string state;
+    managerProxy(connection_)
+        ->callMethod("GetUnitFileState")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(name)
+        .storeResultsTo(state);
+    return state;
+  } catch (const sdbus::Error& e) {
+    if (isNotFound(e)) return std::string(kUnitFileNotFound);
+    return busError("get the unit file state of " + name, e);
+  }
+}
+
+Result<UnitState> SystemdManager::unitState(const std::string& name) {
+  return guarded("get the state of " + name, [&] {
+    sdbus::ObjectPath path;
+    managerProxy(connection_)
+        ->callMethod("LoadUnit")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(name)
+        .storeResultsTo(path);
+    std::map<std::string, sdbus::Variant> properties;
+    sdbus::createProxy(connection_, kService, path)
+        ->callMethod("GetAll")
+        .onInterface(kPropertiesInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(std::string(kUnitInterface))
+        .storeResultsTo(properties);
+    const auto text = [&](const char* key) {
+      const auto it = properties.find(key);
+      return it == properties.end() ? std::string() : it->second.get<std::string>();
+    };
+    UnitState state;
+    state.object_path = path;
+    state.load_state = text("LoadState");
+    state.active_state = text("ActiveState");
+    state.sub_state = text("SubState");
+    state.unit_file_state = text("UnitFileState");
+    const auto reload = properties.find("NeedDaemonReload");
+    state.need_daemon_reload = reload != properties.end() && reload->second.get<bool>();
+    return state;
+  });
+}
+
+Result<UnitFileChanges> SystemdManager::maskUnitFiles(const std::vector<std::string>& names) {
+  return guarded("mask " + joinNames(names), [&] {
+    std::vector<ChangeTuple> changes;
+    managerProxy(connection_)
+        ->callMethod("MaskUnitFiles")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(names, false, true)
+        .storeResultsTo(changes);
+    return toChanges(changes);
+  });
+}
+
+Result<UnitFileChanges> SystemdManager::unmaskUnitFiles(const std::vector<std::string>& names) {
+  return guarded("unmask " + joinNames(names), [&] {
+    std::vector<ChangeTuple> changes;
+    managerProxy(connection_)
+        ->callMethod("UnmaskUnitFiles")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(names, false)
+        .storeResultsTo(changes);
+    return toChanges(changes);
+  });
+}
+
+Result<EnableResult> SystemdManager::enableUnitFiles(const std::vector<std::string>& names) {
+  return guarded("enable " + joinNames(names), [&] {
+    bool carries_install_info = false;
+    std::vector<ChangeTuple> changes;
+    managerProxy(connection_)
+        ->callMethod("EnableUnitFiles")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(names, false, true)
+        .storeResultsTo(carries_install_info, changes);
+    return EnableResult{carries_install_info, toChanges(changes)};
+  });
+}
+
+Result<UnitFileChanges> SystemdManager::disableUnitFiles(const std::vector<std::string>& names) {
+  return guarded("disable " + joinNames(names), [&] {
+    std::vector<ChangeTuple> changes;
+    managerProxy(connection_)
+        ->callMethod("DisableUnitFiles")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(names, false)
+        .storeResultsTo(changes);
+    return toChanges(changes);
+  });
+}
+
+Result<std::vector<UnitFileEntry>> SystemdManager::listUnitFilesByPatterns(
+    const std::vector<std::string>& states, const std::vector<std::string>& patterns) {
+  return guarded("list unit files matching " + joinNames(patterns), [&] {
+    std::vector<sdbus::Struct<std::string, std::string>> files;
+    managerProxy(connection_)
+        ->callMethod("ListUnitFilesByPatterns")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(states, patterns)
+        .storeResultsTo(files);
+    std::vector<UnitFileEntry> entries;
+    entries.reserve(files.size());
+    for (const auto& file : files) {
+      const std::string& path = std::get<0>(file);
+      const auto slash = path.rfind('/');
+      entries.push_back(
+          {path, slash == std::string::npos ? path : path.substr(slash + 1), std::get<1>(file)});
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const UnitFileEntry& a, const UnitFileEntry& b) { return a.name < b.name; });
+    return entries;
+  });
+}
+
+Result<JobOutcome> SystemdManager::startUnit(const std::string& name,
+                                             std::optional<std::chrono::milliseconds> wait,
+                                             const std::string& mode) {
+  return queueJob("StartUnit", "start", name, wait, mode);
+}
+
+Result<JobOutcome> SystemdManager::stopUnit(const std::string& name,
+                                            std::optional<std::chrono::milliseconds> wait,
+                                            const std::string& mode) {
+  return queueJob("StopUnit", "stop", name, wait, mode);
+}
+
+Result<JobOutcome> SystemdManager::queueJob(const char* method, const char* verb, const std::string& name,
+                                            std::optional<std::chrono::milliseconds> wait,
+                                            const std::string& mode) {
+  const std::string what = std::string(verb) + " " + name;
+  auto queued = guarded(what, [&] {
+    sdbus::ObjectPath job;
+    managerProxy(connection_)
+        ->callMethod(method)
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(name, mode)
+        .storeResultsTo(job);
+    return std::string(job);
+  });
+  if (!queued) return queued.error();
+  JobOutcome outcome{std::move(*queued), false, std::nullopt};
+  if (!wait) return outcome;
+
+  // The job object exists while the job is queued or running. Polling it keeps this synchronous on a
+  // connection that the caller's event loop drives: waiting for JobRemoved would mean dispatching that
+  // loop's other messages from inside this call.
+  const auto deadline = std::chrono::steady_clock::now() + *wait;
+  auto interval = std::chrono::milliseconds(5);
+  for (;;) {
+    auto exists = jobExists(outcome.job_path);
+    if (!exists)
+      return Error{"Failed to " + what + ": " + exists.error().message, exists.error().errno_value};
+    if (!*exists) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return Error{"Failed to " + what + ": job " + outcome.job_path + " did not finish within " +
+                       std::to_string(wait->count()) + " ms",
+                   ETIMEDOUT};
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(interval, deadline - now));
+    interval = std::min(interval * 2, std::chrono::milliseconds(100));
+  }
+  outcome.finished = true;
+  auto state = unitState(name);
+  if (!state) return state.error();
+  outcome.unit = std::move(*state);
+  return outcome;
+}
+
+Result<bool> SystemdManager::jobExists(const std::string& job_path) {
+  try {
+    sdbus::Variant state;
+    sdbus::createProxy(connection_, kService, job_path)
+        ->callMethod("Get")
+        .onInterface(kPropertiesInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(std::string(kJobInterface), std::string("State"))
+        .storeResultsTo(state);
+    return true;
+  } catch (const sdbus::Error& e) {
+    if (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" ||
+        e.getName() == "org.freedesktop.systemd1.NoSuchJob") {
+      return false;
+    }
+    return busError("read job " + job_path, e);
+  }
+}
+
+Status SystemdManager::reload() {
+  return guarded("reload the systemd manager", [&] {
+    managerProxy(connection_)
+        ->callMethod("Reload")
+        .onInterface(kManagerInterface)
+        .withTimeout(options_.reload_timeout)
+        .storeResultsTo();
+    return Done{};
+  });
+}
+
+}  // namespace jmem

@@ -1,0 +1,79 @@
+#include "policy/parser.h"
+
+#include <exception>
+
+#include "policy/document.h"
+#include "policy/sections.h"
+#include "policy/unit_pattern.h"
+
+namespace jmem::policy {
+namespace detail {
+namespace {
+
+constexpr std::int64_t kMinSampleIntervalMs = 100;
+constexpr std::int64_t kMaxSampleIntervalMs = 60000;
+
+void readDefaultTarget(const TableReader& root, Policy& policy) {
+  const auto target = root.string("default_target");
+  if (!target) return;
+  if (target->value.empty()) return;  // written empty: the default target is left alone
+  if (!target->value.ends_with(".target") || isUnitGlob(target->value) || unitPatternError(target->value)) {
+    root.reportAt("default_target", "\"" + target->value + "\" is not a valid .target unit name");
+    return;
+  }
+  policy.default_target = *target;
+}
+
+}  // namespace
+
+Policy policyFromDocument(const toml::table& document, Problems& problems) {
+  const TableReader root(document, "", problems);
+  root.rejectUnknownKeys(
+      {"mode", "sample_interval_ms", "default_target", "keep", "classes", "boot", "pressure", "workloads"});
+  Policy policy;
+  if (auto mode = root.string("mode")) {
+    if (auto parsed = modeFromString(mode->value)) {
+      policy.mode = {*parsed, mode->where};
+    } else {
+      root.reportAt("mode", "\"" + mode->value + "\" is not a mode (audit, enforce)");
+    }
+  }
+  if (auto interval = root.integer("sample_interval_ms", kMinSampleIntervalMs, kMaxSampleIntervalMs)) {
+    policy.sample_interval = {std::chrono::milliseconds{interval->value}, interval->where};
+  }
+  readDefaultTarget(root, policy);
+  policy.keep = readUnitPatterns(root, "keep");
+  if (const toml::table* classes = root.subtable("classes")) {
+    policy.classes = readClasses(TableReader(*classes, "classes", problems));
+  }
+  if (const toml::table* boot = root.subtable("boot")) {
+    policy.boot = readBoot(TableReader(*boot, "boot", problems));
+  }
+  if (const toml::table* pressure = root.subtable("pressure")) {
+    policy.pressure = readPressure(TableReader(*pressure, "pressure", problems));
+  }
+  if (const toml::array* workloads = root.array("workloads")) {
+    policy.workloads = readWorkloads(*workloads, problems);
+  }
+  checkContradictions(policy, problems);
+  return policy;
+}
+
+}  // namespace detail
+
+LoadResult parsePolicyText(std::string_view toml_text, std::string_view source_name) {
+  LoadResult result;
+  try {
+    const auto document = detail::parseDocument(toml_text, source_name, result.problems);
+    if (!document) return result;
+    auto policy = detail::policyFromDocument(*document, result.problems);
+    sortByPlace(result.problems, {std::string(source_name)});
+    if (result.problems.empty()) result.policy = std::move(policy);
+  } catch (const std::exception& error) {  // allocation failure: still an answer, not an escape
+    result.policy.reset();
+    result.problems.push_back(Problem{SourceLocation{std::string(source_name), 0, 0}, error.what()});
+  }
+  return result;
+}
+
+}  // namespace jmem::policy

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+
+namespace jmem::policy {
+
+// One thing wrong with a policy, at the place it was written.
+struct Problem {
+  SourceLocation where;
+  std::string message;
+};
+
+using Problems = std::vector<Problem>;
+
+// "FILE:LINE:COLUMN", or "FILE" for a whole file (line 0).
+std::string formatLocation(const SourceLocation& where);
+
+// "FILE:LINE:COLUMN: message"; "FILE: message" for a problem with a whole file.
+std::string formatProblem(const Problem& problem);
+
+// Orders problems as a reader meets them: by file (in `file_order`, others after), then line and
+// column. Problems at the same place keep their order.
+void sortByPlace(Problems& problems, const std::vector<std::string>& file_order);
+
+// Either a policy and no problems, or every problem found and no policy: a policy with any problem
+// is never returned, so a caller keeps the one it runs.
+struct LoadResult {
+  std::optional<Policy> policy;
+  Problems problems;
+};
+
+}  // namespace jmem::policy

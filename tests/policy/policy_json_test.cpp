@@ -1,0 +1,46 @@
+#include "policy/policy_json.h"
+
+#include <catch2/catch.hpp>
+
+#include "policy/builtin.h"
+#include "policy/parser.h"
+
+using namespace jmem::policy;
+
+TEST_CASE("The built-in default as JSON has the file's keys in a stable order") {
+  const auto json = policyToJson(*builtInPolicy().policy);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : json.items()) keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"mode", "sample_interval_ms", "default_target", "keep", "classes",
+                                         "boot", "pressure", "workloads"});
+  CHECK(json["mode"] == "audit");
+  CHECK(json["sample_interval_ms"] == 1000);
+  CHECK(json["default_target"] == "multi-user.target");
+  CHECK(json["classes"]["audio"]["scope"] == "global-user");
+  CHECK(json["classes"]["network"]["action"] == "disable");
+  CHECK(json["classes"]["gui"]["units"][0] == "gdm3.service");
+  CHECK(json["boot"]["swiotlb"] == nlohmann::ordered_json{{"any", true}});
+  CHECK(json["pressure"]["available_high_mib"] == 1024);
+  CHECK(json["pressure"]["psi_some_avg10_percent"] == 40.0);
+  CHECK(json["workloads"].empty());
+}
+
+TEST_CASE("Workloads, swiotlb ranges and an unmanaged default target appear in JSON as written") {
+  const auto result = parsePolicyText(
+      "default_target = \"\"\n"
+      "[boot]\n"
+      "swiotlb = { min_slabs = 2048, max_slabs = 65536 }\n"
+      "[[workloads]]\n"
+      "unit = \"batch.service\"\n"
+      "priority = 5\n"
+      "actions = [\"throttle\", \"freeze\"]\n"
+      "throttle_step_percent = 20\n",
+      "test.toml");
+  REQUIRE(result.policy);
+  const auto json = policyToJson(*result.policy);
+  CHECK(json["default_target"].is_null());
+  CHECK(json["boot"]["swiotlb"].dump() == R"({"min_slabs":2048,"max_slabs":65536})");
+  CHECK(json["workloads"][0].dump() ==
+        R"({"unit":"batch.service","priority":5,"protected":false,"actions":["throttle","freeze"],)"
+        R"("throttle_memory_high_mib":null,"throttle_step_percent":20})");
+}
