@@ -62,6 +62,9 @@ Status Governor::loadPolicy() {
   if (!loaded.policy) return Error{problemList(loaded.problems)};
   policy_ = std::move(*loaded.policy);
   state_.mode = std::string(policy::toString(policy_.mode.value));
+  // --interval-ms wins over the policy; otherwise a reload can change the tick.
+  interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
+  state_.sample_interval = interval_;
   if (keeper_) keeper_->setPolicy(policy_);
   return ok();
 }
@@ -82,8 +85,6 @@ void Governor::enforce() {
 
 Status Governor::init() {
   if (auto loaded = loadPolicy(); !loaded) return loaded;
-  options_.sample_interval = options_.sample_interval.value_or(policy_.sample_interval.value);
-  state_.sample_interval = *options_.sample_interval;
   auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
   if (!sampler) return sampler.error();
   sampler_ = std::move(*sampler);
@@ -128,7 +129,7 @@ Status Governor::init() {
 
   uint64_t now = 0;
   sd_event_now(event_, CLOCK_MONOTONIC, &now);
-  next_tick_usec_ = now + static_cast<uint64_t>(std::chrono::microseconds(*options_.sample_interval).count());
+  next_tick_usec_ = now + static_cast<uint64_t>(std::chrono::microseconds(interval_).count());
   // Accuracy of 1 ms: systemd's default coalescing (250 ms) would show up as lateness.
   if (int r = sd_event_add_time(event_, &tick_, CLOCK_MONOTONIC, next_tick_usec_, 1000, onTick, this); r < 0)
     return loopError("add the sampling timer", r);
@@ -201,7 +202,7 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
   self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
 
   // Next tick on the fixed schedule; after a stall, skip what was missed instead of bursting.
-  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(*self->options_.sample_interval).count());
+  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(self->interval_).count());
   self->next_tick_usec_ += interval;
   if (self->next_tick_usec_ <= now) self->next_tick_usec_ = now + interval;
   (void)usec;
@@ -231,7 +232,7 @@ int Governor::run() {
   sd_notify(0, "READY=1");
   notifyStatus();
   spdlog::info("Serving {} on the system bus; sampling every {} ms; policy in {} mode", kBusName,
-               options_.sample_interval->count(), state_.mode);
+               interval_.count(), state_.mode);
   const int r = sd_event_loop(event_);
   if (r < 0) {
     spdlog::error("The event loop failed: {}", std::strerror(-r));

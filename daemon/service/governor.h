@@ -61,6 +61,7 @@ class Governor {
   policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;
+  std::chrono::milliseconds interval_{1000};
   uint64_t next_tick_usec_ = 0;
   std::size_t last_rollup_reads_ = 0;
 };

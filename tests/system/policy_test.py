@@ -106,6 +106,37 @@ def main():
         after = jetson_units.snapshot(c)
         t.check("revert after SIGKILL restores everything exactly", after == before, differences(before, after))
 
+        # Enforce mode: the policy is applied by itself, and drift that appears later (an upgrade
+        # re-enables gdm3) is corrected and announced.
+        with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
+            enforce = f.read().replace('mode = "audit"', 'mode = "enforce"').replace(
+                "sample_interval_ms = 1000", "sample_interval_ms = 100")
+        c.write("/etc/jmem/policy.toml", enforce)
+        t.check("reload into enforce mode", ctl(c, "reload").returncode == 0)
+        try:
+            wait_for(lambda: ctl(c, "check").returncode == 0, 30, "enforce mode to reach compliance")
+            t.check("enforce mode reached compliance by itself", True)
+        except TimeoutError:
+            t.check("enforce mode reached compliance by itself", False, ctl(c, "check").stdout[-800:])
+        c.run("systemctl", "unmask", "gdm3.service")
+        c.run("systemctl", "enable", "--now", "gdm3.service")
+        t.check("the drift is there", c.run("systemctl", "is-active", "gdm3.service").stdout.strip() == "active")
+        try:
+            wait_for(lambda: c.run("systemctl", "is-enabled", "gdm3.service").stdout.strip() == "masked" and
+                     c.run("systemctl", "is-active", "gdm3.service").stdout.strip() == "inactive", 30,
+                     "the drift to be corrected")
+            t.check("enforce mode corrected the drift", True)
+        except TimeoutError:
+            t.check("enforce mode corrected the drift", False)
+        log = c.run("journalctl", "-u", "jmemd", "--no-pager", "-o", "cat").stdout
+        t.check("the correction is logged", "Drift from the policy" in log, log[-600:])
+        c.run("rm", "-rf", "/etc/jmem")
+        t.check("reload back to the built-in audit policy", ctl(c, "reload").returncode == 0)
+        reverted = ctl(c, "revert")
+        t.check("revert after enforce mode succeeds", reverted.returncode == 0, reverted.stderr + reverted.stdout)
+        after = jetson_units.snapshot(c)
+        t.check("revert after enforce mode restores everything exactly", after == before, differences(before, after))
+
         # An invalid policy is refused on reload and changes nothing; the running one stays.
         c.write("/etc/jmem/policy.toml", 'mode = "enforce"\n[classes.gui]\naction = "mask"\nunits = ["dbus.service"]\n')
         before_bad = jetson_units.snapshot(c)
