@@ -137,6 +137,43 @@ def main():
         after = jetson_units.snapshot(c)
         t.check("revert after enforce mode restores everything exactly", after == before, differences(before, after))
 
+        # Mutating calls are refused to an ordinary user.
+        result = c.run("jmemctl", "apply", user="65534")
+        t.check("an ordinary user may not apply (exit 4)", result.returncode == 4, result.stderr)
+        result = c.run("jmemctl", "revert", user="65534")
+        t.check("an ordinary user may not revert (exit 4)", result.returncode == 4, result.stderr)
+        t.check("an ordinary user may check", c.run("jmemctl", "check", user="65534").returncode in (0, 5))
+
+        # Boot arguments: extlinux.conf is rewritten only when the policy allows it, atomically, and
+        # restored byte for byte by revert; the reboot is reported, not done.
+        with open(os.path.join(ROOT, "tests/fixtures/boot/jetpack6-extlinux.conf")) as f:
+            extlinux = f.read()
+        c.write("/boot/extlinux/extlinux.conf", extlinux)
+        with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
+            boot_policy = f.read().replace("edit_extlinux = false", "edit_extlinux = true").replace(
+                "swiotlb = { any = true }", "swiotlb = { slabs = 65536 }")
+        c.write("/etc/jmem/policy.toml", boot_policy)
+        t.check("reload with a swiotlb rule", ctl(c, "reload").returncode == 0)
+        check = ctl(c, "check")
+        t.check("check shows swiotlb for this boot and the next", "boot-now" in check.stdout and "boot-next" in check.stdout,
+                check.stdout[-600:])
+        plan = ctl(c, "plan")
+        t.check("plan edits the boot arguments and says a reboot is needed",
+                "edit-boot-arguments" in plan.stdout and "reboot is needed" in plan.stdout, plan.stdout[-600:])
+        t.check("apply edits extlinux.conf", ctl(c, "apply").returncode == 0)
+        edited = c.run("cat", "/boot/extlinux/extlinux.conf").stdout
+        default_append = [l for l in edited.splitlines() if "APPEND" in l][0]
+        t.check("the DEFAULT entry now has swiotlb=65536", "swiotlb=65536" in default_append, default_append)
+        t.check("every other line is untouched",
+                [l for l in edited.splitlines() if "swiotlb" not in l] ==
+                [l for l in extlinux.splitlines() if l != [x for x in extlinux.splitlines() if "APPEND" in x][0]])
+        c.run("rm", "-rf", "/etc/jmem")
+        ctl(c, "reload")
+        t.check("revert of the boot edit succeeds", ctl(c, "revert").returncode == 0)
+        t.check("extlinux.conf is restored byte for byte", c.run("cat", "/boot/extlinux/extlinux.conf").stdout == extlinux)
+        after = jetson_units.snapshot(c)
+        t.check("and /etc is as before", after == before, differences(before, after))
+
         # An invalid policy is refused on reload and changes nothing; the running one stays.
         c.write("/etc/jmem/policy.toml", 'mode = "enforce"\n[classes.gui]\naction = "mask"\nunits = ["dbus.service"]\n')
         before_bad = jetson_units.snapshot(c)
