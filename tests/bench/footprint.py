@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import Jmemd, PrivateBus  # noqa: E402
 
 MIB = 1 << 20
+WARM_UP_S = 40
 HOLD = "import sys, time\n{setup}\nsys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(86400)\n"
 
 
@@ -84,7 +85,9 @@ def main():
             d = Jmemd(jmemd, jmemctl, bus)
             peers = start_peers(bus.env)
             try:
-                time.sleep(10)  # start-up done: the sampler has read everyone once
+                # Warm-up past the sampler's maximum age (30 s): every process has been read and re-read
+                # once, so what follows is the steady state.
+                time.sleep(WARM_UP_S)
                 pids = {"jmemd": d.process.pid, **{name: p.pid for name, p in peers.items() if p.poll() is None}}
                 start = {name: (memory_kib(pid), cpu_seconds(pid)) for name, pid in pids.items()}
                 t0 = time.monotonic()
@@ -104,7 +107,7 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"population: about {listed} processes; {anon_mib} MiB anonymous in one, a {file_mib} MiB file mapped "
-          f"by another; run of {wall:.0f} s after 10 s of warm-up")
+          f"by another; run of {wall:.0f} s after {WARM_UP_S} s of warm-up")
     print(f"{'program':10} {'Pss_Anon KiB':>13} {'RSS KiB':>9} {'PSS KiB':>9} {'CPU %':>7} {'Pss_Anon growth KiB':>20}")
     for name in start:
         (m0, c0), (m1, c1) = start[name], end[name]

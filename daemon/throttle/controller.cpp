@@ -1,0 +1,455 @@
+#include "throttle/controller.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+
+#include "policy/unit_pattern.h"
+
+namespace jmem::throttle {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr seconds kRateWindow{60};
+
+std::string mibText(std::uint64_t bytes) {
+  char text[64];
+  if (bytes % kMiB == 0) {
+    std::snprintf(text, sizeof text, "%llu MiB", static_cast<unsigned long long>(bytes / kMiB));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / static_cast<double>(kMiB));
+  }
+  return text;
+}
+
+std::string permyriadText(std::uint32_t permyriad) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
+  return text;
+}
+
+std::string percentText(double percent) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g%%", percent);
+  return text;
+}
+
+std::string secondsText(Clock::duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s",
+                static_cast<double>(duration_cast<milliseconds>(duration).count()) / 1000.0);
+  return text;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (const auto& part : parts) {
+    if (!joined.empty()) joined += separator;
+    joined += part;
+  }
+  return joined;
+}
+
+std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
+  std::vector<std::string> triggers;
+  const std::uint64_t low_bytes = pressure.available_low_mib.value * kMiB;
+  if (snapshot.mem_available_bytes < low_bytes) {
+    triggers.push_back("MemAvailable " + mibText(snapshot.mem_available_bytes) +
+                       " is below available_low_mib " + mibText(low_bytes));
+  }
+  if (snapshot.pressure_available) {
+    if (snapshot.psi_some_avg10_permyriad > pressure.psi_some_avg10_percent.value * 100.0) {
+      triggers.push_back("PSI some avg10 " + permyriadText(snapshot.psi_some_avg10_permyriad) +
+                         " is above psi_some_avg10_percent " +
+                         percentText(pressure.psi_some_avg10_percent.value));
+    }
+    if (snapshot.psi_full_avg10_permyriad > pressure.psi_full_avg10_percent.value * 100.0) {
+      triggers.push_back("PSI full avg10 " + permyriadText(snapshot.psi_full_avg10_permyriad) +
+                         " is above psi_full_avg10_percent " +
+                         percentText(pressure.psi_full_avg10_percent.value));
+    }
+  }
+  const std::uint64_t ceiling_bytes = pressure.nvmap_ceiling_mib.value * kMiB;
+  if (ceiling_bytes > 0 && snapshot.nvmap_available && snapshot.nvmap_total_bytes > ceiling_bytes) {
+    triggers.push_back("NvMap total " + mibText(snapshot.nvmap_total_bytes) + " is above nvmap_ceiling_mib " +
+                       mibText(ceiling_bytes));
+  }
+  return triggers;
+}
+
+// Why no action may be taken now under the rate limits, or nullopt.
+std::optional<std::string> rateLimited(const ControllerState& state, Clock::time_point now,
+                                       const policy::PressurePolicy& pressure) {
+  const seconds min_interval{pressure.min_action_interval_s.value};
+  if (state.last_action && now - *state.last_action < min_interval) {
+    return "the last action was " + secondsText(now - *state.last_action) +
+           " ago; min_action_interval_s is " + std::to_string(min_interval.count()) + " s";
+  }
+  if (state.recent_actions.size() >= pressure.max_actions_per_minute.value) {
+    return std::to_string(state.recent_actions.size()) +
+           " actions in the last minute; max_actions_per_minute is " +
+           std::to_string(pressure.max_actions_per_minute.value);
+  }
+  return std::nullopt;
+}
+
+void recordAction(ControllerState& state, Clock::time_point now) {
+  state.last_action = now;
+  state.recent_actions.push_back(now);
+}
+
+// The workload that governs `unit`: an exact name before a glob, then the order written.
+const policy::Workload* workloadFor(std::string_view unit, const policy::Policy& policy, std::size_t* index) {
+  for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
+    const auto& pattern = policy.workloads[i].unit;
+    if (!pattern.is_glob && pattern.pattern == unit) {
+      *index = i;
+      return &policy.workloads[i];
+    }
+  }
+  for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
+    if (policy::unitPatternMatches(policy.workloads[i].unit, unit)) {
+      *index = i;
+      return &policy.workloads[i];
+    }
+  }
+  return nullptr;
+}
+
+int rungRank(policy::WorkloadAction action) {
+  switch (action) {
+    case policy::WorkloadAction::kThrottle:
+      return 0;
+    case policy::WorkloadAction::kFreeze:
+      return 1;
+    case policy::WorkloadAction::kStop:
+      return 2;
+  }
+  return 2;
+}
+
+// The highest rung in effect on a unit, -1 for none.
+int topRank(const UnitState* unit) {
+  if (unit == nullptr) return -1;
+  if (unit->stopped) return 2;
+  if (unit->frozen) return 1;
+  if (unit->throttled()) return 0;
+  return -1;
+}
+
+ActionKind kindOf(policy::WorkloadAction action) {
+  switch (action) {
+    case policy::WorkloadAction::kThrottle:
+      return ActionKind::kThrottle;
+    case policy::WorkloadAction::kFreeze:
+      return ActionKind::kFreeze;
+    case policy::WorkloadAction::kStop:
+      return ActionKind::kStop;
+  }
+  return ActionKind::kStop;
+}
+
+struct Candidate {
+  const UnitFigures* figures = nullptr;
+  const policy::Workload* workload = nullptr;
+  std::size_t workload_index = 0;
+  std::size_t ledger_index = 0;
+};
+
+std::vector<Candidate> candidatesOf(const Snapshot& snapshot, const policy::Policy& policy) {
+  std::vector<Candidate> candidates;
+  for (std::size_t i = 0; i < snapshot.units.size(); ++i) {
+    const auto& figures = snapshot.units[i];
+    if (!mayActOn(figures.unit, figures.manager, policy, snapshot.self_unit)) continue;
+    Candidate candidate;
+    candidate.workload = workloadFor(figures.unit, policy, &candidate.workload_index);
+    if (candidate.workload == nullptr || candidate.workload->actions.empty()) continue;
+    candidate.figures = &figures;
+    candidate.ledger_index = i;
+    candidates.push_back(candidate);
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.workload->priority.value != b.workload->priority.value) {
+      return a.workload->priority.value < b.workload->priority.value;
+    }
+    if (a.workload_index != b.workload_index) return a.workload_index < b.workload_index;
+    return a.ledger_index < b.ledger_index;
+  });
+  return candidates;
+}
+
+std::uint64_t throttleTarget(const UnitFigures& figures, const policy::Workload& workload, std::string& how) {
+  std::uint64_t base = figures.cost_bytes;
+  if (figures.memory_high_bytes) base = std::min(base, *figures.memory_high_bytes);
+  std::uint64_t target = 0;
+  if (workload.throttle_memory_high_mib) {
+    target = workload.throttle_memory_high_mib->value * kMiB;
+    how = "as throttle_memory_high_mib says";
+  } else {
+    const std::uint32_t step = workload.throttle_step_percent ? workload.throttle_step_percent->value
+                                                              : policy::kDefaultThrottleStepPercent;
+    target = base - base * step / 100;
+    how = std::to_string(step) + "% below " + mibText(base) +
+          (base == figures.cost_bytes ? std::string(" (its cost)") : std::string(" (its MemoryHigh)"));
+  }
+  if (target < kThrottleFloorBytes) {
+    target = kThrottleFloorBytes;
+    how += ", raised to the floor of " + mibText(kThrottleFloorBytes);
+  }
+  if (figures.memory_high_bytes && target > *figures.memory_high_bytes) {
+    target = *figures.memory_high_bytes;
+    how += ", capped by its MemoryHigh";
+  }
+  return target;
+}
+
+UnitState& stateFor(ControllerState& state, const std::string& unit) {
+  for (auto& entry : state.units) {
+    if (entry.unit == unit) return entry;
+  }
+  UnitState added;
+  added.unit = unit;
+  state.units.push_back(std::move(added));
+  return state.units.back();
+}
+
+// The next rung of the first candidate not at the top of its ladder, applied to `decision.state`.
+std::optional<Action> escalate(const Snapshot& snapshot, const policy::Policy& policy,
+                               const Capabilities& capabilities, Decision& decision, bool dry) {
+  const std::string trigger_text = join(decision.triggers, "; ");
+  for (const auto& candidate : candidatesOf(snapshot, policy)) {
+    const auto& figures = *candidate.figures;
+    const int top = topRank(decision.state.find(figures.unit));
+    for (const auto& rung : candidate.workload->actions) {
+      if (rungRank(rung.value) <= top) continue;
+      const ActionKind kind = kindOf(rung.value);
+      if (rung.value == policy::WorkloadAction::kStop && !policy.pressure.allow_stop.value) continue;
+      if (rung.value == policy::WorkloadAction::kThrottle && !capabilities.memory_high) {
+        decision.unavailable.push_back(
+            {figures.unit, kind, "cannot throttle " + figures.unit + ": memory.high needs cgroup v2"});
+        continue;
+      }
+      if (rung.value == policy::WorkloadAction::kFreeze && !capabilities.freeze) {
+        decision.unavailable.push_back(
+            {figures.unit, kind,
+             "cannot freeze " + figures.unit + ": systemd freezes units only on cgroup v2"});
+        continue;
+      }
+      Action action;
+      action.unit = figures.unit;
+      action.kind = kind;
+      const std::string who =
+          figures.unit + " (priority " + std::to_string(candidate.workload->priority.value) + ")";
+      if (dry) return action;
+      auto& unit_state = stateFor(decision.state, figures.unit);
+      switch (rung.value) {
+        case policy::WorkloadAction::kThrottle: {
+          std::string how;
+          const std::uint64_t target = throttleTarget(figures, *candidate.workload, how);
+          action.memory_high_bytes = target;
+          action.reason =
+              trigger_text + ": throttling " + who + " to MemoryHigh " + mibText(target) + ", " + how;
+          unit_state.prior_memory_high_bytes = figures.memory_high_bytes;
+          unit_state.memory_high_bytes = target;
+          break;
+        }
+        case policy::WorkloadAction::kFreeze:
+          action.reason = trigger_text + ": freezing " + who + ", cost " + mibText(figures.cost_bytes);
+          unit_state.frozen = true;
+          break;
+        case policy::WorkloadAction::kStop:
+          action.reason = trigger_text + ": stopping " + who + ", cost " + mibText(figures.cost_bytes);
+          unit_state.stopped = true;
+          unit_state.frozen = false;  // systemd thaws a unit it stops
+          break;
+      }
+      return action;
+    }
+  }
+  return std::nullopt;
+}
+
+// Undoes the newest action in effect, applied to `state`.
+Action releaseOne(ControllerState& state, const std::string& why) {
+  auto& unit = state.units.back();
+  Action action;
+  action.unit = unit.unit;
+  if (unit.stopped) {
+    action.kind = ActionKind::kStart;
+    action.reason = why + ": starting " + unit.unit + " again";
+    unit.stopped = false;
+  } else if (unit.frozen) {
+    action.kind = ActionKind::kThaw;
+    action.reason = why + ": thawing " + unit.unit;
+    unit.frozen = false;
+  } else {
+    action.kind = ActionKind::kRestoreMemoryHigh;
+    action.memory_high_bytes = unit.prior_memory_high_bytes;
+    action.reason =
+        why + ": restoring MemoryHigh of " + unit.unit + " to " +
+        (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
+    unit.memory_high_bytes.reset();
+    unit.prior_memory_high_bytes.reset();
+  }
+  if (!unit.anyApplied()) state.units.pop_back();
+  return action;
+}
+
+}  // namespace
+
+Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
+  Snapshot snapshot;
+  snapshot.now = now;
+  snapshot.mem_available_bytes = ledger.system.meminfo.mem_available_bytes;
+  snapshot.pressure_available = ledger.system.pressure.available;
+  snapshot.psi_some_avg10_permyriad = ledger.system.pressure.some.avg10_permyriad;
+  snapshot.psi_full_avg10_permyriad = ledger.system.pressure.full.avg10_permyriad;
+  snapshot.nvmap_available = ledger.system.nvmap.available;
+  snapshot.nvmap_total_bytes = ledger.system.nvmap.total_bytes;
+  snapshot.units.reserve(ledger.units.size());
+  for (const auto& unit : ledger.units) {
+    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), std::nullopt});
+  }
+  return snapshot;
+}
+
+std::string_view toString(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kThrottle:
+      return "throttle";
+    case ActionKind::kFreeze:
+      return "freeze";
+    case ActionKind::kStop:
+      return "stop";
+    case ActionKind::kThaw:
+      return "thaw";
+    case ActionKind::kRestoreMemoryHigh:
+      return "restore_memory_high";
+    case ActionKind::kStart:
+      return "start";
+  }
+  return "unknown";
+}
+
+std::string_view toString(Phase phase) {
+  switch (phase) {
+    case Phase::kCalm:
+      return "calm";
+    case Phase::kPressure:
+      return "pressure";
+    case Phase::kHolding:
+      return "holding";
+    case Phase::kReleasing:
+      return "releasing";
+  }
+  return "unknown";
+}
+
+const UnitState* ControllerState::find(std::string_view unit) const {
+  for (const auto& entry : units) {
+    if (entry.unit == unit) return &entry;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> whyNotActedOn(std::string_view unit, std::string_view manager,
+                                         const policy::Policy& policy, std::string_view self_unit) {
+  const std::string name(unit);
+  if (manager != "system") return name + " belongs to " + std::string(manager) + ", not the system manager";
+  if (policy::isEssentialUnit(unit)) return name + " is essential to the system";
+  if (unit.ends_with(".slice")) return name + " is a slice: it holds other units";
+  if (!self_unit.empty() && unit == self_unit) return name + " is jmemd's own unit";
+  for (const auto& kept : policy.keep) {
+    if (policy::unitPatternMatches(kept, unit)) return name + " is in the policy's keep list";
+  }
+  for (const auto& workload : policy.workloads) {
+    if (workload.is_protected.value && policy::unitPatternMatches(workload.unit, unit)) {
+      return name + " is a protected workload";
+    }
+  }
+  return std::nullopt;
+}
+
+Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
+                const Capabilities& capabilities) {
+  const auto& pressure = policy.pressure;
+  const Clock::time_point now = snapshot.now;
+
+  Decision decision;
+  decision.state = state;
+  auto& next = decision.state;
+  std::erase_if(next.recent_actions, [&](Clock::time_point at) { return now - at >= kRateWindow; });
+
+  decision.triggers = activeTriggers(snapshot, pressure);
+  const std::uint64_t high_bytes = pressure.available_high_mib.value * kMiB;
+  const bool release_holds = decision.triggers.empty() && snapshot.mem_available_bytes > high_bytes;
+
+  if (decision.triggers.empty()) {
+    next.trigger_since.reset();
+  } else if (!next.trigger_since) {
+    next.trigger_since = now;
+  }
+  if (!release_holds) {
+    next.release_since.reset();
+  } else if (!next.release_since) {
+    next.release_since = now;
+  }
+
+  if (!decision.triggers.empty()) {
+    decision.phase = Phase::kPressure;
+    const seconds min_interval{pressure.min_action_interval_s.value};
+    if (next.releasing && now - *next.trigger_since < min_interval) {
+      decision.waiting = "a release has begun: the trigger has held " +
+                         secondsText(now - *next.trigger_since) + " of the " +
+                         std::to_string(min_interval.count()) + " s it must hold before a new action";
+      return decision;
+    }
+    if (auto limited = rateLimited(next, now, pressure)) {
+      // Report what the next step would skip, without taking it.
+      const bool due = escalate(snapshot, policy, capabilities, decision, true).has_value();
+      decision.waiting = due ? *limited : "no workload left to act on";
+      return decision;
+    }
+    auto action = escalate(snapshot, policy, capabilities, decision, false);
+    if (!action) {
+      decision.waiting = "no workload left to act on";
+      return decision;
+    }
+    recordAction(next, now);
+    next.releasing = false;
+    decision.actions.push_back(std::move(*action));
+    return decision;
+  }
+
+  if (next.units.empty()) {
+    decision.phase = Phase::kCalm;
+    next.releasing = false;
+    return decision;
+  }
+  decision.phase = Phase::kHolding;
+  if (!release_holds) return decision;
+  const seconds hold{pressure.release_hold_s.value};
+  const Clock::duration held = now - *next.release_since;
+  if (held < hold) {
+    decision.waiting = "release after " + std::to_string(hold.count()) +
+                       " s above available_high_mib; held " + secondsText(held);
+    return decision;
+  }
+  decision.phase = Phase::kReleasing;
+  if (auto limited = rateLimited(next, now, pressure)) {
+    decision.waiting = *limited;
+    return decision;
+  }
+  const std::string why = "MemAvailable " + mibText(snapshot.mem_available_bytes) +
+                          " has stayed above available_high_mib " + mibText(high_bytes) +
+                          " with no trigger for " + secondsText(held);
+  decision.actions.push_back(releaseOne(next, why));
+  recordAction(next, now);
+  next.releasing = true;
+  return decision;
+}
+
+}  // namespace jmem::throttle

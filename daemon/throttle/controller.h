@@ -1,0 +1,166 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "policy/policy.h"
+
+// The throttling controller's decision: a pure function from a snapshot of the system, what the
+// controller has applied so far and the policy, to the next action. It reads nothing and changes
+// nothing; the actuator carries the actions out through systemd.
+//
+// Triggers (any one of them is pressure):
+//   - MemAvailable below pressure.available_low_mib;
+//   - PSI memory "some" avg10 above pressure.psi_some_avg10_percent (when the kernel has PSI);
+//   - PSI memory "full" avg10 above pressure.psi_full_avg10_percent (when the kernel has PSI);
+//   - the NvMap total above pressure.nvmap_ceiling_mib (0: off; ignored when NvMap is unreadable).
+// Release: MemAvailable above pressure.available_high_mib and no trigger, held without a break for
+// pressure.release_hold_s. Between the two watermarks nothing changes (hysteresis).
+//
+// Escalation, one action per call at most. The candidates are the ledger's system units that a
+// workload with actions matches (an exact name before a glob, then the order written) and that may
+// be acted on (see mayActOn), ordered by priority (lower first), ties by the order the workloads are
+// written, then by the ledger's order (largest cost first). The first candidate not yet at the top
+// of its ladder climbs one rung; the next candidate starts only once it is at the top.
+// The ladder is the workload's actions in the order throttle, freeze, stop:
+//   - throttle: MemoryHigh = throttle_memory_high_mib when set, else the unit's cost less
+//     throttle_step_percent (kDefaultThrottleStepPercent when unset). It never goes below
+//     kThrottleFloorBytes and never raises a MemoryHigh the unit already has: the step is taken from
+//     the lower of the cost and that MemoryHigh, and the result is capped by it.
+//   - freeze: FreezeUnit.
+//   - stop: only when pressure.allow_stop. A stop ends a freeze (systemd thaws a unit it stops).
+// A rung the device cannot take (Capabilities) is skipped and named in Decision::unavailable.
+//
+// Release undoes the actions newest first, one per call: the unit acted on last first, and within a
+// unit stop (undone by a start), then freeze (thaw), then throttle (MemoryHigh back to the value it
+// replaced). Release acts on what the state records, whether or not the unit is still in the ledger.
+//
+// Rate limits apply to every action, escalation and release alike: at least
+// pressure.min_action_interval_s between two actions, at most pressure.max_actions_per_minute in any
+// 60 s. No flapping: once a release step was taken, a new escalation needs its trigger to have held
+// for pressure.min_action_interval_s.
+//
+// Never acted on (mayActOn): units a protected workload matches, units in the policy's keep list,
+// essential units (policy::isEssentialUnit: PID 1's init.scope, -.slice, jmemd, dbus, journald, ...),
+// every slice, jmemd's own unit (Snapshot::self_unit), and units of user managers.
+namespace jmem::throttle {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr std::uint64_t kMiB = 1024 * 1024;
+// The lowest MemoryHigh a throttle sets: below it a service spends its time in reclaim.
+inline constexpr std::uint64_t kThrottleFloorBytes = 64 * kMiB;
+
+// One unit of the ledger as the controller needs it.
+struct UnitFigures {
+  std::string unit;
+  std::string manager = "system";  // "system" or "user@UID.service"
+  std::uint64_t cost_bytes = 0;    // PSS plus NvMap share
+  // The unit's MemoryHigh now, as systemd reports it; nullopt: infinity (no limit). Recorded as the
+  // value a throttle replaces. The ledger does not know it: the caller fills it in.
+  std::optional<std::uint64_t> memory_high_bytes;
+};
+
+struct Snapshot {
+  Clock::time_point now{};
+  std::uint64_t mem_available_bytes = 0;
+  bool pressure_available = false;
+  std::uint32_t psi_some_avg10_permyriad = 0;
+  std::uint32_t psi_full_avg10_permyriad = 0;
+  bool nvmap_available = false;
+  std::uint64_t nvmap_total_bytes = 0;
+  std::vector<UnitFigures> units;  // the ledger's order: largest cost first
+  std::string self_unit;           // the unit jmemd runs in, if any
+};
+
+// The snapshot of a ledger; every unit's MemoryHigh is left unknown (infinity).
+Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now);
+
+// What this device lets the controller do. JetPack 5 (cgroup v1) has neither.
+struct Capabilities {
+  bool memory_high = true;  // cgroup v2 memory.high, set through MemoryHigh=
+  bool freeze = true;       // systemd's FreezeUnit (cgroup v2 freezer)
+};
+
+enum class ActionKind { kThrottle, kFreeze, kStop, kThaw, kRestoreMemoryHigh, kStart };
+
+std::string_view toString(ActionKind kind);
+
+struct Action {
+  std::string unit;
+  ActionKind kind = ActionKind::kThrottle;
+  // kThrottle: the MemoryHigh to set. kRestoreMemoryHigh: the value to put back, nullopt for
+  // infinity. Empty for the other kinds.
+  std::optional<std::uint64_t> memory_high_bytes;
+  std::string reason;  // a sentence naming the trigger and its values
+
+  bool operator==(const Action&) const = default;
+};
+
+// A rung the controller would have climbed and this device cannot take.
+struct Unavailable {
+  std::string unit;
+  ActionKind kind = ActionKind::kThrottle;
+  std::string reason;
+};
+
+// What the controller has applied to one unit.
+struct UnitState {
+  std::string unit;
+  std::optional<std::uint64_t> memory_high_bytes;        // set while throttled: the MemoryHigh set
+  std::optional<std::uint64_t> prior_memory_high_bytes;  // the one it replaced; nullopt: infinity
+  bool frozen = false;
+  bool stopped = false;
+
+  bool throttled() const { return memory_high_bytes.has_value(); }
+  bool anyApplied() const { return throttled() || frozen || stopped; }
+  bool operator==(const UnitState&) const = default;
+};
+
+struct ControllerState {
+  std::vector<UnitState> units;  // in the order first acted on; a unit leaves once fully released
+  std::optional<Clock::time_point> last_action;
+  std::vector<Clock::time_point> recent_actions;   // the actions of the last 60 s, oldest first
+  std::optional<Clock::time_point> trigger_since;  // since when a trigger has held without a break
+  std::optional<Clock::time_point> release_since;  // since when the release condition has held
+  bool releasing = false;                          // a release step was taken since the last escalation
+
+  const UnitState* find(std::string_view unit) const;
+};
+
+enum class Phase {
+  kCalm,       // no trigger, nothing applied
+  kPressure,   // a trigger holds
+  kHolding,    // no trigger, something applied, release not (yet) due
+  kReleasing,  // release condition held for the hold time
+};
+
+std::string_view toString(Phase phase);
+
+struct Decision {
+  ControllerState state;
+  Phase phase = Phase::kCalm;
+  std::vector<Action> actions;           // at most one
+  std::vector<std::string> triggers;     // each trigger that holds, as a sentence
+  std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
+  std::string waiting;                   // why no action was taken when one was due; empty otherwise
+};
+
+// Why the controller never acts on `unit` of `manager`, or nullopt when it may.
+std::optional<std::string> whyNotActedOn(std::string_view unit, std::string_view manager,
+                                         const policy::Policy& policy, std::string_view self_unit);
+inline bool mayActOn(std::string_view unit, std::string_view manager, const policy::Policy& policy,
+                     std::string_view self_unit) {
+  return !whyNotActedOn(unit, manager, policy, self_unit).has_value();
+}
+
+// Pure: the next action, if any, and the state after it.
+Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
+                const Capabilities& capabilities);
+
+}  // namespace jmem::throttle

@@ -1,0 +1,618 @@
+#include "throttle/controller.h"
+
+#include <catch2/catch.hpp>
+
+#include "policy/parser.h"
+
+using namespace jmem;
+using namespace jmem::throttle;
+
+namespace {
+
+policy::Policy parse(const std::string& text) {
+  auto loaded = policy::parsePolicyText(text, "test.toml");
+  if (!loaded.policy) {
+    for (const auto& problem : loaded.problems) UNSCOPED_INFO(policy::formatProblem(problem));
+  }
+  REQUIRE(loaded.policy);
+  return *loaded.policy;
+}
+
+// Two workloads that climb throttle then freeze, one protected, stopping not allowed.
+const char* kPolicy = R"(keep = ["ssh.service"]
+
+[pressure]
+available_low_mib = 512
+available_high_mib = 1024
+release_hold_s = 30
+psi_some_avg10_percent = 40
+psi_full_avg10_percent = 10
+nvmap_ceiling_mib = 0
+min_action_interval_s = 5
+max_actions_per_minute = 6
+
+[[workloads]]
+unit = "inference.service"
+protected = true
+
+[[workloads]]
+unit = "camera.service"
+priority = 20
+actions = ["throttle", "freeze"]
+throttle_memory_high_mib = 300
+
+[[workloads]]
+unit = "batch.service"
+priority = 10
+actions = ["throttle", "freeze"]
+)";
+
+Clock::time_point at(double seconds) {
+  return Clock::time_point{} + std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+UnitFigures unit(const std::string& name, std::uint64_t cost_mib,
+                 std::optional<std::uint64_t> memory_high_mib = std::nullopt) {
+  UnitFigures figures;
+  figures.unit = name;
+  figures.cost_bytes = cost_mib * kMiB;
+  if (memory_high_mib) figures.memory_high_bytes = *memory_high_mib * kMiB;
+  return figures;
+}
+
+// MemAvailable in MiB, everything else calm; units by cost, largest first.
+Snapshot snapshot(double seconds, std::uint64_t available_mib) {
+  Snapshot s;
+  s.now = at(seconds);
+  s.mem_available_bytes = available_mib * kMiB;
+  s.pressure_available = true;
+  s.units = {unit("inference.service", 3000), unit("batch.service", 1000), unit("camera.service", 500),
+             unit("ssh.service", 10)};
+  return s;
+}
+
+// Drives the controller the way jmemd does: each decision's state feeds the next call.
+struct Controller {
+  policy::Policy policy;
+  Capabilities capabilities;
+  ControllerState state;
+
+  Decision tick(const Snapshot& s) {
+    auto decision = decide(s, state, policy, capabilities);
+    state = decision.state;
+    return decision;
+  }
+};
+
+std::string describe(const Decision& decision) {
+  if (decision.actions.empty()) return "-";
+  return std::string(toString(decision.actions[0].kind)) + " " + decision.actions[0].unit;
+}
+
+bool hasUnavailable(const Decision& decision, const std::string& unit_name, ActionKind kind) {
+  for (const auto& entry : decision.unavailable) {
+    if (entry.unit == unit_name && entry.kind == kind) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "MemAvailable below the low watermark alone throttles the lowest-priority workload 10% below its cost") {
+  Controller controller{parse(kPolicy), {}, {}};
+  const auto decision = controller.tick(snapshot(0, 256));
+  CHECK(decision.phase == Phase::kPressure);
+  REQUIRE(decision.triggers.size() == 1);
+  CHECK(decision.triggers[0] == "MemAvailable 256 MiB is below available_low_mib 512 MiB");
+  REQUIRE(decision.actions.size() == 1);
+  const auto& action = decision.actions[0];
+  CHECK(action.unit == "batch.service");
+  CHECK(action.kind == ActionKind::kThrottle);
+  CHECK(action.memory_high_bytes == 900 * kMiB);
+  CHECK_THAT(action.reason,
+             Catch::StartsWith("MemAvailable 256 MiB is below available_low_mib 512 MiB: "
+                               "throttling batch.service (priority 10) to MemoryHigh 900 MiB"));
+  REQUIRE(decision.state.find("batch.service"));
+  CHECK(decision.state.find("batch.service")->memory_high_bytes == 900 * kMiB);
+  CHECK_FALSE(decision.state.find("batch.service")->prior_memory_high_bytes);
+}
+
+TEST_CASE("MemAvailable exactly at the low watermark is no trigger") {
+  Controller controller{parse(kPolicy), {}, {}};
+  const auto decision = controller.tick(snapshot(0, 512));
+  CHECK(decision.triggers.empty());
+  CHECK(decision.actions.empty());
+  CHECK(decision.phase == Phase::kCalm);
+}
+
+TEST_CASE("PSI some avg10 above its threshold alone is a trigger") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 4000);
+  s.psi_some_avg10_permyriad = 4000;  // 40.00%: not above 40%
+  CHECK(controller.tick(s).triggers.empty());
+  s.psi_some_avg10_permyriad = 4001;
+  const auto decision = controller.tick(s);
+  REQUIRE(decision.triggers.size() == 1);
+  CHECK(decision.triggers[0] == "PSI some avg10 40.01% is above psi_some_avg10_percent 40%");
+  REQUIRE(decision.actions.size() == 1);
+  CHECK_THAT(decision.actions[0].reason, Catch::StartsWith("PSI some avg10 40.01% is above"));
+}
+
+TEST_CASE("PSI full avg10 above its threshold alone is a trigger") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 4000);
+  s.psi_full_avg10_permyriad = 1250;
+  const auto decision = controller.tick(s);
+  REQUIRE(decision.triggers.size() == 1);
+  CHECK(decision.triggers[0] == "PSI full avg10 12.50% is above psi_full_avg10_percent 10%");
+  CHECK(describe(decision) == "throttle batch.service");
+}
+
+TEST_CASE("PSI figures are ignored when the kernel has no PSI") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 4000);
+  s.pressure_available = false;
+  s.psi_some_avg10_permyriad = 9000;
+  s.psi_full_avg10_permyriad = 9000;
+  const auto decision = controller.tick(s);
+  CHECK(decision.triggers.empty());
+  CHECK(decision.actions.empty());
+}
+
+TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling of 0 is off") {
+  auto policy = parse(kPolicy);
+  auto s = snapshot(0, 4000);
+  s.nvmap_available = true;
+  s.nvmap_total_bytes = 5000 * kMiB;
+  {
+    Controller controller{policy, {}, {}};
+    CHECK(controller.tick(s).triggers.empty());
+  }
+  policy.pressure.nvmap_ceiling_mib.value = 2048;
+  {
+    Controller controller{policy, {}, {}};
+    const auto decision = controller.tick(s);
+    REQUIRE(decision.triggers.size() == 1);
+    CHECK(decision.triggers[0] == "NvMap total 5000 MiB is above nvmap_ceiling_mib 2048 MiB");
+    CHECK(describe(decision) == "throttle batch.service");
+  }
+  {
+    Controller controller{policy, {}, {}};
+    s.nvmap_available = false;
+    CHECK(controller.tick(s).triggers.empty());
+  }
+}
+
+TEST_CASE("every trigger that holds is named in the reason") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 100);
+  s.psi_some_avg10_permyriad = 5000;
+  s.psi_full_avg10_permyriad = 2000;
+  const auto decision = controller.tick(s);
+  CHECK(decision.triggers.size() == 3);
+  REQUIRE(decision.actions.size() == 1);
+  CHECK_THAT(decision.actions[0].reason, Catch::Contains("MemAvailable 100 MiB") &&
+                                             Catch::Contains("; PSI some avg10 50.00%") &&
+                                             Catch::Contains("; PSI full avg10 20.00%"));
+}
+
+TEST_CASE(
+    "workloads climb one rung per action, lowest priority first, the next only once one is at the top") {
+  Controller controller{parse(kPolicy), {}, {}};
+  std::vector<std::string> steps;
+  for (int i = 0; i < 5; ++i) {
+    const auto decision = controller.tick(snapshot(i * 5.0, 256));
+    CHECK(decision.actions.size() <= 1);
+    steps.push_back(describe(decision));
+  }
+  CHECK(steps == std::vector<std::string>{"throttle batch.service", "freeze batch.service",
+                                          "throttle camera.service", "freeze camera.service", "-"});
+  const auto last = controller.tick(snapshot(30, 256));
+  CHECK(last.actions.empty());
+  CHECK(last.waiting == "no workload left to act on");
+  CHECK_FALSE(controller.state.find("inference.service"));
+  CHECK_FALSE(controller.state.find("ssh.service"));
+  REQUIRE(controller.state.units.size() == 2);
+  CHECK(controller.state.units[0].unit == "batch.service");
+  CHECK(controller.state.units[1].unit == "camera.service");
+}
+
+TEST_CASE("a throttle takes throttle_memory_high_mib when the workload sets it") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 256);
+  s.units = {unit("camera.service", 500)};
+  const auto decision = controller.tick(s);
+  REQUIRE(decision.actions.size() == 1);
+  CHECK(decision.actions[0].memory_high_bytes == 300 * kMiB);
+  CHECK_THAT(decision.actions[0].reason, Catch::Contains("as throttle_memory_high_mib says"));
+}
+
+TEST_CASE("a throttle steps by throttle_step_percent, never below the floor, never raising a MemoryHigh") {
+  auto policy = parse(kPolicy);
+  policy.workloads[2].throttle_step_percent = policy::Located<std::uint32_t>{20};
+  auto throttleOf = [&](UnitFigures figures) {
+    Controller controller{policy, {}, {}};
+    auto s = snapshot(0, 256);
+    s.units = {std::move(figures)};
+    const auto decision = controller.tick(s);
+    REQUIRE(decision.actions.size() == 1);
+    REQUIRE(decision.actions[0].kind == ActionKind::kThrottle);
+    return *decision.actions[0].memory_high_bytes;
+  };
+  CHECK(throttleOf(unit("batch.service", 1000)) == 800 * kMiB);
+  CHECK(throttleOf(unit("batch.service", 50)) == kThrottleFloorBytes);
+  CHECK(throttleOf(unit("batch.service", 0)) == kThrottleFloorBytes);
+  // An existing, lower MemoryHigh is the base of the step.
+  CHECK(throttleOf(unit("batch.service", 1000, 500)) == 400 * kMiB);
+  // The floor never lifts an existing MemoryHigh below it.
+  CHECK(throttleOf(unit("batch.service", 1000, 32)) == 32 * kMiB);
+  // Nor does an explicit value above it.
+  CHECK(throttleOf(unit("camera.service", 1000, 200)) == 200 * kMiB);
+}
+
+TEST_CASE("the default step is kDefaultThrottleStepPercent") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 256);
+  s.units = {unit("batch.service", 2000)};
+  const auto decision = controller.tick(s);
+  REQUIRE(decision.actions.size() == 1);
+  CHECK(decision.actions[0].memory_high_bytes ==
+        2000 * kMiB * (100 - policy::kDefaultThrottleStepPercent) / 100);
+}
+
+TEST_CASE("ties in priority follow the order written, then the ledger's order of cost") {
+  auto policy = parse(R"(
+[[workloads]]
+unit = "worker-*.service"
+actions = ["throttle"]
+
+[[workloads]]
+unit = "logger.service"
+actions = ["throttle"]
+)");
+  policy.pressure.min_action_interval_s.value = 0;
+  Controller controller{policy, {}, {}};
+  auto s = snapshot(0, 256);
+  s.units = {unit("logger.service", 2000), unit("worker-b.service", 900), unit("worker-a.service", 100)};
+  std::vector<std::string> steps;
+  for (int i = 0; i < 4; ++i) {
+    s.now = at(i);
+    steps.push_back(describe(controller.tick(s)));
+  }
+  CHECK(steps == std::vector<std::string>{"throttle worker-b.service", "throttle worker-a.service",
+                                          "throttle logger.service", "-"});
+}
+
+TEST_CASE("an exact workload governs its unit before a glob that also matches it") {
+  auto policy = parse(R"(
+[[workloads]]
+unit = "batch-*.service"
+priority = 1
+actions = ["throttle"]
+
+[[workloads]]
+unit = "batch-keep.service"
+priority = 5
+actions = ["freeze"]
+)");
+  Controller controller{policy, {}, {}};
+  auto s = snapshot(0, 256);
+  s.units = {unit("batch-keep.service", 900)};
+  CHECK(describe(controller.tick(s)) == "freeze batch-keep.service");
+}
+
+TEST_CASE("protected, kept and essential units, slices, jmemd's own unit and user units are never acted on") {
+  auto policy = parse(kPolicy);
+  // A workload matching everything, as a careless glob would.
+  policy::Workload everything;
+  everything.unit = policy::UnitPattern{"*", true, {}};
+  everything.actions = {{policy::WorkloadAction::kThrottle},
+                        {policy::WorkloadAction::kFreeze},
+                        {policy::WorkloadAction::kStop}};
+  policy.workloads.insert(policy.workloads.begin(), everything);
+  policy.pressure.allow_stop.value = true;
+  policy.pressure.min_action_interval_s.value = 0;
+  policy.pressure.max_actions_per_minute.value = 600;
+  Controller controller{policy, {}, {}};
+
+  auto s = snapshot(0, 100);
+  UnitFigures user_unit = unit("pipewire.service", 300);
+  user_unit.manager = "user@1000.service";
+  s.units = {unit("inference.service", 3000),
+             unit("ssh.service", 10),
+             unit("dbus.service", 5),
+             unit("systemd-journald.service", 50),
+             unit("init.scope", 20),
+             unit("-.slice", 4000),
+             unit("system.slice", 3500),
+             unit("jmemd.service", 8),
+             unit("robot-governor.service", 8),
+             user_unit,
+             unit("victim.service", 700)};
+  s.self_unit = "robot-governor.service";
+  for (int i = 0; i < 20; ++i) {
+    s.now = at(i);
+    for (const auto& action : controller.tick(s).actions) CHECK(action.unit == "victim.service");
+  }
+  REQUIRE(controller.state.units.size() == 1);
+  CHECK(controller.state.units[0].stopped);
+
+  CHECK(whyNotActedOn("inference.service", "system", policy, "") ==
+        "inference.service is a protected workload");
+  CHECK(whyNotActedOn("ssh.service", "system", policy, "") == "ssh.service is in the policy's keep list");
+  CHECK(whyNotActedOn("init.scope", "system", policy, "") == "init.scope is essential to the system");
+  CHECK(whyNotActedOn("-.slice", "system", policy, "") == "-.slice is essential to the system");
+  CHECK(whyNotActedOn("jmemd.service", "system", policy, "") == "jmemd.service is essential to the system");
+  CHECK(whyNotActedOn("dbus.service", "system", policy, ""));
+  CHECK(whyNotActedOn("systemd-journald.service", "system", policy, ""));
+  CHECK(whyNotActedOn("user.slice", "system", policy, "") == "user.slice is a slice: it holds other units");
+  CHECK(whyNotActedOn("robot.service", "system", policy, "robot.service") ==
+        "robot.service is jmemd's own unit");
+  CHECK(whyNotActedOn("pipewire.service", "user@1000.service", policy, ""));
+  CHECK(mayActOn("victim.service", "system", policy, ""));
+}
+
+TEST_CASE("release waits for MemAvailable above the high watermark, held for release_hold_s") {
+  Controller controller{parse(kPolicy), {}, {}};
+  REQUIRE(describe(controller.tick(snapshot(0, 256))) == "throttle batch.service");
+
+  // Between the watermarks: no trigger, no release.
+  auto between = controller.tick(snapshot(10, 800));
+  CHECK(between.phase == Phase::kHolding);
+  CHECK(between.actions.empty());
+  CHECK_FALSE(between.state.release_since);
+  // Exactly at the high watermark is not above it.
+  CHECK_FALSE(controller.tick(snapshot(12, 1024)).state.release_since);
+
+  auto above = controller.tick(snapshot(20, 1100));
+  CHECK(above.actions.empty());
+  CHECK(above.state.release_since == at(20));
+  CHECK_THAT(above.waiting, Catch::StartsWith("release after 30 s above available_high_mib"));
+  CHECK(controller.tick(snapshot(49.9, 1100)).actions.empty());
+
+  const auto release = controller.tick(snapshot(50, 1100));
+  CHECK(release.phase == Phase::kReleasing);
+  REQUIRE(release.actions.size() == 1);
+  CHECK(release.actions[0].kind == ActionKind::kRestoreMemoryHigh);
+  CHECK_FALSE(release.actions[0].memory_high_bytes);
+  CHECK(release.actions[0].reason ==
+        "MemAvailable 1100 MiB has stayed above available_high_mib 1024 MiB with no trigger for 30.0 s: "
+        "restoring MemoryHigh of batch.service to infinity");
+  CHECK(release.state.units.empty());
+  CHECK(controller.tick(snapshot(60, 1100)).phase == Phase::kCalm);
+}
+
+TEST_CASE("a dip below the high watermark or a trigger restarts the hold time") {
+  Controller controller{parse(kPolicy), {}, {}};
+  controller.tick(snapshot(0, 256));
+  controller.tick(snapshot(10, 1100));
+  controller.tick(snapshot(35, 1000));  // dip: the hold starts over
+  CHECK(controller.tick(snapshot(40, 1100)).state.release_since == at(40));
+  CHECK(controller.tick(snapshot(69, 1100)).actions.empty());
+  auto psi = snapshot(69.5, 1100);
+  psi.psi_some_avg10_permyriad = 4500;  // above the watermark, but PSI says pressure
+  const auto pressured = controller.tick(psi);
+  CHECK_FALSE(pressured.state.release_since);
+  CHECK(describe(pressured) == "freeze batch.service");
+  CHECK(controller.tick(snapshot(80, 1100)).actions.empty());
+  CHECK(describe(controller.tick(snapshot(110, 1100))) == "thaw batch.service");
+}
+
+TEST_CASE(
+    "release undoes in reverse order, thaws before lifting a throttle, and restores the prior MemoryHigh") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 256);
+  s.units = {unit("batch.service", 1000, 2000), unit("camera.service", 500)};
+  for (int i = 0; i < 3; ++i) {
+    s.now = at(i * 5);
+    REQUIRE(controller.tick(s).actions.size() == 1);
+  }
+  REQUIRE(controller.state.find("batch.service")->prior_memory_high_bytes == 2000 * kMiB);
+
+  std::vector<std::string> steps;
+  std::vector<std::optional<std::uint64_t>> restored;
+  CHECK(controller.tick(snapshot(20, 2000)).actions.empty());
+  for (int i = 0; i < 5; ++i) {
+    const auto decision = controller.tick(snapshot(45 + i * 5, 2000));
+    steps.push_back(describe(decision));
+    for (const auto& action : decision.actions) {
+      if (action.kind == ActionKind::kRestoreMemoryHigh) restored.push_back(action.memory_high_bytes);
+    }
+  }
+  // The hold starts at 20: nothing before 50, then one step every min_action_interval_s.
+  CHECK(steps == std::vector<std::string>{"-", "restore_memory_high camera.service", "thaw batch.service",
+                                          "restore_memory_high batch.service", "-"});
+  CHECK(restored == std::vector<std::optional<std::uint64_t>>{std::nullopt, 2000 * kMiB});
+  CHECK(controller.state.units.empty());
+}
+
+TEST_CASE("MemAvailable hovering at the low watermark escalates but never flaps into a release") {
+  Controller controller{parse(kPolicy), {}, {}};
+  int escalations = 0;
+  for (int i = 0; i < 600; ++i) {
+    const auto decision = controller.tick(snapshot(i, i % 2 == 0 ? 500 : 530));
+    for (const auto& action : decision.actions) {
+      CHECK((action.kind == ActionKind::kThrottle || action.kind == ActionKind::kFreeze));
+      ++escalations;
+    }
+  }
+  CHECK(escalations == 4);
+}
+
+TEST_CASE("after a release begins, a new trigger must hold for min_action_interval_s before a new action") {
+  auto policy = parse(kPolicy);
+  policy.pressure.release_hold_s.value = 0;
+  Controller controller{policy, {}, {}};
+  controller.tick(snapshot(0, 256));
+  controller.tick(snapshot(5, 256));  // batch throttled and frozen
+  REQUIRE(describe(controller.tick(snapshot(10, 2000))) == "thaw batch.service");
+  CHECK(controller.state.releasing);
+
+  // A trigger blinking on and off never acts: it never holds for 5 s.
+  for (int i = 0; i < 10; ++i) {
+    const auto decision = controller.tick(snapshot(20 + i, i % 2 == 0 ? 500 : 800));
+    CHECK(decision.actions.empty());
+    if (i % 2 == 0) CHECK_THAT(decision.waiting, Catch::StartsWith("a release has begun"));
+  }
+  // A trigger that holds acts once it has held 5 s.
+  CHECK(controller.tick(snapshot(40, 500)).actions.empty());
+  CHECK(controller.tick(snapshot(44.9, 500)).actions.empty());
+  const auto decision = controller.tick(snapshot(45, 500));
+  CHECK(describe(decision) == "freeze batch.service");
+  CHECK_FALSE(decision.state.releasing);
+}
+
+TEST_CASE("actions are at least min_action_interval_s apart") {
+  Controller controller{parse(kPolicy), {}, {}};
+  CHECK(controller.tick(snapshot(0, 256)).actions.size() == 1);
+  const auto early = controller.tick(snapshot(4.9, 256));
+  CHECK(early.actions.empty());
+  CHECK(early.waiting == "the last action was 4.9 s ago; min_action_interval_s is 5 s");
+  CHECK(controller.tick(snapshot(5, 256)).actions.size() == 1);
+}
+
+TEST_CASE("at most max_actions_per_minute actions in any 60 s") {
+  auto policy = parse(kPolicy);
+  policy.pressure.min_action_interval_s.value = 0;
+  policy.pressure.max_actions_per_minute.value = 3;
+  Controller controller{policy, {}, {}};
+  std::vector<double> acted_at;
+  for (int i = 0; i < 70; ++i) {
+    const auto decision = controller.tick(snapshot(i, 256));
+    if (!decision.actions.empty()) acted_at.push_back(i);
+    if (i == 3) CHECK(decision.waiting == "3 actions in the last minute; max_actions_per_minute is 3");
+  }
+  CHECK(acted_at == std::vector<double>{0, 1, 2, 60});
+}
+
+TEST_CASE("on cgroup v1 throttle and freeze are reported unavailable and never pretended") {
+  Controller controller{parse(kPolicy), Capabilities{false, false}, {}};
+  const auto decision = controller.tick(snapshot(0, 256));
+  CHECK(decision.actions.empty());
+  CHECK(decision.waiting == "no workload left to act on");
+  CHECK(hasUnavailable(decision, "batch.service", ActionKind::kThrottle));
+  CHECK(hasUnavailable(decision, "batch.service", ActionKind::kFreeze));
+  CHECK(hasUnavailable(decision, "camera.service", ActionKind::kThrottle));
+  CHECK(hasUnavailable(decision, "camera.service", ActionKind::kFreeze));
+  CHECK(decision.state.units.empty());
+  CHECK_FALSE(decision.state.last_action);
+}
+
+TEST_CASE("without a freezer the throttle is taken and the freeze skipped") {
+  auto policy = parse(kPolicy);
+  Controller controller{policy, Capabilities{true, false}, {}};
+  CHECK(describe(controller.tick(snapshot(0, 256))) == "throttle batch.service");
+  const auto second = controller.tick(snapshot(5, 256));
+  CHECK(describe(second) == "throttle camera.service");
+  CHECK(hasUnavailable(second, "batch.service", ActionKind::kFreeze));
+  CHECK_FALSE(controller.state.find("batch.service")->frozen);
+}
+
+TEST_CASE("on cgroup v1 with stopping allowed, stop is the only rung taken") {
+  auto policy = parse(R"(
+[pressure]
+allow_stop = true
+
+[[workloads]]
+unit = "batch.service"
+actions = ["throttle", "freeze", "stop"]
+)");
+  Controller controller{policy, Capabilities{false, false}, {}};
+  const auto decision = controller.tick(snapshot(0, 256));
+  CHECK(describe(decision) == "stop batch.service");
+  CHECK(hasUnavailable(decision, "batch.service", ActionKind::kThrottle));
+  CHECK(hasUnavailable(decision, "batch.service", ActionKind::kFreeze));
+}
+
+TEST_CASE("stop is taken only when the policy allows it, and release starts the unit again") {
+  const char* ladder = R"(
+[[workloads]]
+unit = "batch.service"
+actions = ["throttle", "freeze", "stop"]
+)";
+  {
+    Controller controller{parse(ladder), {}, {}};
+    std::vector<std::string> steps;
+    for (int i = 0; i < 4; ++i) steps.push_back(describe(controller.tick(snapshot(i * 5.0, 256))));
+    CHECK(steps == std::vector<std::string>{"throttle batch.service", "freeze batch.service", "-", "-"});
+  }
+  auto policy = parse(ladder);
+  policy.pressure.allow_stop.value = true;
+  Controller controller{policy, {}, {}};
+  std::vector<std::string> steps;
+  for (int i = 0; i < 3; ++i) steps.push_back(describe(controller.tick(snapshot(i * 5.0, 256))));
+  CHECK(steps ==
+        std::vector<std::string>{"throttle batch.service", "freeze batch.service", "stop batch.service"});
+  const auto* batch = controller.state.find("batch.service");
+  REQUIRE(batch);
+  CHECK(batch->stopped);
+  CHECK_FALSE(batch->frozen);
+  CHECK(batch->throttled());
+
+  // Stopped, the unit leaves the ledger; release still undoes what was applied to it.
+  steps.clear();
+  for (int i = 0; i < 5; ++i) {
+    auto s = snapshot(20 + i * 10, 2000);  // the hold begins at 20 and ends at 50
+    s.units = {unit("inference.service", 3000)};
+    steps.push_back(describe(controller.tick(s)));
+  }
+  CHECK(steps ==
+        std::vector<std::string>{"-", "-", "-", "start batch.service", "restore_memory_high batch.service"});
+}
+
+TEST_CASE("a workload without actions is never acted on") {
+  Controller controller{parse(R"(
+[[workloads]]
+unit = "batch.service"
+priority = 0
+)"),
+                        {},
+                        {}};
+  const auto decision = controller.tick(snapshot(0, 100));
+  CHECK(decision.actions.empty());
+  CHECK(decision.waiting == "no workload left to act on");
+}
+
+TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and units") {
+  Ledger ledger;
+  ledger.system.meminfo.mem_available_bytes = 700 * kMiB;
+  ledger.system.pressure.available = true;
+  ledger.system.pressure.some.avg10_permyriad = 1234;
+  ledger.system.pressure.full.avg10_permyriad = 56;
+  ledger.system.nvmap.available = true;
+  ledger.system.nvmap.total_bytes = 42 * kMiB;
+  LedgerUnit batch;
+  batch.unit = "batch.service";
+  batch.manager = "system";
+  batch.memory.pss_bytes = 100 * kMiB;
+  batch.memory.nvmap_bytes = 20 * kMiB;
+  ledger.units.push_back(batch);
+
+  const auto s = snapshotOf(ledger, at(7));
+  CHECK(s.now == at(7));
+  CHECK(s.mem_available_bytes == 700 * kMiB);
+  CHECK(s.pressure_available);
+  CHECK(s.psi_some_avg10_permyriad == 1234);
+  CHECK(s.psi_full_avg10_permyriad == 56);
+  CHECK(s.nvmap_available);
+  CHECK(s.nvmap_total_bytes == 42 * kMiB);
+  REQUIRE(s.units.size() == 1);
+  CHECK(s.units[0].unit == "batch.service");
+  CHECK(s.units[0].manager == "system");
+  CHECK(s.units[0].cost_bytes == 120 * kMiB);
+  CHECK_FALSE(s.units[0].memory_high_bytes);
+}
+
+TEST_CASE("names of action kinds and phases") {
+  CHECK(toString(ActionKind::kThrottle) == "throttle");
+  CHECK(toString(ActionKind::kFreeze) == "freeze");
+  CHECK(toString(ActionKind::kStop) == "stop");
+  CHECK(toString(ActionKind::kThaw) == "thaw");
+  CHECK(toString(ActionKind::kRestoreMemoryHigh) == "restore_memory_high");
+  CHECK(toString(ActionKind::kStart) == "start");
+  CHECK(toString(Phase::kCalm) == "calm");
+  CHECK(toString(Phase::kPressure) == "pressure");
+  CHECK(toString(Phase::kHolding) == "holding");
+  CHECK(toString(Phase::kReleasing) == "releasing");
+}
