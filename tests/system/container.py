@@ -9,10 +9,20 @@ import signal
 import subprocess
 import time
 
-from harness import wait_for
+from harness import ROOT, wait_for
 
 PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "python3", "libsdbus-c++1", "libspdlog1.10", "libtomlplusplus3"]
 CACHE = os.environ.get("JMEM_TEST_CACHE", "/var/cache/jmem-tests")
+
+
+def jmem_binds(jmemd, jmemctl):
+    """The built binaries and the unit and bus policy from units/, where the package puts them."""
+    return {
+        os.path.abspath(jmemd): "/usr/sbin/jmemd",
+        os.path.abspath(jmemctl): "/usr/bin/jmemctl",
+        os.path.join(ROOT, "units/jmemd.service"): "/usr/lib/systemd/system/jmemd.service",
+        os.path.join(ROOT, "units/dbus/org.jmem.Governor1.conf"): "/usr/share/dbus-1/system.d/org.jmem.Governor1.conf",
+    }
 
 
 def rootfs():

@@ -9,7 +9,7 @@ import sys
 import time
 
 import jetson_units
-from container import Container
+from container import Container, jmem_binds
 from harness import ROOT, Checks, wait_for
 
 JOURNAL = "/var/lib/jmem/changes.jsonl"
@@ -36,13 +36,7 @@ def restart_jmemd(c):
 def main():
     jmemd, jmemctl = sys.argv[1], sys.argv[2]
     t = Checks()
-    binds = {
-        os.path.abspath(jmemd): "/usr/sbin/jmemd",
-        os.path.abspath(jmemctl): "/usr/bin/jmemctl",
-        os.path.join(ROOT, "units/jmemd.service"): "/usr/lib/systemd/system/jmemd.service",
-        os.path.join(ROOT, "units/dbus/org.jmem.Governor1.conf"): "/usr/share/dbus-1/system.d/org.jmem.Governor1.conf",
-    }
-    with Container(binds) as c:
+    with Container(jmem_binds(jmemd, jmemctl)) as c:
         jetson_units.install(c)
         c.run("busctl", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReloadConfig")
         # jmemd's own runtime state lives outside /etc, so the snapshots see only what the policy touches.

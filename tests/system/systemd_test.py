@@ -6,20 +6,14 @@ import os
 import sys
 import time
 
-from container import Container
-from harness import ROOT, Checks, wait_for
+from container import Container, jmem_binds
+from harness import Checks
 
 
 def main():
     jmemd, jmemctl = sys.argv[1], sys.argv[2]
     t = Checks()
-    binds = {
-        os.path.abspath(jmemd): "/usr/sbin/jmemd",
-        os.path.abspath(jmemctl): "/usr/bin/jmemctl",
-        os.path.join(ROOT, "units/jmemd.service"): "/etc/systemd/system/jmemd.service",
-        os.path.join(ROOT, "units/dbus/org.jmem.Governor1.conf"): "/etc/dbus-1/system.d/org.jmem.Governor1.conf",
-    }
-    with Container(binds) as c:
+    with Container(jmem_binds(jmemd, jmemctl)) as c:
         # A short watchdog, so the test sees several pings.
         c.run("mkdir", "-p", "/run/systemd/system/jmemd.service.d")
         c.run("sh", "-c", "printf '[Service]\\nWatchdogSec=2s\\n' > /run/systemd/system/jmemd.service.d/watchdog.conf")

@@ -2,21 +2,14 @@
 
 #include "compliance/check.h"
 #include "compliance/plan.h"
-#include "policy/parser.h"
+#include "support/policy_text.h"
 
 using namespace jmem;
 using namespace jmem::compliance;
 
 namespace {
 
-policy::Policy parse(const std::string& text) {
-  auto loaded = policy::parsePolicyText(text, "test.toml");
-  if (!loaded.policy) {
-    for (const auto& problem : loaded.problems) UNSCOPED_INFO(policy::formatProblem(problem));
-  }
-  REQUIRE(loaded.policy);
-  return *loaded.policy;
-}
+policy::Policy parse(const std::string& text) { return test::parsePolicyOrFail(text); }
 
 const char* kPolicy = R"(mode = "audit"
 default_target = "multi-user.target"

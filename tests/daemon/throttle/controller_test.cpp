@@ -2,21 +2,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "policy/parser.h"
+#include "support/policy_text.h"
 
 using namespace jmem;
 using namespace jmem::throttle;
 
 namespace {
 
-policy::Policy parse(const std::string& text) {
-  auto loaded = policy::parsePolicyText(text, "test.toml");
-  if (!loaded.policy) {
-    for (const auto& problem : loaded.problems) UNSCOPED_INFO(policy::formatProblem(problem));
-  }
-  REQUIRE(loaded.policy);
-  return *loaded.policy;
-}
+policy::Policy parse(const std::string& text) { return test::parsePolicyOrFail(text); }
 
 // Two workloads that climb throttle then freeze, one protected, stopping not allowed.
 const char* kPolicy = R"(keep = ["ssh.service"]
