@@ -23,7 +23,7 @@ using ChangeTuple = sdbus::Struct<std::string, std::string, std::string>;
 
 // The errno libsystemd maps a D-Bus error name to (it knows the standard names and systemd's own).
 int errnoOfName(const std::string& name) {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL, without its C99 compound literal
   sd_bus_error_set(&error, name.c_str(), nullptr);
   const int errno_value = sd_bus_error_get_errno(&error);
   sd_bus_error_free(&error);
