@@ -24,6 +24,8 @@ packages=(
   clang libclang-rt-14-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libspdlog-dev libtomlplusplus-dev catch2 nlohmann-json3-dev
 )
+# The footprint benchmark runs jmemd beside its peers.
+if [ "$verb" = test ]; then packages+=(earlyoom nohang tuned); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
