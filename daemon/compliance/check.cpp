@@ -70,6 +70,8 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
   active.kind = ItemKind::kUnitActive;
   active.expected = "inactive";
   active.actual = seen.active_state.empty() ? "unknown" : seen.active_state;
+  // The unit as systemd has it loaded now: a unit masked on disk can still be loaded and running.
+  if (!seen.load_state.empty()) active.actual += " (" + seen.load_state + ")";
   active.state = seen.active_state.empty() ? ItemState::kUnknown
                  : isActive(seen.active_state) ? ItemState::kDrift
                                                : ItemState::kOk;

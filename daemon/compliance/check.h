@@ -17,6 +17,7 @@ struct UnitObservation {
   bool found = false;           // systemd knows a unit file (or a loaded unit) of this name
   std::string unit_file_state;  // enabled, disabled, masked, static, ...
   std::string active_state;     // active, inactive, failed, ...
+  std::string load_state;       // loaded, not-found, masked, ... ("" when unknown)
 };
 
 struct UserUnitObservation {

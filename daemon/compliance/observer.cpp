@@ -22,6 +22,7 @@ void Observer::observeSystemUnit(const std::string& name, ObservedState& observe
   if (auto state = systemd_.unitState(name); state) {
     seen.found = seen.found || (state->load_state != "not-found" && state->load_state != "masked");
     seen.active_state = state->active_state;
+    seen.load_state = state->load_state;
   } else {
     spdlog::debug("{}", state.error().message);
   }

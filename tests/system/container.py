@@ -50,10 +50,14 @@ class Container:
         self.log = open(os.path.join(CACHE, "last-boot.log"), "w")
         self.nspawn = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                                        start_new_session=True)
-        self.pid1 = wait_for(self._init_pid, 30, "the container's init")
-        # Until systemd has exec'd as PID 1 and opened its bus, systemctl answers "offline".
-        wait_for(lambda: self.run("systemctl", "is-system-running", "--wait", timeout=60).stdout.strip()
-                 in ("running", "degraded"), 60, "the container to boot")
+        try:
+            self.pid1 = wait_for(self._init_pid, 30, "the container's init")
+            # Until systemd has exec'd as PID 1 and opened its bus, systemctl answers "offline".
+            wait_for(lambda: self.run("systemctl", "is-system-running", "--wait", timeout=60).stdout.strip()
+                     in ("running", "degraded"), 60, "the container to boot")
+        except BaseException:
+            self.__exit__(None, None, None)  # a container that failed to boot must not outlive the test
+            raise
         return self
 
     def _init_pid(self):

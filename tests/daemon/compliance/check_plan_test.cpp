@@ -36,9 +36,9 @@ edit_extlinux = true
 ObservedState desktopJetson() {
   ObservedState observed;
   observed.default_target = "graphical.target";
-  observed.system_units["gdm3.service"] = {true, "enabled", "active"};
-  observed.system_units["avahi-daemon.service"] = {true, "enabled", "active"};
-  observed.system_units["avahi-daemon.socket"] = {true, "enabled", "active"};
+  observed.system_units["gdm3.service"] = {true, "enabled", "active", "loaded"};
+  observed.system_units["avahi-daemon.service"] = {true, "enabled", "active", "loaded"};
+  observed.system_units["avahi-daemon.socket"] = {true, "enabled", "active", "loaded"};
   observed.user_units["pulseaudio.service"] = {true, false};
   observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
   observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
@@ -72,6 +72,7 @@ TEST_CASE("a desktop Jetson drifts from a headless policy item by item") {
   CHECK(find(report, ItemKind::kDefaultTarget, "default.target")->actual == "graphical.target");
   CHECK(find(report, ItemKind::kUnitFile, "gdm3.service")->state == ItemState::kDrift);
   CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->state == ItemState::kDrift);
+  CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->actual == "active (loaded)");
   // The glob reaches every installed avahi unit; a named unit that is not installed does not apply.
   CHECK(find(report, ItemKind::kUnitFile, "avahi-daemon.socket")->expected == "disabled");
   CHECK(find(report, ItemKind::kUnitFile, "lightdm.service")->state == ItemState::kNotApplicable);
@@ -101,7 +102,7 @@ TEST_CASE("a drift costs what the unit's processes use now, user units priced ap
 TEST_CASE("a kept unit is never flagged, and masked counts as disabled") {
   auto policy = parse(std::string(kPolicy) + "");
   ObservedState observed = desktopJetson();
-  observed.system_units["avahi-daemon.service"] = {true, "masked", "inactive"};
+  observed.system_units["avahi-daemon.service"] = {true, "masked", "inactive", "loaded"};
   const auto report = checkCompliance(policy, observed, nullptr);
   CHECK(find(report, ItemKind::kUnitFile, "avahi-daemon.service")->state == ItemState::kOk);
   CHECK(find(report, ItemKind::kUnitActive, "avahi-daemon.service")->state == ItemState::kOk);
@@ -152,7 +153,7 @@ TEST_CASE("a compliant device plans nothing") {
   const auto policy = parse(kPolicy);
   ObservedState observed;
   observed.default_target = "multi-user.target";
-  observed.system_units["gdm3.service"] = {true, "masked", "inactive"};
+  observed.system_units["gdm3.service"] = {true, "masked", "inactive", "loaded"};
   observed.user_units["pulseaudio.service"] = {true, true};
   observed.boot.cmdline = "root=/dev/mmcblk0p1";
   observed.boot.next_append = "root=/dev/mmcblk0p1";
