@@ -41,18 +41,6 @@ GovernorClient::GovernorClient()
 
 GovernorClient::~GovernorClient() = default;
 
-const char* sortKeyName(SortKey key) {
-  switch (key) {
-    case SortKey::kPss:
-      return "pss";
-    case SortKey::kNvmap:
-      return "nvmap";
-    case SortKey::kCost:
-      return "cost";
-  }
-  return "cost";
-}
-
 GovernorInfo GovernorClient::info() {
   const auto all = proxy_->GetAll(org::jmem::Governor1::Manager_proxy::INTERFACE_NAME);
   auto get = [&](const char* name) -> const sdbus::Variant& {
@@ -74,7 +62,7 @@ SystemView GovernorClient::system() {
 
 std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey sort) {
   std::vector<ProcessView> out;
-  for (const auto& p : proxy_->ListProcesses(limit, sortKeyName(sort))) {
+  for (const auto& p : proxy_->ListProcesses(limit, std::string(toString(sort)))) {
     out.push_back(ProcessView{std::get<0>(p), std::get<1>(p), std::get<2>(p), std::get<3>(p), std::get<4>(p),
                               std::get<5>(p), std::get<6>(p), std::get<7>(p), std::get<8>(p), std::get<9>(p),
                               std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p)});
@@ -84,7 +72,7 @@ std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey 
 
 std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort) {
   std::vector<UnitView> out;
-  for (const auto& u : proxy_->ListUnits(limit, sortKeyName(sort))) {
+  for (const auto& u : proxy_->ListUnits(limit, std::string(toString(sort)))) {
     out.push_back(UnitView{std::get<0>(u), std::get<1>(u), std::get<2>(u), std::get<3>(u), std::get<4>(u),
                            std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u)});
   }

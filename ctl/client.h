@@ -107,6 +107,5 @@ struct DescribedError {
 };
 DescribedError describeError(const sdbus::Error& error);
 
-const char* sortKeyName(SortKey key);
 
 }  // namespace jmem::ctl

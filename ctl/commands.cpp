@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "ctl/table.h"
 #include "policy/loader.h"
@@ -34,12 +35,6 @@ const char* levelColor(const std::string& level) {
 }
 
 std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
-
-std::uint64_t realtimeUsec() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
 
 }  // namespace
 

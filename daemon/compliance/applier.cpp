@@ -14,6 +14,13 @@ namespace {
 using Kind = PlannedChange::Kind;
 using nlohmann::json;
 
+// Newest first, except that units are started again only after every unit file is restored: a unit
+// that was masked and then stopped cannot start before it is unmasked.
+std::vector<Change> revertOrder(std::vector<Change> pending) {
+  std::stable_partition(pending.begin(), pending.end(), [](const Change& c) { return c.kind != "unit_active"; });
+  return pending;
+}
+
 template <typename T>
 Status asStatus(const Result<T>& result) {
   if (!result) return result.error();
@@ -107,10 +114,8 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan) {
     }
     spdlog::error("Failed to {} {}: {}; undoing this apply", toString(change.kind), change.subject,
                   made.error().message);
-    // Undo what this transaction did, so the device is as it was (starts last, as in revert).
-    std::vector<Change> order = journal_.pendingForRevert();
-    std::stable_partition(order.begin(), order.end(), [](const Change& c) { return c.kind != "unit_active"; });
-    for (const Change& pending : order) {
+    // Undo what this transaction did, so the device is as it was.
+    for (const Change& pending : revertOrder(journal_.pendingForRevert())) {
       if (pending.txn != txn) continue;
       if (auto undone = undo(pending); undone) (void)journal_.markReverted(pending.seq);
       else spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target, undone.error().message);
@@ -156,12 +161,8 @@ Status Applier::undo(const Change& change) {
 }
 
 Result<std::vector<ChangeResult>> Applier::revert() {
-  // Newest first, except that units are started again only after every unit file is restored:
-  // a unit that was masked and then stopped cannot start before it is unmasked.
-  std::vector<Change> order = journal_.pendingForRevert();
-  std::stable_partition(order.begin(), order.end(), [](const Change& c) { return c.kind != "unit_active"; });
   std::vector<ChangeResult> results;
-  for (const Change& change : order) {
+  for (const Change& change : revertOrder(journal_.pendingForRevert())) {
     ChangeResult result{change.kind, change.target, "reverted", false};
     const Status undone = undo(change);
     if (!undone) {

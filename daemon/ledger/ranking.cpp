@@ -53,6 +53,18 @@ Result<SortKey> parseSortKey(std::string_view text) {
   return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) + "\": expected pss, nvmap or cost"};
 }
 
+std::string_view toString(SortKey key) {
+  switch (key) {
+    case SortKey::kPss:
+      return "pss";
+    case SortKey::kNvmap:
+      return "nvmap";
+    case SortKey::kCost:
+      return "cost";
+  }
+  return "cost";
+}
+
 Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key, std::uint32_t limit) {
   if (auto checked = checkLimit(limit); !checked) return checked.error();
   return rank(ledger.processes, limit, [key](const LedgerProcess& p) { return keyOf(partsOf(p), key); });

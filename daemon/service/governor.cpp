@@ -10,6 +10,7 @@
 #include <cstring>
 #include <sdbus-c++/Error.h>
 
+#include "core/clock.h"
 #include "core/text.h"
 
 namespace jmem {
@@ -33,12 +34,6 @@ std::chrono::microseconds threadCpu() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
-}
-
-std::uint64_t realtimeUsec() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
 }
 
 }  // namespace

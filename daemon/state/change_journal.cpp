@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "core/clock.h"
 #include "core/file_reader.h"
 
 namespace jmem {
@@ -20,12 +21,6 @@ namespace {
 // An outcome or revert line differs from its intent line only in "state" and "time_usec".
 constexpr std::size_t kLineSlackBytes = 32;
 constexpr const char* kCompactFile = "changes.jsonl.tmp";
-
-std::uint64_t realtimeUsec() {
-  struct timespec now {};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1000000u + static_cast<std::uint64_t>(now.tv_nsec) / 1000u;
-}
 
 Status syncFd(int fd, const std::string& display_path) {
   if (::fsync(fd) != 0) return systemError("sync", display_path, errno);

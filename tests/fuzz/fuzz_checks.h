@@ -5,12 +5,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+
+#include "core/text.h"
 
 namespace jmem::fuzz {
 
 inline void require(bool condition) {
   if (!condition) __builtin_trap();
+}
+
+// A size the parsers accept: whole KiB, never above kMaxPlausibleBytes.
+inline void checkBytes(std::uint64_t bytes) { require(bytes <= kMaxPlausibleBytes && bytes % 1024 == 0); }
+
+inline void checkBytes(const std::optional<std::uint64_t>& bytes) {
+  if (bytes) checkBytes(*bytes);
 }
 
 inline std::string_view asText(const std::uint8_t* data, std::size_t size) {

@@ -12,13 +12,10 @@
 namespace {
 
 using jmem::fuzz::isCleanText;
+using jmem::fuzz::checkBytes;
 using jmem::fuzz::require;
 
 constexpr std::string_view kHeap = "iovmm";
-
-void checkBytes(std::uint64_t bytes) {
-  require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0);
-}
 
 // A name the kernel's own format would print as something other than a row.
 bool looksLikeOtherLine(const std::string& client) {

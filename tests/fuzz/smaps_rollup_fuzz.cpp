@@ -11,15 +11,8 @@
 
 namespace {
 
+using jmem::fuzz::checkBytes;
 using jmem::fuzz::require;
-
-void checkBytes(std::uint64_t bytes) {
-  require(bytes <= jmem::kMaxPlausibleBytes && bytes % 1024 == 0);
-}
-
-void checkBytes(const std::optional<std::uint64_t>& bytes) {
-  if (bytes) checkBytes(*bytes);
-}
 
 void appendField(std::string& text, const char* key, std::uint64_t bytes) {
   text += std::string(key) + ":    " + std::to_string(bytes / 1024) + " kB\n";
