@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes jmem-policy(5) in scdoc: the template with @SCHEMA@ replaced by policy/README.md from its
+"Files and merging" section on, so the man page and the schema's source of truth never part.
+
+Handles the Markdown that README uses: headings, paragraphs, nested "-" lists, tables and indented
+code blocks. A table becomes one entry per row (the first cell as the term), which reads better in
+a terminal than a ruled table of long cells.
+
+Usage: policy_to_scdoc.py TEMPLATE README OUTPUT"""
+import re
+import sys
+
+FIRST_SECTION = "## Files and merging"
+
+
+def escape(text):
+    """scdoc text: a backslash, * and _ stand for themselves."""
+    return re.sub(r"([\\*_])", r"\\\1", text)
+
+
+def prose(text):
+    """Markdown *emphasis* becomes underlined."""
+    parts = re.split(r"\*([^*\s][^*]*)\*", text)
+    return "".join(f"_{escape(part)}_" if i % 2 else escape(part) for i, part in enumerate(parts))
+
+
+def inline(text):
+    """`code` becomes bold."""
+    out = []
+    for i, part in enumerate(text.split("`")):
+        out.append(f"*{escape(part)}*" if i % 2 and part else prose(part))
+    return "".join(out)
+
+
+def cells(row):
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def table(rows):
+    header = cells(rows[0])
+    out = []
+    for row in rows[2:]:  # rows[1] is the |---| rule
+        values = cells(row)
+        # The second column unlabelled ("string"), later ones with their header ("default: 1000").
+        details = [inline(value) if n == 0 else f"{name}: {inline(value)}"
+                   for n, (name, value) in enumerate(zip(header[1:-1], values[1:-1])) if value]
+        out.append(inline(values[0]) + (f" ({', '.join(details)})" if details else ""))
+        if values[-1]:
+            out.append("\t" + inline(values[-1]))
+        out.append("")
+    return out
+
+
+def convert(markdown):
+    lines = markdown.splitlines()
+    lines = lines[lines.index(FIRST_SECTION):]
+    out = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("### "):
+            out += ["## " + inline(line[4:]).replace("*", ""), ""]
+        elif line.startswith("## "):
+            out += ["# " + line[3:].upper(), ""]
+        elif line.startswith("|"):
+            rows = []
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(lines[i])
+                i += 1
+            out += table(rows)
+            continue
+        elif line.startswith("    ") and (i == 0 or not lines[i - 1].strip()):
+            block = []
+            while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+                block.append(lines[i][4:].replace("\\", "\\\\"))
+                i += 1
+            while block and not block[-1]:
+                block.pop()
+            out += ["```", *block, "```", ""]
+            continue
+        elif re.match(r"^( *)- ", line):
+            depth = len(line) - len(line.lstrip(" "))
+            out.append("\t" * (depth // 2) + "- " + inline(line.lstrip(" ")[2:]))
+        elif line.startswith("  ") and out and out[-1].strip():
+            # The continuation of a list item: its level's indent plus two spaces.
+            depth = (len(line) - len(line.lstrip(" "))) // 2 - 1
+            out.append("\t" * depth + "  " + inline(line.strip()))
+        elif not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+        else:
+            out.append(inline(line))
+        i += 1
+    return "\n".join(out).rstrip() + "\n"
+
+
+def main():
+    template_path, readme_path, output_path = sys.argv[1:4]
+    with open(template_path) as f:
+        template = f.read()
+    with open(readme_path) as f:
+        body = convert(f.read())
+    with open(output_path, "w") as f:
+        f.write(template.replace("@SCHEMA@\n", body))
+
+
+if __name__ == "__main__":
+    main()
