@@ -70,10 +70,10 @@ Result<std::string> readAll(int fd, const std::string& display_path) {
   }
 }
 
-// Writes `content` to a new file next to `target` with the mode and owner of `like`, and renames it over
-// `target`. `what` begins every error message.
-Status replaceFile(const std::filesystem::path& target, std::string_view content, const struct stat& like,
-                   const std::string& what) {
+// Writes `content` to a new file next to `target` with `mode` and the owner of `owner_like` (null: the
+// caller), and renames it over `target`. `what` begins every error message.
+Status replaceFile(const std::filesystem::path& target, std::string_view content, mode_t mode,
+                   const struct stat* owner_like, const std::string& what) {
   const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
   std::string temporary = (directory / ("." + target.filename().string() + ".jmem-XXXXXX")).string();
   FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
@@ -87,11 +87,13 @@ Status replaceFile(const std::filesystem::path& target, std::string_view content
   struct stat created {};
   if (::fstat(file.get(), &created) < 0) return abandon(errno);
   // The owner first: chown clears the set-user-ID and set-group-ID bits that fchmod then restores.
-  if ((created.st_uid != like.st_uid || created.st_gid != like.st_gid) &&
-      ::fchown(file.get(), like.st_uid, like.st_gid) < 0) {
+  if (owner_like != nullptr &&
+      (created.st_uid != owner_like->st_uid || created.st_gid != owner_like->st_gid) &&
+      ::fchown(file.get(), owner_like->st_uid, owner_like->st_gid) < 0) {
     return abandon(errno);
   }
-  if (::fchmod(file.get(), like.st_mode & 07777) < 0) return abandon(errno);
+  // fchmod, unlike open's mode, is not masked by the umask.
+  if (::fchmod(file.get(), mode & 07777) < 0) return abandon(errno);
   if (::fsync(file.get()) < 0) return abandon(errno);
   if (const int e = file.close()) return abandon(e);
 
@@ -130,10 +132,14 @@ Status writeFileAtomically(const std::filesystem::path& path, std::string_view c
 
   auto old_content = readAll(original.get(), display);
   if (!old_content) return old_content.error();
-  auto backed_up = replaceFile(backup_path, *old_content, info,
+  auto backed_up = replaceFile(backup_path, *old_content, info.st_mode, &info,
                                "Failed to back up " + display + " to " + backup_path.string());
   if (!backed_up) return backed_up.error();
-  return replaceFile(path, content, info, "Failed to write " + display);
+  return replaceFile(path, content, info.st_mode, &info, "Failed to write " + display);
+}
+
+Status replaceFileAtomically(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  return replaceFile(path, content, mode, nullptr, "Failed to write " + path.string());
 }
 
 }  // namespace jmem

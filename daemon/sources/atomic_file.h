@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <string_view>
@@ -27,5 +29,11 @@ inline constexpr std::size_t kMaxBackupBytes = 16 << 20;
 // SELinux labels are not carried over.
 Status writeFileAtomically(const std::filesystem::path& path, std::string_view content,
                            const std::filesystem::path& backup_path);
+
+// Steps 2 and 3 alone, without a backup, for a file that may not exist yet (a published report): the
+// temporary file is created with O_CREAT|O_EXCL next to `path`, owned by the caller, given `mode` whatever
+// the umask, and fsync'd before the rename. On an error before the rename the previous file, if any, is
+// untouched and no temporary file is left behind. A symbolic link at `path` is replaced, not followed.
+Status replaceFileAtomically(const std::filesystem::path& path, std::string_view content, mode_t mode);
 
 }  // namespace jmem

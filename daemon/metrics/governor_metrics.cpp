@@ -1,0 +1,30 @@
+#include "metrics/governor_metrics.h"
+
+#include <algorithm>
+
+namespace jmem::metrics {
+
+ComplianceMetrics complianceMetricsOf(const compliance::CheckReport& report, std::uint64_t checked_usec) {
+  const auto count = [&](compliance::ItemState state) {
+    return static_cast<std::uint64_t>(std::count_if(report.items.begin(), report.items.end(),
+                                                    [&](const auto& item) { return item.state == state; }));
+  };
+  ComplianceMetrics m;
+  m.checked_usec = checked_usec;
+  m.compliant = report.compliant();
+  m.drift_items = count(compliance::ItemState::kDrift);
+  m.unknown_items = count(compliance::ItemState::kUnknown);
+  m.drift_cost_bytes = report.driftCostBytes();
+  return m;
+}
+
+ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision) {
+  ThrottleMetrics m;
+  m.phase = decision.phase;
+  m.units_acted_on =
+      static_cast<std::uint64_t>(std::count_if(decision.state.units.begin(), decision.state.units.end(),
+                                               [](const auto& unit) { return unit.anyApplied(); }));
+  return m;
+}
+
+}  // namespace jmem::metrics

@@ -1,0 +1,152 @@
+#include "metrics/metrics_text.h"
+
+#include <array>
+#include <map>
+
+#include "core/text.h"
+#include "metrics/exposition.h"
+
+namespace jmem::metrics {
+namespace {
+
+constexpr std::array kModes = {policy::Mode::kAudit, policy::Mode::kEnforce};
+constexpr std::array kPhases = {throttle::Phase::kCalm, throttle::Phase::kPressure, throttle::Phase::kHolding,
+                                throttle::Phase::kReleasing};
+
+double seconds(std::uint64_t usec) {
+  return static_cast<double>(usec) / 1e6;
+}
+double ratio(std::uint32_t permyriad) {
+  return static_cast<double>(permyriad) / 1e4;
+}
+std::uint64_t flag(bool value) {
+  return value ? 1 : 0;
+}
+
+void gauge(Exposition& out, std::string_view name, std::string_view help, std::uint64_t value) {
+  out.family(name, MetricType::kGauge, help);
+  out.sample({}, value);
+}
+
+void gauge(Exposition& out, std::string_view name, std::string_view help, double value) {
+  out.family(name, MetricType::kGauge, help);
+  out.sample({}, value);
+}
+
+void writeSystem(Exposition& out, const SystemMetrics& s) {
+  gauge(out, "jmem_sample_timestamp_seconds", "When the ledger behind these figures was sampled (Unix time).",
+        seconds(s.sample_usec));
+  gauge(out, "jmem_memory_total_bytes", "MemTotal of /proc/meminfo.", s.mem_total_bytes);
+  gauge(out, "jmem_memory_available_bytes", "MemAvailable of /proc/meminfo.", s.mem_available_bytes);
+  if (s.swap_total_bytes)
+    gauge(out, "jmem_swap_total_bytes", "SwapTotal of /proc/meminfo.", *s.swap_total_bytes);
+  if (s.swap_free_bytes) gauge(out, "jmem_swap_free_bytes", "SwapFree of /proc/meminfo.", *s.swap_free_bytes);
+  gauge(out, "jmem_pss_bytes", "Proportional set size summed over every process.", s.pss_bytes);
+  gauge(out, "jmem_processes", "Processes in the ledger (kernel threads and zombies left out).",
+        s.process_count);
+  if (s.nvmap_bytes) {
+    gauge(out, "jmem_nvmap_bytes", "GPU and multimedia buffers NvMap reports, each handle once.",
+          *s.nvmap_bytes);
+  }
+  if (s.pressure_some_avg10_permyriad) {
+    gauge(out, "jmem_pressure_some_avg10_ratio",
+          "Share of the last 10 s in which some task stalled on memory (PSI).",
+          ratio(*s.pressure_some_avg10_permyriad));
+  }
+  if (s.pressure_full_avg10_permyriad) {
+    gauge(out, "jmem_pressure_full_avg10_ratio",
+          "Share of the last 10 s in which every non-idle task stalled on memory (PSI).",
+          ratio(*s.pressure_full_avg10_permyriad));
+  }
+}
+
+// Two units can only render alike when their names hold invalid UTF-8; their costs then add up, so
+// the file never holds a duplicate series.
+void writeUnits(Exposition& out, const UnitMetrics& units) {
+  out.family("jmem_unit_cost_bytes", MetricType::kGauge,
+             "Cost of a systemd unit: PSS plus NvMap share of its processes. The costliest units one by one, "
+             "the rest summed under unit=\"other\".");
+  std::vector<std::pair<std::string, std::uint64_t>> series;
+  std::map<std::string, std::size_t, std::less<>> index;
+  for (const UnitCost& unit : units.top) {
+    std::string labels = renderLabels({{"manager", unit.manager}, {"unit", unit.unit}});
+    const auto [at, added] = index.try_emplace(std::move(labels), series.size());
+    if (added) {
+      series.emplace_back(at->first, unit.cost_bytes);
+    } else {
+      series[at->second].second = addSaturating(series[at->second].second, unit.cost_bytes);
+    }
+  }
+  for (const auto& [labels, cost_bytes] : series) out.renderedSample(labels, formatValue(cost_bytes));
+  out.sample({{"unit", "other"}}, units.other_cost_bytes);
+  gauge(out, "jmem_units", "Units in the ledger, published one by one or summed in the other series.",
+        units.unit_count);
+}
+
+void writePolicy(Exposition& out, policy::Mode mode, const std::optional<ComplianceMetrics>& compliance) {
+  out.family("jmem_policy_mode", MetricType::kGauge, "The policy's mode: 1 for the one in force.");
+  for (const policy::Mode each : kModes) out.sample({{"mode", policy::toString(each)}}, flag(each == mode));
+  if (!compliance) return;
+  gauge(out, "jmem_policy_check_timestamp_seconds", "When the device was last checked against the policy.",
+        seconds(compliance->checked_usec));
+  gauge(out, "jmem_policy_compliant", "1 when the last check found no drift from the policy.",
+        flag(compliance->compliant));
+  gauge(out, "jmem_policy_drift_items", "Items of the last check in drift from the policy.",
+        compliance->drift_items);
+  gauge(out, "jmem_policy_unknown_items", "Items of the last check whose state could not be read.",
+        compliance->unknown_items);
+  gauge(out, "jmem_policy_drift_cost_bytes", "What the drift costs: PSS plus NvMap of the units in drift.",
+        compliance->drift_cost_bytes);
+}
+
+void writeThrottle(Exposition& out, const ThrottleMetrics& throttle) {
+  out.family("jmem_throttle_phase", MetricType::kGauge,
+             "The throttling controller's phase: 1 for the current one.");
+  for (const throttle::Phase each : kPhases) {
+    out.sample({{"phase", throttle::toString(each)}}, flag(each == throttle.phase));
+  }
+  gauge(out, "jmem_throttle_units_acted_on",
+        "Units with a throttle, freeze or stop of the controller in place.", throttle.units_acted_on);
+}
+
+void writeActions(Exposition& out, const std::vector<ActionCount>& actions) {
+  if (actions.empty()) return;
+  out.family(
+      "jmem_actions_total", MetricType::kCounter,
+      "Actions jmemd attempted since it started, by the throttling controller or in enforcing the policy "
+      "(failures included).");
+  for (const ActionCount& a : actions) out.sample({{"source", a.source}, {"action", a.action}}, a.taken);
+  out.family("jmem_action_failures_total", MetricType::kCounter,
+             "Actions of jmem_actions_total that failed.");
+  for (const ActionCount& a : actions) out.sample({{"source", a.source}, {"action", a.action}}, a.failed);
+}
+
+void writeSelf(Exposition& out, const SelfMetrics& self) {
+  out.family("jmem_self_ticks_total", MetricType::kCounter, "Sampling ticks since jmemd started.");
+  out.sample({}, self.ticks);
+  gauge(out, "jmem_self_tick_lateness_p99_seconds",
+        "99th percentile of how late a tick ran, over the last ticks.", seconds(self.tick_lateness_p99_usec));
+  gauge(out, "jmem_self_tick_lateness_max_seconds",
+        "Latest start of a tick against its schedule, over the last ticks.",
+        seconds(self.tick_lateness_max_usec));
+  gauge(out, "jmem_self_tick_cpu_mean_seconds", "Mean CPU time of a tick, over the last ticks.",
+        seconds(self.tick_cpu_mean_usec));
+  gauge(out, "jmem_self_rollup_reads", "smaps_rollup files the last tick read.", self.rollup_reads);
+}
+
+}  // namespace
+
+std::string formatMetrics(const MetricsInput& input) {
+  Exposition out;
+  out.family("jmem_build_info", MetricType::kGauge, "jmemd's version, as a label; the value is always 1.");
+  out.sample({{"version", input.version}}, std::uint64_t{1});
+  writeSystem(out, input.system);
+  writeUnits(out, input.units);
+  writePolicy(out, input.mode, input.compliance);
+  if (input.throttle) writeThrottle(out, *input.throttle);
+  writeActions(out, input.actions);
+  if (input.self) writeSelf(out, *input.self);
+  return std::move(out).take();
+}
+
+}  // namespace jmem::metrics

@@ -1,0 +1,299 @@
+#include "metrics/metrics_text.h"
+
+#include <catch2/catch.hpp>
+#include <numeric>
+#include <set>
+
+#include "exposition_parser.h"
+#include "jetson_ledger.h"
+#include "metrics/action_counters.h"
+#include "metrics/ledger_metrics.h"
+
+using namespace jmem;
+using namespace jmem::metrics;
+using test::findFamily;
+using test::ParsedExposition;
+
+namespace {
+
+constexpr std::uint64_t kSampleUsec = 1712345678123456;
+
+MetricsInput inputOf(const Ledger& ledger, std::size_t top_units = kDefaultTopUnits) {
+  MetricsInput input;
+  input.system = systemMetricsOf(ledger, kSampleUsec);
+  input.units = unitMetricsOf(ledger, top_units);
+  return input;
+}
+
+// Everything present: what a governor in enforce mode with a controller publishes.
+MetricsInput fullInput(const Ledger& ledger) {
+  MetricsInput input = inputOf(ledger);
+  input.mode = policy::Mode::kEnforce;
+  input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024};
+  input.throttle = ThrottleMetrics{throttle::Phase::kHolding, 2};
+  ActionCounters counters;
+  counters.recordThrottle(throttle::ActionKind::kThrottle, true);
+  counters.recordThrottle(throttle::ActionKind::kThrottle, false);
+  counters.recordPolicyChange(compliance::PlannedChange::Kind::kMaskUnit, true);
+  input.actions = counters.counts();
+  input.self = SelfMetrics{3600, 1500, 42000, 800, 12};
+  return input;
+}
+
+ParsedExposition parse(const std::string& text) {
+  auto parsed = test::parseExposition(text);
+  INFO(text);
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+// The one sample of a family without labels.
+double single(const ParsedExposition& parsed, std::string_view name) {
+  const auto* family = findFamily(parsed, name);
+  INFO(name);
+  REQUIRE(family != nullptr);
+  REQUIRE(family->samples.size() == 1);
+  CHECK(family->samples[0].labels.empty());
+  return family->samples[0].value;
+}
+
+double labelled(const ParsedExposition& parsed, std::string_view name, const std::string& label,
+                const std::string& value) {
+  const auto* family = findFamily(parsed, name);
+  INFO(name << " " << label << "=" << value);
+  REQUIRE(family != nullptr);
+  for (const auto& sample : family->samples) {
+    const auto it = sample.labels.find(label);
+    if (it != sample.labels.end() && it->second == value) return sample.value;
+  }
+  FAIL("no such series");
+  return 0;
+}
+
+std::set<std::string> familyNames(const ParsedExposition& parsed) {
+  std::set<std::string> names;
+  for (const auto& family : parsed) names.insert(family.name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("every family has HELP and TYPE, a valid name and a unit suffix that fits its type") {
+  const Ledger ledger = test::jetsonLedger(30);
+  const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
+  for (const auto& family : parsed) {
+    INFO(family.name);
+    CHECK(family.name.starts_with("jmem_"));
+    CHECK(!family.help.empty());
+    CHECK(!family.samples.empty());
+    // Prometheus's conventions: counters end in _total, nothing else does.
+    CHECK((family.type == "counter") == family.name.ends_with("_total"));
+    CHECK_FALSE(family.name.ends_with("_usec"));
+    CHECK_FALSE(family.name.ends_with("_permyriad"));
+  }
+}
+
+TEST_CASE("a full input publishes the documented families and no others") {
+  const Ledger ledger = test::jetsonLedger(30);
+  const std::set<std::string> expected = {
+      "jmem_build_info",
+      "jmem_sample_timestamp_seconds",
+      "jmem_memory_total_bytes",
+      "jmem_memory_available_bytes",
+      "jmem_swap_total_bytes",
+      "jmem_swap_free_bytes",
+      "jmem_pss_bytes",
+      "jmem_processes",
+      "jmem_nvmap_bytes",
+      "jmem_pressure_some_avg10_ratio",
+      "jmem_pressure_full_avg10_ratio",
+      "jmem_unit_cost_bytes",
+      "jmem_units",
+      "jmem_policy_mode",
+      "jmem_policy_check_timestamp_seconds",
+      "jmem_policy_compliant",
+      "jmem_policy_drift_items",
+      "jmem_policy_unknown_items",
+      "jmem_policy_drift_cost_bytes",
+      "jmem_throttle_phase",
+      "jmem_throttle_units_acted_on",
+      "jmem_actions_total",
+      "jmem_action_failures_total",
+      "jmem_self_ticks_total",
+      "jmem_self_tick_lateness_p99_seconds",
+      "jmem_self_tick_lateness_max_seconds",
+      "jmem_self_tick_cpu_mean_seconds",
+      "jmem_self_rollup_reads",
+  };
+  CHECK(familyNames(parse(formatMetrics(fullInput(ledger)))) == expected);
+}
+
+TEST_CASE("the system families carry the ledger's figures in bytes, seconds and ratios") {
+  const Ledger ledger = test::jetsonLedger(5);
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+  const Meminfo& meminfo = ledger.system.meminfo;
+  CHECK(single(parsed, "jmem_memory_total_bytes") == static_cast<double>(meminfo.mem_total_bytes));
+  CHECK(single(parsed, "jmem_memory_available_bytes") == static_cast<double>(meminfo.mem_available_bytes));
+  REQUIRE(meminfo.swap_total_bytes);
+  CHECK(single(parsed, "jmem_swap_total_bytes") == static_cast<double>(*meminfo.swap_total_bytes));
+  CHECK(single(parsed, "jmem_pss_bytes") == static_cast<double>(ledger.totals.memory.pss_bytes));
+  CHECK(single(parsed, "jmem_processes") == static_cast<double>(ledger.processes.size()));
+  CHECK(single(parsed, "jmem_nvmap_bytes") == static_cast<double>(ledger.system.nvmap.total_bytes));
+  CHECK(single(parsed, "jmem_pressure_some_avg10_ratio") ==
+        static_cast<double>(ledger.system.pressure.some.avg10_permyriad) / 10000);
+  CHECK(single(parsed, "jmem_pressure_full_avg10_ratio") ==
+        static_cast<double>(ledger.system.pressure.full.avg10_permyriad) / 10000);
+  CHECK(single(parsed, "jmem_sample_timestamp_seconds") == static_cast<double>(kSampleUsec) / 1e6);
+  CHECK(labelled(parsed, "jmem_build_info", "version", JMEM_VERSION) == 1);
+}
+
+TEST_CASE("NvMap, PSI and swap are left out when unavailable, never written as zero") {
+  Ledger ledger = test::jetsonLedger(3, /*with_nvmap=*/false, /*with_pressure=*/false);
+  ledger.system.meminfo.swap_total_bytes.reset();
+  ledger.system.meminfo.swap_free_bytes.reset();
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+  const auto names = familyNames(parsed);
+  for (const char* absent :
+       {"jmem_nvmap_bytes", "jmem_pressure_some_avg10_ratio", "jmem_pressure_full_avg10_ratio",
+        "jmem_swap_total_bytes", "jmem_swap_free_bytes"}) {
+    INFO(absent);
+    CHECK(names.count(absent) == 0);
+  }
+  CHECK(names.count("jmem_memory_total_bytes") == 1);
+}
+
+TEST_CASE("a governor before its first check, without a controller, publishes no such families") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const auto names = familyNames(parse(formatMetrics(inputOf(ledger))));
+  for (const auto& name : names) {
+    INFO(name);
+    CHECK_FALSE(name.starts_with("jmem_throttle_"));
+    CHECK_FALSE(name.starts_with("jmem_self_"));
+    CHECK_FALSE(name.starts_with("jmem_action"));
+    if (name.starts_with("jmem_policy_")) CHECK(name == "jmem_policy_mode");
+  }
+}
+
+TEST_CASE("the top units are published one by one and the rest summed under unit other") {
+  const Ledger ledger = test::jetsonLedger(30);
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+  const auto* family = findFamily(parsed, "jmem_unit_cost_bytes");
+  REQUIRE(family != nullptr);
+  CHECK(family->type == "gauge");
+  REQUIRE(family->samples.size() == kDefaultTopUnits + 1);
+
+  std::uint64_t all_units = 0;
+  for (const auto& unit : ledger.units) all_units += unit.memory.costBytes();
+  double published = 0;
+  for (const auto& sample : family->samples) published += sample.value;
+  CHECK(published == static_cast<double>(all_units));
+
+  // The ledger is largest first: its first 20 units are the published ones.
+  for (std::size_t i = 0; i < kDefaultTopUnits; ++i) {
+    const auto& unit = ledger.units[i];
+    CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", unit.unit) ==
+          static_cast<double>(unit.memory.costBytes()));
+    CHECK(family->samples[i].labels.at("manager") == unit.manager);
+  }
+  std::uint64_t rest = 0;
+  for (std::size_t i = kDefaultTopUnits; i < ledger.units.size(); ++i)
+    rest += ledger.units[i].memory.costBytes();
+  CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "other") == static_cast<double>(rest));
+  CHECK(family->samples.back().labels.size() == 1);
+  CHECK(single(parsed, "jmem_units") == 30);
+}
+
+TEST_CASE("with fewer units than the bound the other series is zero") {
+  const Ledger ledger = test::jetsonLedger(4);
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+  CHECK(findFamily(parsed, "jmem_unit_cost_bytes")->samples.size() == 5);
+  CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "other") == 0);
+}
+
+TEST_CASE("unit names with quotes, backslashes and newlines survive the round trip") {
+  MetricsInput input;
+  const std::string names[] = {"a\"b.service", "c\\d.service", "e\nf.service", "caf\xc3\xa9.service"};
+  for (const auto& name : names) input.units.top.push_back({name, "user@1000.service", 4096});
+  input.units.unit_count = 4;
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  for (const auto& name : names) {
+    INFO(name);
+    CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", name) == 4096);
+  }
+}
+
+TEST_CASE("units whose names render alike are one series with their costs added") {
+  MetricsInput input;
+  // Invalid UTF-8 becomes '?', so these two would otherwise be a duplicate series.
+  input.units.top = {
+      {"x\xff.service", "system", 100}, {"x\xfe.service", "system", 20}, {"y.service", "system", 5}};
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(findFamily(parsed, "jmem_unit_cost_bytes")->samples.size() == 3);  // two units and other
+  CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "x?.service") == 120);
+}
+
+TEST_CASE("mode and phase are one series per known value, 1 for the current one") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
+  CHECK(labelled(parsed, "jmem_policy_mode", "mode", "enforce") == 1);
+  CHECK(labelled(parsed, "jmem_policy_mode", "mode", "audit") == 0);
+  CHECK(findFamily(parsed, "jmem_throttle_phase")->samples.size() == 4);
+  CHECK(labelled(parsed, "jmem_throttle_phase", "phase", "holding") == 1);
+  for (const char* phase : {"calm", "pressure", "releasing"})
+    CHECK(labelled(parsed, "jmem_throttle_phase", "phase", phase) == 0);
+  CHECK(single(parsed, "jmem_throttle_units_acted_on") == 2);
+}
+
+TEST_CASE("the compliance families carry the last check") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const MetricsInput input = fullInput(ledger);
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(single(parsed, "jmem_policy_compliant") == 0);
+  CHECK(single(parsed, "jmem_policy_drift_items") == static_cast<double>(input.compliance->drift_items));
+  CHECK(single(parsed, "jmem_policy_unknown_items") == static_cast<double>(input.compliance->unknown_items));
+  CHECK(single(parsed, "jmem_policy_drift_cost_bytes") ==
+        static_cast<double>(input.compliance->drift_cost_bytes));
+  CHECK(single(parsed, "jmem_policy_check_timestamp_seconds") ==
+        static_cast<double>(input.compliance->checked_usec) / 1e6);
+}
+
+TEST_CASE("action counters list every known action, with failures counted apart") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
+  const auto* taken = findFamily(parsed, "jmem_actions_total");
+  const auto* failed = findFamily(parsed, "jmem_action_failures_total");
+  REQUIRE(taken != nullptr);
+  REQUIRE(failed != nullptr);
+  CHECK(taken->type == "counter");
+  CHECK(taken->samples.size() == 12);
+  CHECK(failed->samples.size() == 12);
+  const auto value = [](const test::ParsedFamily* family, const std::string& source,
+                        const std::string& action) {
+    for (const auto& s : family->samples) {
+      if (s.labels.at("source") == source && s.labels.at("action") == action) return s.value;
+    }
+    return -1.0;
+  };
+  CHECK(value(taken, "throttle", "throttle") == 2);
+  CHECK(value(failed, "throttle", "throttle") == 1);
+  CHECK(value(taken, "policy", "mask") == 1);
+  CHECK(value(failed, "policy", "mask") == 0);
+  CHECK(value(taken, "throttle", "freeze") == 0);
+  CHECK(value(taken, "policy", "stop") == 0);
+  CHECK(value(taken, "throttle", "stop") == 0);
+}
+
+TEST_CASE("the governor's own cost is in seconds") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const MetricsInput input = fullInput(ledger);
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(single(parsed, "jmem_self_ticks_total") == static_cast<double>(input.self->ticks));
+  CHECK(single(parsed, "jmem_self_tick_lateness_p99_seconds") ==
+        static_cast<double>(input.self->tick_lateness_p99_usec) / 1e6);
+  CHECK(single(parsed, "jmem_self_tick_lateness_max_seconds") ==
+        static_cast<double>(input.self->tick_lateness_max_usec) / 1e6);
+  CHECK(single(parsed, "jmem_self_tick_cpu_mean_seconds") ==
+        static_cast<double>(input.self->tick_cpu_mean_usec) / 1e6);
+  CHECK(single(parsed, "jmem_self_rollup_reads") == static_cast<double>(input.self->rollup_reads));
+}
