@@ -26,6 +26,8 @@ packages=(
 )
 # The footprint benchmark runs jmemd beside its peers.
 if [ "$verb" = test ]; then packages+=(earlyoom nohang tuned); fi
+# The metrics test scrapes jmem's textfile through node_exporter.
+if [ "$verb" = test ]; then packages+=(prometheus-node-exporter); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -130,18 +130,19 @@ std::string formatValue(std::uint64_t value) {
 }
 
 std::string renderLabels(std::initializer_list<Label> labels) {
-  if (labels.size() == 0) return {};
-  std::string rendered = "{";
+  std::string rendered;
   bool first = true;
   for (const Label& label : labels) {
-    if (!first) rendered += ',';
+    // An empty value is the same as no label to Prometheus: leaving it out keeps one spelling per series.
+    if (label.value.empty()) continue;
+    rendered += first ? '{' : ',';
     first = false;
     rendered.append(label.name);
     rendered += "=\"";
     rendered += escapeLabelValue(label.value);
     rendered += '"';
   }
-  rendered += '}';
+  if (!first) rendered += '}';
   return rendered;
 }
 

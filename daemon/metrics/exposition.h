@@ -55,7 +55,7 @@ class Exposition {
   std::string current_;
 };
 
-// "{a=\"x\",b=\"y\"}", or "" without labels.
+// "{a=\"x\",b=\"y\"}"; labels with an empty value are left out, and "" when none is left.
 std::string renderLabels(std::initializer_list<Label> labels);
 
 }  // namespace jmem::metrics

@@ -60,25 +60,27 @@ void writeSystem(Exposition& out, const SystemMetrics& s) {
   }
 }
 
-// Two units can only render alike when their names hold invalid UTF-8; their costs then add up, so
-// the file never holds a duplicate series.
+// Two units render alike only when their names hold invalid UTF-8, or an empty manager makes one look
+// like the other series: their costs then add up, so the file never holds a duplicate series.
 void writeUnits(Exposition& out, const UnitMetrics& units) {
   out.family("jmem_unit_cost_bytes", MetricType::kGauge,
              "Cost of a systemd unit: PSS plus NvMap share of its processes. The costliest units one by one, "
              "the rest summed under unit=\"other\".");
   std::vector<std::pair<std::string, std::uint64_t>> series;
   std::map<std::string, std::size_t, std::less<>> index;
-  for (const UnitCost& unit : units.top) {
-    std::string labels = renderLabels({{"manager", unit.manager}, {"unit", unit.unit}});
+  const auto add = [&](std::string labels, std::uint64_t cost_bytes) {
     const auto [at, added] = index.try_emplace(std::move(labels), series.size());
     if (added) {
-      series.emplace_back(at->first, unit.cost_bytes);
+      series.emplace_back(at->first, cost_bytes);
     } else {
-      series[at->second].second = addSaturating(series[at->second].second, unit.cost_bytes);
+      series[at->second].second = addSaturating(series[at->second].second, cost_bytes);
     }
+  };
+  for (const UnitCost& unit : units.top) {
+    add(renderLabels({{"manager", unit.manager}, {"unit", unit.unit}}), unit.cost_bytes);
   }
+  add(renderLabels({{"unit", "other"}}), units.other_cost_bytes);
   for (const auto& [labels, cost_bytes] : series) out.renderedSample(labels, formatValue(cost_bytes));
-  out.sample({{"unit", "other"}}, units.other_cost_bytes);
   gauge(out, "jmem_units", "Units in the ledger, published one by one or summed in the other series.",
         units.unit_count);
 }

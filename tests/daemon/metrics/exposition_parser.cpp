@@ -216,8 +216,10 @@ Result<ParsedExposition> parseExposition(std::string_view text) {
         if (!sample.labels.emplace(label, value).second) return at(number, "label " + label + " twice");
       }
     }
-    for (const auto& [label, value] : sample.labels)
-      key += label + "=" + std::to_string(value.size()) + ":" + value;
+    // An empty value is no label to Prometheus: {a=""} and {} are one series.
+    for (const auto& [label, value] : sample.labels) {
+      if (!value.empty()) key += label + "=" + std::to_string(value.size()) + ":" + value;
+    }
     if (!p.consume(' ')) return at(number, "expected a space before the value");
     if (p.rest().find(' ') != std::string_view::npos) return at(number, "a time stamp or trailing text");
     if (!parseValue(p.rest(), sample.value))

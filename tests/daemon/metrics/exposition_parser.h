@@ -29,8 +29,8 @@ using ParsedExposition = std::vector<ParsedFamily>;
 
 // Rejects: a sample before its family's HELP and TYPE or outside it, a family declared twice, a
 // HELP or TYPE twice, an unknown type, an invalid metric or label name, a label named twice, a bad
-// escape, invalid UTF-8, a duplicate series, a time stamp, a blank line, other comments, a
-// missing final newline. Errors name the line.
+// escape, invalid UTF-8, a duplicate series (an empty label value counts as no label), a time stamp, a blank
+// line, other comments, a missing final newline. Errors name the line.
 Result<ParsedExposition> parseExposition(std::string_view text);
 
 // The family of that name, or null.

@@ -112,3 +112,13 @@ TEST_CASE("the test's parser rejects what a scraper would reject") {
   }
   CHECK(test::parseExposition("# HELP m h\n# TYPE m gauge\nm{a=\"x\"} 1\nm{a=\"y\"} +Inf\n"));
 }
+
+TEST_CASE("labels with an empty value are left out, as Prometheus reads them") {
+  CHECK(renderLabels({{"a", "x"}, {"b", ""}, {"c", "z"}}) == "{a=\"x\",c=\"z\"}");
+  CHECK(renderLabels({{"a", ""}}).empty());
+  CHECK(renderLabels({}).empty());
+}
+
+TEST_CASE("the test's parser counts an empty label value as no label") {
+  CHECK_FALSE(test::parseExposition("# HELP m h\n# TYPE m gauge\nm 1\nm{a=\"\"} 2\n"));
+}

@@ -297,3 +297,15 @@ TEST_CASE("the governor's own cost is in seconds") {
         static_cast<double>(input.self->tick_cpu_mean_usec) / 1e6);
   CHECK(single(parsed, "jmem_self_rollup_reads") == static_cast<double>(input.self->rollup_reads));
 }
+
+TEST_CASE("a unit with an empty manager that looks like the other series is counted in it") {
+  MetricsInput input;
+  input.units.top = {{"other", "", 7}, {"a.service", "", 3}};
+  input.units.other_cost_bytes = 10;
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  const auto* family = findFamily(parsed, "jmem_unit_cost_bytes");
+  REQUIRE(family->samples.size() == 2);
+  CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "other") == 17);
+  // An empty label value is no label: it is left out rather than written as "".
+  CHECK(family->samples[1].labels.count("manager") == 0);
+}
