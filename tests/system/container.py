@@ -12,6 +12,8 @@ import time
 from harness import ROOT, wait_for
 
 PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "python3", "libsdbus-c++1", "libspdlog1.10", "libtomlplusplus3"]
+# With polkit, which decides for users other than root, and bash completion: the package's tests.
+PACKAGES_WITH_POLKIT = PACKAGES + ["polkitd", "bash-completion"]
 CACHE = os.environ.get("JMEM_TEST_CACHE", "/var/cache/jmem-tests")
 
 
@@ -25,26 +27,27 @@ def jmem_binds(jmemd, jmemctl):
     }
 
 
-def rootfs():
-    key = hashlib.sha256(",".join(PACKAGES).encode()).hexdigest()[:12]
+def rootfs(packages=PACKAGES):
+    key = hashlib.sha256(",".join(packages).encode()).hexdigest()[:12]
     path = os.path.join(CACHE, f"rootfs-bookworm-{key}")
     if not os.path.isdir(path):
         os.makedirs(CACHE, exist_ok=True)
         partial = path + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
-        subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + ",".join(PACKAGES), "bookworm",
+        subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + ",".join(packages), "bookworm",
                         partial], check=True)
         os.rename(partial, path)
     return path
 
 
 class Container:
-    def __init__(self, binds):
-        """binds: {host path: path inside}, mounted read-only."""
+    def __init__(self, binds, packages=PACKAGES):
+        """binds: {host path: path inside}, mounted read-only; packages: what the root filesystem holds."""
         self.binds = binds
+        self.packages = packages
 
     def __enter__(self):
-        command = ["systemd-nspawn", "-D", rootfs(), "--volatile=overlay", "--register=no", "--keep-unit",
+        command = ["systemd-nspawn", "-D", rootfs(self.packages), "--volatile=overlay", "--register=no", "--keep-unit",
                    "--console=pipe", "-b"]
         command += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
         self.log = open(os.path.join(CACHE, "last-boot.log"), "w")
