@@ -1,0 +1,193 @@
+"""One boot of the OOM scenario, read back: what the kernel log, the journal, the units' end states
+and the 100 ms sampler of the batch unit say happened. Pure: it takes the files' texts."""
+import dataclasses
+import json
+import re
+
+KERNEL_KILL = re.compile(r"Out of memory: Killed process (\d+) \(([^)]*)\)")
+EARLYOOM_KILL = re.compile(r'sending (SIG\w+) to process (\d+) uid \d+ "([^"]*)"')
+OOMD_KILL = re.compile(r"Killed (\S+) due to")
+BATCH_START = re.compile(r"batch: start, target (\d+) MiB.* t=([\d.]+)")
+BATCH_STEP = re.compile(r"batch: step (\d+) (\d+) MiB t=([\d.]+)")
+BATCH_DONE = re.compile(r"batch: released, done t=([\d.]+)")
+INFERENCE_PEAK_PASSED = re.compile(r"inference: peak passed")
+SAMPLE_FIELD = re.compile(r"(\w+)=(\S*)")
+
+
+@dataclasses.dataclass
+class Action:
+    t: float  # wall clock in the VM, seconds
+    by: str
+    what: str
+
+
+@dataclasses.dataclass
+class Outcome:
+    case: str
+    governor_active: bool = False
+    batch_start_t: float | None = None
+    batch_target_mib: int = 0
+    batch_reached_mib: int = 0
+    batch_done: bool = False
+    inference_peak_passed: bool = False
+    oom_invocations: int = 0  # "invoked oom-killer" lines in the kernel log
+    kills: list = dataclasses.field(default_factory=list)  # Actions that killed a process
+    governor_actions: list = dataclasses.field(default_factory=list)  # jmemd's JMEM_ACTION entries
+    sampled: list = dataclasses.field(default_factory=list)  # the batch cgroup's changes, sampled
+    units: dict = dataclasses.field(default_factory=dict)  # unit -> its end state (systemctl show)
+
+    def first_action_s(self):
+        times = [a.t for a in self.kills + self.governor_actions + self.sampled]
+        if not times or self.batch_start_t is None:
+            return None
+        return min(times) - self.batch_start_t
+
+    def inference_alive(self):
+        return self.units.get("inference", {}).get("ActiveState") == "active"
+
+    def batch_finished(self):
+        end = self.units.get("batch", {})
+        return self.batch_done and end.get("Result") == "success" and end.get("ExecMainStatus") == "0"
+
+    def died(self):
+        """unit -> how it ended, for each workload that did not end as it should: the kill that
+        names it, else systemd's record (lost when systemd unloaded the inactive unit)."""
+        dead = {}
+        for unit, end in self.units.items():
+            should_run = unit == "inference"
+            if (end.get("ActiveState") == "active") == should_run and end.get("Result") == "success":
+                continue
+            kills = [k for k in self.kills if k.what.startswith(unit + " (") or f"/{unit}.service" in k.what]
+            if kills:
+                dead[unit] = f"killed by {kills[0].by}"
+            else:
+                dead[unit] = f"{end.get('ActiveState', '?')}, result {end.get('Result', '?')}"
+        return dead
+
+
+def message(entry):
+    value = entry.get("MESSAGE", "")
+    if isinstance(value, list):  # journalctl writes non-UTF-8 messages as byte arrays
+        return bytes(value).decode(errors="replace")
+    return value or ""
+
+
+def journal_entries(text):
+    entries = []
+    for line in (text or "").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return entries
+
+
+def entry_time(entry):
+    return int(entry["__REALTIME_TIMESTAMP"]) / 1e6
+
+
+def unit_state(text):
+    """systemctl show's KEY=VALUE lines as a dict."""
+    return dict(line.split("=", 1) for line in (text or "").splitlines() if "=" in line)
+
+
+def read_samples(text):
+    """The sampler's lines as dicts of their key=value fields, in order."""
+    samples = []
+    for line in (text or "").splitlines():
+        fields = dict(SAMPLE_FIELD.findall(line))
+        if "t" in fields:
+            try:
+                fields["t"] = float(fields["t"])
+            except ValueError:
+                continue
+            samples.append(fields)
+    return samples
+
+
+def sampled_changes(samples):
+    """Each change of the batch cgroup's memory.high and freezer while it existed, as Actions:
+    "memory.high=N MiB", "memory.high=max", "frozen", "thawed"."""
+    changes = []
+    high, frozen = "max", "0"
+    for s in samples:
+        if s.get("memory_high", "-") not in ("-", high):
+            high = s["memory_high"]
+            shown = high if high == "max" else f"{int(high) >> 20} MiB"
+            changes.append(Action(s["t"], "sampled", f"memory.high={shown}"))
+        if s.get("frozen", "-") not in ("-", frozen):
+            frozen = s["frozen"]
+            changes.append(Action(s["t"], "sampled", "frozen" if frozen == "1" else "thawed"))
+    return changes
+
+
+def analyse(case, files):
+    """files: name -> text for journal.json, kernel.json, samples.txt, final-inference.txt,
+    final-batch.txt, governor.txt (None where missing)."""
+    out = Outcome(case)
+    out.governor_active = unit_state(files.get("governor.txt")).get("active") == "active"
+    for entry in journal_entries(files.get("kernel.json")):
+        text = message(entry)
+        if "invoked oom-killer" in text:
+            out.oom_invocations += 1
+        match = KERNEL_KILL.search(text)
+        if match:
+            out.kills.append(Action(entry_time(entry), "kernel OOM killer", f"{match[2]} (pid {match[1]})"))
+    for entry in journal_entries(files.get("journal.json")):
+        unit = entry.get("_SYSTEMD_UNIT", "")
+        text = message(entry)
+        if unit == "batch.service":
+            if match := BATCH_START.search(text):
+                out.batch_target_mib, out.batch_start_t = int(match[1]), float(match[2])
+            elif match := BATCH_STEP.search(text):
+                out.batch_reached_mib = max(out.batch_reached_mib, int(match[2]))
+            elif BATCH_DONE.search(text):
+                out.batch_done = True
+        elif unit == "inference.service" and INFERENCE_PEAK_PASSED.search(text):
+            out.inference_peak_passed = True
+        elif unit == "earlyoom.service" and (match := EARLYOOM_KILL.search(text)):
+            out.kills.append(Action(entry_time(entry), "earlyoom", f"{match[3]} (pid {match[2]}, {match[1]})"))
+        elif unit == "systemd-oomd.service" and (match := OOMD_KILL.search(text)):
+            out.kills.append(Action(entry_time(entry), "systemd-oomd", match[1]))
+        if "JMEM_ACTION" in entry:
+            out.governor_actions.append(
+                Action(entry_time(entry), "jmemd", f"{entry['JMEM_ACTION']} {entry.get('JMEM_UNIT', '?')}"))
+    out.sampled = sampled_changes(read_samples(files.get("samples.txt")))
+    for unit in ("inference", "batch"):
+        out.units[unit] = unit_state(files.get(f"final-{unit}.txt"))
+    return out
+
+
+def expectation_failures(out):
+    """What this case was expected to show and did not; empty when it held."""
+    failures = []
+    if out.batch_start_t is None:
+        failures.append("the batch never started")
+    if out.case == "none":
+        if not any(k.by == "kernel OOM killer" for k in out.kills):
+            failures.append("the kernel OOM killer did not fire: the scenario does not run the machine out of memory")
+    elif not out.governor_active:
+        failures.append(f"{out.case} was not running")
+    if out.case != "jmemd":
+        return failures
+    if out.oom_invocations or out.kills:
+        failures.append(f"processes were killed: {', '.join(k.by + ': ' + k.what for k in out.kills) or 'none'};"
+                        f" {out.oom_invocations} OOM-killer invocations")
+    if not out.inference_alive():
+        failures.append("the inference did not survive")
+    if not out.inference_peak_passed:
+        failures.append("the inference's peak never passed")
+    order = ["throttled" if a.what.startswith("memory.high=") and a.what != "memory.high=max" else a.what
+             for a in out.sampled]
+    if not _in_order(order, ["throttled", "frozen", "thawed", "memory.high=max"]):
+        failures.append(f"the batch was not throttled, frozen, thawed and restored in that order (sampled: {order})")
+    if not out.batch_finished():
+        failures.append(f"the batch did not finish (reached {out.batch_reached_mib} of {out.batch_target_mib} MiB,"
+                        f" result {out.units.get('batch', {}).get('Result')})")
+    return failures
+
+
+def _in_order(seen, wanted):
+    """Whether `wanted` occurs in `seen` as a subsequence."""
+    it = iter(seen)
+    return all(any(s == w for s in it) for w in wanted)

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The OOM scenario: a protected workload and a greedy one in a real kernel, with no governor, with
+earlyoom, with systemd-oomd and with jmemd, each in its own boot of the test VM (tests/system/vm.py:
+Debian 12, cgroup v2, PSI, the kernel's OOM killer, 1536 MiB of RAM, no swap).
+
+    oom_scenario.py [--cases none,earlyoom,systemd-oomd,jmemd] [--jmemd PATH --jmemctl PATH] [--keep DIR]
+
+The workloads (C programs built here, statically, with gcc), sized from the VM's MemTotal:
+  - inference.service (inference.c) fills 45% of MemTotal and keeps touching it. Its working set
+    has a peak: after INFERENCE_PEAK_HOLD_S it drops to 8% and touches that until stopped. It must
+    survive.
+  - batch.service (batch.c) starts once the inference's peak is resident and allocates 16 MiB
+    steps, touching every page, to 58% of MemTotal, holds that for BATCH_HOLD_S, frees it and exits
+    0. With the peak, the two need more than the RAM: without a governor something is killed.
+How the batch's memory is released while it is frozen: it is not the batch that gives memory back
+but the inference, whose peak passes; MemAvailable rises above the release watermark, jmemd thaws
+the batch and restores its MemoryHigh, and the batch finishes beside the smaller working set.
+
+Each governor runs with its Debian defaults: earlyoom with /etc/default/earlyoom ("-r 3600": act
+at 10% available), systemd-oomd with Debian's drop-ins (ManagedOOMSwap=kill on -.slice, which needs
+swap, and ManagedOOMMemoryPressure=kill only for user@.service: it watches no system service);
+jmemd in enforce mode with tests/scenario/policy.toml. Installing either Debian package enables and
+starts its service; the image disables both so that the "none" case has no governor.
+
+For each case the table gives: the first action (kernel OOM kill, earlyoom or oomd kill, a change
+of the batch cgroup's memory.high or freezer as sampled every 100 ms from the kernel, or a jmemd
+journal entry with JMEM_ACTION) in seconds after the batch started, the processes killed, the
+kernel's "invoked oom-killer" lines, whether the inference survived and whether the batch
+finished. Exit status 1 when a case's expectation fails (analysis.expectation_failures)."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests/system"))
+
+import analysis  # noqa: E402
+import vm  # noqa: E402
+
+CASES = ["none", "earlyoom", "systemd-oomd", "jmemd"]
+MEMORY_MIB = 1536  # policy.toml's watermarks are written for it
+PARAMS = {
+    "INFERENCE_PEAK_PERMILLE": 450,
+    "INFERENCE_LOW_PERMILLE": 80,
+    "INFERENCE_PEAK_HOLD_S": 30,
+    "BATCH_TARGET_PERMILLE": 580,
+    "BATCH_STEP_PAUSE_S": 0.1,
+    "BATCH_HOLD_S": 2,
+    "SETTLE_S": 150,  # from the batch's start until the run gives up waiting for it
+}
+BOOT_TIMEOUT_S = 420
+RESULT_FILES = ["journal.json", "kernel.json", "samples.txt", "final-inference.txt", "final-batch.txt",
+                "governor.txt"]
+
+
+def build_payload(into):
+    for program in ("inference", "batch"):
+        subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o",
+                        os.path.join(into, program), os.path.join(HERE, program + ".c")], check=True)
+
+
+def prepare_share(share, case, payload, jmemd, jmemctl):
+    os.makedirs(os.path.join(share, "bin"))
+    for program in ("inference", "batch"):
+        shutil.copy(os.path.join(payload, program), os.path.join(share, "bin"))
+    shutil.copy(os.path.join(HERE, "run.sh"), share)
+    os.chmod(os.path.join(share, "run.sh"), 0o755)
+    with open(os.path.join(share, "case"), "w") as f:
+        f.write(case + "\n")
+    with open(os.path.join(share, "params.sh"), "w") as f:
+        f.writelines(f"{key}={value}\n" for key, value in PARAMS.items())
+    if case == "jmemd":
+        shutil.copy(jmemd, os.path.join(share, "bin/jmemd"))
+        shutil.copy(jmemctl, os.path.join(share, "bin/jmemctl"))
+        os.makedirs(os.path.join(share, "jmem"))
+        for source in ("units/jmemd.service", "units/dbus/org.jmem.Governor1.conf"):
+            shutil.copy(os.path.join(ROOT, source), os.path.join(share, "jmem"))
+        shutil.copy(os.path.join(HERE, "policy.toml"), os.path.join(share, "jmem"))
+
+
+def run_case(case, work, payload, jmemd, jmemctl):
+    share = os.path.join(work, case)
+    prepare_share(share, case, payload, jmemd, jmemctl)
+    boot = vm.boot(share, memory_mib=MEMORY_MIB, timeout_s=BOOT_TIMEOUT_S)
+    if boot.rc != 0:
+        print(f"{case}: run.sh exited with {boot.rc}:\n{boot.read('run.log')}")
+    outcome = analysis.analyse(case, {name: boot.read(name) for name in RESULT_FILES})
+    return outcome, boot.elapsed_s
+
+
+def seconds(value):
+    return "-" if value is None else f"{value:.1f}"
+
+
+def describe_limits(outcome):
+    if not outcome.sampled:
+        return "none"
+    start = outcome.batch_start_t or 0
+    return ", ".join(f"{a.what} at +{a.t - start:.1f}s" for a in outcome.sampled)
+
+
+def table(outcomes):
+    lines = ["| case | first action (s after batch start) | by | killed | OOM-killer lines | inference survived |"
+             " batch | batch memory.high / freezer (sampled) | jmemd actions |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for o in outcomes:
+        actions = sorted(o.kills + o.governor_actions + o.sampled, key=lambda a: a.t)
+        first_by = actions[0].by if actions else "-"
+        killed = "; ".join(f"{k.what} by {k.by}" for k in o.kills) or "none"
+        died = o.died()
+        batch = (f"finished ({o.batch_reached_mib} MiB)" if o.batch_finished() else
+                 f"died at {o.batch_reached_mib} of {o.batch_target_mib} MiB ({died.get('batch', '?')})")
+        inference = "yes" if o.inference_alive() else f"no ({died.get('inference', '?')})"
+        jmemd = ", ".join(a.what for a in o.governor_actions) or "-"
+        case = o.case if o.case == "none" or o.governor_active else f"{o.case} (not running)"
+        lines.append(f"| {case} | {seconds(o.first_action_s())} | {first_by} | {killed} | {o.oom_invocations} |"
+                     f" {inference} | {batch} | {describe_limits(o)} | {jmemd} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--jmemd")
+    parser.add_argument("--jmemctl")
+    parser.add_argument("--keep", help="keep each case's share (logs, journal, samples) under this directory")
+    args = parser.parse_args()
+    cases = args.cases.split(",")
+    if unknown := [c for c in cases if c not in CASES]:
+        parser.error(f"unknown case {unknown[0]}; the cases are {', '.join(CASES)}")
+    if "jmemd" in cases and not (args.jmemd and args.jmemctl):
+        parser.error("the jmemd case needs --jmemd and --jmemctl")
+
+    work = args.keep or tempfile.mkdtemp(prefix="jmem-scenario-")
+    os.makedirs(work, exist_ok=True)
+    started = time.monotonic()
+    try:
+        payload = os.path.join(work, "payload")
+        os.makedirs(payload, exist_ok=True)
+        build_payload(payload)
+        vm.image()  # built once and cached; timed apart from the boots
+        print(f"VM image ready after {time.monotonic() - started:.0f}s")
+        outcomes, failures = [], []
+        for case in cases:
+            outcome, elapsed_s = run_case(case, work, payload, args.jmemd, args.jmemctl)
+            print(f"{case}: boot, scenario and power-off in {elapsed_s:.0f}s", flush=True)
+            outcomes.append(outcome)
+            failures += [f"{case}: {failure}" for failure in analysis.expectation_failures(outcome)]
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(table(outcomes))
+    print()
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"{len(cases)} cases in {time.monotonic() - started:.0f}s, {len(failures)} expectations failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

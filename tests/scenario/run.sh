@@ -1,0 +1,136 @@
+#!/bin/bash
+# One case of the OOM scenario, inside the VM (tests/system/vm.py runs it as /share/run.sh).
+# /share/case names the governor (none, earlyoom, systemd-oomd, jmemd); /share/params.sh sizes the
+# workloads; /share/bin holds the payload programs (and jmemd, jmemctl). Results go to /share:
+# samples.txt (the batch unit's limits and state every 100 ms), final-UNIT.txt (each unit's end
+# state), governor.txt, and for jmemd jmemctl-status.json. vm.py adds the journal and kernel log.
+# Every loop here polls with bash builtins only: a process started every 100 ms near the OOM point
+# would page its binary and libraries back in, and that reclaim "progress" keeps the kernel's OOM
+# killer away and the machine thrashing (it did, with systemctl in the sampler).
+set -u
+share=/share
+case=$(cat "$share/case")
+. "$share/params.sh"
+
+log() { echo "run.sh: $* t=$EPOCHREALTIME"; }
+
+mkdir -p /run/scenario
+mkfifo /run/scenario/tick
+exec 3<>/run/scenario/tick
+pause() { read -r -t "$1" -u 3 || true; }
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 100 ms until it succeeds; 1 after the deadline.
+wait_until() {
+  local deadline=$((EPOCHSECONDS + $1))
+  shift
+  until "$@"; do
+    ((EPOCHSECONDS >= deadline)) && return 1
+    pause 0.1
+  done
+}
+
+# running UNIT: whether the unit's cgroup holds a process (systemd removes it when the unit ends).
+running() {
+  local line
+  { while read -r line; do [ "$line" = "populated 1" ] && return 0; done \
+      </sys/fs/cgroup/system.slice/$1/cgroup.events; } 2>/dev/null
+  return 1
+}
+
+install -m 0755 "$share/bin/inference" "$share/bin/batch" /usr/local/bin/
+
+# Restart=no so a death stays visible; systemd's default OOMPolicy=stop records an OOM kill.
+cat >/run/systemd/system/inference.service <<EOF
+[Unit]
+Description=Scenario: the protected inference workload
+[Service]
+ExecStart=/usr/local/bin/inference $INFERENCE_PEAK_PERMILLE $INFERENCE_LOW_PERMILLE $INFERENCE_PEAK_HOLD_S /run/scenario
+EOF
+cat >/run/systemd/system/batch.service <<EOF
+[Unit]
+Description=Scenario: the low-priority batch workload
+[Service]
+ExecStart=/usr/local/bin/batch $BATCH_TARGET_PERMILLE $BATCH_STEP_PAUSE_S $BATCH_HOLD_S
+EOF
+
+case "$case" in
+  none) governor= ;;
+  earlyoom) governor=earlyoom.service ;;
+  systemd-oomd) governor=systemd-oomd.service ;;
+  jmemd)
+    governor=jmemd.service
+    # Where the package puts them, on the VM's own disk: a binary paged in over 9p under memory
+    # pressure would measure the share, not the governor.
+    install -m 0755 "$share/bin/jmemd" /usr/sbin/jmemd
+    install -m 0755 "$share/bin/jmemctl" /usr/bin/jmemctl
+    install -m 0644 "$share/jmem/jmemd.service" /etc/systemd/system/jmemd.service
+    install -m 0644 "$share/jmem/org.jmem.Governor1.conf" /etc/dbus-1/system.d/org.jmem.Governor1.conf
+    install -D -m 0644 "$share/jmem/policy.toml" /etc/jmem/policy.toml
+    systemctl reload dbus.service
+    if ! /usr/sbin/jmemd --check-config; then
+      log "the scenario's policy is invalid"
+      exit 1
+    fi
+    ;;
+  *)
+    log "unknown case $case"
+    exit 2
+    ;;
+esac
+systemctl daemon-reload
+if [ -n "$governor" ]; then
+  systemctl enable --now "$governor"
+  if [ "$case" = jmemd ]; then
+    wait_until 60 jmemctl status >/dev/null 2>&1 || log "jmemd did not answer on the bus"
+  fi
+  # What systemd-oomd watches with Debian's defaults.
+  [ "$case" = systemd-oomd ] && oomctl dump >"$share/oomctl.txt" 2>&1
+fi
+{
+  echo "unit=$governor"
+  echo "active=$([ -n "$governor" ] && systemctl is-active "$governor")"
+} >"$share/governor.txt"
+
+# The batch unit's limits and state as the kernel reports them (its cgroup's memory.high and
+# cgroup.events), not as the governor says: read with builtins every 100 ms, nothing started.
+sample() {
+  local cgroup=/sys/fs/cgroup/system.slice/batch.service key value kib high current frozen
+  while :; do
+    kib=- high=- current=- frozen=-
+    while read -r key value _; do
+      [ "$key" = MemAvailable: ] && kib=$value && break
+    done </proc/meminfo
+    if [ -e $cgroup/memory.high ]; then
+      read -r high <$cgroup/memory.high
+      read -r current <$cgroup/memory.current
+      while read -r key value; do [ "$key" = frozen ] && frozen=$value; done <$cgroup/cgroup.events
+    fi 2>/dev/null
+    echo "t=$EPOCHREALTIME mem_available_kib=$kib memory_high=$high memory_current=$current frozen=$frozen"
+    pause 0.1
+  done
+}
+sample >"$share/samples.txt" &
+sampler=$!
+
+log "starting inference"
+systemctl start inference.service
+peak_or_dead() { [ -e /run/scenario/inference-peak ] || ! running inference.service; }
+wait_until 180 peak_or_dead || log "inference did not reach its peak"
+
+log "starting batch"
+systemctl start batch.service
+# Done when the batch has ended and the inference's peak has passed (or the inference is gone).
+settled() { ! running batch.service && { [ -e /run/scenario/inference-low ] || ! running inference.service; }; }
+wait_until "$SETTLE_S" settled || log "the scenario did not settle within ${SETTLE_S}s"
+log "settled"
+
+for unit in inference batch; do
+  systemctl show -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,NRestarts,MemoryHigh,FreezerState \
+    "$unit.service" >"$share/final-$unit.txt"
+done
+if [ "$case" = jmemd ]; then
+  jmemctl --json status >"$share/jmemctl-status.json" 2>&1
+fi
+kill "$sampler"
+systemctl stop inference.service
+exit 0
