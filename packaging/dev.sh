@@ -26,6 +26,8 @@ packages=(
 )
 # The footprint benchmark runs jmemd beside its peers.
 if [ "$verb" = test ]; then packages+=(earlyoom nohang tuned); fi
+# The OOM scenario boots a VM (qemu-img makes its overlays).
+if [ "$verb" = test ]; then packages+=(qemu-system-x86 qemu-utils); fi
 # The metrics test scrapes jmem's textfile through node_exporter.
 if [ "$verb" = test ]; then packages+=(prometheus-node-exporter); fi
 missing=()
@@ -78,7 +80,8 @@ fi
 
 # 1. GCC, warnings as errors: unit, system and benchmark tests.
 build build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_WERROR=ON
-(cd build-ci && ctest --output-on-failure -j "$jobs" -LE bench && ctest -V -L bench)
+# The benchmarks and the VM scenario alone and in full: both print their figures.
+(cd build-ci && ctest --output-on-failure -j "$jobs" -LE "bench|vm" && ctest -V -L "bench|vm")
 
 # 2. clang with AddressSanitizer and UndefinedBehaviorSanitizer: the same tests, and the fuzzers briefly.
 CC=clang CXX=clang++ build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DJMEM_WERROR=ON -DJMEM_SANITIZE=ON -DJMEM_FUZZ=ON
