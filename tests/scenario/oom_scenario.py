@@ -111,7 +111,8 @@ def table(outcomes):
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for o in outcomes:
         actions = sorted(o.kills + o.governor_actions + o.sampled, key=lambda a: a.t)
-        first_by = actions[0].by if actions else "-"
+        # A change seen in the batch's cgroup is the governor's: nothing else sets memory.high or freezes.
+        first_by = "-" if not actions else actions[0].by if actions[0].by != "sampled" else f"{o.case} (cgroup)"
         killed = "; ".join(f"{k.what} by {k.by}" for k in o.kills) or "none"
         died = o.died()
         batch = (f"finished ({o.batch_reached_mib} MiB)" if o.batch_finished() else
