@@ -30,6 +30,16 @@ if [ "$verb" = test ]; then packages+=(earlyoom nohang tuned); fi
 if [ "$verb" = test ]; then packages+=(qemu-system-x86 qemu-utils); fi
 # The metrics test scrapes jmem's textfile through node_exporter.
 if [ "$verb" = test ]; then packages+=(prometheus-node-exporter); fi
+# The package tests: the .deb (debhelper, scdoc, lintian), and its arm64 cross-build with its unit
+# tests under qemu-user (the :arm64 build dependencies come from arm64 as a foreign architecture).
+if [ "$verb" = test ]; then
+  packages+=(debhelper scdoc lintian)
+  if [ "$(dpkg --print-architecture)" != arm64 ]; then
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+    packages+=(crossbuild-essential-arm64 qemu-user-static pkgconf:arm64 libsdbus-c++-dev:arm64
+               libsystemd-dev:arm64 libspdlog-dev:arm64 libtomlplusplus-dev:arm64)
+  fi
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -85,4 +95,4 @@ build build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJMEM_WERROR=ON
 
 # 2. clang with AddressSanitizer and UndefinedBehaviorSanitizer: the same tests, and the fuzzers briefly.
 CC=clang CXX=clang++ build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DJMEM_WERROR=ON -DJMEM_SANITIZE=ON -DJMEM_FUZZ=ON
-(cd build-sanitize && ctest --output-on-failure -j "$jobs" -LE "bench|container")
+(cd build-sanitize && ctest --output-on-failure -j "$jobs" -LE "bench|container|package")

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The .deb's lifecycle under real systemd 252 and dpkg in a container with polkit: install (enabled,
+running, READY; `jmemctl status` for an ordinary user) -> upgrade to a newer build (restarted; the
+operator's edit of the policy conffile kept; applied changes kept) -> remove (stopped; every change
+jmem applied reverted) -> purge (/etc/jmem and /var/lib/jmem gone) -> reinstall; and removal with
+JMEM_KEEP_CHANGES=1, after which purge keeps the journal so that a reinstalled jmem can still revert.
+
+Builds both packages first with packaging/build-deb.sh (each checked by lintian) into DEB_DIR."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import jetson_units
+from container import PACKAGES_WITH_POLKIT, Container
+from harness import ROOT, Checks, wait_for
+
+NOBODY = "65534"
+UPGRADE_SUFFIX = "+test1"
+JOURNAL = "/var/lib/jmem/changes.jsonl"
+OPERATOR_EDIT = "\n# Edited by the operator: keep through upgrades.\n"
+
+
+def version():
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        return re.search(r"project\(jmem VERSION ([0-9.]+)", f.read()).group(1)
+
+
+def build(t, deb_dir, *options):
+    started = time.monotonic()
+    result = subprocess.run([os.path.join(ROOT, "packaging/build-deb.sh"), "--no-check", "--out", deb_dir, *options],
+                            capture_output=True, text=True)
+    print(f"packaging/build-deb.sh {' '.join(options)}: {time.monotonic() - started:.0f} s")
+    t.check(f"the package builds and lintian passes it ({' '.join(options) or 'first version'})",
+            result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:])
+    return result.returncode == 0
+
+
+def ctl(c, *args, user=None):
+    return c.run("jmemctl", "--no-pager", *args, user=user, timeout=120)
+
+
+def dpkg(c, *args, env=()):
+    return c.run("env", "DEBIAN_FRONTEND=noninteractive", *env, "dpkg", *args, timeout=180)
+
+
+def without_jmem(snapshot):
+    """What the policy touches, without jmem's own files (its unit's links, its conffile)."""
+    return {key: "\n".join(l for l in text.splitlines() if "jmem" not in l) for key, text in snapshot.items()}
+
+
+def exists(c, path):
+    return c.run("test", "-e", path).returncode == 0
+
+
+def test_install(t, c, deb, default_policy):
+    result = dpkg(c, "-i", deb)
+    t.check("dpkg -i installs the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
+    t.check("the service is enabled", c.run("systemctl", "is-enabled", "jmemd.service").stdout.strip() == "enabled")
+    t.check("the service is running and READY", c.show("jmemd", "ActiveState") == "active" and
+            c.show("jmemd", "SubState") == "running" and "processes" in c.show("jmemd", "StatusText"),
+            c.run("systemctl", "status", "--no-pager", "jmemd").stdout)
+    result = ctl(c, "status", user=NOBODY)
+    t.check("jmemctl status works for an ordinary user", result.returncode == 0 and "jmemd" in result.stdout,
+            result.stderr)
+    result = ctl(c, "apply", user=NOBODY)
+    t.check("apply is refused to an ordinary user (exit 4)", result.returncode == 4, result.stderr)
+    conffiles = c.run("dpkg-query", "-W", "-f=${Conffiles}", "jmem").stdout
+    t.check("/etc/jmem/policy.toml is a conffile", "/etc/jmem/policy.toml" in conffiles, conffiles)
+    t.check("it is the default policy, in audit mode", c.run("cat", "/etc/jmem/policy.toml").stdout == default_policy)
+    t.check("jmemd runs the shipped policy in audit mode", '"mode": "audit"' in ctl(c, "--json", "status").stdout)
+    analysis = c.run("systemd-analyze", "security", "--no-pager", "jmemd.service").stdout
+    found = re.search(r"Overall exposure level for jmemd\.service: ([0-9.]+)", analysis)
+    t.check("the installed unit's exposure is at most 1.5", found and float(found.group(1)) <= 1.5, analysis[-300:])
+    for path in ("/usr/share/man/man8/jmemd.8.gz", "/usr/share/man/man1/jmemctl.1.gz",
+                 "/usr/share/man/man5/jmem-policy.5.gz", "/usr/share/polkit-1/actions/org.jmem.governor1.policy",
+                 "/usr/share/dbus-1/system.d/org.jmem.Governor1.conf"):
+        t.check(f"{path} is installed", exists(c, path))
+    completion = c.run("bash", "-c", "source /usr/share/bash-completion/bash_completion; "
+                       "source /usr/share/bash-completion/completions/jmemctl; "
+                       "COMP_LINE='jmemctl throttle jmem'; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(jmemctl throttle jmem); "
+                       "COMP_CWORD=2; _jmemctl; echo ${COMPREPLY[*]}")
+    t.check("bash completion offers running units to throttle", completion.stdout.split() == ["jmemd.service"],
+            completion.stdout + completion.stderr)
+
+
+def test_upgrade(t, c, deb, new_version):
+    # The operator edits the conffile (a slower tick) and applies the policy before the upgrade.
+    c.run("sh", "-c", f"sed -i 's/^sample_interval_ms = 1000/sample_interval_ms = 500/' /etc/jmem/policy.toml && "
+          f"printf '{OPERATOR_EDIT}' >> /etc/jmem/policy.toml")
+    t.check("the operator's policy loads", ctl(c, "reload").returncode == 0)
+    applied = ctl(c, "apply")
+    t.check("root applies the policy", applied.returncode == 0, applied.stderr + applied.stdout[-500:])
+    edited = c.run("cat", "/etc/jmem/policy.toml").stdout
+    old_pid = c.show("jmemd", "MainPID")
+
+    result = dpkg(c, "-i", deb)
+    t.check("dpkg -i upgrades the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
+    t.check("the newer version is installed",
+            c.run("dpkg-query", "-W", "-f=${Version}", "jmem").stdout == new_version)
+    t.check("the service was restarted", c.show("jmemd", "MainPID") not in (old_pid, "0") and
+            c.show("jmemd", "SubState") == "running", (old_pid, c.show("jmemd", "MainPID")))
+    t.check("the operator's edit of the conffile is kept", c.run("cat", "/etc/jmem/policy.toml").stdout == edited)
+    status = json.loads(ctl(c, "--json", "status").stdout or "{}")
+    t.check("the restarted jmemd runs the operator's policy", status.get("sample_interval_usec") == 500_000,
+            status.get("sample_interval_usec"))
+    check = ctl(c, "check")
+    t.check("the applied changes are kept through the upgrade", check.returncode == 0, check.stdout[-600:])
+    t.check("so is their journal", c.run("test", "-s", JOURNAL).returncode == 0)
+
+
+def test_remove_and_purge(t, c, before):
+    result = dpkg(c, "-r", "jmem")
+    t.check("dpkg -r removes the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
+    t.check("the service is stopped", c.show("jmemd", "ActiveState") in ("inactive", "") and
+            c.run("pgrep", "-x", "jmemd").returncode == 1)
+    t.check("the binaries are gone", not exists(c, "/usr/sbin/jmemd") and not exists(c, "/usr/bin/jmemctl"))
+    after = jetson_units.snapshot(c)
+    t.check("every change jmem applied is reverted on removal", without_jmem(after) == without_jmem(before),
+            {k: (before[k], after[k]) for k in before if without_jmem(after)[k] != without_jmem(before)[k]})
+    t.check("the journal, now empty of changes, is gone", not exists(c, JOURNAL))
+    t.check("the conffile stays until purge", exists(c, "/etc/jmem/policy.toml"))
+
+    result = dpkg(c, "--purge", "jmem")
+    t.check("dpkg --purge purges the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
+    t.check("/etc/jmem is gone", not exists(c, "/etc/jmem"))
+    t.check("/var/lib/jmem is gone", not exists(c, "/var/lib/jmem"))
+    leftovers = c.run("sh", "-c", "find /etc/systemd /lib/systemd/system -name 'jmemd*'").stdout
+    t.check("no link to the unit is left", leftovers == "", leftovers)
+    t.check("dpkg knows it no more",
+            c.run("dpkg-query", "-W", "-f=${db:Status-Status}", "jmem").stdout in ("", "not-installed"))
+
+
+def test_reinstall(t, c, deb, default_policy):
+    result = dpkg(c, "-i", deb)
+    t.check("reinstalling works", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
+    t.check("the reinstalled service runs", c.show("jmemd", "SubState") == "running")
+    t.check("with the default policy again", c.run("cat", "/etc/jmem/policy.toml").stdout == default_policy)
+    t.check("and serves an ordinary user", ctl(c, "status", user=NOBODY).returncode == 0)
+
+
+def test_keep_changes(t, c, deb, before):
+    """JMEM_KEEP_CHANGES=1: the changes stay, and purge keeps the journal so they can still be reverted."""
+    t.check("root applies the policy again", ctl(c, "apply").returncode == 0)
+    applied = jetson_units.snapshot(c)
+    result = dpkg(c, "-r", "jmem", env=["JMEM_KEEP_CHANGES=1"])
+    t.check("removal with JMEM_KEEP_CHANGES=1 works", result.returncode == 0, result.stderr[-1500:])
+    t.check("it keeps the changes", without_jmem(jetson_units.snapshot(c)) == without_jmem(applied))
+    result = dpkg(c, "--purge", "jmem")
+    t.check("purge works", result.returncode == 0, result.stderr[-1500:])
+    t.check("purge keeps the journal of changes not reverted", c.run("test", "-s", JOURNAL).returncode == 0)
+    t.check("and says so", "keeping /var/lib/jmem/changes.jsonl" in result.stderr, result.stderr[-800:])
+    t.check("/etc/jmem is gone all the same", not exists(c, "/etc/jmem"))
+    t.check("reinstalling works", dpkg(c, "-i", deb).returncode == 0)
+    reverted = ctl(c, "revert")
+    t.check("the reinstalled jmem reverts the kept changes", reverted.returncode == 0, reverted.stderr)
+    after = jetson_units.snapshot(c)
+    t.check("everything is as before jmem changed it", without_jmem(after) == without_jmem(before))
+
+
+def main():
+    deb_dir = os.path.abspath(sys.argv[1])
+    t = Checks()
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    first, newer = version(), version() + UPGRADE_SUFFIX
+    if not (build(t, deb_dir) and build(t, deb_dir, "--version-suffix", UPGRADE_SUFFIX)):
+        return t.finish()
+    with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
+        default_policy = f.read()
+    with Container({deb_dir: "/debs"}, PACKAGES_WITH_POLKIT) as c:
+        jetson_units.install(c)
+        before = jetson_units.snapshot(c)
+        test_install(t, c, f"/debs/jmem_{first}_{arch}.deb", default_policy)
+        test_upgrade(t, c, f"/debs/jmem_{newer}_{arch}.deb", newer)
+        test_remove_and_purge(t, c, before)
+        test_reinstall(t, c, f"/debs/jmem_{newer}_{arch}.deb", default_policy)
+        test_keep_changes(t, c, f"/debs/jmem_{newer}_{arch}.deb", before)
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
