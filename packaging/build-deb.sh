@@ -68,12 +68,18 @@ if [[ -n $suffix ]]; then
 fi
 
 options=(-us -uc -nc -jauto)
+profiles=()
 if [[ $arch == "$(dpkg --print-architecture)" ]]; then
   options+=(-F)  # the source package too, so that lintian checks it
 else
-  options+=(-B "--host-arch=$arch" --build-profiles=cross)
+  options+=(-B "--host-arch=$arch")
+  profiles+=(cross)
 fi
-if ((!check)); then export DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}"; fi
+if ((!check)); then
+  export DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}"
+  profiles+=(nocheck)
+fi
+if ((${#profiles[@]})); then options+=("--build-profiles=$(IFS=,; echo "${profiles[*]}")"); fi
 export JMEM_DEB_BUILDDIR=$build
 (cd "$stage" && dpkg-buildpackage "${options[@]}")
 
