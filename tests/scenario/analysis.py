@@ -1,8 +1,9 @@
 """One boot of the OOM scenario, read back: what the kernel log, the journal, the units' end states
 and the 100 ms sampler of the batch unit say happened. Pure: it takes the files' texts."""
 import dataclasses
-import json
 import re
+
+from vm import journal_entries, message
 
 KERNEL_KILL = re.compile(r"Out of memory: Killed process (\d+) \(([^)]*)\)")
 EARLYOOM_KILL = re.compile(r'sending (SIG\w+) to process (\d+) uid \d+ "([^"]*)"')
@@ -63,23 +64,6 @@ class Outcome:
             else:
                 dead[unit] = f"{end.get('ActiveState', '?')}, result {end.get('Result', '?')}"
         return dead
-
-
-def message(entry):
-    value = entry.get("MESSAGE", "")
-    if isinstance(value, list):  # journalctl writes non-UTF-8 messages as byte arrays
-        return bytes(value).decode(errors="replace")
-    return value or ""
-
-
-def journal_entries(text):
-    entries = []
-    for line in (text or "").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass
-    return entries
 
 
 def entry_time(entry):

@@ -111,14 +111,19 @@ class BootResult:
             return None
 
     def journal(self, name="journal.json"):
-        """The entries of an exported journal (journalctl -o json), as dicts."""
-        entries = []
-        for line in (self.read(name) or "").splitlines():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass
-        return entries
+        """The entries of an exported journal in the share, as dicts."""
+        return journal_entries(self.read(name))
+
+
+def journal_entries(text):
+    """The entries of `journalctl -o json` output, as dicts (a line cut short is left out)."""
+    entries = []
+    for line in (text or "").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return entries
 
 
 def message(entry):
@@ -137,8 +142,6 @@ def boot(share, memory_mib=1024, cpus=2, timeout_s=300, append=""):
     base = image()
     work = tempfile.mkdtemp(prefix="jmem-vm-")
     overlay = os.path.join(work, "overlay.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", os.path.join(base, "disk.img"),
-                    overlay], check=True)
     console = os.path.join(share, "console.log")
     cmdline = "root=/dev/vda rw console=ttyS0 quiet systemd.unified_cgroup_hierarchy=1 " + append
     command = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-m", str(memory_mib), "-smp", str(cpus),
@@ -147,14 +150,17 @@ def boot(share, memory_mib=1024, cpus=2, timeout_s=300, append=""):
                "-virtfs", f"local,path={share},mount_tag=share,security_model=none",
                "-display", "none", "-monitor", "none", "-serial", f"file:{console}", "-no-reboot"]
     started = time.monotonic()
-    qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
     try:
-        output, _ = qemu.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.kill(qemu.pid, signal.SIGKILL)
-        qemu.wait()
-        raise TimeoutError(f"the VM did not power off within {timeout_s}s; its console: {console}")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                        os.path.join(base, "disk.img"), overlay], check=True)
+        qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output, _ = qemu.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.kill(qemu.pid, signal.SIGKILL)
+            qemu.wait()
+            raise TimeoutError(f"the VM did not power off within {timeout_s}s; its console: {console}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if qemu.returncode != 0:
