@@ -115,6 +115,38 @@ std::vector<ResultView> GovernorClient::apply() { return resultViews(proxy_->App
 
 std::vector<ResultView> GovernorClient::revert() { return resultViews(proxy_->Revert()); }
 
+ThrottleView GovernorClient::throttleState() {
+  const auto [phase, triggers, waiting, would, units, controls, recent] = proxy_->GetThrottle();
+  ThrottleView view{phase, triggers, waiting, would, {}, {}, {}};
+  for (const auto& u : units) {
+    view.units.push_back({u.get<0>(), u.get<1>(), u.get<2>(), u.get<3>(), u.get<4>(), u.get<5>()});
+  }
+  for (const auto& c : controls) view.controls.push_back({c.get<0>(), c.get<1>(), c.get<2>()});
+  for (const auto& r : recent) {
+    view.recent.push_back({r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>(), r.get<5>(), r.get<6>()});
+  }
+  return view;
+}
+
+namespace {
+
+std::vector<ThrottleActionView> actionViews(
+    const std::vector<sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>>& actions) {
+  std::vector<ThrottleActionView> views;
+  for (const auto& a : actions) views.push_back({0, a.get<0>(), a.get<1>(), "operator", a.get<2>(), a.get<3>(), a.get<4>()});
+  return views;
+}
+
+}  // namespace
+
+std::vector<ThrottleActionView> GovernorClient::throttle(const std::string& unit) {
+  return actionViews(proxy_->Throttle(unit));
+}
+
+std::vector<ThrottleActionView> GovernorClient::release(const std::string& unit) {
+  return actionViews(proxy_->Release(unit));
+}
+
 int GovernorClient::monitor(MonitorHandlers handlers) {
   proxy_->handlers = std::move(handlers);
   auto bus_daemon = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");

@@ -63,6 +63,33 @@ struct ResultView {
   bool ok;
 };
 
+struct ThrottleUnitView {
+  std::string unit;
+  std::uint64_t memory_high_bytes, prior_memory_high_bytes;  // 0: none / infinity
+  bool frozen, stopped, by_operator;
+};
+struct ThrottleControlView {
+  std::string action;
+  bool available;
+  std::string note;
+};
+struct ThrottleActionView {
+  std::uint64_t time_usec;
+  std::string unit, action, origin;
+  std::uint64_t memory_high_bytes;
+  bool ok;
+  std::string detail;
+};
+struct ThrottleView {
+  std::string phase;
+  std::vector<std::string> triggers;
+  std::string waiting;
+  std::vector<std::string> would;
+  std::vector<ThrottleUnitView> units;
+  std::vector<ThrottleControlView> controls;
+  std::vector<ThrottleActionView> recent;
+};
+
 struct GovernorInfo {
   std::string version, mode, pressure_level;
   std::uint64_t sample_interval_usec;
@@ -92,6 +119,9 @@ class GovernorClient {
   PlanView plan();
   std::vector<ResultView> apply();
   std::vector<ResultView> revert();
+  ThrottleView throttleState();
+  std::vector<ThrottleActionView> throttle(const std::string& unit);
+  std::vector<ThrottleActionView> release(const std::string& unit);
   // Runs until SIGINT or SIGTERM (returns 0) or until jmemd leaves the bus (returns kExitNotRunning).
   int monitor(MonitorHandlers handlers);
 

@@ -16,8 +16,6 @@
 namespace jmem::ctl {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 std::string percent(std::uint32_t permyriad) {
   char text[16];
   std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
@@ -72,7 +70,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s, const st
   return out;
 }
 
-std::string renderStatusJson(const GovernorInfo& info, const SystemView& s) {
+std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, const ThrottleView* throttle) {
   Json json{
       {"version", info.version},
       {"mode", info.mode},
@@ -99,6 +97,7 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s) {
         {"used_bytes", s.used_bytes},
         {"unaccounted_bytes", s.unaccounted_bytes}}},
   };
+  if (throttle) json["throttle"] = renderThrottleJson(*throttle);
   return dump(json);
 }
 
@@ -262,10 +261,13 @@ int runCommand(const CtlOptions& options) {
       case Verb::kStatus: {
         const auto info = client.info();
         const auto system = client.system();
+        const auto throttle = client.throttleState();
         if (options.json) {
-          emit(renderStatusJson(info, system), options);
+          emit(renderStatusJson(info, system, &throttle), options);
         } else {
-          emit(renderStatus(info, system, client.units(5, SortKey::kCost), realtimeUsec(), style), options);
+          emit(renderStatus(info, system, {}, realtimeUsec(), style) + renderThrottle(throttle, style) + "\n" +
+                   renderUnits(client.units(5, SortKey::kCost), style),
+               options);
         }
         return kExitOk;
       }
@@ -298,6 +300,12 @@ int runCommand(const CtlOptions& options) {
         return kExitOk;
       case Verb::kRevert:
         std::cout << renderResults(client.revert(), "revert") << std::flush;
+        return kExitOk;
+      case Verb::kThrottle:
+        std::cout << renderActions(client.throttle(options.unit)) << std::flush;
+        return kExitOk;
+      case Verb::kRelease:
+        std::cout << renderActions(client.release(options.unit)) << std::flush;
         return kExitOk;
       case Verb::kValidate:
         return validate(options);

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ctl/client.h"
 #include "ctl/options.h"
 
 namespace jmem::ctl {
+
+using Json = nlohmann::ordered_json;
 
 struct Style {
   bool color = false;  // a terminal, and NO_COLOR unset
@@ -15,7 +18,8 @@ struct Style {
 // Each command renders what the client returns; they only print, so they are pure of the bus.
 std::string renderStatus(const GovernorInfo& info, const SystemView& system, const std::vector<UnitView>& top_units,
                          std::uint64_t now_usec, const Style& style);
-std::string renderStatusJson(const GovernorInfo& info, const SystemView& system);
+std::string renderStatusJson(const GovernorInfo& info, const SystemView& system,
+                             const ThrottleView* throttle = nullptr);
 std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style);
 std::string renderProcessesJson(const std::vector<ProcessView>& processes);
 std::string renderUnits(const std::vector<UnitView>& units, const Style& style);
@@ -33,5 +37,10 @@ std::string renderCheckJson(const CheckView& check);
 std::string renderPlan(const PlanView& plan, const Style& style);
 std::string renderPlanJson(const PlanView& plan);
 std::string renderResults(const std::vector<ResultView>& results, const char* verb);
+
+// The throttle: a section of `status`, its JSON, and what throttle and release did.
+std::string renderThrottle(const ThrottleView& throttle, const Style& style);
+Json renderThrottleJson(const ThrottleView& throttle);
+std::string renderActions(const std::vector<ThrottleActionView>& actions);
 
 }  // namespace jmem::ctl

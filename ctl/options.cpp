@@ -1,6 +1,7 @@
 #include "ctl/options.h"
 
 #include "core/text.h"
+#include "sources/cgroup_unit.h"
 
 namespace jmem::ctl {
 
@@ -22,6 +23,9 @@ Commands:
   plan                   The changes apply would make, and the memory expected back
   apply                  Make them, each recorded first so revert can undo it (authorized as reload)
   revert                 Undo every change jmemd made, newest first (authorized as reload)
+  throttle UNIT          Take the next step of UNIT's throttle ladder now: MemoryHigh, then freeze
+                         (authorized as reload; jmemd then never releases it by itself)
+  release UNIT           Undo every throttle step in effect on UNIT, newest first (authorized as reload)
 
 Options:
   --json                 One JSON document (monitor: one per line) with stable keys
@@ -94,16 +98,26 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
         options.verb = Verb::kApply;
       } else if (arg == "revert") {
         options.verb = Verb::kRevert;
+      } else if (arg == "throttle") {
+        options.verb = Verb::kThrottle;
+      } else if (arg == "release") {
+        options.verb = Verb::kRelease;
       } else {
         return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
       }
     } else if (have_verb && options.verb == Verb::kValidate && !arg.starts_with("-")) {
       options.files.emplace_back(arg);
+    } else if (have_verb && (options.verb == Verb::kThrottle || options.verb == Verb::kRelease) &&
+               options.unit.empty() && !arg.starts_with("-")) {
+      if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
+      options.unit = std::string(arg);
     } else {
       return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     }
   }
   if (options.verb == Verb::kValidate && options.files.empty()) return Error{"validate needs at least one FILE"};
+  if ((options.verb == Verb::kThrottle || options.verb == Verb::kRelease) && options.unit.empty())
+    return Error{std::string(options.verb == Verb::kThrottle ? "throttle" : "release") + " needs a UNIT"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
     return Error{"--units, -n and --sort belong to the top command"};
   return options;

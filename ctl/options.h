@@ -18,7 +18,7 @@ inline constexpr int kExitNotRunning = 3;
 inline constexpr int kExitDenied = 4;
 inline constexpr int kExitDrift = 5;  // check: the device drifts from the policy
 
-enum class Verb { kStatus, kTop, kMonitor, kReload, kValidate, kCheck, kPlan, kApply, kRevert };
+enum class Verb { kStatus, kTop, kMonitor, kReload, kValidate, kCheck, kPlan, kApply, kRevert, kThrottle, kRelease };
 
 struct CtlOptions {
   Verb verb = Verb::kStatus;
@@ -31,6 +31,7 @@ struct CtlOptions {
   std::uint32_t limit = 20;     // top -n
   SortKey sort = SortKey::kCost;
   std::vector<std::string> files;  // validate FILE...
+  std::string unit;                // throttle UNIT, release UNIT
 };
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);

@@ -8,7 +8,6 @@
 namespace jmem::ctl {
 namespace {
 
-using Json = nlohmann::ordered_json;
 
 std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
 

@@ -83,6 +83,9 @@ struct PressurePolicy {
   Located<std::uint32_t> min_action_interval_s{5};
   Located<std::uint32_t> max_actions_per_minute{6};
   Located<bool> allow_stop{false};
+  // A PSI trigger on memory "some": this much stall within one second wakes the controller at once,
+  // between ticks. 0: no trigger, the tick's avg10 only.
+  Located<std::uint32_t> psi_trigger_some_ms{200};
 };
 
 // The step a throttle takes below a workload's current use when the policy names neither a

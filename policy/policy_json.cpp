@@ -52,6 +52,7 @@ Json pressureToJson(const PressurePolicy& pressure) {
   json["min_action_interval_s"] = pressure.min_action_interval_s.value;
   json["max_actions_per_minute"] = pressure.max_actions_per_minute.value;
   json["allow_stop"] = pressure.allow_stop.value;
+  json["psi_trigger_some_ms"] = pressure.psi_trigger_some_ms.value;
   return json;
 }
 

@@ -5,6 +5,8 @@ namespace {
 
 constexpr std::int64_t kMaxSeconds = 3600;
 constexpr std::int64_t kMaxActionsPerMinute = 600;
+// The kernel takes a stall of at most the window, which jmem sets to one second.
+constexpr std::int64_t kMaxTriggerStallMs = 1000;
 
 template <typename T>
 void assign(Located<T>& target, const std::optional<Located<T>>& value) {
@@ -16,7 +18,8 @@ void assign(Located<T>& target, const std::optional<Located<T>>& value) {
 PressurePolicy readPressure(const TableReader& pressure) {
   pressure.rejectUnknownKeys({"available_low_mib", "available_high_mib", "release_hold_s",
                               "psi_some_avg10_percent", "psi_full_avg10_percent", "nvmap_ceiling_mib",
-                              "min_action_interval_s", "max_actions_per_minute", "allow_stop"});
+                              "min_action_interval_s", "max_actions_per_minute", "allow_stop",
+                              "psi_trigger_some_ms"});
   PressurePolicy policy;
   const auto low = narrowed<std::uint64_t>(pressure.integer("available_low_mib", 0, kMaxMib));
   const auto high = narrowed<std::uint64_t>(pressure.integer("available_high_mib", 1, kMaxMib));
@@ -32,6 +35,8 @@ PressurePolicy readPressure(const TableReader& pressure) {
   assign(policy.max_actions_per_minute,
          narrowed<std::uint32_t>(pressure.integer("max_actions_per_minute", 1, kMaxActionsPerMinute)));
   assign(policy.allow_stop, pressure.boolean("allow_stop"));
+  assign(policy.psi_trigger_some_ms,
+         narrowed<std::uint32_t>(pressure.integer("psi_trigger_some_ms", 0, kMaxTriggerStallMs)));
 
   // Only values that were read are compared: a bad one is already reported. The problem sits at
   // the watermark this file wrote; a default has no place.

@@ -176,4 +176,55 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> ManagerO
   return changeResults(*reverted);
 }
 
+std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
+           std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
+           std::vector<sdbus::Struct<std::string, bool, std::string>>,
+           std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
+ManagerObject::GetThrottle() {
+  const auto& t = state_.throttle;
+  std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>> units;
+  for (const auto& u : t.units) {
+    units.emplace_back(u.unit, u.memory_high_bytes.value_or(0), u.prior_memory_high_bytes.value_or(0), u.frozen,
+                       u.stopped, u.by_operator);
+  }
+  const auto& c = state_.controls;
+  std::vector<sdbus::Struct<std::string, bool, std::string>> controls;
+  controls.emplace_back("throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note);
+  controls.emplace_back("freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note);
+  std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>> recent;
+  for (const auto& r : t.recent) {
+    recent.emplace_back(r.time_usec, r.action.unit, std::string(throttle::toString(r.action.kind)), r.origin,
+                        r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
+  }
+  std::string phase(throttle::toString(t.phase));
+  if (!state_.throttle_off.empty()) phase = "off";
+  std::string waiting = state_.throttle_off.empty() ? t.waiting : state_.throttle_off;
+  return {phase, t.triggers, waiting, t.would, std::move(units), std::move(controls), std::move(recent)};
+}
+
+std::vector<ManagerObject::ActionStruct> ManagerObject::operatorActions(const char* method, const std::string& unit) {
+  requireManage(method);
+  if (!state_.throttle_off.empty()) throw busError("ThrottleUnavailable", state_.throttle_off);
+  auto records = std::string(method) == "Throttle" ? handlers_.throttle(unit) : handlers_.release(unit);
+  if (!records) {
+    throw busError(records.error().errno_value == ENOENT || records.error().errno_value == EPERM ? "Refused"
+                                                                                                  : "ActionFailed",
+                   records.error().message);
+  }
+  std::vector<ActionStruct> out;
+  for (const auto& r : *records) {
+    out.emplace_back(r.action.unit, std::string(throttle::toString(r.action.kind)),
+                     r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
+  }
+  return out;
+}
+
+std::vector<ManagerObject::ActionStruct> ManagerObject::Throttle(const std::string& unit) {
+  return operatorActions("Throttle", unit);
+}
+
+std::vector<ManagerObject::ActionStruct> ManagerObject::Release(const std::string& unit) {
+  return operatorActions("Release", unit);
+}
+
 }  // namespace jmem

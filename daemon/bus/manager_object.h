@@ -16,6 +16,7 @@
 #include "generated/manager_adaptor.h"
 #include "ledger/ledger.h"
 #include "service/self_stats.h"
+#include "throttle/throttler.h"
 
 namespace jmem {
 
@@ -30,6 +31,9 @@ struct GovernorState {
   std::string mode = "audit";
   std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
   SelfStats self_stats;
+  throttle::ThrottleStatus throttle;
+  throttle::DeviceControls controls;
+  std::string throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
 };
 
 // org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are open; mutating methods go through
@@ -41,6 +45,8 @@ struct ManagerHandlers {
   std::function<compliance::Plan()> plan;
   std::function<Result<std::vector<compliance::ChangeResult>>()> apply;
   std::function<Result<std::vector<compliance::ChangeResult>>()> revert;
+  std::function<Result<std::vector<throttle::ActionRecord>>(const std::string&)> throttle;
+  std::function<Result<std::vector<throttle::ActionRecord>>(const std::string&)> release;
 };
 
 class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1::Manager_adaptor> {
@@ -73,6 +79,15 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   Plan() override;
   std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Apply() override;
   std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Revert() override;
+  using ActionStruct = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
+  std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
+             std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
+             std::vector<sdbus::Struct<std::string, bool, std::string>>,
+             std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
+  GetThrottle() override;
+  std::vector<ActionStruct> Throttle(const std::string& unit) override;
+  std::vector<ActionStruct> Release(const std::string& unit) override;
+  std::vector<ActionStruct> operatorActions(const char* method, const std::string& unit);
 
   std::string Version() override;
   std::string Mode() override { return state_.mode; }

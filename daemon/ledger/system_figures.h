@@ -11,6 +11,7 @@ namespace jmem {
 struct Roots {
   std::filesystem::path proc = "/proc";
   std::filesystem::path debugfs = "/sys/kernel/debug";
+  std::filesystem::path cgroup = "/sys/fs/cgroup";  // where the throttle finds what the device can do
 };
 
 // meminfo (required), memory pressure and NvMap (each may be unavailable).

@@ -45,6 +45,7 @@ Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options
 }
 
 Governor::~Governor() {
+  psi_source_ = sd_event_source_disable_unref(psi_source_);
   object_.reset();
   bridge_.reset();
   sd_event_source_disable_unref(tick_);
@@ -61,6 +62,7 @@ Status Governor::loadPolicy() {
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;
   if (keeper_) keeper_->setPolicy(policy_);
+  if (event_) armPsiTrigger();
   return ok();
 }
 
@@ -113,11 +115,15 @@ Status Governor::init() {
     handlers.plan = [this, ledger] { return keeper_->plan(ledger()); };
     handlers.apply = [this, ledger] { return keeper_->apply(ledger()); };
     handlers.revert = [this] { return keeper_->revert(); };
+    handlers.throttle = [this](const std::string& unit) { return operatorThrottle(unit); };
+    handlers.release = [this](const std::string& unit) { return operatorRelease(unit); };
+    startThrottle();
     object_ = std::make_unique<ManagerObject>(*bus_, state_, *authorizer_, std::move(handlers));
     bus_->requestName(kBusName);
   } catch (const sdbus::Error& e) {
     return Error{"Failed to serve " + std::string(kBusName) + " on the system bus: " + e.getMessage()};
   }
+  armPsiTrigger();
   auto bridge = BusBridge::attach(event_, *bus_);
   if (!bridge) return bridge.error();
   bridge_ = std::move(*bridge);
@@ -188,6 +194,7 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
     } catch (const sdbus::Error& e) {
       spdlog::warn("Failed to announce changes: {}", e.getMessage());
     }
+    self->throttleStep(std::nullopt);
     self->notifyStatus();
   }
   if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) self->enforce();
@@ -213,6 +220,7 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
   }
   spdlog::info("Stopping on {}", strsignal(static_cast<int>(info->ssi_signo)));
   sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
+  self->releaseThrottleForShutdown();
   return sd_event_exit(self->event_, 0);
 }
 

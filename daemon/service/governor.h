@@ -14,6 +14,10 @@
 #include "core/result.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
+#include "system/systemd_manager.h"
+#include "system/unit_control.h"
+#include "throttle/psi_trigger.h"
+#include "throttle/throttler.h"
 
 namespace jmem {
 
@@ -48,6 +52,16 @@ class Governor {
   static int onSignal(sd_event_source* source, const struct signalfd_siginfo* info, void* userdata);
   void notifyStatus() const;
 
+  // The throttle (governor_throttle.cpp).
+  void startThrottle();
+  void armPsiTrigger();
+  void throttleStep(std::optional<std::string> psi_trigger);
+  void releaseThrottleForShutdown();
+  Result<std::vector<throttle::ActionRecord>> operatorThrottle(const std::string& unit);
+  Result<std::vector<throttle::ActionRecord>> operatorRelease(const std::string& unit);
+  void announceActions(const std::vector<throttle::ActionRecord>& records);
+  static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
+
   GovernorOptions options_;
   sd_event* event_ = nullptr;
   sd_event_source* tick_ = nullptr;
@@ -58,6 +72,12 @@ class Governor {
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<ManagerObject> object_;
   std::unique_ptr<compliance::PolicyKeeper> keeper_;
+  std::unique_ptr<SystemdManager> systemd_;
+  std::unique_ptr<UnitControl> unit_control_;
+  std::unique_ptr<throttle::Throttler> throttler_;
+  std::unique_ptr<throttle::PsiTrigger> psi_trigger_;
+  sd_event_source* psi_source_ = nullptr;
+  std::string self_unit_;
   policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;

@@ -1,7 +1,6 @@
 #include "system/systemd_manager.h"
 
 #include <sdbus-c++/sdbus-c++.h>
-#include <systemd/sd-bus.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,39 +8,15 @@
 #include <map>
 #include <thread>
 
+#include "system/systemd_call.h"
+
 namespace jmem {
+
+using namespace systemd_call;
+
 namespace {
 
-constexpr const char* kService = "org.freedesktop.systemd1";
-constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
-constexpr const char* kManagerInterface = "org.freedesktop.systemd1.Manager";
-constexpr const char* kUnitInterface = "org.freedesktop.systemd1.Unit";
-constexpr const char* kJobInterface = "org.freedesktop.systemd1.Job";
-constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
-
 using ChangeTuple = sdbus::Struct<std::string, std::string, std::string>;
-
-// The errno libsystemd maps a D-Bus error name to (it knows the standard names and systemd's own).
-int errnoOfName(const std::string& name) {
-  sd_bus_error error{};  // SD_BUS_ERROR_NULL, without its C99 compound literal
-  sd_bus_error_set(&error, name.c_str(), nullptr);
-  const int errno_value = sd_bus_error_get_errno(&error);
-  sd_bus_error_free(&error);
-  return errno_value;
-}
-
-Error busError(const std::string& what, const sdbus::Error& e) {
-  const int errno_value = errnoOfName(e.getName());
-  std::string message = "Failed to " + what + ": ";
-  message += e.getMessage().empty() ? std::strerror(errno_value) : e.getMessage();
-  if (errno_value == EIO) message += " (" + e.getName() + ")";
-  return Error{std::move(message), errno_value};
-}
-
-bool isNotFound(const sdbus::Error& e) {
-  return e.getName() == "org.freedesktop.DBus.Error.FileNotFound" ||
-         e.getName() == "org.freedesktop.systemd1.NoSuchUnit";
-}
 
 UnitFileChanges toChanges(const std::vector<ChangeTuple>& tuples) {
   UnitFileChanges changes;
@@ -50,20 +25,6 @@ UnitFileChanges toChanges(const std::vector<ChangeTuple>& tuples) {
     changes.push_back({std::get<0>(tuple), std::get<1>(tuple), std::get<2>(tuple)});
   }
   return changes;
-}
-
-std::unique_ptr<sdbus::IProxy> managerProxy(sdbus::IConnection& connection) {
-  return sdbus::createProxy(connection, kService, kManagerPath);
-}
-
-// Runs one exchange with systemd, turning sdbus-c++'s exceptions into an Error about `what`.
-template <typename F>
-auto guarded(const std::string& what, F&& exchange) -> Result<decltype(exchange())> {
-  try {
-    return exchange();
-  } catch (const sdbus::Error& e) {
-    return busError(what, e);
-  }
 }
 
 // "a, b, c": names in messages.

@@ -55,6 +55,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
   std::vector<std::string> triggers;
+  if (snapshot.psi_trigger) triggers.push_back(*snapshot.psi_trigger);
   const std::uint64_t low_bytes = pressure.available_low_mib.value * kMiB;
   if (snapshot.mem_available_bytes < low_bytes) {
     triggers.push_back("MemAvailable " + mibText(snapshot.mem_available_bytes) +
@@ -216,65 +217,74 @@ UnitState& stateFor(ControllerState& state, const std::string& unit) {
   return state.units.back();
 }
 
+// The next rung of `workload`'s ladder above what `state` has applied to the unit, applied to `state`;
+// rungs the device cannot take are skipped and added to `unavailable`. `why` opens the reason.
+std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& workload,
+                            const policy::Policy& policy, const Capabilities& capabilities,
+                            const std::string& why, ControllerState& state,
+                            std::vector<Unavailable>& unavailable, bool dry) {
+  const int top = topRank(state.find(figures.unit));
+  for (const auto& rung : workload.actions) {
+    if (rungRank(rung.value) <= top) continue;
+    const ActionKind kind = kindOf(rung.value);
+    if (rung.value == policy::WorkloadAction::kStop && !policy.pressure.allow_stop.value) continue;
+    if (rung.value == policy::WorkloadAction::kThrottle && !capabilities.memory_high) {
+      unavailable.push_back(
+          {figures.unit, kind, "cannot throttle " + figures.unit + ": memory.high needs cgroup v2"});
+      continue;
+    }
+    if (rung.value == policy::WorkloadAction::kFreeze && !capabilities.freeze) {
+      unavailable.push_back({figures.unit, kind,
+                             "cannot freeze " + figures.unit + ": this device has no way to freeze a unit"});
+      continue;
+    }
+    Action action;
+    action.unit = figures.unit;
+    action.kind = kind;
+    if (dry) return action;
+    const std::string who = figures.unit + " (priority " + std::to_string(workload.priority.value) + ")";
+    auto& unit_state = stateFor(state, figures.unit);
+    switch (rung.value) {
+      case policy::WorkloadAction::kThrottle: {
+        std::string how;
+        const std::uint64_t target = throttleTarget(figures, workload, how);
+        action.memory_high_bytes = target;
+        action.reason = why + ": throttling " + who + " to MemoryHigh " + mibText(target) + ", " + how;
+        unit_state.prior_memory_high_bytes = figures.memory_high_bytes;
+        unit_state.memory_high_bytes = target;
+        break;
+      }
+      case policy::WorkloadAction::kFreeze:
+        action.reason = why + ": freezing " + who + ", cost " + mibText(figures.cost_bytes);
+        unit_state.frozen = true;
+        break;
+      case policy::WorkloadAction::kStop:
+        action.reason = why + ": stopping " + who + ", cost " + mibText(figures.cost_bytes);
+        unit_state.stopped = true;
+        unit_state.frozen = false;  // systemd thaws a unit it stops
+        break;
+    }
+    return action;
+  }
+  return std::nullopt;
+}
+
 // The next rung of the first candidate not at the top of its ladder, applied to `decision.state`.
 std::optional<Action> escalate(const Snapshot& snapshot, const policy::Policy& policy,
                                const Capabilities& capabilities, Decision& decision, bool dry) {
   const std::string trigger_text = join(decision.triggers, "; ");
   for (const auto& candidate : candidatesOf(snapshot, policy)) {
-    const auto& figures = *candidate.figures;
-    const int top = topRank(decision.state.find(figures.unit));
-    for (const auto& rung : candidate.workload->actions) {
-      if (rungRank(rung.value) <= top) continue;
-      const ActionKind kind = kindOf(rung.value);
-      if (rung.value == policy::WorkloadAction::kStop && !policy.pressure.allow_stop.value) continue;
-      if (rung.value == policy::WorkloadAction::kThrottle && !capabilities.memory_high) {
-        decision.unavailable.push_back(
-            {figures.unit, kind, "cannot throttle " + figures.unit + ": memory.high needs cgroup v2"});
-        continue;
-      }
-      if (rung.value == policy::WorkloadAction::kFreeze && !capabilities.freeze) {
-        decision.unavailable.push_back(
-            {figures.unit, kind,
-             "cannot freeze " + figures.unit + ": systemd freezes units only on cgroup v2"});
-        continue;
-      }
-      Action action;
-      action.unit = figures.unit;
-      action.kind = kind;
-      const std::string who =
-          figures.unit + " (priority " + std::to_string(candidate.workload->priority.value) + ")";
-      if (dry) return action;
-      auto& unit_state = stateFor(decision.state, figures.unit);
-      switch (rung.value) {
-        case policy::WorkloadAction::kThrottle: {
-          std::string how;
-          const std::uint64_t target = throttleTarget(figures, *candidate.workload, how);
-          action.memory_high_bytes = target;
-          action.reason =
-              trigger_text + ": throttling " + who + " to MemoryHigh " + mibText(target) + ", " + how;
-          unit_state.prior_memory_high_bytes = figures.memory_high_bytes;
-          unit_state.memory_high_bytes = target;
-          break;
-        }
-        case policy::WorkloadAction::kFreeze:
-          action.reason = trigger_text + ": freezing " + who + ", cost " + mibText(figures.cost_bytes);
-          unit_state.frozen = true;
-          break;
-        case policy::WorkloadAction::kStop:
-          action.reason = trigger_text + ": stopping " + who + ", cost " + mibText(figures.cost_bytes);
-          unit_state.stopped = true;
-          unit_state.frozen = false;  // systemd thaws a unit it stops
-          break;
-      }
+    if (auto action = climb(*candidate.figures, *candidate.workload, policy, capabilities, trigger_text,
+                            decision.state, decision.unavailable, dry)) {
       return action;
     }
   }
   return std::nullopt;
 }
 
-// Undoes the newest action in effect, applied to `state`.
-Action releaseOne(ControllerState& state, const std::string& why) {
-  auto& unit = state.units.back();
+// Undoes the newest action in effect on state.units[index].
+Action releaseOne(ControllerState& state, std::size_t index, const std::string& why) {
+  auto& unit = state.units[index];
   Action action;
   action.unit = unit.unit;
   if (unit.stopped) {
@@ -294,8 +304,16 @@ Action releaseOne(ControllerState& state, const std::string& why) {
     unit.memory_high_bytes.reset();
     unit.prior_memory_high_bytes.reset();
   }
-  if (!unit.anyApplied()) state.units.pop_back();
+  if (!unit.anyApplied()) state.units.erase(state.units.begin() + static_cast<std::ptrdiff_t>(index));
   return action;
+}
+
+// The unit the controller releases next: the newest it acted on itself.
+std::optional<std::size_t> nextToRelease(const ControllerState& state) {
+  for (std::size_t i = state.units.size(); i-- > 0;) {
+    if (!state.units[i].by_operator) return i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -401,7 +419,10 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
   if (!decision.triggers.empty()) {
     decision.phase = Phase::kPressure;
     const seconds min_interval{pressure.min_action_interval_s.value};
-    if (next.releasing && now - *next.trigger_since < min_interval) {
+    // Flapping is a release followed at once by a new escalation; a minute after the last action
+    // a new trigger is news, not flapping.
+    const bool recent_release = next.releasing && next.last_action && now - *next.last_action < kRateWindow;
+    if (recent_release && now - *next.trigger_since < min_interval) {
       decision.waiting = "a release has begun: the trigger has held " +
                          secondsText(now - *next.trigger_since) + " of the " +
                          std::to_string(min_interval.count()) + " s it must hold before a new action";
@@ -424,9 +445,9 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
     return decision;
   }
 
-  if (next.units.empty()) {
+  const auto releasable = nextToRelease(next);
+  if (!releasable) {
     decision.phase = Phase::kCalm;
-    next.releasing = false;
     return decision;
   }
   decision.phase = Phase::kHolding;
@@ -446,9 +467,64 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
   const std::string why = "MemAvailable " + mibText(snapshot.mem_available_bytes) +
                           " has stayed above available_high_mib " + mibText(high_bytes) +
                           " with no trigger for " + secondsText(held);
-  decision.actions.push_back(releaseOne(next, why));
+  // A unit is released whole in one step: thawed and its MemoryHigh lifted together, since a thawed
+  // unit left under its throttle stalls at once, and that stall is pressure again.
+  const std::string unit = next.units[*releasable].unit;
+  while (*releasable < next.units.size() && next.units[*releasable].unit == unit) {
+    decision.actions.push_back(releaseOne(next, *releasable, why));
+  }
   recordAction(next, now);
   next.releasing = true;
+  return decision;
+}
+
+OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const ControllerState& state,
+                                        const policy::Policy& policy, const Capabilities& capabilities,
+                                        std::string_view self_unit, Clock::time_point now) {
+  OperatorDecision decision;
+  decision.state = state;
+  if (auto why = whyNotActedOn(unit.unit, unit.manager, policy, self_unit)) {
+    decision.refusal = "Refusing to throttle " + unit.unit + ": " + *why;
+    return decision;
+  }
+  std::size_t index = 0;
+  const policy::Workload* named = workloadFor(unit.unit, policy, &index);
+  policy::Workload fallback;
+  fallback.actions = {{policy::WorkloadAction::kThrottle, {}}, {policy::WorkloadAction::kFreeze, {}}};
+  const policy::Workload& workload = named != nullptr && !named->actions.empty() ? *named : fallback;
+  std::vector<Unavailable> unavailable;
+  auto action =
+      climb(unit, workload, policy, capabilities, "asked by an operator", decision.state, unavailable, false);
+  if (!action) {
+    decision.refusal =
+        unavailable.empty() ? unit.unit + " is already at the top of its ladder" : unavailable.back().reason;
+    return decision;
+  }
+  for (auto& entry : decision.state.units) {
+    if (entry.unit == unit.unit) entry.by_operator = true;
+  }
+  recordAction(decision.state, now);
+  decision.actions.push_back(std::move(*action));
+  return decision;
+}
+
+OperatorDecision decideOperatorRelease(std::string_view unit, const ControllerState& state) {
+  OperatorDecision decision;
+  decision.state = state;
+  auto& units = decision.state.units;
+  const auto found =
+      std::find_if(units.begin(), units.end(), [&](const UnitState& u) { return u.unit == unit; });
+  if (found == units.end()) {
+    decision.refusal = std::string(unit) + " is not throttled, frozen or stopped by jmemd";
+    return decision;
+  }
+  // Move it last, so that releaseOne undoes it alone, newest rung first.
+  std::rotate(found, found + 1, units.end());
+  const std::size_t index = units.size() - 1;
+  while (!units.empty() && units.back().unit == unit && units.back().anyApplied()) {
+    decision.actions.push_back(releaseOne(decision.state, index, "asked by an operator"));
+    if (index >= units.size()) break;
+  }
   return decision;
 }
 

@@ -36,13 +36,15 @@
 //   - stop: only when pressure.allow_stop. A stop ends a freeze (systemd thaws a unit it stops).
 // A rung the device cannot take (Capabilities) is skipped and named in Decision::unavailable.
 //
-// Release undoes the actions newest first, one per call: the unit acted on last first, and within a
-// unit stop (undone by a start), then freeze (thaw), then throttle (MemoryHigh back to the value it
-// replaced). Release acts on what the state records, whether or not the unit is still in the ledger.
+// Release undoes the actions newest first, one unit per call: the unit acted on last first, and all
+// of it at once, in reverse: stop (undone by a start), then freeze (thaw), then throttle (MemoryHigh
+// back to the value it replaced). Lifting the throttle a rate-limit interval after the thaw would
+// leave the thawed unit stalling under it, which reads as fresh pressure. Release acts on what the state
+// records, whether or not the unit is still in the ledger.
 //
 // Rate limits apply to every action, escalation and release alike: at least
 // pressure.min_action_interval_s between two actions, at most pressure.max_actions_per_minute in any
-// 60 s. No flapping: once a release step was taken, a new escalation needs its trigger to have held
+// 60 s. No flapping: within 60 s of a release step, a new escalation needs its trigger to have held
 // for pressure.min_action_interval_s.
 //
 // Never acted on (mayActOn): units a protected workload matches, units in the policy's keep list,
@@ -74,6 +76,9 @@ struct Snapshot {
   std::uint32_t psi_full_avg10_permyriad = 0;
   bool nvmap_available = false;
   std::uint64_t nvmap_total_bytes = 0;
+  // The kernel's PSI trigger on /proc/pressure/memory fired since the last decision: stalls crossed
+  // the policy's threshold within one window, before avg10 can show it.
+  std::optional<std::string> psi_trigger;
   std::vector<UnitFigures> units;  // the ledger's order: largest cost first
   std::string self_unit;           // the unit jmemd runs in, if any
 };
@@ -116,6 +121,8 @@ struct UnitState {
   std::optional<std::uint64_t> prior_memory_high_bytes;  // the one it replaced; nullopt: infinity
   bool frozen = false;
   bool stopped = false;
+  // An operator's throttle: released only by an operator, never by the controller.
+  bool by_operator = false;
 
   bool throttled() const { return memory_high_bytes.has_value(); }
   bool anyApplied() const { return throttled() || frozen || stopped; }
@@ -145,7 +152,7 @@ std::string_view toString(Phase phase);
 struct Decision {
   ControllerState state;
   Phase phase = Phase::kCalm;
-  std::vector<Action> actions;           // at most one
+  std::vector<Action> actions;           // one escalation, or the release of one unit
   std::vector<std::string> triggers;     // each trigger that holds, as a sentence
   std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
   std::string waiting;                   // why no action was taken when one was due; empty otherwise
@@ -162,5 +169,24 @@ inline bool mayActOn(std::string_view unit, std::string_view manager, const poli
 // Pure: the next action, if any, and the state after it.
 Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
                 const Capabilities& capabilities);
+
+// An operator's request for one unit: the actions it takes and the state after them, or why not.
+struct OperatorDecision {
+  ControllerState state;
+  std::vector<Action> actions;
+  std::optional<std::string> refusal;
+};
+
+// `jmemctl throttle UNIT`: the next rung of the unit's ladder now, whatever the triggers and rate
+// limits say. The ladder is its workload's actions, or throttle then freeze for a unit no workload
+// names; stop needs pressure.allow_stop. Refused for units the controller never acts on and for a
+// unit already at the top of its ladder. The unit is then the operator's: the controller may climb
+// further under pressure but never releases it.
+OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const ControllerState& state,
+                                        const policy::Policy& policy, const Capabilities& capabilities,
+                                        std::string_view self_unit, Clock::time_point now);
+
+// `jmemctl release UNIT`: every action in effect on the unit, undone newest first.
+OperatorDecision decideOperatorRelease(std::string_view unit, const ControllerState& state);
 
 }  // namespace jmem::throttle

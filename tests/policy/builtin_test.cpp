@@ -98,6 +98,7 @@ TEST_CASE("The built-in pressure settings are the same as the defaults of a poli
   CHECK(builtin.min_action_interval_s.value == defaults.min_action_interval_s.value);
   CHECK(builtin.max_actions_per_minute.value == defaults.max_actions_per_minute.value);
   CHECK(builtin.allow_stop.value == defaults.allow_stop.value);
+  CHECK(builtin.psi_trigger_some_ms.value == defaults.psi_trigger_some_ms.value);
 }
 
 TEST_CASE("Items of the built-in default name <built-in> and the line they are on") {

@@ -9,7 +9,9 @@ using namespace jmem::throttle;
 
 namespace {
 
-policy::Policy parse(const std::string& text) { return test::parsePolicyOrFail(text); }
+policy::Policy parse(const std::string& text) {
+  return test::parsePolicyOrFail(text);
+}
 
 // Two workloads that climb throttle then freeze, one protected, stopping not allowed.
 const char* kPolicy = R"(keep = ["ssh.service"]
@@ -79,7 +81,12 @@ struct Controller {
 
 std::string describe(const Decision& decision) {
   if (decision.actions.empty()) return "-";
-  return std::string(toString(decision.actions[0].kind)) + " " + decision.actions[0].unit;
+  std::string text;
+  for (const auto& action : decision.actions) {
+    if (!text.empty()) text += ", ";
+    text += std::string(toString(action.kind)) + " " + action.unit;
+  }
+  return text;
 }
 
 bool hasUnavailable(const Decision& decision, const std::string& unit_name, ActionKind kind) {
@@ -389,11 +396,13 @@ TEST_CASE("a dip below the high watermark or a trigger restarts the hold time") 
   CHECK_FALSE(pressured.state.release_since);
   CHECK(describe(pressured) == "freeze batch.service");
   CHECK(controller.tick(snapshot(80, 1100)).actions.empty());
-  CHECK(describe(controller.tick(snapshot(110, 1100))) == "thaw batch.service");
+  CHECK(describe(controller.tick(snapshot(110, 1100))) ==
+        "thaw batch.service, restore_memory_high batch.service");
 }
 
 TEST_CASE(
-    "release undoes in reverse order, thaws before lifting a throttle, and restores the prior MemoryHigh") {
+    "release undoes in reverse order, a unit at a time, thawing and lifting its throttle in one step, and "
+    "restores the prior MemoryHigh") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   s.units = {unit("batch.service", 1000, 2000), unit("camera.service", 500)};
@@ -414,8 +423,8 @@ TEST_CASE(
     }
   }
   // The hold starts at 20: nothing before 50, then one step every min_action_interval_s.
-  CHECK(steps == std::vector<std::string>{"-", "restore_memory_high camera.service", "thaw batch.service",
-                                          "restore_memory_high batch.service", "-"});
+  CHECK(steps == std::vector<std::string>{"-", "restore_memory_high camera.service",
+                                          "thaw batch.service, restore_memory_high batch.service", "-", "-"});
   CHECK(restored == std::vector<std::optional<std::uint64_t>>{std::nullopt, 2000 * kMiB});
   CHECK(controller.state.units.empty());
 }
@@ -439,7 +448,8 @@ TEST_CASE("after a release begins, a new trigger must hold for min_action_interv
   Controller controller{policy, {}, {}};
   controller.tick(snapshot(0, 256));
   controller.tick(snapshot(5, 256));  // batch throttled and frozen
-  REQUIRE(describe(controller.tick(snapshot(10, 2000))) == "thaw batch.service");
+  REQUIRE(describe(controller.tick(snapshot(10, 2000))) ==
+          "thaw batch.service, restore_memory_high batch.service");
   CHECK(controller.state.releasing);
 
   // A trigger blinking on and off never acts: it never holds for 5 s.
@@ -452,7 +462,7 @@ TEST_CASE("after a release begins, a new trigger must hold for min_action_interv
   CHECK(controller.tick(snapshot(40, 500)).actions.empty());
   CHECK(controller.tick(snapshot(44.9, 500)).actions.empty());
   const auto decision = controller.tick(snapshot(45, 500));
-  CHECK(describe(decision) == "freeze batch.service");
+  CHECK(describe(decision) == "throttle batch.service");
   CHECK_FALSE(decision.state.releasing);
 }
 
@@ -550,8 +560,8 @@ actions = ["throttle", "freeze", "stop"]
     s.units = {unit("inference.service", 3000)};
     steps.push_back(describe(controller.tick(s)));
   }
-  CHECK(steps ==
-        std::vector<std::string>{"-", "-", "-", "start batch.service", "restore_memory_high batch.service"});
+  CHECK(steps == std::vector<std::string>{"-", "-", "-",
+                                          "start batch.service, restore_memory_high batch.service", "-"});
 }
 
 TEST_CASE("a workload without actions is never acted on") {
@@ -608,4 +618,82 @@ TEST_CASE("names of action kinds and phases") {
   CHECK(toString(Phase::kPressure) == "pressure");
   CHECK(toString(Phase::kHolding) == "holding");
   CHECK(toString(Phase::kReleasing) == "releasing");
+}
+
+TEST_CASE("a PSI trigger that fired is a trigger on its own, named in the reason") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 2000);
+  s.psi_trigger = "PSI memory some stall crossed 200 ms within 1000 ms (kernel trigger)";
+  const auto decision = controller.tick(s);
+  CHECK(decision.phase == Phase::kPressure);
+  REQUIRE(decision.actions.size() == 1);
+  CHECK_THAT(decision.actions[0].reason, Catch::StartsWith(*s.psi_trigger + ": throttling batch.service"));
+  // Gone at the next tick: no trigger, and MemAvailable is above the high watermark.
+  CHECK(controller.tick(snapshot(1, 2000)).phase == Phase::kHolding);
+}
+
+TEST_CASE(
+    "an operator's throttle climbs one rung at a time, ignores rate limits, and is never auto-released") {
+  auto policy = parse(kPolicy);
+  policy.pressure.release_hold_s.value = 0;
+  ControllerState state;
+  const auto first = decideOperatorThrottle(unit("batch.service", 1000), state, policy, {}, "", at(0));
+  REQUIRE_FALSE(first.refusal);
+  REQUIRE(first.actions.size() == 1);
+  CHECK(first.actions[0].kind == ActionKind::kThrottle);
+  CHECK(first.actions[0].memory_high_bytes == 900 * kMiB);
+  CHECK(first.state.find("batch.service")->by_operator);
+  const auto second =
+      decideOperatorThrottle(unit("batch.service", 1000), first.state, policy, {}, "", at(0.1));
+  REQUIRE(second.actions.size() == 1);
+  CHECK(second.actions[0].kind == ActionKind::kFreeze);
+  const auto third =
+      decideOperatorThrottle(unit("batch.service", 1000), second.state, policy, {}, "", at(0.2));
+  CHECK(third.actions.empty());
+  CHECK(third.refusal == "batch.service is already at the top of its ladder");
+
+  // Calm for long: the controller releases nothing of the operator's.
+  Controller controller{policy, {}, second.state};
+  for (int i = 0; i < 10; ++i) CHECK(controller.tick(snapshot(100 + i * 10, 4000)).actions.empty());
+  CHECK(controller.state.find("batch.service"));
+}
+
+TEST_CASE("an operator's throttle of a unit no workload names uses throttle then freeze") {
+  const auto policy = parse(kPolicy);
+  const auto decision = decideOperatorThrottle(unit("stray.service", 400), {}, policy, {}, "", at(0));
+  REQUIRE(decision.actions.size() == 1);
+  CHECK(decision.actions[0].kind == ActionKind::kThrottle);
+  CHECK_THAT(decision.actions[0].reason, Catch::StartsWith("asked by an operator: throttling stray.service"));
+}
+
+TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's own units") {
+  const auto policy = parse(kPolicy);
+  for (const char* name : {"inference.service", "ssh.service", "dbus.service", "init.scope"}) {
+    const auto decision = decideOperatorThrottle(unit(name, 400), {}, policy, {}, "", at(0));
+    CHECK(decision.actions.empty());
+    CHECK_THAT(decision.refusal.value_or(""), Catch::StartsWith(std::string("Refusing to throttle ") + name));
+  }
+  const auto self = decideOperatorThrottle(unit("jmemd.service", 10), {}, policy, {}, "jmemd.service", at(0));
+  CHECK(self.refusal);
+  const auto v1 = decideOperatorThrottle(unit("batch.service", 400), {}, policy, {false, false}, "", at(0));
+  CHECK(v1.actions.empty());
+  CHECK_THAT(v1.refusal.value_or(""), Catch::Contains("cannot freeze"));
+}
+
+TEST_CASE("an operator's release undoes one unit whole, newest rung first, and leaves the others") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 256);
+  for (int i = 0; i < 3; ++i) {
+    s.now = at(i * 5);
+    controller.tick(s);  // batch throttled, batch frozen, camera throttled
+  }
+  const auto release = decideOperatorRelease("batch.service", controller.state);
+  CHECK_FALSE(release.refusal);
+  REQUIRE(release.actions.size() == 2);
+  CHECK(release.actions[0].kind == ActionKind::kThaw);
+  CHECK(release.actions[1].kind == ActionKind::kRestoreMemoryHigh);
+  CHECK_FALSE(release.state.find("batch.service"));
+  CHECK(release.state.find("camera.service"));
+  CHECK(decideOperatorRelease("idle.service", controller.state).refusal ==
+        "idle.service is not throttled, frozen or stopped by jmemd");
 }

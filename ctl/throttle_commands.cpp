@@ -1,0 +1,100 @@
+// Rendering of the throttle: its lines in `status`, its JSON, and what throttle and release did.
+#include <time.h>
+
+#include <cstdio>
+
+#include "core/text.h"
+#include "ctl/commands.h"
+
+namespace jmem::ctl {
+namespace {
+
+std::string clockTime(std::uint64_t usec) {
+  const time_t seconds = static_cast<time_t>(usec / 1000000);
+  tm local{};
+  localtime_r(&seconds, &local);
+  char text[16];
+  std::strftime(text, sizeof text, "%H:%M:%S", &local);
+  return text;
+}
+
+std::string unitLine(const ThrottleUnitView& u) {
+  std::string line = u.unit + ":";
+  if (u.memory_high_bytes) {
+    line += " MemoryHigh " + formatIec(u.memory_high_bytes) + " (was " +
+            (u.prior_memory_high_bytes ? formatIec(u.prior_memory_high_bytes) : std::string("infinity")) +
+            ")";
+  }
+  if (u.frozen) line += " frozen";
+  if (u.stopped) line += " stopped";
+  if (u.by_operator) line += " [operator]";
+  return line;
+}
+
+}  // namespace
+
+std::string renderThrottle(const ThrottleView& t, const Style& style) {
+  std::string out;
+  auto row = [&](const char* label, const std::string& value) {
+    char head[32];
+    std::snprintf(head, sizeof head, "%12s: ", label);
+    out += head + value + "\n";
+  };
+  std::string phase = t.phase;
+  if (style.color && phase != "calm") phase = "\x1b[33m" + phase + "\x1b[0m";
+  row("Throttle", phase + (t.units.empty() ? ", nothing applied"
+                                           : ", " + std::to_string(t.units.size()) + " unit(s) held"));
+  for (const auto& trigger : t.triggers) row("Trigger", trigger);
+  for (const auto& u : t.units) row("Holding", unitLine(u));
+  for (const auto& would : t.would) row("Would", would + " (audit mode)");
+  if (!t.waiting.empty()) row("Waiting", t.waiting);
+  for (const auto& c : t.controls) {
+    if (!c.available) row("Cannot", c.action + ": " + c.note);
+  }
+  if (!t.recent.empty()) {
+    const auto& r = t.recent.back();
+    row("Last action", clockTime(r.time_usec) + " " + (r.ok ? "" : "FAILED ") + r.action + " " + r.unit +
+                           " (" + r.origin + "): " + r.detail);
+  }
+  return out;
+}
+
+Json renderThrottleJson(const ThrottleView& t) {
+  Json units = Json::array();
+  for (const auto& u : t.units) {
+    units.push_back(
+        Json{{"unit", u.unit},
+             {"memory_high_bytes", u.memory_high_bytes ? Json(u.memory_high_bytes) : Json(nullptr)},
+             {"prior_memory_high_bytes",
+              u.prior_memory_high_bytes ? Json(u.prior_memory_high_bytes) : Json(nullptr)},
+             {"frozen", u.frozen},
+             {"stopped", u.stopped},
+             {"by_operator", u.by_operator}});
+  }
+  Json controls = Json::object();
+  for (const auto& c : t.controls) controls[c.action] = Json{{"available", c.available}, {"note", c.note}};
+  Json recent = Json::array();
+  for (const auto& r : t.recent) {
+    recent.push_back(
+        Json{{"time_usec", r.time_usec},
+             {"unit", r.unit},
+             {"action", r.action},
+             {"origin", r.origin},
+             {"memory_high_bytes", r.memory_high_bytes ? Json(r.memory_high_bytes) : Json(nullptr)},
+             {"ok", r.ok},
+             {"detail", r.detail}});
+  }
+  return Json{{"phase", t.phase},           {"triggers", t.triggers},    {"waiting", t.waiting},
+              {"would", t.would},           {"units", std::move(units)}, {"controls", std::move(controls)},
+              {"recent", std::move(recent)}};
+}
+
+std::string renderActions(const std::vector<ThrottleActionView>& actions) {
+  if (actions.empty()) return "Nothing to do.\n";
+  std::string out;
+  for (const auto& a : actions)
+    out += std::string(a.ok ? "" : "FAILED ") + a.action + " " + a.unit + ": " + a.detail + "\n";
+  return out;
+}
+
+}  // namespace jmem::ctl

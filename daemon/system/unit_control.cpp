@@ -1,0 +1,127 @@
+#include "system/unit_control.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "system/systemd_call.h"
+
+namespace jmem {
+
+using namespace systemd_call;
+
+namespace {
+
+constexpr std::uint64_t kInfinity = std::numeric_limits<std::uint64_t>::max();
+
+// MemoryHigh lives on the interface of the unit's type: org.freedesktop.systemd1.Service, .Scope, ...
+std::string typeInterface(const std::string& unit) {
+  const auto dot = unit.rfind('.');
+  std::string type = dot == std::string::npos ? std::string() : unit.substr(dot + 1);
+  if (!type.empty()) type[0] = static_cast<char>(type[0] - 'a' + 'A');
+  return "org.freedesktop.systemd1." + type;
+}
+
+}  // namespace
+
+Result<std::string> UnitControl::unitPath(const std::string& unit) {
+  return guarded("find " + unit, [&] {
+    sdbus::ObjectPath path;
+    managerProxy(connection_)
+        ->callMethod("GetUnit")
+        .onInterface(kManagerInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(unit)
+        .storeResultsTo(path);
+    return std::string(path);
+  });
+}
+
+Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std::string& interface,
+                                             const std::string& name) {
+  auto path = unitPath(unit);
+  if (!path) return path.error();
+  return guarded("read " + name + " of " + unit, [&] {
+    sdbus::Variant value;
+    sdbus::createProxy(connection_, kService, *path)
+        ->callMethod("Get")
+        .onInterface(kPropertiesInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(interface, name)
+        .storeResultsTo(value);
+    return value;
+  });
+}
+
+Result<std::optional<std::uint64_t>> UnitControl::memoryHigh(const std::string& unit) {
+  auto value = property(unit, typeInterface(unit), "MemoryHigh");
+  if (!value) return value.error();
+  const auto bytes = value->get<std::uint64_t>();
+  return bytes == kInfinity ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(bytes);
+}
+
+Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::uint64_t> bytes) {
+  return guarded("set MemoryHigh of " + unit, [&] {
+    std::vector<sdbus::Struct<std::string, sdbus::Variant>> properties;
+    properties.emplace_back(std::string("MemoryHigh"), sdbus::Variant(bytes.value_or(kInfinity)));
+    managerProxy(connection_)
+        ->callMethod("SetUnitProperties")
+        .onInterface(kManagerInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(unit, true, properties)
+        .storeResultsTo();
+    return Done{};
+  });
+}
+
+Status UnitControl::freeze(const std::string& unit) {
+  return guarded("freeze " + unit, [&] {
+    managerProxy(connection_)
+        ->callMethod("FreezeUnit")
+        .onInterface(kManagerInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(unit)
+        .storeResultsTo();
+    return Done{};
+  });
+}
+
+Status UnitControl::thaw(const std::string& unit) {
+  return guarded("thaw " + unit, [&] {
+    managerProxy(connection_)
+        ->callMethod("ThawUnit")
+        .onInterface(kManagerInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(unit)
+        .storeResultsTo();
+    return Done{};
+  });
+}
+
+Result<std::string> UnitControl::freezerState(const std::string& unit) {
+  auto value = property(unit, kUnitInterface, "FreezerState");
+  if (!value) return value.error();
+  return value->get<std::string>();
+}
+
+Status UnitControl::signalAll(const std::string& unit, int signal) {
+  return guarded(std::string("send SIG") + sigabbrev_np(signal) + " to " + unit, [&] {
+    managerProxy(connection_)
+        ->callMethod("KillUnit")
+        .onInterface(kManagerInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(unit, std::string("all"), static_cast<std::int32_t>(signal))
+        .storeResultsTo();
+    return Done{};
+  });
+}
+
+Result<std::string> UnitControl::activeState(const std::string& unit) {
+  auto value = property(unit, kUnitInterface, "ActiveState");
+  if (!value) return value.error();
+  return value->get<std::string>();
+}
+
+}  // namespace jmem

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "state/change_journal.h"
+#include "system/systemd_manager.h"
+#include "system/unit_control.h"
+#include "throttle/controller.h"
+#include "throttle/device_controls.h"
+
+namespace jmem::throttle {
+
+// One action as carried out.
+struct ActionRecord {
+  Action action;
+  std::string origin;  // "pressure", "operator", "shutdown"
+  std::string method;  // how a freeze or thaw was done: "cgroup-freezer" or "stop-signal"
+  bool ok = false;
+  std::string error;  // "Failed to freeze batch.service: ..." when !ok
+  std::uint64_t time_usec = 0;
+};
+
+// What a previous run left in effect, as found at start.
+struct Reconciled {
+  ControllerState state;           // the actions still in effect, adopted in the order they were made
+  std::vector<std::string> notes;  // one sentence per journal entry looked at
+};
+
+// Carries the controller's actions out through systemd. Every escalation (throttle, freeze, stop) is
+// recorded in the write-ahead journal (its own directory: policy reverts never touch it) before it is
+// made, with what it replaced; a release makes its change and then marks the escalation it undoes
+// reverted. A run that dies leaves the journal saying what may still be in effect: reconcile() checks
+// each entry against systemd and adopts what still holds.
+class Actuator {
+ public:
+  static Result<std::unique_ptr<Actuator>> open(UnitControl& units, SystemdManager& systemd,
+                                                const std::filesystem::path& journal_dir,
+                                                FreezeMethod freeze);
+
+  // `after` is the controller's state once the action is done (it holds a throttle's prior MemoryHigh).
+  ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
+
+  Reconciled reconcile();
+
+  FreezeMethod freezeMethod() const { return freeze_; }
+
+ private:
+  Actuator(UnitControl& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,
+           FreezeMethod freeze)
+      : units_(units), systemd_(systemd), journal_(std::move(journal)), freeze_(freeze) {}
+
+  Status escalate(const Action& action, const ControllerState& after, const std::string& origin,
+                  ActionRecord& record);
+  Status release(const Action& action, ActionRecord& record);
+  Status act(const Action& action, FreezeMethod freeze);
+  std::string reconcileOne(const Change& change, ControllerState& state);
+
+  UnitControl& units_;
+  SystemdManager& systemd_;
+  std::unique_ptr<ChangeJournal> journal_;
+  FreezeMethod freeze_;
+};
+
+// The journal's kind for the change an escalation makes: "memory_high", "freeze", "stop".
+std::string_view journalKind(ActionKind kind);
+
+}  // namespace jmem::throttle

@@ -1,0 +1,118 @@
+#include "throttle/throttler.h"
+
+#include <algorithm>
+
+namespace jmem::throttle {
+
+std::vector<std::string> Throttler::reconcile() {
+  Reconciled reconciled = actuator_->reconcile();
+  state_.units = std::move(reconciled.state.units);
+  status_.units = state_.units;
+  return std::move(reconciled.notes);
+}
+
+void Throttler::fillMemoryHigh(Snapshot& snapshot, const std::string& unit) {
+  for (auto& figures : snapshot.units) {
+    if (figures.unit != unit) continue;
+    // Unreadable counts as no limit: the throttle then steps down from the unit's cost.
+    auto current = units_.memoryHigh(unit);
+    figures.memory_high_bytes = current ? *current : std::nullopt;
+  }
+}
+
+ActionRecord Throttler::carryOut(const Action& action, const ControllerState& after,
+                                 const std::string& origin) {
+  ActionRecord record = actuator_->carryOut(action, after, origin);
+  const auto kind = static_cast<std::size_t>(action.kind);
+  ++(record.ok ? status_.taken : status_.failed)[kind];
+  status_.recent.push_back(record);
+  while (status_.recent.size() > kRecentActions) status_.recent.pop_front();
+  return record;
+}
+
+std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
+  const Capabilities capabilities = controls_.capabilities();
+  Decision decision = decide(snapshot, state_, policy, capabilities);
+  if (!decision.actions.empty() && decision.actions.front().kind == ActionKind::kThrottle) {
+    // The step is taken from the unit's own MemoryHigh when it has one: ask systemd, then decide again.
+    fillMemoryHigh(snapshot, decision.actions.front().unit);
+    decision = decide(snapshot, state_, policy, capabilities);
+  }
+  status_.phase = decision.phase;
+  status_.triggers = decision.triggers;
+  status_.waiting = decision.waiting;
+  status_.unavailable = decision.unavailable;
+  status_.would.clear();
+  if (!act) {
+    for (const auto& action : decision.actions) status_.would.push_back(action.reason);
+    // Only the timing of the triggers moves on; nothing counts as applied.
+    state_.trigger_since = decision.state.trigger_since;
+    state_.release_since = decision.state.release_since;
+    return {};
+  }
+
+  std::vector<ActionRecord> records;
+  for (const auto& action : decision.actions) {
+    records.push_back(carryOut(action, decision.state, "pressure"));
+  }
+  const bool all_ok = std::all_of(records.begin(), records.end(), [](const auto& r) { return r.ok; });
+  // A failed action changed nothing: keep what is applied, but count the attempt against the rate
+  // limits so that a failing unit is not retried every tick.
+  if (!all_ok) decision.state.units = state_.units;
+  state_ = std::move(decision.state);
+  status_.units = state_.units;
+  return records;
+}
+
+Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& unit, const Ledger* ledger,
+                                                          const policy::Policy& policy,
+                                                          const std::string& self_unit) {
+  Snapshot snapshot;
+  if (ledger) snapshot = snapshotOf(*ledger, Clock::now());
+  snapshot.now = Clock::now();
+  auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(),
+                              [&](const UnitFigures& f) { return f.unit == unit && f.manager == "system"; });
+  if (figures == snapshot.units.end()) {
+    return Error{"Refusing to throttle " + unit + ": no process of the system manager runs in it", ENOENT};
+  }
+  fillMemoryHigh(snapshot, unit);
+  OperatorDecision decision =
+      decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit, snapshot.now);
+  if (decision.refusal) return Error{*decision.refusal, EPERM};
+  std::vector<ActionRecord> records;
+  for (const auto& action : decision.actions) {
+    records.push_back(carryOut(action, decision.state, "operator"));
+    if (!records.back().ok) return Error{records.back().error};
+  }
+  state_ = std::move(decision.state);
+  status_.units = state_.units;
+  return records;
+}
+
+Result<std::vector<ActionRecord>> Throttler::releaseUnit(const std::string& unit) {
+  OperatorDecision decision = decideOperatorRelease(unit, state_);
+  if (decision.refusal) return Error{*decision.refusal, ENOENT};
+  std::vector<ActionRecord> records;
+  for (const auto& action : decision.actions) {
+    records.push_back(carryOut(action, decision.state, "operator"));
+    // Each release is idempotent: what failed stays recorded as applied, and a second release retries.
+    if (!records.back().ok) return Error{records.back().error};
+  }
+  state_ = std::move(decision.state);
+  status_.units = state_.units;
+  return records;
+}
+
+std::vector<ActionRecord> Throttler::releaseForShutdown() {
+  std::vector<ActionRecord> records;
+  for (auto it = state_.units.rbegin(); it != state_.units.rend(); ++it) {
+    const OperatorDecision decision = decideOperatorRelease(it->unit, state_);
+    for (const auto& action : decision.actions) {
+      if (action.kind == ActionKind::kStart) continue;
+      records.push_back(carryOut(action, decision.state, "shutdown"));
+    }
+  }
+  return records;
+}
+
+}  // namespace jmem::throttle

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "policy/policy.h"
+#include "system/unit_control.h"
+#include "throttle/actuator.h"
+#include "throttle/controller.h"
+#include "throttle/device_controls.h"
+
+namespace jmem::throttle {
+
+inline constexpr std::size_t kRecentActions = 16;
+inline constexpr std::size_t kActionKinds = 6;
+
+// What the throttle shows on the bus, in jmemctl status and in the metrics.
+struct ThrottleStatus {
+  Phase phase = Phase::kCalm;
+  std::vector<std::string> triggers;
+  std::string waiting;
+  std::vector<std::string> would;  // audit mode: the actions enforce mode would take now
+  std::vector<Unavailable> unavailable;
+  std::vector<UnitState> units;                     // what is in effect now
+  std::deque<ActionRecord> recent;                  // newest last, at most kRecentActions
+  std::array<std::uint64_t, kActionKinds> taken{};  // actions carried out, by ActionKind
+  std::array<std::uint64_t, kActionKinds> failed{};
+};
+
+// The controller with its state, its actuator and the device's controls: one decision per call, its
+// action carried out, what happened kept for the status. One thread.
+class Throttler {
+ public:
+  Throttler(std::unique_ptr<Actuator> actuator, UnitControl& units, DeviceControls controls)
+      : actuator_(std::move(actuator)), units_(units), controls_(std::move(controls)) {}
+
+  // Adopts what a previous run left in effect; returns a sentence per journal entry looked at.
+  std::vector<std::string> reconcile();
+
+  // One decision on `snapshot` under `policy`; the action it takes, if any. In audit mode (`act`
+  // false) nothing is carried out and nothing recorded as applied: status().would says what enforce
+  // mode would do.
+  std::vector<ActionRecord> step(Snapshot snapshot, const policy::Policy& policy, bool act);
+
+  // An operator's throttle and release of one unit (see decideOperatorThrottle/-Release).
+  Result<std::vector<ActionRecord>> throttleUnit(const std::string& unit, const Ledger* ledger,
+                                                 const policy::Policy& policy, const std::string& self_unit);
+  Result<std::vector<ActionRecord>> releaseUnit(const std::string& unit);
+
+  // At a clean stop: thaws and restores MemoryHigh everywhere, newest first, so that no unit stays
+  // frozen while no governor runs. Stopped units stay stopped, and the journal keeps them for the next
+  // run.
+  std::vector<ActionRecord> releaseForShutdown();
+
+  const ThrottleStatus& status() const { return status_; }
+  const DeviceControls& controls() const { return controls_; }
+
+ private:
+  ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
+  void fillMemoryHigh(Snapshot& snapshot, const std::string& unit);
+
+  std::unique_ptr<Actuator> actuator_;
+  UnitControl& units_;
+  DeviceControls controls_;
+  ControllerState state_;
+  ThrottleStatus status_;
+};
+
+}  // namespace jmem::throttle

@@ -1,0 +1,50 @@
+#include "throttle/device_controls.h"
+
+#include <catch2/catch.hpp>
+
+#include "throttle/psi_trigger.h"
+
+using namespace jmem::throttle;
+
+TEST_CASE("cgroup v2 with the memory controller and cgroup.freeze can throttle and freeze through systemd") {
+  const auto controls =
+      deviceControlsOf(std::string("cpuset cpu io memory hugetlb pids rdma misc\n"), false, true);
+  CHECK(controls.hierarchy == "unified");
+  CHECK(controls.memory_high);
+  CHECK(controls.freeze == FreezeMethod::kCgroupFreezer);
+  CHECK(controls.capabilities().memory_high);
+  CHECK(controls.capabilities().freeze);
+}
+
+TEST_CASE("cgroup v2 without the memory controller cannot throttle, and says why") {
+  const auto controls = deviceControlsOf(std::string("cpu io pids\n"), false, true);
+  CHECK_FALSE(controls.memory_high);
+  CHECK(controls.memory_high_note == "the memory controller is not enabled in cgroup v2");
+}
+
+TEST_CASE("a name that only contains the word memory is not the memory controller") {
+  CHECK_FALSE(deviceControlsOf(std::string("memory_extra cpu"), false, true).memory_high);
+}
+
+TEST_CASE("cgroup v1 (JetPack 5) cannot throttle and freezes with SIGSTOP") {
+  for (bool hybrid : {true, false}) {
+    const auto controls = deviceControlsOf(std::nullopt, hybrid, false);
+    CHECK(controls.hierarchy == (hybrid ? "hybrid" : "legacy"));
+    CHECK_FALSE(controls.memory_high);
+    CHECK_THAT(controls.memory_high_note, Catch::StartsWith("cgroup v1 has no memory.high"));
+    CHECK(controls.freeze == FreezeMethod::kStopSignal);
+    CHECK_FALSE(controls.capabilities().memory_high);
+    CHECK(controls.capabilities().freeze);
+  }
+}
+
+TEST_CASE("freeze methods have names that read back") {
+  for (auto method : {FreezeMethod::kNone, FreezeMethod::kCgroupFreezer, FreezeMethod::kStopSignal}) {
+    CHECK(parseFreezeMethod(toString(method)) == method);
+  }
+  CHECK_FALSE(parseFreezeMethod("sigstop"));
+}
+
+TEST_CASE("a PSI trigger line is some, the stall and the window in microseconds") {
+  CHECK(psiTriggerLine(std::chrono::milliseconds(200), std::chrono::seconds(1)) == "some 200000 1000000");
+}
