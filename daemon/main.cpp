@@ -96,6 +96,7 @@ int serve(const jmem::DaemonOptions& options) {
   governor_options.sample_interval = options.sample_interval;
   governor_options.policy_files = policyFiles(options);
   governor_options.state_dir = options.state_dir;
+  governor_options.metrics_dir = options.metrics_dir;
   governor_options.sampler = samplerOptions();
   auto governor = jmem::Governor::start(governor_options);
   if (!governor) {

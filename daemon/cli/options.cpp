@@ -26,6 +26,9 @@ system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
   --policy FILE          Use FILE alone instead of /etc/jmem/policy.toml and /etc/jmem/policy.d/*.toml
                          (without either file the built-in default applies: audit mode, Jetson profile)
   --state-dir DIR        Where the record of changes is kept (default: /var/lib/jmem)
+  --metrics-dir DIR      Write jmem.prom there for node_exporter's textfile collector, every 15 s and
+                         after each action; off when DIR does not exist or is "" (default:
+                         /var/lib/prometheus/node-exporter)
   --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: the policy's)
   --proc-root DIR        Read DIR instead of /proc (a captured tree)
   --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
@@ -71,6 +74,10 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
           *ms > static_cast<std::uint64_t>(kMaxSampleInterval.count()))
         return Error{"Invalid interval \"" + *v + "\": expected milliseconds from 100 to 60000"};
       options.sample_interval = std::chrono::milliseconds(*ms);
+    } else if (name == "--metrics-dir") {
+      auto v = value();
+      if (!v) return v.error();
+      options.metrics_dir = *v;
     } else if (name == "--policy" || name == "--state-dir") {
       auto v = value();
       if (!v) return v.error();

@@ -17,6 +17,8 @@ struct DaemonOptions {
   bool json = false;
   std::optional<std::string> policy_path;  // --policy: this file alone, no drop-ins
   std::string state_dir = "/var/lib/jmem";
+  // Where node_exporter's textfile collector reads; "" turns the metrics off.
+  std::string metrics_dir = "/var/lib/prometheus/node-exporter";
   bool help = false;
   bool version = false;
   Roots roots;

@@ -89,6 +89,7 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
     }
   }
   result.kind = intent.kind;
+  result.planned = change.kind;
   result.target = change.subject;
   result.detail = std::string(toString(change.kind)) + " (was " + change.before + ")";
   auto seq = journal_.recordIntent(intent);
@@ -163,7 +164,7 @@ Status Applier::undo(const Change& change) {
 Result<std::vector<ChangeResult>> Applier::revert() {
   std::vector<ChangeResult> results;
   for (const Change& change : revertOrder(journal_.pendingForRevert())) {
-    ChangeResult result{change.kind, change.target, "reverted", false};
+    ChangeResult result{change.kind, change.target, "reverted", false, std::nullopt};
     const Status undone = undo(change);
     if (!undone) {
       result.detail = undone.error().message;

@@ -16,6 +16,7 @@ struct ChangeResult {
   std::string target;
   std::string detail;  // "mask", "graphical.target -> multi-user.target", an error
   bool ok = false;
+  std::optional<PlannedChange::Kind> planned;  // what apply was asked to do; empty for a revert
 };
 
 // Makes planned changes and undoes them. Every change is recorded in the journal before it is made

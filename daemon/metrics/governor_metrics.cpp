@@ -27,4 +27,12 @@ ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision) {
   return m;
 }
 
+ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status) {
+  ThrottleMetrics m;
+  m.phase = status.phase;
+  m.units_acted_on = static_cast<std::uint64_t>(
+      std::count_if(status.units.begin(), status.units.end(), [](const auto& unit) { return unit.anyApplied(); }));
+  return m;
+}
+
 }  // namespace jmem::metrics

@@ -6,6 +6,7 @@
 #include "metrics/metrics_input.h"
 #include "service/self_stats.h"
 #include "throttle/controller.h"
+#include "throttle/throttler.h"
 
 // The governor's state as metrics: the last compliance check, the controller's last decision and the
 // governor's own cost. Pure.
@@ -14,6 +15,7 @@ namespace jmem::metrics {
 ComplianceMetrics complianceMetricsOf(const compliance::CheckReport& report, std::uint64_t checked_usec);
 
 ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision);
+ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status);
 
 // Inline: SelfStats lives in the service, which links this library and not the other way round.
 inline SelfMetrics selfMetricsOf(const SelfStats& stats) {

@@ -19,6 +19,8 @@ namespace {
 constexpr std::uint64_t kTrimEveryTicks = 60;
 // In enforce mode the policy is checked this often; drift is corrected and announced.
 constexpr std::uint64_t kEnforceEveryTicks = 30;
+// A common scrape interval; every tick would mean two fsyncs a second on the device's eMMC.
+constexpr std::uint64_t kMetricsEveryTicks = 15;
 
 std::string problemList(const policy::Problems& problems) {
   std::string text = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") + " in the policy:";
@@ -77,7 +79,10 @@ void Governor::enforce() {
     spdlog::error("Enforcing the policy failed: {}", applied.error().message);
     return;
   }
-  for (const auto& r : *applied) object_->emitActionTaken(r.target, r.kind, r.detail);
+  for (const auto& r : *applied) {
+    object_->emitActionTaken(r.target, r.kind, r.detail);
+    if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+  }
 }
 
 Status Governor::init() {
@@ -113,7 +118,15 @@ Status Governor::init() {
     handlers.reload = [this] { return reload(); };
     handlers.check = [this, ledger] { return keeper_->check(ledger()); };
     handlers.plan = [this, ledger] { return keeper_->plan(ledger()); };
-    handlers.apply = [this, ledger] { return keeper_->apply(ledger()); };
+    handlers.apply = [this, ledger] {
+      auto applied = keeper_->apply(ledger());
+      if (applied) {
+        for (const auto& r : *applied) {
+          if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+        }
+      }
+      return applied;
+    };
     handlers.revert = [this] { return keeper_->revert(); };
     handlers.throttle = [this](const std::string& unit) { return operatorThrottle(unit); };
     handlers.release = [this](const std::string& unit) { return operatorRelease(unit); };
@@ -197,7 +210,11 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
     self->throttleStep(std::nullopt);
     self->notifyStatus();
   }
-  if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) self->enforce();
+  if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) {
+    self->enforce();
+    self->checkCompliance();
+  }
+  if (self->state_.self_stats.ticks() % kMetricsEveryTicks == 0) self->publishMetrics();
   // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
   // processes does not leave the daemon's footprint at its high-water mark for good.
   if (self->state_.self_stats.ticks() % kTrimEveryTicks == 0) malloc_trim(0);

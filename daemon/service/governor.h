@@ -14,6 +14,8 @@
 #include "core/result.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
+#include "metrics/action_counters.h"
+#include "metrics/metrics_input.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
 #include "throttle/psi_trigger.h"
@@ -27,6 +29,7 @@ struct GovernorOptions {
   SamplerOptions sampler;
   policy::PolicyFiles policy_files;
   std::filesystem::path state_dir = kDefaultStateDir;
+  std::filesystem::path metrics_dir;  // empty: no metrics
 };
 
 // The running governor: one thread, one sd-event loop with the sampling tick, the signals and the
@@ -62,6 +65,10 @@ class Governor {
   void announceActions(const std::vector<throttle::ActionRecord>& records);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
 
+  // Metrics for node_exporter (metrics_publisher.cpp).
+  void checkCompliance();
+  void publishMetrics();
+
   GovernorOptions options_;
   sd_event* event_ = nullptr;
   sd_event_source* tick_ = nullptr;
@@ -78,6 +85,9 @@ class Governor {
   std::unique_ptr<throttle::PsiTrigger> psi_trigger_;
   sd_event_source* psi_source_ = nullptr;
   std::string self_unit_;
+  metrics::ActionCounters action_counters_;
+  std::optional<metrics::ComplianceMetrics> compliance_metrics_;
+  bool metrics_off_logged_ = false;
   policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;

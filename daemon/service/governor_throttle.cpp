@@ -89,8 +89,10 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger) {
   snapshot.psi_trigger = std::move(psi_trigger);
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
   const auto would_before = throttler_->status().would;
-  announceActions(throttler_->step(std::move(snapshot), policy_, enforce));
+  const auto records = throttler_->step(std::move(snapshot), policy_, enforce);
+  announceActions(records);
   state_.throttle = throttler_->status();
+  if (!records.empty()) publishMetrics();
   if (!enforce && state_.throttle.would != would_before) {
     for (const auto& would : state_.throttle.would) spdlog::info("Audit mode, not acted on: {}", would);
   }
@@ -99,6 +101,7 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger) {
 void Governor::announceActions(const std::vector<throttle::ActionRecord>& records) {
   for (const auto& record : records) {
     throttle::logAction(record);
+    action_counters_.recordThrottle(record.action.kind, record.ok);
     try {
       object_->emitActionTaken(record.action.unit, std::string(throttle::toString(record.action.kind)),
                                record.ok ? record.action.reason : record.error);

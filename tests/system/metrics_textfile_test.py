@@ -17,7 +17,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, wait_for  # noqa: E402
+from harness import Checks, Jmemd, PrivateBus, wait_for  # noqa: E402
 
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
 TOP_UNITS = 20
@@ -278,6 +278,37 @@ def check_families(checks, families, produced, top_units):
     checks.check("build info names the version", [s[1].get("version") for s in build] == [produced["version"]], build)
 
 
+def check_jmemd_writes(checks, jmemd, jmemctl, work):
+    """jmemd itself publishes the file every 15 ticks (100 ms here): node_exporter serves what jmemctl
+    reports, and the compliance families appear once the policy has been checked (every 30 ticks)."""
+    textfile_dir = os.path.join(work, "jmemd-node-exporter")
+    os.mkdir(textfile_dir)
+    path = os.path.join(textfile_dir, "jmem.prom")
+    with PrivateBus() as bus, NodeExporter(textfile_dir) as exporter:
+        daemon = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "100", "--state-dir", os.path.join(work, "state"),
+                       "--metrics-dir", textfile_dir)
+        try:
+            wait_for(lambda: "jmem_policy_compliant" in exporter.scrape(), 20, "jmemd's compliance metrics")
+            families = exporter.scrape()
+            status = json.loads(daemon.ctl("status", "--json").stdout)
+            checks.check("jmemd writes the textfile, mode 0644", os.stat(path).st_mode & 0o7777 == 0o644)
+            checks.check("node_exporter reads it without error", single(families, "node_textfile_scrape_error") == 0)
+            checks.check("jmemd's MemTotal is jmemctl's",
+                         single(families, "jmem_memory_total_bytes") == status["meminfo"]["mem_total_bytes"])
+            phases = {s[1]["phase"]: s[2] for s in families["jmem_throttle_phase"]["samples"]}
+            checks.check("jmemd's throttle phase is jmemctl's", phases.get(status["throttle"]["phase"]) == 1, phases)
+            modes = {s[1]["mode"]: s[2] for s in families["jmem_policy_mode"]["samples"]}
+            checks.check("jmemd's mode is jmemctl's", modes.get(status["mode"]) == 1, modes)
+            checks.check("jmemd counts its ticks", single(families, "jmem_self_ticks_total") >= 15)
+            checks.check("jmemd's action counters are all there", len(families["jmem_actions_total"]["samples"]) == 12)
+            first = os.stat(path).st_mtime_ns
+            wait_for(lambda: os.stat(path).st_mtime_ns != first, 10, "the next write")
+            checks.check("jmemd rewrites it and leaves no temporary file", os.listdir(textfile_dir) == ["jmem.prom"],
+                         os.listdir(textfile_dir))
+        finally:
+            checks.check("jmemd stops cleanly", daemon.stop() == 0)
+
+
 def main():
     driver = sys.argv[1]
     checks = Checks()
@@ -321,6 +352,8 @@ def main():
                 broken.write("jmem_broken{unit=\"x} 1\n")
             checks.check("node_exporter reports a broken textfile",
                          single(exporter.scrape(), "node_textfile_scrape_error") == 1)
+        if len(sys.argv) > 3:
+            check_jmemd_writes(checks, sys.argv[2], sys.argv[3], work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return checks.finish()
