@@ -48,16 +48,6 @@ ActionKind undoneBy(ActionKind release) {
   }
 }
 
-UnitState& adopt(ControllerState& state, const std::string& unit) {
-  for (auto& entry : state.units) {
-    if (entry.unit == unit) return entry;
-  }
-  UnitState added;
-  added.unit = unit;
-  state.units.push_back(std::move(added));
-  return state.units.back();
-}
-
 }  // namespace
 
 std::string_view journalKind(ActionKind kind) {
@@ -197,7 +187,7 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
     if (!now) return letGo(now.error().message);
     const auto set = bytesOf(change.after, "memory_high_bytes");
     if (*now != set) return letGo("MemoryHigh was changed since");
-    auto& adopted = adopt(state, unit);
+    auto& adopted = state.entryFor(unit);
     adopted.memory_high_bytes = set;
     adopted.prior_memory_high_bytes = bytesOf(change.before, "memory_high_bytes");
     adopted.by_operator = adopted.by_operator || by_operator;
@@ -214,7 +204,7 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
     auto freezer = units_.freezerState(unit);
     if (!freezer) return letGo(freezer.error().message);
     if (*freezer != "frozen" && *freezer != "freezing") return letGo("its freezer state is " + *freezer);
-    auto& adopted = adopt(state, unit);
+    auto& adopted = state.entryFor(unit);
     adopted.frozen = true;
     adopted.by_operator = adopted.by_operator || by_operator;
     return unit + ": still frozen, adopted";
@@ -222,7 +212,7 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
   if (change.kind == "stop") {
     auto active = units_.activeState(unit);
     if (active && *active != "inactive" && *active != "failed") return letGo("it is " + *active);
-    auto& adopted = adopt(state, unit);
+    auto& adopted = state.entryFor(unit);
     adopted.stopped = true;
     adopted.by_operator = adopted.by_operator || by_operator;
     return unit + ": still stopped, adopted";

@@ -207,16 +207,6 @@ std::uint64_t throttleTarget(const UnitFigures& figures, const policy::Workload&
   return target;
 }
 
-UnitState& stateFor(ControllerState& state, const std::string& unit) {
-  for (auto& entry : state.units) {
-    if (entry.unit == unit) return entry;
-  }
-  UnitState added;
-  added.unit = unit;
-  state.units.push_back(std::move(added));
-  return state.units.back();
-}
-
 // The next rung of `workload`'s ladder above what `state` has applied to the unit, applied to `state`;
 // rungs the device cannot take are skipped and added to `unavailable`. `why` opens the reason.
 std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& workload,
@@ -243,7 +233,7 @@ std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& 
     action.kind = kind;
     if (dry) return action;
     const std::string who = figures.unit + " (priority " + std::to_string(workload.priority.value) + ")";
-    auto& unit_state = stateFor(state, figures.unit);
+    auto& unit_state = state.entryFor(figures.unit);
     switch (rung.value) {
       case policy::WorkloadAction::kThrottle: {
         std::string how;
@@ -364,6 +354,16 @@ std::string_view toString(Phase phase) {
       return "releasing";
   }
   return "unknown";
+}
+
+UnitState& ControllerState::entryFor(std::string_view unit) {
+  for (auto& entry : units) {
+    if (entry.unit == unit) return entry;
+  }
+  UnitState added;
+  added.unit = std::string(unit);
+  units.push_back(std::move(added));
+  return units.back();
 }
 
 const UnitState* ControllerState::find(std::string_view unit) const {

@@ -138,6 +138,8 @@ struct ControllerState {
   bool releasing = false;                          // a release step was taken since the last escalation
 
   const UnitState* find(std::string_view unit) const;
+  // The unit's entry, added last when it has none.
+  UnitState& entryFor(std::string_view unit);
 };
 
 enum class Phase {

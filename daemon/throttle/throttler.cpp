@@ -79,23 +79,20 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   OperatorDecision decision =
       decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit, snapshot.now);
   if (decision.refusal) return Error{*decision.refusal, EPERM};
-  std::vector<ActionRecord> records;
-  for (const auto& action : decision.actions) {
-    records.push_back(carryOut(action, decision.state, "operator"));
-    if (!records.back().ok) return Error{records.back().error};
-  }
-  state_ = std::move(decision.state);
-  status_.units = state_.units;
-  return records;
+  return carryOutForOperator(std::move(decision));
 }
 
 Result<std::vector<ActionRecord>> Throttler::releaseUnit(const std::string& unit) {
   OperatorDecision decision = decideOperatorRelease(unit, state_);
   if (decision.refusal) return Error{*decision.refusal, ENOENT};
+  return carryOutForOperator(std::move(decision));
+}
+
+Result<std::vector<ActionRecord>> Throttler::carryOutForOperator(OperatorDecision decision) {
   std::vector<ActionRecord> records;
   for (const auto& action : decision.actions) {
     records.push_back(carryOut(action, decision.state, "operator"));
-    // Each release is idempotent: what failed stays recorded as applied, and a second release retries.
+    // The state stays as it was: every step is idempotent, so asking again retries what failed.
     if (!records.back().ok) return Error{records.back().error};
   }
   state_ = std::move(decision.state);

@@ -63,6 +63,7 @@ class Throttler {
  private:
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
   void fillMemoryHigh(Snapshot& snapshot, const std::string& unit);
+  Result<std::vector<ActionRecord>> carryOutForOperator(OperatorDecision decision);
 
   std::unique_ptr<Actuator> actuator_;
   UnitControl& units_;
