@@ -105,7 +105,8 @@ def test_reading(t, c, nvmap_expected):
 
 
 def test_refusals(t, c):
-    for verb in (["reload"], ["apply"], ["revert"]):
+    for verb in (["reload"], ["apply"], ["revert"], ["throttle", "other-user.service"],
+                 ["release", "other-user.service"]):
         result = ctl(c, *verb, user=NOBODY)
         t.check(f"an ordinary user may not {verb[0]} (exit 4)", result.returncode == 4, (result.returncode, result.stderr))
     t.check("polkit answered", c.run("systemctl", "is-active", "polkit.service").stdout.strip() == "active")
