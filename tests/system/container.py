@@ -41,15 +41,19 @@ def rootfs(packages=PACKAGES):
 
 
 class Container:
-    def __init__(self, binds, packages=PACKAGES):
-        """binds: {host path: path inside}, mounted read-only; packages: what the root filesystem holds."""
+    def __init__(self, binds, packages=PACKAGES, private_network=False):
+        """binds: {host path: path inside}, mounted read-only; packages: what the root filesystem holds;
+        private_network: only a loopback of its own, so a service listening in it meets no other."""
         self.binds = binds
         self.packages = packages
+        self.private_network = private_network
 
     def __enter__(self):
         command = ["systemd-nspawn", "-D", rootfs(self.packages), "--volatile=overlay", "--register=no", "--keep-unit",
                    "--console=pipe", "-b"]
         command += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
+        if self.private_network:
+            command.append("--private-network")
         self.log = open(os.path.join(CACHE, "last-boot.log"), "w")
         self.nspawn = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                                        start_new_session=True)

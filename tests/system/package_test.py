@@ -5,6 +5,11 @@ operator's edit of the policy conffile kept; applied changes kept) -> remove (st
 jmem applied reverted) -> purge (/etc/jmem and /var/lib/jmem gone) -> reinstall; and removal with
 JMEM_KEEP_CHANGES=1, after which purge keeps the journal so that a reinstalled jmem can still revert.
 
+Debian's prometheus-node-exporter is in the container before jmem (its textfile directory exists when
+jmemd first starts) and runs as its own service; the container has a network of its own, so its port
+9100 meets no other. The installed, sandboxed jmemd.service writes jmem.prom there, and a scrape of
+node_exporter on loopback inside the container must agree with `jmemctl status --json`.
+
 Builds both packages first with packaging/build-deb.sh (each checked by lintian) into DEB_DIR."""
 import json
 import os
@@ -16,11 +21,16 @@ import time
 import jetson_units
 from container import PACKAGES_WITH_POLKIT, Container
 from harness import ROOT, Checks, wait_for
+from metrics_textfile_test import parse_exposition, single
 
 NOBODY = "65534"
 UPGRADE_SUFFIX = "+test1"
 JOURNAL = "/var/lib/jmem/changes.jsonl"
 OPERATOR_EDIT = "\n# Edited by the operator: keep through upgrades.\n"
+PACKAGES = PACKAGES_WITH_POLKIT + ["prometheus-node-exporter"]
+NODE_EXPORTER = "prometheus-node-exporter"
+TEXTFILE = "/var/lib/prometheus/node-exporter/jmem.prom"
+SCRAPE = "http://127.0.0.1:9100/metrics"
 
 
 def version():
@@ -84,6 +94,76 @@ def test_install(t, c, deb, default_policy):
                        "COMP_CWORD=2; _jmemctl; echo ${COMPREPLY[*]}")
     t.check("bash completion offers running units to throttle", completion.stdout.split() == ["jmemd.service"],
             completion.stdout + completion.stderr)
+
+
+def scrape(c):
+    """/metrics of the container's node_exporter, fetched inside the container."""
+    result = c.run("python3", "-c", "import sys, urllib.request; "
+                   "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())", SCRAPE)
+    return parse_exposition(result.stdout) if result.returncode == 0 else {}
+
+
+def labelled(families, name, label):
+    return {s[1].get(label): s[2] for s in families.get(name, {}).get("samples", [])}
+
+
+def test_metrics(t, c, package_version):
+    """The packaged jmemd.service publishes jmem.prom; node_exporter's service serves it on loopback."""
+    started = time.monotonic()
+    t.check("node_exporter's own service runs", c.show(NODE_EXPORTER, "ActiveState") == "active",
+            c.run("systemctl", "status", "--no-pager", NODE_EXPORTER).stdout)
+    try:
+        written = wait_for(lambda: exists(c, TEXTFILE), 20, "jmemd.service to write jmem.prom")
+    except TimeoutError:
+        written = False
+    stat = c.run("stat", "-c", "%a %u:%g", TEXTFILE).stdout.strip()
+    t.check("jmem.prom is mode 0644, owned by root", written and stat == "644 0:0", stat)
+
+    def agreeing():
+        """A scrape whose jmem families are those of the file, read before and after it (a rewrite
+        every 15 ticks may add the compliance families in between)."""
+        before = parse_exposition(c.run("cat", TEXTFILE).stdout)
+        families = scrape(c)
+        after = parse_exposition(c.run("cat", TEXTFILE).stdout)
+        jmem = {n: (f["help"], f["type"]) for n, f in families.items() if n.startswith("jmem_")}
+        in_file = {n: (f["help"], f["type"]) for n, f in before.items()}
+        return (families, in_file) if jmem == in_file == {n: (f["help"], f["type"]) for n, f in after.items()} \
+            else None
+
+    try:
+        families, in_file = wait_for(agreeing, 30, "a scrape that serves jmem.prom's families")
+    except TimeoutError:
+        families, in_file = scrape(c), {}
+    status = json.loads(ctl(c, "--json", "status").stdout or "{}")
+    jmem = {n: f for n, f in families.items() if n.startswith("jmem_")}
+    t.check("the scrape serves every family of jmem.prom", jmem and set(jmem) == set(in_file),
+            (sorted(jmem), sorted(in_file)))
+    missing = [n for n, f in jmem.items() if not f["help"] or f["type"] not in ("gauge", "counter")]
+    t.check(f"each of jmem's {len(jmem)} families has HELP and TYPE", jmem and not missing, missing)
+    t.check("node_exporter reads the textfile without error", single(families, "node_textfile_scrape_error") == 0,
+            families.get("node_textfile_scrape_error"))
+    t.check("node_exporter names jmem.prom", TEXTFILE in labelled(families, "node_textfile_mtime_seconds", "file"),
+            labelled(families, "node_textfile_mtime_seconds", "file"))
+    t.check("jmem_memory_total_bytes is jmemctl's MemTotal",
+            single(families, "jmem_memory_total_bytes") == status.get("meminfo", {}).get("mem_total_bytes"),
+            (single(families, "jmem_memory_total_bytes"), status.get("meminfo")))
+    modes = labelled(families, "jmem_policy_mode", "mode")
+    t.check("jmem_policy_mode is jmemctl's mode, the other 0",
+            modes == {m: float(m == status.get("mode")) for m in ("audit", "enforce")}, (modes, status.get("mode")))
+    phases = labelled(families, "jmem_throttle_phase", "phase")
+    phase = status.get("throttle", {}).get("phase")
+    t.check("jmem_throttle_phase is jmemctl's phase, the other three 0",
+            len(phases) == 4 and phases.get(phase) == 1 and sum(phases.values()) == 1, (phases, phase))
+    actions = families.get("jmem_actions_total", {})
+    series = {(s[1].get("source"), s[1].get("action")): s[2] for s in actions.get("samples", [])}
+    t.check("jmem_actions_total is a counter of 12 series, 6 per source, none taken yet",
+            actions.get("type") == "counter" and len(actions.get("samples", [])) == len(series) == 12 and
+            sorted(source for source, _ in series) == ["policy"] * 6 + ["throttle"] * 6 and
+            set(series.values()) == {0}, series)
+    build = [s[1].get("version") for s in families.get("jmem_build_info", {}).get("samples", [])]
+    t.check("jmem_build_info names the package's version, as jmemctl does",
+            build == [package_version] == [status.get("version")], (build, package_version, status.get("version")))
+    print(f"metrics checks: {time.monotonic() - started:.1f} s")
 
 
 def test_upgrade(t, c, deb, new_version):
@@ -169,10 +249,11 @@ def main():
         return t.finish()
     with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
         default_policy = f.read()
-    with Container({deb_dir: "/debs"}, PACKAGES_WITH_POLKIT) as c:
+    with Container({deb_dir: "/debs"}, PACKAGES, private_network=True) as c:
         jetson_units.install(c)
         before = jetson_units.snapshot(c)
         test_install(t, c, f"/debs/jmem_{first}_{arch}.deb", default_policy)
+        test_metrics(t, c, first)
         test_upgrade(t, c, f"/debs/jmem_{newer}_{arch}.deb", newer)
         test_remove_and_purge(t, c, before)
         test_reinstall(t, c, f"/debs/jmem_{newer}_{arch}.deb", default_policy)
