@@ -41,6 +41,20 @@ void raiseFileLimit() {
   }
 }
 
+// GPU memory from NVML, loaded at the first sample and kept. A missing library is the normal case on
+// most machines: a debug line; a failing call is a warning, each once.
+std::shared_ptr<jmem::GpuSampler> gpuSampler(const std::string& library) {
+  jmem::GpuSamplerOptions options;
+  options.library = library;
+  return std::make_shared<jmem::GpuSampler>(options, [](jmem::GpuNotice notice, const std::string& message) {
+    if (notice == jmem::GpuNotice::kNoSource) {
+      spdlog::debug("No GPU memory from NVML: {}", message);
+    } else {
+      spdlog::warn("{}", message);
+    }
+  });
+}
+
 jmem::SamplerOptions samplerOptions() {
   jmem::SamplerOptions options;
   options.page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
@@ -48,7 +62,9 @@ jmem::SamplerOptions samplerOptions() {
 }
 
 int dump(const jmem::DaemonOptions& options) {
-  auto figures = jmem::readSystemFigures(options.roots);
+  jmem::Roots roots = options.roots;
+  roots.gpu = gpuSampler(options.nvml_library);
+  auto figures = jmem::readSystemFigures(roots);
   if (!figures) {
     spdlog::error("{}", figures.error().message);
     return 1;
@@ -93,6 +109,7 @@ int checkConfig(const jmem::DaemonOptions& options) {
 int serve(const jmem::DaemonOptions& options) {
   jmem::GovernorOptions governor_options;
   governor_options.roots = options.roots;
+  governor_options.roots.gpu = gpuSampler(options.nvml_library);
   governor_options.sample_interval = options.sample_interval;
   governor_options.policy_files = policyFiles(options);
   governor_options.state_dir = options.state_dir;

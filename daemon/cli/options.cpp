@@ -32,6 +32,7 @@ system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
   --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: the policy's)
   --proc-root DIR        Read DIR instead of /proc (a captured tree)
   --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
+  --nvml-library FILE    Load NVML (GPU memory) from FILE instead of libnvidia-ml.so.1; "" turns it off
   --log-level LEVEL      trace, debug, info, warning, error, critical or off (default: info)
   -h, --help             Show this help
   --version              Show the version
@@ -78,6 +79,10 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
       auto v = value();
       if (!v) return v.error();
       options.metrics_dir = *v;
+    } else if (name == "--nvml-library") {
+      auto v = value();
+      if (!v) return v.error();
+      options.nvml_library = *v;
     } else if (name == "--policy" || name == "--state-dir") {
       auto v = value();
       if (!v) return v.error();

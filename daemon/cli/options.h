@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "gpu/nvml_library.h"
 #include "ledger/system_figures.h"
 
 namespace jmem {
@@ -22,6 +23,7 @@ struct DaemonOptions {
   bool help = false;
   bool version = false;
   Roots roots;
+  std::string nvml_library = kNvmlLibrary;  // "" turns GPU figures off
   std::string log_level = "info";
   std::optional<std::chrono::milliseconds> sample_interval;  // overrides the policy's
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "gpu/gpu_snapshot.h"
 #include "ledger/process_reader.h"
 #include "ledger/process_sampler.h"
 #include "sources/meminfo.h"
@@ -18,12 +19,17 @@ struct SystemFigures {
   Meminfo meminfo;
   Pressure pressure;
   NvmapSnapshot nvmap;
+  GpuSnapshot gpus;  // from NVML; filled by the caller's GpuSampler, unavailable when it has none
 };
 
 struct LedgerProcess {
   ProcessSample sample;
   std::uint64_t nvmap_bytes = 0;  // the process's proportional share over all nvmap heaps
-  std::uint64_t costBytes() const { return sample.rollup.pss_bytes + nvmap_bytes; }
+  std::uint64_t gpu_bytes = 0;    // GPU memory NVML attributes to it, over every GPU
+  // The part of gpu_bytes on integrated GPUs, which is system memory, where NvMap does not already
+  // count it (NvMap unavailable). Part of the cost; discrete GPUs' memory is not system memory.
+  std::uint64_t gpu_shared_bytes = 0;
+  std::uint64_t costBytes() const { return sample.rollup.pss_bytes + nvmap_bytes + gpu_shared_bytes; }
 };
 
 // PSS split into its parts; on kernels before 5.8 the parts are unknown and stay empty.
@@ -34,7 +40,9 @@ struct PssParts {
   std::uint64_t pss_shmem_bytes = 0;
   std::uint64_t swap_pss_bytes = 0;
   std::uint64_t nvmap_bytes = 0;
-  std::uint64_t costBytes() const { return pss_bytes + nvmap_bytes; }
+  std::uint64_t gpu_bytes = 0;
+  std::uint64_t gpu_shared_bytes = 0;
+  std::uint64_t costBytes() const { return pss_bytes + nvmap_bytes + gpu_shared_bytes; }
   void add(const LedgerProcess& process);
 };
 
@@ -49,8 +57,10 @@ struct LedgerTotals {
   ProcessCounts counts;
   PssParts memory;                             // summed over every process
   std::uint64_t nvmap_unattributed_bytes = 0;  // rows whose PID is no process of the ledger (pid 0: kernel)
+  std::uint64_t gpu_unmatched_bytes = 0;       // NVML's process bytes whose PID is no process of the ledger
   std::uint64_t used_bytes = 0;                // MemTotal - MemAvailable
-  // What the processes do not account for: used, minus their anonymous and shmem PSS, minus NvMap.
+  // What the processes do not account for: used, minus their anonymous and shmem PSS, minus NvMap,
+  // minus the processes' memory on integrated GPUs where NvMap is unavailable.
   // Kernel allocations, page tables, unreclaimable caches. Negative when file-backed pages that count
   // as available are mapped by processes on a kernel without the PSS split.
   std::int64_t unaccounted_bytes = 0;
@@ -63,7 +73,7 @@ struct Ledger {
   LedgerTotals totals;
 };
 
-// Pure: joins processes with their NvMap rows by PID, sums units and the system.
+// Pure: joins processes with their NvMap rows and NVML's GPU processes by PID, sums units and the system.
 Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, const ProcessCounts& counts);
 
 }  // namespace jmem

@@ -58,6 +58,37 @@ Json nvmapJson(const NvmapSnapshot& nvmap) {
   return out;
 }
 
+const char* gpuProcessType(const GpuProcess& process) {
+  if (process.compute && process.graphics) return "C+G";
+  return process.compute ? "C" : "G";
+}
+
+Json nvmlJson(const GpuSnapshot& gpus) {
+  Json out{{"available", gpus.available}};
+  if (!gpus.available) out["reason"] = gpus.reason;
+  return out;
+}
+
+Json gpuJson(const GpuDevice& device) {
+  Json processes = Json::array();
+  for (const GpuProcess& p : device.processes) {
+    processes.push_back(Json{{"pid", p.pid}, {"bytes", optionalBytes(p.bytes)}, {"type", gpuProcessType(p)}});
+  }
+  return Json{
+      {"index", device.index},
+      {"name", device.name},
+      {"uuid", device.uuid},
+      {"integrated", device.integrated},
+      {"total_bytes", optionalBytes(device.total_bytes)},
+      {"used_bytes", optionalBytes(device.used_bytes)},
+      {"processes_complete", device.processes_complete},
+      {"attributed_bytes", device.attributed_bytes},
+      {"unattributed_bytes", optionalBytes(device.unattributed_bytes)},
+      {"processes", std::move(processes)},
+      {"problems", device.problems},
+  };
+}
+
 void putParts(Json& out, const PssParts& parts) {
   out["pss_bytes"] = parts.pss_bytes;
   out["pss_anon_bytes"] = parts.pss_anon_bytes;
@@ -65,6 +96,8 @@ void putParts(Json& out, const PssParts& parts) {
   out["pss_shmem_bytes"] = parts.pss_shmem_bytes;
   out["swap_pss_bytes"] = parts.swap_pss_bytes;
   out["nvmap_bytes"] = parts.nvmap_bytes;
+  out["gpu_bytes"] = parts.gpu_bytes;
+  out["gpu_shared_bytes"] = parts.gpu_shared_bytes;
   out["cost_bytes"] = parts.costBytes();
 }
 
@@ -87,6 +120,8 @@ Json processJson(const LedgerProcess& process) {
       {"swap_bytes", r.swap_bytes},
       {"swap_pss_bytes", r.swap_pss_bytes},
       {"nvmap_bytes", process.nvmap_bytes},
+      {"gpu_bytes", process.gpu_bytes},
+      {"gpu_shared_bytes", process.gpu_shared_bytes},
       {"cost_bytes", process.costBytes()},
   };
 }
@@ -109,6 +144,7 @@ Json totalsJson(const LedgerTotals& t) {
   };
   putParts(out, t.memory);
   out["nvmap_unattributed_bytes"] = t.nvmap_unattributed_bytes;
+  out["gpu_unmatched_bytes"] = t.gpu_unmatched_bytes;
   out["used_bytes"] = t.used_bytes;
   out["unaccounted_bytes"] = t.unaccounted_bytes;
   return out;
@@ -121,11 +157,15 @@ nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
   for (const LedgerProcess& process : ledger.processes) processes.push_back(processJson(process));
   Json units = Json::array();
   for (const LedgerUnit& unit : ledger.units) units.push_back(unitJson(unit));
+  Json gpus = Json::array();
+  for (const GpuDevice& device : ledger.system.gpus.devices) gpus.push_back(gpuJson(device));
   return Json{
       {"schema_version", kLedgerSchemaVersion},
       {"meminfo", meminfoJson(ledger.system.meminfo)},
       {"pressure", pressureJson(ledger.system.pressure)},
       {"nvmap", nvmapJson(ledger.system.nvmap)},
+      {"nvml", nvmlJson(ledger.system.gpus)},
+      {"gpus", std::move(gpus)},
       {"processes", std::move(processes)},
       {"units", std::move(units)},
       {"totals", totalsJson(ledger.totals)},

@@ -11,6 +11,11 @@ Result<SystemFigures> readSystemFigures(const Roots& roots) {
   if (!pressure) return pressure.error();
   figures.pressure = *pressure;
   figures.nvmap = readNvmap(roots.debugfs);
+  if (roots.gpu) {
+    figures.gpus = roots.gpu->sample();
+  } else {
+    figures.gpus.reason = "no GPU sampler";
+  }
   return figures;
 }
 

@@ -1,0 +1,74 @@
+#pragma once
+
+// The part of NVIDIA's Management Library (libnvidia-ml.so.1) that jmem uses, declared from NVML's
+// public API reference: jmem neither builds nor links against the driver, and Debian's main archive
+// has no nvml.h. jmemd loads the library at run time (nvml_library.h) and looks these functions up by
+// name; the declarations give the lookups their types and let a stand-in library (tests/gpu_standin)
+// be checked against them by the compiler.
+
+extern "C" {
+
+// nvmlReturn_t is a C enum: an int on every ABI jmem builds for.
+typedef int nvmlReturn_t;
+// An opaque handle that stays valid until nvmlShutdown.
+typedef struct nvmlDevice_st* nvmlDevice_t;
+
+// nvmlMemory_t (v1): bytes of the device's own memory. Used is what allocations hold, reserved
+// memory of the driver excluded.
+typedef struct {
+  unsigned long long total;
+  unsigned long long free;
+  unsigned long long used;
+} nvmlMemory_t;
+
+// nvmlProcessInfo_t, which the _v3 process-list calls fill (nvml.h names its tag nvmlProcessInfo_v2_st).
+// usedGpuMemory is NVML_VALUE_NOT_AVAILABLE where the driver cannot attribute memory to the process.
+// The instance IDs are 0xFFFFFFFF unless MIG is on.
+typedef struct {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId;
+  unsigned int computeInstanceId;
+} nvmlProcessInfo_t;
+
+nvmlReturn_t nvmlInit_v2(void);
+nvmlReturn_t nvmlShutdown(void);
+const char* nvmlErrorString(nvmlReturn_t result);
+nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* deviceCount);
+nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* device);
+nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length);
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length);
+nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory);
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int* infoCount,
+                                                     nvmlProcessInfo_t* infos);
+nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t device, unsigned int* infoCount,
+                                                      nvmlProcessInfo_t* infos);
+
+}  // extern "C"
+
+namespace jmem::nvml {
+
+// nvmlReturn_t values jmem tells apart (nvml.h's NVML_SUCCESS, NVML_ERROR_*).
+inline constexpr nvmlReturn_t kSuccess = 0;
+inline constexpr nvmlReturn_t kErrorUninitialized = 1;
+inline constexpr nvmlReturn_t kErrorInvalidArgument = 2;
+inline constexpr nvmlReturn_t kErrorNotSupported = 3;
+inline constexpr nvmlReturn_t kErrorNoPermission = 4;
+inline constexpr nvmlReturn_t kErrorNotFound = 6;
+inline constexpr nvmlReturn_t kErrorInsufficientSize = 7;
+inline constexpr nvmlReturn_t kErrorDriverNotLoaded = 9;
+inline constexpr nvmlReturn_t kErrorGpuIsLost = 15;
+inline constexpr nvmlReturn_t kErrorUnknown = 999;
+
+// NVML_VALUE_NOT_AVAILABLE: a figure the driver cannot give, e.g. a process's memory on some systems.
+inline constexpr unsigned long long kValueNotAvailable = ~0ULL;
+
+// NVML_DEVICE_NAME_V2_BUFFER_SIZE and NVML_DEVICE_UUID_V2_BUFFER_SIZE: enough for any name or UUID.
+inline constexpr unsigned int kNameBufferSize = 96;
+inline constexpr unsigned int kUuidBufferSize = 96;
+
+// The layout the _v3 calls write: a wrong size here would corrupt memory, not just misread it.
+static_assert(sizeof(nvmlProcessInfo_t) == 24, "nvmlProcessInfo_t must match NVML's layout");
+static_assert(sizeof(nvmlMemory_t) == 24, "nvmlMemory_t must match NVML's layout");
+
+}  // namespace jmem::nvml
