@@ -3,6 +3,8 @@
 // each throttle action.
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+
 #include "core/clock.h"
 #include "metrics/governor_metrics.h"
 #include "metrics/ledger_metrics.h"
@@ -29,6 +31,16 @@ void Governor::publishMetrics() {
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,
                                         metrics::formatMetrics(input));
+  if (!written && written.error().errno_value == EROFS) {
+    // The unit's sandbox makes the directory writable only if it existed when jmemd started.
+    if (!metrics_off_logged_) {
+      spdlog::warn("Failed to publish metrics: {}; the directory appeared after jmemd started (node_exporter "
+                   "installed since?): restart jmemd",
+                   written.error().message);
+    }
+    metrics_off_logged_ = true;
+    return;
+  }
   if (!written) {
     spdlog::warn("Failed to publish metrics: {}", written.error().message);
   } else if (*written == metrics::TextfileWrite::kDirectoryMissing && !metrics_off_logged_) {
