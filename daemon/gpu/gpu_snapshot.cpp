@@ -58,6 +58,7 @@ GpuDevice gpuDeviceOf(const NvmlDeviceReading& reading) {
   }
   if (const auto* memory = std::get_if<NvmlMemoryRow>(&reading.memory)) {
     device.total_bytes = memory->total_bytes;
+    device.reserved_bytes = memory->reserved_bytes;
     device.used_bytes = memory->used_bytes;
   } else if (const auto& failure = std::get<NvmlFailure>(reading.memory);
              failure.code == nvml::kErrorNotSupported) {

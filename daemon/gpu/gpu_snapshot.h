@@ -14,7 +14,7 @@ namespace jmem {
 
 // A call that did not succeed: its name, nvmlReturn_t and nvmlErrorString's words.
 struct NvmlFailure {
-  std::string call;  // "nvmlDeviceGetMemoryInfo"
+  std::string call;  // "nvmlDeviceGetMemoryInfo_v2"
   int code = 0;
   std::string text;  // "Not Supported"
   bool operator==(const NvmlFailure&) const = default;
@@ -31,6 +31,7 @@ struct NvmlProcessRow {
 
 struct NvmlMemoryRow {
   std::uint64_t total_bytes = 0;
+  std::uint64_t reserved_bytes = 0;  // the driver's own, not part of used
   std::uint64_t used_bytes = 0;
 };
 
@@ -58,14 +59,15 @@ struct GpuDevice {
   std::string name;
   std::string uuid;
   // Its memory is system DRAM (Thor, GB10): NVML reports no memory of the device's own for it
-  // (nvmlDeviceGetMemoryInfo answers NOT_SUPPORTED), and what its processes hold counts in the system's
-  // budget. A discrete GPU reports its own memory.
+  // (nvmlDeviceGetMemoryInfo_v2 answers NOT_SUPPORTED), and what its processes hold counts in the
+  // system's budget. A discrete GPU reports its own memory.
   bool integrated = false;
-  std::optional<std::uint64_t> total_bytes;  // nullopt: NVML reports none (integrated, or the call failed)
-  std::optional<std::uint64_t> used_bytes;
-  bool processes_complete = false;     // both process lists were read
-  std::vector<GpuProcess> processes;   // by PID; a PID in both lists is one process
-  std::uint64_t attributed_bytes = 0;  // the known bytes of `processes`
+  std::optional<std::uint64_t> total_bytes;     // nullopt: NVML reports none (integrated, or the call failed)
+  std::optional<std::uint64_t> reserved_bytes;  // set aside by the driver; not part of used
+  std::optional<std::uint64_t> used_bytes;      // held by allocations, as nvidia-smi's memory.used
+  bool processes_complete = false;              // both process lists were read
+  std::vector<GpuProcess> processes;            // by PID; a PID in both lists is one process
+  std::uint64_t attributed_bytes = 0;           // the known bytes of `processes`
   // used - attributed: the driver's own allocations, contexts of processes NVML cannot attribute.
   // nullopt unless used is known and the lists are complete; 0 when the processes hold more.
   std::optional<std::uint64_t> unattributed_bytes;
@@ -80,7 +82,7 @@ struct GpuSnapshot {
   std::vector<GpuDevice> devices;
 };
 
-// "nvmlDeviceGetMemoryInfo failed: Not Supported (3)"
+// "nvmlDeviceGetMemoryInfo_v2 failed: Not Supported (3)"
 std::string describe(const NvmlFailure& failure);
 
 // Pure: one device from its answers. A process in both lists is counted once, with the larger figure

@@ -13,13 +13,16 @@ typedef int nvmlReturn_t;
 // An opaque handle that stays valid until nvmlShutdown.
 typedef struct nvmlDevice_st* nvmlDevice_t;
 
-// nvmlMemory_t (v1): bytes of the device's own memory. Used is what allocations hold, reserved
-// memory of the driver excluded.
+// nvmlMemory_v2_t: bytes of the device's own memory. `used` is what allocations hold; `reserved` is
+// what the driver sets aside for itself (480 MiB on an H100), which nvmlMemory_t (v1) counts as used
+// and nvidia-smi does not.
 typedef struct {
+  unsigned int version;  // nvml::kMemoryV2Version
   unsigned long long total;
+  unsigned long long reserved;
   unsigned long long free;
   unsigned long long used;
-} nvmlMemory_t;
+} nvmlMemory_v2_t;
 
 // nvmlProcessInfo_t, which the _v3 process-list calls fill (nvml.h names its tag nvmlProcessInfo_v2_st).
 // usedGpuMemory is NVML_VALUE_NOT_AVAILABLE where the driver cannot attribute memory to the process.
@@ -38,7 +41,7 @@ nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* deviceCount);
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* device);
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length);
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length);
-nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory);
+nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* memory);
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int* infoCount,
                                                      nvmlProcessInfo_t* infos);
 nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t device, unsigned int* infoCount,
@@ -58,6 +61,7 @@ inline constexpr nvmlReturn_t kErrorNotFound = 6;
 inline constexpr nvmlReturn_t kErrorInsufficientSize = 7;
 inline constexpr nvmlReturn_t kErrorDriverNotLoaded = 9;
 inline constexpr nvmlReturn_t kErrorGpuIsLost = 15;
+inline constexpr nvmlReturn_t kErrorArgumentVersionMismatch = 25;
 inline constexpr nvmlReturn_t kErrorUnknown = 999;
 
 // NVML_VALUE_NOT_AVAILABLE: a figure the driver cannot give, e.g. a process's memory on some systems.
@@ -67,8 +71,12 @@ inline constexpr unsigned long long kValueNotAvailable = ~0ULL;
 inline constexpr unsigned int kNameBufferSize = 96;
 inline constexpr unsigned int kUuidBufferSize = 96;
 
-// The layout the _v3 calls write: a wrong size here would corrupt memory, not just misread it.
+// NVML_STRUCT_VERSION(Memory, 2): the struct's size and its version in the top byte.
+inline constexpr unsigned int kMemoryV2Version =
+    static_cast<unsigned int>(sizeof(nvmlMemory_v2_t)) | (2U << 24);
+
+// The layouts NVML writes: a wrong size here would corrupt memory, not just misread it.
 static_assert(sizeof(nvmlProcessInfo_t) == 24, "nvmlProcessInfo_t must match NVML's layout");
-static_assert(sizeof(nvmlMemory_t) == 24, "nvmlMemory_t must match NVML's layout");
+static_assert(sizeof(nvmlMemory_v2_t) == 40, "nvmlMemory_v2_t must match NVML's layout");
 
 }  // namespace jmem::nvml

@@ -49,7 +49,7 @@ Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) 
   lookUp(handle, "nvmlDeviceGetHandleByIndex_v2", fn.handle, missing);
   lookUp(handle, "nvmlDeviceGetName", fn.name, missing);
   lookUp(handle, "nvmlDeviceGetUUID", fn.uuid, missing);
-  lookUp(handle, "nvmlDeviceGetMemoryInfo", fn.memory, missing);
+  lookUp(handle, "nvmlDeviceGetMemoryInfo_v2", fn.memory, missing);
   lookUp(handle, "nvmlDeviceGetComputeRunningProcesses_v3", fn.compute, missing);
   lookUp(handle, "nvmlDeviceGetGraphicsRunningProcesses_v3", fn.graphics, missing);
   if (!missing.empty()) {
@@ -123,11 +123,12 @@ Result<std::vector<NvmlDeviceReading>> NvmlLibrary::read() {
     }
     reading.name = text("nvmlDeviceGetName", fn_.name, device, nvml::kNameBufferSize);
     reading.uuid = text("nvmlDeviceGetUUID", fn_.uuid, device, nvml::kUuidBufferSize);
-    nvmlMemory_t memory{};
+    nvmlMemory_v2_t memory{};
+    memory.version = nvml::kMemoryV2Version;
     if (const nvmlReturn_t code = fn_.memory(device, &memory); code != nvml::kSuccess) {
-      reading.memory = failure("nvmlDeviceGetMemoryInfo", code);
+      reading.memory = failure("nvmlDeviceGetMemoryInfo_v2", code);
     } else {
-      reading.memory = NvmlMemoryRow{memory.total, memory.used};
+      reading.memory = NvmlMemoryRow{memory.total, memory.reserved, memory.used};
     }
     reading.compute = processes("nvmlDeviceGetComputeRunningProcesses_v3", fn_.compute, device);
     reading.graphics = processes("nvmlDeviceGetGraphicsRunningProcesses_v3", fn_.graphics, device);

@@ -42,7 +42,7 @@ class NvmlLibrary {
     decltype(&nvmlDeviceGetHandleByIndex_v2) handle = nullptr;
     decltype(&nvmlDeviceGetName) name = nullptr;
     decltype(&nvmlDeviceGetUUID) uuid = nullptr;
-    decltype(&nvmlDeviceGetMemoryInfo) memory = nullptr;
+    decltype(&nvmlDeviceGetMemoryInfo_v2) memory = nullptr;
     decltype(&nvmlDeviceGetComputeRunningProcesses_v3) compute = nullptr;
     decltype(&nvmlDeviceGetGraphicsRunningProcesses_v3) graphics = nullptr;
   };

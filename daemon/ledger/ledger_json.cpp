@@ -80,6 +80,7 @@ Json gpuJson(const GpuDevice& device) {
       {"uuid", device.uuid},
       {"integrated", device.integrated},
       {"total_bytes", optionalBytes(device.total_bytes)},
+      {"reserved_bytes", optionalBytes(device.reserved_bytes)},
       {"used_bytes", optionalBytes(device.used_bytes)},
       {"processes_complete", device.processes_complete},
       {"attributed_bytes", device.attributed_bytes},

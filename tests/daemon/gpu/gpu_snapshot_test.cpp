@@ -21,7 +21,7 @@ NvmlDeviceReading discrete(std::uint64_t total, std::uint64_t used, std::vector<
   reading.index = 0;
   reading.name = std::string("NVIDIA H100 80GB HBM3");
   reading.uuid = std::string("GPU-5f0c3a9e-1b2d-4c3e-8f70-0a1b2c3d4e5f");
-  reading.memory = NvmlMemoryRow{total, used};
+  reading.memory = NvmlMemoryRow{total, 480 * kMiB, used};
   reading.compute = std::move(compute);
   reading.graphics = std::move(graphics);
   return reading;
@@ -36,6 +36,7 @@ TEST_CASE("a discrete GPU's unattributed memory is what it uses beyond its proce
   CHECK(device.uuid == "GPU-5f0c3a9e-1b2d-4c3e-8f70-0a1b2c3d4e5f");
   CHECK_FALSE(device.integrated);
   CHECK(device.total_bytes == 80 * 1024 * kMiB);
+  CHECK(device.reserved_bytes == 480 * kMiB);
   CHECK(device.used_bytes == 3500 * kMiB);
   CHECK(device.processes_complete);
   REQUIRE(device.processes.size() == 2);
@@ -52,10 +53,11 @@ TEST_CASE("a discrete GPU's unattributed memory is what it uses beyond its proce
 TEST_CASE("a GPU that has no memory figures of its own is integrated, which is no problem") {
   NvmlDeviceReading reading = discrete(0, 0, {{700, 300 * kMiB}}, {{701, 40 * kMiB}});
   reading.name = std::string("NVIDIA Thor");
-  reading.memory = failed("nvmlDeviceGetMemoryInfo", nvml::kErrorNotSupported, "Not Supported");
+  reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
   const GpuDevice device = gpuDeviceOf(reading);
   CHECK(device.integrated);
   CHECK_FALSE(device.total_bytes);
+  CHECK_FALSE(device.reserved_bytes);
   CHECK_FALSE(device.used_bytes);
   CHECK_FALSE(device.unattributed_bytes);
   CHECK(device.problems.empty());
@@ -65,13 +67,13 @@ TEST_CASE("a GPU that has no memory figures of its own is integrated, which is n
 
 TEST_CASE("a memory call that fails otherwise is a problem, and the GPU is not taken for integrated") {
   NvmlDeviceReading reading = discrete(0, 0, {});
-  reading.memory = failed("nvmlDeviceGetMemoryInfo", nvml::kErrorGpuIsLost, "GPU is lost");
+  reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorGpuIsLost, "GPU is lost");
   const GpuDevice device = gpuDeviceOf(reading);
   CHECK_FALSE(device.integrated);
   CHECK_FALSE(device.used_bytes);
   CHECK_FALSE(gpuUsedBytes(device));
   REQUIRE(device.problems.size() == 1);
-  CHECK(device.problems[0] == "nvmlDeviceGetMemoryInfo failed: GPU is lost (15)");
+  CHECK(device.problems[0] == "nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)");
 }
 
 TEST_CASE("a process in both lists is one process, counted with the larger figure") {
@@ -117,7 +119,7 @@ TEST_CASE("a process list NVML does not support leaves the processes incomplete 
 
 TEST_CASE("an integrated GPU whose lists failed has no used figure at all") {
   NvmlDeviceReading reading = discrete(0, 0, {});
-  reading.memory = failed("nvmlDeviceGetMemoryInfo", nvml::kErrorNotSupported, "Not Supported");
+  reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
   reading.compute =
       failed("nvmlDeviceGetComputeRunningProcesses_v3", nvml::kErrorNoPermission, "Insufficient Permissions");
   const GpuDevice device = gpuDeviceOf(reading);

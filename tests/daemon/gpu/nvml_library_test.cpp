@@ -58,7 +58,7 @@ TEST_CASE("two devices are read call by call, one discrete and one without memor
       "device\n"
       "name NVIDIA RTX A6000\n"
       "uuid GPU-aaaa\n"
-      "memory 0 51527024640 3221225472\n"
+      "memory 0 51527024640 3221225472 503316480\n"
       "compute 0 4242:1073741824 4343:2147483648\n"
       "graphics 0 4444:67108864\n"
       "device\n"
@@ -81,6 +81,7 @@ TEST_CASE("two devices are read call by call, one discrete and one without memor
   REQUIRE(std::holds_alternative<NvmlMemoryRow>(a6000.memory));
   CHECK(std::get<NvmlMemoryRow>(a6000.memory).total_bytes == 51527024640ULL);
   CHECK(std::get<NvmlMemoryRow>(a6000.memory).used_bytes == 3221225472ULL);
+  CHECK(std::get<NvmlMemoryRow>(a6000.memory).reserved_bytes == 480 * kMiB);
   const auto& compute = rowsOf(a6000.compute);
   REQUIRE(compute.size() == 2);
   CHECK(compute[1].pid == 4343);
@@ -92,7 +93,7 @@ TEST_CASE("two devices are read call by call, one discrete and one without memor
   CHECK(thor.index == 1);
   REQUIRE(std::holds_alternative<NvmlFailure>(thor.memory));
   CHECK(std::get<NvmlFailure>(thor.memory) ==
-        NvmlFailure{"nvmlDeviceGetMemoryInfo", nvml::kErrorNotSupported, "Not Supported"});
+        NvmlFailure{"nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported"});
   CHECK(rowsOf(thor.compute).size() == 1);
   CHECK(rowsOf(thor.graphics).empty());
 }

@@ -9,7 +9,8 @@
 //   handle CODE               what nvmlDeviceGetHandleByIndex_v2 answers for it
 //   name TEXT / uuid TEXT     its name and UUID (the rest of the line)
 //   name_code CODE / uuid_code CODE
-//   memory CODE TOTAL USED    nvmlDeviceGetMemoryInfo (3: NOT_SUPPORTED, as an integrated GPU answers)
+//   memory CODE TOTAL USED [RESERVED]
+//                             nvmlDeviceGetMemoryInfo_v2 (3: NOT_SUPPORTED, as an integrated GPU answers)
 //   compute CODE PID:BYTES... a process list (BYTES "na": NVML_VALUE_NOT_AVAILABLE)
 //   graphics CODE PID:BYTES...
 //   compute_grows N           each compute-list call first adds N processes (PIDs from 100000), as if
@@ -53,6 +54,7 @@ struct Device {
   nvmlReturn_t memory_code = 0;
   unsigned long long total = 0;
   unsigned long long used = 0;
+  unsigned long long reserved = 0;
   List compute;
   List graphics;
 };
@@ -117,7 +119,9 @@ Script parseScript(std::istream& file) {
     } else if (word == "uuid_code") {
       in >> parsed.devices.back().uuid_code;
     } else if (word == "memory") {
-      in >> parsed.devices.back().memory_code >> parsed.devices.back().total >> parsed.devices.back().used;
+      Device& device = parsed.devices.back();
+      in >> device.memory_code >> device.total >> device.used;
+      if (!(in >> device.reserved)) device.reserved = 0;
     } else if (word == "compute") {
       parsed.devices.back().compute = parseList(in);
     } else if (word == "graphics") {
@@ -220,6 +224,8 @@ const char* nvmlErrorString(nvmlReturn_t result) {
       return "Driver Not Loaded";
     case 15:
       return "GPU is lost";
+    case 25:
+      return "Argument version mismatch";
     default:
       return "Unknown Error";
   }
@@ -260,12 +266,15 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t handle, char* uuid, unsigned int len
   return copyText(device->uuid, uuid, length);
 }
 
-nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t handle, nvmlMemory_t* memory) {
+nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t handle, nvmlMemory_v2_t* memory) {
   std::lock_guard lock(mutex);
   Device* device = deviceOf(handle);
   if (!device || !memory) return jmem::nvml::kErrorInvalidArgument;
+  if (memory->version != jmem::nvml::kMemoryV2Version) return jmem::nvml::kErrorArgumentVersionMismatch;
   if (device->memory_code != 0) return device->memory_code;
-  *memory = nvmlMemory_t{device->total, device->total - std::min(device->used, device->total), device->used};
+  const unsigned long long taken = std::min(device->used + device->reserved, device->total);
+  *memory =
+      nvmlMemory_v2_t{memory->version, device->total, device->reserved, device->total - taken, device->used};
   return jmem::nvml::kSuccess;
 }
 

@@ -134,6 +134,7 @@ TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NV
   system.gpus.available = true;
   GpuDevice h100 = gpu(false, {{10, 1024 * kMiB}});
   h100.processes[0].graphics = true;
+  h100.reserved_bytes = 480 * kMiB;
   h100.used_bytes = 1500 * kMiB;
   h100.unattributed_bytes = 476 * kMiB;
   system.gpus.devices = {h100, gpu(true, {{10, 64 * kMiB}})};
@@ -146,6 +147,7 @@ TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NV
   CHECK(first["uuid"] == "GPU-h100");
   CHECK(first["integrated"] == false);
   CHECK(first["total_bytes"] == 80 * 1024 * kMiB);
+  CHECK(first["reserved_bytes"] == 480 * kMiB);
   CHECK(first["used_bytes"] == 1500 * kMiB);
   CHECK(first["attributed_bytes"] == 1024 * kMiB);
   CHECK(first["unattributed_bytes"] == 476 * kMiB);
@@ -155,6 +157,7 @@ TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NV
   const auto& second = json["gpus"][1];
   CHECK(second["integrated"] == true);
   CHECK(second["total_bytes"].is_null());
+  CHECK(second["reserved_bytes"].is_null());
   CHECK(second["used_bytes"].is_null());
   CHECK(second["unattributed_bytes"].is_null());
 
