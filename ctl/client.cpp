@@ -65,7 +65,8 @@ std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey 
   for (const auto& p : proxy_->ListProcesses(limit, std::string(toString(sort)))) {
     out.push_back(ProcessView{std::get<0>(p), std::get<1>(p), std::get<2>(p), std::get<3>(p), std::get<4>(p),
                               std::get<5>(p), std::get<6>(p), std::get<7>(p), std::get<8>(p), std::get<9>(p),
-                              std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p)});
+                              std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p),
+                              std::get<14>(p), std::get<15>(p)});
   }
   return out;
 }
@@ -74,9 +75,20 @@ std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort) {
   std::vector<UnitView> out;
   for (const auto& u : proxy_->ListUnits(limit, std::string(toString(sort)))) {
     out.push_back(UnitView{std::get<0>(u), std::get<1>(u), std::get<2>(u), std::get<3>(u), std::get<4>(u),
-                           std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u)});
+                           std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u),
+                           std::get<10>(u), std::get<11>(u)});
   }
   return out;
+}
+
+GpusView GovernorClient::gpus() {
+  const auto [available, reason, gpus] = proxy_->GetGpus();
+  GpusView view{available, reason, {}};
+  for (const auto& g : gpus) {
+    view.gpus.push_back(GpuView{g.get<0>(), g.get<1>(), g.get<2>(), g.get<3>(), g.get<4>(), g.get<5>(), g.get<6>(),
+                                g.get<7>(), g.get<8>(), g.get<9>(), g.get<10>(), g.get<11>(), g.get<12>()});
+  }
+  return view;
 }
 
 void GovernorClient::reload() { proxy_->Reload(); }

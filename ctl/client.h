@@ -32,13 +32,31 @@ struct ProcessView {
   std::uint32_t uid;
   std::string unit, manager, cmdline;
   std::uint64_t rss_bytes, pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes,
-      cost_bytes;
+      cost_bytes, gpu_bytes, gpu_shared_bytes;
 };
 
 struct UnitView {
   std::string unit, manager;
   std::uint64_t pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes, cost_bytes;
   std::vector<std::uint32_t> pids;
+  std::uint64_t gpu_bytes, gpu_shared_bytes;
+};
+
+// GetGpus: each GPU NVML reports; figures it does not know are false/0 with their flag.
+struct GpuView {
+  std::uint32_t index;
+  std::string name, uuid;
+  bool integrated, memory_known;
+  std::uint64_t total_bytes, reserved_bytes, used_bytes;
+  bool processes_complete;
+  std::uint64_t attributed_bytes, unattributed_bytes;
+  std::uint32_t processes;
+  std::vector<std::string> problems;
+};
+struct GpusView {
+  bool available;
+  std::string reason;  // why not available
+  std::vector<GpuView> gpus;
 };
 
 struct CheckItemView {
@@ -114,6 +132,7 @@ class GovernorClient {
   SystemView system();
   std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort);
   std::vector<UnitView> units(std::uint32_t limit, SortKey sort);
+  GpusView gpus();
   void reload();
   CheckView check();
   PlanView plan();

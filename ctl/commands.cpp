@@ -34,10 +34,46 @@ const char* levelColor(const std::string& level) {
 
 std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
 
+// "NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes"
+std::string gpuLine(const GpuView& g) {
+  std::string line = g.name.empty() ? std::string("unnamed") : g.name;
+  if (g.integrated) {
+    line += " (integrated: system memory), " + formatIec(g.attributed_bytes) + " held by its processes";
+  } else if (g.memory_known) {
+    line += ", " + formatIec(g.used_bytes) + " used of " + formatIec(g.total_bytes) + " (" +
+            formatIec(g.reserved_bytes) + " reserved)";
+  } else {
+    line += ", memory unknown";
+  }
+  line += g.processes_complete ? ", " + std::to_string(g.processes) + " processes" : ", processes unknown";
+  if (!g.problems.empty()) line += "; " + g.problems.front();
+  return line;
+}
+
+Json gpusJson(const GpusView& gpus) {
+  Json list = Json::array();
+  for (const GpuView& g : gpus.gpus) {
+    const auto known = [](bool flag, std::uint64_t value) { return flag ? Json(value) : Json(nullptr); };
+    list.push_back(Json{{"index", g.index},
+                        {"name", g.name},
+                        {"uuid", g.uuid},
+                        {"integrated", g.integrated},
+                        {"total_bytes", known(g.memory_known, g.total_bytes)},
+                        {"reserved_bytes", known(g.memory_known, g.reserved_bytes)},
+                        {"used_bytes", known(g.memory_known, g.used_bytes)},
+                        {"processes_complete", g.processes_complete},
+                        {"attributed_bytes", g.attributed_bytes},
+                        {"unattributed_bytes", known(g.memory_known && g.processes_complete, g.unattributed_bytes)},
+                        {"processes", g.processes},
+                        {"problems", g.problems}});
+  }
+  return list;
+}
+
 }  // namespace
 
 std::string renderStatus(const GovernorInfo& info, const SystemView& s, const std::vector<UnitView>& top_units,
-                         std::uint64_t now_usec, const Style& style) {
+                         std::uint64_t now_usec, const Style& style, const GpusView* gpus) {
   std::string out;
   out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + info.version + " - " + info.mode +
          " mode, sampling every " + std::to_string(info.sample_interval_usec / 1000) + " ms\n";
@@ -54,6 +90,10 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s, const st
   row("Processes", formatIec(s.pss_total_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
                        (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
   row("NvMap", s.nvmap_available ? formatIec(s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
+  if (gpus && !gpus->available) row("GPU", "unavailable (" + gpus->reason + ")");
+  if (gpus) {
+    for (const GpuView& g : gpus->gpus) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
+  }
   row("Unaccounted", formatIec(s.unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
   row("Pressure", s.pressure_available ? paint(style, levelColor(info.pressure_level), info.pressure_level) +
                                              ", some " + percent(s.some_avg10_permyriad) + " full " +
@@ -70,7 +110,8 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s, const st
   return out;
 }
 
-std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, const ThrottleView* throttle) {
+std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, const ThrottleView* throttle,
+                             const GpusView* gpus) {
   Json json{
       {"version", info.version},
       {"mode", info.mode},
@@ -97,6 +138,10 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
         {"used_bytes", s.used_bytes},
         {"unaccounted_bytes", s.unaccounted_bytes}}},
   };
+  if (gpus) {
+    json["nvml"] = gpus->available ? Json{{"available", true}} : Json{{"available", false}, {"reason", gpus->reason}};
+    json["gpus"] = gpusJson(*gpus);
+  }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
   return dump(json);
 }
@@ -105,10 +150,17 @@ std::string renderProcesses(const std::vector<ProcessView>& processes, const Sty
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : processes) {
     rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes), formatIec(p.nvmap_bytes),
-                    formatIec(p.cost_bytes), p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")",
-                    p.comm});
+                    formatIec(p.gpu_bytes), formatIec(p.cost_bytes),
+                    p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")", p.comm});
   }
-  return renderTable({{"PID", true}, {"UID", true}, {"PSS", true}, {"NVMAP", true}, {"COST", true}, {"UNIT"}, {"COMMAND"}},
+  return renderTable({{"PID", true},
+                      {"UID", true},
+                      {"PSS", true},
+                      {"NVMAP", true},
+                      {"GPU", true},
+                      {"COST", true},
+                      {"UNIT"},
+                      {"COMMAND"}},
                      rows, style.legend);
 }
 
@@ -128,6 +180,8 @@ std::string renderProcessesJson(const std::vector<ProcessView>& processes) {
                         {"pss_shmem_bytes", p.pss_shmem_bytes},
                         {"swap_pss_bytes", p.swap_pss_bytes},
                         {"nvmap_bytes", p.nvmap_bytes},
+                        {"gpu_bytes", p.gpu_bytes},
+                        {"gpu_shared_bytes", p.gpu_shared_bytes},
                         {"cost_bytes", p.cost_bytes}});
   }
   return dump(Json{{"processes", std::move(list)}});
@@ -137,10 +191,11 @@ std::string renderUnits(const std::vector<UnitView>& units, const Style& style) 
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : units) {
     rows.push_back({u.unit, u.manager, std::to_string(u.pids.size()), formatIec(u.pss_bytes), formatIec(u.nvmap_bytes),
-                    formatIec(u.cost_bytes)});
+                    formatIec(u.gpu_bytes), formatIec(u.cost_bytes)});
   }
-  return renderTable({{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"COST", true}}, rows,
-                     style.legend);
+  return renderTable(
+      {{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"GPU", true}, {"COST", true}}, rows,
+      style.legend);
 }
 
 std::string renderUnitsJson(const std::vector<UnitView>& units) {
@@ -154,6 +209,8 @@ std::string renderUnitsJson(const std::vector<UnitView>& units) {
                         {"pss_shmem_bytes", u.pss_shmem_bytes},
                         {"swap_pss_bytes", u.swap_pss_bytes},
                         {"nvmap_bytes", u.nvmap_bytes},
+                        {"gpu_bytes", u.gpu_bytes},
+                        {"gpu_shared_bytes", u.gpu_shared_bytes},
                         {"cost_bytes", u.cost_bytes},
                         {"processes", u.pids}});
   }
@@ -262,10 +319,11 @@ int runCommand(const CtlOptions& options) {
         const auto info = client.info();
         const auto system = client.system();
         const auto throttle = client.throttleState();
+        const auto gpus = client.gpus();
         if (options.json) {
-          emit(renderStatusJson(info, system, &throttle), options);
+          emit(renderStatusJson(info, system, &throttle, &gpus), options);
         } else {
-          emit(renderStatus(info, system, {}, realtimeUsec(), style) + renderThrottle(throttle, style) + "\n" +
+          emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) + renderThrottle(throttle, style) + "\n" +
                    renderUnits(client.units(5, SortKey::kCost), style),
                options);
         }

@@ -15,7 +15,7 @@ Commands:
   top                    Processes by cost (PSS + NvMap)
     --units              Units instead of processes
     -n N                 Show N rows (default 20; 0 for all)
-    --sort KEY           pss, nvmap or cost (default)
+    --sort KEY           pss, nvmap, gpu or cost (default)
   monitor                Print changes as the governor announces them, until interrupted
   reload                 Make jmemd reload its policy (root, or the polkit action org.jmem.governor1.manage)
   validate FILE...       Check policy files without a running jmemd; every problem as FILE:LINE:COLUMN

@@ -87,7 +87,8 @@ std::vector<ManagerObject::ProcessStruct> ManagerObject::ListProcesses(const uin
     const SmapsRollup& r = s.rollup;
     out.emplace_back(toU32(s.pid), s.comm, static_cast<uint32_t>(s.uid), s.placement.unit, s.placement.manager,
                      s.cmdline, r.rss_bytes, r.pss_bytes, r.pss_anon_bytes.value_or(0), r.pss_file_bytes.value_or(0),
-                     r.pss_shmem_bytes.value_or(0), r.swap_pss_bytes, process->nvmap_bytes, process->costBytes());
+                     r.pss_shmem_bytes.value_or(0), r.swap_pss_bytes, process->nvmap_bytes, process->costBytes(),
+                     process->gpu_bytes, process->gpu_shared_bytes);
   }
   return out;
 }
@@ -103,9 +104,23 @@ std::vector<ManagerObject::UnitStruct> ManagerObject::ListUnits(const uint32_t& 
     const PssParts& m = unit->memory;
     std::vector<uint32_t> pids(unit->pids.begin(), unit->pids.end());
     out.emplace_back(unit->unit, unit->manager, m.pss_bytes, m.pss_anon_bytes, m.pss_file_bytes, m.pss_shmem_bytes,
-                     m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids));
+                     m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids), m.gpu_bytes,
+                     m.gpu_shared_bytes);
   }
   return out;
+}
+
+std::tuple<bool, std::string, std::vector<ManagerObject::GpuStruct>> ManagerObject::GetGpus() {
+  const GpuSnapshot& gpus = ledgerOrThrow().system.gpus;
+  std::vector<GpuStruct> out;
+  out.reserve(gpus.devices.size());
+  for (const GpuDevice& d : gpus.devices) {
+    const bool memory_known = d.total_bytes && d.used_bytes;
+    out.emplace_back(d.index, d.name, d.uuid, d.integrated, memory_known, d.total_bytes.value_or(0),
+                     d.reserved_bytes.value_or(0), d.used_bytes.value_or(0), d.processes_complete, d.attributed_bytes,
+                     d.unattributed_bytes.value_or(0), static_cast<uint32_t>(d.processes.size()), d.problems);
+  }
+  return {gpus.available, gpus.available ? std::string() : gpus.reason, std::move(out)};
 }
 
 sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> ManagerObject::GetSelfStats() {

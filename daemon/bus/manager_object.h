@@ -61,14 +61,18 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   using SystemStruct = sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, bool,
                                      uint64_t, bool, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, uint64_t,
                                      uint32_t, uint32_t, uint32_t, uint32_t>;
-  using ProcessStruct = sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string,
-                                      uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
+  using ProcessStruct =
+      sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string, uint64_t, uint64_t,
+                    uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
   using UnitStruct = sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                                   uint64_t, uint64_t, std::vector<uint32_t>>;
+                                   uint64_t, uint64_t, std::vector<uint32_t>, uint64_t, uint64_t>;
+  using GpuStruct = sdbus::Struct<uint32_t, std::string, std::string, bool, bool, uint64_t, uint64_t, uint64_t,
+                                  bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
 
   SystemStruct GetSystem() override;
   std::vector<ProcessStruct> ListProcesses(const uint32_t& limit, const std::string& sort) override;
   std::vector<UnitStruct> ListUnits(const uint32_t& limit, const std::string& sort) override;
+  std::tuple<bool, std::string, std::vector<GpuStruct>> GetGpus() override;
   sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
   void Reload() override;
   std::tuple<bool, std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,

@@ -14,6 +14,8 @@ std::uint64_t keyOf(const PssParts& parts, SortKey key) {
       return parts.pss_bytes;
     case SortKey::kNvmap:
       return parts.nvmap_bytes;
+    case SortKey::kGpu:
+      return parts.gpu_bytes;
     case SortKey::kCost:
       return parts.costBytes();
   }
@@ -49,8 +51,9 @@ std::vector<const T*> rank(const std::vector<T>& items, std::uint32_t limit, Key
 Result<SortKey> parseSortKey(std::string_view text) {
   if (text == "pss") return SortKey::kPss;
   if (text == "nvmap") return SortKey::kNvmap;
+  if (text == "gpu") return SortKey::kGpu;
   if (text == "cost") return SortKey::kCost;
-  return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) + "\": expected pss, nvmap or cost"};
+  return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) + "\": expected pss, nvmap, gpu or cost"};
 }
 
 std::string_view toString(SortKey key) {
@@ -59,6 +62,8 @@ std::string_view toString(SortKey key) {
       return "pss";
     case SortKey::kNvmap:
       return "nvmap";
+    case SortKey::kGpu:
+      return "gpu";
     case SortKey::kCost:
       return "cost";
   }

@@ -9,12 +9,12 @@
 
 namespace jmem {
 
-enum class SortKey { kPss, kNvmap, kCost };
+enum class SortKey { kPss, kNvmap, kGpu, kCost };
 
 // The largest list a caller may ask for; 0 asks for everything up to it.
 inline constexpr std::uint32_t kMaxListLimit = 65536;
 
-// "pss", "nvmap" or "cost"; anything else is an error that names the value.
+// "pss", "nvmap", "gpu" or "cost"; anything else is an error that names the value.
 Result<SortKey> parseSortKey(std::string_view text);
 std::string_view toString(SortKey key);
 

@@ -10,9 +10,15 @@ using namespace jmem::ctl;
 
 namespace {
 
-ProcessView process(std::uint32_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap) {
+ProcessView process(std::uint32_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap,
+                    std::uint64_t gpu = 0) {
   return ProcessView{pid, std::move(comm), 1000, "app.service", "system", "/usr/bin/app", pss, pss, pss, 0, 0, 0,
-                     nvmap, pss + nvmap};
+                     nvmap, pss + nvmap, gpu, 0};
+}
+
+GpuView h100() {
+  return GpuView{0, "NVIDIA H100 80GB HBM3", "GPU-1111", false, true, 81559ull << 20, 480ull << 20, 4123ull << 20,
+                 true, 4108ull << 20, 15ull << 20, 2, {}};
 }
 
 }  // namespace
@@ -67,4 +73,45 @@ TEST_CASE("status says when NvMap and pressure are unavailable instead of showin
   const auto json = nlohmann::json::parse(renderStatusJson(info, system));
   CHECK(json["nvmap"]["total_bytes"].is_null());
   CHECK(json["meminfo"]["mem_total_bytes"] == 8ull << 30);
+}
+
+TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_shared_bytes") {
+  const std::string table = renderProcesses({process(42, "train", 50 << 20, 0, 2566ull << 20)}, Style{});
+  CHECK(table.find("GPU") != std::string::npos);
+  CHECK(table.find("2.5G") != std::string::npos);
+  const auto json = nlohmann::json::parse(renderProcessesJson({process(42, "train", 100, 0, 7)}));
+  CHECK(json["processes"][0]["gpu_bytes"] == 7);
+  CHECK(json["processes"][0]["gpu_shared_bytes"] == 0);
+}
+
+TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why there is no GPU figure") {
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000};
+  SystemView system{};
+  GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
+  GpuView lost{2, "NVIDIA A2", "GPU-3333", false, false, 0, 0, 0, false, 0, 0, 0,
+               {"nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)"}};
+  const GpusView gpus{true, "", {h100(), thor, lost}};
+  const std::string text = renderStatus(info, system, {}, 0, Style{}, &gpus);
+  CHECK(text.find("GPU 0: NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes") !=
+        std::string::npos);
+  CHECK(text.find("GPU 1: NVIDIA Thor (integrated: system memory), 3.0G held by its processes, 3 processes") !=
+        std::string::npos);
+  CHECK(text.find("GPU 2: NVIDIA A2, memory unknown, processes unknown; nvmlDeviceGetMemoryInfo_v2 failed") !=
+        std::string::npos);
+
+  const GpusView none{false, "Failed to load NVML: libnvidia-ml.so.1: cannot open shared object file", {}};
+  CHECK(renderStatus(info, system, {}, 0, Style{}, &none).find("GPU: unavailable (Failed to load NVML") !=
+        std::string::npos);
+  CHECK(renderStatus(info, system, {}, 0, Style{}).find("GPU") == std::string::npos);
+
+  const auto json = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &gpus));
+  CHECK(json["nvml"]["available"] == true);
+  REQUIRE(json["gpus"].size() == 3);
+  CHECK(json["gpus"][0]["used_bytes"] == 4123ull << 20);
+  CHECK(json["gpus"][0]["unattributed_bytes"] == 15ull << 20);
+  CHECK(json["gpus"][1]["used_bytes"].is_null());
+  CHECK(json["gpus"][2]["unattributed_bytes"].is_null());
+  const auto unavailable = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &none));
+  CHECK(unavailable["nvml"]["reason"] == none.reason);
+  CHECK(unavailable["gpus"].empty());
 }

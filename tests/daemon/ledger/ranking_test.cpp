@@ -22,13 +22,15 @@ std::vector<pid_t> pids(const std::vector<const LedgerProcess*>& ranked) {
 
 }  // namespace
 
-TEST_CASE("sort keys are pss, nvmap and cost, and anything else is named in the error") {
+TEST_CASE("sort keys are pss, nvmap, gpu and cost, and anything else is named in the error") {
   CHECK(*parseSortKey("pss") == SortKey::kPss);
   CHECK(*parseSortKey("nvmap") == SortKey::kNvmap);
+  CHECK(*parseSortKey("gpu") == SortKey::kGpu);
+  CHECK(toString(SortKey::kGpu) == "gpu");
   CHECK(*parseSortKey("cost") == SortKey::kCost);
   const auto bad = parseSortKey("size");
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap or cost");
+  CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap, gpu or cost");
 }
 
 TEST_CASE("processes rank largest first by the chosen key, ties in PID order") {
@@ -61,4 +63,13 @@ TEST_CASE("units rank by their summed memory") {
   const auto ranked = *topUnits(ledger, SortKey::kCost, 1);
   REQUIRE(ranked.size() == 1);
   CHECK(ranked[0]->unit == "big.service");
+}
+
+TEST_CASE("processes rank by their GPU memory with the gpu key, which a discrete GPU keeps out of the cost") {
+  Ledger ledger;
+  ledger.processes = {process(1, 10, 0), process(2, 30, 0), process(3, 20, 0)};
+  ledger.processes[0].gpu_bytes = 2048;
+  ledger.processes[2].gpu_bytes = 1024;
+  CHECK(pids(*topProcesses(ledger, SortKey::kGpu, 0)) == std::vector<pid_t>{1, 3, 2});
+  CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{2, 3, 1});
 }
