@@ -272,20 +272,13 @@ std::optional<Action> escalate(const Snapshot& snapshot, const policy::Policy& p
   return std::nullopt;
 }
 
-// Undoes the newest action in effect on state.units[index].
+// Undoes one action in effect on state.units[index], the throttle first: a unit is released whole,
+// and lifting its MemoryHigh before the thaw or start spares it the over-high penalty (see decide).
 Action releaseOne(ControllerState& state, std::size_t index, const std::string& why) {
   auto& unit = state.units[index];
   Action action;
   action.unit = unit.unit;
-  if (unit.stopped) {
-    action.kind = ActionKind::kStart;
-    action.reason = why + ": starting " + unit.unit + " again";
-    unit.stopped = false;
-  } else if (unit.frozen) {
-    action.kind = ActionKind::kThaw;
-    action.reason = why + ": thawing " + unit.unit;
-    unit.frozen = false;
-  } else {
+  if (unit.throttled()) {
     action.kind = ActionKind::kRestoreMemoryHigh;
     action.memory_high_bytes = unit.prior_memory_high_bytes;
     action.reason =
@@ -293,6 +286,14 @@ Action releaseOne(ControllerState& state, std::size_t index, const std::string& 
         (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
     unit.memory_high_bytes.reset();
     unit.prior_memory_high_bytes.reset();
+  } else if (unit.frozen) {
+    action.kind = ActionKind::kThaw;
+    action.reason = why + ": thawing " + unit.unit;
+    unit.frozen = false;
+  } else {
+    action.kind = ActionKind::kStart;
+    action.reason = why + ": starting " + unit.unit + " again";
+    unit.stopped = false;
   }
   if (!unit.anyApplied()) state.units.erase(state.units.begin() + static_cast<std::ptrdiff_t>(index));
   return action;
@@ -467,8 +468,9 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
   const std::string why = "MemAvailable " + mibText(snapshot.mem_available_bytes) +
                           " has stayed above available_high_mib " + mibText(high_bytes) +
                           " with no trigger for " + secondsText(held);
-  // A unit is released whole in one step: thawed and its MemoryHigh lifted together, since a thawed
-  // unit left under its throttle stalls at once, and that stall is pressure again.
+  // A unit is released whole in one step, its MemoryHigh lifted before the thaw: a task frozen over
+  // its MemoryHigh would otherwise sleep off the kernel's over-high penalty (up to 2 s of memory stall)
+  // as soon as it is thawed, and that stall is pressure again.
   const std::string unit = next.units[*releasable].unit;
   while (*releasable < next.units.size() && next.units[*releasable].unit == unit) {
     decision.actions.push_back(releaseOne(next, *releasable, why));
@@ -518,7 +520,7 @@ OperatorDecision decideOperatorRelease(std::string_view unit, const ControllerSt
     decision.refusal = std::string(unit) + " is not throttled, frozen or stopped by jmemd";
     return decision;
   }
-  // Move it last, so that releaseOne undoes it alone, newest rung first.
+  // Move it last, so that releaseOne undoes it alone, its throttle first.
   std::rotate(found, found + 1, units.end());
   const std::size_t index = units.size() - 1;
   while (!units.empty() && units.back().unit == unit && units.back().anyApplied()) {

@@ -36,11 +36,12 @@
 //   - stop: only when pressure.allow_stop. A stop ends a freeze (systemd thaws a unit it stops).
 // A rung the device cannot take (Capabilities) is skipped and named in Decision::unavailable.
 //
-// Release undoes the actions newest first, one unit per call: the unit acted on last first, and all
-// of it at once, in reverse: stop (undone by a start), then freeze (thaw), then throttle (MemoryHigh
-// back to the value it replaced). Lifting the throttle a rate-limit interval after the thaw would
-// leave the thawed unit stalling under it, which reads as fresh pressure. Release acts on what the state
-// records, whether or not the unit is still in the ledger.
+// Release goes newest first, one unit per call: the unit acted on last first, and all of it at once,
+// its throttle lifted before it runs again: MemoryHigh back to the value it replaced, then thaw, then
+// start. A task frozen or stopped over its MemoryHigh owes the kernel's over-high penalty, a sleep of
+// up to 2 s counted as memory stall, and pays it the moment it runs if the throttle is still there:
+// a thaw even milliseconds before the restore stalls the whole unit, which reads as fresh pressure.
+// Release acts on what the state records, whether or not the unit is still in the ledger.
 //
 // Rate limits apply to every action, escalation and release alike: at least
 // pressure.min_action_interval_s between two actions, at most pressure.max_actions_per_minute in any

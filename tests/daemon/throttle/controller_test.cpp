@@ -397,12 +397,12 @@ TEST_CASE("a dip below the high watermark or a trigger restarts the hold time") 
   CHECK(describe(pressured) == "freeze batch.service");
   CHECK(controller.tick(snapshot(80, 1100)).actions.empty());
   CHECK(describe(controller.tick(snapshot(110, 1100))) ==
-        "thaw batch.service, restore_memory_high batch.service");
+        "restore_memory_high batch.service, thaw batch.service");
 }
 
 TEST_CASE(
-    "release undoes in reverse order, a unit at a time, thawing and lifting its throttle in one step, and "
-    "restores the prior MemoryHigh") {
+    "release undoes a unit at a time, newest first, lifting its throttle and then thawing it in one step, "
+    "and restores the prior MemoryHigh") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   s.units = {unit("batch.service", 1000, 2000), unit("camera.service", 500)};
@@ -424,7 +424,7 @@ TEST_CASE(
   }
   // The hold starts at 20: nothing before 50, then one step every min_action_interval_s.
   CHECK(steps == std::vector<std::string>{"-", "restore_memory_high camera.service",
-                                          "thaw batch.service, restore_memory_high batch.service", "-", "-"});
+                                          "restore_memory_high batch.service, thaw batch.service", "-", "-"});
   CHECK(restored == std::vector<std::optional<std::uint64_t>>{std::nullopt, 2000 * kMiB});
   CHECK(controller.state.units.empty());
 }
@@ -449,7 +449,7 @@ TEST_CASE("after a release begins, a new trigger must hold for min_action_interv
   controller.tick(snapshot(0, 256));
   controller.tick(snapshot(5, 256));  // batch throttled and frozen
   REQUIRE(describe(controller.tick(snapshot(10, 2000))) ==
-          "thaw batch.service, restore_memory_high batch.service");
+          "restore_memory_high batch.service, thaw batch.service");
   CHECK(controller.state.releasing);
 
   // A trigger blinking on and off never acts: it never holds for 5 s.
@@ -561,7 +561,7 @@ actions = ["throttle", "freeze", "stop"]
     steps.push_back(describe(controller.tick(s)));
   }
   CHECK(steps == std::vector<std::string>{"-", "-", "-",
-                                          "start batch.service, restore_memory_high batch.service", "-"});
+                                          "restore_memory_high batch.service, start batch.service", "-"});
 }
 
 TEST_CASE("a workload without actions is never acted on") {
@@ -680,7 +680,8 @@ TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's ow
   CHECK_THAT(v1.refusal.value_or(""), Catch::Contains("cannot freeze"));
 }
 
-TEST_CASE("an operator's release undoes one unit whole, newest rung first, and leaves the others") {
+TEST_CASE(
+    "an operator's release undoes one unit whole, its throttle before the thaw, and leaves the others") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   for (int i = 0; i < 3; ++i) {
@@ -690,8 +691,8 @@ TEST_CASE("an operator's release undoes one unit whole, newest rung first, and l
   const auto release = decideOperatorRelease("batch.service", controller.state);
   CHECK_FALSE(release.refusal);
   REQUIRE(release.actions.size() == 2);
-  CHECK(release.actions[0].kind == ActionKind::kThaw);
-  CHECK(release.actions[1].kind == ActionKind::kRestoreMemoryHigh);
+  CHECK(release.actions[0].kind == ActionKind::kRestoreMemoryHigh);
+  CHECK(release.actions[1].kind == ActionKind::kThaw);
   CHECK_FALSE(release.state.find("batch.service"));
   CHECK(release.state.find("camera.service"));
   CHECK(decideOperatorRelease("idle.service", controller.state).refusal ==
