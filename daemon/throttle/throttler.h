@@ -52,7 +52,7 @@ class Throttler {
                                                  const policy::Policy& policy, const std::string& self_unit);
   Result<std::vector<ActionRecord>> releaseUnit(const std::string& unit);
 
-  // At a clean stop: thaws and restores MemoryHigh everywhere, newest first, so that no unit stays
+  // At a clean stop: restores MemoryHigh and thaws everywhere, newest first, so that no unit stays
   // frozen while no governor runs. Stopped units stay stopped, and the journal keeps them for the next
   // run.
   std::vector<ActionRecord> releaseForShutdown();
