@@ -13,6 +13,11 @@ BATCH_STEP = re.compile(r"batch: step (\d+) (\d+) MiB t=([\d.]+)")
 BATCH_DONE = re.compile(r"batch: released, done t=([\d.]+)")
 INFERENCE_PEAK_PASSED = re.compile(r"inference: peak passed")
 SAMPLE_FIELD = re.compile(r"(\w+)=(\S*)")
+# The structured fields jmemd writes with each action (daemon/throttle/action_log.cpp).
+JMEM_FIELDS = ("JMEM_ACTION", "JMEM_UNIT", "JMEM_ORIGIN", "JMEM_RESULT", "JMEM_MEMORY_HIGH_BYTES",
+               "JMEM_FREEZE_METHOD")
+JMEM_ACTIONS = ("throttle", "freeze", "stop", "thaw", "restore_memory_high", "start")
+PAGE_BYTES = 4096
 
 
 @dataclasses.dataclass
@@ -20,6 +25,7 @@ class Action:
     t: float  # wall clock in the VM, seconds
     by: str
     what: str
+    value: str | None = None  # a sampled memory.high: the cgroup file's text
 
 
 @dataclasses.dataclass
@@ -34,6 +40,7 @@ class Outcome:
     oom_invocations: int = 0  # "invoked oom-killer" lines in the kernel log
     kills: list = dataclasses.field(default_factory=list)  # Actions that killed a process
     governor_actions: list = dataclasses.field(default_factory=list)  # jmemd's JMEM_ACTION entries
+    action_entries: list = dataclasses.field(default_factory=list)  # the same entries, whole
     sampled: list = dataclasses.field(default_factory=list)  # the batch cgroup's changes, sampled
     units: dict = dataclasses.field(default_factory=dict)  # unit -> its end state (systemctl show)
 
@@ -98,7 +105,7 @@ def sampled_changes(samples):
         if s.get("memory_high", "-") not in ("-", high):
             high = s["memory_high"]
             shown = high if high == "max" else f"{int(high) >> 20} MiB"
-            changes.append(Action(s["t"], "sampled", f"memory.high={shown}"))
+            changes.append(Action(s["t"], "sampled", f"memory.high={shown}", high))
         if s.get("frozen", "-") not in ("-", frozen):
             frozen = s["frozen"]
             changes.append(Action(s["t"], "sampled", "frozen" if frozen == "1" else "thawed"))
@@ -134,6 +141,7 @@ def analyse(case, files):
         elif unit == "systemd-oomd.service" and (match := OOMD_KILL.search(text)):
             out.kills.append(Action(entry_time(entry), "systemd-oomd", match[1]))
         if "JMEM_ACTION" in entry:
+            out.action_entries.append(entry)
             out.governor_actions.append(
                 Action(entry_time(entry), "jmemd", f"{entry['JMEM_ACTION']} {entry.get('JMEM_UNIT', '?')}"))
     out.sampled = sampled_changes(read_samples(files.get("samples.txt")))
@@ -161,17 +169,77 @@ def expectation_failures(out):
         failures.append("the inference did not survive")
     if not out.inference_peak_passed:
         failures.append("the inference's peak never passed")
-    order = ["throttled" if a.what.startswith("memory.high=") and a.what != "memory.high=max" else a.what
-             for a in out.sampled]
-    if not _in_order(order, ["throttled", "frozen", "thawed", "memory.high=max"]):
-        failures.append(f"the batch was not throttled, frozen, thawed and restored in that order (sampled: {order})")
+    failures += release_order_failures(out.sampled)
+    actions = [e["JMEM_ACTION"] for e in out.action_entries]
+    if actions != list(EXPECTED_ACTIONS):
+        failures.append(f"jmemd's actions were {actions or 'none'}, not {list(EXPECTED_ACTIONS)}"
+                        " (one each: a second escalation after the release is flapping)")
+    for entry in out.action_entries:
+        failures += [f"the journal entry of {entry.get('JMEM_ACTION')} at {entry_time(entry):.3f}: {problem}"
+                     for problem in action_field_problems(entry, out.sampled)]
     if not out.batch_finished():
         failures.append(f"the batch did not finish (reached {out.batch_reached_mib} of {out.batch_target_mib} MiB,"
                         f" result {out.units.get('batch', {}).get('Result')})")
     return failures
 
 
-def _in_order(seen, wanted):
-    """Whether `wanted` occurs in `seen` as a subsequence."""
-    it = iter(seen)
-    return all(any(s == w for s in it) for w in wanted)
+# What jmemd does to the batch, once each: the scenario has one peak, and the release watermark is
+# written so that the finishing batch does not bring a new trigger. The release lifts the throttle
+# before the thaw: thawed under it, the batch would first sleep off the kernel's over-high penalty,
+# up to 2 s of memory stall that reads as new pressure.
+EXPECTED_ACTIONS = ("throttle", "freeze", "restore_memory_high", "thaw")
+# The release undoes the unit whole in one step. Apart, thaw and restore would be two actions, at
+# least the policy's min_action_interval_s (1 s) from each other.
+RELEASE_STEP_MAX_S = 1.0
+
+
+def release_order_failures(sampled):
+    """From the kernel's view (the sampled cgroup): the batch throttled, then frozen, then
+    memory.high back to max and thawed together. Empty when it held."""
+    def first(what, after):
+        return next((a.t for a in sampled if a.t >= after and what(a.what)), None)
+
+    seen = [a.what for a in sampled]
+    throttled = first(lambda w: w.startswith("memory.high=") and w != "memory.high=max", float("-inf"))
+    frozen = None if throttled is None else first(lambda w: w == "frozen", throttled)
+    if frozen is None:
+        return [f"the batch was not throttled and then frozen (sampled: {seen})"]
+    thawed = first(lambda w: w == "thawed", frozen)
+    restored = first(lambda w: w == "memory.high=max", frozen)
+    if thawed is None or restored is None:
+        return [f"the frozen batch was not both given memory.high=max back and thawed (sampled: {seen})"]
+    if abs(thawed - restored) > RELEASE_STEP_MAX_S:
+        return [f"the batch was thawed and its memory.high restored {abs(thawed - restored):.1f}s apart, not in one"
+                f" step (sampled: {seen})"]
+    return []
+
+
+def action_field_problems(entry, sampled):
+    """What is wrong with the structured fields of one jmemd action entry in this scenario, where
+    only the batch is ever acted on, on cgroup v2, under pressure."""
+    problems = [f"{field} is missing" for field in JMEM_FIELDS if field not in entry]
+    if problems:
+        return problems
+    action, high, method = entry["JMEM_ACTION"], entry["JMEM_MEMORY_HIGH_BYTES"], entry["JMEM_FREEZE_METHOD"]
+    if action not in JMEM_ACTIONS:
+        problems.append(f"JMEM_ACTION {action!r} is not one of {', '.join(JMEM_ACTIONS)}")
+    if entry["JMEM_UNIT"] != "batch.service":
+        problems.append(f"JMEM_UNIT is {entry['JMEM_UNIT']!r}, not the batch's unit")
+    if entry["JMEM_ORIGIN"] != "pressure":
+        problems.append(f"JMEM_ORIGIN is {entry['JMEM_ORIGIN']!r}, not pressure")
+    if entry["JMEM_RESULT"] != "done":
+        problems.append(f"JMEM_RESULT is {entry['JMEM_RESULT']!r}: {message(entry)}")
+    if action == "throttle":
+        # The kernel keeps memory.high in whole pages, rounded down.
+        if not high.isdigit():
+            problems.append(f"JMEM_MEMORY_HIGH_BYTES {high!r} is not a byte count")
+        elif str(int(high) // PAGE_BYTES * PAGE_BYTES) not in [a.value for a in sampled]:
+            problems.append(f"JMEM_MEMORY_HIGH_BYTES {high} was never the cgroup's memory.high")
+    elif action == "restore_memory_high" and high != "infinity":
+        problems.append(f"JMEM_MEMORY_HIGH_BYTES is {high!r}; the batch had no MemoryHigh before, so infinity")
+    elif action not in ("throttle", "restore_memory_high") and high:
+        problems.append(f"JMEM_MEMORY_HIGH_BYTES is {high!r} for a {action}")
+    wanted_method = "cgroup-freezer" if action in ("freeze", "thaw") else ""
+    if method != wanted_method:
+        problems.append(f"JMEM_FREEZE_METHOD is {method!r}, not {wanted_method!r}")
+    return problems

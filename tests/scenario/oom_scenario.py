@@ -13,8 +13,9 @@ The workloads (C programs built here, statically, with gcc), sized from the VM's
     steps, touching every page, to 58% of MemTotal, holds that for BATCH_HOLD_S, frees it and exits
     0. With the peak, the two need more than the RAM: without a governor something is killed.
 How the batch's memory is released while it is frozen: it is not the batch that gives memory back
-but the inference, whose peak passes; MemAvailable rises above the release watermark, jmemd thaws
-the batch and restores its MemoryHigh, and the batch finishes beside the smaller working set.
+but the inference, whose peak passes; MemAvailable rises above the release watermark, jmemd
+restores the batch's MemoryHigh and thaws it in one step, and the batch finishes beside the smaller
+working set. The jmemd case also checks the structured fields of each action in the journal.
 
 Each governor runs with its Debian defaults: earlyoom with /etc/default/earlyoom ("-r 3600": act
 at 10% available), systemd-oomd with Debian's drop-ins (ManagedOOMSwap=kill on -.slice, which needs

@@ -2,8 +2,9 @@
 # One case of the OOM scenario, inside the VM (tests/system/vm.py runs it as /share/run.sh).
 # /share/case names the governor (none, earlyoom, systemd-oomd, jmemd); /share/params.sh sizes the
 # workloads; /share/bin holds the payload programs (and jmemd, jmemctl). Results go to /share:
-# samples.txt (the batch unit's limits and state every 100 ms), final-UNIT.txt (each unit's end
-# state), governor.txt, and for jmemd jmemctl-status.json. vm.py adds the journal and kernel log.
+# samples.txt (the batch unit's limits and state, its memory stall and the machine's, every 100 ms),
+# final-UNIT.txt (each unit's end state), governor.txt, and for jmemd jmemctl-status.json. vm.py adds
+# the journal and kernel log.
 # Every loop here polls with bash builtins only: a process started every 100 ms near the OOM point
 # would page its binary and libraries back in, and that reclaim "progress" keeps the kernel's OOM
 # killer away and the machine thrashing (it did, with systemctl in the sampler).
@@ -94,18 +95,22 @@ fi
 # The batch unit's limits and state as the kernel reports them (its cgroup's memory.high and
 # cgroup.events), not as the governor says: read with builtins every 100 ms, nothing started.
 sample() {
-  local cgroup=/sys/fs/cgroup/system.slice/batch.service key value kib high current frozen
+  local cgroup=/sys/fs/cgroup/system.slice/batch.service key value kib high current frozen full batch_full
   while :; do
-    kib=- high=- current=- frozen=-
+    kib=- high=- current=- frozen=- full=- batch_full=-
     while read -r key value _; do
       [ "$key" = MemAvailable: ] && kib=$value && break
     done </proc/meminfo
+    # PSI's "full" stall so far (total=, microseconds): the whole machine's and the batch's own.
+    while read -r key _ _ _ value; do [ "$key" = full ] && full=${value#total=}; done </proc/pressure/memory
     if [ -e $cgroup/memory.high ]; then
       read -r high <$cgroup/memory.high
       read -r current <$cgroup/memory.current
       while read -r key value; do [ "$key" = frozen ] && frozen=$value; done <$cgroup/cgroup.events
+      while read -r key _ _ _ value; do [ "$key" = full ] && batch_full=${value#total=}; done <$cgroup/memory.pressure
     fi 2>/dev/null
-    echo "t=$EPOCHREALTIME mem_available_kib=$kib memory_high=$high memory_current=$current frozen=$frozen"
+    echo "t=$EPOCHREALTIME mem_available_kib=$kib memory_high=$high memory_current=$current frozen=$frozen" \
+      "psi_full_total_us=$full batch_psi_full_total_us=$batch_full"
     pause 0.1
   done
 }
