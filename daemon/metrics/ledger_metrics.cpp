@@ -21,6 +21,9 @@ SystemMetrics systemMetricsOf(const Ledger& ledger, std::uint64_t sample_usec) {
     m.pressure_some_avg10_permyriad = system.pressure.some.avg10_permyriad;
     m.pressure_full_avg10_permyriad = system.pressure.full.avg10_permyriad;
   }
+  for (const GpuDevice& device : system.gpus.devices) {
+    m.gpus.push_back(GpuMetrics{device.index, device.uuid, device.total_bytes, gpuUsedBytes(device)});
+  }
   return m;
 }
 
@@ -40,13 +43,15 @@ UnitMetrics unitMetricsOf(const Ledger& ledger, std::size_t top_units) {
                     });
   UnitMetrics m;
   m.unit_count = ledger.units.size();
+  m.gpu_available = ledger.system.gpus.available;
   m.top.reserve(wanted);
   for (std::size_t i = 0; i < order.size(); ++i) {
     const LedgerUnit& unit = *order[i];
     if (i < wanted) {
-      m.top.push_back(UnitCost{unit.unit, unit.manager, unit.memory.costBytes()});
+      m.top.push_back(UnitCost{unit.unit, unit.manager, unit.memory.costBytes(), unit.memory.gpu_bytes});
     } else {
       m.other_cost_bytes = addSaturating(m.other_cost_bytes, unit.memory.costBytes());
+      m.other_gpu_bytes = addSaturating(m.other_gpu_bytes, unit.memory.gpu_bytes);
     }
   }
   return m;

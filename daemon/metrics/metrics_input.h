@@ -19,6 +19,14 @@ namespace jmem::metrics {
 inline constexpr std::size_t kDefaultTopUnits = 20;
 inline constexpr std::size_t kMaxTopUnits = 200;
 
+// One GPU NVML reports. A figure it does not give is nullopt, never 0.
+struct GpuMetrics {
+  std::uint32_t index = 0;
+  std::string uuid;
+  std::optional<std::uint64_t> total_bytes;  // none for an integrated GPU: its memory is system memory
+  std::optional<std::uint64_t> used_bytes;   // allocations; an integrated GPU's processes' sum
+};
+
 struct SystemMetrics {
   std::uint64_t sample_usec = 0;  // CLOCK_REALTIME of the ledger's sample
   std::uint64_t mem_total_bytes = 0;
@@ -30,18 +38,22 @@ struct SystemMetrics {
   std::optional<std::uint64_t> nvmap_bytes;                    // nullopt: NvMap unreadable, not zero
   std::optional<std::uint32_t> pressure_some_avg10_permyriad;  // nullopt: the kernel has no PSI
   std::optional<std::uint32_t> pressure_full_avg10_permyriad;
+  std::vector<GpuMetrics> gpus;  // empty without NVML
 };
 
 struct UnitCost {
   std::string unit;
   std::string manager;  // "system" or "user@UID.service"
   std::uint64_t cost_bytes = 0;
+  std::uint64_t gpu_bytes = 0;  // GPU memory of its processes, every GPU (NVML)
 };
 
 struct UnitMetrics {
   std::vector<UnitCost> top;           // the costliest units, largest first
   std::uint64_t other_cost_bytes = 0;  // every other unit together
-  std::uint64_t unit_count = 0;        // units in the ledger, top and other
+  std::uint64_t other_gpu_bytes = 0;
+  std::uint64_t unit_count = 0;  // units in the ledger, top and other
+  bool gpu_available = false;    // NVML gave GPU figures: the units' GPU bytes are published
 };
 
 struct ComplianceMetrics {

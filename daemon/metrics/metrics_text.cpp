@@ -33,6 +33,29 @@ void gauge(Exposition& out, std::string_view name, std::string_view help, double
   out.sample({}, value);
 }
 
+// A family of one series per GPU that has the figure; no family when none has it.
+template <typename Figure>
+void gpuFamily(Exposition& out, std::string_view name, std::string_view help,
+               const std::vector<GpuMetrics>& gpus, Figure figure) {
+  bool any = false;
+  for (const GpuMetrics& gpu : gpus) {
+    const std::optional<std::uint64_t> value = figure(gpu);
+    if (!value) continue;
+    if (!any) out.family(name, MetricType::kGauge, help);
+    any = true;
+    const std::string index = std::to_string(gpu.index);
+    out.sample({{"gpu", index}, {"uuid", gpu.uuid}}, *value);
+  }
+}
+
+void writeGpus(Exposition& out, const std::vector<GpuMetrics>& gpus) {
+  gpuFamily(out, "jmem_gpu_memory_total_bytes", "A GPU's own memory (NVML); absent for integrated GPUs.",
+            gpus, [](const GpuMetrics& gpu) { return gpu.total_bytes; });
+  gpuFamily(out, "jmem_gpu_memory_used_bytes",
+            "GPU memory held by allocations (NVML); for an integrated GPU, what its processes hold.", gpus,
+            [](const GpuMetrics& gpu) { return gpu.used_bytes; });
+}
+
 void writeSystem(Exposition& out, const SystemMetrics& s) {
   gauge(out, "jmem_sample_timestamp_seconds", "When the ledger behind these figures was sampled (Unix time).",
         seconds(s.sample_usec));
@@ -58,29 +81,45 @@ void writeSystem(Exposition& out, const SystemMetrics& s) {
           "Share of the last 10 s in which every non-idle task stalled on memory (PSI).",
           ratio(*s.pressure_full_avg10_permyriad));
   }
+  writeGpus(out, s.gpus);
 }
 
 // Two units render alike only when their names hold invalid UTF-8, or an empty manager makes one look
 // like the other series: their costs then add up, so the file never holds a duplicate series.
 void writeUnits(Exposition& out, const UnitMetrics& units) {
-  out.family("jmem_unit_cost_bytes", MetricType::kGauge,
-             "Cost of a systemd unit: PSS plus NvMap share of its processes. The costliest units one by one, "
-             "the rest summed under unit=\"other\".");
-  std::vector<std::pair<std::string, std::uint64_t>> series;
+  out.family(
+      "jmem_unit_cost_bytes", MetricType::kGauge,
+      "Cost of a systemd unit: PSS plus NvMap share of its processes, plus their integrated GPU memory where "
+      "NvMap does not count it. The costliest units one by one, "
+      "the rest summed under unit=\"other\".");
+  struct Series {
+    std::string labels;
+    std::uint64_t cost_bytes = 0;
+    std::uint64_t gpu_bytes = 0;
+  };
+  std::vector<Series> series;
   std::map<std::string, std::size_t, std::less<>> index;
-  const auto add = [&](std::string labels, std::uint64_t cost_bytes) {
+  const auto add = [&](std::string labels, std::uint64_t cost_bytes, std::uint64_t gpu_bytes) {
     const auto [at, added] = index.try_emplace(std::move(labels), series.size());
     if (added) {
-      series.emplace_back(at->first, cost_bytes);
+      series.push_back(Series{at->first, cost_bytes, gpu_bytes});
     } else {
-      series[at->second].second = addSaturating(series[at->second].second, cost_bytes);
+      Series& same = series[at->second];
+      same.cost_bytes = addSaturating(same.cost_bytes, cost_bytes);
+      same.gpu_bytes = addSaturating(same.gpu_bytes, gpu_bytes);
     }
   };
   for (const UnitCost& unit : units.top) {
-    add(renderLabels({{"manager", unit.manager}, {"unit", unit.unit}}), unit.cost_bytes);
+    add(renderLabels({{"manager", unit.manager}, {"unit", unit.unit}}), unit.cost_bytes, unit.gpu_bytes);
   }
-  add(renderLabels({{"unit", "other"}}), units.other_cost_bytes);
-  for (const auto& [labels, cost_bytes] : series) out.renderedSample(labels, formatValue(cost_bytes));
+  add(renderLabels({{"unit", "other"}}), units.other_cost_bytes, units.other_gpu_bytes);
+  for (const Series& each : series) out.renderedSample(each.labels, formatValue(each.cost_bytes));
+  if (units.gpu_available) {
+    out.family("jmem_unit_gpu_bytes", MetricType::kGauge,
+               "GPU memory of a systemd unit's processes on every GPU (NVML), for the units of "
+               "jmem_unit_cost_bytes and the rest summed under unit=\"other\"; absent without NVML.");
+    for (const Series& each : series) out.renderedSample(each.labels, formatValue(each.gpu_bytes));
+  }
   gauge(out, "jmem_units", "Units in the ledger, published one by one or summed in the other series.",
         units.unit_count);
 }

@@ -79,3 +79,46 @@ TEST_CASE("an empty ledger has no units and nothing in other") {
   CHECK(m.other_cost_bytes == 0);
   CHECK(m.unit_count == 0);
 }
+
+TEST_CASE("GPU metrics take what NVML gives each GPU, an integrated GPU's use from its processes") {
+  Ledger ledger = test::jetsonLedger(2);
+  CHECK(systemMetricsOf(ledger, 1).gpus.empty());
+  CHECK_FALSE(unitMetricsOf(ledger).gpu_available);
+
+  GpuDevice h100;
+  h100.index = 0;
+  h100.uuid = "GPU-1111";
+  h100.total_bytes = 80ull << 30;
+  h100.used_bytes = 3ull << 30;
+  GpuDevice thor;
+  thor.index = 1;
+  thor.uuid = "GPU-2222";
+  thor.integrated = true;
+  thor.processes_complete = true;
+  thor.attributed_bytes = 5ull << 30;
+  ledger.system.gpus.available = true;
+  ledger.system.gpus.devices = {h100, thor};
+  const SystemMetrics m = systemMetricsOf(ledger, 1);
+  REQUIRE(m.gpus.size() == 2);
+  CHECK(m.gpus[0].uuid == "GPU-1111");
+  CHECK(m.gpus[0].total_bytes == 80ull << 30);
+  CHECK(m.gpus[0].used_bytes == 3ull << 30);
+  CHECK(m.gpus[1].index == 1);
+  CHECK_FALSE(m.gpus[1].total_bytes);
+  CHECK(m.gpus[1].used_bytes == 5ull << 30);
+}
+
+TEST_CASE("units carry their GPU bytes, the rest summed beside the cost") {
+  Ledger ledger;
+  ledger.system.gpus.available = true;
+  ledger.units = {unit("a.service", "system", 300), unit("b.service", "system", 200),
+                  unit("c.service", "system", 100)};
+  ledger.units[0].memory.gpu_bytes = 7;
+  ledger.units[1].memory.gpu_bytes = 11;
+  ledger.units[2].memory.gpu_bytes = 13;
+  const UnitMetrics m = unitMetricsOf(ledger, 1);
+  CHECK(m.gpu_available);
+  REQUIRE(m.top.size() == 1);
+  CHECK(m.top[0].gpu_bytes == 7);
+  CHECK(m.other_gpu_bytes == 24);
+}

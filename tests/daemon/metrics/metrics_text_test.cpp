@@ -309,3 +309,48 @@ TEST_CASE("a unit with an empty manager that looks like the other series is coun
   // An empty label value is no label: it is left out rather than written as "".
   CHECK(family->samples[1].labels.count("manager") == 0);
 }
+
+TEST_CASE("GPU families are one series per GPU that has the figure, and absent without NVML") {
+  Ledger ledger = test::jetsonLedger(25);
+  const auto without = familyNames(parse(formatMetrics(inputOf(ledger))));
+  for (const char* absent :
+       {"jmem_gpu_memory_total_bytes", "jmem_gpu_memory_used_bytes", "jmem_unit_gpu_bytes"}) {
+    INFO(absent);
+    CHECK(without.count(absent) == 0);
+  }
+
+  GpuDevice h100;
+  h100.index = 0;
+  h100.uuid = "GPU-1111";
+  h100.total_bytes = 81559ull << 20;
+  h100.used_bytes = 4123ull << 20;
+  GpuDevice thor;
+  thor.index = 1;
+  thor.uuid = "GPU-2222";
+  thor.integrated = true;
+  thor.processes_complete = true;
+  thor.attributed_bytes = 3ull << 30;
+  ledger.system.gpus.available = true;
+  ledger.system.gpus.devices = {h100, thor};
+  for (std::size_t i = 0; i < ledger.units.size(); ++i) ledger.units[i].memory.gpu_bytes = (i + 1) << 20;
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+
+  const auto* total = findFamily(parsed, "jmem_gpu_memory_total_bytes");
+  REQUIRE(total != nullptr);
+  REQUIRE(total->samples.size() == 1);  // the integrated GPU has no memory of its own
+  CHECK(total->samples[0].labels.at("uuid") == "GPU-1111");
+  CHECK(total->samples[0].value == static_cast<double>(81559ull << 20));
+  CHECK(labelled(parsed, "jmem_gpu_memory_used_bytes", "gpu", "0") == static_cast<double>(4123ull << 20));
+  CHECK(labelled(parsed, "jmem_gpu_memory_used_bytes", "gpu", "1") == static_cast<double>(3ull << 30));
+
+  const auto* units = findFamily(parsed, "jmem_unit_gpu_bytes");
+  REQUIRE(units != nullptr);
+  CHECK(units->samples.size() == kDefaultTopUnits + 1);
+  double published = 0;
+  for (const auto& sample : units->samples) published += sample.value;
+  std::uint64_t all_units = 0;
+  for (const auto& unit : ledger.units) all_units += unit.memory.gpu_bytes;
+  CHECK(published == static_cast<double>(all_units));
+  CHECK(labelled(parsed, "jmem_unit_gpu_bytes", "unit", ledger.units[0].unit) ==
+        static_cast<double>(ledger.units[0].memory.gpu_bytes));
+}
