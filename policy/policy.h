@@ -80,6 +80,7 @@ struct PressurePolicy {
   Located<double> psi_some_avg10_percent{40.0};
   Located<double> psi_full_avg10_percent{10.0};
   Located<std::uint64_t> nvmap_ceiling_mib{0};  // 0: no NvMap trigger
+  Located<std::uint64_t> gpu_ceiling_mib{0};    // any GPU's used memory (NVML) above it; 0: no GPU trigger
   Located<std::uint32_t> min_action_interval_s{5};
   Located<std::uint32_t> max_actions_per_minute{6};
   Located<bool> allow_stop{false};

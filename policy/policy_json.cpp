@@ -49,6 +49,7 @@ Json pressureToJson(const PressurePolicy& pressure) {
   json["psi_some_avg10_percent"] = pressure.psi_some_avg10_percent.value;
   json["psi_full_avg10_percent"] = pressure.psi_full_avg10_percent.value;
   json["nvmap_ceiling_mib"] = pressure.nvmap_ceiling_mib.value;
+  json["gpu_ceiling_mib"] = pressure.gpu_ceiling_mib.value;
   json["min_action_interval_s"] = pressure.min_action_interval_s.value;
   json["max_actions_per_minute"] = pressure.max_actions_per_minute.value;
   json["allow_stop"] = pressure.allow_stop.value;

@@ -18,8 +18,8 @@ void assign(Located<T>& target, const std::optional<Located<T>>& value) {
 PressurePolicy readPressure(const TableReader& pressure) {
   pressure.rejectUnknownKeys({"available_low_mib", "available_high_mib", "release_hold_s",
                               "psi_some_avg10_percent", "psi_full_avg10_percent", "nvmap_ceiling_mib",
-                              "min_action_interval_s", "max_actions_per_minute", "allow_stop",
-                              "psi_trigger_some_ms"});
+                              "gpu_ceiling_mib", "min_action_interval_s", "max_actions_per_minute",
+                              "allow_stop", "psi_trigger_some_ms"});
   PressurePolicy policy;
   const auto low = narrowed<std::uint64_t>(pressure.integer("available_low_mib", 0, kMaxMib));
   const auto high = narrowed<std::uint64_t>(pressure.integer("available_high_mib", 1, kMaxMib));
@@ -30,6 +30,7 @@ PressurePolicy readPressure(const TableReader& pressure) {
   assign(policy.psi_full_avg10_percent, pressure.number("psi_full_avg10_percent", 0, 100));
   assign(policy.nvmap_ceiling_mib,
          narrowed<std::uint64_t>(pressure.integer("nvmap_ceiling_mib", 0, kMaxMib)));
+  assign(policy.gpu_ceiling_mib, narrowed<std::uint64_t>(pressure.integer("gpu_ceiling_mib", 0, kMaxMib)));
   assign(policy.min_action_interval_s,
          narrowed<std::uint32_t>(pressure.integer("min_action_interval_s", 0, kMaxSeconds)));
   assign(policy.max_actions_per_minute,

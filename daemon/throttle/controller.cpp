@@ -78,6 +78,13 @@ std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::
     triggers.push_back("NvMap total " + mibText(snapshot.nvmap_total_bytes) + " is above nvmap_ceiling_mib " +
                        mibText(ceiling_bytes));
   }
+  const std::uint64_t gpu_ceiling_bytes = pressure.gpu_ceiling_mib.value * kMiB;
+  for (const auto& [gpu, used_bytes] : snapshot.gpu_used_bytes) {
+    if (gpu_ceiling_bytes > 0 && used_bytes > gpu_ceiling_bytes) {
+      triggers.push_back(gpu + " uses " + mibText(used_bytes) + ", above gpu_ceiling_mib " +
+                         mibText(gpu_ceiling_bytes));
+    }
+  }
   return triggers;
 }
 
@@ -318,6 +325,12 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   snapshot.psi_full_avg10_permyriad = ledger.system.pressure.full.avg10_permyriad;
   snapshot.nvmap_available = ledger.system.nvmap.available;
   snapshot.nvmap_total_bytes = ledger.system.nvmap.total_bytes;
+  for (const GpuDevice& gpu : ledger.system.gpus.devices) {
+    const auto used_bytes = gpuUsedBytes(gpu);
+    if (!used_bytes) continue;
+    snapshot.gpu_used_bytes.emplace_back(
+        "GPU " + std::to_string(gpu.index) + (gpu.name.empty() ? "" : " (" + gpu.name + ")"), *used_bytes);
+  }
   snapshot.units.reserve(ledger.units.size());
   for (const auto& unit : ledger.units) {
     snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), std::nullopt});

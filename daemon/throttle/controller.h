@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -18,7 +19,8 @@
 //   - MemAvailable below pressure.available_low_mib;
 //   - PSI memory "some" avg10 above pressure.psi_some_avg10_percent (when the kernel has PSI);
 //   - PSI memory "full" avg10 above pressure.psi_full_avg10_percent (when the kernel has PSI);
-//   - the NvMap total above pressure.nvmap_ceiling_mib (0: off; ignored when NvMap is unreadable).
+//   - the NvMap total above pressure.nvmap_ceiling_mib (0: off; ignored when NvMap is unreadable);
+//   - any GPU's used memory above pressure.gpu_ceiling_mib (0: off; GPUs whose use is unknown are ignored).
 // Release: MemAvailable above pressure.available_high_mib and no trigger, held without a break for
 // pressure.release_hold_s. Between the two watermarks nothing changes (hysteresis).
 //
@@ -77,6 +79,8 @@ struct Snapshot {
   std::uint32_t psi_full_avg10_permyriad = 0;
   bool nvmap_available = false;
   std::uint64_t nvmap_total_bytes = 0;
+  // Each GPU whose use NVML gives (gpuUsedBytes): "GPU 0 (NVIDIA Thor)" and its bytes.
+  std::vector<std::pair<std::string, std::uint64_t>> gpu_used_bytes;
   // The kernel's PSI trigger on /proc/pressure/memory fired since the last decision: stalls crossed
   // the policy's threshold within one window, before avg10 can show it.
   std::optional<std::string> psi_trigger;

@@ -95,6 +95,7 @@ TEST_CASE("The built-in pressure settings are the same as the defaults of a poli
   CHECK(builtin.psi_some_avg10_percent.value == defaults.psi_some_avg10_percent.value);
   CHECK(builtin.psi_full_avg10_percent.value == defaults.psi_full_avg10_percent.value);
   CHECK(builtin.nvmap_ceiling_mib.value == defaults.nvmap_ceiling_mib.value);
+  CHECK(builtin.gpu_ceiling_mib.value == defaults.gpu_ceiling_mib.value);
   CHECK(builtin.min_action_interval_s.value == defaults.min_action_interval_s.value);
   CHECK(builtin.max_actions_per_minute.value == defaults.max_actions_per_minute.value);
   CHECK(builtin.allow_stop.value == defaults.allow_stop.value);

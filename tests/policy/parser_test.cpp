@@ -282,3 +282,12 @@ TEST_CASE("Text with NUL bytes is not a policy file") {
         Lines{"test.toml: not a text file (it contains NUL bytes)"});
   CHECK(problemsIn("mode = \"\xff\xfe\"\n").size() == 1);
 }
+
+TEST_CASE("The GPU ceiling is read in MiB, where it is written, and bounded like the NvMap ceiling") {
+  const auto result = parsePolicyText("[pressure]\ngpu_ceiling_mib = 12288\n", "test.toml");
+  REQUIRE(result.policy);
+  CHECK(result.policy->pressure.gpu_ceiling_mib.value == 12288);
+  CHECK(result.policy->pressure.gpu_ceiling_mib.where == SourceLocation{"test.toml", 2, 19});
+  CHECK(problemsIn("[pressure]\ngpu_ceiling_mib = 1048577\n") ==
+        Lines{"test.toml:2:19: pressure.gpu_ceiling_mib: 1048577 is out of range (0..1048576)"});
+}

@@ -184,6 +184,52 @@ TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling o
   }
 }
 
+TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 0 is off") {
+  auto policy = parse(kPolicy);
+  auto s = snapshot(0, 4000);
+  s.gpu_used_bytes = {{"GPU 0 (NVIDIA H100 80GB HBM3)", 1000 * kMiB}, {"GPU 1 (NVIDIA Thor)", 6000 * kMiB}};
+  {
+    Controller controller{policy, {}, {}};
+    CHECK(controller.tick(s).triggers.empty());
+  }
+  policy.pressure.gpu_ceiling_mib.value = 4096;
+  {
+    Controller controller{policy, {}, {}};
+    const auto decision = controller.tick(s);
+    REQUIRE(decision.triggers.size() == 1);
+    CHECK(decision.triggers[0] == "GPU 1 (NVIDIA Thor) uses 6000 MiB, above gpu_ceiling_mib 4096 MiB");
+    CHECK(describe(decision) == "throttle batch.service");
+  }
+  {
+    Controller controller{policy, {}, {}};
+    s.gpu_used_bytes[1].second = 4096 * kMiB;  // at the ceiling is not above it
+    CHECK(controller.tick(s).triggers.empty());
+  }
+}
+
+TEST_CASE(
+    "the controller's snapshot takes each GPU whose use is known, an integrated one's from its processes") {
+  Ledger ledger;
+  GpuDevice h100;
+  h100.index = 0;
+  h100.name = "NVIDIA H100 80GB HBM3";
+  h100.used_bytes = 3 * 1024 * kMiB;
+  GpuDevice thor;
+  thor.index = 1;
+  thor.name = "NVIDIA Thor";
+  thor.integrated = true;
+  thor.processes_complete = true;
+  thor.attributed_bytes = 700 * kMiB;
+  GpuDevice lost;
+  lost.index = 2;
+  ledger.system.gpus.available = true;
+  ledger.system.gpus.devices = {h100, thor, lost};
+  const Snapshot s = snapshotOf(ledger, Clock::time_point{});
+  using Use = std::pair<std::string, std::uint64_t>;
+  CHECK(s.gpu_used_bytes == std::vector<Use>{{"GPU 0 (NVIDIA H100 80GB HBM3)", 3 * 1024 * kMiB},
+                                             {"GPU 1 (NVIDIA Thor)", 700 * kMiB}});
+}
+
 TEST_CASE("every trigger that holds is named in the reason") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 100);
