@@ -8,7 +8,15 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include "generated/manager_proxy.h"
+
+// The reply types as the interface XML defines them, so the client follows the interface.
+using ManagerProxy = org::jmem::Governor1::Manager_proxy;
+using Processes = decltype(std::declval<ManagerProxy&>().ListProcesses(0, ""));
+using Units = decltype(std::declval<ManagerProxy&>().ListUnits(0, ""));
 
 int main(int argc, char** argv) {
   const int clients = argc > 1 ? std::atoi(argv[1]) : 50;
@@ -24,13 +32,8 @@ int main(int argc, char** argv) {
         auto proxy = sdbus::createProxy(*connection, "org.jmem.Governor1", "/org/jmem/Governor1");
         while (std::chrono::steady_clock::now() < deadline) {
           try {
-            std::vector<
-                sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string,
-                              uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>>
-                processes;
-            std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t,
-                                      uint64_t, uint64_t, uint64_t, std::vector<uint32_t>>>
-                units;
+            Processes processes;
+            Units units;
             if (i % 2 == 0) {
               proxy->callMethod("ListProcesses")
                   .onInterface("org.jmem.Governor1.Manager")
