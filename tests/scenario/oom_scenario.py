@@ -77,12 +77,8 @@ def prepare_share(share, case, payload, jmemd, jmemctl):
     with open(os.path.join(share, "params.sh"), "w") as f:
         f.writelines(f"{key}={value}\n" for key, value in PARAMS.items())
     if case == "jmemd":
-        shutil.copy(jmemd, os.path.join(share, "bin/jmemd"))
-        shutil.copy(jmemctl, os.path.join(share, "bin/jmemctl"))
-        os.makedirs(os.path.join(share, "jmem"))
-        for source in ("units/jmemd.service", "units/dbus/org.jmem.Governor1.conf"):
-            shutil.copy(os.path.join(ROOT, source), os.path.join(share, "jmem"))
-        shutil.copy(os.path.join(HERE, "policy.toml"), os.path.join(share, "jmem"))
+        with open(os.path.join(HERE, "policy.toml")) as f:
+            vm.stage_jmem(share, jmemd, jmemctl, {"policy.toml": f.read()})
 
 
 def run_case(case, work, payload, jmemd, jmemctl):

@@ -90,16 +90,11 @@ def build_probe(into):
 
 def prepare_share(share, probe, jmemd, jmemctl, episodes, add_cap_sys_resource=False):
     os.makedirs(os.path.join(share, "bin"))
-    os.makedirs(os.path.join(share, "jmem"))
-    for binary in (probe, jmemd, jmemctl):
-        shutil.copy(binary, os.path.join(share, "bin"))
+    shutil.copy(probe, os.path.join(share, "bin"))
     shutil.copy(os.path.join(HERE, "psi_latency.sh"), os.path.join(share, "run.sh"))
     os.chmod(os.path.join(share, "run.sh"), 0o755)
-    for source in ("units/jmemd.service", "units/dbus/org.jmem.Governor1.conf"):
-        shutil.copy(os.path.join(ROOT, source), os.path.join(share, "jmem"))
-    for mode, trigger_ms in MODES.items():
-        with open(os.path.join(share, "jmem", f"policy-{mode}.toml"), "w") as f:
-            f.write(POLICY.format(trigger_ms=trigger_ms))
+    vm.stage_jmem(share, jmemd, jmemctl,
+                  {f"policy-{mode}.toml": POLICY.format(trigger_ms=trigger_ms) for mode, trigger_ms in MODES.items()})
     with open(os.path.join(share, "params.sh"), "w") as f:
         f.writelines(f"{key}={value}\n" for key, value in
                      {**PARAMS, "EPISODES": episodes, "ADD_CAP_SYS_RESOURCE": int(add_cap_sys_resource)}.items())

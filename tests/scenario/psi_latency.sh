@@ -14,17 +14,12 @@ share=/share
 log() { echo "psi_latency.sh: $* t=$EPOCHREALTIME"; }
 
 install -m 0755 "$share/bin/psi_probe" /usr/local/bin/psi_probe
-install -m 0755 "$share/bin/jmemd" /usr/sbin/jmemd
-install -m 0755 "$share/bin/jmemctl" /usr/bin/jmemctl
-install -m 0644 "$share/jmem/jmemd.service" /etc/systemd/system/jmemd.service
-install -m 0644 "$share/jmem/org.jmem.Governor1.conf" /etc/dbus-1/system.d/org.jmem.Governor1.conf
-install -D -m 0644 "$share/jmem/policy-trigger.toml" /etc/jmem/policy.toml
+. "$share/jmem/install.sh" policy-trigger.toml
 if [ "$ADD_CAP_SYS_RESOURCE" = 1 ]; then
   # An experiment, not the shipped unit: the bounding sets of two lines are merged.
   mkdir -p /etc/systemd/system/jmemd.service.d
   printf '[Service]\nCapabilityBoundingSet=CAP_SYS_RESOURCE\n' >/etc/systemd/system/jmemd.service.d/caps.conf
 fi
-systemctl reload dbus.service
 
 # The files the loaders read, one each, dropped from the page cache so that their pages are charged
 # to pressure.service when the loaders read them back.

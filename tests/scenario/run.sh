@@ -60,18 +60,7 @@ case "$case" in
   systemd-oomd) governor=systemd-oomd.service ;;
   jmemd)
     governor=jmemd.service
-    # Where the package puts them, on the VM's own disk: a binary paged in over 9p under memory
-    # pressure would measure the share, not the governor.
-    install -m 0755 "$share/bin/jmemd" /usr/sbin/jmemd
-    install -m 0755 "$share/bin/jmemctl" /usr/bin/jmemctl
-    install -m 0644 "$share/jmem/jmemd.service" /etc/systemd/system/jmemd.service
-    install -m 0644 "$share/jmem/org.jmem.Governor1.conf" /etc/dbus-1/system.d/org.jmem.Governor1.conf
-    install -D -m 0644 "$share/jmem/policy.toml" /etc/jmem/policy.toml
-    systemctl reload dbus.service
-    if ! /usr/sbin/jmemd --check-config; then
-      log "the scenario's policy is invalid"
-      exit 1
-    fi
+    . "$share/jmem/install.sh" policy.toml
     ;;
   *)
     log "unknown case $case"

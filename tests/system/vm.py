@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.environ.get("JMEM_TEST_CACHE", "/var/cache/jmem-tests")
 
 # The libraries jmemd and jmemctl load at run time (ldd), by their Debian packages.
@@ -93,6 +94,20 @@ def image():
     shutil.rmtree(root)
     os.rename(partial, path)
     return path
+
+
+def stage_jmem(share, jmemd, jmemctl, policies):
+    """Puts jmemd, jmemctl, jmemd.service, the bus policy and `policies` (file name -> text) under
+    share/jmem, with install.sh: a payload sources it with a policy's file name to install them."""
+    staged = os.path.join(share, "jmem")
+    os.makedirs(staged, exist_ok=True)
+    for source in (jmemd, jmemctl, os.path.join(ROOT, "units/jmemd.service"),
+                   os.path.join(ROOT, "units/dbus/org.jmem.Governor1.conf")):
+        shutil.copy(source, staged)
+    shutil.copy(os.path.join(ROOT, "tests/system/vm_install_jmem.sh"), os.path.join(staged, "install.sh"))
+    for name, text in policies.items():
+        with open(os.path.join(staged, name), "w") as f:
+            f.write(text)
 
 
 class BootResult:

@@ -1,0 +1,77 @@
+#!/bin/bash
+# The throttle on cgroup v2, inside the VM (tests/system/throttle_vm_test.py runs it as /share/run.sh).
+# An operator throttles batch.service twice (MemoryHigh, then the cgroup freezer), jmemd is killed
+# with SIGKILL and restarted by systemd, and the operator releases the unit. After each step
+# snapshot records the kernel's view (the cgroup's files) and jmemd's (jmemctl --json status) to
+# /share/STEP.*; the host checks them.
+set -u
+share=/share
+. "$share/jmem/install.sh" policy.toml
+
+log() { echo "throttle_vm.sh: $* t=$EPOCHREALTIME"; }
+cgroup=/sys/fs/cgroup/system.slice/batch.service
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 100 ms until it succeeds; 1 after the deadline.
+wait_until() {
+  local deadline=$((EPOCHSECONDS + $1))
+  shift
+  until "$@"; do
+    ((EPOCHSECONDS >= deadline)) && return 1
+    sleep 0.1
+  done
+}
+frozen() { grep -qx "frozen $1" $cgroup/cgroup.events; }
+answers() { jmemctl status >/dev/null 2>&1; }
+restarted() { [ "$(systemctl show -p MainPID --value jmemd.service)" != "$1" ] && answers; }
+
+snapshot() {
+  {
+    echo "memory_high=$(cat $cgroup/memory.high)"
+    echo "frozen=$(sed -n 's/^frozen //p' $cgroup/cgroup.events)"
+    echo "batch_state=$(systemctl show -p ActiveState --value batch.service)"
+    echo "jmemd_pid=$(systemctl show -p MainPID --value jmemd.service)"
+    echo "jmemd_restarts=$(systemctl show -p NRestarts --value jmemd.service)"
+  } >"$share/$1.state"
+  jmemctl --json status >"$share/$1.status.json" 2>&1
+  cp /var/lib/jmem/throttle/changes.jsonl "$share/$1.changes.jsonl" 2>/dev/null
+}
+
+# ctl STEP ARGS...: jmemctl ARGS, its output to /share/STEP.out and its exit status to /share/STEP.rc.
+ctl() {
+  local step=$1
+  shift
+  jmemctl "$@" >"$share/$step.out" 2>&1
+  echo $? >"$share/$step.rc"
+}
+
+# The batch holds 32 MiB of its own (a shell variable) under a MemoryHigh of its own, which a release
+# must give back.
+cat >/run/systemd/system/batch.service <<'UNIT'
+[Unit]
+Description=stand-in batch workload
+[Service]
+ExecStart=/bin/bash -c 'data=$$(head -c 33554432 /dev/zero | tr "\\0" x); sleep infinity'
+MemoryHigh=256M
+UNIT
+systemctl daemon-reload
+systemctl start batch.service
+systemctl enable --now jmemd.service
+wait_until 60 answers || { log "jmemd did not answer on the bus"; exit 1; }
+snapshot start
+
+ctl throttle throttle batch.service
+snapshot throttled
+ctl freeze throttle batch.service
+wait_until 10 frozen 1 || log "batch.service did not freeze"
+snapshot frozen
+
+pid=$(systemctl show -p MainPID --value jmemd.service)
+systemctl kill -s KILL jmemd.service
+wait_until 60 restarted "$pid" || log "jmemd did not come back"
+snapshot adopted
+
+ctl release release batch.service
+wait_until 10 frozen 0 || log "batch.service did not thaw"
+snapshot released
+systemctl stop jmemd.service
+exit 0
