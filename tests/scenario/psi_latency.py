@@ -4,7 +4,7 @@ the moment jmemd's first action took effect, with jmemd's PSI trigger on and wit
 tick and avg10 alone), side by side in one boot of the test VM (tests/system/vm.py: Debian 12,
 cgroup v2, PSI; qemu TCG, so every figure is an emulated machine's).
 
-    psi_latency.py --jmemd PATH --jmemctl PATH [--episodes N] [--add-cap-sys-resource] [--keep DIR]
+    psi_latency.py --jmemd PATH --jmemctl PATH [--episodes N] [--without-cap-sys-resource] [--keep DIR]
 
 jmemd runs as the hardened jmemd.service as shipped, in enforce mode with a policy that names one
 workload, pressure.service, whose only rung is freeze. Each episode psi_probe (psi_probe.c) waits
@@ -14,10 +14,10 @@ its trigger's POLLPRI wake; T1: the unit's cgroup.events saying "frozen 1" (both
 the VM). Then the loaders are killed and, once PSI is calm again, `jmemctl release` thaws the unit.
 The modes alternate episode by episode.
 
-The kernel takes a 1 s window only from a writer with CAP_SYS_RESOURCE, which the unit does not
-give jmemd: jmemd then registers 2 s with the stall doubled, and the kernel checks such a trigger
-on its 2 s averaging clock instead of polling it. --add-cap-sys-resource adds the capability with a
-drop-in (an experiment, not what ships) to measure the difference.
+The kernel takes a 1 s window, and polls the trigger every tenth of it, only from a writer with
+CAP_SYS_RESOURCE, which the unit gives jmemd for this. --without-cap-sys-resource takes it away with a
+drop-in (an experiment, not what ships) to measure the difference: jmemd then registers 2 s with the
+stall doubled, and the kernel checks such a trigger on its 2 s averaging clock instead.
 
 It prints the median and p90 of T1 - T0 for both modes, their ratio, the part of it before jmemd
 began the freeze, which trigger each freeze names in the journal, and whether the goal holds: a
@@ -88,7 +88,7 @@ def build_probe(into):
                     os.path.join(into, "psi_probe"), os.path.join(HERE, "psi_probe.c")], check=True)
 
 
-def prepare_share(share, probe, jmemd, jmemctl, episodes, add_cap_sys_resource=False):
+def prepare_share(share, probe, jmemd, jmemctl, episodes, without_cap_sys_resource=False):
     os.makedirs(os.path.join(share, "bin"))
     shutil.copy(probe, os.path.join(share, "bin"))
     shutil.copy(os.path.join(HERE, "psi_latency.sh"), os.path.join(share, "run.sh"))
@@ -97,7 +97,7 @@ def prepare_share(share, probe, jmemd, jmemctl, episodes, add_cap_sys_resource=F
                   {f"policy-{mode}.toml": POLICY.format(trigger_ms=trigger_ms) for mode, trigger_ms in MODES.items()})
     with open(os.path.join(share, "params.sh"), "w") as f:
         f.writelines(f"{key}={value}\n" for key, value in
-                     {**PARAMS, "EPISODES": episodes, "ADD_CAP_SYS_RESOURCE": int(add_cap_sys_resource)}.items())
+                     {**PARAMS, "EPISODES": episodes, "WITHOUT_CAP_SYS_RESOURCE": int(without_cap_sys_resource)}.items())
 
 
 def read_episodes(text):
@@ -172,8 +172,8 @@ def main():
     parser.add_argument("--jmemd", required=True)
     parser.add_argument("--jmemctl", required=True)
     parser.add_argument("--episodes", type=int, default=8)
-    parser.add_argument("--add-cap-sys-resource", action="store_true",
-                        help="an experiment, not the shipped unit: a drop-in adds CAP_SYS_RESOURCE to jmemd.service")
+    parser.add_argument("--without-cap-sys-resource", action="store_true",
+                        help="an experiment, not the shipped unit: a drop-in takes CAP_SYS_RESOURCE from jmemd.service")
     parser.add_argument("--keep", help="keep the share (episodes, journal, logs) under this directory")
     args = parser.parse_args()
 
@@ -187,7 +187,7 @@ def main():
         vm.image()
         share = os.path.join(work, "share")
         prepare_share(share, os.path.join(payload, "psi_probe"), args.jmemd, args.jmemctl, args.episodes,
-                      args.add_cap_sys_resource)
+                      args.without_cap_sys_resource)
         boot = vm.boot(share, memory_mib=MEMORY_MIB, timeout_s=BOOT_TIMEOUT_S)
         episodes = read_episodes(boot.read("episodes.txt"))
         trigger = boot.read("trigger.txt") or ""
@@ -201,7 +201,7 @@ def main():
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    unit = "jmemd.service with CAP_SYS_RESOURCE added (an experiment)" if args.add_cap_sys_resource else \
+    unit = "jmemd.service without CAP_SYS_RESOURCE (an experiment)" if args.without_cap_sys_resource else \
         "jmemd.service as shipped"
     print(f"PSI trigger to jmemd's first action taking effect, {unit}, enforce mode. Measured under qemu TCG"
           " (emulation, no KVM), 2 vCPUs, 1 GiB: absolute times are an emulated machine's; the two modes ran"

@@ -15,10 +15,11 @@ log() { echo "psi_latency.sh: $* t=$EPOCHREALTIME"; }
 
 install -m 0755 "$share/bin/psi_probe" /usr/local/bin/psi_probe
 . "$share/jmem/install.sh" policy-trigger.toml
-if [ "$ADD_CAP_SYS_RESOURCE" = 1 ]; then
-  # An experiment, not the shipped unit: the bounding sets of two lines are merged.
+if [ "$WITHOUT_CAP_SYS_RESOURCE" = 1 ]; then
+  # An experiment, not the shipped unit: the empty line resets the bounding set, the next sets it.
   mkdir -p /etc/systemd/system/jmemd.service.d
-  printf '[Service]\nCapabilityBoundingSet=CAP_SYS_RESOURCE\n' >/etc/systemd/system/jmemd.service.d/caps.conf
+  printf '[Service]\nCapabilityBoundingSet=\nCapabilityBoundingSet=CAP_SYS_PTRACE\n' \
+    >/etc/systemd/system/jmemd.service.d/caps.conf
 fi
 
 # The files the loaders read, one each, dropped from the page cache so that their pages are charged

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The throttle on cgroup v2 (JetPack 6) in the test VM (vm.py: Debian 12, systemd 252), jmemd.service
-as shipped, in enforce mode: an operator's first throttle sets MemoryHigh below the unit's own 256 MiB,
+as shipped, in enforce mode: its PSI trigger armed with a 1 s window (CAP_SYS_RESOURCE); an operator's first throttle sets MemoryHigh below the unit's own 256 MiB,
 the second freezes it with the cgroup freezer; jmemd killed with SIGKILL comes back through
 Restart=on-failure and adopts both (the kernel's memory.high and freezer untouched, its status holding
 them again); a release then restores the unit's own MemoryHigh and thaws it, and the write-ahead
@@ -98,6 +98,10 @@ def main():
     t.check("jmemd reports both controls available: MemoryHigh and systemd's FreezeUnit",
             controls.get("throttle", {}).get("available") is True and controls.get("freeze", {}).get("available") is True
             and "FreezeUnit" in controls.get("freeze", {}).get("note", ""), controls)
+
+    armed = [line for line in jmemd_log if line.startswith("PSI trigger armed:")]
+    t.check("with the unit's CAP_SYS_RESOURCE the kernel takes the PSI trigger's 1 s window",
+            armed and all(line.endswith("within 1000 ms") for line in armed), armed)
 
     rc, out = commands["throttle"]
     print(f"jmemctl throttle: exit {rc}: {out.strip()}")
