@@ -518,6 +518,8 @@ OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const Controlle
   for (auto& entry : decision.state.units) {
     if (entry.unit == unit.unit) entry.by_operator = true;
   }
+  // The operator asked for the next rung: say which were passed over, and why.
+  for (const auto& skipped : unavailable) action->reason += "; skipped: " + skipped.reason;
   recordAction(decision.state, now);
   decision.actions.push_back(std::move(*action));
   return decision;

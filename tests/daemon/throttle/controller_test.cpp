@@ -712,6 +712,17 @@ TEST_CASE("an operator's throttle of a unit no workload names uses throttle then
   CHECK_THAT(decision.actions[0].reason, Catch::StartsWith("asked by an operator: throttling stray.service"));
 }
 
+TEST_CASE(
+    "an operator's throttle on a device without memory.high freezes and says the throttle was skipped") {
+  const auto policy = parse(kPolicy);
+  const auto decision =
+      decideOperatorThrottle(unit("batch.service", 400), {}, policy, {false, true}, "", at(0));
+  REQUIRE(decision.actions.size() == 1);
+  CHECK(decision.actions[0].kind == ActionKind::kFreeze);
+  CHECK_THAT(decision.actions[0].reason,
+             Catch::EndsWith("; skipped: cannot throttle batch.service: memory.high needs cgroup v2"));
+}
+
 TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's own units") {
   const auto policy = parse(kPolicy);
   for (const char* name : {"inference.service", "ssh.service", "dbus.service", "init.scope"}) {
