@@ -32,7 +32,8 @@ class GovernorClient::Proxy final
   }
   void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                            const std::vector<std::string>&) override {
-    if (interface == Manager_proxy::INTERFACE_NAME && handlers.properties_changed) handlers.properties_changed(changed);
+    if (interface == Manager_proxy::INTERFACE_NAME && handlers.properties_changed)
+      handlers.properties_changed(changed);
   }
 };
 
@@ -45,7 +46,8 @@ GovernorInfo GovernorClient::info() {
   const auto all = proxy_->GetAll(org::jmem::Governor1::Manager_proxy::INTERFACE_NAME);
   auto get = [&](const char* name) -> const sdbus::Variant& {
     const auto found = all.find(name);
-    if (found == all.end()) throw sdbus::Error("org.jmem.Governor1.Error.Failed", std::string("jmemd did not report ") + name);
+    if (found == all.end())
+      throw sdbus::Error("org.jmem.Governor1.Error.Failed", std::string("jmemd did not report ") + name);
     return found->second;
   };
   return GovernorInfo{get("Version").get<std::string>(), get("Mode").get<std::string>(),
@@ -85,20 +87,23 @@ GpusView GovernorClient::gpus() {
   const auto [available, reason, gpus] = proxy_->GetGpus();
   GpusView view{available, reason, {}};
   for (const auto& g : gpus) {
-    view.gpus.push_back(GpuView{g.get<0>(), g.get<1>(), g.get<2>(), g.get<3>(), g.get<4>(), g.get<5>(), g.get<6>(),
-                                g.get<7>(), g.get<8>(), g.get<9>(), g.get<10>(), g.get<11>(), g.get<12>()});
+    view.gpus.push_back(GpuView{g.get<0>(), g.get<1>(), g.get<2>(), g.get<3>(), g.get<4>(), g.get<5>(),
+                                g.get<6>(), g.get<7>(), g.get<8>(), g.get<9>(), g.get<10>(), g.get<11>(),
+                                g.get<12>()});
   }
   return view;
 }
 
-void GovernorClient::reload() { proxy_->Reload(); }
+void GovernorClient::reload() {
+  proxy_->Reload();
+}
 
 CheckView GovernorClient::check() {
   const auto [compliant, items] = proxy_->Check();
   CheckView view{compliant, {}};
   for (const auto& i : items) {
-    view.items.push_back(CheckItemView{std::get<0>(i), std::get<1>(i), std::get<2>(i), std::get<3>(i), std::get<4>(i),
-                                       std::get<5>(i), std::get<6>(i), std::get<7>(i)});
+    view.items.push_back(CheckItemView{std::get<0>(i), std::get<1>(i), std::get<2>(i), std::get<3>(i),
+                                       std::get<4>(i), std::get<5>(i), std::get<6>(i), std::get<7>(i)});
   }
   return view;
 }
@@ -107,7 +112,8 @@ PlanView GovernorClient::plan() {
   const auto [changes, notes, reboot] = proxy_->Plan();
   PlanView view{{}, notes, reboot};
   for (const auto& c : changes) {
-    view.changes.push_back(ChangeView{std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c)});
+    view.changes.push_back(
+        ChangeView{std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c)});
   }
   return view;
 }
@@ -117,15 +123,20 @@ namespace {
 template <typename Results>
 std::vector<ResultView> resultViews(const Results& results) {
   std::vector<ResultView> out;
-  for (const auto& r : results) out.push_back(ResultView{std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r)});
+  for (const auto& r : results)
+    out.push_back(ResultView{std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r)});
   return out;
 }
 
 }  // namespace
 
-std::vector<ResultView> GovernorClient::apply() { return resultViews(proxy_->Apply()); }
+std::vector<ResultView> GovernorClient::apply() {
+  return resultViews(proxy_->Apply());
+}
 
-std::vector<ResultView> GovernorClient::revert() { return resultViews(proxy_->Revert()); }
+std::vector<ResultView> GovernorClient::revert() {
+  return resultViews(proxy_->Revert());
+}
 
 ThrottleView GovernorClient::throttleState() {
   const auto [phase, triggers, waiting, would, units, controls, recent] = proxy_->GetThrottle();
@@ -135,7 +146,8 @@ ThrottleView GovernorClient::throttleState() {
   }
   for (const auto& c : controls) view.controls.push_back({c.get<0>(), c.get<1>(), c.get<2>()});
   for (const auto& r : recent) {
-    view.recent.push_back({r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>(), r.get<5>(), r.get<6>()});
+    view.recent.push_back(
+        {r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>(), r.get<5>(), r.get<6>()});
   }
   return view;
 }
@@ -145,7 +157,8 @@ namespace {
 std::vector<ThrottleActionView> actionViews(
     const std::vector<sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>>& actions) {
   std::vector<ThrottleActionView> views;
-  for (const auto& a : actions) views.push_back({0, a.get<0>(), a.get<1>(), "operator", a.get<2>(), a.get<3>(), a.get<4>()});
+  for (const auto& a : actions)
+    views.push_back({0, a.get<0>(), a.get<1>(), "operator", a.get<2>(), a.get<3>(), a.get<4>()});
   return views;
 }
 
@@ -195,8 +208,9 @@ int GovernorClient::monitor(MonitorHandlers handlers) {
 
 DescribedError describeError(const sdbus::Error& error) {
   const std::string& name = error.getName();
-  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
-      name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
+  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+      name == "org.freedesktop.DBus.Error.NameHasNoOwner" || name == "org.freedesktop.DBus.Error.NoReply" ||
+      name == "org.freedesktop.DBus.Error.Disconnected") {
     return {"jmemd is not running: org.jmem.Governor1 is not on the system bus (systemctl start jmemd)",
             kExitNotRunning};
   }

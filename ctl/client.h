@@ -1,5 +1,6 @@
 #pragma once
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -7,8 +8,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "generated/manager_proxy.h"
 #include "ledger/ranking.h"
@@ -31,13 +30,14 @@ struct ProcessView {
   std::string comm;
   std::uint32_t uid;
   std::string unit, manager, cmdline;
-  std::uint64_t rss_bytes, pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes,
-      cost_bytes, gpu_bytes, gpu_shared_bytes;
+  std::uint64_t rss_bytes, pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes,
+      nvmap_bytes, cost_bytes, gpu_bytes, gpu_shared_bytes;
 };
 
 struct UnitView {
   std::string unit, manager;
-  std::uint64_t pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes, cost_bytes;
+  std::uint64_t pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes,
+      cost_bytes;
   std::vector<std::uint32_t> pids;
   std::uint64_t gpu_bytes, gpu_shared_bytes;
 };
@@ -116,8 +116,10 @@ struct GovernorInfo {
 // Events `monitor` prints.
 struct MonitorHandlers {
   std::function<void(const std::map<std::string, sdbus::Variant>&)> properties_changed;
-  std::function<void(const std::string& level, std::uint32_t some, std::uint32_t full)> pressure_level_changed;
-  std::function<void(const std::string& unit, const std::string& action, const std::string& reason)> action_taken;
+  std::function<void(const std::string& level, std::uint32_t some, std::uint32_t full)>
+      pressure_level_changed;
+  std::function<void(const std::string& unit, const std::string& action, const std::string& reason)>
+      action_taken;
   std::function<void()> governor_gone;
 };
 
@@ -155,6 +157,5 @@ struct DescribedError {
   int exit_code;
 };
 DescribedError describeError(const sdbus::Error& error);
-
 
 }  // namespace jmem::ctl

@@ -27,12 +27,14 @@ std::string paint(const Style& style, const char* code, const std::string& text)
 }
 
 const char* levelColor(const std::string& level) {
-  if (level == "none") return "32";      // green
-  if (level == "high") return "31";      // red
-  return "33";                           // yellow
+  if (level == "none") return "32";  // green
+  if (level == "high") return "31";  // red
+  return "33";                       // yellow
 }
 
-std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
+std::string dump(const Json& json) {
+  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 // "NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes"
 std::string gpuLine(const GpuView& g) {
@@ -54,39 +56,43 @@ Json gpusJson(const GpusView& gpus) {
   Json list = Json::array();
   for (const GpuView& g : gpus.gpus) {
     const auto known = [](bool flag, std::uint64_t value) { return flag ? Json(value) : Json(nullptr); };
-    list.push_back(Json{{"index", g.index},
-                        {"name", g.name},
-                        {"uuid", g.uuid},
-                        {"integrated", g.integrated},
-                        {"total_bytes", known(g.memory_known, g.total_bytes)},
-                        {"reserved_bytes", known(g.memory_known, g.reserved_bytes)},
-                        {"used_bytes", known(g.memory_known, g.used_bytes)},
-                        {"processes_complete", g.processes_complete},
-                        {"attributed_bytes", g.attributed_bytes},
-                        {"unattributed_bytes", known(g.memory_known && g.processes_complete, g.unattributed_bytes)},
-                        {"processes", g.processes},
-                        {"problems", g.problems}});
+    list.push_back(
+        Json{{"index", g.index},
+             {"name", g.name},
+             {"uuid", g.uuid},
+             {"integrated", g.integrated},
+             {"total_bytes", known(g.memory_known, g.total_bytes)},
+             {"reserved_bytes", known(g.memory_known, g.reserved_bytes)},
+             {"used_bytes", known(g.memory_known, g.used_bytes)},
+             {"processes_complete", g.processes_complete},
+             {"attributed_bytes", g.attributed_bytes},
+             {"unattributed_bytes", known(g.memory_known && g.processes_complete, g.unattributed_bytes)},
+             {"processes", g.processes},
+             {"problems", g.problems}});
   }
   return list;
 }
 
 }  // namespace
 
-std::string renderStatus(const GovernorInfo& info, const SystemView& s, const std::vector<UnitView>& top_units,
-                         std::uint64_t now_usec, const Style& style, const GpusView* gpus) {
+std::string renderStatus(const GovernorInfo& info, const SystemView& s,
+                         const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
+                         const GpusView* gpus) {
   std::string out;
-  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + info.version + " - " + info.mode +
-         " mode, sampling every " + std::to_string(info.sample_interval_usec / 1000) + " ms\n";
+  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + info.version + " - " +
+         info.mode + " mode, sampling every " + std::to_string(info.sample_interval_usec / 1000) + " ms\n";
   auto row = [&](const char* label, const std::string& value) {
     char head[32];
     std::snprintf(head, sizeof head, "%12s: ", label);
     out += head + value + "\n";
   };
-  const std::uint64_t available_permyriad = s.mem_total_bytes ? s.mem_available_bytes * 10000 / s.mem_total_bytes : 0;
-  row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) + " available (" +
-                    percent(static_cast<std::uint32_t>(available_permyriad)) + "), " + formatIec(s.used_bytes) +
-                    " used");
-  if (s.swap_total_bytes) row("Swap", formatIec(s.swap_free_bytes) + " free of " + formatIec(s.swap_total_bytes));
+  const std::uint64_t available_permyriad =
+      s.mem_total_bytes ? s.mem_available_bytes * 10000 / s.mem_total_bytes : 0;
+  row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) +
+                    " available (" + percent(static_cast<std::uint32_t>(available_permyriad)) + "), " +
+                    formatIec(s.used_bytes) + " used");
+  if (s.swap_total_bytes)
+    row("Swap", formatIec(s.swap_free_bytes) + " free of " + formatIec(s.swap_total_bytes));
   row("Processes", formatIec(s.pss_total_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
                        (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
   row("NvMap", s.nvmap_available ? formatIec(s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
@@ -127,8 +133,11 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
        {{"available", s.pressure_available},
         {"level", info.pressure_level},
         {"some", {{"avg10_permyriad", s.some_avg10_permyriad}, {"avg60_permyriad", s.some_avg60_permyriad}}},
-        {"full", {{"avg10_permyriad", s.full_avg10_permyriad}, {"avg60_permyriad", s.full_avg60_permyriad}}}}},
-      {"nvmap", {{"available", s.nvmap_available}, {"total_bytes", s.nvmap_available ? Json(s.nvmap_total_bytes) : Json(nullptr)}}},
+        {"full",
+         {{"avg10_permyriad", s.full_avg10_permyriad}, {"avg60_permyriad", s.full_avg60_permyriad}}}}},
+      {"nvmap",
+       {{"available", s.nvmap_available},
+        {"total_bytes", s.nvmap_available ? Json(s.nvmap_total_bytes) : Json(nullptr)}}},
       {"totals",
        {{"processes", s.processes},
         {"processes_without_memory", s.processes_without_memory},
@@ -139,7 +148,8 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
         {"unaccounted_bytes", s.unaccounted_bytes}}},
   };
   if (gpus) {
-    json["nvml"] = gpus->available ? Json{{"available", true}} : Json{{"available", false}, {"reason", gpus->reason}};
+    json["nvml"] =
+        gpus->available ? Json{{"available", true}} : Json{{"available", false}, {"reason", gpus->reason}};
     json["gpus"] = gpusJson(*gpus);
   }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
@@ -149,8 +159,8 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
 std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : processes) {
-    rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes), formatIec(p.nvmap_bytes),
-                    formatIec(p.gpu_bytes), formatIec(p.cost_bytes),
+    rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes),
+                    formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.cost_bytes),
                     p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")", p.comm});
   }
   return renderTable({{"PID", true},
@@ -190,12 +200,12 @@ std::string renderProcessesJson(const std::vector<ProcessView>& processes) {
 std::string renderUnits(const std::vector<UnitView>& units, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : units) {
-    rows.push_back({u.unit, u.manager, std::to_string(u.pids.size()), formatIec(u.pss_bytes), formatIec(u.nvmap_bytes),
-                    formatIec(u.gpu_bytes), formatIec(u.cost_bytes)});
+    rows.push_back({u.unit, u.manager, std::to_string(u.pids.size()), formatIec(u.pss_bytes),
+                    formatIec(u.nvmap_bytes), formatIec(u.gpu_bytes), formatIec(u.cost_bytes)});
   }
   return renderTable(
-      {{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"GPU", true}, {"COST", true}}, rows,
-      style.legend);
+      {{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"GPU", true}, {"COST", true}},
+      rows, style.legend);
 }
 
 std::string renderUnitsJson(const std::vector<UnitView>& units) {
@@ -250,10 +260,12 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
       std::string text;
       if (type == "t") {
         values[name] = value.get<uint64_t>();
-        text = name.ends_with("Bytes") ? formatIec(value.get<uint64_t>()) : std::to_string(value.get<uint64_t>());
+        text = name.ends_with("Bytes") ? formatIec(value.get<uint64_t>())
+                                       : std::to_string(value.get<uint64_t>());
       } else if (type == "u") {
         values[name] = value.get<uint32_t>();
-        text = name.ends_with("Permyriad") ? percent(value.get<uint32_t>()) : std::to_string(value.get<uint32_t>());
+        text = name.ends_with("Permyriad") ? percent(value.get<uint32_t>())
+                                           : std::to_string(value.get<uint32_t>());
       } else if (type == "b") {
         values[name] = value.get<bool>();
         text = value.get<bool>() ? "yes" : "no";
@@ -272,7 +284,8 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
               {"level", level},
               {"some_avg10_permyriad", some},
               {"full_avg10_permyriad", full}},
-         paint(style, levelColor(level), "pressure " + level) + ": some " + percent(some) + " full " + percent(full));
+         paint(style, levelColor(level), "pressure " + level) + ": some " + percent(some) + " full " +
+             percent(full));
   };
   handlers.action_taken = [&](const std::string& unit, const std::string& action, const std::string& reason) {
     line(Json{{"event", "action_taken"}, {"unit", unit}, {"action", action}, {"reason", reason}},
@@ -323,7 +336,8 @@ int runCommand(const CtlOptions& options) {
         if (options.json) {
           emit(renderStatusJson(info, system, &throttle, &gpus), options);
         } else {
-          emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) + renderThrottle(throttle, style) + "\n" +
+          emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) +
+                   renderThrottle(throttle, style) + "\n" +
                    renderUnits(client.units(5, SortKey::kCost), style),
                options);
         }

@@ -17,8 +17,9 @@ struct Style {
 
 // Each command renders what the client returns; they only print, so they are pure of the bus.
 // With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's.
-std::string renderStatus(const GovernorInfo& info, const SystemView& system, const std::vector<UnitView>& top_units,
-                         std::uint64_t now_usec, const Style& style, const GpusView* gpus = nullptr);
+std::string renderStatus(const GovernorInfo& info, const SystemView& system,
+                         const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
+                         const GpusView* gpus = nullptr);
 std::string renderStatusJson(const GovernorInfo& info, const SystemView& system,
                              const ThrottleView* throttle = nullptr, const GpusView* gpus = nullptr);
 std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style);

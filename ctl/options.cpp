@@ -70,7 +70,8 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
       if (!v) return v.error();
       const auto n = parseUnsigned(*v);
       if (!n || *n > kMaxListLimit)
-        return Error{"Invalid row count \"" + sanitizeName(*v) + "\": expected 0 to " + std::to_string(kMaxListLimit)};
+        return Error{"Invalid row count \"" + sanitizeName(*v) + "\": expected 0 to " +
+                     std::to_string(kMaxListLimit)};
       options.limit = static_cast<std::uint32_t>(*n);
     } else if (arg == "--sort") {
       auto v = value();
@@ -115,7 +116,8 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
       return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     }
   }
-  if (options.verb == Verb::kValidate && options.files.empty()) return Error{"validate needs at least one FILE"};
+  if (options.verb == Verb::kValidate && options.files.empty())
+    return Error{"validate needs at least one FILE"};
   if ((options.verb == Verb::kThrottle || options.verb == Verb::kRelease) && options.unit.empty())
     return Error{std::string(options.verb == Verb::kThrottle ? "throttle" : "release") + " needs a UNIT"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)

@@ -18,7 +18,19 @@ inline constexpr int kExitNotRunning = 3;
 inline constexpr int kExitDenied = 4;
 inline constexpr int kExitDrift = 5;  // check: the device drifts from the policy
 
-enum class Verb { kStatus, kTop, kMonitor, kReload, kValidate, kCheck, kPlan, kApply, kRevert, kThrottle, kRelease };
+enum class Verb {
+  kStatus,
+  kTop,
+  kMonitor,
+  kReload,
+  kValidate,
+  kCheck,
+  kPlan,
+  kApply,
+  kRevert,
+  kThrottle,
+  kRelease
+};
 
 struct CtlOptions {
   Verb verb = Verb::kStatus;
@@ -27,8 +39,8 @@ struct CtlOptions {
   bool json = false;
   bool no_pager = false;
   bool no_legend = false;
-  bool units = false;           // top --units
-  std::uint32_t limit = 20;     // top -n
+  bool units = false;        // top --units
+  std::uint32_t limit = 20;  // top -n
   SortKey sort = SortKey::kCost;
   std::vector<std::string> files;  // validate FILE...
   std::string unit;                // throttle UNIT, release UNIT

@@ -8,8 +8,9 @@
 namespace jmem::ctl {
 namespace {
 
-
-std::string dump(const Json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
+std::string dump(const Json& json) {
+  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 const char* stateColor(const std::string& state) {
   if (state == "ok") return "32";
@@ -23,16 +24,19 @@ std::string renderCheck(const CheckView& check, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   std::uint64_t drift_cost = 0;
   for (const auto& i : check.items) {
-    const std::string state = style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + i.state + "\x1b[0m" : i.state;
+    const std::string state =
+        style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + i.state + "\x1b[0m" : i.state;
     rows.push_back({i.kind, i.subject, i.policy_class, i.expected, i.actual, state,
                     i.cost_bytes ? formatIec(i.cost_bytes) : "-"});
     if (i.state == "drift" && i.kind != "unit-file") drift_cost += i.cost_bytes;
   }
-  std::string out = renderTable(
-      {{"ITEM"}, {"SUBJECT"}, {"CLASS"}, {"EXPECTED"}, {"ACTUAL"}, {"STATE"}, {"COST", true}}, rows, style.legend);
+  std::string out =
+      renderTable({{"ITEM"}, {"SUBJECT"}, {"CLASS"}, {"EXPECTED"}, {"ACTUAL"}, {"STATE"}, {"COST", true}},
+                  rows, style.legend);
   if (style.legend) {
     out += "\n" + std::string(check.compliant ? "Compliant." : "Drift from the policy") +
-           (check.compliant ? "" : ": " + formatIec(drift_cost) + " in use by what the policy would stop.") + "\n";
+           (check.compliant ? "" : ": " + formatIec(drift_cost) + " in use by what the policy would stop.") +
+           "\n";
   }
   return out;
 }
@@ -59,12 +63,14 @@ std::string renderPlan(const PlanView& plan, const Style& style) {
     rows.push_back({c.action, c.subject, c.before, c.after, c.bytes_back ? formatIec(c.bytes_back) : "-"});
     if (c.action == "stop" || c.action == "mask-for-every-user") back += c.bytes_back;
   }
-  std::string out = plan.changes.empty() ? std::string("Nothing to change.\n")
-                                         : renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}},
-                                                       rows, style.legend);
+  std::string out =
+      plan.changes.empty()
+          ? std::string("Nothing to change.\n")
+          : renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}}, rows, style.legend);
   for (const auto& note : plan.notes) out += "Note: " + note + "\n";
   if (style.legend && !plan.changes.empty()) out += "\nMemory expected back: " + formatIec(back) + "\n";
-  if (plan.reboot_needed) out += "The boot arguments change at the next boot: a reboot is needed (jmem never reboots).\n";
+  if (plan.reboot_needed)
+    out += "The boot arguments change at the next boot: a reboot is needed (jmem never reboots).\n";
   return out;
 }
 
@@ -77,13 +83,15 @@ std::string renderPlanJson(const PlanView& plan) {
                            {"after", c.after},
                            {"bytes_back", c.bytes_back}});
   }
-  return dump(Json{{"changes", std::move(changes)}, {"notes", plan.notes}, {"reboot_needed", plan.reboot_needed}});
+  return dump(
+      Json{{"changes", std::move(changes)}, {"notes", plan.notes}, {"reboot_needed", plan.reboot_needed}});
 }
 
 std::string renderResults(const std::vector<ResultView>& results, const char* verb) {
   if (results.empty()) return std::string("Nothing to ") + verb + ".\n";
   std::string out;
-  for (const auto& r : results) out += std::string(r.ok ? "" : "FAILED ") + r.kind + " " + r.target + ": " + r.detail + "\n";
+  for (const auto& r : results)
+    out += std::string(r.ok ? "" : "FAILED ") + r.kind + " " + r.target + ": " + r.detail + "\n";
   return out;
 }
 

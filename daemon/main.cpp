@@ -22,7 +22,8 @@ namespace {
 void setUpLogging(const std::string& level) {
   std::shared_ptr<spdlog::logger> logger;
   if (std::getenv("JOURNAL_STREAM") != nullptr) {
-    logger = std::make_shared<spdlog::logger>("jmemd", std::make_shared<spdlog::sinks::systemd_sink_st>("jmemd"));
+    logger =
+        std::make_shared<spdlog::logger>("jmemd", std::make_shared<spdlog::sinks::systemd_sink_st>("jmemd"));
     logger->set_pattern("%v");
   } else {
     logger = spdlog::stderr_color_st("jmemd");
@@ -76,8 +77,10 @@ int dump(const jmem::DaemonOptions& options) {
     return 1;
   }
   (*sampler)->tick(jmem::SteadyClock::now());
-  const jmem::Ledger ledger = jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
-  std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  const jmem::Ledger ledger =
+      jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
+  std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << '\n';
   return std::cout.good() ? 0 : 1;
 }
 

@@ -21,7 +21,7 @@ fi
 
 packages=(
   build-essential cmake ninja-build pkg-config python3 dbus systemd util-linux systemd-container mmdebstrap
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libspdlog-dev libtomlplusplus-dev catch2 nlohmann-json3-dev
 )
 # The footprint benchmark runs jmemd beside its peers.

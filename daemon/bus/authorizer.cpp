@@ -1,16 +1,17 @@
 #include "bus/authorizer.h"
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
-#include <sdbus-c++/sdbus-c++.h>
 
 namespace jmem {
 
 bool Authorizer::mayManage(uid_t caller_uid, const std::string& caller_bus_name) {
   if (caller_uid == 0) return true;
   try {
-    auto authority = sdbus::createProxy(connection_, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority");
+    auto authority = sdbus::createProxy(connection_, "org.freedesktop.PolicyKit1",
+                                        "/org/freedesktop/PolicyKit1/Authority");
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
     const Subject subject{std::string("system-bus-name"),
                           std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(caller_bus_name)}}};
@@ -24,7 +25,8 @@ bool Authorizer::mayManage(uid_t caller_uid, const std::string& caller_bus_name)
         .storeResultsTo(result);
     return std::get<0>(result);
   } catch (const sdbus::Error& e) {
-    spdlog::info("Denied {} (uid {}): polkit did not authorize it: {}", caller_bus_name, caller_uid, e.getMessage());
+    spdlog::info("Denied {} (uid {}): polkit did not authorize it: {}", caller_bus_name, caller_uid,
+                 e.getMessage());
     return false;
   }
 }

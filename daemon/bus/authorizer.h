@@ -1,10 +1,9 @@
 #pragma once
 
+#include <sdbus-c++/IConnection.h>
 #include <sys/types.h>
 
 #include <string>
-
-#include <sdbus-c++/IConnection.h>
 
 namespace jmem {
 

@@ -1,10 +1,10 @@
 #include "bus/bus_bridge.h"
 
 #include <poll.h>
+#include <sdbus-c++/Error.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
-#include <sdbus-c++/Error.h>
 
 namespace jmem {
 
@@ -46,9 +46,13 @@ int BusBridge::onPrepare(sd_event_source*, void* userdata) {
   return 0;
 }
 
-int BusBridge::onIo(sd_event_source*, int, uint32_t, void* userdata) { return static_cast<BusBridge*>(userdata)->drain(); }
+int BusBridge::onIo(sd_event_source*, int, uint32_t, void* userdata) {
+  return static_cast<BusBridge*>(userdata)->drain();
+}
 
-int BusBridge::onTime(sd_event_source*, uint64_t, void* userdata) { return static_cast<BusBridge*>(userdata)->drain(); }
+int BusBridge::onTime(sd_event_source*, uint64_t, void* userdata) {
+  return static_cast<BusBridge*>(userdata)->drain();
+}
 
 int BusBridge::drain() {
   // A bounded batch: what stays queued makes the bus's timeout 0, so the loop comes back at once,

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <systemd/sd-event.h>
-
 #include <sdbus-c++/IConnection.h>
+#include <systemd/sd-event.h>
 
 #include "core/result.h"
 

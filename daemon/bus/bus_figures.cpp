@@ -51,7 +51,9 @@ std::vector<std::string> announceChanges(BusFigures& announced, const BusFigures
   auto pressure = [&](const char* name, std::uint32_t& field, std::uint32_t value) {
     announce(name, field, value, movedBy(field, value, kPressureChangeStepPermyriad));
   };
-  auto exact = [&](const char* name, auto& field, const auto& value) { announce(name, field, value, field != value); };
+  auto exact = [&](const char* name, auto& field, const auto& value) {
+    announce(name, field, value, field != value);
+  };
   BusFigures& a = announced;
   bytes("MemTotalBytes", a.mem_total_bytes, now.mem_total_bytes);
   bytes("MemAvailableBytes", a.mem_available_bytes, now.mem_available_bytes);

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <sdbus-c++/sdbus-c++.h>
+
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "bus/authorizer.h"
 #include "bus/bus_figures.h"
@@ -33,7 +33,8 @@ struct GovernorState {
   SelfStats self_stats;
   throttle::ThrottleStatus throttle;
   throttle::DeviceControls controls;
-  std::string throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
+  std::string
+      throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
 };
 
 // org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are open; mutating methods go through
@@ -58,16 +59,16 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   void announce(const std::vector<std::string>& properties);
 
  private:
-  using SystemStruct = sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, bool,
-                                     uint64_t, bool, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, uint64_t,
-                                     uint32_t, uint32_t, uint32_t, uint32_t>;
+  using SystemStruct = sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                     bool, uint64_t, bool, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t,
+                                     uint64_t, uint32_t, uint32_t, uint32_t, uint32_t>;
   using ProcessStruct =
-      sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string, uint64_t, uint64_t,
-                    uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
+      sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string, uint64_t,
+                    uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
   using UnitStruct = sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
                                    uint64_t, uint64_t, std::vector<uint32_t>, uint64_t, uint64_t>;
-  using GpuStruct = sdbus::Struct<uint32_t, std::string, std::string, bool, bool, uint64_t, uint64_t, uint64_t,
-                                  bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
+  using GpuStruct = sdbus::Struct<uint32_t, std::string, std::string, bool, bool, uint64_t, uint64_t,
+                                  uint64_t, bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
 
   SystemStruct GetSystem() override;
   std::vector<ProcessStruct> ListProcesses(const uint32_t& limit, const std::string& sort) override;
@@ -87,7 +88,8 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
              std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
              std::vector<sdbus::Struct<std::string, bool, std::string>>,
-             std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
+             std::vector<
+                 sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
   GetThrottle() override;
   std::vector<ActionStruct> Throttle(const std::string& unit) override;
   std::vector<ActionStruct> Release(const std::string& unit) override;

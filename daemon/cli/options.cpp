@@ -8,7 +8,8 @@
 namespace jmem {
 namespace {
 
-constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warning", "error", "critical", "off"};
+constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warning",
+                                                     "error", "critical", "off"};
 
 }  // namespace
 
@@ -97,7 +98,8 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
       if (name == "--debugfs-root") options.roots.debugfs = *v;
       if (name == "--log-level") {
         if (std::find(kLogLevels.begin(), kLogLevels.end(), std::string_view(*v)) == kLogLevels.end())
-          return Error{"Invalid log level \"" + *v + "\": expected trace, debug, info, warning, error, critical or off"};
+          return Error{"Invalid log level \"" + *v +
+                       "\": expected trace, debug, info, warning, error, critical or off"};
         options.log_level = *v;
       }
     } else {

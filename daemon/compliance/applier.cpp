@@ -17,7 +17,8 @@ using nlohmann::json;
 // Newest first, except that units are started again only after every unit file is restored: a unit
 // that was masked and then stopped cannot start before it is unmasked.
 std::vector<Change> revertOrder(std::vector<Change> pending) {
-  std::stable_partition(pending.begin(), pending.end(), [](const Change& c) { return c.kind != "unit_active"; });
+  std::stable_partition(pending.begin(), pending.end(),
+                        [](const Change& c) { return c.kind != "unit_active"; });
   return pending;
 }
 
@@ -95,7 +96,8 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
   auto seq = journal_.recordIntent(intent);
   if (!seq) return seq.error();
   const Status done = act();
-  if (auto recorded = journal_.recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed); !recorded)
+  if (auto recorded = journal_.recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed);
+      !recorded)
     return recorded.error();
   result.ok = done.ok();
   if (!done) result.detail = done.error().message;
@@ -118,8 +120,10 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan) {
     // Undo what this transaction did, so the device is as it was.
     for (const Change& pending : revertOrder(journal_.pendingForRevert())) {
       if (pending.txn != txn) continue;
-      if (auto undone = undo(pending); undone) (void)journal_.markReverted(pending.seq);
-      else spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target, undone.error().message);
+      if (auto undone = undo(pending); undone)
+        (void)journal_.markReverted(pending.seq);
+      else
+        spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target, undone.error().message);
     }
     return Error{"Failed to " + std::string(toString(change.kind)) + " " + change.subject + ": " +
                  made.error().message + " (the changes made before it were undone)"};

@@ -27,7 +27,10 @@ class Applier {
  public:
   Applier(SystemdManager& systemd, const GlobalUserUnits& user_units, ChangeJournal& journal,
           std::filesystem::path state_dir, std::filesystem::path root = "/")
-      : systemd_(systemd), user_units_(user_units), journal_(journal), state_dir_(std::move(state_dir)),
+      : systemd_(systemd),
+        user_units_(user_units),
+        journal_(journal),
+        state_dir_(std::move(state_dir)),
         root_(std::move(root)) {}
 
   Result<std::vector<ChangeResult>> apply(const Plan& plan);

@@ -72,7 +72,7 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
   active.actual = seen.active_state.empty() ? "unknown" : seen.active_state;
   // The unit as systemd has it loaded now: a unit masked on disk can still be loaded and running.
   if (!seen.load_state.empty()) active.actual += " (" + seen.load_state + ")";
-  active.state = seen.active_state.empty() ? ItemState::kUnknown
+  active.state = seen.active_state.empty()     ? ItemState::kUnknown
                  : isActive(seen.active_state) ? ItemState::kDrift
                                                : ItemState::kOk;
   if (active.state == ItemState::kDrift) active.cost_bytes = unitCost(ledger, unit, false);
@@ -89,7 +89,8 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
   item.policy_class = c.name;
   item.action = c.action.value;
   item.where = c.action.where;
-  item.expected = c.action.value == UnitAction::kMask ? "masked for every user" : std::string(policy::toString(c.action.value));
+  item.expected = c.action.value == UnitAction::kMask ? "masked for every user"
+                                                      : std::string(policy::toString(c.action.value));
   if (!seen.found || isKept(policy, unit)) {
     item.actual = seen.found ? "kept by the keep list" : "not installed";
     item.state = ItemState::kNotApplicable;
@@ -108,7 +109,8 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
 std::string describeSwiotlb(const Result<Swiotlb>& swiotlb) {
   if (!swiotlb) return "unreadable: " + swiotlb.error().message;
   if (!swiotlb->slabs) return "absent";
-  return std::to_string(*swiotlb->slabs) + " slabs (" + std::to_string(swiotlbBytes(*swiotlb->slabs) >> 20) + " MiB)";
+  return std::to_string(*swiotlb->slabs) + " slabs (" + std::to_string(swiotlbBytes(*swiotlb->slabs) >> 20) +
+         " MiB)";
 }
 
 std::string describeRule(const policy::SwiotlbRule& rule) {
@@ -161,7 +163,9 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
     } else {
       const auto swiotlb = swiotlbOf(*cmdline);
       add("swiotlb", describeRule(boot.swiotlb), describeSwiotlb(swiotlb),
-          !swiotlb ? ItemState::kUnknown : ruleHolds(boot.swiotlb, *swiotlb) ? ItemState::kOk : ItemState::kDrift,
+          !swiotlb                            ? ItemState::kUnknown
+          : ruleHolds(boot.swiotlb, *swiotlb) ? ItemState::kOk
+                                              : ItemState::kDrift,
           boot.swiotlb.where);
     }
   }
@@ -171,8 +175,8 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
       continue;
     }
     const bool present = argumentPresent(*cmdline, required.value);
-    add(required.value, "present", present ? "present" : "absent", present ? ItemState::kOk : ItemState::kDrift,
-        required.where);
+    add(required.value, "present", present ? "present" : "absent",
+        present ? ItemState::kOk : ItemState::kDrift, required.where);
   }
   for (const auto& forbidden : boot.forbidden_args) {
     if (!cmdline) {
@@ -180,8 +184,8 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
       continue;
     }
     const bool present = argumentPresent(*cmdline, forbidden.value);
-    add(forbidden.value, "absent", present ? "present" : "absent", present ? ItemState::kDrift : ItemState::kOk,
-        forbidden.where);
+    add(forbidden.value, "absent", present ? "present" : "absent",
+        present ? ItemState::kDrift : ItemState::kOk, forbidden.where);
   }
 }
 
@@ -220,7 +224,8 @@ std::string_view toString(ItemKind kind) {
 }
 
 bool CheckReport::compliant() const {
-  return std::none_of(items.begin(), items.end(), [](const CheckItem& i) { return i.state == ItemState::kDrift; });
+  return std::none_of(items.begin(), items.end(),
+                      [](const CheckItem& i) { return i.state == ItemState::kDrift; });
 }
 
 std::uint64_t CheckReport::driftCostBytes() const {
@@ -253,7 +258,8 @@ std::vector<std::string> unitsOfClass(const policy::UnitClass& unit_class, const
   return units;
 }
 
-CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed, const Ledger* ledger) {
+CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed,
+                            const Ledger* ledger) {
   CheckReport report;
   auto& items = report.items;
   if (policy.default_target) {

@@ -26,10 +26,10 @@ struct UserUnitObservation {
 };
 
 struct BootObservation {
-  std::string cmdline_error;                 // empty when /proc/cmdline was read
-  std::optional<std::string> cmdline;        // what this boot used
-  std::string next_error;                    // empty when extlinux.conf's DEFAULT APPEND was read
-  std::optional<std::string> next_append;    // what the next boot will use
+  std::string cmdline_error;               // empty when /proc/cmdline was read
+  std::optional<std::string> cmdline;      // what this boot used
+  std::string next_error;                  // empty when extlinux.conf's DEFAULT APPEND was read
+  std::optional<std::string> next_append;  // what the next boot will use
 };
 
 struct ObservedState {
@@ -46,11 +46,11 @@ std::string_view toString(ItemState state);
 
 enum class ItemKind {
   kDefaultTarget,
-  kUnitFile,       // the unit file state a mask or disable asks for
-  kUnitActive,     // running or not
-  kUserUnitMask,   // a global user unit's mask
-  kBootNow,        // a boot argument as this boot used it (/proc/cmdline)
-  kBootNext,       // as the next boot will use it (extlinux.conf)
+  kUnitFile,      // the unit file state a mask or disable asks for
+  kUnitActive,    // running or not
+  kUserUnitMask,  // a global user unit's mask
+  kBootNow,       // a boot argument as this boot used it (/proc/cmdline)
+  kBootNext,      // as the next boot will use it (extlinux.conf)
 };
 std::string_view toString(ItemKind kind);
 
@@ -74,7 +74,8 @@ struct CheckReport {
 };
 
 // Pure: the policy against what was observed, with each drift priced from the ledger (may be null).
-CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed, const Ledger* ledger);
+CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed,
+                            const Ledger* ledger);
 
 // The units a class covers on this device: its names, and the installed units its globs match.
 std::vector<std::string> unitsOfClass(const policy::UnitClass& unit_class, const ObservedState& observed);

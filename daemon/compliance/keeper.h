@@ -1,10 +1,10 @@
 #pragma once
 
+#include <sdbus-c++/IConnection.h>
+
 #include <filesystem>
 #include <memory>
 #include <vector>
-
-#include <sdbus-c++/IConnection.h>
 
 #include "compliance/applier.h"
 #include "compliance/check.h"

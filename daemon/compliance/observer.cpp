@@ -43,7 +43,8 @@ std::vector<std::string> Observer::installedUserUnits() const {
   std::vector<std::string> names;
   for (const char* dir : GlobalUserUnits::kSearchPath) {
     std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(root_ / std::filesystem::path(dir).relative_path(), error)) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(root_ / std::filesystem::path(dir).relative_path(), error)) {
       names.push_back(entry.path().filename().string());
     }
   }

@@ -14,7 +14,10 @@ class Observer {
  public:
   Observer(SystemdManager& systemd, const GlobalUserUnits& user_units, std::filesystem::path proc_root,
            std::filesystem::path root = "/")
-      : systemd_(systemd), user_units_(user_units), proc_root_(std::move(proc_root)), root_(std::move(root)) {}
+      : systemd_(systemd),
+        user_units_(user_units),
+        proc_root_(std::move(proc_root)),
+        root_(std::move(root)) {}
 
   ObservedState observe(const policy::Policy& policy);
 

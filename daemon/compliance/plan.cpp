@@ -17,7 +17,8 @@ Result<std::string> correctedAppend(const policy::BootPolicy& boot, const std::s
     const auto parsed = parseKernelCmdline(text);
     if (!parsed) return parsed.error();
     const auto current = swiotlbOf(*parsed);
-    const bool holds = current && current->slabs && *current->slabs >= rule.min_slabs && *current->slabs <= rule.max_slabs;
+    const bool holds =
+        current && current->slabs && *current->slabs >= rule.min_slabs && *current->slabs <= rule.max_slabs;
     if (!holds) {
       const std::string slabs = std::to_string(rule.min_slabs);
       auto edited = setArgument(text, "swiotlb", slabs);
@@ -27,9 +28,9 @@ Result<std::string> correctedAppend(const policy::BootPolicy& boot, const std::s
   }
   for (const auto& required : boot.required_args) {
     const auto equals = required.value.find('=');
-    auto edited = equals == std::string::npos
-                      ? setArgument(text, required.value, std::nullopt)
-                      : setArgument(text, required.value.substr(0, equals), required.value.substr(equals + 1));
+    auto edited = equals == std::string::npos ? setArgument(text, required.value, std::nullopt)
+                                              : setArgument(text, required.value.substr(0, equals),
+                                                            required.value.substr(equals + 1));
     if (!edited) return edited.error();
     text = *edited;
   }
@@ -80,24 +81,27 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
     if (item.state != ItemState::kDrift) continue;
     switch (item.kind) {
       case ItemKind::kDefaultTarget:
-        plan.changes.insert(plan.changes.begin(), PlannedChange{PlannedChange::Kind::kSetDefaultTarget, "default.target",
-                                                                item.actual, item.expected, 0});
+        plan.changes.insert(plan.changes.begin(),
+                            PlannedChange{PlannedChange::Kind::kSetDefaultTarget, "default.target",
+                                          item.actual, item.expected, 0});
         break;
       case ItemKind::kUnitFile:
-        plan.changes.push_back(PlannedChange{item.action == policy::UnitAction::kMask ? PlannedChange::Kind::kMaskUnit
-                                                                                     : PlannedChange::Kind::kDisableUnit,
+        plan.changes.push_back(PlannedChange{item.action == policy::UnitAction::kMask
+                                                 ? PlannedChange::Kind::kMaskUnit
+                                                 : PlannedChange::Kind::kDisableUnit,
                                              item.subject, item.actual, item.expected, item.cost_bytes});
         break;
       case ItemKind::kUnitActive:
-        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject, item.actual, "inactive", item.cost_bytes});
-        break;
-      case ItemKind::kUserUnitMask:
-        users.push_back(PlannedChange{PlannedChange::Kind::kMaskUserUnit, item.subject, item.actual, item.expected,
+        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject, item.actual, "inactive",
                                       item.cost_bytes});
         break;
+      case ItemKind::kUserUnitMask:
+        users.push_back(PlannedChange{PlannedChange::Kind::kMaskUserUnit, item.subject, item.actual,
+                                      item.expected, item.cost_bytes});
+        break;
       case ItemKind::kBootNow:
-        plan.notes.push_back(item.subject + ": this boot used " + item.actual + ", the policy wants " + item.expected +
-                             "; only a reboot changes it");
+        plan.notes.push_back(item.subject + ": this boot used " + item.actual + ", the policy wants " +
+                             item.expected + "; only a reboot changes it");
         break;
       case ItemKind::kBootNext:
         boot_drift = true;
@@ -109,15 +113,15 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
   if (boot_drift) {
     const std::string& path = policy.boot.extlinux.value;
     if (!policy.boot.edit_extlinux.value) {
-      plan.notes.push_back("the next boot's arguments drift from the policy; edit_extlinux is off, so " + path +
-                           " is left for an operator to edit");
+      plan.notes.push_back("the next boot's arguments drift from the policy; edit_extlinux is off, so " +
+                           path + " is left for an operator to edit");
     } else if (!observed.boot.next_append) {
       plan.notes.push_back("cannot edit " + path + ": " + observed.boot.next_error);
     } else if (auto append = correctedAppend(policy.boot, *observed.boot.next_append); !append) {
       plan.notes.push_back("cannot correct the boot arguments: " + append.error().message);
     } else if (*append != *observed.boot.next_append) {
-      plan.changes.push_back(
-          PlannedChange{PlannedChange::Kind::kEditBootArguments, path, *observed.boot.next_append, *append, 0});
+      plan.changes.push_back(PlannedChange{PlannedChange::Kind::kEditBootArguments, path,
+                                           *observed.boot.next_append, *append, 0});
       plan.reboot_needed = true;
     }
   }

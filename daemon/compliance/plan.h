@@ -9,11 +9,18 @@
 namespace jmem::compliance {
 
 struct PlannedChange {
-  enum class Kind { kSetDefaultTarget, kMaskUnit, kDisableUnit, kStopUnit, kMaskUserUnit, kEditBootArguments };
+  enum class Kind {
+    kSetDefaultTarget,
+    kMaskUnit,
+    kDisableUnit,
+    kStopUnit,
+    kMaskUserUnit,
+    kEditBootArguments
+  };
   Kind kind = Kind::kStopUnit;
-  std::string subject;  // the unit, "default.target", or the extlinux.conf path
-  std::string before;   // as observed: "enabled", "graphical.target", "active", the old APPEND
-  std::string after;    // what the change leads to
+  std::string subject;           // the unit, "default.target", or the extlinux.conf path
+  std::string before;            // as observed: "enabled", "graphical.target", "active", the old APPEND
+  std::string after;             // what the change leads to
   std::uint64_t bytes_back = 0;  // memory expected back: the unit's cost now
 };
 std::string_view toString(PlannedChange::Kind kind);

@@ -39,6 +39,8 @@ class [[nodiscard]] Result {
 
 struct Done {};
 using Status = Result<Done>;
-inline Status ok() { return Done{}; }
+inline Status ok() {
+  return Done{};
+}
 
 }  // namespace jmem

@@ -27,8 +27,8 @@ std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b);
 // Sizes the way systemd prints them: "512B", "1.2K", "7.4G" (powers of 1024).
 std::string formatIec(std::uint64_t bytes);
 
-// Keeps printable ASCII and valid UTF-8; control characters and invalid bytes become '?'. Names from /proc are
-// chosen by whoever started the process.
+// Keeps printable ASCII and valid UTF-8; control characters and invalid bytes become '?'. Names from /proc
+// are chosen by whoever started the process.
 std::string sanitizeName(std::string_view raw);
 
 }  // namespace jmem

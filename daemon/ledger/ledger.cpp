@@ -79,7 +79,8 @@ Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, c
   for (ProcessSample& sample : processes) {
     LedgerProcess process;
     process.sample = std::move(sample);
-    if (auto found = nvmap_by_pid.find(process.sample.pid); found != nvmap_by_pid.end() && process.sample.pid) {
+    if (auto found = nvmap_by_pid.find(process.sample.pid);
+        found != nvmap_by_pid.end() && process.sample.pid) {
       process.nvmap_bytes = found->second;
       nvmap_by_pid.erase(found);
     }
@@ -109,9 +110,8 @@ Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, c
   }
 
   for (auto& [key, unit] : units) ledger.units.push_back(std::move(unit));
-  std::stable_sort(ledger.units.begin(), ledger.units.end(), [](const auto& a, const auto& b) {
-    return a.memory.costBytes() > b.memory.costBytes();
-  });
+  std::stable_sort(ledger.units.begin(), ledger.units.end(),
+                   [](const auto& a, const auto& b) { return a.memory.costBytes() > b.memory.costBytes(); });
 
   const Meminfo& meminfo = ledger.system.meminfo;
   ledger.totals.used_bytes = meminfo.mem_total_bytes - meminfo.mem_available_bytes;

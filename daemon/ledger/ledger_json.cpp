@@ -5,7 +5,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json optionalBytes(const std::optional<std::uint64_t>& value) { return value ? Json(*value) : Json(nullptr); }
+Json optionalBytes(const std::optional<std::uint64_t>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
 
 Json meminfoJson(const Meminfo& m) {
   return Json{
@@ -49,9 +51,11 @@ Json nvmapJson(const NvmapSnapshot& nvmap) {
   }
   Json heaps = Json::array();
   for (const NvmapHeap& heap : nvmap.heaps) {
-    heaps.push_back(Json{{"heap", heap.name}, {"total_bytes", heap.total_bytes}, {"skipped_rows", heap.skipped_rows}});
+    heaps.push_back(
+        Json{{"heap", heap.name}, {"total_bytes", heap.total_bytes}, {"skipped_rows", heap.skipped_rows}});
   }
-  Json out{{"available", nvmap.available}, {"total_bytes", nvmap.available ? Json(nvmap.total_bytes) : Json(nullptr)}};
+  Json out{{"available", nvmap.available},
+           {"total_bytes", nvmap.available ? Json(nvmap.total_bytes) : Json(nullptr)}};
   if (!nvmap.available) out["reason"] = nvmap.reason;
   out["heaps"] = std::move(heaps);
   out["clients"] = std::move(clients);

@@ -20,7 +20,9 @@ Result<std::unique_ptr<ProcessSampler>> ProcessSampler::open(const std::filesyst
 ProcessSampler::ProcessSampler(DIR* proc_dir, std::filesystem::path proc_root, SamplerOptions options)
     : proc_dir_(proc_dir), proc_root_(std::move(proc_root)), options_(options) {}
 
-ProcessSampler::~ProcessSampler() { ::closedir(proc_dir_); }
+ProcessSampler::~ProcessSampler() {
+  ::closedir(proc_dir_);
+}
 
 std::chrono::milliseconds ProcessSampler::firstDeadline(pid_t pid) const {
   // Spread over (0, max_age] by a hash of the PID, so a first tick over 300 processes does not
@@ -31,7 +33,8 @@ std::chrono::milliseconds ProcessSampler::firstDeadline(pid_t pid) const {
 
 bool ProcessSampler::movedPastThreshold(const Entry& entry, std::uint64_t resident_pages) const {
   const std::uint64_t before = entry.resident_pages_at_read;
-  const std::uint64_t delta_pages = resident_pages > before ? resident_pages - before : before - resident_pages;
+  const std::uint64_t delta_pages =
+      resident_pages > before ? resident_pages - before : before - resident_pages;
   const std::uint64_t threshold_bytes =
       std::max(entry.sample.rollup.pss_bytes / 10000 * options_.refresh_threshold_permyriad,
                options_.refresh_threshold_floor_bytes);

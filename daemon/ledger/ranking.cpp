@@ -30,7 +30,8 @@ PssParts partsOf(const LedgerProcess& process) {
 
 Status checkLimit(std::uint32_t limit) {
   if (limit > kMaxListLimit)
-    return Error{"Limit " + std::to_string(limit) + " is above the maximum of " + std::to_string(kMaxListLimit)};
+    return Error{"Limit " + std::to_string(limit) + " is above the maximum of " +
+                 std::to_string(kMaxListLimit)};
   return ok();
 }
 
@@ -40,7 +41,8 @@ std::vector<const T*> rank(const std::vector<T>& items, std::uint32_t limit, Key
   std::vector<const T*> ranked;
   ranked.reserve(items.size());
   for (const T& item : items) ranked.push_back(&item);
-  std::stable_sort(ranked.begin(), ranked.end(), [&](const T* a, const T* b) { return key_of(*a) > key_of(*b); });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](const T* a, const T* b) { return key_of(*a) > key_of(*b); });
   const std::size_t wanted = limit == 0 ? kMaxListLimit : limit;
   if (ranked.size() > wanted) ranked.resize(wanted);
   return ranked;
@@ -53,7 +55,8 @@ Result<SortKey> parseSortKey(std::string_view text) {
   if (text == "nvmap") return SortKey::kNvmap;
   if (text == "gpu") return SortKey::kGpu;
   if (text == "cost") return SortKey::kCost;
-  return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) + "\": expected pss, nvmap, gpu or cost"};
+  return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) +
+               "\": expected pss, nvmap, gpu or cost"};
 }
 
 std::string_view toString(SortKey key) {
@@ -70,7 +73,8 @@ std::string_view toString(SortKey key) {
   return "cost";
 }
 
-Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key, std::uint32_t limit) {
+Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key,
+                                                       std::uint32_t limit) {
   if (auto checked = checkLimit(limit); !checked) return checked.error();
   return rank(ledger.processes, limit, [key](const LedgerProcess& p) { return keyOf(partsOf(p), key); });
 }

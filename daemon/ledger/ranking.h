@@ -18,7 +18,8 @@ inline constexpr std::uint32_t kMaxListLimit = 65536;
 Result<SortKey> parseSortKey(std::string_view text);
 std::string_view toString(SortKey key);
 
-Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key, std::uint32_t limit);
+Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key,
+                                                       std::uint32_t limit);
 Result<std::vector<const LedgerUnit*>> topUnits(const Ledger& ledger, SortKey key, std::uint32_t limit);
 
 }  // namespace jmem

@@ -30,8 +30,8 @@ ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision) {
 ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status) {
   ThrottleMetrics m;
   m.phase = status.phase;
-  m.units_acted_on = static_cast<std::uint64_t>(
-      std::count_if(status.units.begin(), status.units.end(), [](const auto& unit) { return unit.anyApplied(); }));
+  m.units_acted_on = static_cast<std::uint64_t>(std::count_if(
+      status.units.begin(), status.units.end(), [](const auto& unit) { return unit.anyApplied(); }));
   return m;
 }
 

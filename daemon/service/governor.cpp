@@ -1,6 +1,7 @@
 #include "service/governor.h"
 
 #include <malloc.h>
+#include <sdbus-c++/Error.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
@@ -8,7 +9,6 @@
 #include <time.h>
 
 #include <cstring>
-#include <sdbus-c++/Error.h>
 
 #include "core/clock.h"
 #include "core/text.h"
@@ -23,7 +23,8 @@ constexpr std::uint64_t kEnforceEveryTicks = 30;
 constexpr std::uint64_t kMetricsEveryTicks = 15;
 
 std::string problemList(const policy::Problems& problems) {
-  std::string text = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") + " in the policy:";
+  std::string text =
+      std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") + " in the policy:";
   for (const auto& problem : problems) text += "\n" + policy::formatProblem(problem);
   return text;
 }
@@ -35,7 +36,8 @@ Error loopError(const char* what, int negative_errno) {
 std::chrono::microseconds threadCpu() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
+  return std::chrono::seconds(ts.tv_sec) +
+         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
 }
 
 }  // namespace
@@ -189,7 +191,8 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
   auto* self = static_cast<Governor*>(userdata);
   uint64_t now = 0;
   sd_event_now(self->event_, CLOCK_MONOTONIC, &now);
-  const auto lateness = std::chrono::microseconds(now > self->next_tick_usec_ ? now - self->next_tick_usec_ : 0);
+  const auto lateness =
+      std::chrono::microseconds(now > self->next_tick_usec_ ? now - self->next_tick_usec_ : 0);
   const auto cpu_before = threadCpu();
 
   const std::string previous_level = self->state_.figures.pressure_level;
@@ -232,7 +235,8 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
 int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, void* userdata) {
   auto* self = static_cast<Governor*>(userdata);
   if (info->ssi_signo == SIGHUP) {
-    if (auto reloaded = self->reload(); !reloaded) spdlog::error("Reload failed: {}", reloaded.error().message);
+    if (auto reloaded = self->reload(); !reloaded)
+      spdlog::error("Reload failed: {}", reloaded.error().message);
     return 0;
   }
   spdlog::info("Stopping on {}", strsignal(static_cast<int>(info->ssi_signo)));
@@ -243,8 +247,9 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
 
 void Governor::notifyStatus() const {
   const BusFigures& f = state_.figures;
-  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " + formatIec(f.pss_total_bytes) +
-                             " PSS, " + formatIec(f.mem_available_bytes) + " available, pressure " + f.pressure_level;
+  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " +
+                             formatIec(f.pss_total_bytes) + " PSS, " + formatIec(f.mem_available_bytes) +
+                             " available, pressure " + f.pressure_level;
   sd_notify(0, status.c_str());
 }
 

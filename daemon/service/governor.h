@@ -1,11 +1,10 @@
 #pragma once
 
+#include <sdbus-c++/IConnection.h>
 #include <systemd/sd-event.h>
 
 #include <chrono>
 #include <memory>
-
-#include <sdbus-c++/IConnection.h>
 
 #include "bus/authorizer.h"
 #include "bus/bus_bridge.h"

@@ -34,9 +34,10 @@ void Governor::publishMetrics() {
   if (!written && written.error().errno_value == EROFS) {
     // The unit's sandbox makes the directory writable only if it existed when jmemd started.
     if (!metrics_off_logged_) {
-      spdlog::warn("Failed to publish metrics: {}; the directory appeared after jmemd started (node_exporter "
-                   "installed since?): restart jmemd",
-                   written.error().message);
+      spdlog::warn(
+          "Failed to publish metrics: {}; the directory appeared after jmemd started (node_exporter "
+          "installed since?): restart jmemd",
+          written.error().message);
     }
     metrics_off_logged_ = true;
     return;

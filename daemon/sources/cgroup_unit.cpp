@@ -7,9 +7,9 @@
 namespace jmem {
 namespace {
 
-constexpr std::array<std::string_view, 11> kUnitSuffixes{".service", ".socket", ".device", ".mount",
-                                                         ".automount", ".swap", ".target", ".path",
-                                                         ".timer", ".slice", ".scope"};
+constexpr std::array<std::string_view, 11> kUnitSuffixes{".service",   ".socket", ".device", ".mount",
+                                                         ".automount", ".swap",   ".target", ".path",
+                                                         ".timer",     ".slice",  ".scope"};
 
 bool endsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -20,7 +20,9 @@ std::string_view unescapeCgroupName(std::string_view name) {
   return !name.empty() && name.front() == '_' ? name.substr(1) : name;
 }
 
-bool isUserManager(std::string_view unit) { return unit.starts_with("user@") && endsWith(unit, ".service"); }
+bool isUserManager(std::string_view unit) {
+  return unit.starts_with("user@") && endsWith(unit, ".service");
+}
 
 }  // namespace
 

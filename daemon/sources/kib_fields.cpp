@@ -13,7 +13,8 @@ std::optional<KibField> splitField(std::string_view line) {
 std::optional<std::uint64_t> kibValueToBytes(std::string_view value, bool unit_optional) {
   const auto space = value.find(' ');
   const std::string_view number = value.substr(0, space);
-  const std::string_view unit = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
+  const std::string_view unit =
+      space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
   if (unit != "kB" && !(unit_optional && unit.empty())) return std::nullopt;
   const auto kib = parseUnsigned(number);
   if (!kib) return std::nullopt;

@@ -60,8 +60,8 @@ Result<Meminfo> parseMeminfo(std::string_view text) {
       if (seen) return lineError(line_number, "repeated field " + std::string(field->key));
       const auto bytes = kibValueToBytes(field->value);
       if (!bytes) {
-        return lineError(line_number,
-                         "invalid value \"" + sanitizeName(field->value) + "\" for " + std::string(field->key));
+        return lineError(line_number, "invalid value \"" + sanitizeName(field->value) + "\" for " +
+                                          std::string(field->key));
       }
       seen = true;
       assign(*bytes);

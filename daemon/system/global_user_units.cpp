@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::string_view kDevNull = "/dev/null";
 
-
-
 enum class Entry { kMissing, kNullSymlink, kOther };
 
 // What is at `path`, without following a final symlink.

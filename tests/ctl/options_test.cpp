@@ -13,7 +13,8 @@ TEST_CASE("jmemctl with no command shows the status") {
 }
 
 TEST_CASE("jmemctl top takes --units, -n and --sort") {
-  const auto options = parseCtlOptions({"top", "--units", "-n", "5", "--sort", "nvmap", "--json", "--no-legend"});
+  const auto options =
+      parseCtlOptions({"top", "--units", "-n", "5", "--sort", "nvmap", "--json", "--no-legend"});
   REQUIRE(options.ok());
   CHECK(options->verb == Verb::kTop);
   CHECK(options->units);

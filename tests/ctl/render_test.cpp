@@ -12,13 +12,15 @@ namespace {
 
 ProcessView process(std::uint32_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap,
                     std::uint64_t gpu = 0) {
-  return ProcessView{pid, std::move(comm), 1000, "app.service", "system", "/usr/bin/app", pss, pss, pss, 0, 0, 0,
-                     nvmap, pss + nvmap, gpu, 0};
+  return ProcessView{
+      pid, std::move(comm), 1000,        "app.service", "system", "/usr/bin/app", pss, pss, pss, 0, 0,
+      0,   nvmap,           pss + nvmap, gpu,           0};
 }
 
 GpuView h100() {
-  return GpuView{0, "NVIDIA H100 80GB HBM3", "GPU-1111", false, true, 81559ull << 20, 480ull << 20, 4123ull << 20,
-                 true, 4108ull << 20, 15ull << 20, 2, {}};
+  return GpuView{
+      0,    "NVIDIA H100 80GB HBM3", "GPU-1111",  false, true, 81559ull << 20, 480ull << 20, 4123ull << 20,
+      true, 4108ull << 20,           15ull << 20, 2,     {}};
 }
 
 }  // namespace
@@ -88,14 +90,26 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   GovernorInfo info{"0.1.0", "audit", "none", 1000000};
   SystemView system{};
   GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
-  GpuView lost{2, "NVIDIA A2", "GPU-3333", false, false, 0, 0, 0, false, 0, 0, 0,
+  GpuView lost{2,
+               "NVIDIA A2",
+               "GPU-3333",
+               false,
+               false,
+               0,
+               0,
+               0,
+               false,
+               0,
+               0,
+               0,
                {"nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)"}};
   const GpusView gpus{true, "", {h100(), thor, lost}};
   const std::string text = renderStatus(info, system, {}, 0, Style{}, &gpus);
   CHECK(text.find("GPU 0: NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes") !=
         std::string::npos);
-  CHECK(text.find("GPU 1: NVIDIA Thor (integrated: system memory), 3.0G held by its processes, 3 processes") !=
-        std::string::npos);
+  CHECK(
+      text.find("GPU 1: NVIDIA Thor (integrated: system memory), 3.0G held by its processes, 3 processes") !=
+      std::string::npos);
   CHECK(text.find("GPU 2: NVIDIA A2, memory unknown, processes unknown; nvmlDeviceGetMemoryInfo_v2 failed") !=
         std::string::npos);
 

@@ -17,7 +17,9 @@ inline void require(bool condition) {
 }
 
 // A size the parsers accept: whole KiB, never above kMaxPlausibleBytes.
-inline void checkBytes(std::uint64_t bytes) { require(bytes <= kMaxPlausibleBytes && bytes % 1024 == 0); }
+inline void checkBytes(std::uint64_t bytes) {
+  require(bytes <= kMaxPlausibleBytes && bytes % 1024 == 0);
+}
 
 inline void checkBytes(const std::optional<std::uint64_t>& bytes) {
   if (bytes) checkBytes(*bytes);

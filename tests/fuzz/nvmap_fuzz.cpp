@@ -11,8 +11,8 @@
 
 namespace {
 
-using jmem::fuzz::isCleanText;
 using jmem::fuzz::checkBytes;
+using jmem::fuzz::isCleanText;
 using jmem::fuzz::require;
 
 constexpr std::string_view kHeap = "iovmm";

@@ -28,7 +28,9 @@ void FixtureTree::write(const std::string& relative_path, const std::string& con
   if (!out) throw std::runtime_error("cannot write fixture " + target.string());
 }
 
-void FixtureTree::remove(const std::string& relative_path) const { std::filesystem::remove_all(root_ / relative_path); }
+void FixtureTree::remove(const std::string& relative_path) const {
+  std::filesystem::remove_all(root_ / relative_path);
+}
 
 std::filesystem::path FixtureTree::path(const std::string& relative_path) const {
   return relative_path.empty() ? root_ : root_ / relative_path;

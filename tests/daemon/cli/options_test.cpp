@@ -14,7 +14,8 @@ TEST_CASE("jmemd options default to the real kernel roots") {
 }
 
 TEST_CASE("jmemd options take roots as separate or inline values") {
-  auto options = parseDaemonOptions({"--dump", "--proc-root", "/tmp/p", "--debugfs-root=/tmp/d", "--log-level=debug"});
+  auto options =
+      parseDaemonOptions({"--dump", "--proc-root", "/tmp/p", "--debugfs-root=/tmp/d", "--log-level=debug"});
   REQUIRE(options.ok());
   CHECK(options->dump);
   CHECK(options->roots.proc == "/tmp/p");

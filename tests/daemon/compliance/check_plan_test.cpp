@@ -9,7 +9,9 @@ using namespace jmem::compliance;
 
 namespace {
 
-policy::Policy parse(const std::string& text) { return test::parsePolicyOrFail(text); }
+policy::Policy parse(const std::string& text) {
+  return test::parsePolicyOrFail(text);
+}
 
 const char* kPolicy = R"(mode = "audit"
 default_target = "multi-user.target"
@@ -128,8 +130,10 @@ TEST_CASE("the plan sets the target first, masks before it stops, and edits the 
   CHECK(plan.changes.front().before == "graphical.target");
   std::size_t mask_gdm = 0, stop_gdm = 0;
   for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-    if (plan.changes[i].subject == "gdm3.service" && plan.changes[i].kind == PlannedChange::Kind::kMaskUnit) mask_gdm = i;
-    if (plan.changes[i].subject == "gdm3.service" && plan.changes[i].kind == PlannedChange::Kind::kStopUnit) stop_gdm = i;
+    if (plan.changes[i].subject == "gdm3.service" && plan.changes[i].kind == PlannedChange::Kind::kMaskUnit)
+      mask_gdm = i;
+    if (plan.changes[i].subject == "gdm3.service" && plan.changes[i].kind == PlannedChange::Kind::kStopUnit)
+      stop_gdm = i;
   }
   CHECK(mask_gdm < stop_gdm);
   CHECK(plan.changes.back().kind == PlannedChange::Kind::kEditBootArguments);

@@ -50,9 +50,9 @@ TEST_CASE("a process's NvMap share is the sum of its rows over every heap, match
                         heap("generic-0", 8 * kMiB, {{10, 8 * kMiB}})};
   system.nvmap.total_bytes = 158 * kMiB;
 
-  const Ledger ledger = buildLedger(system, {sample(10, "gem.service", 50 * kMiB, 40 * kMiB),
-                                             sample(12, "other.service", 1 * kMiB, 1 * kMiB)},
-                                    {});
+  const Ledger ledger = buildLedger(
+      system,
+      {sample(10, "gem.service", 50 * kMiB, 40 * kMiB), sample(12, "other.service", 1 * kMiB, 1 * kMiB)}, {});
   REQUIRE(ledger.processes.size() == 2);
   CHECK(ledger.processes[0].nvmap_bytes == 108 * kMiB);
   CHECK(ledger.processes[0].costBytes() == 158 * kMiB);
@@ -63,12 +63,12 @@ TEST_CASE("a process's NvMap share is the sum of its rows over every heap, match
 }
 
 TEST_CASE("units sum their processes and are ordered by cost, user units apart from system ones") {
-  const Ledger ledger = buildLedger(figures(8000 * kMiB, 6000 * kMiB),
-                                    {sample(1, "a.service", 10 * kMiB, 5 * kMiB),
-                                     sample(2, "a.service", 30 * kMiB, 5 * kMiB),
-                                     sample(3, "b.service", 25 * kMiB, 5 * kMiB),
-                                     sample(4, "a.service", 1 * kMiB, 1 * kMiB, "user@1000.service")},
-                                    {});
+  const Ledger ledger =
+      buildLedger(figures(8000 * kMiB, 6000 * kMiB),
+                  {sample(1, "a.service", 10 * kMiB, 5 * kMiB), sample(2, "a.service", 30 * kMiB, 5 * kMiB),
+                   sample(3, "b.service", 25 * kMiB, 5 * kMiB),
+                   sample(4, "a.service", 1 * kMiB, 1 * kMiB, "user@1000.service")},
+                  {});
   REQUIRE(ledger.units.size() == 3);
   CHECK(ledger.units[0].unit == "a.service");
   CHECK(ledger.units[0].manager == "system");

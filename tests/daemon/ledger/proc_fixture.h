@@ -26,14 +26,28 @@ struct FakeProcess {
 
 inline std::string smapsRollupText(const FakeProcess& p) {
   return "00400000-7ffd1d5fd000 ---p 00000000 00:00 0                          [rollup]\n"
-         "Rss:            " + std::to_string(p.rss_kib) + " kB\n"
-         "Pss:            " + std::to_string(p.pss_kib) + " kB\n"
-         "Pss_Anon:       " + std::to_string(p.pss_anon_kib) + " kB\n"
-         "Pss_File:       " + std::to_string(p.pss_file_kib) + " kB\n"
-         "Pss_Shmem:      " + std::to_string(p.pss_shmem_kib) + " kB\n"
+         "Rss:            " +
+         std::to_string(p.rss_kib) +
+         " kB\n"
+         "Pss:            " +
+         std::to_string(p.pss_kib) +
+         " kB\n"
+         "Pss_Anon:       " +
+         std::to_string(p.pss_anon_kib) +
+         " kB\n"
+         "Pss_File:       " +
+         std::to_string(p.pss_file_kib) +
+         " kB\n"
+         "Pss_Shmem:      " +
+         std::to_string(p.pss_shmem_kib) +
+         " kB\n"
          "Shared_Clean:          0 kB\n"
-         "Swap:           " + std::to_string(p.swap_pss_kib) + " kB\n"
-         "SwapPss:        " + std::to_string(p.swap_pss_kib) + " kB\n"
+         "Swap:           " +
+         std::to_string(p.swap_pss_kib) +
+         " kB\n"
+         "SwapPss:        " +
+         std::to_string(p.swap_pss_kib) +
+         " kB\n"
          "Locked:                0 kB\n";
 }
 
@@ -45,7 +59,8 @@ inline void writeProcess(const FixtureTree& tree, const FakeProcess& p) {
                                  std::to_string(p.uid) + "\t" + std::to_string(p.uid) + "\t" +
                                  std::to_string(p.uid) + "\t" + std::to_string(p.uid) + "\n");
   tree.write(dir + "cgroup", p.cgroup);
-  tree.write(dir + "statm", std::to_string(p.size_pages) + " " + std::to_string(p.resident_pages) + " 100 10 0 500 0\n");
+  tree.write(dir + "statm",
+             std::to_string(p.size_pages) + " " + std::to_string(p.resident_pages) + " 100 10 0 500 0\n");
   tree.write(dir + "smaps_rollup", p.size_pages == 0 ? std::string() : smapsRollupText(p));
 }
 
