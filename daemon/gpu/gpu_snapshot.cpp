@@ -85,7 +85,10 @@ GpuDevice gpuDeviceOf(const NvmlDeviceReading& reading) {
 
 std::optional<std::uint64_t> gpuUsedBytes(const GpuDevice& device) {
   if (device.used_bytes) return device.used_bytes;
-  if (device.integrated && device.processes_complete) return device.attributed_bytes;
+  // A process whose bytes NVML could not give would make the sum an undercount, not a figure.
+  const bool all_known = std::all_of(device.processes.begin(), device.processes.end(),
+                                     [](const GpuProcess& p) { return p.bytes.has_value(); });
+  if (device.integrated && device.processes_complete && all_known) return device.attributed_bytes;
   return std::nullopt;
 }
 

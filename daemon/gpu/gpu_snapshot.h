@@ -90,7 +90,8 @@ std::string describe(const NvmlFailure& failure);
 GpuDevice gpuDeviceOf(const NvmlDeviceReading& reading);
 
 // The memory to compare with a ceiling: NVML's used figure, or for an integrated GPU, which has none,
-// the sum of its processes once both lists were read. nullopt when neither is known.
+// the sum of its processes once both lists were read and each process's bytes are known. nullopt
+// when neither is known.
 std::optional<std::uint64_t> gpuUsedBytes(const GpuDevice& device);
 
 }  // namespace jmem

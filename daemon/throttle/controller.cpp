@@ -79,10 +79,10 @@ std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::
                        mibText(ceiling_bytes));
   }
   const std::uint64_t gpu_ceiling_bytes = pressure.gpu_ceiling_mib.value * kMiB;
-  for (const auto& [gpu, used_bytes] : snapshot.gpu_used_bytes) {
-    if (gpu_ceiling_bytes > 0 && used_bytes > gpu_ceiling_bytes) {
-      triggers.push_back(gpu + " uses " + mibText(used_bytes) + ", above gpu_ceiling_mib " +
-                         mibText(gpu_ceiling_bytes));
+  for (const GpuUse& use : snapshot.gpu_uses) {
+    if (gpu_ceiling_bytes > 0 && use.bytes > gpu_ceiling_bytes) {
+      triggers.push_back(use.gpu + " uses " + (use.at_least ? "at least " : "") + mibText(use.bytes) +
+                         ", above gpu_ceiling_mib " + mibText(gpu_ceiling_bytes));
     }
   }
   return triggers;
@@ -326,10 +326,12 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   snapshot.nvmap_available = ledger.system.nvmap.available;
   snapshot.nvmap_total_bytes = ledger.system.nvmap.total_bytes;
   for (const GpuDevice& gpu : ledger.system.gpus.devices) {
-    const auto used_bytes = gpuUsedBytes(gpu);
-    if (!used_bytes) continue;
-    snapshot.gpu_used_bytes.emplace_back(
-        "GPU " + std::to_string(gpu.index) + (gpu.name.empty() ? "" : " (" + gpu.name + ")"), *used_bytes);
+    std::string name = "GPU " + std::to_string(gpu.index) + (gpu.name.empty() ? "" : " (" + gpu.name + ")");
+    if (const auto used_bytes = gpuUsedBytes(gpu)) {
+      snapshot.gpu_uses.push_back({std::move(name), *used_bytes, false});
+    } else if (gpu.integrated && gpu.attributed_bytes > 0) {
+      snapshot.gpu_uses.push_back({std::move(name), gpu.attributed_bytes, true});
+    }
   }
   snapshot.units.reserve(ledger.units.size());
   for (const auto& unit : ledger.units) {

@@ -20,7 +20,8 @@
 //   - PSI memory "some" avg10 above pressure.psi_some_avg10_percent (when the kernel has PSI);
 //   - PSI memory "full" avg10 above pressure.psi_full_avg10_percent (when the kernel has PSI);
 //   - the NvMap total above pressure.nvmap_ceiling_mib (0: off; ignored when NvMap is unreadable);
-//   - any GPU's used memory above pressure.gpu_ceiling_mib (0: off; GPUs whose use is unknown are ignored).
+//   - any GPU's used memory, or a lower bound of it, above pressure.gpu_ceiling_mib (0: off; GPUs
+//     whose use is unknown are ignored).
 // Release: MemAvailable above pressure.available_high_mib and no trigger, held without a break for
 // pressure.release_hold_s. Between the two watermarks nothing changes (hysteresis).
 //
@@ -71,6 +72,17 @@ struct UnitFigures {
   std::optional<std::uint64_t> memory_high_bytes;
 };
 
+// One GPU's memory use as a ceiling sees it.
+struct GpuUse {
+  std::string gpu;  // "GPU 0 (NVIDIA Thor)"
+  std::uint64_t bytes = 0;
+  // The bytes of an integrated GPU's processes that NVML could measure, when one it could not: a
+  // ceiling they pass is passed, one they do not pass may be too.
+  bool at_least = false;
+
+  bool operator==(const GpuUse&) const = default;
+};
+
 struct Snapshot {
   Clock::time_point now{};
   std::uint64_t mem_available_bytes = 0;
@@ -79,8 +91,8 @@ struct Snapshot {
   std::uint32_t psi_full_avg10_permyriad = 0;
   bool nvmap_available = false;
   std::uint64_t nvmap_total_bytes = 0;
-  // Each GPU whose use NVML gives (gpuUsedBytes): "GPU 0 (NVIDIA Thor)" and its bytes.
-  std::vector<std::pair<std::string, std::uint64_t>> gpu_used_bytes;
+  // Each GPU whose use NVML gives (gpuUsedBytes), or a lower bound of it.
+  std::vector<GpuUse> gpu_uses;
   // The kernel's PSI trigger on /proc/pressure/memory fired since the last decision: stalls crossed
   // the policy's threshold within one window, before avg10 can show it.
   std::optional<std::string> psi_trigger;

@@ -155,6 +155,7 @@ TEST_CASE("two devices, one integrated, make one snapshot") {
   REQUIRE(thor.processes.size() == 2);
   CHECK(thor.processes[0].bytes == 512 * kMiB);
   CHECK_FALSE(thor.processes[1].bytes);
-  CHECK(gpuUsedBytes(thor) == 512 * kMiB);
+  CHECK_FALSE(gpuUsedBytes(thor));  // 5001's bytes are unknown: 512 MiB would be an undercount
+  CHECK(thor.attributed_bytes == 512 * kMiB);
   CHECK(notices.seen.empty());
 }

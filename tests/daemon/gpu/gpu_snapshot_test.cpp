@@ -127,6 +127,16 @@ TEST_CASE("an integrated GPU whose lists failed has no used figure at all") {
   CHECK_FALSE(gpuUsedBytes(device));
 }
 
+TEST_CASE("an integrated GPU with a process NVML cannot attribute has no used figure, not an undercount") {
+  NvmlDeviceReading reading = discrete(0, 0, {{90, 300 * kMiB}, {91, nvml::kValueNotAvailable}});
+  reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
+  const GpuDevice device = gpuDeviceOf(reading);
+  CHECK(device.integrated);
+  CHECK(device.processes_complete);
+  CHECK(device.attributed_bytes == 300 * kMiB);
+  CHECK_FALSE(gpuUsedBytes(device));
+}
+
 TEST_CASE("a device without a handle is listed by its index with the failure alone") {
   NvmlDeviceReading reading;
   reading.index = 3;

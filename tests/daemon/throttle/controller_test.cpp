@@ -187,7 +187,7 @@ TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling o
 TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 0 is off") {
   auto policy = parse(kPolicy);
   auto s = snapshot(0, 4000);
-  s.gpu_used_bytes = {{"GPU 0 (NVIDIA H100 80GB HBM3)", 1000 * kMiB}, {"GPU 1 (NVIDIA Thor)", 6000 * kMiB}};
+  s.gpu_uses = {{"GPU 0 (NVIDIA H100 80GB HBM3)", 1000 * kMiB}, {"GPU 1 (NVIDIA Thor)", 6000 * kMiB}};
   {
     Controller controller{policy, {}, {}};
     CHECK(controller.tick(s).triggers.empty());
@@ -202,13 +202,14 @@ TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 
   }
   {
     Controller controller{policy, {}, {}};
-    s.gpu_used_bytes[1].second = 4096 * kMiB;  // at the ceiling is not above it
+    s.gpu_uses[1].bytes = 4096 * kMiB;  // at the ceiling is not above it
     CHECK(controller.tick(s).triggers.empty());
   }
 }
 
 TEST_CASE(
-    "the controller's snapshot takes each GPU whose use is known, an integrated one's from its processes") {
+    "the controller's snapshot takes each GPU whose use is known, an integrated one's from its processes, "
+    "as a lower bound when one process's bytes are unknown") {
   Ledger ledger;
   GpuDevice h100;
   h100.index = 0;
@@ -222,12 +223,28 @@ TEST_CASE(
   thor.attributed_bytes = 700 * kMiB;
   GpuDevice lost;
   lost.index = 2;
+  GpuDevice orin = thor;  // one of its processes has bytes NVML cannot give
+  orin.index = 3;
+  orin.name = "Orin";
+  orin.processes = {{40, 500 * kMiB, true, false}, {41, std::nullopt, false, true}};
+  orin.attributed_bytes = 500 * kMiB;
   ledger.system.gpus.available = true;
-  ledger.system.gpus.devices = {h100, thor, lost};
+  ledger.system.gpus.devices = {h100, thor, lost, orin};
   const Snapshot s = snapshotOf(ledger, Clock::time_point{});
-  using Use = std::pair<std::string, std::uint64_t>;
-  CHECK(s.gpu_used_bytes == std::vector<Use>{{"GPU 0 (NVIDIA H100 80GB HBM3)", 3 * 1024 * kMiB},
-                                             {"GPU 1 (NVIDIA Thor)", 700 * kMiB}});
+  CHECK(s.gpu_uses == std::vector<GpuUse>{{"GPU 0 (NVIDIA H100 80GB HBM3)", 3 * 1024 * kMiB, false},
+                                          {"GPU 1 (NVIDIA Thor)", 700 * kMiB, false},
+                                          {"GPU 3 (Orin)", 500 * kMiB, true}});
+}
+
+TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says at least") {
+  auto policy = parse(kPolicy);
+  policy.pressure.gpu_ceiling_mib.value = 4096;
+  auto s = snapshot(0, 4000);
+  s.gpu_uses = {{"GPU 0 (NVIDIA Thor)", 5000 * kMiB, true}};
+  Controller controller{policy, {}, {}};
+  const auto decision = controller.tick(s);
+  REQUIRE(decision.triggers.size() == 1);
+  CHECK(decision.triggers[0] == "GPU 0 (NVIDIA Thor) uses at least 5000 MiB, above gpu_ceiling_mib 4096 MiB");
 }
 
 TEST_CASE("every trigger that holds is named in the reason") {
