@@ -45,7 +45,13 @@ GpuSnapshot GpuSampler::sample() {
   }
   auto readings = library_->read();
   if (!readings) {
-    snapshot.reason = readings.error().message;
+    // A read that fails whole (the driver unloaded or reset, NVML uninitialized) is not mended by
+    // asking the same library again: it is shut down and started afresh at the next try.
+    library_.reset();
+    samples_since_try_ = 0;
+    load_error_ = readings.error();
+    load_error_is_absence_ = false;
+    snapshot.reason = load_error_.message;
     report({{snapshot.reason, GpuNotice::kFailure}});
     return snapshot;
   }

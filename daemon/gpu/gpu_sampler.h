@@ -23,8 +23,9 @@ struct GpuSamplerOptions {
 };
 
 // GPU memory each tick from NVML. Loads and initializes the library at the first sample and keeps it;
-// reads every device each sample. A problem (a failed load, a failing call) is logged when it first
-// appears, not every tick, and again only after it went away and came back.
+// reads every device each sample. A read that fails whole drops the library, to load it again later. A
+// problem (a failed load, a failing call) is logged when it first appears, not every tick, and again only
+// after it went away and came back.
 class GpuSampler {
  public:
   explicit GpuSampler(GpuSamplerOptions options = {}, GpuLog log = {});

@@ -101,6 +101,27 @@ TEST_CASE("a driver that loads after jmemd started is picked up at the next try"
   CHECK(notices.seen.size() == 1);
 }
 
+TEST_CASE("a read that fails whole starts NVML afresh at the next try, and is logged once") {
+  StandinScript script(kTwoProcesses);
+  Notices notices;
+  GpuSampler sampler(standin(2), notices.sink());
+  REQUIRE(sampler.sample().available);
+  script.write("count 9\n");  // the driver went away under a loaded library
+  const GpuSnapshot failed = sampler.sample();
+  CHECK_FALSE(failed.available);
+  CHECK(failed.reason == "nvmlDeviceGetCount_v2 failed: Driver Not Loaded (9)");
+  CHECK_FALSE(sampler.loaded());
+  script.write(kTwoProcesses);              // and came back
+  CHECK_FALSE(sampler.sample().available);  // not yet: one sample since the failure
+  const GpuSnapshot again = sampler.sample();
+  CHECK(again.available);
+  CHECK(again.devices.size() == 1);
+  CHECK(sampler.loadAttempts() == 2);
+  REQUIRE(notices.seen.size() == 1);
+  CHECK(notices.seen[0].first == GpuNotice::kFailure);
+  CHECK(notices.seen[0].second == failed.reason);
+}
+
 TEST_CASE("a failing call is logged once, not every tick, and again only after it went away and came back") {
   const std::string failing = "device\nname NVIDIA A2\nmemory 0 100 50\ncompute 3\ngraphics 0\n";
   StandinScript script(failing);
