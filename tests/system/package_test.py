@@ -192,6 +192,7 @@ def test_upgrade(t, c, deb, new_version):
 
 
 def test_remove_and_purge(t, c, before):
+    t.check("jmem.prom is there before the removal", exists(c, TEXTFILE))
     result = dpkg(c, "-r", "jmem")
     t.check("dpkg -r removes the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
     t.check("the service is stopped", c.show("jmemd", "ActiveState") in ("inactive", "") and
@@ -202,6 +203,7 @@ def test_remove_and_purge(t, c, before):
             {k: (before[k], after[k]) for k in before if without_jmem(after)[k] != without_jmem(before)[k]})
     t.check("the journal, now empty of changes, is gone", not exists(c, JOURNAL))
     t.check("the conffile stays until purge", exists(c, "/etc/jmem/policy.toml"))
+    t.check("jmem.prom is gone: node_exporter serves no stale jmem figures", not exists(c, TEXTFILE))
 
     result = dpkg(c, "--purge", "jmem")
     t.check("dpkg --purge purges the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
