@@ -38,8 +38,13 @@ bool lookUp(void* handle, const char* symbol, F& out, std::string& missing) {
 Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) {
   ::dlerror();
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  // ENOENT for any library that cannot be loaded: to the caller there is no NVML source.
-  if (!handle) return Error{"Failed to load NVML: " + dlErrorText(), ENOENT};
+  if (!handle) {
+    // ENOENT only when the library itself is not there (no NVML source on this machine); one that is
+    // there and cannot be loaded (another architecture, a missing dependency, denied) is a failure.
+    const std::string text = dlErrorText();
+    const bool absent = text.starts_with(path + ": ") && text.ends_with("No such file or directory");
+    return Error{"Failed to load NVML: " + text, absent ? ENOENT : 0};
+  }
   Functions fn;
   std::string missing;
   lookUp(handle, "nvmlInit_v2", fn.init, missing);

@@ -34,6 +34,16 @@ TEST_CASE("without the library there is no NVML, and the reason names what could
   CHECK(library.error().message.starts_with("Failed to load NVML: /nonexistent/libnvidia-ml.so.1: "));
 }
 
+TEST_CASE("a library that is there but cannot be loaded is a failure, not an absence") {
+  jmem::test::FixtureTree tree;
+  tree.write("libnvidia-ml.so.1", "not an ELF file\n");
+  const std::string path = tree.path("libnvidia-ml.so.1").string();
+  auto library = NvmlLibrary::open(path);
+  REQUIRE_FALSE(library);
+  CHECK(library.error().errno_value == 0);
+  CHECK_THAT(library.error().message, Catch::StartsWith("Failed to load NVML: " + path + ": "));
+}
+
 TEST_CASE("a library without the _v3 process lists is refused, naming the first missing function") {
   StandinScript script;
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN_OLD);
