@@ -86,7 +86,7 @@ class Governor {
   std::string self_unit_;
   metrics::ActionCounters action_counters_;
   std::optional<metrics::ComplianceMetrics> compliance_metrics_;
-  bool metrics_off_logged_ = false;
+  std::string metrics_problem_;  // why the last metrics were not written, as logged; empty: written
   policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;

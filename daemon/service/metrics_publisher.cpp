@@ -31,24 +31,28 @@ void Governor::publishMetrics() {
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,
                                         metrics::formatMetrics(input));
+  // Each problem is logged when it appears or changes, not at every write.
+  std::string problem;
+  bool warning = true;
   if (!written && written.error().errno_value == EROFS) {
     // The unit's sandbox makes the directory writable only if it existed when jmemd started.
-    if (!metrics_off_logged_) {
-      spdlog::warn(
-          "Failed to publish metrics: {}; the directory appeared after jmemd started (node_exporter "
-          "installed since?): restart jmemd",
-          written.error().message);
+    problem = "Failed to publish metrics: " + written.error().message +
+              "; the directory appeared after jmemd started (node_exporter installed since?): restart jmemd";
+  } else if (!written) {
+    problem = "Failed to publish metrics: " + written.error().message;
+  } else if (*written == metrics::TextfileWrite::kDirectoryMissing) {
+    problem = "Metrics off: " + options_.metrics_dir.string() +
+              " does not exist (no node_exporter textfile collector)";
+    warning = false;
+  }
+  if (problem != metrics_problem_) {
+    if (!problem.empty()) {
+      spdlog::log(warning ? spdlog::level::warn : spdlog::level::info, "{}", problem);
+    } else {
+      spdlog::info("Metrics published again to {}", options_.metrics_dir.string());
     }
-    metrics_off_logged_ = true;
-    return;
   }
-  if (!written) {
-    spdlog::warn("Failed to publish metrics: {}", written.error().message);
-  } else if (*written == metrics::TextfileWrite::kDirectoryMissing && !metrics_off_logged_) {
-    spdlog::info("Metrics off: {} does not exist (no node_exporter textfile collector)",
-                 options_.metrics_dir.string());
-  }
-  metrics_off_logged_ = written && *written == metrics::TextfileWrite::kDirectoryMissing;
+  metrics_problem_ = std::move(problem);
 }
 
 }  // namespace jmem

@@ -309,6 +309,35 @@ def check_jmemd_writes(checks, jmemd, jmemctl, work):
             checks.check("jmemd stops cleanly", daemon.stop() == 0)
 
 
+def ticks(daemon):
+    """jmemd's ticks so far, from GetSelfStats."""
+    reply = daemon.busctl("call", "org.jmem.Governor1", "/org/jmem/Governor1", "org.jmem.Governor1.Manager",
+                          "GetSelfStats").stdout.split()
+    return int(reply[1]) if len(reply) > 1 else 0
+
+
+def check_write_failure_logged_once(checks, jmemd, jmemctl, work):
+    """A textfile jmemd cannot write (jmem.prom is a directory) is logged once, not at each of the
+    writes that fail, and its return once the way is clear."""
+    textfile_dir = os.path.join(work, "jmemd-blocked")
+    blocker = os.path.join(textfile_dir, "jmem.prom")
+    os.makedirs(blocker)
+    with PrivateBus() as bus:
+        daemon = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "100", "--state-dir", os.path.join(work, "state-blocked"),
+                       "--metrics-dir", textfile_dir)
+        try:
+            wait_for(lambda: ticks(daemon) >= 50, 30, "three failed writes (every 15 ticks)")
+            os.rmdir(blocker)
+            wait_for(lambda: os.path.isfile(blocker), 10, "the write once the way is clear")
+        finally:
+            checks.check("jmemd stops cleanly after failed writes", daemon.stop() == 0)
+        log = daemon.process.stderr.read()
+    failures = [line for line in log.splitlines() if "Failed to publish metrics" in line]
+    checks.check("three failed writes are logged once", len(failures) == 1, failures)
+    checks.check("the write that succeeds again is logged",
+                 sum("Metrics published again" in line for line in log.splitlines()) == 1, log[-1500:])
+
+
 def main():
     driver = sys.argv[1]
     checks = Checks()
@@ -354,6 +383,7 @@ def main():
                          single(exporter.scrape(), "node_textfile_scrape_error") == 1)
         if len(sys.argv) > 3:
             check_jmemd_writes(checks, sys.argv[2], sys.argv[3], work)
+            check_write_failure_logged_once(checks, sys.argv[2], sys.argv[3], work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return checks.finish()
