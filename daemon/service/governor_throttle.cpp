@@ -23,6 +23,16 @@ std::string selfUnit(const std::filesystem::path& proc) {
   return path ? placementFromCgroupPath(*path).unit : std::string();
 }
 
+// This boot's identity, for the journal's entries; empty when unreadable (then every entry is checked).
+std::string bootId(const std::filesystem::path& proc) {
+  auto text = readWholeFile(proc / "sys" / "kernel" / "random" / "boot_id", 64);
+  if (!text) return {};
+  std::string id = *text;
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  const bool plausible = id.size() == 36 && id.find_first_not_of("0123456789abcdef-") == std::string::npos;
+  return plausible ? id : std::string();
+}
+
 }  // namespace
 
 void Governor::startThrottle() {
@@ -31,7 +41,7 @@ void Governor::startThrottle() {
   state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
   self_unit_ = selfUnit(options_.roots.proc);
   auto actuator = throttle::Actuator::open(*unit_control_, *systemd_, options_.state_dir / "throttle",
-                                           state_.controls.freeze);
+                                           state_.controls.freeze, bootId(options_.roots.proc));
   if (!actuator) {
     state_.throttle_off = "The throttle is off: " + actuator.error().message;
     spdlog::error("{}", state_.throttle_off);

@@ -58,8 +58,10 @@ Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std:
 Result<std::optional<std::uint64_t>> UnitControl::memoryHigh(const std::string& unit) {
   auto value = property(unit, typeInterface(unit), "MemoryHigh");
   if (!value) return value.error();
-  const auto bytes = value->get<std::uint64_t>();
-  return bytes == kInfinity ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(bytes);
+  // A reply of another type throws here: guarded makes it an error, not an exception in the loop.
+  auto bytes = guarded("read MemoryHigh of " + unit, [&] { return value->get<std::uint64_t>(); });
+  if (!bytes) return bytes.error();
+  return *bytes == kInfinity ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(*bytes);
 }
 
 Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::uint64_t> bytes) {
@@ -103,7 +105,7 @@ Status UnitControl::thaw(const std::string& unit) {
 Result<std::string> UnitControl::freezerState(const std::string& unit) {
   auto value = property(unit, kUnitInterface, "FreezerState");
   if (!value) return value.error();
-  return value->get<std::string>();
+  return guarded("read FreezerState of " + unit, [&] { return value->get<std::string>(); });
 }
 
 Status UnitControl::signalAll(const std::string& unit, int signal) {
@@ -121,7 +123,7 @@ Status UnitControl::signalAll(const std::string& unit, int signal) {
 Result<std::string> UnitControl::activeState(const std::string& unit) {
   auto value = property(unit, kUnitInterface, "ActiveState");
   if (!value) return value.error();
-  return value->get<std::string>();
+  return guarded("read ActiveState of " + unit, [&] { return value->get<std::string>(); });
 }
 
 }  // namespace jmem

@@ -32,10 +32,6 @@ void warnIfFailed(const Status& status) {
   if (!status) spdlog::warn("{}", status.error().message);
 }
 
-bool isEscalation(ActionKind kind) {
-  return kind == ActionKind::kThrottle || kind == ActionKind::kFreeze || kind == ActionKind::kStop;
-}
-
 // The escalation a release undoes.
 ActionKind undoneBy(ActionKind release) {
   switch (release) {
@@ -67,10 +63,11 @@ std::string_view journalKind(ActionKind kind) {
 
 Result<std::unique_ptr<Actuator>> Actuator::open(UnitControl& units, SystemdManager& systemd,
                                                  const std::filesystem::path& journal_dir,
-                                                 FreezeMethod freeze) {
+                                                 FreezeMethod freeze, std::string boot_id) {
   auto journal = ChangeJournal::open(journal_dir);
   if (!journal) return journal.error();
-  return std::unique_ptr<Actuator>(new Actuator(units, systemd, std::move(*journal), freeze));
+  return std::unique_ptr<Actuator>(
+      new Actuator(units, systemd, std::move(*journal), freeze, std::move(boot_id)));
 }
 
 ActionRecord Actuator::carryOut(const Action& action, const ControllerState& after,
@@ -96,6 +93,7 @@ Status Actuator::escalate(const Action& action, const ControllerState& after, co
   intent.kind = std::string(journalKind(action.kind));
   intent.target = action.unit;
   intent.after = {{"origin", origin}};
+  if (!boot_id_.empty()) intent.after["boot_id"] = boot_id_;
   if (action.kind == ActionKind::kThrottle) {
     const UnitState* unit = after.find(action.unit);
     intent.before = {{"memory_high_bytes", bytesOrNull(unit ? unit->prior_memory_high_bytes : std::nullopt)}};
@@ -108,11 +106,15 @@ Status Actuator::escalate(const Action& action, const ControllerState& after, co
     return Error{"Refusing to " + std::string(toString(action.kind)) + " " + action.unit +
                  " unrecorded: " + seq.error().message};
   const Status done = act(action, freeze_);
-  if (auto recorded = journal_->recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed);
-      !recorded && done) {
-    return recorded.error();
+  // The change is made or not whatever the journal says next: an outcome it cannot take leaves the
+  // intent pending, which the next reconcile checks against systemd.
+  warnIfFailed(journal_->recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed));
+  if (!done) {
+    warnIfFailed(journal_->markReverted(*seq));  // nothing to undo
+    return done;
   }
-  if (!done) warnIfFailed(journal_->markReverted(*seq));  // nothing to undo
+  // A stopped unit is frozen no more: its freeze has nothing left to undo.
+  if (action.kind == ActionKind::kStop) markRevertedAll(action.unit, "freeze");
   return done;
 }
 
@@ -163,6 +165,12 @@ Status Actuator::act(const Action& action, FreezeMethod freeze) {
   return ok();
 }
 
+void Actuator::markRevertedAll(const std::string& unit, std::string_view kind) {
+  for (const auto& change : journal_->pendingForRevert()) {
+    if (change.target == unit && change.kind == kind) warnIfFailed(journal_->markReverted(change.seq));
+  }
+}
+
 Reconciled Actuator::reconcile() {
   Reconciled result;
   auto pending = journal_->pendingForRevert();
@@ -181,16 +189,26 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
     return unit + ": " + change.kind + " is no longer in effect (" + why + ")";
   };
   if (change.state == ChangeState::kFailed) return letGo("it failed");
+  // Runtime properties, freezes and stops all end with the boot they were made in.
+  if (const std::string made_in = textOf(change.after, "boot_id");
+      !made_in.empty() && !boot_id_.empty() && made_in != boot_id_) {
+    return letGo("made before the last reboot, which ended it");
+  }
+  // A unit systemd does not know has nothing left in effect; any other error leaves the answer
+  // unknown, and a throttle or freeze is then adopted, to be released as if it held (both are
+  // idempotent), rather than left in force with nobody to lift it.
+  const auto unknown = [](const Error& error) { return error.errno_value != ENOENT; };
 
   if (change.kind == "memory_high") {
     auto now = units_.memoryHigh(unit);
-    if (!now) return letGo(now.error().message);
+    if (!now && !unknown(now.error())) return letGo(now.error().message);
     const auto set = bytesOf(change.after, "memory_high_bytes");
-    if (*now != set) return letGo("MemoryHigh was changed since");
+    if (now && *now != set) return letGo("MemoryHigh was changed since");
     auto& adopted = state.entryFor(unit);
     adopted.memory_high_bytes = set;
     adopted.prior_memory_high_bytes = bytesOf(change.before, "memory_high_bytes");
     adopted.by_operator = adopted.by_operator || by_operator;
+    if (!now) return unit + ": throttle adopted, unchecked (" + now.error().message + ")";
     return unit + ": still throttled, adopted";
   }
   if (change.kind == "freeze") {
@@ -202,16 +220,23 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
                           : thawed.error().message);
     }
     auto freezer = units_.freezerState(unit);
-    if (!freezer) return letGo(freezer.error().message);
-    if (*freezer != "frozen" && *freezer != "freezing") return letGo("its freezer state is " + *freezer);
+    if (!freezer && !unknown(freezer.error())) return letGo(freezer.error().message);
+    if (freezer && *freezer != "frozen" && *freezer != "freezing") {
+      return letGo("its freezer state is " + *freezer);
+    }
     auto& adopted = state.entryFor(unit);
     adopted.frozen = true;
     adopted.by_operator = adopted.by_operator || by_operator;
+    if (!freezer) return unit + ": freeze adopted, unchecked (" + freezer.error().message + ")";
     return unit + ": still frozen, adopted";
   }
   if (change.kind == "stop") {
+    // A stop is adopted only when systemd says it holds: a release would start the unit.
     auto active = units_.activeState(unit);
-    if (active && *active != "inactive" && *active != "failed") return letGo("it is " + *active);
+    if (!active) return letGo(active.error().message);
+    if (*active != "inactive" && *active != "failed" && *active != "deactivating") {
+      return letGo("it is " + *active);
+    }
     auto& adopted = state.entryFor(unit);
     adopted.stopped = true;
     adopted.by_operator = adopted.by_operator || by_operator;

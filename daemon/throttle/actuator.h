@@ -37,9 +37,11 @@ struct Reconciled {
 // each entry against systemd and adopts what still holds.
 class Actuator {
  public:
+  // `boot_id` (/proc/sys/kernel/random/boot_id) goes with each escalation: at reconcile, one made in
+  // another boot is over. Empty: not known, every entry is checked against systemd.
   static Result<std::unique_ptr<Actuator>> open(UnitControl& units, SystemdManager& systemd,
-                                                const std::filesystem::path& journal_dir,
-                                                FreezeMethod freeze);
+                                                const std::filesystem::path& journal_dir, FreezeMethod freeze,
+                                                std::string boot_id);
 
   // `after` is the controller's state once the action is done (it holds a throttle's prior MemoryHigh).
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
@@ -50,19 +52,25 @@ class Actuator {
 
  private:
   Actuator(UnitControl& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,
-           FreezeMethod freeze)
-      : units_(units), systemd_(systemd), journal_(std::move(journal)), freeze_(freeze) {}
+           FreezeMethod freeze, std::string boot_id)
+      : units_(units),
+        systemd_(systemd),
+        journal_(std::move(journal)),
+        freeze_(freeze),
+        boot_id_(std::move(boot_id)) {}
 
   Status escalate(const Action& action, const ControllerState& after, const std::string& origin,
                   ActionRecord& record);
   Status release(const Action& action, ActionRecord& record);
   Status act(const Action& action, FreezeMethod freeze);
   std::string reconcileOne(const Change& change, ControllerState& state);
+  void markRevertedAll(const std::string& unit, std::string_view kind);
 
   UnitControl& units_;
   SystemdManager& systemd_;
   std::unique_ptr<ChangeJournal> journal_;
   FreezeMethod freeze_;
+  std::string boot_id_;
 };
 
 // The journal's kind for the change an escalation makes: "memory_high", "freeze", "stop".

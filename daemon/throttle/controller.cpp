@@ -340,6 +340,10 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   return snapshot;
 }
 
+bool isEscalation(ActionKind kind) {
+  return kind == ActionKind::kThrottle || kind == ActionKind::kFreeze || kind == ActionKind::kStop;
+}
+
 std::string_view toString(ActionKind kind) {
   switch (kind) {
     case ActionKind::kThrottle:

@@ -112,6 +112,8 @@ struct Capabilities {
 enum class ActionKind { kThrottle, kFreeze, kStop, kThaw, kRestoreMemoryHigh, kStart };
 
 std::string_view toString(ActionKind kind);
+// Throttle, freeze and stop; the others undo one of them.
+bool isEscalation(ActionKind kind);
 
 struct Action {
   std::string unit;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
+
 namespace jmem::throttle {
 
 std::vector<std::string> Throttler::reconcile() {
@@ -11,31 +13,37 @@ std::vector<std::string> Throttler::reconcile() {
   return std::move(reconciled.notes);
 }
 
-void Throttler::fillMemoryHigh(Snapshot& snapshot, const std::string& unit) {
+// The unit's own MemoryHigh, which a throttle must not raise and a release restores. Unreadable is
+// not "no limit": a throttle would then erase the operator's limit at its release.
+Status Throttler::fillMemoryHigh(Snapshot& snapshot, const std::string& unit) {
+  auto current = units_.memoryHigh(unit);
+  if (!current) return current.error();
   for (auto& figures : snapshot.units) {
-    if (figures.unit != unit) continue;
-    // Unreadable counts as no limit: the throttle then steps down from the unit's cost.
-    auto current = units_.memoryHigh(unit);
-    figures.memory_high_bytes = current ? *current : std::nullopt;
+    if (figures.unit == unit) figures.memory_high_bytes = *current;
   }
+  return ok();
 }
 
-ActionRecord Throttler::carryOut(const Action& action, const ControllerState& after,
-                                 const std::string& origin) {
-  ActionRecord record = actuator_->carryOut(action, after, origin);
-  const auto kind = static_cast<std::size_t>(action.kind);
+ActionRecord Throttler::keep(ActionRecord record) {
+  const auto kind = static_cast<std::size_t>(record.action.kind);
   ++(record.ok ? status_.taken : status_.failed)[kind];
   status_.recent.push_back(record);
   while (status_.recent.size() > kRecentActions) status_.recent.pop_front();
   return record;
 }
 
+ActionRecord Throttler::carryOut(const Action& action, const ControllerState& after,
+                                 const std::string& origin) {
+  return keep(actuator_->carryOut(action, after, origin));
+}
+
 std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
   const Capabilities capabilities = controls_.capabilities();
   Decision decision = decide(snapshot, state_, policy, capabilities);
+  Status memory_high_read = ok();
   if (!decision.actions.empty() && decision.actions.front().kind == ActionKind::kThrottle) {
     // The step is taken from the unit's own MemoryHigh when it has one: ask systemd, then decide again.
-    fillMemoryHigh(snapshot, decision.actions.front().unit);
+    memory_high_read = fillMemoryHigh(snapshot, decision.actions.front().unit);
     decision = decide(snapshot, state_, policy, capabilities);
   }
   status_.phase = decision.phase;
@@ -43,7 +51,8 @@ std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Polic
   status_.waiting = decision.waiting;
   status_.unavailable = decision.unavailable;
   status_.would.clear();
-  if (!act) {
+  const bool releasing = !decision.actions.empty() && !isEscalation(decision.actions.front().kind);
+  if (!act && !releasing) {
     for (const auto& action : decision.actions) status_.would.push_back(action.reason);
     // Only the timing of the triggers moves on; nothing counts as applied.
     state_.trigger_since = decision.state.trigger_since;
@@ -52,7 +61,13 @@ std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Polic
   }
 
   std::vector<ActionRecord> records;
+  if (!memory_high_read) {
+    ActionRecord refused{decision.actions.front(),         "pressure",    "", false,
+                         memory_high_read.error().message, realtimeUsec()};
+    records.push_back(keep(std::move(refused)));
+  }
   for (const auto& action : decision.actions) {
+    if (!records.empty() && !records.back().ok) break;  // the rest would act on a half-done step
     records.push_back(carryOut(action, decision.state, "pressure"));
   }
   const bool all_ok = std::all_of(records.begin(), records.end(), [](const auto& r) { return r.ok; });
@@ -75,7 +90,10 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   if (figures == snapshot.units.end()) {
     return Error{"Refusing to throttle " + unit + ": no process of the system manager runs in it", ENOENT};
   }
-  fillMemoryHigh(snapshot, unit);
+  if (auto read = fillMemoryHigh(snapshot, unit); !read) {
+    return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message,
+                 EIO};
+  }
   OperatorDecision decision =
       decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit, snapshot.now);
   if (decision.refusal) return Error{*decision.refusal, EPERM};

@@ -42,9 +42,10 @@ class Throttler {
   // Adopts what a previous run left in effect; returns a sentence per journal entry looked at.
   std::vector<std::string> reconcile();
 
-  // One decision on `snapshot` under `policy`; the action it takes, if any. In audit mode (`act`
-  // false) nothing is carried out and nothing recorded as applied: status().would says what enforce
-  // mode would do.
+  // One decision on `snapshot` under `policy`; the actions it takes, if any, up to the first that
+  // failed. In audit mode (`act` false) no escalation is carried out and none recorded as applied:
+  // status().would says what enforce mode would do. Releases still are: what a previous run or
+  // enforce mode left in effect is lifted once the pressure passes, never kept by audit mode.
   std::vector<ActionRecord> step(Snapshot snapshot, const policy::Policy& policy, bool act);
 
   // An operator's throttle and release of one unit (see decideOperatorThrottle/-Release).
@@ -62,7 +63,8 @@ class Throttler {
 
  private:
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
-  void fillMemoryHigh(Snapshot& snapshot, const std::string& unit);
+  Status fillMemoryHigh(Snapshot& snapshot, const std::string& unit);
+  ActionRecord keep(ActionRecord record);
   Result<std::vector<ActionRecord>> carryOutForOperator(OperatorDecision decision);
 
   std::unique_ptr<Actuator> actuator_;

@@ -73,5 +73,15 @@ snapshot adopted
 ctl release release batch.service
 wait_until 10 frozen 0 || log "batch.service did not thaw"
 snapshot released
+
+# An entry from another boot: throttled again, jmemd killed, and the journal's boot_id made another
+# boot's. The restarted jmemd must let it go without touching the unit (a reboot ends a runtime
+# property; here the kernel still has it, which shows that jmemd did not act).
+ctl rethrottle throttle batch.service
+pid=$(systemctl show -p MainPID --value jmemd.service)
+systemctl kill -s KILL jmemd.service
+sed -i 's/"boot_id":"[^"]*"/"boot_id":"00000000-0000-4000-8000-000000000000"/' /var/lib/jmem/throttle/changes.jsonl
+wait_until 60 restarted "$pid" || log "jmemd did not come back"
+snapshot other_boot
 systemctl stop jmemd.service
 exit 0

@@ -86,9 +86,9 @@ def main():
         print(f"the VM ran {boot.elapsed_s:.0f}s")
         if not t.check("the payload ran to its end", boot.rc == 0, boot.read("run.log")):
             return t.finish()
-        start, throttled, frozen, adopted, released = (Step(boot, name) for name in
-                                                       ("start", "throttled", "frozen", "adopted", "released"))
-        commands = {name: command(boot, name) for name in ("throttle", "freeze", "release")}
+        start, throttled, frozen, adopted, released, other_boot = (
+            Step(boot, name) for name in ("start", "throttled", "frozen", "adopted", "released", "other_boot"))
+        commands = {name: command(boot, name) for name in ("throttle", "freeze", "release", "rethrottle")}
         jmemd_log = [vm.message(e) for e in boot.journal() if e.get("_SYSTEMD_UNIT") == "jmemd.service"]
 
     t.check("batch.service starts under its own MemoryHigh, not frozen, held by nobody",
@@ -132,7 +132,9 @@ def main():
     t.check("the restarted jmemd holds both again, with the MemoryHigh to give back",
             len(held) == 1 and held[0]["memory_high_bytes"] == high and held[0]["frozen"] and
             held[0]["prior_memory_high_bytes"] == OWN_MEMORY_HIGH and held[0]["by_operator"], held)
-    left = [line for line in jmemd_log if line.startswith("Left by a previous run:")]
+    lefts = [line for line in jmemd_log if line.startswith("Left by a previous run:")]
+    left = [line for line in lefts if "made before the last reboot" not in line]
+    left_again = [line for line in lefts if line not in left]
     print("\n".join(left))
     t.check("it says what it adopted", any(f"{BATCH}: still throttled, adopted" in l for l in left) and
             any(f"{BATCH}: still frozen, adopted" in l for l in left), left)
@@ -147,6 +149,19 @@ def main():
     t.check("the write-ahead journal marks both reverted",
             released.latest_states() == [("memory_high", "reverted"), ("freeze", "reverted")],
             released.latest_states())
+
+    rc, out = commands["rethrottle"]
+    t.check("throttled again", rc == 0 and out.startswith(f"throttle {BATCH}:"), (rc, out))
+    t.check("the entry names its boot", any(line.get("after", {}).get("boot_id") for line in released.changes),
+            released.changes[-1:])
+    t.check("an entry of another boot is let go, unasked",
+            any(f"{BATCH}: memory_high is no longer in effect (made before the last reboot" in l for l in left_again),
+            left_again)
+    t.check("and the unit is not touched: the kernel still has the throttle",
+            other_boot.memory_high() not in ("", OWN_MEMORY_HIGH), other_boot.kernel)
+    t.check("the restarted jmemd holds nothing", other_boot.held() == [], other_boot.held())
+    t.check("the journal marks it reverted", other_boot.latest_states()[-1:] == [("memory_high", "reverted")],
+            other_boot.latest_states())
     return t.finish()
 
 
