@@ -9,7 +9,7 @@
 namespace jmem::policy {
 namespace {
 
-constexpr std::array<std::string_view, 10> kEssentialUnits{
+constexpr std::array<std::string_view, 11> kEssentialUnits{
     "dbus.service",
     "dbus.socket",
     "dbus-broker.service",
@@ -20,6 +20,8 @@ constexpr std::array<std::string_view, 10> kEssentialUnits{
     "init.scope",
     "-.slice",
     "systemd-udevd.service",
+    // It answers for jmemctl's users: frozen, an operator's release would hang in it.
+    "polkit.service",
 };
 
 bool isUnitNameCharacter(char c) {

@@ -132,11 +132,31 @@ Status Actuator::release(const Action& action, ActionRecord& record) {
     method = parseFreezeMethod(textOf(undone->after, "method")).value_or(freeze_);
     record.method = std::string(toString(method));
   }
+  if (undone && action.kind == ActionKind::kRestoreMemoryHigh) {
+    // Someone set MemoryHigh since the throttle (systemctl set-property): theirs stands.
+    const auto set = bytesOf(undone->after, "memory_high_bytes");
+    if (auto now = units_.memoryHigh(action.unit); now && *now != set) {
+      spdlog::info("MemoryHigh of {} was changed since jmemd throttled it: left as it is", action.unit);
+      warnIfFailed(journal_->markReverted(undone->seq));
+      return ok();
+    }
+  }
   Status done = act(action, method);
   // A unit systemd no longer has has nothing left to undo.
   if (!done && done.error().errno_value == ENOENT) done = ok();
   if (done && undone) warnIfFailed(journal_->markReverted(undone->seq));
   return done;
+}
+
+// systemd answers FreezeUnit and ThawUnit once the cgroup has settled; under memory pressure that can
+// outlast the call's timeout while the change still happens: the freezer's state then says.
+Status Actuator::settled(const std::string& unit, Status done, bool freezing) {
+  if (done || done.error().errno_value != ETIMEDOUT) return done;
+  auto state = units_.freezerState(unit);
+  if (!state) return done;
+  const bool reached =
+      freezing ? (*state == "frozen" || *state == "freezing") : (*state == "running" || *state == "thawing");
+  return reached ? ok() : done;
 }
 
 Status Actuator::act(const Action& action, FreezeMethod freeze) {
@@ -146,11 +166,12 @@ Status Actuator::act(const Action& action, FreezeMethod freeze) {
       return units_.setMemoryHigh(action.unit, action.memory_high_bytes);
     case ActionKind::kFreeze:
       if (freeze == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGSTOP);
-      if (freeze == FreezeMethod::kCgroupFreezer) return units_.freeze(action.unit);
+      if (freeze == FreezeMethod::kCgroupFreezer)
+        return settled(action.unit, units_.freeze(action.unit), true);
       return Error{"Failed to freeze " + action.unit + ": this device cannot freeze units", EOPNOTSUPP};
     case ActionKind::kThaw:
       if (freeze == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGCONT);
-      return units_.thaw(action.unit);
+      return settled(action.unit, units_.thaw(action.unit), false);
     case ActionKind::kStop: {
       auto job = systemd_.stopUnit(action.unit);
       if (!job) return job.error();

@@ -63,6 +63,7 @@ class Actuator {
                   ActionRecord& record);
   Status release(const Action& action, ActionRecord& record);
   Status act(const Action& action, FreezeMethod freeze);
+  Status settled(const std::string& unit, Status done, bool freezing);
   std::string reconcileOne(const Change& change, ControllerState& state);
   void markRevertedAll(const std::string& unit, std::string_view kind);
 

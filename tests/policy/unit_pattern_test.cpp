@@ -62,8 +62,9 @@ TEST_CASE("Patterns overlap when equal or when a name matches the other's glob, 
 }
 
 TEST_CASE("The essential units are found by name and through globs") {
-  CHECK(essentialUnits().size() == 10);
+  CHECK(essentialUnits().size() == 11);
   CHECK(isEssentialUnit("dbus.service"));
+  CHECK(isEssentialUnit("polkit.service"));
   CHECK(isEssentialUnit("init.scope"));
   CHECK_FALSE(isEssentialUnit("gdm3.service"));
   CHECK(essentialUnitMatchedBy(pattern("systemd-logind.service")) == "systemd-logind.service");

@@ -83,5 +83,11 @@ systemctl kill -s KILL jmemd.service
 sed -i 's/"boot_id":"[^"]*"/"boot_id":"00000000-0000-4000-8000-000000000000"/' /var/lib/jmem/throttle/changes.jsonl
 wait_until 60 restarted "$pid" || log "jmemd did not come back"
 snapshot other_boot
+
+# An operator's own MemoryHigh set while the unit is throttled stands at the release.
+ctl override_throttle throttle batch.service
+systemctl set-property --runtime batch.service MemoryHigh=200M
+ctl override_release release batch.service
+snapshot overridden
 systemctl stop jmemd.service
 exit 0

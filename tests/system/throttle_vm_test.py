@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The throttle on cgroup v2 (JetPack 6) in the test VM (vm.py: Debian 12, systemd 252), jmemd.service
-as shipped, in enforce mode: its PSI trigger armed with a 1 s window (CAP_SYS_RESOURCE); an operator's first throttle sets MemoryHigh below the unit's own 256 MiB,
-the second freezes it with the cgroup freezer; jmemd killed with SIGKILL comes back through
-Restart=on-failure and adopts both (the kernel's memory.high and freezer untouched, its status holding
-them again); a release then restores the unit's own MemoryHigh and thaws it, and the write-ahead
-journal marks both changes reverted.
+as shipped, in enforce mode. Its PSI trigger is armed with a 1 s window (CAP_SYS_RESOURCE). An
+operator's first throttle sets MemoryHigh below the unit's own 256 MiB, the second freezes it with
+the cgroup freezer; jmemd killed with SIGKILL comes back through Restart=on-failure and adopts both
+(the kernel's memory.high and freezer untouched, its status holding them again); a release restores
+the unit's own MemoryHigh and thaws it, and the write-ahead journal marks both reverted. An entry
+made in another boot (its boot_id rewritten) is let go without touching the unit, and a MemoryHigh an
+operator sets during a throttle stands at the release.
 
     throttle_vm_test.py JMEMD JMEMCTL"""
 import json
@@ -86,9 +88,11 @@ def main():
         print(f"the VM ran {boot.elapsed_s:.0f}s")
         if not t.check("the payload ran to its end", boot.rc == 0, boot.read("run.log")):
             return t.finish()
-        start, throttled, frozen, adopted, released, other_boot = (
-            Step(boot, name) for name in ("start", "throttled", "frozen", "adopted", "released", "other_boot"))
-        commands = {name: command(boot, name) for name in ("throttle", "freeze", "release", "rethrottle")}
+        start, throttled, frozen, adopted, released, other_boot, overridden = (
+            Step(boot, name)
+            for name in ("start", "throttled", "frozen", "adopted", "released", "other_boot", "overridden"))
+        commands = {name: command(boot, name) for name in ("throttle", "freeze", "release", "rethrottle",
+                                                             "override_throttle", "override_release")}
         jmemd_log = [vm.message(e) for e in boot.journal() if e.get("_SYSTEMD_UNIT") == "jmemd.service"]
 
     t.check("batch.service starts under its own MemoryHigh, not frozen, held by nobody",
@@ -162,6 +166,18 @@ def main():
     t.check("the restarted jmemd holds nothing", other_boot.held() == [], other_boot.held())
     t.check("the journal marks it reverted", other_boot.latest_states()[-1:] == [("memory_high", "reverted")],
             other_boot.latest_states())
+
+    rc, out = commands["override_throttle"]
+    t.check("throttled once more", rc == 0 and out.startswith(f"throttle {BATCH}:"), (rc, out))
+    rc, out = commands["override_release"]
+    t.check("released", rc == 0, (rc, out))
+    t.check("the MemoryHigh an operator set during the throttle stands", overridden.memory_high() == 200 << 20,
+            overridden.kernel)
+    t.check("jmemd says it left it", any("was changed since jmemd throttled it: left as it is" in l
+                                         for l in jmemd_log), jmemd_log[-5:])
+    t.check("and holds nothing, its throttle marked reverted",
+            overridden.held() == [] and overridden.latest_states()[-1:] == [("memory_high", "reverted")],
+            (overridden.held(), overridden.latest_states()[-2:]))
     return t.finish()
 
 
