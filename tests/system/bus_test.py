@@ -3,6 +3,7 @@
 jmemctl --json against jmemd --dump, authorization, bad callers, signals to the process."""
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -51,22 +52,21 @@ def test_properties(t, d):
     t.check("SampleIntervalUsec follows --interval-ms", get_property(d, "SampleIntervalUsec") == 200000)
 
     # Announced changes: allocate well past the 1 MiB step and watch for PropertiesChanged.
-    monitor = subprocess.Popen([d.jmemctl, "monitor", "--json"], env=d.bus.env, stdout=subprocess.PIPE, text=True)
+    monitor = subprocess.Popen([d.jmemctl, "monitor", "--json"], env=d.bus.env, stdout=subprocess.PIPE)
     time.sleep(0.5)
     hog = subprocess.Popen([sys.executable, "-c", "b = bytearray(64 << 20); import time; time.sleep(3)"])
     changed = set()
     deadline = time.monotonic() + 10
-    os.set_blocking(monitor.stdout.fileno(), False)
-    buffer = ""
-    while time.monotonic() < deadline and "PssTotalBytes" not in changed:
-        chunk = monitor.stdout.read() or ""
-        buffer += chunk
-        while "\n" in buffer:
-            line, buffer = buffer.split("\n", 1)
+    buffer = b""
+    # Raw reads of whatever the pipe holds: a text stream read without blocking can fail mid-character.
+    while time.monotonic() < deadline and "PssTotalBytes" not in changed and monitor.poll() is None:
+        if select.select([monitor.stdout], [], [], 0.05)[0]:
+            buffer += os.read(monitor.stdout.fileno(), 65536)
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
             event = json.loads(line)
             if event["event"] == "properties_changed":
                 changed |= set(event["properties"])
-        time.sleep(0.05)
     hog.kill()
     monitor.send_signal(signal.SIGINT)
     t.check("monitor stops cleanly on SIGINT", monitor.wait(timeout=10) == 0)
@@ -164,7 +164,8 @@ def main():
     jmemd, jmemctl = sys.argv[1], sys.argv[2]
     t = Checks()
     with PrivateBus() as bus:
-        d = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "200")
+        d = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "200", "--state-dir", os.path.join(bus.dir, "state"),
+                  "--metrics-dir", "")
         try:
             test_interface(t, d)
             test_properties(t, d)
@@ -175,6 +176,8 @@ def main():
         finally:
             if d.process.poll() is None:
                 d.stop()
+            elif not d.stopped:
+                print(f"jmemd exited by itself with {d.process.returncode}:\n{d.process.stderr.read()[-3000:]}")
     return t.finish()
 
 

@@ -63,6 +63,7 @@ class Jmemd:
     def __init__(self, jmemd, jmemctl, bus, *args):
         self.jmemctl = jmemctl
         self.bus = bus
+        self.stopped = False  # by stop(); a process that ended otherwise exited by itself
         self.process = subprocess.Popen([jmemd, *args], env=bus.env, stderr=subprocess.PIPE, text=True)
         wait_for(lambda: self.ctl("status").returncode == 0 or self.process.poll() is not None, 20, "jmemd on the bus")
         if self.process.poll() is not None:
@@ -81,5 +82,6 @@ class Jmemd:
         return subprocess.run(command, env=self.bus.env, capture_output=True, text=True)
 
     def stop(self):
+        self.stopped = True
         self.process.terminate()
         return self.process.wait(timeout=20)
