@@ -90,13 +90,21 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   if (figures == snapshot.units.end()) {
     return Error{"Refusing to throttle " + unit + ": no process of the system manager runs in it", ENOENT};
   }
-  if (auto read = fillMemoryHigh(snapshot, unit); !read) {
-    return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message,
-                 EIO};
-  }
-  OperatorDecision decision =
-      decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit, snapshot.now);
+  const auto decideNow = [&] {
+    return decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit,
+                                  snapshot.now);
+  };
+  OperatorDecision decision = decideNow();
   if (decision.refusal) return Error{*decision.refusal, EPERM};
+  // As in step(): only a throttle needs the unit's own MemoryHigh, read then and decided again.
+  if (decision.actions.front().kind == ActionKind::kThrottle) {
+    if (auto read = fillMemoryHigh(snapshot, unit); !read) {
+      return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message,
+                   EIO};
+    }
+    decision = decideNow();
+    if (decision.refusal) return Error{*decision.refusal, EPERM};
+  }
   return carryOutForOperator(std::move(decision));
 }
 
