@@ -88,7 +88,61 @@ std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
   return length;
 }
 
+std::uint32_t decodeUtf8(std::string_view text, std::size_t i, std::size_t length) {
+  std::uint32_t code = static_cast<unsigned char>(text[i]) & (0x7f >> length);
+  for (std::size_t k = 1; k < length; ++k)
+    code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+  return code;
+}
+
+// Code points a terminal acts on or shows as nothing, so that what is printed differs from what is
+// read: C1 controls (U+009B is CSI), the Arabic letter mark, zero-width spaces, joiners and marks,
+// the line and paragraph separators, bidi embeddings, overrides and isolates, invisible operators,
+// the byte order mark and the interlinear annotation controls.
+bool isInvisibleOrControl(std::uint32_t code) {
+  return (code >= 0x80 && code <= 0x9f) || code == 0x61c || code == 0x180e ||
+         (code >= 0x200b && code <= 0x200f) || (code >= 0x2028 && code <= 0x202e) ||
+         (code >= 0x2060 && code <= 0x206f) || code == 0xfeff || (code >= 0xfff9 && code <= 0xfffb);
+}
+
+void appendHex(std::string& out, const char* prefix, std::uint32_t value, int digits) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%s%0*x", prefix, digits, static_cast<unsigned>(value));
+  out += text;
+}
+
 }  // namespace
+
+std::string terminalSafe(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    const auto byte = static_cast<unsigned char>(raw[i]);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out.push_back(raw[i++]);
+      continue;
+    }
+    if (byte == '\n' || byte == '\r' || byte == '\t') {
+      out += byte == '\n' ? "\\n" : byte == '\r' ? "\\r" : "\\t";
+      ++i;
+      continue;
+    }
+    const std::size_t length = byte < 0x80 ? 0 : utf8SequenceLength(raw, i);
+    if (length == 0) {  // C0, DEL or a byte that is not valid UTF-8
+      appendHex(out, "\\x", byte, 2);
+      ++i;
+      continue;
+    }
+    const std::uint32_t code = decodeUtf8(raw, i, length);
+    if (isInvisibleOrControl(code)) {
+      appendHex(out, "\\u", code, 4);
+    } else {
+      out.append(raw.substr(i, length));
+    }
+    i += length;
+  }
+  return out;
+}
 
 std::string sanitizeName(std::string_view raw) {
   std::string out;

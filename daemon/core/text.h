@@ -31,4 +31,12 @@ std::string formatIec(std::uint64_t bytes);
 // are chosen by whoever started the process.
 std::string sanitizeName(std::string_view raw);
 
+// Text from a file, a process or a caller made safe to print on a terminal, with what was unsafe
+// shown rather than hidden: C0 controls, DEL and invalid bytes become \xHH (\n, \r and \t by name),
+// C1 controls and the invisible or reordering code points (bidi embeddings, overrides and isolates,
+// zero-width characters and marks, the line and paragraph separators, the byte order mark) become
+// \uHHHH. A newline can then never start a line of its own. The backslash itself is kept, so that
+// systemd's escaped unit names read as systemctl prints them, and escaping twice changes nothing.
+std::string terminalSafe(std::string_view raw);
+
 }  // namespace jmem

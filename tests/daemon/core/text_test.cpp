@@ -1,5 +1,6 @@
 #include "core/text.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace jmem;
@@ -45,4 +46,61 @@ TEST_CASE("nextLine splits on newlines and keeps a last line without one") {
   std::vector<std::string_view> lines;
   while (nextLine(text, line)) lines.push_back(line);
   CHECK(lines == std::vector<std::string_view>{"a", "b", "", "c"});
+}
+
+TEST_CASE("terminalSafe keeps printable ASCII and UTF-8 text as it is") {
+  CHECK(terminalSafe("gdm3.service: unknown key \"x\"") == "gdm3.service: unknown key \"x\"");
+  CHECK(terminalSafe("caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80") ==
+        "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80");
+  CHECK(terminalSafe("dev-disk-by\\x2duuid.device") == "dev-disk-by\\x2duuid.device");
+}
+
+TEST_CASE("terminalSafe shows C0 controls and DEL as visible escapes, so a newline cannot start a line") {
+  CHECK(terminalSafe("a\x1b[2Jb") == "a\\x1b[2Jb");
+  CHECK(terminalSafe("x.toml\nx.toml:1:1: forged") == "x.toml\\nx.toml:1:1: forged");
+  CHECK(terminalSafe("\r\t") == "\\r\\t");
+  CHECK(terminalSafe(std::string("\0\x07\x7f", 3)) == "\\x00\\x07\\x7f");
+}
+
+TEST_CASE("terminalSafe escapes C1 controls whether encoded as UTF-8 or as raw bytes") {
+  CHECK(terminalSafe("\xc2\x9b"
+                     "31m") == "\\u009b31m");
+  CHECK(terminalSafe("\xc2\x85") == "\\u0085");
+  CHECK(terminalSafe("\x9b") == "\\x9b");
+  CHECK(terminalSafe("\xc2\xa0") == "\xc2\xa0");  // no-break space is a visible, ordinary character
+}
+
+TEST_CASE("terminalSafe escapes bidirectional, zero-width and separator code points") {
+  // Each as UTF-8 and the escape it must become.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"\xe2\x80\xaa", "\\u202a"}, {"\xe2\x80\xae", "\\u202e"}, {"\xe2\x81\xa6", "\\u2066"},
+      {"\xe2\x81\xa9", "\\u2069"}, {"\xe2\x80\x8b", "\\u200b"}, {"\xe2\x80\x8f", "\\u200f"},
+      {"\xe2\x80\xa8", "\\u2028"}, {"\xe2\x80\xa9", "\\u2029"}, {"\xef\xbb\xbf", "\\ufeff"},
+      {"\xd8\x9c", "\\u061c"},
+  };
+  for (const auto& [raw, escaped] : cases) {
+    CAPTURE(escaped);
+    CHECK(terminalSafe("a" + raw + "b") == "a" + escaped + "b");
+  }
+  CHECK(terminalSafe("\xe2\x80\x90") == "\xe2\x80\x90");  // U+2010, a hyphen, is next to them but visible
+}
+
+TEST_CASE("terminalSafe escapes each byte of invalid UTF-8") {
+  CHECK(terminalSafe("\xff\xfe") == "\\xff\\xfe");
+  CHECK(terminalSafe("\xc3") == "\\xc3");                    // truncated sequence
+  CHECK(terminalSafe("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // UTF-16 surrogate
+  CHECK(terminalSafe("\xc0\xaf") == "\\xc0\\xaf");           // overlong encoding
+}
+
+TEST_CASE("terminalSafe output is itself safe: escaping twice changes nothing") {
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte.push_back(static_cast<char>(b));
+  const std::string once = terminalSafe(every_byte + "\xe2\x80\xae\xc2\x9b");
+  CHECK(terminalSafe(once) == once);
+  const bool only_printable = std::all_of(once.begin(), once.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte != 0x7f;
+  });
+  CHECK(only_printable);
+  CHECK(once.find('\n') == std::string::npos);
 }
