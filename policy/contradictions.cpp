@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <unordered_map>
+
+#include "policy/pattern_index.h"
 #include "policy/sections.h"
 #include "policy/unit_pattern.h"
 
@@ -22,19 +26,35 @@ std::string verbFor(UnitAction action) {
   return "kept";
 }
 
+// At most this many overlaps are listed for one item, then how many more there are: a list that
+// overlaps another whole would otherwise give problems in the square of the policy's size.
+constexpr std::size_t kMaxListedOverlaps = 8;
+
+template <typename Message>
+void reportOverlaps(Problems& problems, const UnitPattern& unit, const std::string& path, std::size_t count,
+                    Message message) {
+  for (std::size_t n = 0; n < std::min(count, kMaxListedOverlaps); ++n) {
+    problems.push_back(Problem{unit.where, path + ": " + message(n)});
+  }
+  if (count > kMaxListedOverlaps) {
+    problems.push_back(Problem{unit.where, path + ": " + quoted(unit.pattern) + ": " +
+                                               std::to_string(count - kMaxListedOverlaps) +
+                                               " more like the above, not listed"});
+  }
+}
+
 // Kept units in classes that act on them, and essential units a class would mask, disable or stop.
-void checkClassesAgainstKeep(const Policy& policy, Problems& problems) {
+void checkClassesAgainstKeep(const Policy& policy, const PatternIndex& kept_index, Problems& problems) {
   for (const auto& unit_class : policy.classes) {
     if (unit_class.action.value == UnitAction::kKeep) continue;
     const std::string path = "classes." + unit_class.name + ".units";
     for (const auto& unit : unit_class.units) {
-      for (const auto& kept : policy.keep) {
-        if (!unitPatternsOverlap(unit, kept)) continue;
-        problems.push_back(Problem{unit.where, path + ": " + quoted(unit.pattern) + " would be " +
-                                                   verbFor(unit_class.action.value) + ", but keep has " +
-                                                   quoted(kept.pattern) + " (" + formatLocation(kept.where) +
-                                                   ")"});
-      }
+      const auto kept = kept_index.overlapping(unit);
+      reportOverlaps(problems, unit, path, kept.size(), [&](std::size_t n) {
+        const UnitPattern& other = policy.keep[kept[n]];
+        return quoted(unit.pattern) + " would be " + verbFor(unit_class.action.value) + ", but keep has " +
+               quoted(other.pattern) + " (" + formatLocation(other.where) + ")";
+      });
       if (const auto essential = essentialUnitMatchedBy(unit)) {
         const std::string what =
             unit.is_glob ? quoted(unit.pattern) + " matches " + std::string(*essential) + ", which"
@@ -47,27 +67,46 @@ void checkClassesAgainstKeep(const Policy& policy, Problems& problems) {
   }
 }
 
-// One unit named by two classes of the same scope that would do different things to it.
+// One unit named by two classes of the same scope that would do different things to it. Globs are
+// not compared: which names two globs share depends on the units installed.
 void checkClassesAgainstEachOther(const Policy& policy, Problems& problems) {
+  struct Listed {
+    std::size_t class_index;
+    const UnitPattern* unit;
+  };
+  std::unordered_map<std::string_view, std::vector<Listed>> by_name;
+  for (std::size_t i = 0; i < policy.classes.size(); ++i) {
+    for (const auto& unit : policy.classes[i].units) {
+      if (!unit.is_glob) by_name[unit.pattern].push_back(Listed{i, &unit});
+    }
+  }
   for (std::size_t i = 0; i < policy.classes.size(); ++i) {
     const auto& later = policy.classes[i];
-    for (std::size_t j = 0; j < i; ++j) {
-      const auto& earlier = policy.classes[j];
-      if (earlier.scope.value != later.scope.value || earlier.action.value == later.action.value) continue;
-      for (const auto& unit : later.units) {
-        for (const auto& other : earlier.units) {
-          if (unit.is_glob || other.pattern != unit.pattern) continue;
-          problems.push_back(Problem{unit.where, "classes." + later.name + ".units: " + quoted(unit.pattern) +
-                                                     " is also in class " + earlier.name + " (" +
-                                                     formatLocation(other.where) + ") with action " +
-                                                     std::string(toString(earlier.action.value))});
+    for (const auto& unit : later.units) {
+      if (unit.is_glob) continue;
+      std::vector<const Listed*> conflicts;
+      for (const Listed& listed : by_name[unit.pattern]) {
+        if (listed.class_index >= i) break;  // listed in class order
+        const auto& earlier = policy.classes[listed.class_index];
+        if (earlier.scope.value == later.scope.value && earlier.action.value != later.action.value) {
+          conflicts.push_back(&listed);
         }
       }
+      reportOverlaps(problems, unit, "classes." + later.name + ".units", conflicts.size(),
+                     [&](std::size_t n) {
+                       const auto& earlier = policy.classes[conflicts[n]->class_index];
+                       return quoted(unit.pattern) + " is also in class " + earlier.name + " (" +
+                              formatLocation(conflicts[n]->unit->where) + ") with action " +
+                              std::string(toString(earlier.action.value));
+                     });
     }
   }
 }
 
-void checkWorkloads(const Policy& policy, Problems& problems) {
+void checkWorkloads(const Policy& policy, const PatternIndex& kept_index, Problems& problems) {
+  std::vector<const UnitPattern*> units;
+  for (const auto& workload : policy.workloads) units.push_back(&workload.unit);
+  const PatternIndex workload_index(units);
   for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
     const auto& workload = policy.workloads[i];
     const std::string path = "workloads[" + std::to_string(i) + "].unit";
@@ -79,27 +118,33 @@ void checkWorkloads(const Policy& policy, Problems& problems) {
             Problem{workload.unit.where, path + ": " + quoted(workload.unit.pattern) +
                                              " is needed to run the system and is never acted on"});
       }
-      for (const auto& kept : policy.keep) {
-        if (!unitPatternsOverlap(workload.unit, kept)) continue;
-        problems.push_back(Problem{
-            workload.unit.where, path + ": " + quoted(workload.unit.pattern) + " has actions, but keep has " +
-                                     quoted(kept.pattern) + " (" + formatLocation(kept.where) + ")"});
-      }
+      const auto kept = kept_index.overlapping(workload.unit);
+      reportOverlaps(problems, workload.unit, path, kept.size(), [&](std::size_t n) {
+        const UnitPattern& other = policy.keep[kept[n]];
+        return quoted(workload.unit.pattern) + " has actions, but keep has " + quoted(other.pattern) + " (" +
+               formatLocation(other.where) + ")";
+      });
     }
-    for (std::size_t j = 0; j < policy.workloads.size(); ++j) {
-      const auto& other = policy.workloads[j];
-      if (j == i || !unitPatternsOverlap(workload.unit, other.unit)) continue;
-      if (workload.is_protected.value && !other.is_protected.value && !other.actions.empty()) {
-        problems.push_back(Problem{workload.unit.where, path + ": the protected " +
-                                                            quoted(workload.unit.pattern) +
-                                                            " is also matched by the throttled workload " +
-                                                            quoted(other.unit.pattern) + " (" +
-                                                            formatLocation(other.unit.where) + ")"});
+    if (workload.is_protected.value) {
+      std::vector<std::size_t> throttled;
+      for (const std::size_t j : workload_index.overlapping(workload.unit)) {
+        const auto& other = policy.workloads[j];
+        if (j != i && !other.is_protected.value && !other.actions.empty()) throttled.push_back(j);
       }
-      if (j < i && !workload.unit.is_glob && workload.unit.pattern == other.unit.pattern) {
+      reportOverlaps(problems, workload.unit, path, throttled.size(), [&](std::size_t n) {
+        const auto& other = policy.workloads[throttled[n]];
+        return "the protected " + quoted(workload.unit.pattern) +
+               " is also matched by the throttled workload " + quoted(other.unit.pattern) + " (" +
+               formatLocation(other.unit.where) + ")";
+      });
+    }
+    if (!workload.unit.is_glob) {
+      const std::size_t first = workload_index.firstWritten(workload.unit.pattern);
+      if (first < i) {
         problems.push_back(
             Problem{workload.unit.where, path + ": a second workload for " + quoted(workload.unit.pattern) +
-                                             " (the first at " + formatLocation(other.unit.where) + ")"});
+                                             " (the first at " +
+                                             formatLocation(policy.workloads[first].unit.where) + ")"});
       }
     }
   }
@@ -108,9 +153,10 @@ void checkWorkloads(const Policy& policy, Problems& problems) {
 }  // namespace
 
 void checkContradictions(const Policy& policy, Problems& problems) {
-  checkClassesAgainstKeep(policy, problems);
+  const PatternIndex kept_index(pointersTo(policy.keep));
+  checkClassesAgainstKeep(policy, kept_index, problems);
   checkClassesAgainstEachOther(policy, problems);
-  checkWorkloads(policy, problems);
+  checkWorkloads(policy, kept_index, problems);
 }
 
 }  // namespace jmem::policy::detail

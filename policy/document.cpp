@@ -1,5 +1,6 @@
 #include "policy/document.h"
 
+#include "policy/nesting.h"
 #include "policy/toml_fields.h"
 
 namespace jmem::policy::detail {
@@ -10,6 +11,11 @@ std::optional<toml::table> parseDocument(std::string_view text, std::string_view
   if (text.find('\0') != std::string_view::npos) {
     problems.push_back(
         Problem{SourceLocation{std::string(source_name), 0, 0}, "not a text file (it contains NUL bytes)"});
+    return std::nullopt;
+  }
+  // Before toml++ sees the text: it recurses per dotted key part and per nested table.
+  if (auto too_deep = nestingProblem(text, source_name)) {
+    problems.push_back(std::move(*too_deep));
     return std::nullopt;
   }
   try {

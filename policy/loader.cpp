@@ -1,21 +1,18 @@
 #include "policy/loader.h"
 
 #include <algorithm>
-#include <cstring>
 #include <exception>
 #include <system_error>
 #include <vector>
 
-#include "core/file_reader.h"
 #include "policy/builtin.h"
 #include "policy/document.h"
 #include "policy/merge.h"
+#include "policy/policy_file.h"
 #include "policy/sections.h"
 
 namespace jmem::policy {
 namespace {
-
-constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
 
 void reportFile(Problems& problems, const std::filesystem::path& path, std::string message) {
   problems.push_back(Problem{SourceLocation{path.string(), 0, 0}, std::move(message)});
@@ -26,31 +23,42 @@ bool isMissing(const std::filesystem::path& path) {
   return std::filesystem::status(path, ignored).type() == std::filesystem::file_type::not_found;
 }
 
-// The file's text, or nullopt with a problem naming the file.
-std::optional<std::string> readPolicyFile(const std::filesystem::path& path, Problems& problems) {
-  std::error_code error;
-  const auto type = std::filesystem::status(path, error).type();
-  // A FIFO would block the reader, a directory cannot be a policy.
-  if (!error && type != std::filesystem::file_type::regular) {
-    reportFile(problems, path, "Failed to read the file: not a regular file");
-    return std::nullopt;
-  }
-  auto text = readWholeFile(path, kMaxPolicyFileBytes);
-  if (!text) {
-    const int errno_value = text.error().errno_value;
-    reportFile(problems, path,
-               "Failed to read the file: " +
-                   (errno_value != 0 ? std::string(std::strerror(errno_value))
-                                     : "larger than " + std::to_string(kMaxPolicyFileBytes) + " bytes"));
-    return std::nullopt;
-  }
-  return std::move(*text);
+bool refuses(const PolicyFiles& files) {
+  return files.untrusted == PolicyFiles::Untrusted::kRefuse;
 }
 
-// The drop-ins, in lexical (byte) order of their names. A missing directory has none.
-std::vector<std::filesystem::path> listDropins(const std::filesystem::path& dir, Problems& problems) {
+void noteUntrusted(LoadResult& result, const std::filesystem::path& path,
+                   const detail::OpenedPolicyFile& opened) {
+  if (!opened.untrusted) return;
+  result.notes.push_back(
+      Problem{SourceLocation{path.string(), 0, 0}, "note: jmemd would refuse it: " + *opened.untrusted});
+}
+
+// The file's text, or nullopt with a problem naming the file.
+std::optional<std::string> readFile(const std::filesystem::path& path, const PolicyFiles& files,
+                                    LoadResult& result) {
+  auto opened = detail::readPolicyFile(path, refuses(files));
+  if (!opened) {
+    reportFile(result.problems, path, opened.error().message);
+    return std::nullopt;
+  }
+  noteUntrusted(result, path, *opened);
+  return std::move(opened->text);
+}
+
+// The drop-ins, in lexical (byte) order of their names. A missing directory has none; one that is
+// not a directory, or that another user could write to, is a problem and its drop-ins are not read.
+std::vector<std::filesystem::path> listDropins(const PolicyFiles& files, LoadResult& result) {
+  Problems& problems = result.problems;
+  const auto& dir = files.dropin_dir;
   std::vector<std::filesystem::path> paths;
-  if (dir.empty()) return paths;
+  if (dir.empty() || isMissing(dir)) return paths;
+  const auto checked = detail::checkPolicyDirectory(dir, refuses(files));
+  if (!checked) {
+    reportFile(problems, dir, checked.error().message);
+    return paths;
+  }
+  noteUntrusted(result, dir, *checked);
   std::error_code error;
   std::filesystem::directory_iterator entries(dir, error);
   if (error == std::errc::no_such_file_or_directory) return paths;
@@ -80,16 +88,16 @@ LoadResult load(const PolicyFiles& files) {
     if (auto document = detail::parseDocument(builtInPolicyText(), kBuiltInSourceName, problems)) {
       merged = std::move(*document);
     }
-  } else if (auto text = readPolicyFile(files.main, problems)) {
+  } else if (auto text = readFile(files.main, files, result)) {
     if (auto document = detail::parseDocument(*text, files.main.string(), problems)) {
       merged = std::move(*document);
     }
   }
-  const auto dropins = listDropins(files.dropin_dir, problems);
+  const auto dropins = listDropins(files, result);
   file_order.push_back(files.dropin_dir.string());
   for (const auto& path : dropins) file_order.push_back(path.string());
   for (const auto& path : dropins) {
-    const auto text = readPolicyFile(path, problems);
+    const auto text = readFile(path, files, result);
     if (!text) continue;
     if (auto document = detail::parseDocument(*text, path.string(), problems)) {
       detail::mergeInto(merged, std::move(*document));
@@ -97,6 +105,7 @@ LoadResult load(const PolicyFiles& files) {
   }
   auto policy = detail::policyFromDocument(merged, problems);
   sortByPlace(problems, file_order);
+  sortByPlace(result.notes, file_order);
   if (problems.empty()) result.policy = std::move(policy);
   return result;
 }
@@ -107,7 +116,9 @@ LoadResult loadPolicy(const PolicyFiles& files) {
   try {
     return load(files);
   } catch (const std::exception& error) {  // allocation failure: still an answer, not an escape
-    return LoadResult{std::nullopt, {Problem{SourceLocation{files.main.string(), 0, 0}, error.what()}}};
+    LoadResult failed;
+    failed.problems.push_back(Problem{SourceLocation{files.main.string(), 0, 0}, error.what()});
+    return failed;
   }
 }
 

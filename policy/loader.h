@@ -15,11 +15,17 @@ struct PolicyFiles {
   // A missing main file is the built-in default unless the caller named the file itself
   // (`--policy PATH`, `jmemctl validate FILE`): then it is a problem.
   bool main_required = false;
+  // A file or directory that another user could have written (not owned by root or by this
+  // process's user, or writable by its group or by everyone): jmemd refuses it, as sshd's
+  // StrictModes does; `jmemctl validate`, a linter for files being drafted, only notes it.
+  enum class Untrusted { kRefuse, kNote };
+  Untrusted untrusted = Untrusted::kRefuse;
 };
 
 // Reads, merges and validates. A present main file replaces the built-in default entirely; a
-// missing drop-in directory is no drop-ins. Every problem in every file is reported at once.
-// Never throws.
+// missing drop-in directory is no drop-ins. Every problem in every file is reported at once. A path
+// that is not a regular file (a FIFO, a device, a directory) is refused by its type without
+// blocking. Never throws.
 LoadResult loadPolicy(const PolicyFiles& files);
 
 }  // namespace jmem::policy

@@ -1,7 +1,10 @@
 #include "policy/merge.h"
 
 #include <algorithm>
+#include <string>
 #include <type_traits>
+#include <unordered_set>
+#include <vector>
 
 namespace jmem::policy::detail {
 namespace {
@@ -14,11 +17,27 @@ bool sameValue(const toml::node& a, const toml::node& b) {
   });
 }
 
+// Strings (unit names, boot arguments: the long lists) are found by hash, so that a drop-in's list
+// costs its length and not its length times the earlier one's; other values are compared in turn.
 void appendNew(toml::array& base, toml::array&& later) {
+  std::unordered_set<std::string> strings;
+  std::vector<const toml::node*> others;
+  const auto remember = [&](const toml::node& node) {
+    if (const auto* text = node.as_string()) {
+      strings.insert(text->get());
+    } else {
+      others.push_back(&node);
+    }
+  };
+  for (const auto& earlier : base) remember(earlier);
   for (auto& item : later) {
-    const bool present = std::any_of(base.begin(), base.end(),
-                                     [&](const toml::node& earlier) { return sameValue(earlier, item); });
-    if (!present) base.push_back(std::move(item));
+    const bool present =
+        item.is_string() ? strings.contains(item.as_string()->get())
+                         : std::any_of(others.begin(), others.end(),
+                                       [&](const toml::node* earlier) { return sameValue(*earlier, item); });
+    if (present) continue;
+    base.push_back(std::move(item));
+    remember(base.back());
   }
 }
 

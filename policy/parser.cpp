@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "policy/document.h"
+#include "policy/pattern_index.h"
 #include "policy/sections.h"
 #include "policy/unit_pattern.h"
 
@@ -22,6 +23,24 @@ void readDefaultTarget(const TableReader& root, Policy& policy) {
     return;
   }
   policy.default_target = *target;
+}
+
+// The glob past kMaxUnitGlobs, if the policy has one: keep, classes, then workloads.
+const UnitPattern* globPastTheLimit(const Policy& policy) {
+  std::size_t globs = 0;
+  const auto past = [&globs](const UnitPattern& unit) { return unit.is_glob && ++globs > kMaxUnitGlobs; };
+  for (const auto& unit : policy.keep) {
+    if (past(unit)) return &unit;
+  }
+  for (const auto& unit_class : policy.classes) {
+    for (const auto& unit : unit_class.units) {
+      if (past(unit)) return &unit;
+    }
+  }
+  for (const auto& workload : policy.workloads) {
+    if (past(workload.unit)) return &workload.unit;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -54,6 +73,13 @@ Policy policyFromDocument(const toml::table& document, Problems& problems) {
   }
   if (const toml::array* workloads = root.array("workloads")) {
     policy.workloads = readWorkloads(*workloads, problems);
+  }
+  // Each glob is matched against whole lists: their number bounds the cost of the checks.
+  if (const UnitPattern* glob = globPastTheLimit(policy)) {
+    problems.push_back(Problem{
+        glob->where, "\"" + glob->pattern + "\" is glob number " + std::to_string(kMaxUnitGlobs + 1) +
+                         ": a policy holds at most " + std::to_string(kMaxUnitGlobs) + " unit globs"});
+    return policy;
   }
   checkContradictions(policy, problems);
   return policy;

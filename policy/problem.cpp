@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/text.h"
+
 namespace jmem::policy {
 
 std::string formatLocation(const SourceLocation& where) {
-  std::string text = where.file.empty() ? std::string("<unknown>") : where.file;
+  std::string text = where.file.empty() ? std::string("<unknown>") : terminalSafe(where.file);
   if (where.line > 0) {
     text.append(":").append(std::to_string(where.line));
     text.append(":").append(std::to_string(where.column));
@@ -15,7 +17,8 @@ std::string formatLocation(const SourceLocation& where) {
 }
 
 std::string formatProblem(const Problem& problem) {
-  return formatLocation(problem.where) + ": " + problem.message;
+  // A message may quote another location (already safe: escaping twice changes nothing).
+  return formatLocation(problem.where) + ": " + terminalSafe(problem.message);
 }
 
 void sortByPlace(Problems& problems, const std::vector<std::string>& file_order) {

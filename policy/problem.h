@@ -16,10 +16,12 @@ struct Problem {
 
 using Problems = std::vector<Problem>;
 
-// "FILE:LINE:COLUMN", or "FILE" for a whole file (line 0).
+// "FILE:LINE:COLUMN", or "FILE" for a whole file (line 0). The file name is made terminal-safe.
 std::string formatLocation(const SourceLocation& where);
 
-// "FILE:LINE:COLUMN: message"; "FILE: message" for a problem with a whole file.
+// "FILE:LINE:COLUMN: message"; "FILE: message" for a problem with a whole file. File names and
+// messages quote what the policy's author wrote, so both are made terminal-safe (core/text.h): the
+// result is one line that is safe to print, whatever the file held or was named.
 std::string formatProblem(const Problem& problem);
 
 // Orders problems as a reader meets them: by file (in `file_order`, others after), then line and
@@ -31,6 +33,9 @@ void sortByPlace(Problems& problems, const std::vector<std::string>& file_order)
 struct LoadResult {
   std::optional<Policy> policy;
   Problems problems;
+  // Remarks that do not make the policy invalid: an untrusted file, when the caller asked only to
+  // hear of it (PolicyFiles::Untrusted::kNote).
+  Problems notes;
 };
 
 }  // namespace jmem::policy

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <unordered_set>
 
 #include "policy/sections.h"
 #include "policy/unit_pattern.h"
@@ -60,11 +61,13 @@ std::vector<UnitPattern> readUnitPatterns(const TableReader& reader, std::string
   std::vector<UnitPattern> patterns;
   const auto texts = reader.strings(key);
   if (!texts) return patterns;
+  std::unordered_set<std::string_view> seen;  // views into `texts`, which outlives the loop
   for (const auto& text : *texts) {
-    const bool seen = std::any_of(patterns.begin(), patterns.end(),
-                                  [&](const UnitPattern& earlier) { return earlier.pattern == text.value; });
-    if (seen) continue;
-    if (auto pattern = toPattern(text, reader.keyPath(key), reader.problems())) patterns.push_back(*pattern);
+    if (seen.contains(text.value)) continue;
+    if (auto pattern = toPattern(text, reader.keyPath(key), reader.problems())) {
+      patterns.push_back(*pattern);
+      seen.insert(text.value);
+    }
   }
   return patterns;
 }

@@ -175,8 +175,8 @@ TEST_CASE("An unreadable main file is a problem naming the file, not a fall back
   const FixtureTree tree(Files{{"policy.toml/not-a-file", ""}});
   const auto directory = loadPolicy(filesIn(tree));
   CHECK_FALSE(directory.policy);
-  CHECK(test::formatted(directory) ==
-        Lines{tree.path("policy.toml").string() + ": Failed to read the file: not a regular file"});
+  CHECK(test::formatted(directory) == Lines{tree.path("policy.toml").string() +
+                                            ": Failed to read the file: not a regular file (a directory)"});
 
   if (::geteuid() != 0) {  // root reads a file of mode 000
     const FixtureTree locked(Files{{"policy.toml", "mode = \"audit\"\n"}});
@@ -191,7 +191,8 @@ TEST_CASE("A drop-in that is a FIFO is a problem, not a reader blocked forever")
   std::filesystem::create_directories(tree.path("policy.d"));
   REQUIRE(::mkfifo(tree.path("policy.d/pipe.toml").c_str(), 0600) == 0);
   CHECK(test::formatted(loadPolicy(filesIn(tree))) ==
-        Lines{tree.path("policy.d/pipe.toml").string() + ": Failed to read the file: not a regular file"});
+        Lines{tree.path("policy.d/pipe.toml").string() +
+              ": Failed to read the file: not a regular file (a FIFO)"});
 }
 
 TEST_CASE("A main file named by the caller must exist") {
