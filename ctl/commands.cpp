@@ -32,13 +32,15 @@ const char* levelColor(const std::string& level) {
   return "33";                       // yellow
 }
 
-std::string dump(const Json& json) {
-  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+// Every character outside printable ASCII as \uXXXX (DEL, C1 and bidi controls included), so that
+// JSON on a terminal is as safe as the tables; invalid UTF-8 becomes U+FFFD.
+std::string dump(const Json& json, int indent = 2) {
+  return json.dump(indent, ' ', true, nlohmann::json::error_handler_t::replace) + (indent < 0 ? "" : "\n");
 }
 
 // "NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes"
 std::string gpuLine(const GpuView& g) {
-  std::string line = g.name.empty() ? std::string("unnamed") : g.name;
+  std::string line = g.name.empty() ? std::string("unnamed") : terminalSafe(g.name);
   if (g.integrated) {
     line += " (integrated: system memory), " + formatIec(g.attributed_bytes) + " held by its processes";
   } else if (g.memory_known) {
@@ -48,7 +50,7 @@ std::string gpuLine(const GpuView& g) {
     line += ", memory unknown";
   }
   line += g.processes_complete ? ", " + std::to_string(g.processes) + " processes" : ", processes unknown";
-  if (!g.problems.empty()) line += "; " + g.problems.front();
+  if (!g.problems.empty()) line += "; " + terminalSafe(g.problems.front());
   return line;
 }
 
@@ -79,8 +81,9 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
                          const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpusView* gpus) {
   std::string out;
-  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + info.version + " - " +
-         info.mode + " mode, sampling every " + std::to_string(info.sample_interval_usec / 1000) + " ms\n";
+  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + terminalSafe(info.version) +
+         " - " + terminalSafe(info.mode) + " mode, sampling every " +
+         std::to_string(info.sample_interval_usec / 1000) + " ms\n";
   auto row = [&](const char* label, const std::string& value) {
     char head[32];
     std::snprintf(head, sizeof head, "%12s: ", label);
@@ -96,15 +99,16 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
   row("Processes", formatIec(s.pss_total_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
                        (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
   row("NvMap", s.nvmap_available ? formatIec(s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
-  if (gpus && !gpus->available) row("GPU", "unavailable (" + gpus->reason + ")");
+  if (gpus && !gpus->available) row("GPU", "unavailable (" + terminalSafe(gpus->reason) + ")");
   if (gpus) {
     for (const GpuView& g : gpus->gpus) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
   }
   row("Unaccounted", formatIec(s.unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
-  row("Pressure", s.pressure_available ? paint(style, levelColor(info.pressure_level), info.pressure_level) +
-                                             ", some " + percent(s.some_avg10_permyriad) + " full " +
-                                             percent(s.full_avg10_permyriad) + " (avg10)"
-                                       : "unavailable (kernel without PSI)");
+  row("Pressure", s.pressure_available
+                      ? paint(style, levelColor(info.pressure_level), terminalSafe(info.pressure_level)) +
+                            ", some " + percent(s.some_avg10_permyriad) + " full " +
+                            percent(s.full_avg10_permyriad) + " (avg10)"
+                      : "unavailable (kernel without PSI)");
   const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
   char age[32];
   std::snprintf(age, sizeof age, "%.1fs ago", age_s);
@@ -161,7 +165,8 @@ std::string renderProcesses(const std::vector<ProcessView>& processes, const Sty
   for (const auto& p : processes) {
     rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes),
                     formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.cost_bytes),
-                    p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")", p.comm});
+                    terminalSafe(p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")"),
+                    terminalSafe(p.comm)});
   }
   return renderTable({{"PID", true},
                       {"UID", true},
@@ -200,8 +205,9 @@ std::string renderProcessesJson(const std::vector<ProcessView>& processes) {
 std::string renderUnits(const std::vector<UnitView>& units, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : units) {
-    rows.push_back({u.unit, u.manager, std::to_string(u.pids.size()), formatIec(u.pss_bytes),
-                    formatIec(u.nvmap_bytes), formatIec(u.gpu_bytes), formatIec(u.cost_bytes)});
+    rows.push_back({terminalSafe(u.unit), terminalSafe(u.manager), std::to_string(u.pids.size()),
+                    formatIec(u.pss_bytes), formatIec(u.nvmap_bytes), formatIec(u.gpu_bytes),
+                    formatIec(u.cost_bytes)});
   }
   return renderTable(
       {{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"GPU", true}, {"COST", true}},
@@ -248,8 +254,7 @@ void emit(const std::string& text, const CtlOptions& options) {
 
 int monitor(GovernorClient& client, const CtlOptions& options, const Style& style) {
   auto line = [&](const Json& event, const std::string& human) {
-    std::cout << (options.json ? event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : human)
-              << std::endl;
+    std::cout << (options.json ? dump(event, -1) : human) << std::endl;
   };
   MonitorHandlers handlers;
   handlers.properties_changed = [&](const std::map<std::string, sdbus::Variant>& changed) {
@@ -275,7 +280,7 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
       } else {
         continue;
       }
-      human += " " + name + "=" + text;
+      human += " " + terminalSafe(name) + "=" + terminalSafe(text);
     }
     line(Json{{"event", "properties_changed"}, {"properties", values}}, human);
   };
@@ -284,12 +289,12 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
               {"level", level},
               {"some_avg10_permyriad", some},
               {"full_avg10_permyriad", full}},
-         paint(style, levelColor(level), "pressure " + level) + ": some " + percent(some) + " full " +
-             percent(full));
+         paint(style, levelColor(level), "pressure " + terminalSafe(level)) + ": some " + percent(some) +
+             " full " + percent(full));
   };
   handlers.action_taken = [&](const std::string& unit, const std::string& action, const std::string& reason) {
     line(Json{{"event", "action_taken"}, {"unit", unit}, {"action", action}, {"reason", reason}},
-         paint(style, "1", action) + " " + unit + ": " + reason);
+         paint(style, "1", terminalSafe(action)) + " " + terminalSafe(unit) + ": " + terminalSafe(reason));
   };
   handlers.governor_gone = [&] { std::cerr << "jmemd left the bus" << std::endl; };
   if (!options.json) {
@@ -308,10 +313,14 @@ int validate(const CtlOptions& options) {
     files.main = file;
     files.dropin_dir.clear();
     files.main_required = true;
+    // A linter for files being drafted: that jmemd would refuse the file's owner or mode is said,
+    // but is no reason to fail (jmemd, which reads the file as root, is where it is enforced).
+    files.untrusted = policy::PolicyFiles::Untrusted::kNote;
     const auto loaded = policy::loadPolicy(files);
     for (const auto& problem : loaded.problems) std::cerr << policy::formatProblem(problem) << '\n';
+    for (const auto& note : loaded.notes) std::cerr << policy::formatProblem(note) << '\n';
     if (loaded.policy) {
-      std::cout << file << ": valid\n";
+      std::cout << terminalSafe(file) << ": valid\n";
     } else {
       status = kExitDrift;
     }
@@ -384,7 +393,8 @@ int runCommand(const CtlOptions& options) {
     }
   } catch (const sdbus::Error& error) {
     const auto described = describeError(error);
-    std::cerr << described.message << std::endl;
+    // A reload's refusal lists one problem a line, each already made safe by jmemd.
+    std::cerr << terminalSafeLines(described.message) << std::endl;
     return described.exit_code;
   }
   return kExitFailure;

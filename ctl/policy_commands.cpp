@@ -8,8 +8,9 @@
 namespace jmem::ctl {
 namespace {
 
+// Every character outside printable ASCII as \uXXXX: JSON on a terminal is as safe as the tables.
 std::string dump(const Json& json) {
-  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return json.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 const char* stateColor(const std::string& state) {
@@ -25,8 +26,10 @@ std::string renderCheck(const CheckView& check, const Style& style) {
   std::uint64_t drift_cost = 0;
   for (const auto& i : check.items) {
     const std::string state =
-        style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + i.state + "\x1b[0m" : i.state;
-    rows.push_back({i.kind, i.subject, i.policy_class, i.expected, i.actual, state,
+        style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + terminalSafe(i.state) + "\x1b[0m"
+                    : terminalSafe(i.state);
+    rows.push_back({terminalSafe(i.kind), terminalSafe(i.subject), terminalSafe(i.policy_class),
+                    terminalSafe(i.expected), terminalSafe(i.actual), state,
                     i.cost_bytes ? formatIec(i.cost_bytes) : "-"});
     if (i.state == "drift" && i.kind != "unit-file") drift_cost += i.cost_bytes;
   }
@@ -60,14 +63,15 @@ std::string renderPlan(const PlanView& plan, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   std::uint64_t back = 0;
   for (const auto& c : plan.changes) {
-    rows.push_back({c.action, c.subject, c.before, c.after, c.bytes_back ? formatIec(c.bytes_back) : "-"});
+    rows.push_back({terminalSafe(c.action), terminalSafe(c.subject), terminalSafe(c.before),
+                    terminalSafe(c.after), c.bytes_back ? formatIec(c.bytes_back) : "-"});
     if (c.action == "stop" || c.action == "mask-for-every-user") back += c.bytes_back;
   }
   std::string out =
       plan.changes.empty()
           ? std::string("Nothing to change.\n")
           : renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}}, rows, style.legend);
-  for (const auto& note : plan.notes) out += "Note: " + note + "\n";
+  for (const auto& note : plan.notes) out += "Note: " + terminalSafe(note) + "\n";
   if (style.legend && !plan.changes.empty()) out += "\nMemory expected back: " + formatIec(back) + "\n";
   if (plan.reboot_needed)
     out += "The boot arguments change at the next boot: a reboot is needed (jmem never reboots).\n";
@@ -91,7 +95,8 @@ std::string renderResults(const std::vector<ResultView>& results, const char* ve
   if (results.empty()) return std::string("Nothing to ") + verb + ".\n";
   std::string out;
   for (const auto& r : results)
-    out += std::string(r.ok ? "" : "FAILED ") + r.kind + " " + r.target + ": " + r.detail + "\n";
+    out += std::string(r.ok ? "" : "FAILED ") + terminalSafe(r.kind) + " " + terminalSafe(r.target) + ": " +
+           terminalSafe(r.detail) + "\n";
   return out;
 }
 

@@ -19,7 +19,7 @@ std::string clockTime(std::uint64_t usec) {
 }
 
 std::string unitLine(const ThrottleUnitView& u) {
-  std::string line = u.unit + ":";
+  std::string line = terminalSafe(u.unit) + ":";
   if (u.memory_high_bytes) {
     line += " MemoryHigh " + formatIec(u.memory_high_bytes) + " (was " +
             (u.prior_memory_high_bytes ? formatIec(u.prior_memory_high_bytes) : std::string("infinity")) +
@@ -40,21 +40,21 @@ std::string renderThrottle(const ThrottleView& t, const Style& style) {
     std::snprintf(head, sizeof head, "%12s: ", label);
     out += head + value + "\n";
   };
-  std::string phase = t.phase;
+  std::string phase = terminalSafe(t.phase);
   if (style.color && phase != "calm") phase = "\x1b[33m" + phase + "\x1b[0m";
   row("Throttle", phase + (t.units.empty() ? ", nothing applied"
                                            : ", " + std::to_string(t.units.size()) + " unit(s) held"));
-  for (const auto& trigger : t.triggers) row("Trigger", trigger);
+  for (const auto& trigger : t.triggers) row("Trigger", terminalSafe(trigger));
   for (const auto& u : t.units) row("Holding", unitLine(u));
-  for (const auto& would : t.would) row("Would", would + " (audit mode)");
-  if (!t.waiting.empty()) row("Waiting", t.waiting);
+  for (const auto& would : t.would) row("Would", terminalSafe(would) + " (audit mode)");
+  if (!t.waiting.empty()) row("Waiting", terminalSafe(t.waiting));
   for (const auto& c : t.controls) {
-    if (!c.available) row("Cannot", c.action + ": " + c.note);
+    if (!c.available) row("Cannot", terminalSafe(c.action + ": " + c.note));
   }
   if (!t.recent.empty()) {
     const auto& r = t.recent.back();
-    row("Last action", clockTime(r.time_usec) + " " + (r.ok ? "" : "FAILED ") + r.action + " " + r.unit +
-                           " (" + r.origin + "): " + r.detail);
+    row("Last action", clockTime(r.time_usec) + " " + (r.ok ? "" : "FAILED ") +
+                           terminalSafe(r.action + " " + r.unit + " (" + r.origin + "): " + r.detail));
   }
   return out;
 }
@@ -93,7 +93,8 @@ std::string renderActions(const std::vector<ThrottleActionView>& actions) {
   if (actions.empty()) return "Nothing to do.\n";
   std::string out;
   for (const auto& a : actions)
-    out += std::string(a.ok ? "" : "FAILED ") + a.action + " " + a.unit + ": " + a.detail + "\n";
+    out +=
+        std::string(a.ok ? "" : "FAILED ") + terminalSafe(a.action + " " + a.unit + ": " + a.detail) + "\n";
   return out;
 }
 

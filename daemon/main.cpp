@@ -79,7 +79,7 @@ int dump(const jmem::DaemonOptions& options) {
   (*sampler)->tick(jmem::SteadyClock::now());
   const jmem::Ledger ledger =
       jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
-  std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+  std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', true, nlohmann::json::error_handler_t::replace)
             << '\n';
   return std::cout.good() ? 0 : 1;
 }
@@ -94,13 +94,17 @@ jmem::policy::PolicyFiles policyFiles(const jmem::DaemonOptions& options) {
   return files;
 }
 
-// Validates the policy the way a reload would; every problem on stderr, one per line.
+// Validates the policy the way a reload would (owner and mode included); every problem on stderr,
+// one per line, terminal-safe (formatProblem).
 int checkConfig(const jmem::DaemonOptions& options) {
   const auto loaded = jmem::policy::loadPolicy(policyFiles(options));
   for (const auto& problem : loaded.problems) std::cerr << jmem::policy::formatProblem(problem) << '\n';
   if (!loaded.policy) return 1;
   if (options.json) {
-    std::cout << jmem::policy::policyToJson(*loaded.policy).dump(2) << '\n';
+    // ensure_ascii: the policy's strings reach the terminal as \uXXXX escapes, never as controls.
+    std::cout << jmem::policy::policyToJson(*loaded.policy)
+                     .dump(2, ' ', true, nlohmann::json::error_handler_t::replace)
+              << '\n';
   } else {
     std::cout << "The policy is valid: " << jmem::policy::toString(loaded.policy->mode.value) << " mode, "
               << loaded.policy->classes.size() << " unit classes, " << loaded.policy->workloads.size()

@@ -144,6 +144,18 @@ std::string terminalSafe(std::string_view raw) {
   return out;
 }
 
+std::string terminalSafeLines(std::string_view raw) {
+  std::string out;
+  std::string_view line;
+  bool first = true;
+  while (nextLine(raw, line)) {
+    if (!first) out.push_back('\n');
+    out += terminalSafe(line);
+    first = false;
+  }
+  return out;
+}
+
 std::string sanitizeName(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());

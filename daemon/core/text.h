@@ -39,4 +39,8 @@ std::string sanitizeName(std::string_view raw);
 // systemd's escaped unit names read as systemctl prints them, and escaping twice changes nothing.
 std::string terminalSafe(std::string_view raw);
 
+// terminalSafe() line by line, keeping the newlines between lines: for a message of several lines
+// whose own parts were made safe where they were written (jmemd's list of a policy's problems).
+std::string terminalSafeLines(std::string_view raw);
+
 }  // namespace jmem

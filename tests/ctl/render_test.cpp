@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -128,4 +129,71 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   const auto unavailable = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &none));
   CHECK(unavailable["nvml"]["reason"] == none.reason);
   CHECK(unavailable["gpus"].empty());
+}
+
+namespace {
+
+// A name as a hostile process or unit could carry it: an escape sequence, a forged line, a bidi
+// override, a C1 CSI and a byte that is not UTF-8.
+const std::string kHostile = "ev\x1b[2Jil\nFAILED x\xe2\x80\xae\xc2\x9b\xff";
+
+bool terminalSafeText(const std::string& text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n') || byte == 0x7f) return false;
+  }
+  return text.find("\xe2\x80\xae") == std::string::npos && text.find("\xc2\x9b") == std::string::npos &&
+         text.find('\xff') == std::string::npos;
+}
+
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("Tables show a hostile process or unit name escaped, one row per item") {
+  ProcessView p = process(42, kHostile, 100, 5);
+  p.unit = kHostile;
+  const std::string processes = renderProcesses({p}, Style{});
+  CHECK(terminalSafeText(processes));
+  CHECK(lines(processes) == 2);
+  CHECK(processes.find(terminalSafe(kHostile)) != std::string::npos);
+
+  UnitView u{};
+  u.unit = kHostile;
+  u.manager = kHostile;
+  const std::string units = renderUnits({u}, Style{});
+  CHECK(terminalSafeText(units));
+  CHECK(lines(units) == 2);
+}
+
+TEST_CASE("check, plan and the results of apply show strings from the bus escaped") {
+  CheckItemView item{};
+  item.kind = "unit-file";
+  item.subject = kHostile;
+  item.state = "drift";
+  item.expected = kHostile;
+  const std::string check = renderCheck(CheckView{false, {item}}, Style{});
+  CHECK(terminalSafeText(check));
+  CHECK(check.find(terminalSafe(kHostile)) != std::string::npos);
+
+  ChangeView change{};
+  change.action = "mask";
+  change.subject = kHostile;
+  const std::string plan = renderPlan(PlanView{{change}, {kHostile}, false}, Style{});
+  CHECK(terminalSafeText(plan));
+  CHECK(plan.find("Note: " + terminalSafe(kHostile) + "\n") != std::string::npos);
+
+  const std::string results = renderResults({ResultView{"mask", kHostile, kHostile, false}}, "apply");
+  CHECK(terminalSafeText(results));
+  CHECK(lines(results) == 1);
+}
+
+TEST_CASE("JSON output escapes every character outside printable ASCII, and reads back unchanged") {
+  ProcessView p = process(42, "ok\xe2\x80\xae\x7f\xc2\x9b", 100, 5);
+  const std::string json = renderProcessesJson({p});
+  CHECK(terminalSafeText(json));
+  CHECK(json.find("\\u202e") != std::string::npos);
+  CHECK(nlohmann::json::parse(json)["processes"][0]["comm"] == p.comm);
 }

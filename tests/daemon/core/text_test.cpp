@@ -104,3 +104,9 @@ TEST_CASE("terminalSafe output is itself safe: escaping twice changes nothing") 
   CHECK(only_printable);
   CHECK(once.find('\n') == std::string::npos);
 }
+
+TEST_CASE("terminalSafeLines keeps the newlines between lines and escapes the rest of each") {
+  CHECK(terminalSafeLines("2 problems:\na\x1b.toml: x\nb.toml:\xe2\x80\xae y") ==
+        "2 problems:\na\\x1b.toml: x\nb.toml:\\u202e y");
+  CHECK(terminalSafeLines("one\r\n") == "one\\r");
+}
