@@ -77,6 +77,7 @@ int dump(const jmem::DaemonOptions& options) {
     return 1;
   }
   (*sampler)->tick(jmem::SteadyClock::now());
+  for (const auto& problem : (*sampler)->problems()) spdlog::warn("Skipped a process: {}", problem);
   const jmem::Ledger ledger =
       jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
   std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', true, nlohmann::json::error_handler_t::replace)

@@ -34,10 +34,33 @@ ReadOutcome outcomeFromErrno(int errno_value) {
   }
 }
 
-ProcessDir::ProcessDir(int proc_root_fd, pid_t pid) : pid_(pid) {
+ProcessDir::ProcessDir(int proc_root_fd, pid_t pid, std::string display_dir)
+    : pid_(pid), display_dir_(std::move(display_dir)) {
   const std::string name = std::to_string(pid);
-  fd_ = ::openat(proc_root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0) open_errno_ = errno;
+  if (display_dir_.empty()) display_dir_ = name;
+  // A /proc/PID is a directory, never a link: in an injected tree a link could lead anywhere.
+  fd_ = ::openat(proc_root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0) {
+    open_errno_ = errno;
+    if (outcomeFromErrno(open_errno_) == ReadOutcome::kInvalid)
+      problem_ = systemError("open", display_dir_, open_errno_).message;
+  }
+}
+
+ReadOutcome ProcessDir::failed(const Error& error) const {
+  const ReadOutcome outcome = outcomeFromErrno(error.errno_value);
+  if (outcome == ReadOutcome::kInvalid) problem_ = error.message;
+  return outcome;
+}
+
+ReadOutcome ProcessDir::invalid(std::string_view file, std::string_view why) const {
+  problem_ = display_dir_;
+  problem_.append("/").append(file).append(": ").append(why);
+  return ReadOutcome::kInvalid;
+}
+
+Result<FileRead> ProcessDir::read(const char* file, std::string& buffer, std::size_t max_bytes) const {
+  return readFileAt(fd_, file, buffer, max_bytes, display_dir_ + "/" + file, FinalSymlink::kRefuse);
 }
 
 ProcessDir::~ProcessDir() {
@@ -49,7 +72,9 @@ ProcessDir::ProcessDir(ProcessDir&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       statm_fd_(std::exchange(other.statm_fd_, -1)),
       open_errno_(other.open_errno_),
-      pid_(other.pid_) {}
+      pid_(other.pid_),
+      display_dir_(std::move(other.display_dir_)),
+      problem_(std::move(other.problem_)) {}
 
 ProcessDir& ProcessDir::operator=(ProcessDir&& other) noexcept {
   if (this != &other) {
@@ -59,64 +84,84 @@ ProcessDir& ProcessDir::operator=(ProcessDir&& other) noexcept {
     statm_fd_ = std::exchange(other.statm_fd_, -1);
     open_errno_ = other.open_errno_;
     pid_ = other.pid_;
+    display_dir_ = std::move(other.display_dir_);
+    problem_ = std::move(other.problem_);
   }
   return *this;
 }
 
 ReadOutcome ProcessDir::readIdentity(ProcessSample& sample, std::string& buffer) const {
   sample.pid = pid_;
-  auto read = readFileAt(fd_, "comm", buffer, kMaxSmallFileBytes, "comm");
-  if (!read) return outcomeFromErrno(read.error().errno_value);
+  auto read = this->read("comm", buffer, kMaxSmallFileBytes);
+  if (!read) return failed(read.error());
   sample.comm = sanitizeName(trim(buffer));
 
-  read = readFileAt(fd_, "cmdline", buffer, kMaxCmdlineBytes, "cmdline");
-  if (!read) return outcomeFromErrno(read.error().errno_value);
+  read = this->read("cmdline", buffer, kMaxCmdlineBytes);
+  if (!read) return failed(read.error());
   sample.cmdline = cmdlineFromProc(buffer);
 
-  read = readFileAt(fd_, "status", buffer, kMaxSmallFileBytes, "status");
-  if (!read) return outcomeFromErrno(read.error().errno_value);
+  read = this->read("status", buffer, kMaxSmallFileBytes);
+  if (!read) return failed(read.error());
   const auto uid = realUidFromStatus(buffer);
-  if (!uid) return ReadOutcome::kInvalid;
+  if (!uid) return invalid("status", "no real UID");
   sample.uid = *uid;
 
-  read = readFileAt(fd_, "cgroup", buffer, kMaxSmallFileBytes, "cgroup");
-  if (!read) return outcomeFromErrno(read.error().errno_value);
+  read = this->read("cgroup", buffer, kMaxSmallFileBytes);
+  if (!read) return failed(read.error());
   const auto path = systemdCgroupPath(buffer);
   sample.placement = placementFromCgroupPath(path.value_or("/"));
   return ReadOutcome::kRead;
 }
 
 ReadOutcome ProcessDir::readRollup(SmapsRollup& rollup, std::string& buffer) const {
-  auto read = readFileAt(fd_, "smaps_rollup", buffer, kMaxSmallFileBytes, "smaps_rollup");
+  const char* file = "smaps_rollup";
+  auto read = this->read(file, buffer, kMaxSmallFileBytes);
   if (!read && read.error().errno_value == ENOENT) {
-    read = readFileAt(fd_, "smaps", buffer, kMaxSmapsBytes, "smaps");
+    file = "smaps";
+    read = this->read(file, buffer, kMaxSmapsBytes);
   }
-  if (!read) return outcomeFromErrno(read.error().errno_value);
-  if (read->truncated) return ReadOutcome::kInvalid;
+  if (!read) return failed(read.error());
+  if (read->truncated) return invalid(file, "larger than a process's file can be");
   auto parsed = parseSmapsRollup(buffer);
-  if (!parsed) return ReadOutcome::kInvalid;
+  if (!parsed) return invalid(file, parsed.error().message);
   rollup = *parsed;
   return rollup.has_memory ? ReadOutcome::kRead : ReadOutcome::kNoMemory;
 }
 
+int ProcessDir::openStatm() const {
+  const int fd = ::openat(fd_, "statm", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) return fd;
+  if (auto regular = requireRegularFile(fd, display_dir_ + "/statm"); !regular) {
+    ::close(fd);
+    problem_ = regular.error().message;
+    return kStatmNotRegular;
+  }
+  return fd;
+}
+
 ReadOutcome ProcessDir::readResidentPages(std::uint64_t& resident_pages, std::string& buffer) {
-  if (statm_fd_ < 0) statm_fd_ = ::openat(fd_, "statm", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (statm_fd_ < 0) statm_fd_ = openStatm();
+  if (statm_fd_ == kStatmNotRegular) {
+    statm_fd_ = -1;
+    return ReadOutcome::kInvalid;
+  }
   if (statm_fd_ < 0) {
-    if (errno != EMFILE && errno != ENFILE) return outcomeFromErrno(errno);
-    auto read = readFileAt(fd_, "statm", buffer, kMaxSmallFileBytes, "statm");
-    if (!read) return outcomeFromErrno(read.error().errno_value);
+    if (errno != EMFILE && errno != ENFILE)
+      return failed(systemError("open", display_dir_ + "/statm", errno));
+    auto read = this->read("statm", buffer, kMaxSmallFileBytes);
+    if (!read) return failed(read.error());
   } else {
     // Seven numbers of at most 20 digits: one read of this size is the whole file.
     buffer.resize(kStatmBytes);
     ssize_t got = 0;
     while ((got = ::pread(statm_fd_, buffer.data(), buffer.size(), 0)) < 0 && errno == EINTR) {
     }
-    if (got < 0) return outcomeFromErrno(errno);
-    if (static_cast<std::size_t>(got) == buffer.size()) return ReadOutcome::kInvalid;
+    if (got < 0) return failed(systemError("read", display_dir_ + "/statm", errno));
+    if (static_cast<std::size_t>(got) == buffer.size()) return invalid("statm", "longer than seven numbers");
     buffer.resize(static_cast<std::size_t>(got));
   }
   const auto statm = parseStatm(buffer);
-  if (!statm) return ReadOutcome::kInvalid;
+  if (!statm) return invalid("statm", "not the numbers statm holds");
   resident_pages = statm->resident_pages;
   // No address space at all (kernel threads, zombies); a swapped-out process still has a size.
   return statm->size_pages == 0 ? ReadOutcome::kNoMemory : ReadOutcome::kRead;

@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
+#include "core/file_reader.h"
+#include "core/result.h"
 #include "sources/cgroup_unit.h"
 #include "sources/smaps_rollup.h"
 
@@ -33,7 +36,8 @@ enum class ReadOutcome {
 class ProcessDir {
  public:
   ProcessDir() = default;
-  ProcessDir(int proc_root_fd, pid_t pid);
+  // `display_dir` names the directory in problems ("/proc/42"); the PID when empty.
+  ProcessDir(int proc_root_fd, pid_t pid, std::string display_dir = {});
   ~ProcessDir();
   ProcessDir(ProcessDir&& other) noexcept;
   ProcessDir& operator=(ProcessDir&& other) noexcept;
@@ -53,12 +57,23 @@ class ProcessDir {
   // the process is gone): a fifth of the cost of opening it each time. Out of descriptors, it falls back to
   // opening the file for each read.
   ReadOutcome readResidentPages(std::uint64_t& resident_pages, std::string& buffer);
+  // Why the last read that ended kInvalid failed, naming the file ("/proc/42/statm: ..."); empty if none.
+  const std::string& problem() const { return problem_; }
 
  private:
   int fd_ = -1;
   int statm_fd_ = -1;
   int open_errno_ = 0;
   pid_t pid_ = 0;
+  std::string display_dir_;
+  mutable std::string problem_;  // diagnostics only: the reads stay const for their callers
+
+  static constexpr int kStatmNotRegular = -2;
+
+  Result<FileRead> read(const char* file, std::string& buffer, std::size_t max_bytes) const;
+  int openStatm() const;  // a descriptor, -1 with errno, or kStatmNotRegular
+  ReadOutcome failed(const Error& error) const;
+  ReadOutcome invalid(std::string_view file, std::string_view why) const;
 };
 
 ReadOutcome outcomeFromErrno(int errno_value);

@@ -81,7 +81,7 @@ TickStats ProcessSampler::tick(SteadyClock::time_point now) {
     entry.generation = generation_;
     if (inserted) {
       ++stats.new_processes;
-      entry.dir = ProcessDir(root_fd, pid);
+      entry.dir = ProcessDir(root_fd, pid, (proc_root_ / item->d_name).string());
       if (!entry.dir.isOpen()) {
         entry.state = outcomeFromErrno(entry.dir.openErrno());
         entry.refresh_due = now + options_.max_age;
@@ -144,6 +144,19 @@ std::vector<ProcessSample> ProcessSampler::samples() const {
     if (entry.state == ReadOutcome::kRead) out.push_back(entry.sample);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
+  return out;
+}
+
+std::vector<std::string> ProcessSampler::problems() const {
+  std::vector<std::pair<pid_t, std::string>> found;
+  for (const auto& [pid, entry] : entries_) {
+    if (entry.state == ReadOutcome::kInvalid && !entry.dir.problem().empty())
+      found.emplace_back(pid, entry.dir.problem());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  out.reserve(found.size());
+  for (auto& item : found) out.push_back(std::move(item.second));
   return out;
 }
 

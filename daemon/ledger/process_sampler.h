@@ -63,6 +63,8 @@ class ProcessSampler {
   // Processes with memory, by PID.
   std::vector<ProcessSample> samples() const;
   const ProcessCounts& counts() const { return counts_; }
+  // Why each process counted invalid was skipped, naming its file, by PID.
+  std::vector<std::string> problems() const;
 
  private:
   struct Entry {

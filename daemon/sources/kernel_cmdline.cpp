@@ -139,7 +139,7 @@ Result<KernelCmdline> parseKernelCmdline(std::string_view text) {
 
 Result<KernelCmdline> readKernelCmdline(const std::filesystem::path& proc_root) {
   const auto path = proc_root / "cmdline";
-  auto text = readWholeFile(path, kMaxKernelCmdlineBytes);
+  auto text = readKernelFile(path, kMaxKernelCmdlineBytes);
   if (!text) return text.error();
   auto parsed = parseKernelCmdline(*text);
   if (!parsed) return Error{path.string() + ": " + parsed.error().message};

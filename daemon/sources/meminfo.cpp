@@ -88,7 +88,7 @@ Result<Meminfo> parseMeminfo(std::string_view text) {
 
 Result<Meminfo> readMeminfo(const std::filesystem::path& proc_root) {
   const auto path = proc_root / "meminfo";
-  auto text = readWholeFile(path);
+  auto text = readKernelFile(path);
   if (!text) return text.error();
   auto parsed = parseMeminfo(*text);
   if (!parsed) return Error{path.string() + ": " + parsed.error().message};

@@ -99,13 +99,16 @@ NvmapSnapshot readNvmap(const std::filesystem::path& debugfs_root) {
   std::vector<fs::path> clients_files;
   for (; it != fs::directory_iterator(); it.increment(error)) {
     if (error) break;
+    // Whatever is there, not only regular files: a FIFO or a link where the kernel's file should be is
+    // an error that names it, not a heap silently left out of the total.
     const fs::path candidate = it->path() / "clients";
-    if (fs::is_regular_file(candidate, error)) clients_files.push_back(candidate);
+    std::error_code status_error;
+    if (fs::exists(fs::symlink_status(candidate, status_error))) clients_files.push_back(candidate);
   }
   std::sort(clients_files.begin(), clients_files.end());
   // All heaps or none: a total that silently misses a heap would be a wrong total.
   for (const fs::path& file : clients_files) {
-    auto text = readWholeFile(file);
+    auto text = readKernelFile(file);
     auto heap = text ? parseNvmapClients(*text, file.parent_path().filename().string())
                      : Result<NvmapHeap>(text.error());
     if (!heap) {

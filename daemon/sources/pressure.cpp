@@ -98,7 +98,7 @@ Result<Pressure> parsePressure(std::string_view text) {
 
 Result<Pressure> readMemoryPressure(const std::filesystem::path& proc_root) {
   const auto path = proc_root / "pressure" / "memory";
-  auto text = readWholeFile(path, 4096);
+  auto text = readKernelFile(path, 4096);
   if (!text) {
     const int e = text.error().errno_value;
     if (e == ENOENT || e == EOPNOTSUPP) return Pressure{};

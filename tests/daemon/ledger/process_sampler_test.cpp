@@ -1,12 +1,16 @@
 #include "ledger/process_sampler.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "ledger/proc_fixture.h"
 
 using namespace jmem;
 using namespace jmem::test;
 using std::chrono::seconds;
+using Files = std::map<std::string, std::string>;
 
 namespace {
 
@@ -184,4 +188,55 @@ TEST_CASE("opening a missing proc root is an error that names it") {
   auto sampler = ProcessSampler::open("/nonexistent-jmem-root", testOptions());
   REQUIRE_FALSE(sampler.ok());
   CHECK(sampler.error().message == "Failed to open /nonexistent-jmem-root: No such file or directory");
+}
+
+TEST_CASE("a FIFO among a process's files skips that process and names the file, without blocking") {
+  const char* file = GENERATE("smaps_rollup", "cmdline", "status", "comm", "cgroup", "statm");
+  FixtureTree tree;
+  writeProcess(tree, {.pid = 900});
+  writeProcess(tree, {.pid = 901});
+  const auto fifo = tree.path("proc/901/" + std::string(file));
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto sampler = openSampler(tree);
+  (void)sampler->tick(SteadyClock::time_point{});
+  CHECK(sampler->samples().size() == 1);
+  CHECK(sampler->counts().invalid == 1);
+  REQUIRE(sampler->problems().size() == 1);
+  CHECK(sampler->problems()[0] == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
+}
+
+TEST_CASE("a process directory that is a symlink is not followed") {
+  FixtureTree tree;
+  writeProcess(tree, {.pid = 910});
+  std::filesystem::create_directory_symlink(tree.path("proc/910"), tree.path("proc/911"));
+  auto sampler = openSampler(tree);
+  (void)sampler->tick(SteadyClock::time_point{});
+  CHECK(sampler->samples().size() == 1);
+  CHECK(sampler->counts().invalid == 1);
+  REQUIRE(sampler->problems().size() == 1);
+  CHECK(sampler->problems()[0].find(tree.path("proc/911").string()) != std::string::npos);
+}
+
+TEST_CASE("a process file that is a symlink is refused, not followed out of the tree") {
+  FixtureTree tree(Files{{"elsewhere/cmdline", "secret"}});
+  writeProcess(tree, {.pid = 920});
+  std::filesystem::remove(tree.path("proc/920/cmdline"));
+  std::filesystem::create_symlink(tree.path("elsewhere/cmdline"), tree.path("proc/920/cmdline"));
+  auto sampler = openSampler(tree);
+  (void)sampler->tick(SteadyClock::time_point{});
+  CHECK(sampler->samples().empty());
+  REQUIRE(sampler->problems().size() == 1);
+  CHECK(sampler->problems()[0] == "Failed to open " + tree.path("proc/920/cmdline").string() +
+                                      ": not a regular file (a symbolic link)");
+}
+
+TEST_CASE("a process whose smaps_rollup does not parse is named with the parser's reason") {
+  FixtureTree tree;
+  writeProcess(tree, {.pid = 930});
+  tree.write("proc/930/smaps_rollup", "Rss: lots\n");
+  auto sampler = openSampler(tree);
+  (void)sampler->tick(SteadyClock::time_point{});
+  REQUIRE(sampler->problems().size() == 1);
+  CHECK(sampler->problems()[0].rfind(tree.path("proc/930/smaps_rollup").string() + ": ", 0) == 0);
 }

@@ -1,5 +1,7 @@
 #include "sources/meminfo.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
@@ -229,4 +231,13 @@ TEST_CASE("the meminfo captured on a build machine parses to the figures its lin
   CHECK(info->swap_total_bytes == figures.at("SwapTotal") * kKiB);
   CHECK(info->cma_total_bytes.has_value() == (figures.count("CmaTotal") > 0));
   CHECK(info->nvmap_mem_used_bytes.has_value() == (figures.count("NvMapMemUsed") > 0));
+}
+
+TEST_CASE("a FIFO as meminfo is an error naming it, never a wait for a writer") {
+  FixtureTree tree(Files{{"proc/placeholder", ""}});
+  const auto fifo = tree.path("proc/meminfo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto meminfo = readMeminfo(tree.path("proc"));
+  REQUIRE_FALSE(meminfo);
+  CHECK(meminfo.error().message == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
 }

@@ -1,5 +1,7 @@
 #include "sources/nvmap.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <iterator>
@@ -373,4 +375,25 @@ TEST_CASE("a clients file that cannot be read makes NvMap unavailable with the r
   CHECK(snapshot.total_bytes == 0u);
   CHECK(snapshot.reason == "Failed to read " + (tree.path("debugfs") / "nvmap" / "vpr" / "clients").string() +
                                ": larger than " + std::to_string(1 << 20) + " bytes");
+}
+
+TEST_CASE("a FIFO as a heap's clients file makes NvMap unavailable with a reason naming it, at once") {
+  FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/k49-iovmm-clients")},
+                         {"debugfs/nvmap/vpr/placeholder", ""}});
+  const auto fifo = tree.path("debugfs/nvmap/vpr/clients");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
+  CHECK_FALSE(snapshot.available);
+  CHECK(snapshot.total_bytes == 0u);
+  CHECK(snapshot.reason == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
+}
+
+TEST_CASE("a heap's clients file that is a symlink is refused, not followed out of debugfs") {
+  FixtureTree tree(Files{{"elsewhere/clients", fixtureFile("nvmap/k49-iovmm-clients")},
+                         {"debugfs/nvmap/iovmm/placeholder", ""}});
+  std::filesystem::create_symlink(tree.path("elsewhere/clients"), tree.path("debugfs/nvmap/iovmm/clients"));
+  const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
+  CHECK_FALSE(snapshot.available);
+  CHECK(snapshot.reason.find(tree.path("debugfs/nvmap/iovmm/clients").string()) != std::string::npos);
+  CHECK(snapshot.reason.find("a symbolic link") != std::string::npos);
 }

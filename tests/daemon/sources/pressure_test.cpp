@@ -1,5 +1,7 @@
 #include "sources/pressure.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
@@ -188,8 +190,8 @@ TEST_CASE("a memory pressure file that cannot be read for another reason is an e
   std::filesystem::create_directories(tree.path("proc/pressure/memory"));
   const auto pressure = readMemoryPressure(tree.path("proc"));
   REQUIRE_FALSE(pressure);
-  CHECK(pressure.error().message ==
-        "Failed to read " + (tree.path("proc") / "pressure" / "memory").string() + ": Is a directory");
+  CHECK(pressure.error().message == "Failed to read " + (tree.path("proc") / "pressure" / "memory").string() +
+                                        ": not a regular file (a directory)");
 }
 
 TEST_CASE("readMemoryPressure names the file and the line of a parse error") {
@@ -222,4 +224,13 @@ TEST_CASE("the memory pressure captured on a build machine parses to the totals 
   CHECK(pressure->some.total_usec == totals[0]);
   CHECK(pressure->full.total_usec == totals[1]);
   CHECK(pressure->full.total_usec <= pressure->some.total_usec);
+}
+
+TEST_CASE("a FIFO as the memory pressure file is an error naming it, never a wait for a writer") {
+  FixtureTree tree(Files{{"proc/pressure/placeholder", ""}});
+  const auto fifo = tree.path("proc/pressure/memory");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto pressure = readMemoryPressure(tree.path("proc"));
+  REQUIRE_FALSE(pressure);
+  CHECK(pressure.error().message == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
 }
