@@ -4,13 +4,11 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <system_error>
 
 #include "core/clock.h"
 #include "core/file_reader.h"
@@ -27,14 +25,6 @@ Status syncFd(int fd, const std::string& display_path) {
   return ok();
 }
 
-Status syncDirectory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return systemError("open", dir.string(), errno);
-  auto synced = syncFd(fd, dir.string());
-  ::close(fd);
-  return synced;
-}
-
 Status writeAll(int fd, std::string_view text, const std::string& display_path) {
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
@@ -47,114 +37,113 @@ Status writeAll(int fd, std::string_view text, const std::string& display_path) 
   return ok();
 }
 
-std::optional<std::uint64_t> unsignedField(const nlohmann::json& record, const char* key) {
-  const auto it = record.find(key);
-  if (it == record.end() || !it->is_number_unsigned()) return std::nullopt;
-  return it->get<std::uint64_t>();
+// The file from its start, through the descriptor already checked; one byte past max_bytes tells a
+// file at its limit from one over it.
+Result<std::string> readAllFrom(int fd, std::size_t max_bytes, const std::string& display_path) {
+  std::string content;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer, static_cast<off_t>(content.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return systemError("read", display_path, errno);
+    }
+    if (n == 0) return content;
+    content.append(buffer, static_cast<std::size_t>(n));
+    if (content.size() > max_bytes) {
+      return Error{"Failed to open " + display_path + ": larger than its limit of " +
+                       std::to_string(max_bytes) + " bytes",
+                   EFBIG};
+    }
+  }
 }
 
-const std::string* stringField(const nlohmann::json& record, const char* key) {
-  const auto it = record.find(key);
-  if (it == record.end() || !it->is_string()) return nullptr;
-  return it->get_ptr<const std::string*>();
+bool sameSubject(const Change& change, const JournalRecord& record) {
+  return change.txn == record.txn && change.kind == record.kind && change.target == record.target &&
+         change.before == record.before && change.after == record.after;
 }
 
 }  // namespace
 
-std::string_view toString(ChangeState state) {
-  switch (state) {
-    case ChangeState::kIntent:
-      return "intent";
-    case ChangeState::kDone:
-      return "done";
-    case ChangeState::kFailed:
-      return "failed";
-    case ChangeState::kReverted:
-      return "reverted";
-  }
-  return "intent";
-}
-
-std::optional<ChangeState> parseChangeState(std::string_view text) {
-  for (const auto state :
-       {ChangeState::kIntent, ChangeState::kDone, ChangeState::kFailed, ChangeState::kReverted}) {
-    if (toString(state) == text) return state;
-  }
-  return std::nullopt;
-}
-
 ChangeJournal::ChangeJournal(std::filesystem::path dir, ChangeJournalLimits limits)
     : dir_(std::move(dir)), path_(dir_ / kChangeJournalFile), limits_(limits) {}
-
-ChangeJournal::~ChangeJournal() {
-  if (fd_ >= 0) ::close(fd_);
-  if (dir_fd_ >= 0) ::close(dir_fd_);  // releases the lock
-}
 
 Result<std::unique_ptr<ChangeJournal>> ChangeJournal::open(const std::filesystem::path& dir,
                                                            ChangeJournalLimits limits) {
   std::unique_ptr<ChangeJournal> journal(new ChangeJournal(dir, limits));
-  const auto parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
-  std::error_code error;
-  std::filesystem::create_directories(parent, error);
-  if (error) return systemError("create", parent.string(), error.value());
-  if (::mkdir(dir.c_str(), 0700) == 0) {
-    auto synced = syncDirectory(parent);
-    if (!synced) return synced.error();
-  } else if (errno != EEXIST) {
-    return systemError("create", dir.string(), errno);
-  }
-
-  journal->dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (journal->dir_fd_ < 0) return systemError("open", dir.string(), errno);
-  if (::flock(journal->dir_fd_, LOCK_EX | LOCK_NB) != 0) {
+  auto dir_fd = openStateDirectory(dir);
+  if (!dir_fd) return dir_fd.error();
+  journal->dir_fd_ = std::move(*dir_fd);
+  if (::flock(journal->dir_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return Error{"Failed to lock " + dir.string() + ": another process has the change journal open", errno};
     }
     return systemError("lock", dir.string(), errno);
   }
 
-  const std::string display = journal->path_.string();
-  journal->fd_ = ::openat(journal->dir_fd_, kChangeJournalFile, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
-  if (journal->fd_ < 0 && errno == ENOENT) {
-    journal->fd_ = ::openat(journal->dir_fd_, kChangeJournalFile,
-                            O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (journal->fd_ < 0) return systemError("create", display, errno);
-    auto synced = syncFd(journal->dir_fd_, dir.string());
-    if (!synced) return synced.error();
-  }
-  if (journal->fd_ < 0) return systemError("open", display, errno);
-  // A compaction cut short leaves its temporary file behind; the journal itself is whole.
-  ::unlinkat(journal->dir_fd_, kCompactFile, 0);
+  auto fd = openPrivateFileAt(journal->dir_fd_.get(), kChangeJournalFile, O_RDWR | O_APPEND,
+                              journal->path_.string(), true);
+  if (!fd) return fd.error();
+  journal->fd_ = std::move(*fd);
+  // A compaction cut short leaves its temporary file behind; the journal itself is whole. unlink never
+  // follows a link.
+  ::unlinkat(journal->dir_fd_.get(), kCompactFile, 0);
 
   auto loaded = journal->load();
   if (!loaded) return loaded.error();
+  journal->compactIfGrown();
   return journal;
 }
 
-Status ChangeJournal::load() {
-  const std::string display = path_.string();
-  std::string content;
-  auto read = readFileAt(dir_fd_, kChangeJournalFile, content, limits_.max_file_bytes, display);
-  if (!read) return read.error();
-  if (read->truncated) {
-    return Error{"Failed to open " + display + ": larger than its limit of " +
-                     std::to_string(limits_.max_file_bytes) + " bytes",
-                 EFBIG};
-  }
+std::string ChangeJournal::describe(const JournalProblem& problem) const {
+  if (problem.line == 0) return path_.string() + ": " + problem.what;
+  return path_.string() + ":" + std::to_string(problem.line) + ": " + problem.what;
+}
 
-  // Every record is written with one write() that ends in '\n': bytes after the last '\n' are a write
-  // that a crash cut short. Its change was never made (recordIntent had not returned), so it goes.
+std::vector<std::string> ChangeJournal::problemMessages() const {
+  std::vector<std::string> messages;
+  for (const auto& problem : problems_) messages.push_back(describe(problem));
+  return messages;
+}
+
+bool ChangeJournal::damaged() const {
+  return std::any_of(problems_.begin(), problems_.end(), [](const JournalProblem& p) { return !p.repaired; });
+}
+
+// Every record is written with one write() that ends in '\n': bytes after the last '\n' are a write a
+// crash cut short, whose recordIntent never returned, so its change was never made. Whole but for its
+// newline (an editor that drops the last one), it is kept: an intent that may have happened is safe.
+Status ChangeJournal::repairTail(std::string& content) {
+  const std::string display = path_.string();
   const auto last_newline = content.rfind('\n');
   const std::size_t whole = last_newline == std::string::npos ? 0 : last_newline + 1;
-  if (whole < content.size()) {
-    problems_.push_back(display + ": dropped a torn last line of " + std::to_string(content.size() - whole) +
-                        " bytes (a write was cut short)");
-    if (::ftruncate(fd_, static_cast<off_t>(whole)) != 0) return systemError("truncate", display, errno);
-    auto synced = syncFd(fd_, display);
-    if (!synced) return synced.error();
-    content.resize(whole);
+  if (whole == content.size()) return ok();
+  const std::size_t tail_bytes = content.size() - whole;
+  const std::size_t line_number =
+      static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1;
+  if (tail_bytes < limits_.max_line_bytes && parseJournalRecord(std::string_view(content).substr(whole))) {
+    auto written = writeAll(fd_.get(), "\n", display);
+    if (written) written = syncFd(fd_.get(), display);
+    if (!written) return written.error();
+    content += '\n';
+    problems_.push_back({line_number, "gave a whole last line the newline it lacked", true});
+    return ok();
   }
+  if (::ftruncate(fd_.get(), static_cast<off_t>(whole)) != 0) return systemError("truncate", display, errno);
+  if (auto synced = syncFd(fd_.get(), display); !synced) return synced.error();
+  content.resize(whole);
+  problems_.push_back({line_number,
+                       "dropped a torn last line of " + std::to_string(tail_bytes) +
+                           " bytes (a write cut short by a crash; its change was never made)",
+                       true});
+  return ok();
+}
+
+Status ChangeJournal::load() {
+  auto read = readAllFrom(fd_.get(), limits_.max_file_bytes, path_.string());
+  if (!read) return read.error();
+  std::string content = std::move(*read);
+  if (auto repaired = repairTail(content); !repaired) return repaired.error();
   size_bytes_ = content.size();
 
   std::string_view rest(content);
@@ -164,85 +153,61 @@ Status ChangeJournal::load() {
     const std::string_view text = rest.substr(0, end);
     rest.remove_prefix(end + 1);
     ++line_number;
-    const std::string where = display + ":" + std::to_string(line_number) + ": ";
     if (text.size() + 1 > limits_.max_line_bytes) {
-      problems_.push_back(where + "skipped a line of " + std::to_string(text.size() + 1) +
-                          " bytes, over the limit of " + std::to_string(limits_.max_line_bytes));
+      problems_.push_back({line_number, "a line of " + std::to_string(text.size() + 1) +
+                                            " bytes, over the limit of " +
+                                            std::to_string(limits_.max_line_bytes)});
       continue;
     }
-    const auto record = nlohmann::json::parse(text, nullptr, false);
-    if (record.is_discarded() || !record.is_object()) {
-      problems_.push_back(where + "skipped a line that is not a JSON object");
+    auto record = parseJournalRecord(text);
+    if (!record) {
+      problems_.push_back({line_number, record.error().message});
       continue;
     }
-    apply(record, line_number, text.size() + 1);
+    if (auto why = apply(*record, line_number, text.size() + 1)) problems_.push_back({line_number, *why});
   }
+  lines_ = line_number;
   return ok();
 }
 
-void ChangeJournal::apply(const nlohmann::json& record, std::size_t line_number, std::size_t line_bytes) {
-  const std::string where = path_.string() + ":" + std::to_string(line_number) + ": ";
-  const auto seq = unsignedField(record, "seq");
-  const auto time_usec = unsignedField(record, "time_usec");
-  const std::string* txn = stringField(record, "txn");
-  const std::string* kind = stringField(record, "kind");
-  const std::string* target = stringField(record, "target");
-  const std::string* state_text = stringField(record, "state");
-  const auto state = state_text ? parseChangeState(*state_text) : std::nullopt;
-  if (!seq || *seq == 0 || !time_usec || !txn || !kind || kind->empty() || !target || !state ||
-      !record.contains("before") || !record.contains("after")) {
-    problems_.push_back(where + "skipped a record with missing or invalid fields");
-    return;
-  }
-  next_seq_ = std::max(next_seq_, *seq + 1);
-  // A copy, not record_state: GCC 12 at -O2 takes the checked optional for possibly uninitialized.
-  const ChangeState record_state = state.value_or(ChangeState::kIntent);
-
-  auto it = entries_.find(*seq);
-  if (record_state == ChangeState::kIntent) {
-    if (it != entries_.end()) {
-      problems_.push_back(where + "skipped a second intent for change " + std::to_string(*seq));
-      return;
-    }
+// Takes one record in; why it does not follow from the lines before it, if it does not.
+std::optional<std::string> ChangeJournal::apply(const JournalRecord& record, std::size_t line_number,
+                                                std::size_t line_bytes) {
+  const std::string change_name = "change " + std::to_string(record.seq);
+  next_seq_ = std::max(next_seq_, record.seq + 1);
+  auto it = entries_.find(record.seq);
+  if (record.state == ChangeState::kIntent) {
+    if (it != entries_.end()) return "a second intent for " + change_name;
     Entry entry;
-    entry.change =
-        Change{*seq,       *txn,      *kind, *target, record["before"], record["after"], ChangeState::kIntent,
-               *time_usec, *time_usec};
+    entry.change = Change{record.seq,   record.txn,   record.kind,      record.target,    record.before,
+                          record.after, record.state, record.time_usec, record.time_usec, line_number};
     entry.intent_line_bytes = line_bytes;
-    entries_.emplace(*seq, std::move(entry));
-    return;
+    entries_.emplace(record.seq, std::move(entry));
+    return std::nullopt;
   }
-  if (it == entries_.end()) {
-    problems_.push_back(where + "skipped the " + *state_text + " of change " + std::to_string(*seq) +
-                        ", which has no intent");
-    return;
-  }
+  const std::string state(toString(record.state));
+  if (it == entries_.end()) return "the " + state + " of " + change_name + ", which has no intent before it";
   Change& change = it->second.change;
-  if (change.state == ChangeState::kReverted) {
-    problems_.push_back(where + "skipped the " + *state_text + " of change " + std::to_string(*seq) +
-                        ", which was reverted before");
-    return;
-  }
-  change.state = record_state;
-  change.state_time_usec = *time_usec;
+  if (!sameSubject(change, record))
+    return "the " + state + " of " + change_name + " does not repeat its intent (line " +
+           std::to_string(change.line) + ")";
+  if (change.state == ChangeState::kReverted)
+    return "the " + state + " of " + change_name + ", reverted before";
+  if (record.state != ChangeState::kReverted && change.state != ChangeState::kIntent)
+    return "a second outcome for " + change_name + ", already " + std::string(toString(change.state));
+  change.state = record.state;
+  change.state_time_usec = record.time_usec;
+  it->second.state_line_bytes = line_bytes;
+  return std::nullopt;
 }
 
 Result<std::string> ChangeJournal::line(const Change& change, ChangeState state,
                                         std::uint64_t time_usec) const {
-  // Written by hand to keep the keys in this order: a person reading the file sees seq and state first.
-  try {
-    std::string text = "{\"seq\":" + std::to_string(change.seq);
-    text += ",\"txn\":" + nlohmann::json(change.txn).dump();
-    text += ",\"state\":\"" + std::string(toString(state)) + "\"";
-    text += ",\"kind\":" + nlohmann::json(change.kind).dump();
-    text += ",\"target\":" + nlohmann::json(change.target).dump();
-    text += ",\"before\":" + change.before.dump();
-    text += ",\"after\":" + change.after.dump();
-    text += ",\"time_usec\":" + std::to_string(time_usec) + "}\n";
-    return text;
-  } catch (const nlohmann::json::exception& e) {
-    return Error{"Failed to record the change to " + change.target + ": " + e.what(), EINVAL};
-  }
+  auto text = formatJournalRecord(JournalRecord{change.seq, change.txn, state, change.kind, change.target,
+                                                change.before, change.after, time_usec});
+  if (!text)
+    return Error{"Failed to record the change to " + change.target + ": " + text.error().message, EINVAL};
+  return text;
 }
 
 std::size_t ChangeJournal::reservedBytes() const {
@@ -266,14 +231,16 @@ Status ChangeJournal::append(const std::string& text) {
                      std::to_string(limits_.max_file_bytes) + " bytes",
                  EFBIG};
   }
-  auto written = writeAll(fd_, text, display);
-  if (written) written = syncFd(fd_, display);
+  auto written = writeAll(fd_.get(), text, display);
+  if (written) written = syncFd(fd_.get(), display);
   if (!written) {
     // Take back a partial line; if even that fails, what is on disk is unknown from here on.
-    if (::ftruncate(fd_, static_cast<off_t>(size_bytes_)) != 0 || ::fsync(fd_) != 0) broken_ = true;
+    if (::ftruncate(fd_.get(), static_cast<off_t>(size_bytes_)) != 0 || ::fsync(fd_.get()) != 0)
+      broken_ = true;
     return written.error();
   }
   size_bytes_ += text.size();
+  ++lines_;
   return ok();
 }
 
@@ -290,10 +257,12 @@ std::string ChangeJournal::newTransactionId() {
 Result<std::uint64_t> ChangeJournal::recordIntent(const ChangeIntent& intent) {
   if (intent.kind.empty())
     return Error{"Failed to record the change to " + intent.target + ": no kind", EINVAL};
+  if (next_seq_ > kMaxJournalSeq)
+    return Error{"Failed to record the change to " + intent.target + ": no sequence number is left",
+                 EOVERFLOW};
   const std::uint64_t now = realtimeUsec();
-  Change change{
-      next_seq_, intent.txn, intent.kind, intent.target, intent.before, intent.after, ChangeState::kIntent,
-      now,       now};
+  Change change{next_seq_,    intent.txn,           intent.kind, intent.target, intent.before,
+                intent.after, ChangeState::kIntent, now,         now,           0};
   auto text = line(change, ChangeState::kIntent, now);
   if (!text) return text.error();
   const std::size_t max_intent_bytes = limits_.max_line_bytes - kLineSlackBytes;
@@ -306,7 +275,7 @@ Result<std::uint64_t> ChangeJournal::recordIntent(const ChangeIntent& intent) {
   // Room for this line and, for it and every change not yet reverted, the lines still to come.
   const std::size_t needed = text->size() + 2 * (text->size() + kLineSlackBytes);
   const auto fits = [&] { return size_bytes_ + reservedBytes() + needed <= limits_.max_file_bytes; };
-  if (!fits()) {
+  if (!fits() && !damaged()) {
     auto compacted = compact();
     if (!compacted) return compacted.error();
   }
@@ -319,7 +288,8 @@ Result<std::uint64_t> ChangeJournal::recordIntent(const ChangeIntent& intent) {
   }
   auto appended = append(*text);
   if (!appended) return appended.error();
-  entries_.emplace(change.seq, Entry{std::move(change), text->size()});
+  change.line = lines_;
+  entries_.emplace(change.seq, Entry{std::move(change), text->size(), 0});
   return next_seq_++;
 }
 
@@ -336,6 +306,7 @@ Status ChangeJournal::appendState(std::uint64_t seq, ChangeState state, std::str
   if (!appended) return appended.error();
   it->second.change.state = state;
   it->second.change.state_time_usec = now;
+  it->second.state_line_bytes = text->size();
   return ok();
 }
 
@@ -355,7 +326,16 @@ Status ChangeJournal::recordOutcome(std::uint64_t seq, ChangeState outcome) {
 Status ChangeJournal::markReverted(std::uint64_t seq) {
   auto it = entries_.find(seq);
   if (it != entries_.end() && it->second.change.state == ChangeState::kReverted) return ok();
-  return appendState(seq, ChangeState::kReverted, "mark reverted");
+  auto marked = appendState(seq, ChangeState::kReverted, "mark reverted");
+  if (marked) compactIfGrown();
+  return marked;
+}
+
+void ChangeJournal::reject(std::uint64_t seq, const std::string& why) {
+  const auto it = entries_.find(seq);
+  if (it == entries_.end()) return;
+  problems_.push_back({it->second.change.line, why});
+  entries_.erase(it);
 }
 
 std::vector<Change> ChangeJournal::pendingForRevert() const {
@@ -372,56 +352,89 @@ std::optional<Change> ChangeJournal::find(std::uint64_t seq) const {
   return it->second.change;
 }
 
+// A file past its threshold that is mostly history is rewritten with what is still live. A failure
+// leaves the file as it was; it is noted (once per message) and tried again at the next revert.
+void ChangeJournal::compactIfGrown() {
+  if (damaged() || size_bytes_ <= limits_.compact_above_bytes) return;
+  std::size_t live = 0;
+  const std::uint64_t newest = entries_.empty() ? 0 : entries_.rbegin()->first;
+  for (const auto& [seq, entry] : entries_) {
+    if (entry.change.state != ChangeState::kReverted || seq == newest)
+      live += entry.intent_line_bytes + entry.state_line_bytes;
+  }
+  if (live * 2 > size_bytes_) return;
+  if (auto compacted = compact(); !compacted) {
+    const std::string what = "could not compact: " + compacted.error().message;
+    const bool noted = std::any_of(problems_.begin(), problems_.end(),
+                                   [&](const JournalProblem& p) { return p.repaired && p.what == what; });
+    if (!noted) problems_.push_back({0, what, true});
+  }
+}
+
 Status ChangeJournal::compact() {
   const std::string display = path_.string();
   if (broken_) {
     return Error{"Failed to compact " + display + ": an earlier write or sync failed; reopen the journal",
                  EIO};
   }
+  if (damaged()) {
+    return Error{"Refusing to compact " + display + ": it has lines set aside, kept for a person to read",
+                 EPERM};
+  }
   const std::uint64_t newest = entries_.empty() ? 0 : entries_.rbegin()->first;
   std::string content;
+  std::size_t lines = 0;
   std::map<std::uint64_t, Entry> kept;
   for (const auto& [seq, entry] : entries_) {
     if (entry.change.state == ChangeState::kReverted && seq != newest) continue;
+    Entry copy = entry;
     auto intent = line(entry.change, ChangeState::kIntent, entry.change.intent_time_usec);
     if (!intent) return intent.error();
     content += *intent;
+    copy.change.line = ++lines;
+    copy.intent_line_bytes = intent->size();
+    copy.state_line_bytes = 0;
     if (entry.change.state != ChangeState::kIntent) {
       auto state = line(entry.change, entry.change.state, entry.change.state_time_usec);
       if (!state) return state.error();
       content += *state;
+      copy.state_line_bytes = state->size();
+      ++lines;
     }
-    kept.emplace(seq, entry);
+    kept.emplace(seq, std::move(copy));
   }
 
   const std::string temporary = (dir_ / kCompactFile).string();
-  const int fd = ::openat(dir_fd_, kCompactFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-  if (fd < 0) return systemError("create", temporary, errno);
-  auto written = writeAll(fd, content, temporary);
-  if (written) written = syncFd(fd, temporary);
-  ::close(fd);
-  if (written && ::renameat(dir_fd_, kCompactFile, dir_fd_, kChangeJournalFile) != 0) {
+  // Whatever is at the temporary name goes (unlink never follows a link); the file is made anew.
+  ::unlinkat(dir_fd_.get(), kCompactFile, 0);
+  auto fd = openPrivateFileAt(dir_fd_.get(), kCompactFile, O_WRONLY, temporary, true);
+  if (!fd) return fd.error();
+  auto written = writeAll(fd->get(), content, temporary);
+  if (written) written = syncFd(fd->get(), temporary);
+  fd->reset();
+  if (written && ::renameat(dir_fd_.get(), kCompactFile, dir_fd_.get(), kChangeJournalFile) != 0) {
     written = systemError("replace", display, errno);
   }
   if (!written) {
-    ::unlinkat(dir_fd_, kCompactFile, 0);
+    ::unlinkat(dir_fd_.get(), kCompactFile, 0);
     return written.error();
   }
 
   // The new file is in place: from here on, a failure leaves the journal without a usable descriptor.
-  ::close(fd_);
-  fd_ = ::openat(dir_fd_, kChangeJournalFile, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
-  if (fd_ < 0) {
+  auto reopened = openPrivateFileAt(dir_fd_.get(), kChangeJournalFile, O_RDWR | O_APPEND, display);
+  if (!reopened) {
     broken_ = true;
-    return systemError("open", display, errno);
+    return reopened.error();
   }
-  auto synced = syncFd(dir_fd_, dir_.string());
+  fd_ = std::move(*reopened);
+  auto synced = syncFd(dir_fd_.get(), dir_.string());
   if (!synced) {
     broken_ = true;
     return synced.error();
   }
   entries_ = std::move(kept);
   size_bytes_ = content.size();
+  lines_ = lines;
   return ok();
 }
 
