@@ -50,8 +50,15 @@ GovernorInfo GovernorClient::info() {
       throw sdbus::Error("org.jmem.Governor1.Error.Failed", std::string("jmemd did not report ") + name);
     return found->second;
   };
-  return GovernorInfo{get("Version").get<std::string>(), get("Mode").get<std::string>(),
-                      get("PressureLevel").get<std::string>(), get("SampleIntervalUsec").get<uint64_t>()};
+  GovernorInfo info{get("Version").get<std::string>(),
+                    get("Mode").get<std::string>(),
+                    get("PressureLevel").get<std::string>(),
+                    get("SampleIntervalUsec").get<uint64_t>(),
+                    {}};
+  // A jmemd older than StateProblems has none to show.
+  if (const auto found = all.find("StateProblems"); found != all.end())
+    info.state_problems = found->second.get<std::vector<std::string>>();
+  return info;
 }
 
 SystemView GovernorClient::system() {
@@ -62,9 +69,11 @@ SystemView GovernorClient::system() {
                     std::get<15>(s), std::get<16>(s), std::get<17>(s), std::get<18>(s), std::get<19>(s)};
 }
 
-std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey sort) {
+std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey sort, bool* truncated) {
   std::vector<ProcessView> out;
-  for (const auto& p : proxy_->ListProcesses(limit, std::string(toString(sort)))) {
+  const auto [rows, cut] = proxy_->ListProcesses(limit, std::string(toString(sort)));
+  if (truncated) *truncated = cut;
+  for (const auto& p : rows) {
     out.push_back(ProcessView{std::get<0>(p), std::get<1>(p), std::get<2>(p), std::get<3>(p), std::get<4>(p),
                               std::get<5>(p), std::get<6>(p), std::get<7>(p), std::get<8>(p), std::get<9>(p),
                               std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p),
@@ -73,9 +82,11 @@ std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey 
   return out;
 }
 
-std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort) {
+std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort, bool* truncated) {
   std::vector<UnitView> out;
-  for (const auto& u : proxy_->ListUnits(limit, std::string(toString(sort)))) {
+  const auto [rows, cut] = proxy_->ListUnits(limit, std::string(toString(sort)));
+  if (truncated) *truncated = cut;
+  for (const auto& u : rows) {
     out.push_back(UnitView{std::get<0>(u), std::get<1>(u), std::get<2>(u), std::get<3>(u), std::get<4>(u),
                            std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u),
                            std::get<10>(u), std::get<11>(u)});

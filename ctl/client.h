@@ -111,6 +111,7 @@ struct ThrottleView {
 struct GovernorInfo {
   std::string version, mode, pressure_level;
   std::uint64_t sample_interval_usec;
+  std::vector<std::string> state_problems;  // what is wrong with jmemd's journals; empty when all is well
 };
 
 // Events `monitor` prints.
@@ -132,8 +133,9 @@ class GovernorClient {
 
   GovernorInfo info();
   SystemView system();
-  std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort);
-  std::vector<UnitView> units(std::uint32_t limit, SortKey sort);
+  // truncated: the reply was cut short to stay under its size bound (ask for fewer).
+  std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
+  std::vector<UnitView> units(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
   GpusView gpus();
   void reload();
   CheckView check();

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -113,6 +114,8 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
   char age[32];
   std::snprintf(age, sizeof age, "%.1fs ago", age_s);
   row("Sampled", age);
+  // jmemd's journals: lines set aside mean apply and revert change nothing until someone looks.
+  for (const auto& problem : info.state_problems) row("State", terminalSafe(problem));
   if (!top_units.empty()) {
     out += "\n";
     out += renderUnits(top_units, style);
@@ -157,6 +160,7 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
     json["gpus"] = gpusJson(*gpus);
   }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
+  json["state_problems"] = info.state_problems;
   return dump(json);
 }
 
@@ -352,15 +356,25 @@ int runCommand(const CtlOptions& options) {
         }
         return kExitOk;
       }
-      case Verb::kTop:
+      case Verb::kTop: {
+        bool truncated = false;
+        std::size_t shown = 0;
         if (options.units) {
-          const auto units = client.units(options.limit, options.sort);
+          const auto units = client.units(options.limit, options.sort, &truncated);
+          shown = units.size();
           emit(options.json ? renderUnitsJson(units) : renderUnits(units, style), options);
         } else {
-          const auto processes = client.processes(options.limit, options.sort);
+          const auto processes = client.processes(options.limit, options.sort, &truncated);
+          shown = processes.size();
           emit(options.json ? renderProcessesJson(processes) : renderProcesses(processes, style), options);
         }
+        // On stderr, so that --json stays one document.
+        if (truncated) {
+          std::cerr << "jmemctl: only the first " << shown
+                    << " rows: jmemd bounds each reply to 4 MiB; ask for fewer with --lines\n";
+        }
         return kExitOk;
+      }
       case Verb::kMonitor:
         return monitor(client, options, style);
       case Verb::kReload:
@@ -377,11 +391,16 @@ int runCommand(const CtlOptions& options) {
         return kExitOk;
       }
       case Verb::kApply:
-        std::cout << renderResults(client.apply(), "apply") << std::flush;
-        return kExitOk;
-      case Verb::kRevert:
-        std::cout << renderResults(client.revert(), "revert") << std::flush;
-        return kExitOk;
+      case Verb::kRevert: {
+        // An item that failed (a change not undone, a journal line set aside) fails the command, so
+        // that a package removal behind it stops instead of leaving changes without their journal.
+        const bool apply = options.verb == Verb::kApply;
+        const auto results = apply ? client.apply() : client.revert();
+        std::cout << renderResults(results, apply ? "apply" : "revert") << std::flush;
+        const bool failed =
+            std::any_of(results.begin(), results.end(), [](const ResultView& r) { return !r.ok; });
+        return failed ? kExitFailure : kExitOk;
+      }
       case Verb::kThrottle:
         std::cout << renderActions(client.throttle(options.unit)) << std::flush;
         return kExitOk;

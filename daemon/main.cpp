@@ -128,7 +128,15 @@ int serve(const jmem::DaemonOptions& options) {
     spdlog::error("{}", governor.error().message);
     return 1;
   }
-  return (*governor)->run();
+  const int status = (*governor)->run();
+  governor->reset();
+  if (jmem::Worker::abandoned()) {
+    // A call to systemd still blocks the worker: end without waiting for it (and without the static
+    // destructors it could race with).
+    spdlog::default_logger()->flush();
+    std::_Exit(status);
+  }
+  return status;
 }
 
 }  // namespace

@@ -1,20 +1,39 @@
 #include "bus/authorizer.h"
 
 #include <sdbus-c++/sdbus-c++.h>
-#include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <map>
 
 namespace jmem {
 
-bool Authorizer::mayManage(uid_t caller_uid, const std::string& caller_bus_name) {
-  if (caller_uid == 0) return true;
+Result<uid_t> busCallerUid(sdbus::IConnection& connection, const std::string& sender,
+                           std::chrono::milliseconds timeout) {
   try {
-    auto authority = sdbus::createProxy(connection_, "org.freedesktop.PolicyKit1",
-                                        "/org/freedesktop/PolicyKit1/Authority");
+    auto daemon = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    std::uint32_t uid = 0;
+    daemon->callMethod("GetConnectionUnixUser")
+        .onInterface("org.freedesktop.DBus")
+        .withTimeout(timeout)
+        .withArguments(sender)
+        .storeResultsTo(uid);
+    return static_cast<uid_t>(uid);
+  } catch (const sdbus::Error& e) {
+    return Error{"Failed to learn who " + sender + " is from the bus: " + e.getMessage(), EACCES};
+  }
+}
+
+Authorization authorizeManage(sdbus::IConnection& connection, const std::string& sender) {
+  auto uid = busCallerUid(connection, sender, std::chrono::seconds(2));
+  if (!uid) return {std::nullopt, uid.error()};
+  if (*uid == 0) return {*uid, Done{}};
+  const std::string who = "uid " + std::to_string(*uid);
+  try {
+    auto authority =
+        sdbus::createProxy(connection, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority");
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
     const Subject subject{std::string("system-bus-name"),
-                          std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(caller_bus_name)}}};
+                          std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(sender)}}};
     const std::map<std::string, std::string> details;
     const std::uint32_t flags = 0;  // no interactive authentication: the governor must not wait on a person
     sdbus::Struct<bool, bool, std::map<std::string, std::string>> result;
@@ -23,11 +42,10 @@ bool Authorizer::mayManage(uid_t caller_uid, const std::string& caller_bus_name)
         .withTimeout(std::chrono::seconds(2))
         .withArguments(subject, std::string(kManageAction), details, flags, std::string())
         .storeResultsTo(result);
-    return std::get<0>(result);
+    if (std::get<0>(result)) return {*uid, Done{}};
+    return {*uid, Error{who + " is not authorized by polkit", EACCES}};
   } catch (const sdbus::Error& e) {
-    spdlog::info("Denied {} (uid {}): polkit did not authorize it: {}", caller_bus_name, caller_uid,
-                 e.getMessage());
-    return false;
+    return {*uid, Error{who + " could not be authorized: polkit did not answer: " + e.getMessage(), EACCES}};
   }
 }
 

@@ -3,21 +3,29 @@
 #include <sdbus-c++/IConnection.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
+
+#include "core/result.h"
 
 namespace jmem {
 
 inline constexpr const char* kManageAction = "org.jmem.governor1.manage";
 
-// Decides whether a bus caller may change something: root may; anyone else only if polkit says so.
-// Without polkit (not installed, not running, any error) the answer is no.
-class Authorizer {
- public:
-  explicit Authorizer(sdbus::IConnection& connection) : connection_(connection) {}
-  bool mayManage(uid_t caller_uid, const std::string& caller_bus_name);
+// Who a caller is: the Unix user the bus daemon authenticated when the caller connected
+// (GetConnectionUnixUser), never what /proc says of a PID that may have been reused or whose real
+// and effective users differ.
+Result<uid_t> busCallerUid(sdbus::IConnection& connection, const std::string& sender,
+                           std::chrono::milliseconds timeout);
 
- private:
-  sdbus::IConnection& connection_;
+// Whether a caller may change something: root may; anyone else only if polkit, asked about the
+// caller's bus name (a subject it resolves without races), says so. Without polkit (not installed,
+// not running, any error) the answer is no: EACCES, with what polkit said. Blocks: call it off the loop.
+struct Authorization {
+  std::optional<uid_t> uid;  // as the bus daemon knows the caller; none when it could not say
+  Status allowed = Done{};
 };
+Authorization authorizeManage(sdbus::IConnection& connection, const std::string& sender);
 
 }  // namespace jmem

@@ -8,8 +8,9 @@
 
 namespace jmem {
 
-Result<std::unique_ptr<BusBridge>> BusBridge::attach(sd_event* event, sdbus::IConnection& connection) {
-  std::unique_ptr<BusBridge> bridge(new BusBridge(event, connection));
+Result<std::unique_ptr<BusBridge>> BusBridge::attach(sd_event* event, sdbus::IConnection& connection,
+                                                     Lost lost) {
+  std::unique_ptr<BusBridge> bridge(new BusBridge(event, connection, std::move(lost)));
   const auto poll_data = connection.getEventLoopPollData();
   int r = sd_event_add_io(event, &bridge->io_, poll_data.fd, static_cast<uint32_t>(poll_data.events), onIo,
                           bridge.get());
@@ -40,9 +41,15 @@ int BusBridge::onPrepare(sd_event_source*, void* userdata) {
       sd_event_source_set_enabled(self->time_, SD_EVENT_ONESHOT);
     }
   } catch (const sdbus::Error& e) {
-    spdlog::error("Failed to get the bus's poll data: {}", e.getMessage());
-    return sd_event_exit(self->event_, 1);
+    return self->fail("no poll data: " + e.getMessage());
   }
+  return 0;
+}
+
+int BusBridge::fail(const std::string& why) {
+  sd_event_source_set_enabled(io_, SD_EVENT_OFF);
+  sd_event_source_set_enabled(time_, SD_EVENT_OFF);
+  lost_(why);
   return 0;
 }
 
@@ -62,9 +69,8 @@ int BusBridge::drain() {
     for (int i = 0; i < kMaxRequestsPerWakeup && connection_.processPendingRequest(); ++i) {
     }
   } catch (const sdbus::Error& e) {
-    // The bus is gone (dbus-daemon restarted or the connection dropped): stop, and let systemd restart us.
-    spdlog::error("Lost the bus connection: {}", e.getMessage());
-    return sd_event_exit(event_, 1);
+    // dbus-daemon restarted, or it dropped this connection: the owner reconnects.
+    return fail(e.getMessage());
   }
   return 0;
 }

@@ -3,6 +3,10 @@
 #include <sdbus-c++/IConnection.h>
 #include <systemd/sd-event.h>
 
+#include <functional>
+#include <memory>
+#include <string>
+
 #include "core/result.h"
 
 namespace jmem {
@@ -10,15 +14,21 @@ namespace jmem {
 // Drives an sdbus-c++ 1.2 connection from an sd-event loop: that version has no attachment of its
 // own, so its poll data (fd, events, timeout) is re-read before every poll and fed to an io and a
 // time source, and pending requests are drained when either fires. Everything stays on one thread.
+// When the connection fails, the bridge stops watching it and tells `lost`, which must not destroy the
+// bridge from inside that call.
 class BusBridge {
  public:
-  static Result<std::unique_ptr<BusBridge>> attach(sd_event* event, sdbus::IConnection& connection);
+  using Lost = std::function<void(const std::string& why)>;
+  static Result<std::unique_ptr<BusBridge>> attach(sd_event* event, sdbus::IConnection& connection,
+                                                   Lost lost);
   ~BusBridge();
   BusBridge(const BusBridge&) = delete;
   BusBridge& operator=(const BusBridge&) = delete;
 
  private:
-  BusBridge(sd_event* event, sdbus::IConnection& connection) : event_(event), connection_(connection) {}
+  BusBridge(sd_event* event, sdbus::IConnection& connection, Lost lost)
+      : event_(event), connection_(connection), lost_(std::move(lost)) {}
+  int fail(const std::string& why);
   static int onPrepare(sd_event_source* source, void* userdata);
   static int onIo(sd_event_source* source, int fd, uint32_t revents, void* userdata);
   static int onTime(sd_event_source* source, uint64_t usec, void* userdata);
@@ -26,6 +36,7 @@ class BusBridge {
 
   sd_event* event_;
   sdbus::IConnection& connection_;
+  Lost lost_;
   sd_event_source* io_ = nullptr;
   sd_event_source* time_ = nullptr;
 };

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include "ledger/ranking.h"
 
 namespace jmem {
@@ -11,23 +14,90 @@ sdbus::Error busError(const char* name, const std::string& message) {
   return sdbus::Error(std::string(kErrorPrefix) + name, message);
 }
 
+// The bus error for a failure: by errno where it has a meaning of its own, else the method's `failed`.
+sdbus::Error busErrorFor(const char* failed, const Error& error) {
+  switch (error.errno_value) {
+    case EACCES:
+      return busError("AccessDenied", error.message);
+    case EBUSY:
+      return busError("Busy", error.message);
+    default:
+      return busError(failed, error.message);
+  }
+}
+
 std::uint32_t toU32(std::int64_t value) {
   return static_cast<std::uint32_t>(value);
+}
+
+// The owner of a process of the ledger (its processes are sorted by PID); none when it is not there.
+std::optional<uid_t> uidOf(const Ledger& ledger, std::int64_t pid) {
+  const auto found =
+      std::lower_bound(ledger.processes.begin(), ledger.processes.end(), pid,
+                       [](const LedgerProcess& p, std::int64_t wanted) { return p.sample.pid < wanted; });
+  if (found == ledger.processes.end() || found->sample.pid != pid) return std::nullopt;
+  return static_cast<uid_t>(found->sample.uid);
+}
+
+// What a string adds to a message: its length, its bytes and the terminating NUL, aligned.
+std::size_t wireBytes(const std::string& text) {
+  return 8 + text.size() + 1;
+}
+
+// Rows of `ranked` in order while their estimated size stays under kMaxReplyBytes; `size` estimates one.
+template <typename Row, typename Size>
+std::vector<Row> boundedRows(std::vector<Row>& rows, Size size, bool& truncated) {
+  std::size_t bytes = 0;
+  std::size_t kept = 0;
+  for (const Row& row : rows) {
+    bytes += size(row);
+    if (bytes > kMaxReplyBytes) break;
+    ++kept;
+  }
+  truncated = kept < rows.size();
+  rows.resize(kept);
+  return std::move(rows);
 }
 
 }  // namespace
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, const GovernorState& state,
-                             Authorizer& authorizer, ManagerHandlers handlers)
-    : AdaptorInterfaces(connection, kObjectPath),
-      state_(state),
-      authorizer_(authorizer),
-      handlers_(std::move(handlers)) {
+                             ManagerHandlers handlers)
+    : AdaptorInterfaces(connection, kObjectPath), state_(state), handlers_(std::move(handlers)) {
   registerAdaptor();
 }
 
 ManagerObject::~ManagerObject() {
+  pending_.clear();
   unregisterAdaptor();
+}
+
+std::string ManagerObject::sender() {
+  return getObject().getCurrentlyProcessedMessage()->getSender();
+}
+
+template <typename T, typename Call, typename Send>
+Reply<T> ManagerObject::defer(Call&& call, Send send) {
+  using Held = std::remove_reference_t<Call>;
+  if (pending_.size() >= kMaxPendingReplies) {
+    call.returnError(busError("Busy", "jmemd has " + std::to_string(kMaxPendingReplies) +
+                                          " calls waiting for an answer; try again shortly"));
+    return {};
+  }
+  auto held = std::make_shared<Held>(std::move(call));
+  const std::uint64_t id = next_pending_++;
+  pending_.emplace(id, held);
+  std::weak_ptr<Held> weak = held;
+  return [this, id, weak, send](Result<T> outcome) {
+    const auto result = weak.lock();
+    if (!result) return;  // the connection was replaced: the caller went with it
+    try {
+      send(*result, outcome);
+    } catch (const sdbus::Error& e) {
+      spdlog::debug("Failed to answer a call: {}", e.getMessage());
+    }
+    pending_.erase(id);
+  };
 }
 
 void ManagerObject::announce(const std::vector<std::string>& properties) {
@@ -42,17 +112,6 @@ const Ledger& ManagerObject::ledgerOrThrow() const {
   if (!state_.ledger)
     throw busError("NotReady", "The governor has not taken its first sample yet; try again in a second");
   return *state_.ledger;
-}
-
-void ManagerObject::requireManage(const char* method) {
-  const auto* message = getObject().getCurrentlyProcessedMessage();
-  const uid_t uid = message->getCredsUid();
-  const std::string sender = message->getSender();
-  if (!authorizer_.mayManage(uid, sender)) {
-    throw busError("AccessDenied", std::string(method) + " needs root or the polkit action " + kManageAction +
-                                       "; uid " + std::to_string(uid) + " has neither");
-  }
-  spdlog::info("{} called by uid {} ({})", method, uid, sender);
 }
 
 ManagerObject::SystemStruct ManagerObject::GetSystem() {
@@ -82,15 +141,20 @@ ManagerObject::SystemStruct ManagerObject::GetSystem() {
                       static_cast<uint32_t>(t.counts.invalid)};
 }
 
-std::vector<ManagerObject::ProcessStruct> ManagerObject::ListProcesses(const uint32_t& limit,
-                                                                       const std::string& sort) {
+std::tuple<std::vector<ManagerObject::ProcessStruct>, bool> ManagerObject::ListProcesses(
+    const uint32_t& limit, const std::string& sort) {
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
-  const auto ranked = topProcesses(ledgerOrThrow(), *key, limit);
+  const Ledger& ledger = ledgerOrThrow();
+  const std::optional<uid_t> only =
+      handlers_.restricted_to ? handlers_.restricted_to(sender()) : std::nullopt;
+  const auto ranked = topProcesses(ledger, *key, only ? 0 : limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
   std::vector<ProcessStruct> out;
   out.reserve(ranked->size());
   for (const LedgerProcess* process : *ranked) {
+    if (only && process->sample.uid != *only) continue;
+    if (only && limit && out.size() >= limit) break;
     const ProcessSample& s = process->sample;
     const SmapsRollup& r = s.rollup;
     out.emplace_back(toU32(s.pid), s.comm, static_cast<uint32_t>(s.uid), s.placement.unit,
@@ -99,25 +163,46 @@ std::vector<ManagerObject::ProcessStruct> ManagerObject::ListProcesses(const uin
                      process->nvmap_bytes, process->costBytes(), process->gpu_bytes,
                      process->gpu_shared_bytes);
   }
-  return out;
+  bool truncated = false;
+  out = boundedRows(
+      out,
+      [](const ProcessStruct& p) {
+        return 96 + wireBytes(p.get<1>()) + wireBytes(p.get<3>()) + wireBytes(p.get<4>()) +
+               wireBytes(p.get<5>());
+      },
+      truncated);
+  return {std::move(out), truncated};
 }
 
-std::vector<ManagerObject::UnitStruct> ManagerObject::ListUnits(const uint32_t& limit,
-                                                                const std::string& sort) {
+std::tuple<std::vector<ManagerObject::UnitStruct>, bool> ManagerObject::ListUnits(const uint32_t& limit,
+                                                                                  const std::string& sort) {
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
-  const auto ranked = topUnits(ledgerOrThrow(), *key, limit);
+  const Ledger& ledger = ledgerOrThrow();
+  const std::optional<uid_t> only =
+      handlers_.restricted_to ? handlers_.restricted_to(sender()) : std::nullopt;
+  const auto ranked = topUnits(ledger, *key, limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
   std::vector<UnitStruct> out;
   out.reserve(ranked->size());
   for (const LedgerUnit* unit : *ranked) {
     const PssParts& m = unit->memory;
-    std::vector<uint32_t> pids(unit->pids.begin(), unit->pids.end());
+    std::vector<uint32_t> pids;
+    for (const auto pid : unit->pids) {
+      if (!only || uidOf(ledger, pid) == *only) pids.push_back(toU32(pid));
+    }
     out.emplace_back(unit->unit, unit->manager, m.pss_bytes, m.pss_anon_bytes, m.pss_file_bytes,
                      m.pss_shmem_bytes, m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids),
                      m.gpu_bytes, m.gpu_shared_bytes);
   }
-  return out;
+  bool truncated = false;
+  out = boundedRows(
+      out,
+      [](const UnitStruct& u) {
+        return 96 + wireBytes(u.get<0>()) + wireBytes(u.get<1>()) + 4 * u.get<9>().size();
+      },
+      truncated);
+  return {std::move(out), truncated};
 }
 
 std::tuple<bool, std::string, std::vector<ManagerObject::GpuStruct>> ManagerObject::GetGpus() {
@@ -144,39 +229,46 @@ sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> Manage
           static_cast<uint64_t>(s.lastRollupReads())};
 }
 
-void ManagerObject::Reload() {
-  requireManage("Reload");
-  if (auto reloaded = handlers_.reload(); !reloaded) throw busError("ReloadFailed", reloaded.error().message);
+void ManagerObject::Reload(sdbus::Result<>&& result) {
+  auto reply = defer<Done>(std::move(result), [](const sdbus::Result<>& call, const Result<Done>& outcome) {
+    if (!outcome) return call.returnError(busErrorFor("ReloadFailed", outcome.error()));
+    call.returnResults();
+  });
+  if (reply) handlers_.reload(sender(), std::move(reply));
 }
 
-std::tuple<bool, std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
-                                           std::string, std::string, uint64_t>>>
-ManagerObject::Check() {
-  const compliance::CheckReport report = handlers_.check();
-  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
-                            std::string, uint64_t>>
-      items;
-  for (const auto& item : report.items) {
-    items.emplace_back(std::string(compliance::toString(item.kind)), item.subject, item.policy_class,
-                       item.expected, item.actual, std::string(compliance::toString(item.state)),
-                       item.where.line ? item.where.file + ":" + std::to_string(item.where.line) + ":" +
-                                             std::to_string(item.where.column)
-                                       : item.where.file,
-                       item.cost_bytes);
-  }
-  return {report.compliant(), std::move(items)};
+void ManagerObject::Check(sdbus::Result<bool, std::vector<CheckItem>>&& result) {
+  using Call = sdbus::Result<bool, std::vector<CheckItem>>;
+  auto reply = defer<compliance::CheckReport>(
+      std::move(result), [](const Call& call, const Result<compliance::CheckReport>& outcome) {
+        if (!outcome) return call.returnError(busErrorFor("CheckFailed", outcome.error()));
+        std::vector<CheckItem> items;
+        for (const auto& item : outcome->items) {
+          items.emplace_back(std::string(compliance::toString(item.kind)), item.subject, item.policy_class,
+                             item.expected, item.actual, std::string(compliance::toString(item.state)),
+                             item.where.line ? item.where.file + ":" + std::to_string(item.where.line) + ":" +
+                                                   std::to_string(item.where.column)
+                                             : item.where.file,
+                             item.cost_bytes);
+        }
+        call.returnResults(outcome->compliant(), items);
+      });
+  if (reply) handlers_.check(sender(), std::move(reply));
 }
 
-std::tuple<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>>,
-           std::vector<std::string>, bool>
-ManagerObject::Plan() {
-  const compliance::Plan plan = handlers_.plan();
-  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>> changes;
-  for (const auto& change : plan.changes) {
-    changes.emplace_back(std::string(compliance::toString(change.kind)), change.subject, change.before,
-                         change.after, change.bytes_back);
-  }
-  return {std::move(changes), plan.notes, plan.reboot_needed};
+void ManagerObject::Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>&& result) {
+  using Call = sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>;
+  auto reply = defer<compliance::Plan>(
+      std::move(result), [](const Call& call, const Result<compliance::Plan>& outcome) {
+        if (!outcome) return call.returnError(busErrorFor("PlanFailed", outcome.error()));
+        std::vector<PlanChange> changes;
+        for (const auto& change : outcome->changes) {
+          changes.emplace_back(std::string(compliance::toString(change.kind)), change.subject, change.before,
+                               change.after, change.bytes_back);
+        }
+        call.returnResults(changes, outcome->notes, outcome->reboot_needed);
+      });
+  if (reply) handlers_.plan(sender(), std::move(reply));
 }
 
 namespace {
@@ -190,20 +282,28 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> changeRe
 
 }  // namespace
 
-std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> ManagerObject::Apply() {
-  requireManage("Apply");
-  auto applied = handlers_.apply();
-  if (!applied) throw busError("ApplyFailed", applied.error().message);
-  for (const auto& r : *applied) emitActionTaken(r.target, r.kind, r.detail);
-  return changeResults(*applied);
+void ManagerObject::Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) {
+  using Call = sdbus::Result<std::vector<ChangeStruct>>;
+  auto reply = defer<std::vector<compliance::ChangeResult>>(
+      std::move(result),
+      [this](const Call& call, const Result<std::vector<compliance::ChangeResult>>& outcome) {
+        if (!outcome) return call.returnError(busErrorFor("ApplyFailed", outcome.error()));
+        for (const auto& r : *outcome) emitActionTaken(r.target, r.kind, r.detail);
+        call.returnResults(changeResults(*outcome));
+      });
+  if (reply) handlers_.apply(sender(), std::move(reply));
 }
 
-std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> ManagerObject::Revert() {
-  requireManage("Revert");
-  auto reverted = handlers_.revert();
-  if (!reverted) throw busError("RevertFailed", reverted.error().message);
-  for (const auto& r : *reverted) emitActionTaken(r.target, "revert " + r.kind, r.detail);
-  return changeResults(*reverted);
+void ManagerObject::Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) {
+  using Call = sdbus::Result<std::vector<ChangeStruct>>;
+  auto reply = defer<std::vector<compliance::ChangeResult>>(
+      std::move(result),
+      [this](const Call& call, const Result<std::vector<compliance::ChangeResult>>& outcome) {
+        if (!outcome) return call.returnError(busErrorFor("RevertFailed", outcome.error()));
+        for (const auto& r : *outcome) emitActionTaken(r.target, "revert " + r.kind, r.detail);
+        call.returnResults(changeResults(*outcome));
+      });
+  if (reply) handlers_.revert(sender(), std::move(reply));
 }
 
 std::tuple<
@@ -235,31 +335,44 @@ ManagerObject::GetThrottle() {
   return {phase, t.triggers, waiting, t.would, std::move(units), std::move(controls), std::move(recent)};
 }
 
-std::vector<ManagerObject::ActionStruct> ManagerObject::operatorActions(const char* method,
-                                                                        const std::string& unit) {
-  requireManage(method);
-  if (!state_.throttle_off.empty()) throw busError("ThrottleUnavailable", state_.throttle_off);
-  auto records = std::string(method) == "Throttle" ? handlers_.throttle(unit) : handlers_.release(unit);
-  if (!records) {
-    throw busError(records.error().errno_value == ENOENT || records.error().errno_value == EPERM
-                       ? "Refused"
-                       : "ActionFailed",
-                   records.error().message);
-  }
-  std::vector<ActionStruct> out;
-  for (const auto& r : *records) {
+namespace {
+
+sdbus::Error operatorError(const Error& error) {
+  if (error.errno_value == ENOENT || error.errno_value == EPERM) return busError("Refused", error.message);
+  return busErrorFor("ActionFailed", error);
+}
+
+using ActionRow = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
+
+std::vector<ActionRow> actionStructs(const std::vector<throttle::ActionRecord>& records) {
+  std::vector<ActionRow> out;
+  for (const auto& r : records) {
     out.emplace_back(r.action.unit, std::string(throttle::toString(r.action.kind)),
                      r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
   }
   return out;
 }
 
-std::vector<ManagerObject::ActionStruct> ManagerObject::Throttle(const std::string& unit) {
-  return operatorActions("Throttle", unit);
+}  // namespace
+
+void ManagerObject::Throttle(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
+  using Call = sdbus::Result<std::vector<ActionStruct>>;
+  auto reply = defer<std::vector<throttle::ActionRecord>>(
+      std::move(result), [](const Call& call, const Result<std::vector<throttle::ActionRecord>>& outcome) {
+        if (!outcome) return call.returnError(operatorError(outcome.error()));
+        call.returnResults(actionStructs(*outcome));
+      });
+  if (reply) handlers_.throttle(sender(), unit, std::move(reply));
 }
 
-std::vector<ManagerObject::ActionStruct> ManagerObject::Release(const std::string& unit) {
-  return operatorActions("Release", unit);
+void ManagerObject::Release(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
+  using Call = sdbus::Result<std::vector<ActionStruct>>;
+  auto reply = defer<std::vector<throttle::ActionRecord>>(
+      std::move(result), [](const Call& call, const Result<std::vector<throttle::ActionRecord>>& outcome) {
+        if (!outcome) return call.returnError(operatorError(outcome.error()));
+        call.returnResults(actionStructs(*outcome));
+      });
+  if (reply) handlers_.release(sender(), unit, std::move(reply));
 }
 
 }  // namespace jmem

@@ -4,11 +4,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "bus/authorizer.h"
 #include "bus/bus_figures.h"
 #include "compliance/applier.h"
 #include "compliance/check.h"
@@ -37,23 +38,42 @@ struct GovernorState {
       throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
 };
 
-// org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are open; mutating methods go through
-// the Authorizer first.
-// What the bus methods ask of the governor.
+// Answers one bus call, exactly once, on the loop's thread; maybe later, after a job on the worker.
+// An answer for a caller whose connection has been replaced since is dropped.
+template <typename T>
+using Reply = std::function<void(Result<T>)>;
+
+// What the bus methods ask of the governor. Errors map to bus errors by errno: EACCES AccessDenied,
+// EBUSY Busy, ENOENT or EPERM (throttle, release) Refused; any other the method's own failure.
 struct ManagerHandlers {
-  std::function<Status()> reload;
-  std::function<compliance::CheckReport()> check;
-  std::function<compliance::Plan()> plan;
-  std::function<Result<std::vector<compliance::ChangeResult>>()> apply;
-  std::function<Result<std::vector<compliance::ChangeResult>>()> revert;
-  std::function<Result<std::vector<throttle::ActionRecord>>(const std::string&)> throttle;
-  std::function<Result<std::vector<throttle::ActionRecord>>(const std::string&)> release;
+  std::function<void(const std::string& sender, Reply<Done>)> reload;
+  std::function<void(const std::string& sender, Reply<compliance::CheckReport>)> check;
+  std::function<void(const std::string& sender, Reply<compliance::Plan>)> plan;
+  std::function<void(const std::string& sender, Reply<std::vector<compliance::ChangeResult>>)> apply;
+  std::function<void(const std::string& sender, Reply<std::vector<compliance::ChangeResult>>)> revert;
+  std::function<void(const std::string& sender, const std::string& unit,
+                     Reply<std::vector<throttle::ActionRecord>>)>
+      throttle;
+  std::function<void(const std::string& sender, const std::string& unit,
+                     Reply<std::vector<throttle::ActionRecord>>)>
+      release;
+  // The uid whose processes alone a caller may see in detail; none: every process (root, or /proc
+  // shows every user's processes to everyone).
+  std::function<std::optional<uid_t>(const std::string& sender)> restricted_to;
+  // What is wrong with jmemd's journals (StateProblems), read when asked.
+  std::function<std::vector<std::string>()> state_problems;
 };
 
+// Bounds on what one reply may carry, well under dbus-daemon's message limit (which drops the sender
+// of a larger one from the bus), and on the calls that may wait for an answer at once.
+inline constexpr std::size_t kMaxReplyBytes = 4 << 20;
+inline constexpr std::size_t kMaxPendingReplies = 256;
+
+// org.jmem.Governor1.Manager on /org/jmem/Governor1. Reads are answered at once from the last
+// sample; Check, Plan and the mutating methods are answered when the governor has the answer.
 class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1::Manager_adaptor> {
  public:
-  ManagerObject(sdbus::IConnection& connection, const GovernorState& state, Authorizer& authorizer,
-                ManagerHandlers handlers);
+  ManagerObject(sdbus::IConnection& connection, const GovernorState& state, ManagerHandlers handlers);
   ~ManagerObject();
 
   void announce(const std::vector<std::string>& properties);
@@ -71,29 +91,30 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
                                   uint64_t, bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
 
   SystemStruct GetSystem() override;
-  std::vector<ProcessStruct> ListProcesses(const uint32_t& limit, const std::string& sort) override;
-  std::vector<UnitStruct> ListUnits(const uint32_t& limit, const std::string& sort) override;
+  std::tuple<std::vector<ProcessStruct>, bool> ListProcesses(const uint32_t& limit,
+                                                             const std::string& sort) override;
+  std::tuple<std::vector<UnitStruct>, bool> ListUnits(const uint32_t& limit,
+                                                      const std::string& sort) override;
   std::tuple<bool, std::string, std::vector<GpuStruct>> GetGpus() override;
   sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
-  void Reload() override;
-  std::tuple<bool, std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
-                                             std::string, std::string, uint64_t>>>
-  Check() override;
-  std::tuple<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>>,
-             std::vector<std::string>, bool>
-  Plan() override;
-  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Apply() override;
-  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> Revert() override;
+  using CheckItem = sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
+                                  std::string, std::string, uint64_t>;
+  using PlanChange = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>;
+  using ChangeStruct = sdbus::Struct<std::string, std::string, std::string, bool>;
   using ActionStruct = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
+  void Reload(sdbus::Result<>&& result) override;
+  void Check(sdbus::Result<bool, std::vector<CheckItem>>&& result) override;
+  void Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>&& result) override;
+  void Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
+  void Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
   std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
              std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
              std::vector<sdbus::Struct<std::string, bool, std::string>>,
              std::vector<
                  sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
   GetThrottle() override;
-  std::vector<ActionStruct> Throttle(const std::string& unit) override;
-  std::vector<ActionStruct> Release(const std::string& unit) override;
-  std::vector<ActionStruct> operatorActions(const char* method, const std::string& unit);
+  void Throttle(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) override;
+  void Release(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) override;
 
   std::string Version() override;
   std::string Mode() override { return state_.mode; }
@@ -111,13 +132,21 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   uint32_t PressureFullAvg10Permyriad() override { return state_.figures.pressure_full_avg10_permyriad; }
   std::string PressureLevel() override { return state_.figures.pressure_level; }
   uint32_t ProcessCount() override { return state_.figures.process_count; }
+  std::vector<std::string> StateProblems() override {
+    return handlers_.state_problems ? handlers_.state_problems() : std::vector<std::string>{};
+  }
 
   const Ledger& ledgerOrThrow() const;
-  void requireManage(const char* method);
+  std::string sender();
+  // Keeps the call's result until `send` answers it with the outcome; the returned Reply does that.
+  template <typename T, typename Call, typename Send>
+  Reply<T> defer(Call&& call, Send send);
 
   const GovernorState& state_;
-  Authorizer& authorizer_;
   ManagerHandlers handlers_;
+  // The calls waiting for an answer. Destroyed with this object, before the connection they belong to.
+  std::map<std::uint64_t, std::shared_ptr<void>> pending_;
+  std::uint64_t next_pending_ = 0;
 };
 
 }  // namespace jmem

@@ -50,8 +50,11 @@ Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options
 
 Governor::~Governor() {
   psi_source_ = sd_event_source_disable_unref(psi_source_);
+  // The worker first (its answers are for the bus object), then the calls waiting, then their connection.
+  worker_.reset();
   object_.reset();
   bridge_.reset();
+  reconnect_ = sd_event_source_disable_unref(reconnect_);
   sd_event_source_disable_unref(tick_);
   for (auto* source : signals_) sd_event_source_disable_unref(source);
   sd_event_unref(event_);
@@ -65,26 +68,9 @@ Status Governor::loadPolicy() {
   // --interval-ms wins over the policy; otherwise a reload can change the tick.
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;
-  if (keeper_) keeper_->setPolicy(policy_);
+  setWorkerPolicy();
   if (event_) armPsiTrigger();
   return ok();
-}
-
-void Governor::enforce() {
-  if (policy_.mode.value != policy::Mode::kEnforce || !keeper_) return;
-  const Ledger* ledger = state_.ledger ? &*state_.ledger : nullptr;
-  const compliance::Plan plan = keeper_->plan(ledger);
-  if (plan.changes.empty()) return;
-  spdlog::warn("Drift from the policy: correcting {} item(s)", plan.changes.size());
-  auto applied = keeper_->apply(ledger);
-  if (!applied) {
-    spdlog::error("Enforcing the policy failed: {}", applied.error().message);
-    return;
-  }
-  for (const auto& r : *applied) {
-    object_->emitActionTaken(r.target, r.kind, r.detail);
-    if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
-  }
 }
 
 Status Governor::init() {
@@ -109,39 +95,19 @@ Status Governor::init() {
   if (auto sampled = sample(); !sampled) return sampled.error();
   announced_ = state_.figures;
 
+  if (auto started = startWorker(); !started) return started;
   try {
-    bus_ = sdbus::createSystemBusConnection();
-    authorizer_ = std::make_unique<Authorizer>(*bus_);
-    keeper_ = std::make_unique<compliance::PolicyKeeper>(
-        *bus_, compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"});
-    keeper_->setPolicy(policy_);
-    const auto ledger = [this]() -> const Ledger* { return state_.ledger ? &*state_.ledger : nullptr; };
-    ManagerHandlers handlers;
-    handlers.reload = [this] { return reload(); };
-    handlers.check = [this, ledger] { return keeper_->check(ledger()); };
-    handlers.plan = [this, ledger] { return keeper_->plan(ledger()); };
-    handlers.apply = [this, ledger] {
-      auto applied = keeper_->apply(ledger());
-      if (applied) {
-        for (const auto& r : *applied) {
-          if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
-        }
-      }
-      return applied;
-    };
-    handlers.revert = [this] { return keeper_->revert(); };
-    handlers.throttle = [this](const std::string& unit) { return operatorThrottle(unit); };
-    handlers.release = [this](const std::string& unit) { return operatorRelease(unit); };
-    startThrottle();
-    object_ = std::make_unique<ManagerObject>(*bus_, state_, *authorizer_, std::move(handlers));
-    bus_->requestName(kBusName);
+    throttle_bus_ = sdbus::createSystemBusConnection();
   } catch (const sdbus::Error& e) {
-    return Error{"Failed to serve " + std::string(kBusName) + " on the system bus: " + e.getMessage()};
+    return Error{"Failed to connect to the system bus: " + e.getMessage()};
   }
+  startThrottle();
+  if (int r = sd_event_add_time(event_, &reconnect_, CLOCK_MONOTONIC, UINT64_MAX, 0, onReconnect, this);
+      r < 0)
+    return loopError("add the reconnection timer", r);
+  sd_event_source_set_enabled(reconnect_, SD_EVENT_OFF);
+  if (auto connected = connectBus(); !connected) return connected;
   armPsiTrigger();
-  auto bridge = BusBridge::attach(event_, *bus_);
-  if (!bridge) return bridge.error();
-  bridge_ = std::move(*bridge);
 
   uint64_t now = 0;
   sd_event_now(event_, CLOCK_MONOTONIC, &now);
@@ -201,8 +167,8 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
   } else {
     const auto changed = announceChanges(self->announced_, self->state_.figures);
     try {
-      self->object_->announce(changed);
-      if (self->state_.figures.pressure_level != previous_level) {
+      if (self->object_) self->object_->announce(changed);
+      if (self->object_ && self->state_.figures.pressure_level != previous_level) {
         const auto& f = self->state_.figures;
         self->object_->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
                                                 f.pressure_full_avg10_permyriad);
@@ -214,9 +180,10 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
     self->notifyStatus();
   }
   if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) {
-    self->enforce();
+    self->enforceOffLoop();
     self->checkCompliance();
   }
+  self->logSuppressed();
   if (self->state_.self_stats.ticks() % kMetricsEveryTicks == 0) self->publishMetrics();
   // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
   // processes does not leave the daemon's footprint at its high-water mark for good.

@@ -1,26 +1,52 @@
 #pragma once
 
 #include <sdbus-c++/IConnection.h>
+#include <spdlog/common.h>
 #include <systemd/sd-event.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include "bus/authorizer.h"
 #include "bus/bus_bridge.h"
 #include "bus/manager_object.h"
 #include "compliance/keeper.h"
+#include "core/log_limiter.h"
 #include "core/result.h"
 #include "ledger/process_sampler.h"
 #include "ledger/system_figures.h"
 #include "metrics/action_counters.h"
 #include "metrics/metrics_input.h"
+#include "service/worker.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
 #include "throttle/psi_trigger.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
+
+// What the worker's jobs use and nothing else touches: a bus connection of their own (to systemd and
+// polkit) and the keeper of the policy on it. Remade when the connection is found lost.
+struct WorkerSide {
+  compliance::KeeperPaths paths;
+  policy::Policy policy;
+  std::unique_ptr<sdbus::IConnection> bus;
+  std::unique_ptr<compliance::PolicyKeeper> keeper;
+
+  // Connects (again) when there is no live connection.
+  Status ensureConnected();
+};
+
+// Answers to Check or Plan: one job at a time for every caller, its answer shared by all who asked
+// while it ran and reused for a moment after, so that callers cannot queue work for systemd.
+template <typename T>
+struct SharedAnswer {
+  std::vector<std::pair<std::string, Reply<T>>> waiting;  // sender, reply
+  bool running = false;
+  std::optional<Result<T>> last;
+  std::uint64_t last_usec = 0;
+};
 
 struct GovernorOptions {
   Roots roots;
@@ -44,7 +70,7 @@ class Governor {
   int run();
 
  private:
-  explicit Governor(const GovernorOptions& options) : options_(options) {}
+  explicit Governor(const GovernorOptions& options);
   Status init();
   Status sample();
   Status reload();
@@ -64,6 +90,37 @@ class Governor {
   void announceActions(const std::vector<throttle::ActionRecord>& records);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
 
+  // The bus (governor_bus.cpp): the served connection, its loss and reconnection, the handlers of the
+  // bus object and who may call them.
+  Status connectBus();
+  void busLost(const std::string& why);
+  static int onReconnect(sd_event_source* source, uint64_t usec, void* userdata);
+  ManagerHandlers busHandlers();
+  // Runs `then` with the caller's uid once root or polkit allowed it, off the loop; else replies the refusal.
+  template <typename T>
+  void whenAuthorized(const std::string& sender, const char* method, Reply<T> reply,
+                      std::function<void(uid_t, Reply<T>)> then);
+  void logLimited(const std::string& key, spdlog::level::level_enum level, const std::string& line);
+  void logRefusal(const Authorization& who, const char* method, const std::string& sender,
+                  const std::string& why);
+  void logSuppressed();
+  void emitAction(const std::string& target, const std::string& action, const std::string& detail);
+  std::optional<uid_t> restrictedTo(const std::string& sender);
+
+  // The policy's side off the loop (governor_compliance.cpp): check, plan, apply, revert and
+  // enforcement as jobs on the worker, with the ledger as it was when asked.
+  Status startWorker();
+  void setWorkerPolicy();
+  template <typename T>
+  void askShared(SharedAnswer<T>& answer, const std::string& sender, Reply<T> reply,
+                 std::function<T(compliance::PolicyKeeper&, const Ledger*)> compute);
+  void forgetSharedAnswers();
+  void applyOrRevert(const std::string& sender, bool apply,
+                     Reply<std::vector<compliance::ChangeResult>> reply);
+  void enforceOffLoop();
+  std::shared_ptr<const Ledger> ledgerCopy() const;
+  bool mayQueue(const std::string& sender);
+
   // Metrics for node_exporter (metrics_publisher.cpp).
   void checkCompliance();
   void publishMetrics();
@@ -73,11 +130,20 @@ class Governor {
   sd_event_source* tick_ = nullptr;
   sd_event_source* signals_[3] = {};
   std::unique_ptr<ProcessSampler> sampler_;
-  std::unique_ptr<sdbus::IConnection> bus_;
+  std::unique_ptr<sdbus::IConnection> bus_;  // the served one: org.jmem.Governor1
   std::unique_ptr<BusBridge> bridge_;
-  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<ManagerObject> object_;
-  std::unique_ptr<compliance::PolicyKeeper> keeper_;
+  sd_event_source* reconnect_ = nullptr;
+  std::string bus_lost_;  // why the served connection is down; empty while it is up
+  std::unique_ptr<sdbus::IConnection> throttle_bus_;  // the throttle's calls to systemd
+  std::shared_ptr<WorkerSide> worker_side_;
+  std::unique_ptr<Worker> worker_;
+  SharedAnswer<compliance::CheckReport> check_answer_;
+  SharedAnswer<compliance::Plan> plan_answer_;
+  std::map<std::string, std::size_t> queued_by_sender_;  // mutating calls waiting, per caller
+  bool enforcing_ = false;
+  LogLimiter caller_log_;
+  std::map<std::string, uid_t> caller_uids_;  // bus name -> uid, for privacy (unique names never repeat)
   std::unique_ptr<SystemdManager> systemd_;
   std::unique_ptr<UnitControl> unit_control_;
   std::unique_ptr<throttle::Throttler> throttler_;

@@ -36,8 +36,8 @@ std::string bootId(const std::filesystem::path& proc) {
 }  // namespace
 
 void Governor::startThrottle() {
-  systemd_ = std::make_unique<SystemdManager>(*bus_);
-  unit_control_ = std::make_unique<UnitControl>(*bus_, kUnitCallTimeout);
+  systemd_ = std::make_unique<SystemdManager>(*throttle_bus_);
+  unit_control_ = std::make_unique<UnitControl>(*throttle_bus_, kUnitCallTimeout);
   state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
   self_unit_ = selfUnit(options_.roots.proc);
   auto actuator = throttle::Actuator::open(*unit_control_, *systemd_, options_.state_dir / "throttle",
@@ -51,7 +51,8 @@ void Governor::startThrottle() {
   if (!state_.controls.memory_high)
     spdlog::warn("This device cannot throttle: {}", state_.controls.memory_high_note);
   spdlog::info("Freezing: {}", state_.controls.freeze_note);
-  for (const auto& note : throttler_->reconcile()) spdlog::warn("Left by a previous run: {}", note);
+  for (const auto& note : throttler_->reconcile(policy_, self_unit_))
+    spdlog::warn("Left by a previous run: {}", note);
   state_.throttle = throttler_->status();
 }
 
@@ -112,12 +113,8 @@ void Governor::announceActions(const std::vector<throttle::ActionRecord>& record
   for (const auto& record : records) {
     throttle::logAction(record);
     action_counters_.recordThrottle(record.action.kind, record.ok);
-    try {
-      object_->emitActionTaken(record.action.unit, std::string(throttle::toString(record.action.kind)),
-                               record.ok ? record.action.reason : record.error);
-    } catch (const sdbus::Error& e) {
-      spdlog::warn("Failed to announce an action: {}", e.getMessage());
-    }
+    emitAction(record.action.unit, std::string(throttle::toString(record.action.kind)),
+               record.ok ? record.action.reason : record.error);
   }
 }
 

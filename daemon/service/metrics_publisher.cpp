@@ -14,11 +14,6 @@
 
 namespace jmem {
 
-void Governor::checkCompliance() {
-  if (options_.metrics_dir.empty() || !keeper_ || !state_.ledger) return;
-  compliance_metrics_ = metrics::complianceMetricsOf(keeper_->check(&*state_.ledger), realtimeUsec());
-}
-
 void Governor::publishMetrics() {
   if (options_.metrics_dir.empty() || !state_.ledger) return;
   metrics::MetricsInput input;

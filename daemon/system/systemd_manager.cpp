@@ -42,7 +42,7 @@ std::string joinNames(const std::vector<std::string>& names) {
 Result<std::string> SystemdManager::defaultTarget() {
   return guarded("get the default target", [&] {
     std::string target;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("GetDefaultTarget")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -54,7 +54,7 @@ Result<std::string> SystemdManager::defaultTarget() {
 Result<UnitFileChanges> SystemdManager::setDefaultTarget(const std::string& target) {
   return guarded("set the default target to " + target, [&] {
     std::vector<ChangeTuple> changes;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("SetDefaultTarget")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -67,7 +67,7 @@ Result<UnitFileChanges> SystemdManager::setDefaultTarget(const std::string& targ
 Result<std::string> SystemdManager::unitFileState(const std::string& name) {
   try {
     std::string state;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("GetUnitFileState")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -83,14 +83,14 @@ Result<std::string> SystemdManager::unitFileState(const std::string& name) {
 Result<UnitState> SystemdManager::unitState(const std::string& name) {
   return guarded("get the state of " + name, [&] {
     sdbus::ObjectPath path;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("LoadUnit")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
         .withArguments(name)
         .storeResultsTo(path);
     std::map<std::string, sdbus::Variant> properties;
-    sdbus::createProxy(connection_, kService, path)
+    sdbus::createProxy(*connection_, kService, path)
         ->callMethod("GetAll")
         .onInterface(kPropertiesInterface)
         .withTimeout(options_.call_timeout)
@@ -115,7 +115,7 @@ Result<UnitState> SystemdManager::unitState(const std::string& name) {
 Result<UnitFileChanges> SystemdManager::maskUnitFiles(const std::vector<std::string>& names) {
   return guarded("mask " + joinNames(names), [&] {
     std::vector<ChangeTuple> changes;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("MaskUnitFiles")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -128,7 +128,7 @@ Result<UnitFileChanges> SystemdManager::maskUnitFiles(const std::vector<std::str
 Result<UnitFileChanges> SystemdManager::unmaskUnitFiles(const std::vector<std::string>& names) {
   return guarded("unmask " + joinNames(names), [&] {
     std::vector<ChangeTuple> changes;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("UnmaskUnitFiles")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -142,7 +142,7 @@ Result<EnableResult> SystemdManager::enableUnitFiles(const std::vector<std::stri
   return guarded("enable " + joinNames(names), [&] {
     bool carries_install_info = false;
     std::vector<ChangeTuple> changes;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("EnableUnitFiles")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -155,7 +155,7 @@ Result<EnableResult> SystemdManager::enableUnitFiles(const std::vector<std::stri
 Result<UnitFileChanges> SystemdManager::disableUnitFiles(const std::vector<std::string>& names) {
   return guarded("disable " + joinNames(names), [&] {
     std::vector<ChangeTuple> changes;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("DisableUnitFiles")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -169,7 +169,7 @@ Result<std::vector<UnitFileEntry>> SystemdManager::listUnitFilesByPatterns(
     const std::vector<std::string>& states, const std::vector<std::string>& patterns) {
   return guarded("list unit files matching " + joinNames(patterns), [&] {
     std::vector<sdbus::Struct<std::string, std::string>> files;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("ListUnitFilesByPatterns")
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -207,7 +207,7 @@ Result<JobOutcome> SystemdManager::queueJob(const char* method, const char* verb
   const std::string what = std::string(verb) + " " + name;
   auto queued = guarded(what, [&] {
     sdbus::ObjectPath job;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod(method)
         .onInterface(kManagerInterface)
         .withTimeout(options_.call_timeout)
@@ -248,7 +248,7 @@ Result<JobOutcome> SystemdManager::queueJob(const char* method, const char* verb
 Result<bool> SystemdManager::jobExists(const std::string& job_path) {
   try {
     sdbus::Variant state;
-    sdbus::createProxy(connection_, kService, job_path)
+    sdbus::createProxy(*connection_, kService, job_path)
         ->callMethod("Get")
         .onInterface(kPropertiesInterface)
         .withTimeout(options_.call_timeout)
@@ -266,7 +266,7 @@ Result<bool> SystemdManager::jobExists(const std::string& job_path) {
 
 Status SystemdManager::reload() {
   return guarded("reload the systemd manager", [&] {
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("Reload")
         .onInterface(kManagerInterface)
         .withTimeout(options_.reload_timeout)

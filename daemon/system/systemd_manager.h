@@ -72,7 +72,9 @@ struct SystemdManagerOptions {
 class SystemdManager {
  public:
   explicit SystemdManager(sdbus::IConnection& connection, SystemdManagerOptions options = {})
-      : connection_(connection), options_(options) {}
+      : connection_(&connection), options_(options) {}
+  // The same manager over another connection (the old one was lost).
+  void rebind(sdbus::IConnection& connection) { connection_ = &connection; }
 
   Result<std::string> defaultTarget();
   Result<UnitFileChanges> setDefaultTarget(const std::string& target);  // force: replaces default.target
@@ -115,7 +117,7 @@ class SystemdManager {
                               std::optional<std::chrono::milliseconds> wait, const std::string& mode);
   Result<bool> jobExists(const std::string& job_path);
 
-  sdbus::IConnection& connection_;
+  sdbus::IConnection* connection_;
   SystemdManagerOptions options_;
 };
 

@@ -29,7 +29,7 @@ std::string typeInterface(const std::string& unit) {
 Result<std::string> UnitControl::unitPath(const std::string& unit) {
   return guarded("find " + unit, [&] {
     sdbus::ObjectPath path;
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("GetUnit")
         .onInterface(kManagerInterface)
         .withTimeout(call_timeout_)
@@ -45,7 +45,7 @@ Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std:
   if (!path) return path.error();
   return guarded("read " + name + " of " + unit, [&] {
     sdbus::Variant value;
-    sdbus::createProxy(connection_, kService, *path)
+    sdbus::createProxy(*connection_, kService, *path)
         ->callMethod("Get")
         .onInterface(kPropertiesInterface)
         .withTimeout(call_timeout_)
@@ -68,7 +68,7 @@ Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::ui
   return guarded("set MemoryHigh of " + unit, [&] {
     std::vector<sdbus::Struct<std::string, sdbus::Variant>> properties;
     properties.emplace_back(std::string("MemoryHigh"), sdbus::Variant(bytes.value_or(kInfinity)));
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("SetUnitProperties")
         .onInterface(kManagerInterface)
         .withTimeout(call_timeout_)
@@ -80,7 +80,7 @@ Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::ui
 
 Status UnitControl::freeze(const std::string& unit) {
   return guarded("freeze " + unit, [&] {
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("FreezeUnit")
         .onInterface(kManagerInterface)
         .withTimeout(call_timeout_)
@@ -92,7 +92,7 @@ Status UnitControl::freeze(const std::string& unit) {
 
 Status UnitControl::thaw(const std::string& unit) {
   return guarded("thaw " + unit, [&] {
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("ThawUnit")
         .onInterface(kManagerInterface)
         .withTimeout(call_timeout_)
@@ -110,7 +110,7 @@ Result<std::string> UnitControl::freezerState(const std::string& unit) {
 
 Status UnitControl::signalAll(const std::string& unit, int signal) {
   return guarded(std::string("send SIG") + sigabbrev_np(signal) + " to " + unit, [&] {
-    managerProxy(connection_)
+    managerProxy(*connection_)
         ->callMethod("KillUnit")
         .onInterface(kManagerInterface)
         .withTimeout(call_timeout_)

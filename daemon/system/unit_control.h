@@ -20,7 +20,8 @@ class UnitControl {
  public:
   explicit UnitControl(sdbus::IConnection& connection,
                        std::chrono::microseconds call_timeout = std::chrono::seconds(25))
-      : connection_(connection), call_timeout_(call_timeout) {}
+      : connection_(&connection), call_timeout_(call_timeout) {}
+  void rebind(sdbus::IConnection& connection) { connection_ = &connection; }
 
   // The unit's MemoryHigh; nullopt for infinity (no limit).
   Result<std::optional<std::uint64_t>> memoryHigh(const std::string& unit);
@@ -44,7 +45,7 @@ class UnitControl {
   Result<sdbus::Variant> property(const std::string& unit, const std::string& interface,
                                   const std::string& name);
 
-  sdbus::IConnection& connection_;
+  sdbus::IConnection* connection_;
   std::chrono::microseconds call_timeout_;
 };
 

@@ -1,0 +1,217 @@
+// The governor's policy side off the loop: check, plan, apply, revert and enforcement run as jobs on
+// the worker, over the worker's own bus connection, with a copy of the ledger as it was when asked.
+// The loop only posts jobs and hands their answers on, so a slow systemd never delays a tick.
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "core/clock.h"
+#include "metrics/governor_metrics.h"
+#include "service/governor.h"
+
+namespace jmem {
+namespace {
+
+// Jobs waiting at once; past that callers hear Busy.
+constexpr std::size_t kMaxQueuedJobs = 64;
+// Mutating calls one caller may have waiting; Check and Plan waits per caller.
+constexpr std::size_t kMaxQueuedPerCaller = 2;
+// An answer to Check or Plan this fresh is given again instead of asking systemd anew.
+constexpr std::uint64_t kSharedAnswerUsec = 1'000'000;
+
+std::uint64_t monotonicUsec() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+Error busy(const std::string& what) {
+  return Error{"jmemd is busy with earlier calls (" + what + "); try again shortly", EBUSY};
+}
+
+}  // namespace
+
+Status WorkerSide::ensureConnected() {
+  if (bus) {
+    try {
+      (void)bus->getEventLoopPollData();  // fails once the connection is closed
+      return ok();
+    } catch (const sdbus::Error&) {
+      keeper.reset();
+      bus.reset();
+    }
+  }
+  try {
+    bus = sdbus::createSystemBusConnection();
+  } catch (const sdbus::Error& e) {
+    return Error{"Failed to connect to the system bus: " + e.getMessage(), ENOTCONN};
+  }
+  keeper = std::make_unique<compliance::PolicyKeeper>(*bus, paths);
+  keeper->setPolicy(policy);
+  return ok();
+}
+
+Status Governor::startWorker() {
+  worker_side_ = std::make_shared<WorkerSide>();
+  worker_side_->paths = compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"};
+  worker_side_->policy = policy_;
+  // A state directory others control is refused at start; what is wrong with the journal is shown.
+  if (auto inspected = compliance::PolicyKeeper::inspectJournal(worker_side_->paths, policy_); !inspected)
+    return inspected.error();
+  auto worker = Worker::start(event_, kMaxQueuedJobs);
+  if (!worker) return worker.error();
+  worker_ = std::move(*worker);
+  return ok();
+}
+
+void Governor::setWorkerPolicy() {
+  if (!worker_) return;
+  forgetSharedAnswers();
+  // Posted in order: every job after it sees this policy. A full queue cannot refuse it.
+  auto side = worker_side_;
+  auto policy = std::make_shared<const policy::Policy>(policy_);
+  while (!worker_->post([side, policy]() -> Worker::Then {
+    side->policy = *policy;
+    if (side->keeper) side->keeper->setPolicy(*policy);
+    return nullptr;
+  })) {
+    std::this_thread::yield();
+  }
+}
+
+std::shared_ptr<const Ledger> Governor::ledgerCopy() const {
+  return state_.ledger ? std::make_shared<const Ledger>(*state_.ledger) : nullptr;
+}
+
+void Governor::forgetSharedAnswers() {
+  check_answer_.last.reset();
+  plan_answer_.last.reset();
+}
+
+template <typename T>
+void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Reply<T> reply,
+                         std::function<T(compliance::PolicyKeeper&, const Ledger*)> compute) {
+  const std::uint64_t now = monotonicUsec();
+  if (answer.last && now - answer.last_usec < kSharedAnswerUsec) return reply(*answer.last);
+  std::size_t mine = 0;
+  for (const auto& [who, _] : answer.waiting) mine += who == sender ? 1 : 0;
+  if (!sender.empty() && mine >= kMaxQueuedPerCaller) return reply(busy("calls of yours are waiting"));
+  answer.waiting.emplace_back(sender, std::move(reply));
+  if (answer.running) return;
+  auto side = worker_side_;
+  auto ledger = ledgerCopy();
+  const bool posted = worker_->post([this, side, ledger, compute, &answer]() -> Worker::Then {
+    Result<T> outcome = Error{"not computed"};
+    if (auto connected = side->ensureConnected(); !connected) {
+      outcome = connected.error();
+    } else {
+      outcome = compute(*side->keeper, ledger.get());
+    }
+    return [this, &answer, outcome = std::move(outcome)] {
+      answer.running = false;
+      answer.last = outcome;
+      answer.last_usec = monotonicUsec();
+      auto waiting = std::move(answer.waiting);
+      answer.waiting.clear();
+      for (auto& [who, waiter] : waiting) waiter(outcome);
+    };
+  });
+  if (!posted) {
+    auto waiting = std::move(answer.waiting);
+    answer.waiting.clear();
+    for (auto& [who, waiter] : waiting) waiter(busy("its queue is full"));
+    return;
+  }
+  answer.running = true;
+}
+
+bool Governor::mayQueue(const std::string& sender) {
+  return queued_by_sender_[sender] < kMaxQueuedPerCaller;
+}
+
+void Governor::applyOrRevert(const std::string& sender, bool apply,
+                             Reply<std::vector<compliance::ChangeResult>> reply) {
+  const char* method = apply ? "Apply" : "Revert";
+  if (!mayQueue(sender)) return reply(busy("calls of yours are waiting"));
+  auto side = worker_side_;
+  auto ledger = ledgerCopy();
+  const bool posted = worker_->post([this, side, ledger, sender, apply, method, reply]() -> Worker::Then {
+    using Outcome = Result<std::vector<compliance::ChangeResult>>;
+    Authorization who;
+    Outcome outcome = Error{"not done"};
+    if (auto connected = side->ensureConnected(); !connected) {
+      outcome = connected.error();
+    } else if (who = authorizeManage(*side->bus, sender); !who.allowed) {
+      outcome = who.allowed.error();
+    } else {
+      outcome = apply ? side->keeper->apply(ledger.get()) : side->keeper->revert();
+    }
+    return [this, sender, method, who, reply, outcome = std::move(outcome)] {
+      if (--queued_by_sender_[sender] == 0) queued_by_sender_.erase(sender);
+      if (!who.allowed) {
+        logRefusal(who, method, sender, outcome.error().message);
+      } else if (who.uid) {
+        logLimited("uid " + std::to_string(*who.uid), spdlog::level::info,
+                   std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
+        forgetSharedAnswers();
+        if (outcome) {
+          for (const auto& r : *outcome) {
+            if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+          }
+        }
+      }
+      reply(outcome);
+    };
+  });
+  if (!posted) return reply(busy("its queue is full"));
+  ++queued_by_sender_[sender];
+}
+
+void Governor::enforceOffLoop() {
+  if (policy_.mode.value != policy::Mode::kEnforce || !worker_ || enforcing_) return;
+  auto side = worker_side_;
+  auto ledger = ledgerCopy();
+  const bool posted = worker_->post([this, side, ledger]() -> Worker::Then {
+    using Outcome = Result<std::vector<compliance::ChangeResult>>;
+    std::optional<Outcome> outcome;
+    std::size_t planned = 0;
+    if (auto connected = side->ensureConnected(); !connected) {
+      outcome = Outcome(connected.error());
+    } else if (planned = side->keeper->plan(ledger.get()).changes.size(); planned > 0) {
+      outcome = side->keeper->apply(ledger.get());
+    }
+    return [this, planned, outcome = std::move(outcome)] {
+      enforcing_ = false;
+      if (!outcome) return;
+      if (planned) spdlog::warn("Drift from the policy: corrected {} item(s)", planned);
+      if (!*outcome) return spdlog::error("Enforcing the policy failed: {}", outcome->error().message);
+      forgetSharedAnswers();
+      for (const auto& r : **outcome) {
+        emitAction(r.target, r.kind, r.detail);
+        if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+      }
+    };
+  });
+  enforcing_ = posted;
+}
+
+void Governor::checkCompliance() {
+  if (options_.metrics_dir.empty() || !worker_) return;
+  askShared<compliance::CheckReport>(
+      check_answer_, "",
+      [this](Result<compliance::CheckReport> report) {
+        if (report) compliance_metrics_ = metrics::complianceMetricsOf(*report, realtimeUsec());
+      },
+      [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
+}
+
+template void Governor::askShared<compliance::CheckReport>(
+    SharedAnswer<compliance::CheckReport>&, const std::string&, Reply<compliance::CheckReport>,
+    std::function<compliance::CheckReport(compliance::PolicyKeeper&, const Ledger*)>);
+template void Governor::askShared<compliance::Plan>(
+    SharedAnswer<compliance::Plan>&, const std::string&, Reply<compliance::Plan>,
+    std::function<compliance::Plan(compliance::PolicyKeeper&, const Ledger*)>);
+
+}  // namespace jmem

@@ -1,0 +1,116 @@
+#include "service/worker.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+namespace jmem {
+namespace {
+
+constexpr auto kStopWait = std::chrono::milliseconds(1000);
+std::atomic<bool> g_abandoned{false};
+
+}  // namespace
+
+Result<std::unique_ptr<Worker>> Worker::start(sd_event* event, std::size_t max_queued) {
+  std::unique_ptr<Worker> worker(new Worker(event, max_queued));
+  const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0)
+    return Error{std::string("Failed to create the worker's eventfd: ") + std::strerror(errno), errno};
+  worker->shared_->eventfd = fd;
+  if (int r = sd_event_add_io(event, &worker->source_, fd, EPOLLIN, onDone, worker.get()); r < 0)
+    return Error{std::string("Failed to watch the worker: ") + std::strerror(-r), -r};
+  sd_event_source_set_description(worker->source_, "worker-done");
+  worker->thread_ = std::thread(loop, worker->shared_);
+  return worker;
+}
+
+Worker::Worker(sd_event* event, std::size_t max_queued)
+    : event_(event), max_queued_(max_queued), shared_(std::make_shared<Shared>()) {}
+
+Worker::~Worker() {
+  source_ = sd_event_source_disable_unref(source_);
+  if (!thread_.joinable()) {
+    if (shared_->eventfd >= 0) ::close(shared_->eventfd);
+    return;
+  }
+  std::unique_lock lock(shared_->mutex);
+  shared_->stop = true;
+  shared_->jobs.clear();
+  shared_->wake.notify_all();
+  if (shared_->stopped_cv.wait_for(lock, kStopWait, [this] { return shared_->stopped; })) {
+    lock.unlock();
+    thread_.join();
+    ::close(shared_->eventfd);
+    return;
+  }
+  // The thread keeps what it uses (the shared state and what its job captured) until the process ends.
+  g_abandoned = true;
+  lock.unlock();
+  thread_.detach();
+}
+
+bool Worker::abandoned() {
+  return g_abandoned;
+}
+
+bool Worker::post(Job job) {
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->jobs.size() >= max_queued_) return false;
+  shared_->jobs.push_back(std::move(job));
+  shared_->wake.notify_one();
+  return true;
+}
+
+std::size_t Worker::queued() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->jobs.size() + shared_->running;
+}
+
+void Worker::loop(std::shared_ptr<Shared> shared) {
+  std::unique_lock lock(shared->mutex);
+  while (true) {
+    shared->wake.wait(lock, [&] { return shared->stop || !shared->jobs.empty(); });
+    if (shared->stop) break;
+    Job job = std::move(shared->jobs.front());
+    shared->jobs.pop_front();
+    shared->running = 1;
+    lock.unlock();
+    Then then;
+    try {
+      then = job();
+    } catch (const std::exception& e) {  // a job's own failure stays its own: the worker goes on
+      spdlog::error("A background job failed: {}", e.what());
+    }
+    job = nullptr;
+    lock.lock();
+    shared->running = 0;
+    if (then) {
+      shared->done.push_back(std::move(then));
+      const std::uint64_t one = 1;
+      [[maybe_unused]] auto written = ::write(shared->eventfd, &one, sizeof one);
+    }
+  }
+  shared->done.clear();
+  shared->stopped = true;
+  shared->stopped_cv.notify_all();
+}
+
+int Worker::onDone(sd_event_source*, int fd, uint32_t, void* userdata) {
+  auto* self = static_cast<Worker*>(userdata);
+  std::uint64_t count = 0;
+  [[maybe_unused]] auto drained = ::read(fd, &count, sizeof count);
+  std::deque<Then> done;
+  {
+    std::lock_guard lock(self->shared_->mutex);
+    done.swap(self->shared_->done);
+  }
+  for (auto& then : done) then();
+  return 0;
+}
+
+}  // namespace jmem
