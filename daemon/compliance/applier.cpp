@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/file_reader.h"
+#include "core/text.h"
 #include "sources/atomic_file.h"
 #include "sources/extlinux.h"
 
@@ -74,12 +75,14 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
       break;
     case Kind::kEditBootArguments: {
       intent.kind = "file";
-      const auto backup = state_dir_ / "backup" / ("extlinux.conf." + txn);
+      const auto backup = state_dir_ / kBackupDirectory / backupName(txn);
       intent.before = {{"backup", backup.string()}, {"append", change.before}};
       intent.after = {{"append", change.after}};
       act = [&, backup]() -> Status {
-        std::error_code error;
-        std::filesystem::create_directories(backup.parent_path(), error);
+        // Made 0700 or checked as the state directory is: the backup is written there as root.
+        auto backups =
+            openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backup.parent_path().string());
+        if (!backups) return backups.error();
         auto config = readExtlinux(onRoot(change.subject));
         if (!config) return config.error();
         auto text = withDefaultAppend(*config, change.after);
@@ -104,7 +107,43 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
   return done;
 }
 
-Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan) {
+void screenJournal(ChangeJournal& journal, const RecordRules& rules) {
+  for (const Change& change : journal.pendingForRevert()) {
+    if (auto why = whyRejected(change, rules)) {
+      spdlog::error("{}:{}: {} (set aside: not acted on)", journal.path().string(), change.line, *why);
+      journal.reject(change.seq, *why);
+    }
+  }
+}
+
+std::vector<ChangeResult> Applier::refusedForDamage() const {
+  std::vector<ChangeResult> results;
+  for (const JournalProblem& problem : journal_.problems()) {
+    if (problem.repaired) continue;
+    const std::string where =
+        journal_.path().string() + (problem.line ? ":" + std::to_string(problem.line) : std::string());
+    results.push_back({"journal", where, problem.what, false, std::nullopt});
+  }
+  for (const Change& change : journal_.pendingForRevert()) {
+    results.push_back({change.kind, sanitizeName(change.target),
+                       "not reverted: the journal has lines set aside", false, std::nullopt});
+  }
+  results.push_back(
+      {"journal", journal_.path().string(),
+       "nothing was reverted: fix or remove the lines named above, restart jmemd and revert again", false,
+       std::nullopt});
+  return results;
+}
+
+Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordRules& rules) {
+  screenJournal(journal_, rules);
+  if (journal_.damaged()) {
+    const auto first = std::find_if(journal_.problems().begin(), journal_.problems().end(),
+                                    [](const JournalProblem& p) { return !p.repaired; });
+    return Error{"Refusing to apply: " + journal_.path().string() +
+                 " has lines set aside, so it may not say everything jmemd changed (" +
+                 journal_.describe(*first) + "); `jmemctl revert` lists them"};
+  }
   const std::string txn = ChangeJournal::newTransactionId();
   std::vector<ChangeResult> results;
   for (const PlannedChange& change : plan.changes) {
@@ -156,8 +195,14 @@ Status Applier::undo(const Change& change) {
     return ok();
   }
   if (change.kind == "file") {
+    // The record names its backup STATE_DIR/backup/extlinux.conf.TXN (screened); it is read through
+    // the checked directory, never following a link.
     const std::filesystem::path backup = change.before.value("backup", "");
-    auto content = readWholeFile(backup, 16 << 20);
+    const std::string backups_display = (state_dir_ / kBackupDirectory).string();
+    auto backups = openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backups_display);
+    if (!backups) return backups.error();
+    auto content =
+        readPrivateFileAt(backups->get(), backupName(change.txn), kMaxBackupBytes, backup.string());
     // No backup means the change never got as far as writing: nothing to restore.
     if (!content) return content.error().errno_value == ENOENT ? ok() : Status(content.error());
     return writeFileAtomically(onRoot(change.target), *content, backup.string() + ".before-revert");
@@ -165,11 +210,23 @@ Status Applier::undo(const Change& change) {
   return Error{"Unknown change kind \"" + change.kind + "\" in the journal"};
 }
 
-Result<std::vector<ChangeResult>> Applier::revert() {
+Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
+  screenJournal(journal_, rules);
+  if (journal_.damaged()) {
+    auto refused = refusedForDamage();
+    spdlog::error("Refusing to revert: {} has lines set aside; nothing was reverted",
+                  journal_.path().string());
+    return refused;
+  }
   std::vector<ChangeResult> results;
   for (const Change& change : revertOrder(journal_.pendingForRevert())) {
     ChangeResult result{change.kind, change.target, "reverted", false, std::nullopt};
-    const Status undone = undo(change);
+    Status undone = ok();
+    try {
+      undone = undo(change);
+    } catch (const nlohmann::json::exception& e) {
+      undone = Error{std::string("its record does not read as expected: ") + e.what()};
+    }
     if (!undone) {
       result.detail = undone.error().message;
       results.push_back(result);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "compliance/journal_schema.h"
 #include "compliance/plan.h"
 #include "state/change_journal.h"
 #include "system/global_user_units.h"
@@ -23,6 +24,12 @@ struct ChangeResult {
 // (write-ahead), so `revert` restores the prior state exactly, also after a crash halfway. A change
 // that fails makes apply undo the changes of its own transaction: a failed apply leaves the device as
 // it was.
+//
+// The journal is trusted only as far as it checks out: each pending record must be one apply could
+// have written under `rules` (journal_schema.h), or it is set aside as damage. A journal with damage
+// may not say everything that was done, so neither apply nor revert changes anything while it has
+// any: revert answers with an item that failed for each line set aside ("changes.jsonl:7: why") and
+// for each change it left alone, so that `jmemctl revert`, and the package removal behind it, stop.
 class Applier {
  public:
   Applier(SystemdManager& systemd, const GlobalUserUnits& user_units, ChangeJournal& journal,
@@ -33,11 +40,12 @@ class Applier {
         state_dir_(std::move(state_dir)),
         root_(std::move(root)) {}
 
-  Result<std::vector<ChangeResult>> apply(const Plan& plan);
+  Result<std::vector<ChangeResult>> apply(const Plan& plan, const RecordRules& rules);
   // Undoes every change not yet reverted, newest first; stops at the first that cannot be undone.
-  Result<std::vector<ChangeResult>> revert();
+  Result<std::vector<ChangeResult>> revert(const RecordRules& rules);
 
  private:
+  std::vector<ChangeResult> refusedForDamage() const;
   Status make(const PlannedChange& change, const std::string& txn, ChangeResult& result);
   Status undo(const Change& change);
   std::filesystem::path onRoot(const std::string& path) const;
@@ -48,5 +56,8 @@ class Applier {
   std::filesystem::path state_dir_;
   std::filesystem::path root_;
 };
+
+// Sets aside every pending record of `journal` outside `rules` (journal_schema.h), logging each.
+void screenJournal(ChangeJournal& journal, const RecordRules& rules);
 
 }  // namespace jmem::compliance

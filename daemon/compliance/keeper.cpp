@@ -1,5 +1,7 @@
 #include "compliance/keeper.h"
 
+#include <spdlog/spdlog.h>
+
 namespace jmem::compliance {
 
 PolicyKeeper::PolicyKeeper(sdbus::IConnection& bus, KeeperPaths paths)
@@ -17,12 +19,62 @@ Plan PolicyKeeper::plan(const Ledger* ledger) {
   return planChanges(policy_, checkCompliance(policy_, observed, ledger), observed);
 }
 
+void JournalStatus::set(std::vector<std::string> problems) {
+  const std::lock_guard lock(mutex_);
+  problems_ = std::move(problems);
+}
+
+std::vector<std::string> JournalStatus::problems() const {
+  const std::lock_guard lock(mutex_);
+  return problems_;
+}
+
+namespace {
+
+void logProblems(const ChangeJournal& journal) {
+  for (const auto& problem : journal.problems()) {
+    if (problem.repaired) {
+      spdlog::warn("{}", journal.describe(problem));
+    } else {
+      spdlog::error("{} (set aside: jmemd applies and reverts nothing until it is resolved)",
+                    journal.describe(problem));
+    }
+  }
+}
+
+}  // namespace
+
+RecordRules PolicyKeeper::rulesOf(const KeeperPaths& paths, const policy::Policy& policy) {
+  return RecordRules{policy.boot.extlinux.value, paths.state_dir / kBackupDirectory};
+}
+
+Status PolicyKeeper::inspectJournal(const KeeperPaths& paths, const policy::Policy& policy) {
+  // The directory first, alone: the one failure jmemd does not run with.
+  if (auto dir = openStateDirectory(paths.state_dir); !dir) return dir.error();
+  auto journal = ChangeJournal::open(paths.state_dir);
+  if (!journal) {
+    spdlog::error("{}", journal.error().message);
+    paths.journal_status->set({journal.error().message});
+    return ok();
+  }
+  logProblems(**journal);
+  screenJournal(**journal, rulesOf(paths, policy));
+  paths.journal_status->set((*journal)->problemMessages());
+  return ok();
+}
+
 Result<Applier*> PolicyKeeper::applier() {
   if (!applier_) {
     auto journal = ChangeJournal::open(paths_.state_dir);
-    if (!journal) return journal.error();
+    if (!journal) {
+      paths_.journal_status->set({journal.error().message});
+      return journal.error();
+    }
     journal_ = std::move(*journal);
+    logProblems(*journal_);
     applier_ = std::make_unique<Applier>(systemd_, user_units_, *journal_, paths_.state_dir, paths_.root);
+    screenJournal(*journal_, rulesOf(paths_, policy_));
+    paths_.journal_status->set(journal_->problemMessages());
   }
   return applier_.get();
 }
@@ -30,13 +82,17 @@ Result<Applier*> PolicyKeeper::applier() {
 Result<std::vector<ChangeResult>> PolicyKeeper::apply(const Ledger* ledger) {
   auto applying = applier();
   if (!applying) return applying.error();
-  return (*applying)->apply(plan(ledger));
+  auto applied = (*applying)->apply(plan(ledger), rulesOf(paths_, policy_));
+  paths_.journal_status->set(journal_->problemMessages());
+  return applied;
 }
 
 Result<std::vector<ChangeResult>> PolicyKeeper::revert() {
   auto applying = applier();
   if (!applying) return applying.error();
-  return (*applying)->revert();
+  auto reverted = (*applying)->revert(rulesOf(paths_, policy_));
+  paths_.journal_status->set(journal_->problemMessages());
+  return reverted;
 }
 
 }  // namespace jmem::compliance

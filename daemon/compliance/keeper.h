@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "compliance/applier.h"
@@ -14,10 +16,24 @@
 
 namespace jmem::compliance {
 
+// What is wrong with the keeper's journal, as of its last open, apply or revert: written by the thread
+// that uses the keeper, read by the one that reports it (the bus's StateProblems).
+class JournalStatus {
+ public:
+  void set(std::vector<std::string> problems);
+  std::vector<std::string> problems() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> problems_;
+};
+
 struct KeeperPaths {
   std::filesystem::path proc = "/proc";
   std::filesystem::path state_dir = kDefaultStateDir;
   std::filesystem::path root = "/";
+  // Shared by every keeper made from these paths (one per bus connection) and their reporter.
+  std::shared_ptr<JournalStatus> journal_status = std::make_shared<JournalStatus>();
 };
 
 // Holds the device to the running policy: check, plan, apply, revert, over the daemon's bus
@@ -34,8 +50,18 @@ class PolicyKeeper {
   Result<std::vector<ChangeResult>> apply(const Ledger* ledger);
   Result<std::vector<ChangeResult>> revert();
 
+  // At start, before any keeper: opens the journal, logs what is wrong with it and notes it in
+  // paths.journal_status, and closes it again (a keeper opens it at its first apply or revert). An
+  // error only for a state directory that cannot be trusted or made, which jmemd refuses to run with;
+  // a journal that cannot be opened is a problem noted, as it is for every apply and revert.
+  static Status inspectJournal(const KeeperPaths& paths, const policy::Policy& policy);
+  // What is wrong with the journal ("/var/lib/jmem/changes.jsonl:7: not a JSON object", or why it
+  // cannot be opened), as of the last open, apply or revert. Safe to call from any thread.
+  std::vector<std::string> journalProblems() const { return paths_.journal_status->problems(); }
+
  private:
   Result<Applier*> applier();
+  static RecordRules rulesOf(const KeeperPaths& paths, const policy::Policy& policy);
 
   KeeperPaths paths_;
   policy::Policy policy_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "core/clock.h"
+#include "throttle/journal_schema.h"
 
 namespace jmem::throttle {
 namespace {
@@ -66,6 +67,13 @@ Result<std::unique_ptr<Actuator>> Actuator::open(UnitControl& units, SystemdMana
                                                  FreezeMethod freeze, std::string boot_id) {
   auto journal = ChangeJournal::open(journal_dir);
   if (!journal) return journal.error();
+  for (const auto& problem : (*journal)->problems()) {
+    if (problem.repaired) {
+      spdlog::warn("{}", (*journal)->describe(problem));
+    } else {
+      spdlog::error("{} (set aside: not acted on)", (*journal)->describe(problem));
+    }
+  }
   return std::unique_ptr<Actuator>(
       new Actuator(units, systemd, std::move(*journal), freeze, std::move(boot_id)));
 }
@@ -192,13 +200,20 @@ void Actuator::markRevertedAll(const std::string& unit, std::string_view kind) {
   }
 }
 
-Reconciled Actuator::reconcile() {
+Reconciled Actuator::reconcile(const policy::Policy& policy, std::string_view self_unit) {
   Reconciled result;
+  for (const auto& change : journal_->pendingForRevert()) {
+    if (auto why = whyRejected(change, policy, self_unit)) {
+      journal_->reject(change.seq, *why);
+      const std::string where = journal_->path().string() + ":" + std::to_string(change.line);
+      spdlog::error("{}: {} (set aside: not acted on)", where, *why);
+    }
+  }
   auto pending = journal_->pendingForRevert();
   std::reverse(pending.begin(), pending.end());  // oldest first: the order they were made in
   for (const auto& change : pending) result.notes.push_back(reconcileOne(change, result.state));
-  // What is adopted is in effect now; what was let go needs nothing more.
-  if (pending.size() > result.state.units.size()) warnIfFailed(journal_->compact());
+  // What is adopted is in effect now; what was let go needs nothing more. Lines set aside stay.
+  if (pending.size() > result.state.units.size() && !journal_->damaged()) warnIfFailed(journal_->compact());
   return result;
 }
 

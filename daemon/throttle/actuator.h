@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/policy.h"
 #include "state/change_journal.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
@@ -46,9 +47,13 @@ class Actuator {
   // `after` is the controller's state once the action is done (it holds a throttle's prior MemoryHigh).
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
 
-  Reconciled reconcile();
+  // Adopts what still holds. A record outside what an escalation may say under `policy`
+  // (journal_schema.h) is set aside and reported, never acted on.
+  Reconciled reconcile(const policy::Policy& policy, std::string_view self_unit);
 
   FreezeMethod freezeMethod() const { return freeze_; }
+  // What is wrong with the journal: "DIR/throttle/changes.jsonl:3: why", as journal problems.
+  std::vector<std::string> journalProblems() const { return journal_->problemMessages(); }
 
  private:
   Actuator(UnitControl& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,

@@ -6,8 +6,8 @@
 
 namespace jmem::throttle {
 
-std::vector<std::string> Throttler::reconcile() {
-  Reconciled reconciled = actuator_->reconcile();
+std::vector<std::string> Throttler::reconcile(const policy::Policy& policy, std::string_view self_unit) {
+  Reconciled reconciled = actuator_->reconcile(policy, self_unit);
   state_.units = std::move(reconciled.state.units);
   status_.units = state_.units;
   return std::move(reconciled.notes);

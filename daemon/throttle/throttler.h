@@ -39,8 +39,11 @@ class Throttler {
   Throttler(std::unique_ptr<Actuator> actuator, UnitControl& units, DeviceControls controls)
       : actuator_(std::move(actuator)), units_(units), controls_(std::move(controls)) {}
 
-  // Adopts what a previous run left in effect; returns a sentence per journal entry looked at.
-  std::vector<std::string> reconcile();
+  // Adopts what a previous run left in effect; returns a sentence per journal entry looked at. Entries
+  // outside what `policy` lets the throttle do are set aside, not acted on (journal_schema.h).
+  std::vector<std::string> reconcile(const policy::Policy& policy, std::string_view self_unit);
+  // What is wrong with the throttle's journal, one message per problem ("FILE:LINE: why").
+  std::vector<std::string> journalProblems() const { return actuator_->journalProblems(); }
 
   // One decision on `snapshot` under `policy`; the actions it takes, if any, up to the first that
   // failed. In audit mode (`act` false) no escalation is carried out and none recorded as applied:
