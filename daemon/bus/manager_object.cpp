@@ -30,15 +30,6 @@ std::uint32_t toU32(std::int64_t value) {
   return static_cast<std::uint32_t>(value);
 }
 
-// The owner of a process of the ledger (its processes are sorted by PID); none when it is not there.
-std::optional<uid_t> uidOf(const Ledger& ledger, std::int64_t pid) {
-  const auto found =
-      std::lower_bound(ledger.processes.begin(), ledger.processes.end(), pid,
-                       [](const LedgerProcess& p, std::int64_t wanted) { return p.sample.pid < wanted; });
-  if (found == ledger.processes.end() || found->sample.pid != pid) return std::nullopt;
-  return static_cast<uid_t>(found->sample.uid);
-}
-
 // What a string adds to a message: its length, its bytes and the terminating NUL, aligned.
 std::size_t wireBytes(const std::string& text) {
   return 8 + text.size() + 1;
@@ -146,15 +137,14 @@ std::tuple<std::vector<ManagerObject::ProcessStruct>, bool> ManagerObject::ListP
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
   const Ledger& ledger = ledgerOrThrow();
-  const std::optional<uid_t> only =
-      handlers_.restricted_to ? handlers_.restricted_to(sender()) : std::nullopt;
-  const auto ranked = topProcesses(ledger, *key, only ? 0 : limit);
+  const Viewer viewer = handlers_.viewer(sender());
+  // Ranked whole, then filtered: processes the caller may not see take no places.
+  const auto ranked = topProcesses(ledger, *key, viewer.visibility.hides_others ? 0 : limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
+  const auto visible = visibleProcesses(*ranked, viewer.visibility, viewer.caller, limit);
   std::vector<ProcessStruct> out;
-  out.reserve(ranked->size());
-  for (const LedgerProcess* process : *ranked) {
-    if (only && process->sample.uid != *only) continue;
-    if (only && limit && out.size() >= limit) break;
+  out.reserve(visible.size());
+  for (const LedgerProcess* process : visible) {
     const ProcessSample& s = process->sample;
     const SmapsRollup& r = s.rollup;
     out.emplace_back(toU32(s.pid), s.comm, static_cast<uint32_t>(s.uid), s.placement.unit,
@@ -179,8 +169,7 @@ std::tuple<std::vector<ManagerObject::UnitStruct>, bool> ManagerObject::ListUnit
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
   const Ledger& ledger = ledgerOrThrow();
-  const std::optional<uid_t> only =
-      handlers_.restricted_to ? handlers_.restricted_to(sender()) : std::nullopt;
+  const Viewer viewer = handlers_.viewer(sender());
   const auto ranked = topUnits(ledger, *key, limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
   std::vector<UnitStruct> out;
@@ -188,9 +177,8 @@ std::tuple<std::vector<ManagerObject::UnitStruct>, bool> ManagerObject::ListUnit
   for (const LedgerUnit* unit : *ranked) {
     const PssParts& m = unit->memory;
     std::vector<uint32_t> pids;
-    for (const auto pid : unit->pids) {
-      if (!only || uidOf(ledger, pid) == *only) pids.push_back(toU32(pid));
-    }
+    for (const pid_t pid : visiblePids(*unit, ledger, viewer.visibility, viewer.caller))
+      pids.push_back(toU32(pid));
     out.emplace_back(unit->unit, unit->manager, m.pss_bytes, m.pss_anon_bytes, m.pss_file_bytes,
                      m.pss_shmem_bytes, m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids),
                      m.gpu_bytes, m.gpu_shared_bytes);

@@ -16,6 +16,7 @@
 #include "compliance/plan.h"
 #include "generated/manager_adaptor.h"
 #include "ledger/ledger.h"
+#include "ledger/process_privacy.h"
 #include "service/self_stats.h"
 #include "throttle/throttler.h"
 
@@ -38,6 +39,12 @@ struct GovernorState {
       throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
 };
 
+// A caller of the list methods and what /proc lets it see.
+struct Viewer {
+  ProcVisibility visibility;
+  Caller caller;
+};
+
 // Answers one bus call, exactly once, on the loop's thread; maybe later, after a job on the worker.
 // An answer for a caller whose connection has been replaced since is dropped.
 template <typename T>
@@ -57,9 +64,8 @@ struct ManagerHandlers {
   std::function<void(const std::string& sender, const std::string& unit,
                      Reply<std::vector<throttle::ActionRecord>>)>
       release;
-  // The uid whose processes alone a caller may see in detail; none: every process (root, or /proc
-  // shows every user's processes to everyone).
-  std::function<std::optional<uid_t>(const std::string& sender)> restricted_to;
+  // What a caller may see of each process, as /proc's mount would let it (hidepid=).
+  std::function<Viewer(const std::string& sender)> viewer;
   // What is wrong with jmemd's journals (StateProblems), read when asked.
   std::function<std::vector<std::string>()> state_problems;
 };

@@ -69,6 +69,7 @@ Status Governor::loadPolicy() {
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;
   setWorkerPolicy();
+  readProcPrivacy();
   if (event_) armPsiTrigger();
   return ok();
 }

@@ -105,7 +105,8 @@ class Governor {
                   const std::string& why);
   void logSuppressed();
   void emitAction(const std::string& target, const std::string& action, const std::string& detail);
-  std::optional<uid_t> restrictedTo(const std::string& sender);
+  void readProcPrivacy();
+  Viewer viewerOf(const std::string& sender);
 
   // The policy's side off the loop (governor_compliance.cpp): check, plan, apply, revert and
   // enforcement as jobs on the worker, with the ledger as it was when asked.
@@ -143,7 +144,8 @@ class Governor {
   std::map<std::string, std::size_t> queued_by_sender_;  // mutating calls waiting, per caller
   bool enforcing_ = false;
   LogLimiter caller_log_;
-  std::map<std::string, uid_t> caller_uids_;  // bus name -> uid, for privacy (unique names never repeat)
+  std::map<std::string, uid_t> caller_uids_;
+  ProcVisibility proc_visibility_;  // bus name -> uid, for privacy (unique names never repeat)
   std::unique_ptr<SystemdManager> systemd_;
   std::unique_ptr<UnitControl> unit_control_;
   std::unique_ptr<throttle::Throttler> throttler_;

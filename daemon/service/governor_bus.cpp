@@ -113,7 +113,7 @@ ManagerHandlers Governor::busHandlers() {
     whenAuthorized<Actions>(sender, "Release", std::move(reply),
                             [this, unit](uid_t, Reply<Actions> r) { r(operatorRelease(unit)); });
   };
-  h.restricted_to = [this](const std::string& sender) { return restrictedTo(sender); };
+  h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {
     auto problems = worker_side_->paths.journal_status->problems();
     if (throttler_) {
@@ -179,8 +179,37 @@ void Governor::emitAction(const std::string& target, const std::string& action, 
   }
 }
 
-std::optional<uid_t> Governor::restrictedTo(const std::string&) {
-  return std::nullopt;
+void Governor::readProcPrivacy() {
+  auto visibility = readProcVisibility(options_.roots);
+  if (!visibility) {
+    // Fail closed: other users' processes are hidden from callers other than root.
+    spdlog::warn("Hiding other users' processes from callers: {}", visibility.error().message);
+    proc_visibility_ = ProcVisibility{};
+    proc_visibility_.hides_others = true;
+    return;
+  }
+  proc_visibility_ = *visibility;
+  if (proc_visibility_.hides_others)
+    spdlog::info("/proc hides other users' processes (hidepid={}): so does the bus",
+                 proc_visibility_.hidepid);
+}
+
+Viewer Governor::viewerOf(const std::string& sender) {
+  Viewer viewer{proc_visibility_, Caller{}};
+  if (!proc_visibility_.hides_others || !bus_) return viewer;
+  // Unique names are never reused while the bus runs, so what the bus said of one stays true.
+  auto known = caller_uids_.find(sender);
+  if (known == caller_uids_.end()) {
+    auto uid = busCallerUid(*bus_, sender, std::chrono::milliseconds(500));
+    // Unknown: shown nothing of anyone's processes (a uid no process has).
+    const uid_t resolved = uid ? *uid : static_cast<uid_t>(-1);
+    if (caller_uids_.size() >= kMaxKnownCallers) caller_uids_.clear();
+    known = caller_uids_.emplace(sender, resolved).first;
+  }
+  // The caller's groups are not asked for: nobody counts as the mount's gid= group but root, which
+  // hides more, never less.
+  viewer.caller.uid = known->second;
+  return viewer;
 }
 
 }  // namespace jmem

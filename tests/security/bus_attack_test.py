@@ -3,6 +3,7 @@
 policy: a caller whose PID is reused by root, a caller whose real uid is 0, a reply past the bus's
 message limit (10,000 processes with 4 KiB command lines), the bus itself restarted, and ten callers
 flooding the log with refused calls. Usage: bus_attack_test.py JMEMD JMEMCTL"""
+import json
 import os
 import re
 import resource
@@ -135,6 +136,10 @@ def proc_tree(root, count, cmdline_bytes):
                 "SwapFree: 0 kB\n")
     with open(os.path.join(root, "pressure", "memory"), "w") as f:
         f.write("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+    # A proc mount that hides nothing: every user may list every process (unknown would hide them).
+    os.makedirs(os.path.join(root, "self"))
+    with open(os.path.join(root, "self", "mountinfo"), "w") as f:
+        f.write("22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n")
     cmdline = ("x" * (cmdline_bytes - 1)) + "\0"
     for i in range(count):
         base = os.path.join(root, str(100000 + i))
@@ -210,11 +215,60 @@ def test_reconnect(d):
     print(f"reconnect: jmemd back on a restarted bus after {time.monotonic() - started:.1f} s")
     checks.check("jmemd is back on a restarted bus", back, d.text()[-2000:])
     checks.check("the same jmemd process came back", d.process.poll() is None and d.process.pid == pid)
+    try:
+        wait_for(lambda: (self_ticks(d) or 0) > (ticks_before or 0), 5, "a tick after the return")
+    except TimeoutError:
+        pass
     ticks_after = self_ticks(d)
     checks.check("its ledger kept going: the tick count carried on", ticks_before is not None and ticks_after is not None
                  and ticks_after > ticks_before, (ticks_before, ticks_after))
     checks.check("the loss and the return are logged", "Lost the system bus" in d.text() and "Back on the system bus"
                  in d.text())
+
+
+def test_privacy(jmemd, jmemctl, workdir):
+    # jmemd beside a proc mounted with hidepid=invisible, in a mount namespace of its own.
+    with PrivateBus() as bus:
+        env = dict(bus.env, DBUS_SYSTEM_BUS_ADDRESS=bus.address.split(",guid=")[0])
+        log = open(os.path.join(workdir, "hidepid.log"), "w")
+        daemon = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                   'mount -t proc -o hidepid=invisible proc /proc && exec "$@"', "sh", jmemd,
+                                   "--state-dir", os.path.join(workdir, "state-hidepid"), "--metrics-dir", ""],
+                                  env=env, stdout=log, stderr=log)
+        mine = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "sleep", "60"])
+
+        def top(user):
+            command = [jmemctl, "--no-pager", "--json", "top", "--lines", "0"]
+            if user is not None:
+                command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
+            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            return json.loads(result.stdout)["processes"] if result.returncode == 0 else None
+
+        try:
+            wait_for(lambda: (top(None) or []) and any(p["pid"] == mine.pid for p in top(None)), 30, "a sample")
+            as_nobody, as_root = top(NOBODY), top(None)
+            checks.check("hidepid: nobody sees its own process", any(p["pid"] == mine.pid for p in as_nobody), as_nobody)
+            checks.check("hidepid: nobody sees no other user's process", all(p["uid"] == NOBODY for p in as_nobody),
+                         [p for p in as_nobody if p["uid"] != NOBODY][:3])
+            checks.check("hidepid: root still sees every user's processes", any(p["uid"] == 0 for p in as_root))
+            units = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "busctl",
+                                    "--system", "--json=short", "call", raw_bus.DEST, raw_bus.PATH, raw_bus.IFACE,
+                                    "ListUnits", "us", "0", "cost"], env=env, capture_output=True, text=True)
+            pids = [pid for unit in json.loads(units.stdout)["data"][0] for pid in unit[9]]
+            checks.check("hidepid: a unit's PIDs name only the caller's processes", set(pids) <= {mine.pid}, pids[:5])
+            status = [subprocess.run(c + [jmemctl, "--no-pager", "--json", "status"], env=env, capture_output=True,
+                                     text=True) for c in (["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                                                           "--clear-groups"], [])]
+            totals = [json.loads(r.stdout)["totals"]["processes"] if r.returncode == 0 else None for r in status]
+            checks.check("hidepid: the totals stay the same for everyone", totals[0] == totals[1] and totals[0],
+                         totals)
+            print(f"hidepid=invisible: nobody sees {len(as_nobody)} of {len(as_root)} processes; totals "
+                  f"{totals[0]} processes for both")
+        finally:
+            mine.kill()
+            daemon.terminate()
+            daemon.wait(timeout=20)
+            log.close()
 
 
 def raw_main(argv):
@@ -262,6 +316,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="jmem-attack-", dir=shm) as workdir:
         os.chmod(workdir, 0o755)
         test_reply_bound(jmemd, jmemctl, workdir)
+        test_privacy(jmemd, jmemctl, workdir)
     return checks.finish()
 
 
