@@ -91,8 +91,11 @@ def main():
             rest = lateness(bus.env, 12)
             rest_end = time.monotonic()
 
-            # Under attack: ten unprivileged clients calling Check in a loop for 20 s.
-            stop_at = time.monotonic() + 20
+            # Under attack: ten unprivileged clients calling Check in a loop for 45 s (one Check asks systemd
+            # dozens of questions: at 1 s each, its answer takes longer than jmemctl's 25 s timeout, so the
+            # clients wait up to 120 s).
+            attack_seconds = 45
+            stop_at = time.monotonic() + attack_seconds
             answered, failed, durations = [0], [0], []
             lock = threading.Lock()
 
@@ -100,11 +103,12 @@ def main():
                 while time.monotonic() < stop_at:
                     started = time.monotonic()
                     result = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                                             jmemctl, "--no-pager", "check"], env=bus.env, capture_output=True,
-                                            text=True, timeout=120)
+                                             "busctl", "--system", "--timeout=120", "call", "org.jmem.Governor1",
+                                             "/org/jmem/Governor1", "org.jmem.Governor1.Manager", "Check"],
+                                            env=bus.env, capture_output=True, text=True, timeout=180)
                     with lock:
                         durations.append(time.monotonic() - started)
-                        if result.returncode in (0, 1):  # compliant or drift: an answer
+                        if result.returncode == 0:
                             answered[0] += 1
                         else:
                             failed[0] += 1
@@ -115,7 +119,7 @@ def main():
             for t in threads:
                 t.start()
             # Read while the attack runs: jmemd keeps its last 1024 ticks; at 1 s a tick they are all here.
-            time.sleep(18)
+            time.sleep(attack_seconds - 2)
             under = self_stats(bus.env)
             for t in threads:
                 t.join()
@@ -124,7 +128,7 @@ def main():
             # SIGTERM while Checks are still waiting on the slow manager.
             pending = [subprocess.Popen([jmemctl, "--no-pager", "check"], env=bus.env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL) for _ in range(3)]
-            time.sleep(0.3)
+            time.sleep(1)
             term_start = time.monotonic()
             daemon.terminate()
             code = daemon.wait(timeout=30)
@@ -150,7 +154,7 @@ def main():
             if rest and under:
                 print(f"p99 under attack / at rest: {max(under[2], 1) / max(rest[2], 1):.2f}")
             if durations:
-                print(f"Check: {answered[0]} answered, {failed[0]} failed in 20 s; answer time median "
+                print(f"Check: {answered[0]} answered, {failed[0]} failed; answer time median "
                       f"{durations[len(durations) // 2]:.2f} s, max {durations[-1]:.2f} s (systemd answers each call "
                       f"after 1 s)")
             print(f"SIGTERM with Checks waiting on systemd: exited {code} after {term_seconds:.2f} s")
@@ -158,7 +162,7 @@ def main():
                          (before, under))
             checks.check("tick lateness p99 under attack is under 100 ms", under and ms(under[2]) < 100, under)
             checks.check("no watchdog miss: pings never 2 s apart under attack", attack_gap < 2.0, attack_gap)
-            checks.check("the unprivileged Checks were answered", answered[0] >= 10, (answered, failed))
+            checks.check("every unprivileged Check was answered", answered[0] >= 10 and failed[0] == 0, (answered, failed))
             checks.check("SIGTERM honoured within 2 s", code == 0 and term_seconds < 2.0, (code, term_seconds))
     return checks.finish()
 
