@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -15,8 +16,9 @@
 
 // The reply types as the interface XML defines them, so the client follows the interface.
 using ManagerProxy = org::jmem::Governor1::Manager_proxy;
-using Processes = decltype(std::declval<ManagerProxy&>().ListProcesses(0, ""));
-using Units = decltype(std::declval<ManagerProxy&>().ListUnits(0, ""));
+// Each list comes with a flag saying it was cut short to its reply bound.
+using Processes = std::tuple_element_t<0, decltype(std::declval<ManagerProxy&>().ListProcesses(0, ""))>;
+using Units = std::tuple_element_t<0, decltype(std::declval<ManagerProxy&>().ListUnits(0, ""))>;
 
 int main(int argc, char** argv) {
   const int clients = argc > 1 ? std::atoi(argv[1]) : 50;
@@ -34,16 +36,17 @@ int main(int argc, char** argv) {
           try {
             Processes processes;
             Units units;
+            bool truncated = false;
             if (i % 2 == 0) {
               proxy->callMethod("ListProcesses")
                   .onInterface("org.jmem.Governor1.Manager")
                   .withArguments(uint32_t{0}, std::string("cost"))
-                  .storeResultsTo(processes);
+                  .storeResultsTo(processes, truncated);
             } else {
               proxy->callMethod("ListUnits")
                   .onInterface("org.jmem.Governor1.Manager")
                   .withArguments(uint32_t{0}, std::string("pss"))
-                  .storeResultsTo(units);
+                  .storeResultsTo(units, truncated);
             }
             ++calls;
           } catch (const sdbus::Error& e) {
