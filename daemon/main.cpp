@@ -23,10 +23,10 @@ void setUpLogging(const std::string& level) {
   std::shared_ptr<spdlog::logger> logger;
   if (std::getenv("JOURNAL_STREAM") != nullptr) {
     logger =
-        std::make_shared<spdlog::logger>("jmemd", std::make_shared<spdlog::sinks::systemd_sink_st>("jmemd"));
+        std::make_shared<spdlog::logger>("jmemd", std::make_shared<spdlog::sinks::systemd_sink_mt>("jmemd"));
     logger->set_pattern("%v");
   } else {
-    logger = spdlog::stderr_color_st("jmemd");
+    logger = spdlog::stderr_color_mt("jmemd");
     logger->set_pattern("%^%l%$: %v");
   }
   logger->set_level(spdlog::level::from_str(level));

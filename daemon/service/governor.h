@@ -121,6 +121,7 @@ class Governor {
   void enforceOffLoop();
   std::shared_ptr<const Ledger> ledgerCopy() const;
   bool mayQueue(const std::string& sender);
+  void unqueue(const std::string& sender);
 
   // Metrics for node_exporter (metrics_publisher.cpp).
   void checkCompliance();
@@ -143,6 +144,7 @@ class Governor {
   SharedAnswer<compliance::Plan> plan_answer_;
   std::map<std::string, std::size_t> queued_by_sender_;  // mutating calls waiting, per caller
   bool enforcing_ = false;
+  std::uint64_t answers_generation_ = 0;  // moves on whenever a shared answer may have gone stale
   LogLimiter caller_log_;
   std::map<std::string, uid_t> caller_uids_;
   ProcVisibility proc_visibility_;  // bus name -> uid, for privacy (unique names never repeat)

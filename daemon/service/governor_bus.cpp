@@ -74,7 +74,10 @@ int Governor::onReconnect(sd_event_source* source, uint64_t usec, void* userdata
   }
   if (!connected) {
     spdlog::debug("Still off the bus: {}", connected.error().message);
-    sd_event_source_set_time(source, usec + kReconnectEveryUsec);
+    // From now, not from when this attempt began: an attempt can take long.
+    uint64_t now = usec;
+    sd_event_now(self->event_, CLOCK_MONOTONIC, &now);
+    sd_event_source_set_time(source, now + kReconnectEveryUsec);
     return sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
   }
   spdlog::info("Back on the system bus as {} (it was lost: {})", kBusName, self->bus_lost_);
@@ -131,24 +134,30 @@ void Governor::whenAuthorized(const std::string& sender, const char* method, Rep
     return reply(Error{"jmemd is busy with earlier calls of yours; try again shortly", EBUSY});
   }
   auto side = worker_side_;
-  const bool posted = worker_->post([this, side, sender, method, reply, then]() -> Worker::Then {
-    Authorization who;
-    if (auto connected = side->ensureConnected(); !connected) {
-      who.allowed = connected.error();
-    } else {
-      who = authorizeManage(*side->bus, sender);
-    }
-    return [this, sender, method, reply, then, who] {
-      if (--queued_by_sender_[sender] == 0) queued_by_sender_.erase(sender);
-      if (!who.allowed || !who.uid) {
-        logRefusal(who, method, sender, who.allowed ? "unknown caller" : who.allowed.error().message);
-        return reply(who.allowed ? Error{"unknown caller", EACCES} : who.allowed.error());
-      }
-      logLimited("uid " + std::to_string(*who.uid), spdlog::level::info,
-                 std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
-      then(*who.uid, reply);
-    };
-  });
+  const bool posted = worker_->post(
+      [this, side, sender, method, reply, then]() -> Worker::Then {
+        Authorization who;
+        if (auto connected = side->ensureConnected(); !connected) {
+          who.allowed = connected.error();
+        } else {
+          who = authorizeManage(*side->bus, sender);
+        }
+        return [this, sender, method, reply, then, who] {
+          unqueue(sender);
+          if (!who.allowed || !who.uid) {
+            logRefusal(who, method, sender, who.allowed ? "unknown caller" : who.allowed.error().message);
+            return reply(who.allowed ? Error{"unknown caller", EACCES} : who.allowed.error());
+          }
+          logLimited(
+              "uid " + std::to_string(*who.uid), spdlog::level::info,
+              std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
+          then(*who.uid, reply);
+        };
+      },
+      [this, sender, reply](const std::string& why) {
+        unqueue(sender);
+        reply(Error{why});
+      });
   if (!posted) return reply(Error{"jmemd is busy with earlier calls; try again shortly", EBUSY});
   ++queued_by_sender_[sender];
 }

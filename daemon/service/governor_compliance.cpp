@@ -34,7 +34,7 @@ Error busy(const std::string& what) {
 }  // namespace
 
 Status WorkerSide::ensureConnected() {
-  if (bus) {
+  if (bus && keeper) {
     try {
       (void)bus->getEventLoopPollData();  // fails once the connection is closed
       return ok();
@@ -48,8 +48,13 @@ Status WorkerSide::ensureConnected() {
   } catch (const sdbus::Error& e) {
     return Error{"Failed to connect to the system bus: " + e.getMessage(), ENOTCONN};
   }
-  keeper = std::make_unique<compliance::PolicyKeeper>(*bus, paths);
-  keeper->setPolicy(policy);
+  try {
+    keeper = std::make_unique<compliance::PolicyKeeper>(*bus, paths);
+    keeper->setPolicy(policy);
+  } catch (const std::exception& e) {
+    keeper.reset();
+    return Error{std::string("Failed to set up the policy's keeper: ") + e.what()};
+  }
   return ok();
 }
 
@@ -72,13 +77,13 @@ void Governor::setWorkerPolicy() {
   // Posted in order: every job after it sees this policy. A full queue cannot refuse it.
   auto side = worker_side_;
   auto policy = std::make_shared<const policy::Policy>(policy_);
-  while (!worker_->post([side, policy]() -> Worker::Then {
-    side->policy = *policy;
-    if (side->keeper) side->keeper->setPolicy(*policy);
-    return nullptr;
-  })) {
-    std::this_thread::yield();
-  }
+  worker_->postAlways(
+      [side, policy]() -> Worker::Then {
+        side->policy = *policy;
+        if (side->keeper) side->keeper->setPolicy(*policy);
+        return nullptr;
+      },
+      [](const std::string& why) { spdlog::error("The new policy did not reach the worker: {}", why); });
 }
 
 std::shared_ptr<const Ledger> Governor::ledgerCopy() const {
@@ -86,6 +91,7 @@ std::shared_ptr<const Ledger> Governor::ledgerCopy() const {
 }
 
 void Governor::forgetSharedAnswers() {
+  ++answers_generation_;
   check_answer_.last.reset();
   plan_answer_.last.reset();
 }
@@ -102,22 +108,29 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
   if (answer.running) return;
   auto side = worker_side_;
   auto ledger = ledgerCopy();
-  const bool posted = worker_->post([this, side, ledger, compute, &answer]() -> Worker::Then {
-    Result<T> outcome = Error{"not computed"};
-    if (auto connected = side->ensureConnected(); !connected) {
-      outcome = connected.error();
-    } else {
-      outcome = compute(*side->keeper, ledger.get());
-    }
-    return [this, &answer, outcome = std::move(outcome)] {
-      answer.running = false;
+  const std::uint64_t generation = answers_generation_;
+  // Everyone waiting gets the outcome; it is given again only while nothing changed since it was asked.
+  auto finish = [this, &answer, generation](Result<T> outcome) {
+    answer.running = false;
+    if (generation == answers_generation_) {
       answer.last = outcome;
       answer.last_usec = monotonicUsec();
-      auto waiting = std::move(answer.waiting);
-      answer.waiting.clear();
-      for (auto& [who, waiter] : waiting) waiter(outcome);
-    };
-  });
+    }
+    auto waiting = std::move(answer.waiting);
+    answer.waiting.clear();
+    for (auto& [who, waiter] : waiting) waiter(outcome);
+  };
+  const bool posted = worker_->post(
+      [side, ledger, compute, finish]() -> Worker::Then {
+        Result<T> outcome = Error{"not computed"};
+        if (auto connected = side->ensureConnected(); !connected) {
+          outcome = connected.error();
+        } else {
+          outcome = compute(*side->keeper, ledger.get());
+        }
+        return [finish, outcome = std::move(outcome)] { finish(outcome); };
+      },
+      [finish](const std::string& why) { finish(Error{why}); });
   if (!posted) {
     auto waiting = std::move(answer.waiting);
     answer.waiting.clear();
@@ -128,7 +141,12 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
 }
 
 bool Governor::mayQueue(const std::string& sender) {
-  return queued_by_sender_[sender] < kMaxQueuedPerCaller;
+  const auto found = queued_by_sender_.find(sender);
+  return found == queued_by_sender_.end() || found->second < kMaxQueuedPerCaller;
+}
+
+void Governor::unqueue(const std::string& sender) {
+  if (--queued_by_sender_[sender] == 0) queued_by_sender_.erase(sender);
 }
 
 void Governor::applyOrRevert(const std::string& sender, bool apply,
@@ -137,34 +155,40 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
   if (!mayQueue(sender)) return reply(busy("calls of yours are waiting"));
   auto side = worker_side_;
   auto ledger = ledgerCopy();
-  const bool posted = worker_->post([this, side, ledger, sender, apply, method, reply]() -> Worker::Then {
-    using Outcome = Result<std::vector<compliance::ChangeResult>>;
-    Authorization who;
-    Outcome outcome = Error{"not done"};
-    if (auto connected = side->ensureConnected(); !connected) {
-      outcome = connected.error();
-    } else if (who = authorizeManage(*side->bus, sender); !who.allowed) {
-      outcome = who.allowed.error();
-    } else {
-      outcome = apply ? side->keeper->apply(ledger.get()) : side->keeper->revert();
-    }
-    return [this, sender, method, who, reply, outcome = std::move(outcome)] {
-      if (--queued_by_sender_[sender] == 0) queued_by_sender_.erase(sender);
-      if (!who.allowed) {
-        logRefusal(who, method, sender, outcome.error().message);
-      } else if (who.uid) {
-        logLimited("uid " + std::to_string(*who.uid), spdlog::level::info,
-                   std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
-        forgetSharedAnswers();
-        if (outcome) {
-          for (const auto& r : *outcome) {
-            if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
-          }
+  const bool posted = worker_->post(
+      [this, side, ledger, sender, apply, method, reply]() -> Worker::Then {
+        using Outcome = Result<std::vector<compliance::ChangeResult>>;
+        Authorization who;
+        Outcome outcome = Error{"not done"};
+        if (auto connected = side->ensureConnected(); !connected) {
+          outcome = connected.error();
+        } else if (who = authorizeManage(*side->bus, sender); !who.allowed) {
+          outcome = who.allowed.error();
+        } else {
+          outcome = apply ? side->keeper->apply(ledger.get()) : side->keeper->revert();
         }
-      }
-      reply(outcome);
-    };
-  });
+        return [this, sender, method, who, reply, outcome = std::move(outcome)] {
+          unqueue(sender);
+          if (!who.allowed) {
+            logRefusal(who, method, sender, outcome.error().message);
+          } else if (who.uid) {
+            logLimited(
+                "uid " + std::to_string(*who.uid), spdlog::level::info,
+                std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
+            forgetSharedAnswers();
+            if (outcome) {
+              for (const auto& r : *outcome) {
+                if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+              }
+            }
+          }
+          reply(outcome);
+        };
+      },
+      [this, sender, reply](const std::string& why) {
+        unqueue(sender);
+        reply(Error{why});
+      });
   if (!posted) return reply(busy("its queue is full"));
   ++queued_by_sender_[sender];
 }
@@ -173,27 +197,32 @@ void Governor::enforceOffLoop() {
   if (policy_.mode.value != policy::Mode::kEnforce || !worker_ || enforcing_) return;
   auto side = worker_side_;
   auto ledger = ledgerCopy();
-  const bool posted = worker_->post([this, side, ledger]() -> Worker::Then {
-    using Outcome = Result<std::vector<compliance::ChangeResult>>;
-    std::optional<Outcome> outcome;
-    std::size_t planned = 0;
-    if (auto connected = side->ensureConnected(); !connected) {
-      outcome = Outcome(connected.error());
-    } else if (planned = side->keeper->plan(ledger.get()).changes.size(); planned > 0) {
-      outcome = side->keeper->apply(ledger.get());
-    }
-    return [this, planned, outcome = std::move(outcome)] {
-      enforcing_ = false;
-      if (!outcome) return;
-      if (planned) spdlog::warn("Drift from the policy: corrected {} item(s)", planned);
-      if (!*outcome) return spdlog::error("Enforcing the policy failed: {}", outcome->error().message);
-      forgetSharedAnswers();
-      for (const auto& r : **outcome) {
-        emitAction(r.target, r.kind, r.detail);
-        if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
-      }
-    };
-  });
+  const bool posted = worker_->post(
+      [this, side, ledger]() -> Worker::Then {
+        using Outcome = Result<std::vector<compliance::ChangeResult>>;
+        std::optional<Outcome> outcome;
+        std::size_t planned = 0;
+        if (auto connected = side->ensureConnected(); !connected) {
+          outcome = Outcome(connected.error());
+        } else if (planned = side->keeper->plan(ledger.get()).changes.size(); planned > 0) {
+          outcome = side->keeper->apply(ledger.get());
+        }
+        return [this, planned, outcome = std::move(outcome)] {
+          enforcing_ = false;
+          if (!outcome) return;
+          if (planned) spdlog::warn("Drift from the policy: corrected {} item(s)", planned);
+          if (!*outcome) return spdlog::error("Enforcing the policy failed: {}", outcome->error().message);
+          forgetSharedAnswers();
+          for (const auto& r : **outcome) {
+            emitAction(r.target, r.kind, r.detail);
+            if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+          }
+        };
+      },
+      [this](const std::string& why) {
+        enforcing_ = false;
+        spdlog::error("Enforcing the policy failed: {}", why);
+      });
   enforcing_ = posted;
 }
 

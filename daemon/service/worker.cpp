@@ -58,12 +58,18 @@ bool Worker::abandoned() {
   return g_abandoned;
 }
 
-bool Worker::post(Job job) {
+bool Worker::post(Job job, Failed failed) {
   std::lock_guard lock(shared_->mutex);
   if (shared_->jobs.size() >= max_queued_) return false;
-  shared_->jobs.push_back(std::move(job));
+  shared_->jobs.emplace_back(std::move(job), std::move(failed));
   shared_->wake.notify_one();
   return true;
+}
+
+void Worker::postAlways(Job job, Failed failed) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->jobs.emplace_back(std::move(job), std::move(failed));
+  shared_->wake.notify_one();
 }
 
 std::size_t Worker::queued() const {
@@ -76,16 +82,21 @@ void Worker::loop(std::shared_ptr<Shared> shared) {
   while (true) {
     shared->wake.wait(lock, [&] { return shared->stop || !shared->jobs.empty(); });
     if (shared->stop) break;
-    Job job = std::move(shared->jobs.front());
+    auto [job, failed] = std::move(shared->jobs.front());
     shared->jobs.pop_front();
     shared->running = 1;
     lock.unlock();
     Then then;
+    std::string why;
     try {
       then = job();
     } catch (const std::exception& e) {  // a job's own failure stays its own: the worker goes on
-      spdlog::error("A background job failed: {}", e.what());
+      why = e.what();
+    } catch (...) {
+      why = "an unknown exception";
     }
+    if (!why.empty() && failed)
+      then = [failed = std::move(failed), why] { failed("a background job failed: " + why); };
     job = nullptr;
     lock.lock();
     shared->running = 0;

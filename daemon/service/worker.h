@@ -22,6 +22,8 @@ class Worker {
  public:
   using Then = std::function<void()>;  // on the loop's thread
   using Job = std::function<Then()>;   // on the worker's thread
+  // What the loop does when a job threw instead of answering: every caller still gets an answer.
+  using Failed = std::function<void(const std::string& why)>;
 
   static Result<std::unique_ptr<Worker>> start(sd_event* event, std::size_t max_queued);
   // Lets the thread finish its job for at most `stop_wait`; a job still blocked then is abandoned to
@@ -31,7 +33,9 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // False when max_queued jobs already wait: the caller is told to come back later.
-  bool post(Job job);
+  bool post(Job job, Failed failed);
+  // For the governor's own jobs (a new policy): never refused, so the loop never waits for room.
+  void postAlways(Job job, Failed failed);
   std::size_t queued() const;
   static bool abandoned();
 
@@ -40,7 +44,7 @@ class Worker {
     std::mutex mutex;
     std::condition_variable wake;
     std::condition_variable stopped_cv;
-    std::deque<Job> jobs;
+    std::deque<std::pair<Job, Failed>> jobs;
     std::deque<Then> done;
     std::size_t running = 0;
     bool stop = false;
