@@ -61,7 +61,7 @@ TEST_CASE("process JSON uses the keys of jmemd --dump") {
 }
 
 TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero") {
-  GovernorInfo info{"0.1.0", "audit", "none", 1000000};
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemView system{};
   system.mem_total_bytes = 8ull << 30;
   system.mem_available_bytes = 6ull << 30;
@@ -88,7 +88,7 @@ TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_sh
 }
 
 TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why there is no GPU figure") {
-  GovernorInfo info{"0.1.0", "audit", "none", 1000000};
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemView system{};
   GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
   GpuView lost{2,
