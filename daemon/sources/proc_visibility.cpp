@@ -123,7 +123,11 @@ Result<ProcVisibility> parseProcVisibility(std::string_view mountinfo, std::stri
 }
 
 Result<ProcVisibility> readProcVisibility(const std::filesystem::path& proc_root) {
-  const auto file = proc_root / "self" / "mountinfo";
+  // PID 1's mounts are the ones users' sessions see; a service's own namespace (jmemd.service's
+  // sandbox) may hold a proc of its own with other options. A captured tree may carry only self.
+  std::error_code missing;
+  const auto init = proc_root / "1" / "mountinfo";
+  const auto file = std::filesystem::exists(init, missing) ? init : proc_root / "self" / "mountinfo";
   auto text = readKernelFile(file, kMaxMountinfoBytes);
   if (!text) return text.error();
   std::error_code error;

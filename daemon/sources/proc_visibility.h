@@ -26,8 +26,9 @@ struct ProcVisibility {
 // not procfs. `subset=pid` hides /proc's other files, not other users' processes: it changes nothing.
 Result<ProcVisibility> parseProcVisibility(std::string_view mountinfo, std::string_view mount_point);
 
-// Reads `proc_root`/self/mountinfo (so a captured tree can carry one) and finds the proc mount at
-// proc_root, or at /proc in a tree captured elsewhere. On an error, a caller should hide (fail closed).
+// Reads `proc_root`/1/mountinfo (what users see), else self/mountinfo (a captured tree), and finds the proc
+// mount at proc_root, or at /proc in a tree captured elsewhere. On an error, a caller should hide (fail
+// closed).
 Result<ProcVisibility> readProcVisibility(const std::filesystem::path& proc_root);
 
 }  // namespace jmem

@@ -4,6 +4,8 @@ real and effective users differ, many calls without waiting for a library's book
 import os
 import socket
 import struct
+import sys
+import time
 
 DEST = "org.jmem.Governor1"
 PATH = "/org/jmem/Governor1"
@@ -119,3 +121,38 @@ class Connection:
 
     def call_jmemd(self, member):
         return self.call(DEST, PATH, IFACE, member)
+
+
+def main(argv):
+    mode, address = argv[0], argv[1]
+    if mode == "reuse":
+        connection = Connection(address)
+        if os.fork() != 0:
+            print(os.getpid(), flush=True)  # this process opened the connection; it exits now
+            os._exit(0)
+        sys.stdin.readline()
+        for method in ("Reload", "Revert", "Apply"):
+            print(method, connection.call_jmemd(method) or "ok", flush=True)
+        return 0
+    if mode == "call":
+        connection = Connection(address)
+        for method in argv[2:]:
+            print(method, connection.call_jmemd(method) or "ok", flush=True)
+        return 0
+    if mode == "flood":
+        connection = Connection(address)
+        deadline = time.monotonic() + float(argv[2])
+        calls = 0
+        while time.monotonic() < deadline:
+            connection.call_jmemd("Reload")
+            calls += 1
+        print(calls)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    # raw_bus.py reuse|call|flood ADDRESS ...: reuse prints the opener's PID, then its forked child calls
+    # Reload, Revert and Apply on the kept connection after a line on stdin; call calls the methods named;
+    # flood calls Reload for the seconds given and prints how many calls it made.
+    sys.exit(main(sys.argv[1:]))
