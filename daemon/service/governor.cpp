@@ -51,6 +51,7 @@ Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options
 Governor::~Governor() {
   psi_source_ = sd_event_source_disable_unref(psi_source_);
   // The worker first (its answers are for the bus object), then the calls waiting, then their connection.
+  throttle_worker_.reset();
   worker_.reset();
   object_.reset();
   bridge_.reset();
@@ -69,6 +70,7 @@ Status Governor::loadPolicy() {
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;
   setWorkerPolicy();
+  throttle_policy_ = std::make_shared<const policy::Policy>(policy_);
   readProcPrivacy();
   if (event_) armPsiTrigger();
   return ok();
@@ -97,11 +99,6 @@ Status Governor::init() {
   announced_ = state_.figures;
 
   if (auto started = startWorker(); !started) return started;
-  try {
-    throttle_bus_ = sdbus::createSystemBusConnection();
-  } catch (const sdbus::Error& e) {
-    return Error{"Failed to connect to the system bus: " + e.getMessage()};
-  }
   startThrottle();
   if (int r = sd_event_add_time(event_, &reconnect_, CLOCK_MONOTONIC, UINT64_MAX, 0, onReconnect, this);
       r < 0)
@@ -207,10 +204,13 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
       spdlog::error("Reload failed: {}", reloaded.error().message);
     return 0;
   }
+  // A second signal while the throttle's release runs stops at once.
+  if (self->stopping_) return sd_event_exit(self->event_, 0);
+  self->stopping_ = true;
   spdlog::info("Stopping on {}", strsignal(static_cast<int>(info->ssi_signo)));
   sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
-  self->releaseThrottleForShutdown();
-  return sd_event_exit(self->event_, 0);
+  self->releaseThrottleForShutdown();  // exits the loop once done, or after a bound
+  return 0;
 }
 
 void Governor::notifyStatus() const {

@@ -38,6 +38,17 @@ struct WorkerSide {
   Status ensureConnected();
 };
 
+// What the throttle's worker uses and nothing else touches: the throttler with its actuator and
+// journal, over a bus connection of its own (found again when lost).
+struct ThrottleSide {
+  std::unique_ptr<sdbus::IConnection> bus;
+  std::unique_ptr<SystemdManager> systemd;
+  std::unique_ptr<UnitControl> units;
+  std::unique_ptr<throttle::Throttler> throttler;
+
+  Status ensureConnected();
+};
+
 // Answers to Check or Plan: one job at a time for every caller, its answer shared by all who asked
 // while it ran and reused for a moment after, so that callers cannot queue work for systemd.
 template <typename T>
@@ -85,8 +96,10 @@ class Governor {
   void armPsiTrigger();
   void throttleStep(std::optional<std::string> psi_trigger);
   void releaseThrottleForShutdown();
-  Result<std::vector<throttle::ActionRecord>> operatorThrottle(const std::string& unit);
-  Result<std::vector<throttle::ActionRecord>> operatorRelease(const std::string& unit);
+  void operatorAction(bool throttle, const std::string& unit,
+                      Reply<std::vector<throttle::ActionRecord>> reply);
+  void throttleAnswered(const std::vector<throttle::ActionRecord>& records,
+                        const throttle::ThrottleStatus& status, std::vector<std::string> problems);
   void announceActions(const std::vector<throttle::ActionRecord>& records);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
 
@@ -137,7 +150,6 @@ class Governor {
   std::unique_ptr<ManagerObject> object_;
   sd_event_source* reconnect_ = nullptr;
   std::string bus_lost_;  // why the served connection is down; empty while it is up
-  std::unique_ptr<sdbus::IConnection> throttle_bus_;  // the throttle's calls to systemd
   std::shared_ptr<WorkerSide> worker_side_;
   std::unique_ptr<Worker> worker_;
   SharedAnswer<compliance::CheckReport> check_answer_;
@@ -147,10 +159,15 @@ class Governor {
   std::uint64_t answers_generation_ = 0;  // moves on whenever a shared answer may have gone stale
   LogLimiter caller_log_;
   std::map<std::string, uid_t> caller_uids_;
-  ProcVisibility proc_visibility_;  // bus name -> uid, for privacy (unique names never repeat)
-  std::unique_ptr<SystemdManager> systemd_;
-  std::unique_ptr<UnitControl> unit_control_;
-  std::unique_ptr<throttle::Throttler> throttler_;
+  ProcVisibility proc_visibility_;               // bus name -> uid, for privacy (unique names never repeat)
+  std::shared_ptr<ThrottleSide> throttle_side_;  // none: the throttle is off (state_.throttle_off says why)
+  std::unique_ptr<Worker> throttle_worker_;
+  std::shared_ptr<const policy::Policy>
+      throttle_policy_;  // the running policy, as the throttle's jobs read it
+  bool throttle_stepping_ = false;
+  std::optional<std::string> pending_trigger_;  // a PSI trigger that came during a step
+  std::vector<std::string> throttle_problems_;  // the throttle's journal problems, as last answered
+  bool stopping_ = false;
   std::unique_ptr<throttle::PsiTrigger> psi_trigger_;
   sd_event_source* psi_source_ = nullptr;
   std::string self_unit_;

@@ -62,16 +62,8 @@ int Governor::onReconnect(sd_event_source* source, uint64_t usec, void* userdata
   self->bridge_.reset();
   self->bus_.reset();
   self->caller_uids_.clear();
+  // The workers find their own connections again when they next need them.
   auto connected = self->connectBus();
-  if (connected) {
-    try {
-      self->throttle_bus_ = sdbus::createSystemBusConnection();
-      if (self->systemd_) self->systemd_->rebind(*self->throttle_bus_);
-      if (self->unit_control_) self->unit_control_->rebind(*self->throttle_bus_);
-    } catch (const sdbus::Error& e) {
-      connected = Error{"Failed to connect the throttle to the system bus: " + e.getMessage()};
-    }
-  }
   if (!connected) {
     spdlog::debug("Still off the bus: {}", connected.error().message);
     // From now, not from when this attempt began: an attempt can take long.
@@ -109,19 +101,19 @@ ManagerHandlers Governor::busHandlers() {
   };
   using Actions = std::vector<throttle::ActionRecord>;
   h.throttle = [this](const std::string& sender, const std::string& unit, Reply<Actions> reply) {
-    whenAuthorized<Actions>(sender, "Throttle", std::move(reply),
-                            [this, unit](uid_t, Reply<Actions> r) { r(operatorThrottle(unit)); });
+    whenAuthorized<Actions>(sender, "Throttle", std::move(reply), [this, unit](uid_t, Reply<Actions> r) {
+      operatorAction(true, unit, std::move(r));
+    });
   };
   h.release = [this](const std::string& sender, const std::string& unit, Reply<Actions> reply) {
-    whenAuthorized<Actions>(sender, "Release", std::move(reply),
-                            [this, unit](uid_t, Reply<Actions> r) { r(operatorRelease(unit)); });
+    whenAuthorized<Actions>(sender, "Release", std::move(reply), [this, unit](uid_t, Reply<Actions> r) {
+      operatorAction(false, unit, std::move(r));
+    });
   };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {
     auto problems = worker_side_->paths.journal_status->problems();
-    if (throttler_) {
-      for (auto& problem : throttler_->journalProblems()) problems.push_back(std::move(problem));
-    }
+    for (const auto& problem : throttle_problems_) problems.push_back(problem);
     return problems;
   };
   return h;

@@ -1,6 +1,8 @@
-// The governor's side of throttling: the controller's journal and actuator on the daemon's bus
-// connection, a step after every sample and on every PSI trigger, operator requests, and a release
-// at a clean stop.
+// The governor's side of throttling: the throttler (controller, actuator and journal) lives on a
+// worker thread of its own with its own bus connection, so that a slow systemd delays an action but
+// never a tick. The loop sends it a snapshot after every sample and on every PSI trigger (one step at
+// a time; a trigger that comes meanwhile is stepped next), operator requests, and a release at a
+// clean stop, and shows what it answers.
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -14,6 +16,11 @@ namespace jmem {
 namespace {
 
 constexpr auto kUnitCallTimeout = std::chrono::seconds(5);
+// Steps and operator requests waiting at once; a step is never queued behind another.
+constexpr std::size_t kMaxThrottleJobs = 8;
+// SIGTERM waits this long for the release of what the throttle holds; what is left, the journal keeps
+// for the next start.
+constexpr std::uint64_t kShutdownReleaseUsec = 1'500'000;
 
 // The unit jmemd runs in, so that the throttle never picks it.
 std::string selfUnit(const std::filesystem::path& proc) {
@@ -35,32 +42,70 @@ std::string bootId(const std::filesystem::path& proc) {
 
 }  // namespace
 
+Status ThrottleSide::ensureConnected() {
+  if (bus) {
+    try {
+      (void)bus->getEventLoopPollData();  // fails once the connection is closed
+      return ok();
+    } catch (const sdbus::Error&) {
+    }
+  }
+  try {
+    auto fresh = sdbus::createSystemBusConnection();
+    systemd->rebind(*fresh);
+    units->rebind(*fresh);
+    bus = std::move(fresh);  // the old one goes only now that nothing refers to it
+  } catch (const sdbus::Error& e) {
+    return Error{"Failed to connect the throttle to the system bus: " + e.getMessage(), ENOTCONN};
+  }
+  return ok();
+}
+
 void Governor::startThrottle() {
-  systemd_ = std::make_unique<SystemdManager>(*throttle_bus_);
-  unit_control_ = std::make_unique<UnitControl>(*throttle_bus_, kUnitCallTimeout);
   state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
   self_unit_ = selfUnit(options_.roots.proc);
-  auto actuator = throttle::Actuator::open(*unit_control_, *systemd_, options_.state_dir / "throttle",
+  auto side = std::make_shared<ThrottleSide>();
+  try {
+    side->bus = sdbus::createSystemBusConnection();
+  } catch (const sdbus::Error& e) {
+    state_.throttle_off = "The throttle is off: failed to connect to the system bus: " + e.getMessage();
+    spdlog::error("{}", state_.throttle_off);
+    return;
+  }
+  side->systemd = std::make_unique<SystemdManager>(*side->bus);
+  side->units = std::make_unique<UnitControl>(*side->bus, kUnitCallTimeout);
+  auto actuator = throttle::Actuator::open(*side->units, *side->systemd, options_.state_dir / "throttle",
                                            state_.controls.freeze, bootId(options_.roots.proc));
   if (!actuator) {
     state_.throttle_off = "The throttle is off: " + actuator.error().message;
     spdlog::error("{}", state_.throttle_off);
     return;
   }
-  throttler_ = std::make_unique<throttle::Throttler>(std::move(*actuator), *unit_control_, state_.controls);
+  auto worker = Worker::start(event_, kMaxThrottleJobs);
+  if (!worker) {
+    state_.throttle_off = "The throttle is off: " + worker.error().message;
+    spdlog::error("{}", state_.throttle_off);
+    return;
+  }
+  side->throttler =
+      std::make_unique<throttle::Throttler>(std::move(*actuator), *side->units, state_.controls);
   if (!state_.controls.memory_high)
     spdlog::warn("This device cannot throttle: {}", state_.controls.memory_high_note);
   spdlog::info("Freezing: {}", state_.controls.freeze_note);
-  for (const auto& note : throttler_->reconcile(policy_, self_unit_))
+  // At start, before the loop runs: what a previous run left is adopted before anything is decided.
+  for (const auto& note : side->throttler->reconcile(policy_, self_unit_))
     spdlog::warn("Left by a previous run: {}", note);
-  state_.throttle = throttler_->status();
+  state_.throttle = side->throttler->status();
+  throttle_problems_ = side->throttler->journalProblems();
+  throttle_side_ = std::move(side);
+  throttle_worker_ = std::move(*worker);
 }
 
 void Governor::armPsiTrigger() {
   psi_source_ = sd_event_source_disable_unref(psi_source_);
   psi_trigger_.reset();
   const auto stall = std::chrono::milliseconds(policy_.pressure.psi_trigger_some_ms.value);
-  if (!throttler_ || stall.count() == 0) return;
+  if (!throttle_side_ || stall.count() == 0) return;
   auto trigger = throttle::PsiTrigger::open(options_.roots.proc / "pressure" / "memory", stall);
   if (!trigger) {
     spdlog::warn("No PSI trigger, the controller acts on the tick alone: {}", trigger.error().message);
@@ -94,19 +139,48 @@ int Governor::onPsiTrigger(sd_event_source*, int, uint32_t events, void* userdat
 }
 
 void Governor::throttleStep(std::optional<std::string> psi_trigger) {
-  if (!throttler_ || !state_.ledger) return;
+  if (!throttle_side_ || !state_.ledger || stopping_) return;
+  if (throttle_stepping_) {
+    // One step at a time; a trigger that came meanwhile is stepped right after.
+    if (psi_trigger) pending_trigger_ = std::move(psi_trigger);
+    return;
+  }
   throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
   snapshot.self_unit = self_unit_;
   snapshot.psi_trigger = std::move(psi_trigger);
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
-  const auto would_before = throttler_->status().would;
-  const auto records = throttler_->step(std::move(snapshot), policy_, enforce);
+  auto side = throttle_side_;
+  auto policy = throttle_policy_;
+  const bool posted = throttle_worker_->post(
+      [this, side, policy, enforce, snapshot = std::move(snapshot)]() mutable -> Worker::Then {
+        if (auto connected = side->ensureConnected(); !connected)
+          spdlog::debug("{}", connected.error().message);
+        auto records = side->throttler->step(std::move(snapshot), *policy, enforce);
+        return [this, enforce, records = std::move(records), status = side->throttler->status(),
+                problems = side->throttler->journalProblems()] {
+          throttle_stepping_ = false;
+          const auto would_before = state_.throttle.would;
+          throttleAnswered(records, status, problems);
+          if (!records.empty()) publishMetrics();
+          if (!enforce && state_.throttle.would != would_before) {
+            for (const auto& would : state_.throttle.would)
+              spdlog::info("Audit mode, not acted on: {}", would);
+          }
+          if (pending_trigger_) throttleStep(std::exchange(pending_trigger_, std::nullopt));
+        };
+      },
+      [this](const std::string& why) {
+        throttle_stepping_ = false;
+        spdlog::error("The throttle's step failed: {}", why);
+      });
+  throttle_stepping_ = posted;
+}
+
+void Governor::throttleAnswered(const std::vector<throttle::ActionRecord>& records,
+                                const throttle::ThrottleStatus& status, std::vector<std::string> problems) {
   announceActions(records);
-  state_.throttle = throttler_->status();
-  if (!records.empty()) publishMetrics();
-  if (!enforce && state_.throttle.would != would_before) {
-    for (const auto& would : state_.throttle.would) spdlog::info("Audit mode, not acted on: {}", would);
-  }
+  state_.throttle = status;
+  throttle_problems_ = std::move(problems);
 }
 
 void Governor::announceActions(const std::vector<throttle::ActionRecord>& records) {
@@ -118,27 +192,57 @@ void Governor::announceActions(const std::vector<throttle::ActionRecord>& record
   }
 }
 
-Result<std::vector<throttle::ActionRecord>> Governor::operatorThrottle(const std::string& unit) {
-  if (!throttler_) return Error{state_.throttle_off};
-  const Ledger* ledger = state_.ledger ? &*state_.ledger : nullptr;
-  auto records = throttler_->throttleUnit(unit, ledger, policy_, self_unit_);
-  if (records) announceActions(*records);
-  state_.throttle = throttler_->status();
-  return records;
-}
-
-Result<std::vector<throttle::ActionRecord>> Governor::operatorRelease(const std::string& unit) {
-  if (!throttler_) return Error{state_.throttle_off};
-  auto records = throttler_->releaseUnit(unit);
-  if (records) announceActions(*records);
-  state_.throttle = throttler_->status();
-  return records;
+void Governor::operatorAction(bool throttle, const std::string& unit,
+                              Reply<std::vector<throttle::ActionRecord>> reply) {
+  if (!throttle_side_) return reply(Error{state_.throttle_off});
+  auto side = throttle_side_;
+  auto policy = throttle_policy_;
+  auto ledger = ledgerCopy();
+  const std::string self_unit = self_unit_;
+  const bool posted = throttle_worker_->post(
+      [this, side, policy, ledger, self_unit, throttle, unit, reply]() -> Worker::Then {
+        if (auto connected = side->ensureConnected(); !connected)
+          spdlog::debug("{}", connected.error().message);
+        auto records = throttle ? side->throttler->throttleUnit(unit, ledger.get(), *policy, self_unit)
+                                : side->throttler->releaseUnit(unit);
+        return [this, reply, records = std::move(records), status = side->throttler->status(),
+                problems = side->throttler->journalProblems()] {
+          throttleAnswered(records ? *records : std::vector<throttle::ActionRecord>{}, status, problems);
+          reply(records);
+        };
+      },
+      [reply](const std::string& why) { reply(Error{why}); });
+  if (!posted) reply(Error{"The throttle is busy; try again shortly", EBUSY});
 }
 
 void Governor::releaseThrottleForShutdown() {
-  if (!throttler_) return;
-  const auto records = throttler_->releaseForShutdown();
-  for (const auto& record : records) throttle::logAction(record);
+  if (!throttle_side_) {
+    sd_event_exit(event_, 0);
+    return;
+  }
+  auto side = throttle_side_;
+  throttle_worker_->postAlways(
+      [this, side]() -> Worker::Then {
+        if (auto connected = side->ensureConnected(); !connected)
+          spdlog::debug("{}", connected.error().message);
+        auto records = side->throttler->releaseForShutdown();
+        for (const auto& record : records) throttle::logAction(record);
+        return [this] { sd_event_exit(event_, 0); };
+      },
+      [this](const std::string& why) {
+        spdlog::error("The release at stop failed: {}", why);
+        sd_event_exit(event_, 0);
+      });
+  // A systemd too slow to answer does not hold the stop: the journal keeps what is still in effect.
+  uint64_t now = 0;
+  sd_event_now(event_, CLOCK_MONOTONIC, &now);
+  sd_event_add_time(
+      event_, nullptr, CLOCK_MONOTONIC, now + kShutdownReleaseUsec, 0,
+      [](sd_event_source*, uint64_t, void* userdata) {
+        spdlog::warn("Stopping before the throttle's release was done; the next start adopts what is left");
+        return sd_event_exit(static_cast<sd_event*>(userdata), 0);
+      },
+      event_);
 }
 
 }  // namespace jmem

@@ -21,7 +21,7 @@ void Governor::publishMetrics() {
   input.units = metrics::unitMetricsOf(*state_.ledger, metrics::kDefaultTopUnits);
   input.mode = policy_.mode.value;
   input.compliance = compliance_metrics_;
-  if (throttler_) input.throttle = metrics::throttleMetricsOf(throttler_->status());
+  if (throttle_side_) input.throttle = metrics::throttleMetricsOf(state_.throttle);
   input.actions = action_counters_.counts();
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,
