@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/file_reader.h"
+
 namespace jmem::policy::detail {
 namespace {
 
@@ -21,7 +23,7 @@ Error failed(const std::string& what, int errno_value) {
 }
 
 Error wrongType(const std::string& what, mode_t found, mode_t wanted) {
-  return Error{what + "not " + fileTypeName(wanted) + " (" + fileTypeName(found) + ")", EINVAL};
+  return Error{what + "not " + describeFileType(wanted) + " (" + describeFileType(found) + ")", EINVAL};
 }
 
 // Closes the descriptor on every path out.
@@ -63,27 +65,6 @@ Result<OpenedPolicyFile> openChecked(const std::filesystem::path& path, mode_t w
 }
 
 }  // namespace
-
-std::string fileTypeName(mode_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return "a regular file";
-    case S_IFDIR:
-      return "a directory";
-    case S_IFIFO:
-      return "a FIFO";
-    case S_IFSOCK:
-      return "a socket";
-    case S_IFCHR:
-      return "a character device";
-    case S_IFBLK:
-      return "a block device";
-    case S_IFLNK:
-      return "a symbolic link";
-    default:
-      return "a file of unknown type";
-  }
-}
 
 std::optional<std::string> untrustedBecause(const struct stat& st, uid_t euid) {
   if (st.st_uid != 0 && st.st_uid != euid) {

@@ -22,9 +22,6 @@ inline constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
 // Pure.
 std::optional<std::string> untrustedBecause(const struct stat& st, uid_t euid);
 
-// "a FIFO", "a directory", "a character device"... for messages.
-std::string fileTypeName(mode_t mode);
-
 // What reading or listing found: the text (or nothing, for a directory), and why the file could
 // not be trusted when the caller only wants to hear it (`refuse_untrusted` false).
 struct OpenedPolicyFile {

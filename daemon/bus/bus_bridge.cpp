@@ -10,7 +10,7 @@ namespace jmem {
 
 Result<std::unique_ptr<BusBridge>> BusBridge::attach(sd_event* event, sdbus::IConnection& connection,
                                                      Lost lost) {
-  std::unique_ptr<BusBridge> bridge(new BusBridge(event, connection, std::move(lost)));
+  std::unique_ptr<BusBridge> bridge(new BusBridge(connection, std::move(lost)));
   const auto poll_data = connection.getEventLoopPollData();
   int r = sd_event_add_io(event, &bridge->io_, poll_data.fd, static_cast<uint32_t>(poll_data.events), onIo,
                           bridge.get());

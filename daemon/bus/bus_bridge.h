@@ -26,15 +26,13 @@ class BusBridge {
   BusBridge& operator=(const BusBridge&) = delete;
 
  private:
-  BusBridge(sd_event* event, sdbus::IConnection& connection, Lost lost)
-      : event_(event), connection_(connection), lost_(std::move(lost)) {}
+  BusBridge(sdbus::IConnection& connection, Lost lost) : connection_(connection), lost_(std::move(lost)) {}
   int fail(const std::string& why);
   static int onPrepare(sd_event_source* source, void* userdata);
   static int onIo(sd_event_source* source, int fd, uint32_t revents, void* userdata);
   static int onTime(sd_event_source* source, uint64_t usec, void* userdata);
   int drain();
 
-  sd_event* event_;
   sdbus::IConnection& connection_;
   Lost lost_;
   sd_event_source* io_ = nullptr;

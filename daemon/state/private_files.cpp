@@ -12,27 +12,6 @@
 namespace jmem {
 namespace {
 
-const char* typeOf(mode_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return "a regular file";
-    case S_IFDIR:
-      return "a directory";
-    case S_IFIFO:
-      return "a FIFO";
-    case S_IFSOCK:
-      return "a socket";
-    case S_IFCHR:
-      return "a character device";
-    case S_IFBLK:
-      return "a block device";
-    case S_IFLNK:
-      return "a symbolic link";
-    default:
-      return "of an unknown type";
-  }
-}
-
 std::string octal(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
@@ -42,7 +21,7 @@ std::string octal(mode_t mode) {
 // A directory above the state directory: whoever can rename entries in it could swap the state
 // directory for their own. A sticky directory lets only an entry's owner rename it.
 std::string whyUntrustedAbove(const struct stat& info, uid_t euid) {
-  if (!S_ISDIR(info.st_mode)) return std::string("it is ") + typeOf(info.st_mode);
+  if (!S_ISDIR(info.st_mode)) return std::string("it is ") + describeFileType(info.st_mode);
   if (info.st_uid != 0 && info.st_uid != euid)
     return "it is owned by uid " + std::to_string(info.st_uid) + ", neither root nor jmemd's uid " +
            std::to_string(euid);
@@ -69,7 +48,7 @@ Result<UniqueFd> openCheckedDirectory(int parent_fd, const std::string& name, co
     const int e = errno;
     struct stat info {};
     if ((e == ELOOP || e == ENOTDIR) && ::fstatat(parent_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
-      why = std::string("it is ") + typeOf(info.st_mode);
+      why = std::string("it is ") + describeFileType(info.st_mode);
       return UniqueFd();
     }
     return systemError("open", display, e);
@@ -100,7 +79,7 @@ void UniqueFd::reset(int fd) {
 
 std::string whyUntrusted(mode_t mode, uid_t owner, nlink_t links, uid_t euid, bool directory) {
   const bool right_type = directory ? S_ISDIR(mode) : S_ISREG(mode);
-  if (!right_type) return std::string("it is ") + typeOf(mode);
+  if (!right_type) return std::string("it is ") + describeFileType(mode);
   if (owner != euid)
     return "it is owned by uid " + std::to_string(owner) + ", not by jmemd's uid " + std::to_string(euid);
   if ((mode & 022) != 0) return "it is writable by its group or by others (mode " + octal(mode) + ")";
