@@ -119,6 +119,43 @@ def test_state(c):
     restart(c)
 
 
+def test_output_and_roots(c):
+    # Item 8: a drop-in whose name and content carry escapes; the journal gets them escaped.
+    name = "/etc/jmem/policy.d/\x1b[31mred\nforged.toml:1:1: fake.toml"
+    c.run("mkdir", "-p", "/etc/jmem/policy.d")
+    c.run("sh", "-c", 'printf "mode = \\"\\033]0;pwned\\007\\"\\n" > "$1"', "sh", name)
+    since = now(c)
+    c.run("systemctl", "reload", "jmemd.service", timeout=60)
+    time.sleep(1)
+    log = journal(c, since)
+    t.check("under the unit, a hostile drop-in is refused on reload", "Reload refused" in log, log[-400:])
+    t.check("under the unit, no raw escape from a file name or policy string reaches the journal",
+            "\x1b" not in log and "\x07" not in log and "\\x1b" in log, log[-600:])
+    t.check("under the unit, a newline in a file name forges no extra problem line",
+            not any(line.startswith("forged.toml") for line in log.splitlines()), log[-600:])
+    c.run("sh", "-c", 'rm -f /etc/jmem/policy.d/*')
+    # Item 9: a FIFO where the NvMap heap's clients file should be; jmemd neither hangs nor reads it.
+    c.run("mount", "-t", "tmpfs", "debugfs-stand-in", "/sys/kernel/debug")
+    c.run("mkdir", "-p", "/sys/kernel/debug/nvmap/iovmm")
+    c.run("mkfifo", "/sys/kernel/debug/nvmap/iovmm/clients")
+    started_at = time.monotonic()
+    started = restart(c)
+    seconds = time.monotonic() - started_at
+    status = ctl(c, "--json", "status")
+    nvmap = json.loads(status.stdout).get("nvmap", {}) if status.returncode == 0 else {}
+    print(f"under the unit: with a FIFO as NvMap's clients file jmemd was ready in {seconds:.1f} s")
+    t.check("under the unit, a FIFO in debugfs does not hold jmemd's start", started.returncode == 0, started.stderr)
+    t.check("under the unit, NvMap is unavailable, not zero, with a FIFO as its file",
+            nvmap.get("available") is False, nvmap)
+    c.run("umount", "/sys/kernel/debug")
+    # Item 2 as the unit serves it: a list for everything is answered to an ordinary user.
+    listed = c.run("busctl", "call", "org.jmem.Governor1", "/org/jmem/Governor1", "org.jmem.Governor1.Manager",
+                   "ListProcesses", "us", "0", "cost", user=NOBODY)
+    t.check("under the unit, ListProcesses for everything is answered to an ordinary user, with its flag",
+            listed.returncode == 0 and listed.stdout.rstrip().endswith("false"), listed.stderr or listed.stdout[-200:])
+    restart(c)
+
+
 def test_privacy(c):
     mounted = c.run("mount", "-o", "remount,hidepid=invisible", "/proc")
     t.check("the container's /proc is remounted hidepid=invisible", mounted.returncode == 0, mounted.stderr)
@@ -154,6 +191,7 @@ def main():
         test_log_flood(c)
         test_policy(c)
         test_state(c)
+        test_output_and_roots(c)
         test_privacy(c)
     return t.finish()
 
