@@ -332,34 +332,27 @@ sdbus::Error operatorError(const Error& error) {
 
 using ActionRow = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
 
-std::vector<ActionRow> actionStructs(const std::vector<throttle::ActionRecord>& records) {
+// Throttle's and Release's answer: each action taken, or the bus error for the failure.
+void answerActions(const sdbus::Result<std::vector<ActionRow>>& call,
+                   const Result<std::vector<throttle::ActionRecord>>& outcome) {
+  if (!outcome) return call.returnError(operatorError(outcome.error()));
   std::vector<ActionRow> out;
-  for (const auto& r : records) {
+  for (const auto& r : *outcome) {
     out.emplace_back(r.action.unit, std::string(throttle::toString(r.action.kind)),
                      r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
   }
-  return out;
+  call.returnResults(out);
 }
 
 }  // namespace
 
 void ManagerObject::Throttle(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
-  using Call = sdbus::Result<std::vector<ActionStruct>>;
-  auto reply = defer<std::vector<throttle::ActionRecord>>(
-      std::move(result), [](const Call& call, const Result<std::vector<throttle::ActionRecord>>& outcome) {
-        if (!outcome) return call.returnError(operatorError(outcome.error()));
-        call.returnResults(actionStructs(*outcome));
-      });
+  auto reply = defer<std::vector<throttle::ActionRecord>>(std::move(result), answerActions);
   if (reply) handlers_.throttle(sender(), unit, std::move(reply));
 }
 
 void ManagerObject::Release(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
-  using Call = sdbus::Result<std::vector<ActionStruct>>;
-  auto reply = defer<std::vector<throttle::ActionRecord>>(
-      std::move(result), [](const Call& call, const Result<std::vector<throttle::ActionRecord>>& outcome) {
-        if (!outcome) return call.returnError(operatorError(outcome.error()));
-        call.returnResults(actionStructs(*outcome));
-      });
+  auto reply = defer<std::vector<throttle::ActionRecord>>(std::move(result), answerActions);
   if (reply) handlers_.release(sender(), unit, std::move(reply));
 }
 

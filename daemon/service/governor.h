@@ -114,6 +114,7 @@ class Governor {
   void whenAuthorized(const std::string& sender, const char* method, Reply<T> reply,
                       std::function<void(uid_t, Reply<T>)> then);
   void logLimited(const std::string& key, spdlog::level::level_enum level, const std::string& line);
+  void logAuthorized(uid_t uid, const char* method, const std::string& sender);
   void logRefusal(const Authorization& who, const char* method, const std::string& sender,
                   const std::string& why);
   void logSuppressed();

@@ -140,9 +140,7 @@ void Governor::whenAuthorized(const std::string& sender, const char* method, Rep
             logRefusal(who, method, sender, who.allowed ? "unknown caller" : who.allowed.error().message);
             return reply(who.allowed ? Error{"unknown caller", EACCES} : who.allowed.error());
           }
-          logLimited(
-              "uid " + std::to_string(*who.uid), spdlog::level::info,
-              std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
+          logAuthorized(*who.uid, method, sender);
           then(*who.uid, reply);
         };
       },
@@ -158,6 +156,11 @@ void Governor::logRefusal(const Authorization& who, const char* method, const st
                           const std::string& why) {
   const std::string key = who.uid ? "uid " + std::to_string(*who.uid) : std::string("unknown callers");
   logLimited(key, spdlog::level::info, std::string("Refused ") + method + " to " + sender + ": " + why);
+}
+
+void Governor::logAuthorized(uid_t uid, const char* method, const std::string& sender) {
+  logLimited("uid " + std::to_string(uid), spdlog::level::info,
+             std::string(method) + " called by uid " + std::to_string(uid) + " (" + sender + ")");
 }
 
 void Governor::logLimited(const std::string& key, spdlog::level::level_enum level, const std::string& line) {

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "metrics/governor_metrics.h"
 #include "service/governor.h"
+#include "system/systemd_call.h"
 
 namespace jmem {
 namespace {
@@ -34,15 +35,9 @@ Error busy(const std::string& what) {
 }  // namespace
 
 Status WorkerSide::ensureConnected() {
-  if (bus && keeper) {
-    try {
-      (void)bus->getEventLoopPollData();  // fails once the connection is closed
-      return ok();
-    } catch (const sdbus::Error&) {
-      keeper.reset();
-      bus.reset();
-    }
-  }
+  if (bus && keeper && systemd_call::isOpen(*bus)) return ok();
+  keeper.reset();
+  bus.reset();
   try {
     bus = sdbus::createSystemBusConnection();
   } catch (const sdbus::Error& e) {
@@ -172,9 +167,7 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
           if (!who.allowed) {
             logRefusal(who, method, sender, outcome.error().message);
           } else if (who.uid) {
-            logLimited(
-                "uid " + std::to_string(*who.uid), spdlog::level::info,
-                std::string(method) + " called by uid " + std::to_string(*who.uid) + " (" + sender + ")");
+            logAuthorized(*who.uid, method, sender);
             forgetSharedAnswers();
             if (outcome) {
               for (const auto& r : *outcome) {

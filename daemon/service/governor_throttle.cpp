@@ -10,6 +10,7 @@
 #include "core/file_reader.h"
 #include "service/governor.h"
 #include "sources/cgroup_unit.h"
+#include "system/systemd_call.h"
 #include "throttle/action_log.h"
 
 namespace jmem {
@@ -43,13 +44,7 @@ std::string bootId(const std::filesystem::path& proc) {
 }  // namespace
 
 Status ThrottleSide::ensureConnected() {
-  if (bus) {
-    try {
-      (void)bus->getEventLoopPollData();  // fails once the connection is closed
-      return ok();
-    } catch (const sdbus::Error&) {
-    }
-  }
+  if (bus && systemd_call::isOpen(*bus)) return ok();
   try {
     auto fresh = sdbus::createSystemBusConnection();
     systemd->rebind(*fresh);

@@ -32,4 +32,13 @@ bool isNotFound(const sdbus::Error& e) {
          e.getName() == "org.freedesktop.systemd1.NoSuchUnit";
 }
 
+bool isOpen(sdbus::IConnection& connection) {
+  try {
+    (void)connection.getEventLoopPollData();  // throws once the connection is closed
+    return true;
+  } catch (const sdbus::Error&) {
+    return false;
+  }
+}
+
 }  // namespace jmem::systemd_call

@@ -23,6 +23,9 @@ Error busError(const std::string& what, const sdbus::Error& e);
 
 bool isNotFound(const sdbus::Error& e);
 
+// Whether a connection is still open: false once the bus closed it (or dbus-daemon went away).
+bool isOpen(sdbus::IConnection& connection);
+
 inline std::unique_ptr<sdbus::IProxy> managerProxy(sdbus::IConnection& connection) {
   return sdbus::createProxy(connection, kService, kManagerPath);
 }
