@@ -17,7 +17,8 @@ constexpr const char* kObjectPath = "/org/jmem/Governor1";
 class GovernorClient::Proxy final
     : public sdbus::ProxyInterfaces<org::jmem::Governor1::Manager_proxy, sdbus::Properties_proxy> {
  public:
-  explicit Proxy(sdbus::IConnection& connection) : ProxyInterfaces(connection, kBusName, kObjectPath) {
+  explicit Proxy(sdbus::IConnection& connection)
+      : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName), sdbus::ObjectPath(kObjectPath)) {
     registerProxy();
   }
   ~Proxy() { unregisterProxy(); }
@@ -30,8 +31,9 @@ class GovernorClient::Proxy final
   void onActionTaken(const std::string& unit, const std::string& action, const std::string& reason) override {
     if (handlers.action_taken) handlers.action_taken(unit, action, reason);
   }
-  void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
-                           const std::vector<std::string>&) override {
+  void onPropertiesChanged(const sdbus_compat::InterfaceName& interface,
+                           const sdbus_compat::PropertyMap& changed,
+                           const std::vector<sdbus_compat::PropertyName>&) override {
     if (interface == Manager_proxy::INTERFACE_NAME && handlers.properties_changed)
       handlers.properties_changed(changed);
   }
@@ -45,10 +47,11 @@ GovernorClient::~GovernorClient() = default;
 GovernorInfo GovernorClient::info() {
   const auto all = proxy_->GetAll(org::jmem::Governor1::Manager_proxy::INTERFACE_NAME);
   auto get = [&](const char* name) -> const sdbus::Variant& {
-    const auto found = all.find(name);
-    if (found == all.end())
-      throw sdbus::Error("org.jmem.Governor1.Error.Failed", std::string("jmemd did not report ") + name);
-    return found->second;
+    const auto* found = sdbus_compat::findProperty(all, name);
+    if (found == nullptr)
+      throw sdbus_compat::makeError("org.jmem.Governor1.Error.Failed",
+                                    std::string("jmemd did not report ") + name);
+    return *found;
   };
   GovernorInfo info{get("Version").get<std::string>(),
                     get("Mode").get<std::string>(),
@@ -56,8 +59,8 @@ GovernorInfo GovernorClient::info() {
                     get("SampleIntervalUsec").get<uint64_t>(),
                     {}};
   // A jmemd older than StateProblems has none to show.
-  if (const auto found = all.find("StateProblems"); found != all.end())
-    info.state_problems = found->second.get<std::vector<std::string>>();
+  if (const auto* found = sdbus_compat::findProperty(all, "StateProblems"))
+    info.state_problems = found->get<std::vector<std::string>>();
   return info;
 }
 
@@ -185,14 +188,14 @@ std::vector<ThrottleActionView> GovernorClient::release(const std::string& unit)
 
 int GovernorClient::monitor(MonitorHandlers handlers) {
   proxy_->handlers = std::move(handlers);
-  auto bus_daemon = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+  auto bus_daemon = sdbus_compat::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   bool gone = false;
   bus_daemon->uponSignal("NameOwnerChanged")
       .onInterface("org.freedesktop.DBus")
       .call([&](const std::string& name, const std::string&, const std::string& new_owner) {
         if (name == kBusName && new_owner.empty()) gone = true;
       });
-  bus_daemon->finishRegistration();
+  sdbus_compat::finishRegistration(*bus_daemon);
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -201,7 +204,7 @@ int GovernorClient::monitor(MonitorHandlers handlers) {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   const int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
   for (;;) {
-    while (connection_->processPendingRequest()) {
+    while (sdbus_compat::processPending(*connection_)) {
     }
     if (gone) {
       if (proxy_->handlers.governor_gone) proxy_->handlers.governor_gone();

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <sdbus-c++/sdbus-c++.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bus/sdbus_compat.h"
 #include "generated/manager_proxy.h"
 #include "ledger/ranking.h"
 
@@ -116,7 +116,7 @@ struct GovernorInfo {
 
 // Events `monitor` prints.
 struct MonitorHandlers {
-  std::function<void(const std::map<std::string, sdbus::Variant>&)> properties_changed;
+  std::function<void(const sdbus_compat::PropertyMap&)> properties_changed;
   std::function<void(const std::string& level, std::uint32_t some, std::uint32_t full)>
       pressure_level_changed;
   std::function<void(const std::string& unit, const std::string& action, const std::string& reason)>

@@ -261,7 +261,7 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
     std::cout << (options.json ? dump(event, -1) : human) << std::endl;
   };
   MonitorHandlers handlers;
-  handlers.properties_changed = [&](const std::map<std::string, sdbus::Variant>& changed) {
+  handlers.properties_changed = [&](const sdbus_compat::PropertyMap& changed) {
     Json values = Json::object();
     std::string human = paint(style, "1", "changed:");
     for (const auto& [name, value] : changed) {

@@ -1,16 +1,16 @@
 #include "bus/authorizer.h"
 
-#include <sdbus-c++/sdbus-c++.h>
-
 #include <cerrno>
 #include <map>
+
+#include "bus/sdbus_compat.h"
 
 namespace jmem {
 
 Result<uid_t> busCallerUid(sdbus::IConnection& connection, const std::string& sender,
                            std::chrono::milliseconds timeout) {
   try {
-    auto daemon = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    auto daemon = sdbus_compat::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     std::uint32_t uid = 0;
     daemon->callMethod("GetConnectionUnixUser")
         .onInterface("org.freedesktop.DBus")
@@ -29,8 +29,8 @@ Authorization authorizeManage(sdbus::IConnection& connection, const std::string&
   if (*uid == 0) return {*uid, Done{}};
   const std::string who = "uid " + std::to_string(*uid);
   try {
-    auto authority =
-        sdbus::createProxy(connection, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority");
+    auto authority = sdbus_compat::createProxy(connection, "org.freedesktop.PolicyKit1",
+                                               "/org/freedesktop/PolicyKit1/Authority");
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
     const Subject subject{std::string("system-bus-name"),
                           std::map<std::string, sdbus::Variant>{{"name", sdbus::Variant(sender)}}};

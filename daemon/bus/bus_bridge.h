@@ -1,19 +1,20 @@
 #pragma once
 
-#include <sdbus-c++/IConnection.h>
 #include <systemd/sd-event.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "bus/sdbus_compat.h"
 #include "core/result.h"
 
 namespace jmem {
 
-// Drives an sdbus-c++ 1.2 connection from an sd-event loop: that version has no attachment of its
-// own, so its poll data (fd, events, timeout) is re-read before every poll and fed to an io and a
-// time source, and pending requests are drained when either fires. Everything stays on one thread.
+// Drives an sdbus-c++ connection from an sd-event loop, in batches the sampling tick cannot starve
+// behind: its poll data (fd, events, timeout) is re-read before every poll and fed to an io and a time
+// source (and, on 2.x, an io source on its event fd), and pending messages are drained when one fires.
+// Everything stays on one thread.
 // When the connection fails, the bridge stops watching it and tells `lost`, which must not destroy the
 // bridge from inside that call.
 class BusBridge {
@@ -37,6 +38,7 @@ class BusBridge {
   Lost lost_;
   sd_event_source* io_ = nullptr;
   sd_event_source* time_ = nullptr;
+  sd_event_source* wakeup_ = nullptr;  // 2.x: its event fd
 };
 
 }  // namespace jmem

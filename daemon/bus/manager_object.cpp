@@ -11,7 +11,7 @@ namespace jmem {
 namespace {
 
 sdbus::Error busError(const char* name, const std::string& message) {
-  return sdbus::Error(std::string(kErrorPrefix) + name, message);
+  return sdbus_compat::makeError(std::string(kErrorPrefix) + name, message);
 }
 
 // The bus error for a failure: by errno where it has a meaning of its own, else the method's `failed`.
@@ -54,7 +54,9 @@ std::vector<Row> boundedRows(std::vector<Row>& rows, Size size, bool& truncated)
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, const GovernorState& state,
                              ManagerHandlers handlers)
-    : AdaptorInterfaces(connection, kObjectPath), state_(state), handlers_(std::move(handlers)) {
+    : AdaptorInterfaces(connection, sdbus::ObjectPath(kObjectPath)),
+      state_(state),
+      handlers_(std::move(handlers)) {
   registerAdaptor();
 }
 
@@ -64,7 +66,7 @@ ManagerObject::~ManagerObject() {
 }
 
 std::string ManagerObject::sender() {
-  return getObject().getCurrentlyProcessedMessage()->getSender();
+  return sdbus_compat::currentSender(getObject());
 }
 
 template <typename T, typename Call, typename Send>
@@ -92,7 +94,7 @@ Reply<T> ManagerObject::defer(Call&& call, Send send) {
 }
 
 void ManagerObject::announce(const std::vector<std::string>& properties) {
-  if (!properties.empty()) getObject().emitPropertiesChangedSignal(INTERFACE_NAME, properties);
+  if (!properties.empty()) sdbus_compat::emitPropertiesChanged(getObject(), INTERFACE_NAME, properties);
 }
 
 std::string ManagerObject::Version() {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sdbus-c++/sdbus-c++.h>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "bus/bus_figures.h"
+#include "bus/sdbus_compat.h"
 #include "compliance/applier.h"
 #include "compliance/check.h"
 #include "compliance/plan.h"

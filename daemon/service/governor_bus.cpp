@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "bus/sdbus_compat.h"
 #include "core/clock.h"
 #include "service/governor.h"
 
@@ -27,7 +28,7 @@ Status Governor::connectBus() {
   try {
     bus_ = sdbus::createSystemBusConnection();
     object_ = std::make_unique<ManagerObject>(*bus_, state_, busHandlers());
-    bus_->requestName(kBusName);
+    sdbus_compat::requestName(*bus_, kBusName);
   } catch (const sdbus::Error& e) {
     object_.reset();
     bus_.reset();

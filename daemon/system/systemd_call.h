@@ -1,10 +1,9 @@
 #pragma once
 
-#include <sdbus-c++/sdbus-c++.h>
-
 #include <memory>
 #include <string>
 
+#include "bus/sdbus_compat.h"
 #include "core/result.h"
 
 // What every client of systemd's manager shares: its names on the bus, and one way of turning
@@ -27,7 +26,7 @@ bool isNotFound(const sdbus::Error& e);
 bool isOpen(sdbus::IConnection& connection);
 
 inline std::unique_ptr<sdbus::IProxy> managerProxy(sdbus::IConnection& connection) {
-  return sdbus::createProxy(connection, kService, kManagerPath);
+  return sdbus_compat::createProxy(connection, kService, kManagerPath);
 }
 
 // Runs one exchange with systemd, turning sdbus-c++'s exceptions into an Error about `what`.

@@ -90,7 +90,7 @@ Result<UnitState> SystemdManager::unitState(const std::string& name) {
         .withArguments(name)
         .storeResultsTo(path);
     std::map<std::string, sdbus::Variant> properties;
-    sdbus::createProxy(*connection_, kService, path)
+    sdbus_compat::createProxy(*connection_, kService, path)
         ->callMethod("GetAll")
         .onInterface(kPropertiesInterface)
         .withTimeout(options_.call_timeout)
@@ -248,7 +248,7 @@ Result<JobOutcome> SystemdManager::queueJob(const char* method, const char* verb
 Result<bool> SystemdManager::jobExists(const std::string& job_path) {
   try {
     sdbus::Variant state;
-    sdbus::createProxy(*connection_, kService, job_path)
+    sdbus_compat::createProxy(*connection_, kService, job_path)
         ->callMethod("Get")
         .onInterface(kPropertiesInterface)
         .withTimeout(options_.call_timeout)

@@ -45,7 +45,7 @@ Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std:
   if (!path) return path.error();
   return guarded("read " + name + " of " + unit, [&] {
     sdbus::Variant value;
-    sdbus::createProxy(*connection_, kService, *path)
+    sdbus_compat::createProxy(*connection_, kService, *path)
         ->callMethod("Get")
         .onInterface(kPropertiesInterface)
         .withTimeout(call_timeout_)

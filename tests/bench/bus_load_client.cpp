@@ -1,7 +1,5 @@
 // Many bus clients calling jmemd's list methods in a loop, each on its own connection, for the bus
 // load benchmark. Prints calls and errors; exits non-zero if any call failed.
-#include <sdbus-c++/sdbus-c++.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "bus/sdbus_compat.h"
 #include "generated/manager_proxy.h"
 
 // The reply types as the interface XML defines them, so the client follows the interface.
@@ -31,7 +30,8 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, i] {
       try {
         auto connection = sdbus::createSystemBusConnection();
-        auto proxy = sdbus::createProxy(*connection, "org.jmem.Governor1", "/org/jmem/Governor1");
+        auto proxy =
+            jmem::sdbus_compat::createProxy(*connection, "org.jmem.Governor1", "/org/jmem/Governor1");
         while (std::chrono::steady_clock::now() < deadline) {
           try {
             Processes processes;
