@@ -1,15 +1,14 @@
 #include "policy/toml_fields.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "core/number_text.h"
 
 namespace jmem::policy::detail {
 namespace {
 
 std::string formatNumber(double value) {
-  char buffer[64];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-  return std::string(buffer, end);
+  return shortestDouble(value);
 }
 
 }  // namespace

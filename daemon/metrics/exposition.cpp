@@ -1,7 +1,8 @@
 #include "metrics/exposition.h"
 
-#include <charconv>
 #include <cmath>
+
+#include "core/number_text.h"
 
 namespace jmem::metrics {
 namespace {
@@ -119,10 +120,7 @@ std::string escapeHelp(std::string_view raw) {
 std::string formatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buffer[64];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  if (error != std::errc{}) return "NaN";  // 64 bytes always suffice for a double
-  return std::string(buffer, end);
+  return shortestDouble(value);
 }
 
 std::string formatValue(std::uint64_t value) {

@@ -69,6 +69,11 @@ void Governor::startThrottle() {
   }
   side->systemd = std::make_unique<SystemdManager>(*side->bus);
   side->units = std::make_unique<UnitControl>(*side->bus, kUnitCallTimeout);
+  if (auto version = side->systemd->version()) {
+    state_.controls = throttle::forSystemd(state_.controls, throttle::systemdMajor(*version));
+  } else {
+    spdlog::warn("{}", version.error().message);
+  }
   auto actuator = throttle::Actuator::open(*side->units, *side->systemd, options_.state_dir / "throttle",
                                            state_.controls.freeze, bootId(options_.roots.proc));
   if (!actuator) {

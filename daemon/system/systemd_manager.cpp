@@ -39,6 +39,19 @@ std::string joinNames(const std::vector<std::string>& names) {
 
 }  // namespace
 
+Result<std::string> SystemdManager::version() {
+  return guarded("get systemd's version", [&] {
+    sdbus::Variant value;
+    managerProxy(*connection_)
+        ->callMethod("Get")
+        .onInterface(kPropertiesInterface)
+        .withTimeout(options_.call_timeout)
+        .withArguments(std::string(kManagerInterface), std::string("Version"))
+        .storeResultsTo(value);
+    return value.get<std::string>();
+  });
+}
+
 Result<std::string> SystemdManager::defaultTarget() {
   return guarded("get the default target", [&] {
     std::string target;

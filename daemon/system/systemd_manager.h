@@ -76,6 +76,8 @@ class SystemdManager {
   // The same manager over another connection (the old one was lost).
   void rebind(sdbus::IConnection& connection) { connection_ = &connection; }
 
+  // systemd's version as the manager gives it ("245.4-4ubuntu3", "252.36-1~deb12u1").
+  Result<std::string> version();
   Result<std::string> defaultTarget();
   Result<UnitFileChanges> setDefaultTarget(const std::string& target);  // force: replaces default.target
 

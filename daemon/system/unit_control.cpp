@@ -2,6 +2,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <csignal>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -13,6 +14,18 @@ namespace jmem {
 using namespace systemd_call;
 
 namespace {
+
+// glibc 2.31, the oldest target's, has no sigabbrev_np.
+std::string signalName(int signal) {
+  switch (signal) {
+    case SIGSTOP:
+      return "SIGSTOP";
+    case SIGCONT:
+      return "SIGCONT";
+    default:
+      return "signal " + std::to_string(signal);
+  }
+}
 
 constexpr std::uint64_t kInfinity = std::numeric_limits<std::uint64_t>::max();
 
@@ -109,7 +122,7 @@ Result<std::string> UnitControl::freezerState(const std::string& unit) {
 }
 
 Status UnitControl::signalAll(const std::string& unit, int signal) {
-  return guarded(std::string("send SIG") + sigabbrev_np(signal) + " to " + unit, [&] {
+  return guarded("send " + signalName(signal) + " to " + unit, [&] {
     managerProxy(*connection_)
         ->callMethod("KillUnit")
         .onInterface(kManagerInterface)

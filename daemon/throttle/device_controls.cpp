@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/file_reader.h"
+#include "core/text.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -71,6 +72,25 @@ DeviceControls deviceControlsOf(const std::optional<std::string>& unified_contro
     controls.freeze = FreezeMethod::kStopSignal;
     controls.freeze_note = "this kernel has no cgroup.freeze (before 5.2): freezing sends SIGSTOP";
   }
+  return controls;
+}
+
+std::optional<unsigned> systemdMajor(std::string_view version) {
+  const auto digits = version.find_first_not_of("0123456789");
+  const auto major = parseUnsigned(version.substr(0, digits));
+  if (!major || *major > 100000) return std::nullopt;
+  return static_cast<unsigned>(*major);
+}
+
+DeviceControls forSystemd(DeviceControls controls, std::optional<unsigned> systemd_major) {
+  constexpr unsigned kFirstWithFreezeUnit = 246;
+  if (controls.freeze != FreezeMethod::kCgroupFreezer || !systemd_major ||
+      *systemd_major >= kFirstWithFreezeUnit)
+    return controls;
+  controls.freeze = FreezeMethod::kStopSignal;
+  controls.freeze_note = "systemd " + std::to_string(*systemd_major) +
+                         " has no FreezeUnit (246 brought it): freezing sends SIGSTOP to each of the unit's "
+                         "processes and thawing SIGCONT";
   return controls;
 }
 

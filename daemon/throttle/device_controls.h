@@ -36,6 +36,13 @@ struct DeviceControls {
 DeviceControls deviceControlsOf(const std::optional<std::string>& unified_controllers, bool has_unified_mount,
                                 bool has_freeze_file);
 
+// Pure. The major of a systemd version string ("245.4-4ubuntu3": 245), nullopt if it has none.
+std::optional<unsigned> systemdMajor(std::string_view version);
+
+// Pure. The controls as this systemd can drive them: FreezeUnit came with 246, so an older one (Ubuntu
+// 20.04 has 245) freezes by stop signal even on cgroup v2. An unknown version changes nothing.
+DeviceControls forSystemd(DeviceControls controls, std::optional<unsigned> systemd_major);
+
 // Reads the hierarchy under `cgroup_root` (normally /sys/fs/cgroup).
 DeviceControls readDeviceControls(const std::filesystem::path& cgroup_root);
 

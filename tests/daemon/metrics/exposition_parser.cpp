@@ -1,8 +1,9 @@
 #include "exposition_parser.h"
 
-#include <charconv>
 #include <cmath>
 #include <set>
+
+#include "core/number_text.h"
 
 namespace jmem::test {
 namespace {
@@ -79,8 +80,9 @@ bool parseValue(std::string_view text, double& value) {
     return true;
   }
   if (text.empty()) return false;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc{} && end == text.data() + text.size();
+  const auto parsed = parseDouble(text);
+  if (parsed) value = *parsed;
+  return parsed.has_value();
 }
 
 class LineParser {

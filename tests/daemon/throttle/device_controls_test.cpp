@@ -38,6 +38,27 @@ TEST_CASE("cgroup v1 (JetPack 5) cannot throttle and freezes with SIGSTOP") {
   }
 }
 
+TEST_CASE("systemd before 246 has no FreezeUnit, so cgroup v2 freezes by stop signal there") {
+  const auto v2 = deviceControlsOf(std::string("cpu memory pids\n"), false, true);
+  const auto on245 = forSystemd(v2, systemdMajor("245.4-4ubuntu3.24"));
+  CHECK(on245.freeze == FreezeMethod::kStopSignal);
+  CHECK_THAT(on245.freeze_note, Catch::StartsWith("systemd 245 has no FreezeUnit"));
+  CHECK(on245.memory_high);
+  CHECK(forSystemd(v2, systemdMajor("246")).freeze == FreezeMethod::kCgroupFreezer);
+  CHECK(forSystemd(v2, systemdMajor("252.36-1~deb12u1")).freeze == FreezeMethod::kCgroupFreezer);
+  CHECK(forSystemd(v2, std::nullopt).freeze == FreezeMethod::kCgroupFreezer);
+  const auto v1 = deviceControlsOf(std::nullopt, true, false);
+  CHECK(forSystemd(v1, 245u).freeze_note == v1.freeze_note);
+}
+
+TEST_CASE("a systemd version's major is its leading number, or nothing") {
+  CHECK(systemdMajor("245.4-4ubuntu3") == 245u);
+  CHECK(systemdMajor("257") == 257u);
+  CHECK_FALSE(systemdMajor("v252"));
+  CHECK_FALSE(systemdMajor(""));
+  CHECK_FALSE(systemdMajor("99999999999999999999"));
+}
+
 TEST_CASE("freeze methods have names that read back") {
   for (auto method : {FreezeMethod::kNone, FreezeMethod::kCgroupFreezer, FreezeMethod::kStopSignal}) {
     CHECK(parseFreezeMethod(toString(method)) == method);
