@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Builds the jmem .deb from this checkout and checks it with lintian (any error or warning fails).
+# Builds the release .deb from this checkout, the one that installs on every JetPack (Ubuntu 20.04,
+# 22.04, 24.04) and Debian 11 to 13, and checks it with lintian (any error or warning fails).
 #
 #   packaging/build-deb.sh [--arch ARCH] [--version-suffix SUFFIX] [--out DIR] [--no-check] [--clean]
 #
-# dpkg-buildpackage wants debian/ at the root of the sources: the checkout's files (tracked and new,
-# not ignored) are copied to OUT/stage-ARCH/jmem with packaging/debian as debian/, and it runs
-# there. The packages land in OUT (default: build-deb). The CMake build directory OUT/build-ARCH
-# is kept, so a second build rebuilds only what changed (--clean starts afresh).
+# It builds in the Debian 11 root of packaging/build-root.sh (glibc 2.31, libsystemd 247, gcc 10),
+# with no network: packaging/README.md says what is linked in and why. dpkg-buildpackage wants
+# debian/ at the root of the sources: the checkout's files (tracked and new, not ignored) are copied
+# to OUT/stage-ARCH/jmem with packaging/debian as debian/, and it runs there. The packages land in
+# OUT (default: build-deb). The CMake build directory OUT/build-ARCH is kept, so a second build
+# rebuilds only what changed (--clean starts afresh).
 #
-# --arch arm64 cross-builds (crossbuild-essential-arm64 and the :arm64 build dependencies) and
-# runs the unit tests of the arm64 build under qemu-user. --version-suffix +test1 builds the same
-# sources as a newer version, 0.1.0+test1. --no-check skips the unit tests (DEB_BUILD_OPTIONS=nocheck).
+# --arch arm64 cross-builds, and runs the unit tests of the arm64 build through this machine's binfmt
+# (qemu-user-static). --version-suffix +test1 builds the same sources as a newer version,
+# 0.1.0+test1. --no-check skips the unit tests (DEB_BUILD_OPTIONS=nocheck).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-arch=$(dpkg --print-architecture)
+arch=amd64
 suffix=""
 out=$root/build-deb
 check=1
@@ -31,6 +34,10 @@ while (($#)); do
   esac
   shift
 done
+if [[ $arch != amd64 && $arch != arm64 ]]; then
+  echo "Unsupported architecture \"$arch\": the release is built for amd64 and arm64" >&2
+  exit 2
+fi
 if [[ -n $suffix && ! $suffix =~ ^[+~][a-z0-9.+~]+$ ]]; then
   echo "Invalid version suffix \"$suffix\": expected + or ~ then lowercase letters, digits, . + ~" >&2
   exit 2
@@ -67,21 +74,26 @@ if [[ -n $suffix ]]; then
   } >"$stage/debian/changelog"
 fi
 
-options=(-us -uc -nc -jauto)
+build_root=$("$root/packaging/build-root.sh")
+options=(-us -uc -nc -jauto -B)
 profiles=()
-if [[ $arch == "$(dpkg --print-architecture)" ]]; then
-  options+=(-F)  # the source package too, so that lintian checks it
-else
-  options+=(-B "--host-arch=$arch")
+build_options=${DEB_BUILD_OPTIONS:-}
+if [[ $arch != amd64 ]]; then
+  options+=("--host-arch=$arch")
   profiles+=(cross)
 fi
 if ((!check)); then
-  export DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}"
+  build_options="nocheck $build_options"
   profiles+=(nocheck)
 fi
 if ((${#profiles[@]})); then options+=("--build-profiles=$(IFS=,; echo "${profiles[*]}")"); fi
-export JMEM_DEB_BUILDDIR=$build
-(cd "$stage" && dpkg-buildpackage "${options[@]}")
+# The same paths inside as outside, so that the kept build directory stays valid; a throwaway layer
+# over the root, so that the build changes nothing in it.
+mkdir -p "$build"
+systemd-nspawn --quiet --register=no --keep-unit --private-network --volatile=overlay -D "$build_root" \
+  --bind="$out" --chdir="$stage" \
+  --setenv=JMEM_DEB_BUILDDIR="$build" --setenv=DEB_BUILD_OPTIONS="$build_options" \
+  -- dpkg-buildpackage "${options[@]}"
 
 # dpkg-buildpackage writes next to the sources; the packages go to OUT.
 changes=jmem_${version}_$arch.changes
