@@ -12,7 +12,8 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ROOT, Checks
+from harness import Checks
+from installed import version
 
 # The oldest target, Ubuntu 20.04 (JetPack 5): glibc 2.31, libsystemd0 245. libstdc++ is linked in.
 GLIBC_MAX = "2.31"
@@ -79,11 +80,6 @@ TARGETS = {
         "polkitd": ("126-2", []),
     },
 }
-
-
-def version():
-    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-        return re.search(r"project\(jmem VERSION ([0-9.]+)", f.read()).group(1)
 
 
 def version_holds(have, op, want):

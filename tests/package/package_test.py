@@ -21,6 +21,7 @@ import time
 import jetson_units
 from container import PACKAGES_WITH_POLKIT, Container
 from harness import ROOT, Checks, wait_for
+from installed import check_service_ready, ctl, version
 from metrics_textfile_test import parse_exposition, single
 
 NOBODY = "65534"
@@ -31,15 +32,6 @@ PACKAGES = PACKAGES_WITH_POLKIT + ["prometheus-node-exporter"]
 NODE_EXPORTER = "prometheus-node-exporter"
 TEXTFILE = "/var/lib/prometheus/node-exporter/jmem.prom"
 SCRAPE = "http://127.0.0.1:9100/metrics"
-
-
-def version():
-    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-        return re.search(r"project\(jmem VERSION ([0-9.]+)", f.read()).group(1)
-
-
-def ctl(c, *args, user=None):
-    return c.run("jmemctl", "--no-pager", *args, user=user, timeout=120)
 
 
 def dpkg(c, *args, env=()):
@@ -59,9 +51,7 @@ def test_install(t, c, deb, default_policy):
     result = dpkg(c, "-i", deb)
     t.check("dpkg -i installs the package", result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:])
     t.check("the service is enabled", c.run("systemctl", "is-enabled", "jmemd.service").stdout.strip() == "enabled")
-    t.check("the service is running and READY", c.show("jmemd", "ActiveState") == "active" and
-            c.show("jmemd", "SubState") == "running" and "processes" in c.show("jmemd", "StatusText"),
-            c.run("systemctl", "status", "--no-pager", "jmemd").stdout)
+    check_service_ready(t, c, "the service is running and READY")
     result = ctl(c, "status", user=NOBODY)
     t.check("jmemctl status works for an ordinary user", result.returncode == 0 and "jmemd" in result.stdout,
             result.stderr)

@@ -28,6 +28,7 @@ import time
 import jetson_units
 from container import PACKAGES_WITH_POLKIT, Container
 from harness import ROOT, Checks, wait_for
+from installed import check_service_ready, ctl, version
 
 NOBODY = "65534"
 UPGRADE_SUFFIX = "+test1"
@@ -47,10 +48,6 @@ SITE_DROPIN = "# The lab's devices are held to the policy; a slower tick.\nmode 
 BAD_DROPIN = "[classes.site]\naction = \"mask\"\nunits = [\"bluetooth.service\"]\n"
 SITE_DROPIN_V2 = "# Audit again, with a 3 s tick.\nsample_interval_ms = 3000\n"
 
-
-def version():
-    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-        return re.search(r"project\(jmem VERSION ([0-9.]+)", f.read()).group(1)
 
 
 def repo_sh(*args):
@@ -74,10 +71,6 @@ def apt(c, *args):
 def apt_messages(result):
     """apt's warnings and errors (W:, E: and Err: lines)."""
     return [l for l in (result.stdout + result.stderr).splitlines() if re.match(r"^(W:|E:|Err:)", l)]
-
-
-def ctl(c, *args, user=None):
-    return c.run("jmemctl", "--no-pager", *args, user=user, timeout=120)
 
 
 def status(c):
@@ -259,9 +252,7 @@ def test_install(t, c, first, arm64_deb):
     t.check("apt-get install jmem installs it, dependencies resolved by apt", result.returncode == 0,
             result.stdout[-1500:] + result.stderr[-1500:])
     t.check(f"jmem {first} is installed", installed(c, "jmem") == ["installed", first], installed(c, "jmem"))
-    t.check("jmemd.service runs and is READY", c.show("jmemd", "ActiveState") == "active" and
-            c.show("jmemd", "SubState") == "running" and "processes" in c.show("jmemd", "StatusText"),
-            c.run("systemctl", "status", "--no-pager", "jmemd").stdout)
+    check_service_ready(t, c)
     result = ctl(c, "status", user=NOBODY)
     t.check("jmemctl status works for an ordinary user", result.returncode == 0 and "jmemd" in result.stdout,
             result.stderr)
