@@ -31,7 +31,7 @@ if [ "$verb" = test ]; then packages+=(qemu-system-x86 qemu-utils); fi
 # The metrics test scrapes jmem's textfile through node_exporter.
 if [ "$verb" = test ]; then packages+=(prometheus-node-exporter); fi
 # The package tests: the release build in a Debian 11 root (mmdebstrap above, curl), lintian, arm64
-# binaries under qemu-user through binfmt (the arm64 containers; mmdebstrap wants arch-test for their roots), objdump for
+# containers under qemu-user through binfmt (mmdebstrap wants arch-test for their roots), objdump for
 # arm64, and a signed apt repository (reprepro, gnupg).
 if [ "$verb" = test ]; then
   packages+=(curl lintian qemu-user-static arch-test binutils-aarch64-linux-gnu reprepro gnupg)
