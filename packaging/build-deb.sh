@@ -13,7 +13,7 @@
 #
 # --arch arm64 cross-builds, and runs the unit tests of the arm64 build through this machine's binfmt
 # (qemu-user-static). --version-suffix +test1 builds the same sources as a newer version,
-# 0.1.0+test1. --no-check skips the unit tests (DEB_BUILD_OPTIONS=nocheck).
+# 0.1.0+test1 (a suffix with ~ builds an older one). --no-check skips the unit tests (DEB_BUILD_OPTIONS=nocheck).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +90,8 @@ if ((${#profiles[@]})); then options+=("--build-profiles=$(IFS=,; echo "${profil
 # The same paths inside as outside, so that the kept build directory stays valid; a throwaway layer
 # over the root, so that the build changes nothing in it.
 mkdir -p "$build"
-systemd-nspawn --quiet --register=no --keep-unit --private-network --volatile=overlay -D "$build_root" \
+# One build at a time in the root.
+flock "$(dirname "$build_root")/.lock" systemd-nspawn --quiet --register=no --keep-unit --private-network --volatile=overlay -D "$build_root" \
   --bind="$out" --chdir="$stage" \
   --setenv=JMEM_DEB_BUILDDIR="$build" --setenv=DEB_BUILD_OPTIONS="$build_options" \
   -- dpkg-buildpackage "${options[@]}"
@@ -102,4 +103,6 @@ for file in "$changes" "${files[@]}"; do mv -f "$stage/../$file" "$out/"; done
 rm -f "$stage"/../*.buildinfo "$stage"/../*.changes
 
 lintian --fail-on error,warning --display-info "$out/$changes"
+# The sources of what is linked in (sdbus-c++ is LGPL-2.1), for whoever distributes the package.
+cp "$build_root"/opt/jmem-vendor/sources/* "$out/"
 echo "Built $(printf '%s ' "${files[@]}" | tr ' ' '\n' | grep '\.deb$' | sed "s|^|$out/|")"
