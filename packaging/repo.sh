@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds or updates a signed apt repository for a fleet from .deb files (reprepro and gnupg).
 #
-#   packaging/repo.sh --out DIR [--key-dir DIR] [--key-id ID] [--codename NAME] [DEB...]
+#   packaging/repo.sh --out DIR [--key-dir DIR] [--key-id ID | --create-test-key] [--rotate-key]
+#                     [--codename NAME] [--valid-for DURATION] [DEB...]
 #
 # DIR is reprepro's base directory: dists/ and pool/ (what apt fetches), conf/ and db/ (reprepro's
 # bookkeeping, nothing secret), and jmem-archive-keyring.gpg, the public key as a binary keyring for
@@ -12,13 +13,21 @@
 #
 # Release and InRelease are signed with a key from the GnuPG home --key-dir (default: $GNUPGHOME,
 # else ~/.gnupg): --key-id names it (a fingerprint, e-mail or name; the fleet's own key, which is
-# never created). Without --key-id the key whose name is "jmem archive signing key" is used, and
-# created there, without a passphrase, if there is none: good for tests and trials; a fleet keeps
-# its own key (with a passphrase, or on a smartcard) and passes it with --key-id.
+# never created). Without --key-id the key whose name is "jmem archive signing key" is used; with
+# --create-test-key it is created there, without a passphrase, if there is none: good for tests and
+# trials; a fleet keeps its own key (with a passphrase, or on a smartcard) and passes it with --key-id.
+# A repository stays with the key that first signed it (conf/distributions, SignWith): another key
+# is refused unless --rotate-key says so, once the new key has reached every device.
+#
+# Release carries Valid-Until, DURATION after it was signed (--valid-for, reprepro's ValidFor: a
+# number and d, m or y; default 30d, or what the repository has): apt refuses an older Release, so a
+# replayed old repository is refused. Export it again before then: run repo.sh with no DEB, or
+# `reprepro --basedir DIR export` with the key's GNUPGHOME, from cron.
 set -euo pipefail
 
 usage() {
-  echo "Usage: packaging/repo.sh --out DIR [--key-dir DIR] [--key-id ID] [--codename NAME] [DEB...]" >&2
+  echo "Usage: packaging/repo.sh --out DIR [--key-dir DIR] [--key-id ID | --create-test-key] [--rotate-key]" >&2
+  echo "                         [--codename NAME] [--valid-for DURATION] [DEB...]" >&2
   exit 2
 }
 
@@ -35,18 +44,24 @@ out=""
 key_dir=""
 key_id=""
 codename=jmem
+valid_for=""
+create_test_key=0
+rotate_key=0
 debs=()
 while (($#)); do
   case $1 in
-    --out|--key-dir|--key-id|--codename)
+    --out|--key-dir|--key-id|--codename|--valid-for)
       if (($# < 2)) || [[ -z $2 ]]; then echo "repo.sh: $1 needs a value" >&2; usage; fi
       case $1 in
         --out) out=$2 ;;
         --key-dir) key_dir=$2 ;;
         --key-id) key_id=$2 ;;
         --codename) codename=$2 ;;
+        --valid-for) valid_for=$2 ;;
       esac
       shift ;;
+    --create-test-key) create_test_key=1 ;;
+    --rotate-key) rotate_key=1 ;;
     --) shift; debs+=("$@"); break ;;
     -*) echo "repo.sh: unknown option \"$1\"" >&2; usage ;;
     *) debs+=("$1") ;;
@@ -56,6 +71,14 @@ done
 [[ -n $out ]] || { echo "repo.sh: --out DIR is required" >&2; usage; }
 if [[ ! $codename =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then
   echo "repo.sh: invalid codename \"$codename\": expected lowercase letters, digits, . and -" >&2
+  usage
+fi
+if [[ -n $valid_for && ! $valid_for =~ ^[1-9][0-9]{0,4}[dmy]$ ]]; then
+  echo "repo.sh: invalid --valid-for \"$valid_for\": expected a number and d (days), m (31 days) or y (365 days)" >&2
+  usage
+fi
+if [[ -n $key_id ]] && ((create_test_key)); then
+  echo "repo.sh: --key-id and --create-test-key exclude each other" >&2
   usage
 fi
 for tool in reprepro gpg gpgv dpkg-deb; do
@@ -95,6 +118,13 @@ if [[ -f $distributions ]]; then
 elif [[ -n $(ls -A "$out") ]]; then
   die "$out is not empty and holds no repository made by repo.sh (no conf/distributions)"
 fi
+# The key that signs the repository now, and how long its Release stays valid.
+recorded_key=""
+if [[ -f $distributions ]]; then
+  recorded_key=$(sed -n 's/^SignWith: *//p' "$distributions")
+  if [[ -z $valid_for ]]; then valid_for=$(sed -n 's/^ValidFor: *//p' "$distributions"); fi
+fi
+valid_for=${valid_for:-30d}
 
 # What the repository already holds decides, package by package: add, skip or refuse.
 add=()
@@ -140,6 +170,13 @@ if [[ -n $key_id ]]; then
 else
   mapfile -t fingerprints < <(secret_keys "=$KEY_NAME")
   if ((${#fingerprints[@]} == 0)); then
+    ((create_test_key)) ||
+      die "no --key-id and no key named \"$KEY_NAME\" in $GNUPGHOME: sign with the fleet's key" \
+          "(--key-id ID, --key-dir DIR where it is not in \$GNUPGHOME or ~/.gnupg), or give --create-test-key" \
+          "to create a key without a passphrase there, for a trial"
+    [[ -z $recorded_key ]] || ((rotate_key)) ||
+      die "$out is signed by $recorded_key, not in $GNUPGHOME: give its --key-dir and --key-id" \
+          "(--rotate-key to create another key instead)"
     gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
       --quick-generate-key "$KEY_NAME" ed25519 sign never 2>/dev/null ||
       die "could not create a signing key in $GNUPGHOME"
@@ -151,6 +188,11 @@ else
     die "$GNUPGHOME holds ${#fingerprints[@]} keys named \"$KEY_NAME\": choose one with --key-id"
 fi
 fingerprint=${fingerprints[0]}
+# Devices trust the key in their keyring: a repository signed by another one stops updating.
+if [[ -n $recorded_key && ${recorded_key^^} != "${fingerprint^^}" ]] && ((!rotate_key)); then
+  die "$out is signed by $recorded_key, not $fingerprint: sign with that key (--key-dir, --key-id), or give" \
+      "--rotate-key once the new key's keyring has reached every device"
+fi
 
 mkdir -p "$out/conf"
 cat >"$distributions.new" <<EOF
@@ -161,6 +203,7 @@ Architectures: $ARCHITECTURES
 Components: main
 Description: jmem packages for the fleet
 SignWith: $fingerprint
+ValidFor: $valid_for
 EOF
 mv "$distributions.new" "$distributions"
 
@@ -175,7 +218,8 @@ chmod 644 "$out/$KEYRING"
 gpgv --quiet --keyring "$out/$KEYRING" "$out/dists/$codename/InRelease" 2>/dev/null ||
   die "$out/dists/$codename/InRelease does not verify with $out/$KEYRING"
 
-echo "Repository $out, distribution $codename, signed by $fingerprint:"
+echo "Repository $out, distribution $codename, signed by $fingerprint, valid for $valid_for" \
+     "(export it again before then):"
 repo list "$codename" | sed 's/^/  /'
 echo "Devices: $KEYRING to /usr/share/keyrings/, then in /etc/apt/sources.list.d/jmem.list:"
 echo "  deb [signed-by=/usr/share/keyrings/$KEYRING] URL $codename main   (URL: where $out is served)"

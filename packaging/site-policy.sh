@@ -12,11 +12,17 @@
 # /etc/jmem, so it runs in a mount namespace of its own where /etc/jmem is a temporary directory:
 # as root, or as a user where unprivileged user namespaces are allowed. Nothing on the machine changes.
 #
-# The package depends on jmem, ships the drop-ins as conffiles, and reloads jmemd when it is
-# installed, upgraded or removed (nothing happens where jmemd is not running: it reads the policy
-# when it starts). Removal sets the drop-ins aside as NAME.toml.dpkg-removed, which jmemd does not
-# read, so that the policy without them applies; a reinstall puts them back, purge deletes them. An
-# upgrade that no longer ships a drop-in takes it away (kept as NAME.toml.dpkg-bak if it was edited).
+# The package depends on jmem (>= the version of the jmemd that validated it), ships the drop-ins as
+# conffiles, and reloads jmemd when it is installed, upgraded or removed (nothing happens where jmemd
+# is not running: it reads the policy when it starts). On the device its postinst validates the
+# policy again with jmemd --check-config: where the device's policy makes the drop-ins invalid, they
+# are set aside as NAME.toml.dpkg-refused, jmemd reloads without them, and the postinst fails with
+# jmemd's messages (the package stays half-configured until a fixed version replaces it, or
+# `dpkg --configure -a` after the device's policy is fixed). Removal sets the drop-ins aside as
+# NAME.toml.dpkg-removed, which jmemd does not read, so that the policy without them applies; a
+# reinstall puts them back, purge deletes them and any leftover. An upgrade that no longer ships a
+# drop-in takes it away as dpkg-maintscript-helper's rm_conffile does (kept as NAME.toml.dpkg-bak if
+# it was edited; put back if the upgrade fails).
 #
 # --version defaults to the time of the build (YYYYMMDD.HHMMSS, UTC), so each build is newer than the
 # last. --maintainer defaults to "$DEBFULLNAME <$DEBEMAIL>" when both are set.
@@ -43,7 +49,10 @@ out=.
 jmemd=${JMEMD:-/usr/sbin/jmemd}
 base=""
 maintainer=""
-if [[ -n ${DEBFULLNAME:-} && -n ${DEBEMAIL:-} ]]; then maintainer="$DEBFULLNAME <$DEBEMAIL>"; fi
+maintainer_from=""
+if [[ -n ${DEBFULLNAME:-} && -n ${DEBEMAIL:-} ]]; then
+  maintainer="$DEBFULLNAME <$DEBEMAIL>" maintainer_from="DEBFULLNAME and DEBEMAIL"
+fi
 dropins=()
 while (($#)); do
   case $1 in
@@ -55,7 +64,7 @@ while (($#)); do
         --out) out=$2 ;;
         --jmemd) jmemd=$2 ;;
         --base) base=$2 ;;
-        --maintainer) maintainer=$2 ;;
+        --maintainer) maintainer=$2 maintainer_from=--maintainer ;;
       esac
       shift ;;
     --) shift; dropins+=("$@"); break ;;
@@ -80,6 +89,13 @@ if [[ ! $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]]; then
 fi
 if [[ -z $maintainer ]]; then
   maintainer=$(sed -n 's/^Maintainer: *//p' "$root/packaging/debian/control" 2>/dev/null | head -n 1)
+  maintainer_from=packaging/debian/control
+fi
+# The maintainer goes into the control file and the changelog: a newline or another control
+# character would add fields of its own.
+if [[ $maintainer == *[[:cntrl:]]* ]]; then
+  die "invalid maintainer $(printf '%q' "$maintainer") (from $maintainer_from): it holds a newline or another" \
+      "control character"
 fi
 [[ $maintainer =~ ^[^\<\>]+\ \<[^\<\>@\ ]+@[^\<\>@\ ]+\>$ ]] ||
   die "invalid maintainer \"$maintainer\": expected \"NAME <EMAIL>\" (--maintainer, or DEBFULLNAME and DEBEMAIL)"
@@ -90,6 +106,11 @@ package=jmem-policy-$site
 if [[ -n $base ]]; then
   [[ -f $base && -r $base ]] || die "--base $base: not a readable regular file"
 fi
+# The package depends on a jmem at least as new as the jmemd that validates it ("jmemd VERSION").
+jmemd_version=$("$jmemd" --version 2>/dev/null) || die "$jmemd --version failed: is it jmemd?"
+jmemd_version=${jmemd_version#jmemd }
+[[ $jmemd_version =~ ^([0-9]+:)?[0-9][A-Za-z0-9.+~-]*$ ]] ||
+  die "$jmemd --version printed $(printf '%q' "$jmemd_version"), not \"jmemd VERSION\": is it jmemd?"
 declare -A names=()
 for dropin in "${dropins[@]}"; do
   [[ -e $dropin ]] || die "$dropin: no such file"
@@ -176,90 +197,172 @@ chmod 0644 "$doc/changelog.gz" "$doc/copyright"
 
 printf '%s\n' "${conffiles[@]}" >"$tree/DEBIAN/conffiles"
 files="${conffiles[*]}"
-# The maintainer scripts. jmemd reloads through its unit (ExecReload sends SIGHUP): a policy with a
-# problem is refused and the one that runs stays, so the scripts say so instead of failing.
-# shellcheck disable=SC2016  # expanded by the maintainer scripts
-reload='
+# The maintainer scripts: a head naming the package and its drop-ins, then the script itself.
+script_head() {
+  printf '#!/bin/sh\n%s\nset -e\n\nPACKAGE=%s\nFILES="%s"\n' "$1" "$package" "$files"
+  # shellcheck disable=SC2016  # expanded by the maintainer scripts
+  printf '%s\n' '
+# The drop-ins dpkg records for the package, with their md5sums: at preinst those of the version
+# installed before; after an upgrade the ones no longer shipped stay listed (obsolete).
+recorded_conffiles() {
+	dpkg-query -W -f="\${Conffiles}\n" "$PACKAGE" 2>/dev/null | while read -r file sum rest; do
+		case "$file" in /etc/jmem/policy.d/*.toml) echo "$file $sum" ;; esac
+	done
+}
+
+shipped() {
+	case " $FILES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# Whether a drop-in set aside as FILE.dpkg-* belongs to this package: dpkg lists it as owned by it,
+# or by none (dpkg forgets a conffile an upgrade no longer ships once it is gone from its place).
+ours() {
+	owners=$(dpkg-query -S "$1" 2>/dev/null | sed -n "s/: .*//p")
+	case "$owners" in "" | "$PACKAGE") return 0 ;; esac
+	return 1
+}
+
+# jmemd reloads through its unit (ExecReload sends SIGHUP); nothing where it is not running.
 reload_jmemd() {
 	if [ -d /run/systemd/system ] && [ -z "${DPKG_ROOT:-}" ]; then
 		deb-systemd-invoke try-reload-or-restart jmemd.service || true
 	fi
-	if command -v jmemd >/dev/null 2>&1 && ! problems=$(jmemd --check-config 2>&1 >/dev/null); then
-		echo "'"$package"': jmemd refuses the policy in /etc/jmem and keeps running the one it had:" >&2
-		printf "%s\n" "$problems" >&2
-	fi
 }'
-cat >"$tree/DEBIAN/preinst" <<EOF
-#!/bin/sh
-# Reinstalled after a removal: the drop-ins set aside then (with any local edit) come back before
-# dpkg unpacks, so that it handles them as the conffiles they are. An upgrade takes away the
-# drop-ins the new version no longer ships: jmemd would go on reading them.
-set -e
+}
+{
+  script_head '# Puts back what the package set aside, and takes away the drop-ins an upgrade no longer ships.'
+  cat <<'EOF'
 
-FILES="$files"
+case "$1" in
+	install|upgrade)
+		# Set aside by a removal (NAME.dpkg-removed) or refused by the device's jmemd
+		# (NAME.dpkg-refused): a copy comes back before dpkg unpacks, so that dpkg handles it as the
+		# conffile it is. The postinst deletes the set-aside file; the postrm deletes the copy if
+		# the installation fails.
+		for file in $FILES; do
+			for aside in "$file.dpkg-removed" "$file.dpkg-refused"; do
+				if [ -e "$aside" ] && [ ! -e "$file" ]; then cp -p "$aside" "$file"; fi
+			done
+		done
+		;;
+esac
 
-if [ "\$1" = install ] || [ "\$1" = upgrade ]; then
-	for file in \$FILES; do
-		if [ -e "\$file.dpkg-removed" ] && [ ! -e "\$file" ]; then
-			mv "\$file.dpkg-removed" "\$file"
-		fi
-	done
-fi
-
-if [ "\$1" = upgrade ]; then
-	dpkg-query -W -f='\${Conffiles}\n' $package 2>/dev/null | while read -r file sum rest; do
-		case " \$FILES " in *" \$file "*) continue ;; esac
-		case "\$file" in /etc/jmem/policy.d/*) ;; *) continue ;; esac
-		[ -e "\$file" ] || continue
-		if [ "\$(md5sum <"\$file" | cut -d ' ' -f 1)" = "\$sum" ]; then
-			rm -f "\$file"
+if [ "$1" = upgrade ]; then
+	# As dpkg-maintscript-helper rm_conffile: a drop-in the new version no longer ships (jmemd would
+	# go on reading it) becomes NAME.dpkg-remove, or NAME.dpkg-backup if it was edited; the postinst
+	# deletes it or keeps it as NAME.dpkg-bak, the postrm puts it back if the upgrade fails.
+	recorded_conffiles | while read -r file sum; do
+		if shipped "$file" || [ ! -e "$file" ]; then continue; fi
+		if [ "$(md5sum <"$file" | cut -d ' ' -f 1)" = "$sum" ]; then
+			mv -f "$file" "$file.dpkg-remove"
 		else
-			echo "$package: \$file is no longer shipped and was edited: kept as \$file.dpkg-bak" >&2
-			mv -f "\$file" "\$file.dpkg-bak"
+			mv -f "$file" "$file.dpkg-backup"
 		fi
 	done
 fi
 
 exit 0
 EOF
-cat >"$tree/DEBIAN/postinst" <<EOF
-#!/bin/sh
-# jmemd reads the drop-ins now, not at its next start.
-set -e
-$reload
+} >"$tree/DEBIAN/preinst"
+{
+  script_head '# Validates the policy with the drop-ins on the device, then jmemd reloads it.'
+  cat <<'EOF'
+JMEMD=/usr/sbin/jmemd
 
-if [ "\$1" = configure ]; then
+if [ "$1" = configure ]; then
+	# What was set aside is no longer needed where the drop-in is in place; a retry of a refused
+	# configuration (dpkg --configure -a) puts the refused drop-in back, to validate it again.
+	for file in $FILES; do
+		if [ -e "$file.dpkg-refused" ] && [ ! -e "$file" ]; then mv "$file.dpkg-refused" "$file"; fi
+		if [ -e "$file" ]; then rm -f "$file.dpkg-removed" "$file.dpkg-refused"; fi
+	done
+	# rm_conffile, finished: a drop-in no longer shipped goes, or stays as NAME.dpkg-bak if edited.
+	for aside in /etc/jmem/policy.d/*.toml.dpkg-remove /etc/jmem/policy.d/*.toml.dpkg-backup \
+		/etc/jmem/policy.d/*.toml.dpkg-refused; do
+		file=${aside%.dpkg-*}
+		if [ ! -e "$aside" ] || shipped "$file" || ! ours "$file"; then continue; fi
+		case "$aside" in
+			*.dpkg-backup)
+				echo "$PACKAGE: $file is no longer shipped and was edited: kept as $file.dpkg-bak" >&2
+				mv -f "$aside" "$file.dpkg-bak"
+				;;
+			*) rm -f "$aside" ;;
+		esac
+	done
+
+	# jmemd refuses to start on a policy with a problem: one the device's policy.toml or other
+	# drop-ins give these drop-ins must not wait for the next start. They are set aside, jmemd runs
+	# the policy without them, and the configuration fails, so that apt reports it.
+	if [ -z "${DPKG_ROOT:-}" ] && [ -x "$JMEMD" ] && ! problems=$("$JMEMD" --check-config 2>&1 >/dev/null); then
+		for file in $FILES; do
+			if [ -e "$file" ]; then mv -f "$file" "$file.dpkg-refused"; fi
+		done
+		reload_jmemd
+		echo "$PACKAGE: jmemd refuses the policy in /etc/jmem with this package's drop-ins:" >&2
+		printf '%s\n' "$problems" >&2
+		echo "$PACKAGE: they are set aside as NAME.toml.dpkg-refused and jmemd runs the policy without them." >&2
+		if ! "$JMEMD" --check-config >/dev/null 2>&1; then
+			echo "$PACKAGE: the policy has problems without them too: jmemd keeps the one it runs, and would not start." >&2
+		fi
+		echo "$PACKAGE: install a fixed version, or fix /etc/jmem and run dpkg --configure -a." >&2
+		exit 1
+	fi
 	reload_jmemd
 fi
 
 exit 0
 EOF
-cat >"$tree/DEBIAN/postrm" <<EOF
-#!/bin/sh
-# dpkg keeps conffiles on removal, and jmemd would go on reading them: they are set aside so that
-# the policy without them applies, and deleted on purge.
-set -e
-$reload
+} >"$tree/DEBIAN/postinst"
+{
+  script_head '# Sets the drop-ins aside on removal, deletes them on purge, undoes the preinst if unpacking fails.'
+  cat <<'EOF'
+JMEMD=/usr/sbin/jmemd
 
-FILES="$files"
-
-case "\$1" in
+case "$1" in
 	remove)
-		for file in \$FILES; do
-			if [ -e "\$file" ]; then mv -f "\$file" "\$file.dpkg-removed"; fi
+		# dpkg keeps conffiles on removal, and jmemd would go on reading them: they are set aside
+		# so that the policy without them applies.
+		for file in $FILES; do
+			if [ -e "$file" ]; then
+				mv -f "$file" "$file.dpkg-removed"
+			elif [ -e "$file.dpkg-refused" ]; then
+				mv -f "$file.dpkg-refused" "$file.dpkg-removed"
+			fi
 		done
 		reload_jmemd
+		if [ -x "$JMEMD" ] && ! problems=$("$JMEMD" --check-config 2>&1 >/dev/null); then
+			echo "$PACKAGE: jmemd refuses the policy in /etc/jmem and keeps running the one it had:" >&2
+			printf '%s\n' "$problems" >&2
+		fi
 		;;
 	purge)
-		for file in \$FILES; do
-			rm -f "\$file.dpkg-removed"
+		# dpkg deleted the conffiles; what the scripts set aside goes too, that of drop-ins earlier
+		# versions shipped included (unless another package owns the drop-in).
+		for aside in /etc/jmem/policy.d/*.toml.dpkg-removed /etc/jmem/policy.d/*.toml.dpkg-refused \
+			/etc/jmem/policy.d/*.toml.dpkg-bak /etc/jmem/policy.d/*.toml.dpkg-remove \
+			/etc/jmem/policy.d/*.toml.dpkg-backup; do
+			if [ -e "$aside" ] && ours "${aside%.dpkg-*}"; then rm -f "$aside"; fi
 		done
 		rmdir /etc/jmem/policy.d 2>/dev/null || true
+		;;
+	abort-install|abort-upgrade)
+		# The preinst undone: the copies it took back are deleted, the drop-ins it took away return.
+		for file in $FILES; do
+			for aside in "$file.dpkg-removed" "$file.dpkg-refused"; do
+				if [ -e "$aside" ] && [ -e "$file" ]; then rm -f "$file"; fi
+			done
+		done
+		for aside in /etc/jmem/policy.d/*.toml.dpkg-remove /etc/jmem/policy.d/*.toml.dpkg-backup; do
+			file=${aside%.dpkg-*}
+			if [ -e "$aside" ] && [ ! -e "$file" ] && ours "$file"; then mv "$aside" "$file"; fi
+		done
 		;;
 esac
 
 exit 0
 EOF
+} >"$tree/DEBIAN/postrm"
 chmod 0755 "$tree/DEBIAN/preinst" "$tree/DEBIAN/postinst" "$tree/DEBIAN/postrm"
 
 (cd "$tree" && find etc usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum) >"$tree/DEBIAN/md5sums"
@@ -272,7 +375,7 @@ Version: $version
 Architecture: all
 Maintainer: $maintainer
 Installed-Size: $installed_size
-Depends: jmem
+Depends: jmem (>= $jmemd_version)
 Section: admin
 Priority: optional
 Description: jmem policy of the site $site

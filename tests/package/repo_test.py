@@ -47,6 +47,10 @@ SITE_DROPIN = "# The lab's devices are held to the policy; a slower tick.\nmode 
 # Valid TOML, but bluetooth.service is in the default policy's network class, disabled, not masked.
 BAD_DROPIN = "[classes.site]\naction = \"mask\"\nunits = [\"bluetooth.service\"]\n"
 SITE_DROPIN_V2 = "# Audit again, with a 3 s tick.\nsample_interval_ms = 3000\n"
+# The operator puts jmem-lab.service into the default policy's journal class (mask); a site class that
+# disables it is valid against the default policy, where build time validates it, but not on the device.
+OPERATOR_UNIT_EDIT = r's/^units = \["rsyslog.service"\]/units = ["rsyslog.service", "jmem-lab.service"]/'
+CONFLICTING_DROPIN = "[classes.site]\naction = \"disable\"\nunits = [\"jmem-lab.service\"]\n"
 
 
 
@@ -110,6 +114,10 @@ def use_repository(c, name):
 def test_build_repository(t, repo, keys, debs):
     started = time.monotonic()
     result = repo_sh("--out", repo, "--key-dir", keys, *debs)
+    t.check("repo.sh without --key-id does not create a key unasked, naming --create-test-key",
+            result.returncode == 1 and "--create-test-key" in result.stderr and
+            (not os.path.exists(repo) or not os.listdir(repo)), result.stderr)
+    result = repo_sh("--out", repo, "--key-dir", keys, "--create-test-key", *debs)
     print(f"packaging/repo.sh with {len(debs)} packages, a new key: {time.monotonic() - started:.1f} s")
     t.check("repo.sh builds the repository", result.returncode == 0, result.stdout + result.stderr)
     inrelease = os.path.join(repo, f"dists/{CODENAME}/InRelease")
@@ -121,6 +129,11 @@ def test_build_repository(t, repo, keys, debs):
     t.check("the public key is a binary keyring for signed-by=", key[:1] and not key.startswith(b"-----BEGIN"))
     verified = subprocess.run(["gpgv", "--keyring", keyring, inrelease], capture_output=True, text=True)
     t.check("InRelease verifies with the exported keyring", verified.returncode == 0, verified.stderr)
+    with open(inrelease) as f:
+        valid_until = re.search(r"^Valid-Until: (.*)$", f.read(), re.M)
+    t.check("Release carries Valid-Until (30 days by default)", valid_until is not None and
+            "ValidFor: 30d" in open(os.path.join(repo, "conf/distributions")).read(),
+            valid_until and valid_until.group(1))
     for deb in debs:
         fields = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Version", "Architecture"], capture_output=True,
                                 text=True).stdout
@@ -150,8 +163,9 @@ def test_build_repository(t, repo, keys, debs):
             result.stdout, result.stdout + result.stderr)
 
 
-def test_own_key(t, work, deb):
-    """A fleet signs with its own key (--key-id): that key signs, and none is created beside it."""
+def test_own_key(t, work, repo, deb):
+    """A fleet signs with its own key (--key-id): that key signs, and none is created beside it. A
+    repository signed by another key does not change keys unasked."""
     keys = os.path.join(work, "fleet-keys")
     os.makedirs(keys, mode=0o700)
     env = dict(os.environ, GNUPGHOME=keys)
@@ -161,17 +175,26 @@ def test_own_key(t, work, deb):
     fingerprint = re.search(r"^fpr:+([0-9A-F]+):", subprocess.run(
         ["gpg", "--batch", "--with-colons", "--list-secret-keys"], env=env, capture_output=True, text=True).stdout,
         re.M).group(1)
-    repo = os.path.join(work, "own-key-repo")
-    result = repo_sh("--out", repo, "--key-dir", keys, "--key-id", "fleet@example.org", deb)
+    own = os.path.join(work, "own-key-repo")
+    result = repo_sh("--out", own, "--key-dir", keys, "--key-id", "fleet@example.org", deb)
     t.check("repo.sh signs with the fleet's own key (--key-id)", result.returncode == 0 and fingerprint in
             result.stdout, result.stdout + result.stderr)
     listed = subprocess.run(["gpg", "--batch", "--with-colons", "--list-secret-keys"], env=env, capture_output=True,
                             text=True).stdout
     t.check("and creates no key of its own", listed.count("\nsec:") + listed.startswith("sec:") == 1, listed)
-    verified = subprocess.run(["gpgv", "--keyring", os.path.join(repo, "jmem-archive-keyring.gpg"),
-                               os.path.join(repo, f"dists/{CODENAME}/InRelease")], capture_output=True, text=True)
+    verified = subprocess.run(["gpgv", "--keyring", os.path.join(own, "jmem-archive-keyring.gpg"),
+                               os.path.join(own, f"dists/{CODENAME}/InRelease")], capture_output=True, text=True)
     t.check("its keyring is the fleet's key", verified.returncode == 0 and fingerprint[-16:] in verified.stderr,
             verified.stderr)
+    inrelease = os.path.join(repo, f"dists/{CODENAME}/InRelease")
+    with open(inrelease, "rb") as f:
+        signed = f.read()
+    result = repo_sh("--out", repo, "--key-dir", keys, "--key-id", "fleet@example.org", deb)
+    t.check("repo.sh refuses to sign an existing repository with another key, naming --rotate-key",
+            result.returncode == 1 and "--rotate-key" in result.stderr and fingerprint in result.stderr,
+            result.stderr)
+    with open(inrelease, "rb") as f:
+        t.check("and leaves it signed as it was", f.read() == signed)
     subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env)
 
 
@@ -182,7 +205,7 @@ def make_bad_repositories(t, repos, repo, attacker_keys, deb, newer_deb):
     shutil.copytree(repo, unsigned)
     for name in ("InRelease", "Release.gpg"):
         os.remove(os.path.join(unsigned, f"dists/{CODENAME}", name))
-    result = repo_sh("--out", os.path.join(repos, "forged"), "--key-dir", attacker_keys, deb)
+    result = repo_sh("--out", os.path.join(repos, "forged"), "--key-dir", attacker_keys, "--create-test-key", deb)
     t.check("an attacker's key builds a repository too", result.returncode == 0, result.stderr)
     tampered = os.path.join(repos, "tampered")
     shutil.copytree(repo, tampered)
@@ -321,7 +344,7 @@ def build_site_package(t, c, version, dropins, out, user=None):
     return result, built
 
 
-def test_site_policy(t, c, repo, keys, out):
+def test_site_policy(t, c, repo, keys, out, jmem_version):
     # A drop-in that contradicts the default policy is refused at build time.
     result, built = build_site_package(t, c, "1", {"50-site.toml": SITE_DROPIN, "60-bad.toml": BAD_DROPIN}, out)
     t.check("site-policy.sh refuses a drop-in that contradicts the default policy", result.returncode != 0,
@@ -344,8 +367,8 @@ def test_site_policy(t, c, repo, keys, out):
     t.check("lintian passes the site package (no error, no warning)", lintian.returncode == 0,
             lintian.stdout + lintian.stderr)
     fields = subprocess.run(["dpkg-deb", "-f", deb, "Depends", "Architecture"], capture_output=True, text=True).stdout
-    t.check("it depends on jmem and is Architecture: all", "Depends: jmem\n" in fields and "Architecture: all" in
-            fields, fields)
+    t.check(f"it depends on the jmem that validated it (>= {jmem_version}) and is Architecture: all",
+            f"Depends: jmem (>= {jmem_version})\n" in fields and "Architecture: all" in fields, fields)
     result = repo_sh("--out", repo, "--key-dir", keys, deb)
     t.check("repo.sh publishes it", result.returncode == 0, result.stderr)
     t.check("for amd64 and arm64", all((SITE_PACKAGE, "1") in packages(repo, a) for a in ("amd64", "arm64")))
@@ -389,6 +412,53 @@ def test_site_policy(t, c, repo, keys, out):
     t.check("nothing of it is left in /etc/jmem", not exists(c, "/etc/jmem/policy.d") and
             c.run("ls", "/etc/jmem").stdout.split() == ["policy.toml"], c.run("ls", "-R", "/etc/jmem").stdout)
     t.check("and jmemd runs the operator's policy", policy_becomes(c, "audit", 500_000), running_policy(c))
+    test_refused_site_policy(t, c, repo, keys, out, pid)
+
+
+def test_refused_site_policy(t, c, repo, keys, out, pid):
+    """A drop-in valid against the default policy but not against the device's: the postinst refuses
+    it (jmemd would not start on it), sets it aside and fails; a fixed version replaces it."""
+    edited = c.run("cat", "/etc/jmem/policy.toml").stdout
+    c.run("sed", "-i", OPERATOR_UNIT_EDIT, "/etc/jmem/policy.toml")
+    t.check("the operator's policy puts jmem-lab.service in the journal class, and loads",
+            ctl(c, "reload").returncode == 0 and "jmem-lab.service" in c.run("cat", "/etc/jmem/policy.toml").stdout
+            and policy_becomes(c, "audit", 500_000), running_policy(c))
+    result, built = build_site_package(t, c, "3", {"70-site.toml": CONFLICTING_DROPIN}, out)
+    t.check("site-policy.sh builds version 3 (valid against the default policy)", result.returncode == 0,
+            result.stderr)
+    result = repo_sh("--out", repo, "--key-dir", keys, os.path.join(out, f"{SITE_PACKAGE}_3_all.deb"))
+    t.check("repo.sh publishes version 3", result.returncode == 0, result.stderr)
+    apt(c, "update")
+    result = apt(c, "install", SITE_PACKAGE)
+    output = result.stdout + result.stderr
+    refusal = re.search(r".*is also in class journal.*", output)
+    t.check("apt-get install fails with jmemd's message", result.returncode != 0 and refusal is not None,
+            output[-1500:])
+    print(f"refused on the device: {refusal.group(0)[:160] if refusal else ''}")
+    t.check("the package stays half-configured", installed(c, SITE_PACKAGE) == ["half-configured", "3"],
+            installed(c, SITE_PACKAGE))
+    t.check("its drop-in is set aside as 70-site.toml.dpkg-refused", c.run("ls", "/etc/jmem/policy.d").stdout.split()
+            == ["70-site.toml.dpkg-refused"], c.run("ls", "/etc/jmem/policy.d").stdout)
+    t.check("jmemd still runs the operator's policy, same process", policy_becomes(c, "audit", 500_000) and
+            c.show("jmemd", "MainPID") == pid, (running_policy(c), pid, c.show("jmemd", "MainPID")))
+    check = c.run("/usr/sbin/jmemd", "--check-config")
+    t.check("and would start on the policy in /etc/jmem", check.returncode == 0, check.stderr)
+
+    result, built = build_site_package(t, c, "4", {"70-site.toml": SITE_DROPIN_V2}, out)
+    result = repo_sh("--out", repo, "--key-dir", keys, os.path.join(out, f"{SITE_PACKAGE}_4_all.deb"))
+    t.check("repo.sh publishes the fixed version 4", result.returncode == 0, result.stderr)
+    update, install = apt(c, "update"), apt(c, "install", SITE_PACKAGE)
+    t.check("apt-get install replaces the refused version with it", update.returncode == 0 and
+            install.returncode == 0 and installed(c, SITE_PACKAGE) == ["installed", "4"],
+            (installed(c, SITE_PACKAGE), install.stdout[-800:] + install.stderr[-800:]))
+    t.check("its drop-in is in place, nothing set aside", c.run("ls", "/etc/jmem/policy.d").stdout.split() ==
+            ["70-site.toml"], c.run("ls", "/etc/jmem/policy.d").stdout)
+    t.check("jmemd runs version 4: audit mode, a 3 s tick", policy_becomes(c, "audit", 3_000_000), running_policy(c))
+    result = apt(c, "purge", SITE_PACKAGE)
+    c.write("/etc/jmem/policy.toml", edited)
+    t.check("purged, nothing of it is left", result.returncode == 0 and not exists(c, "/etc/jmem/policy.d") and
+            ctl(c, "reload").returncode == 0 and policy_becomes(c, "audit", 500_000),
+            (result.stderr[-800:], c.run("ls", "-R", "/etc/jmem").stdout, running_policy(c)))
 
 
 def main():
@@ -416,7 +486,7 @@ def main():
         repo = os.path.join(repos, "fleet")
         keys = os.path.join(work, "keys")
         test_build_repository(t, repo, keys, [first_deb] + ([arm64_deb] if arm64_deb else []))
-        test_own_key(t, work, first_deb)
+        test_own_key(t, work, repo, first_deb)
         make_bad_repositories(t, repos, repo, os.path.join(work, "attacker-keys"), first_deb, newer_deb)
         binds = {repos: REPOS, os.path.join(ROOT, "packaging"): PACKAGING}
         with Container(binds, PACKAGES_WITH_POLKIT, private_network=True) as c:
@@ -443,13 +513,16 @@ def main():
             test_upgrade(t, c, repo, keys, first, newer, first_deb, newer_deb, arm64_deb)
             print(f"upgrade: {time.monotonic() - phase:.0f} s")
             phase = time.monotonic()
-            test_site_policy(t, c, repo, keys, os.path.join(work, "site"))
+            # The site package depends on the jmem whose jmemd validated it, by the version jmemd reports.
+            jmemd_version = (c.run("/usr/sbin/jmemd", "--version").stdout.split() + ["?", "?"])[1]
+            test_site_policy(t, c, repo, keys, os.path.join(work, "site"), jmemd_version)
             print(f"site policy: {time.monotonic() - phase:.0f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"summary: jmem {first} published for {arch}{' and arm64' if arm64_deb else ''}, installed from the signed "
           f"repository, "
-          f"upgraded to {newer}, site policy {SITE_PACKAGE} 1 -> 2 installed, upgraded, removed, purged; "
+          f"upgraded to {newer}, site policy {SITE_PACKAGE} 1 -> 2 installed, upgraded, removed, purged, 3 refused "
+          f"on the device and replaced by 4; "
           f"4 bad repositories refused; {time.monotonic() - started:.0f} s")
     return t.finish()
 
