@@ -5,13 +5,7 @@
 #include "core/number_text.h"
 
 namespace jmem::policy::detail {
-namespace {
-
-std::string formatNumber(double value) {
-  return shortestDouble(value);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 SourceLocation locationOf(const toml::source_region& region) {
   return SourceLocation{region.path ? *region.path : std::string(), region.begin.line, region.begin.column};
@@ -113,8 +107,8 @@ std::optional<Located<double>> TableReader::number(std::string_view key, double 
     return std::nullopt;
   }
   if (!(value >= min && value <= max)) {  // also rejects nan
-    reportAt(key,
-             formatNumber(value) + " is out of range (" + formatNumber(min) + ".." + formatNumber(max) + ")");
+    reportAt(key, shortestDouble(value) + " is out of range (" + shortestDouble(min) + ".." +
+                      shortestDouble(max) + ")");
     return std::nullopt;
   }
   return Located<double>{value, locationOf(node->source())};

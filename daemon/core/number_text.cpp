@@ -1,6 +1,7 @@
 #include "core/number_text.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -35,7 +36,10 @@ std::string shortestDouble(double value) {
 }
 
 std::optional<double> parseDouble(std::string_view text) {
-  if (text.empty() || text.front() == '+' || text.front() == ' ' || text.size() > 64) return std::nullopt;
+  // strtod would skip any leading white space and take a '+': to_chars writes neither.
+  if (text.empty() || text.front() == '+' || std::isspace(static_cast<unsigned char>(text.front())) ||
+      text.size() > 64)
+    return std::nullopt;
   const std::string copy(text);  // strtod needs the terminating NUL
   char* end = nullptr;
   const double value = std::strtod(copy.c_str(), &end);

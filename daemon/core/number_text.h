@@ -14,7 +14,7 @@ std::string shortestDouble(double value);
 // 10's, which the release build uses). Public so that a test holds it to to_chars where both exist.
 std::string shortestDoubleByPrintf(double value);
 
-// A decimal number written as to_chars writes one: no leading space or '+', nothing after it.
+// A decimal number written as to_chars writes one: no leading white space or '+', nothing after it.
 std::optional<double> parseDouble(std::string_view text);
 
 }  // namespace jmem

@@ -54,6 +54,8 @@ TEST_CASE("parseDouble reads a whole decimal number and nothing else") {
   CHECK_FALSE(parseDouble(""));
   CHECK_FALSE(parseDouble("+1"));
   CHECK_FALSE(parseDouble(" 1"));
+  CHECK_FALSE(parseDouble("\t1"));
+  CHECK_FALSE(parseDouble("\n1"));
   CHECK_FALSE(parseDouble("1 "));
   CHECK_FALSE(parseDouble("1.5x"));
   CHECK_FALSE(parseDouble("0x1p3"));
