@@ -119,29 +119,28 @@ def newest(versions):
     return max(versions, key=lambda v: [int(p) for p in v.split(".")], default=None)
 
 
-def check_binaries(t, deb, arch, report):
-    with tempfile.TemporaryDirectory() as tree:
-        subprocess.run(["dpkg-deb", "-x", deb, tree], check=True)
-        for binary in BINARIES:
-            path = os.path.join(tree, binary)
-            name = os.path.basename(binary)
-            symbols, headers = objdump(path)
-            if not t.check(f"{arch} {name}: objdump reads it", symbols is not None):
-                continue
-            glibc = newest(re.findall(r"\(GLIBC_([0-9.]+)\)", symbols))
-            glibcxx = sorted(set(re.findall(r"\((GLIBCXX_[0-9.]+|CXXABI_[0-9.]+)\)", symbols)))
-            systemd = [int(v) for v in re.findall(r"\(LIBSYSTEMD_([0-9]+)\)", symbols)]
-            needed = set(re.findall(r"NEEDED\s+(\S+)", headers))
-            t.check(f"{arch} {name}: no glibc symbol newer than {GLIBC_MAX}", glibc is not None and
-                    newest([glibc, GLIBC_MAX]) == GLIBC_MAX, glibc)
-            t.check(f"{arch} {name}: libstdc++ is linked in (no GLIBCXX or CXXABI symbol, no libstdc++.so)",
-                    not glibcxx and not any(n.startswith("libstdc++") for n in needed), (glibcxx, needed))
-            t.check(f"{arch} {name}: no libsystemd symbol newer than {LIBSYSTEMD_MAX}",
-                    systemd and max(systemd) <= LIBSYSTEMD_MAX, max(systemd, default=None))
-            t.check(f"{arch} {name}: it needs only libc and libsystemd", needed <= ALLOWED_NEEDED,
-                    needed - ALLOWED_NEEDED)
-            report.append((arch, name, f"GLIBC_{glibc}", f"LIBSYSTEMD_{max(systemd, default=0)}",
-                           " ".join(glibcxx) or "none (static)", os.path.getsize(path)))
+def check_binaries(t, tree, arch, report):
+    """tree: the package's files, unpacked."""
+    for binary in BINARIES:
+        path = os.path.join(tree, binary)
+        name = os.path.basename(binary)
+        symbols, headers = objdump(path)
+        if not t.check(f"{arch} {name}: objdump reads it", symbols is not None):
+            continue
+        glibc = newest(re.findall(r"\(GLIBC_([0-9.]+)\)", symbols))
+        glibcxx = sorted(set(re.findall(r"\((GLIBCXX_[0-9.]+|CXXABI_[0-9.]+)\)", symbols)))
+        systemd = [int(v) for v in re.findall(r"\(LIBSYSTEMD_([0-9]+)\)", symbols)]
+        needed = set(re.findall(r"NEEDED\s+(\S+)", headers))
+        t.check(f"{arch} {name}: no glibc symbol newer than {GLIBC_MAX}", glibc is not None and
+                newest([glibc, GLIBC_MAX]) == GLIBC_MAX, glibc)
+        t.check(f"{arch} {name}: libstdc++ is linked in (no GLIBCXX or CXXABI symbol, no libstdc++.so)",
+                not glibcxx and not any(n.startswith("libstdc++") for n in needed), (glibcxx, needed))
+        t.check(f"{arch} {name}: no libsystemd symbol newer than {LIBSYSTEMD_MAX}",
+                systemd and max(systemd) <= LIBSYSTEMD_MAX, max(systemd, default=None))
+        t.check(f"{arch} {name}: it needs only libc and libsystemd", needed <= ALLOWED_NEEDED,
+                needed - ALLOWED_NEEDED)
+        report.append((arch, name, f"GLIBC_{glibc}", f"LIBSYSTEMD_{max(systemd, default=0)}",
+                       " ".join(glibcxx) or "none (static)", os.path.getsize(path)))
 
 
 def check_relations(t, deb, arch):
@@ -160,26 +159,24 @@ def check_relations(t, deb, arch):
                         any(satisfied(alt, target) for alt in group))
 
 
-def check_unit(t, deb):
-    with tempfile.TemporaryDirectory() as tree:
-        subprocess.run(["dpkg-deb", "-x", deb, tree], check=True)
-        units = [os.path.join(d, f) for d, _, files in os.walk(tree) for f in files if f == "jmemd.service"]
-        if not t.check("the package ships jmemd.service", len(units) == 1, units):
-            return
-        with open(units[0]) as f:
-            lines = [line.strip() for line in f if "=" in line and not line.lstrip().startswith(("#", ";"))]
-    newest = 0
+def check_unit(t, tree):
+    units = [os.path.join(d, f) for d, _, files in os.walk(tree) for f in files if f == "jmemd.service"]
+    if not t.check("the package ships jmemd.service", len(units) == 1, units):
+        return
+    with open(units[0]) as f:
+        lines = [line.strip() for line in f if "=" in line and not line.lstrip().startswith(("#", ";"))]
+    newest_since = 0
     for line in lines:
         key, value = line.split("=", 1)
         since = DIRECTIVE_SINCE.get(key)
         t.check(f"jmemd.service: {key}= is known to systemd {OLDEST_SYSTEMD}",
                 since is not None and since <= OLDEST_SYSTEMD, since)
-        newest = max(newest, since or 0)
+        newest_since = max(newest_since, since or 0)
         if key == "SystemCallFilter":
             for group in re.findall(r"@[a-z-]+", value):
                 t.check(f"jmemd.service: system call set {group} is known to systemd {OLDEST_SYSTEMD}",
                         SYSTEM_CALL_SETS_SINCE.get(group, OLDEST_SYSTEMD + 1) <= OLDEST_SYSTEMD)
-    print(f"jmemd.service: {len(lines)} directives, the newest from systemd {newest}")
+    print(f"jmemd.service: {len(lines)} directives, the newest from systemd {newest_since}")
 
 
 def main():
@@ -191,9 +188,11 @@ def main():
         if not t.check(f"{os.path.basename(deb)} was built (tests/package/build_packages.sh)", os.path.exists(deb)):
             continue
         print(f"{os.path.basename(deb)}: {os.path.getsize(deb)} bytes")
-        check_binaries(t, deb, arch, report)
-        if arch == "amd64":
-            check_unit(t, deb)
+        with tempfile.TemporaryDirectory() as tree:
+            subprocess.run(["dpkg-deb", "-x", deb, tree], check=True)
+            check_binaries(t, tree, arch, report)
+            if arch == "amd64":
+                check_unit(t, tree)
         check_relations(t, deb, arch)
     print("| arch | binary | newest GLIBC | newest LIBSYSTEMD | GLIBCXX/CXXABI | bytes |")
     print("|---|---|---|---|---|---|")
