@@ -113,8 +113,8 @@ void GovernorClient::reload() {
 }
 
 CheckView GovernorClient::check() {
-  const auto [compliant, items] = proxy_->Check();
-  CheckView view{compliant, {}};
+  const auto [verdict, items] = proxy_->Check();
+  CheckView view{verdict, {}};
   for (const auto& i : items) {
     view.items.push_back(CheckItemView{std::get<0>(i), std::get<1>(i), std::get<2>(i), std::get<3>(i),
                                        std::get<4>(i), std::get<5>(i), std::get<6>(i), std::get<7>(i)});
@@ -123,8 +123,8 @@ CheckView GovernorClient::check() {
 }
 
 PlanView GovernorClient::plan() {
-  const auto [changes, notes, reboot] = proxy_->Plan();
-  PlanView view{{}, notes, reboot};
+  const auto [changes, notes, unknown, reboot] = proxy_->Plan();
+  PlanView view{{}, notes, unknown, reboot};
   for (const auto& c : changes) {
     view.changes.push_back(
         ChangeView{std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c)});

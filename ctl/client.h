@@ -64,7 +64,7 @@ struct CheckItemView {
   std::uint64_t cost_bytes;
 };
 struct CheckView {
-  bool compliant;
+  std::string verdict;  // compliant, reboot-pending, unknown, drift
   std::vector<CheckItemView> items;
 };
 struct ChangeView {
@@ -74,6 +74,7 @@ struct ChangeView {
 struct PlanView {
   std::vector<ChangeView> changes;
   std::vector<std::string> notes;
+  std::vector<std::string> unknown;  // items that cannot be planned: "subject: why"
   bool reboot_needed;
 };
 struct ResultView {

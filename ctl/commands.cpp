@@ -383,12 +383,12 @@ int runCommand(const CtlOptions& options) {
       case Verb::kCheck: {
         const auto check = client.check();
         emit(options.json ? renderCheckJson(check) : renderCheck(check, style), options);
-        return check.compliant ? kExitOk : kExitDrift;
+        return checkExitCode(check);
       }
       case Verb::kPlan: {
         const auto plan = client.plan();
         emit(options.json ? renderPlanJson(plan) : renderPlan(plan, style), options);
-        return kExitOk;
+        return plan.unknown.empty() ? kExitOk : kExitUnknown;
       }
       case Verb::kApply:
       case Verb::kRevert: {

@@ -34,6 +34,8 @@ int runCommand(const CtlOptions& options);
 
 namespace jmem::ctl {
 
+// kExitOk, kExitDrift, kExitUnknown or kExitRebootPending, by the verdict.
+int checkExitCode(const CheckView& check);
 std::string renderCheck(const CheckView& check, const Style& style);
 std::string renderCheckJson(const CheckView& check);
 std::string renderPlan(const PlanView& plan, const Style& style);

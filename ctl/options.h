@@ -17,6 +17,9 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotRunning = 3;
 inline constexpr int kExitDenied = 4;
 inline constexpr int kExitDrift = 5;  // check: the device drifts from the policy
+// check: nothing drifts but some item could not be observed; plan: some item could not be planned
+inline constexpr int kExitUnknown = 6;
+inline constexpr int kExitRebootPending = 7;  // check: compliant once the device reboots
 
 enum class Verb {
   kStatus,

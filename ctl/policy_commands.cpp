@@ -16,14 +16,23 @@ std::string dump(const Json& json) {
 const char* stateColor(const std::string& state) {
   if (state == "ok") return "32";
   if (state == "drift") return "31";
+  if (state == "reboot pending") return "36";
   return "33";
 }
 
 }  // namespace
 
+int checkExitCode(const CheckView& check) {
+  if (check.verdict == "compliant") return kExitOk;
+  if (check.verdict == "reboot-pending") return kExitRebootPending;
+  if (check.verdict == "drift") return kExitDrift;
+  return kExitUnknown;  // "unknown", or a verdict this jmemctl does not know
+}
+
 std::string renderCheck(const CheckView& check, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   std::uint64_t drift_cost = 0;
+  std::size_t unknown = 0;
   for (const auto& i : check.items) {
     const std::string state =
         style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + terminalSafe(i.state) + "\x1b[0m"
@@ -32,14 +41,26 @@ std::string renderCheck(const CheckView& check, const Style& style) {
                     terminalSafe(i.expected), terminalSafe(i.actual), state,
                     i.cost_bytes ? formatIec(i.cost_bytes) : "-"});
     if (i.state == "drift" && i.kind != "unit-file") drift_cost += i.cost_bytes;
+    if (i.state == "unknown") ++unknown;
   }
   std::string out =
       renderTable({{"ITEM"}, {"SUBJECT"}, {"CLASS"}, {"EXPECTED"}, {"ACTUAL"}, {"STATE"}, {"COST", true}},
                   rows, style.legend);
-  if (style.legend) {
-    out += "\n" + std::string(check.compliant ? "Compliant." : "Drift from the policy") +
-           (check.compliant ? "" : ": " + formatIec(drift_cost) + " in use by what the policy would stop.") +
-           "\n";
+  if (!style.legend) return out;
+  const std::string not_seen =
+      unknown ? std::to_string(unknown) + " item(s) could not be observed, so compliance is unknown" : "";
+  if (check.verdict == "compliant") {
+    out += "\nCompliant.\n";
+  } else if (check.verdict == "reboot-pending") {
+    out +=
+        "\nCompliant from the next boot: the boot arguments are set and wait for a reboot (jmem never "
+        "reboots).\n";
+  } else if (check.verdict == "drift") {
+    out += "\nDrift from the policy: " + formatIec(drift_cost) + " in use by what the policy would stop" +
+           (unknown ? "; " + not_seen : std::string()) + ".\n";
+  } else {
+    out += "\nUnknown: " + (unknown ? not_seen : "jmemd answered \"" + terminalSafe(check.verdict) + "\"") +
+           "; not compliant.\n";
   }
   return out;
 }
@@ -56,7 +77,10 @@ std::string renderCheckJson(const CheckView& check) {
                          {"policy_location", i.where},
                          {"cost_bytes", i.cost_bytes}});
   }
-  return dump(Json{{"compliant", check.compliant}, {"items", std::move(items)}});
+  // compliant is null when nothing drifts but something could not be observed: neither true nor false.
+  Json compliant = check.verdict == "compliant";
+  if (checkExitCode(check) == kExitUnknown) compliant = nullptr;
+  return dump(Json{{"verdict", check.verdict}, {"compliant", compliant}, {"items", std::move(items)}});
 }
 
 std::string renderPlan(const PlanView& plan, const Style& style) {
@@ -67,11 +91,17 @@ std::string renderPlan(const PlanView& plan, const Style& style) {
                     terminalSafe(c.after), c.bytes_back ? formatIec(c.bytes_back) : "-"});
     if (c.action == "stop" || c.action == "mask-for-every-user") back += c.bytes_back;
   }
-  std::string out =
-      plan.changes.empty()
-          ? std::string("Nothing to change.\n")
-          : renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}}, rows, style.legend);
+  std::string out;
+  if (!plan.changes.empty()) {
+    out = renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}}, rows, style.legend);
+  } else if (plan.unknown.empty()) {
+    out = "Nothing to change.\n";
+  } else {
+    out = "Nothing to change among the items that could be observed.\n";
+  }
   for (const auto& note : plan.notes) out += "Note: " + terminalSafe(note) + "\n";
+  for (const auto& item : plan.unknown)
+    out += "Cannot plan " + terminalSafe(item) + " (its state could not be observed)\n";
   if (style.legend && !plan.changes.empty()) out += "\nMemory expected back: " + formatIec(back) + "\n";
   if (plan.reboot_needed)
     out += "The boot arguments change at the next boot: a reboot is needed (jmem never reboots).\n";
@@ -87,8 +117,10 @@ std::string renderPlanJson(const PlanView& plan) {
                            {"after", c.after},
                            {"bytes_back", c.bytes_back}});
   }
-  return dump(
-      Json{{"changes", std::move(changes)}, {"notes", plan.notes}, {"reboot_needed", plan.reboot_needed}});
+  return dump(Json{{"changes", std::move(changes)},
+                   {"notes", plan.notes},
+                   {"unknown", plan.unknown},
+                   {"reboot_needed", plan.reboot_needed}});
 }
 
 std::string renderResults(const std::vector<ResultView>& results, const char* verb) {

@@ -227,8 +227,8 @@ void ManagerObject::Reload(sdbus::Result<>&& result) {
   if (reply) handlers_.reload(sender(), std::move(reply));
 }
 
-void ManagerObject::Check(sdbus::Result<bool, std::vector<CheckItem>>&& result) {
-  using Call = sdbus::Result<bool, std::vector<CheckItem>>;
+void ManagerObject::Check(sdbus::Result<std::string, std::vector<CheckItem>>&& result) {
+  using Call = sdbus::Result<std::string, std::vector<CheckItem>>;
   auto reply = defer<compliance::CheckReport>(
       std::move(result), [](const Call& call, const Result<compliance::CheckReport>& outcome) {
         if (!outcome) return call.returnError(busErrorFor("CheckFailed", outcome.error()));
@@ -241,13 +241,15 @@ void ManagerObject::Check(sdbus::Result<bool, std::vector<CheckItem>>&& result) 
                                              : item.where.file,
                              item.cost_bytes);
         }
-        call.returnResults(outcome->compliant(), items);
+        call.returnResults(std::string(compliance::toString(outcome->verdict())), items);
       });
   if (reply) handlers_.check(sender(), std::move(reply));
 }
 
-void ManagerObject::Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>&& result) {
-  using Call = sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>;
+void ManagerObject::Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>,
+                                       std::vector<std::string>, bool>&& result) {
+  using Call =
+      sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, std::vector<std::string>, bool>;
   auto reply = defer<compliance::Plan>(
       std::move(result), [](const Call& call, const Result<compliance::Plan>& outcome) {
         if (!outcome) return call.returnError(busErrorFor("PlanFailed", outcome.error()));
@@ -256,7 +258,7 @@ void ManagerObject::Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std:
           changes.emplace_back(std::string(compliance::toString(change.kind)), change.subject, change.before,
                                change.after, change.bytes_back);
         }
-        call.returnResults(changes, outcome->notes, outcome->reboot_needed);
+        call.returnResults(changes, outcome->notes, outcome->unknown, outcome->reboot_needed);
       });
   if (reply) handlers_.plan(sender(), std::move(reply));
 }

@@ -108,8 +108,9 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   using ChangeStruct = sdbus::Struct<std::string, std::string, std::string, bool>;
   using ActionStruct = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
   void Reload(sdbus::Result<>&& result) override;
-  void Check(sdbus::Result<bool, std::vector<CheckItem>>&& result) override;
-  void Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, bool>&& result) override;
+  void Check(sdbus::Result<std::string, std::vector<CheckItem>>&& result) override;
+  void Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, std::vector<std::string>, bool>&&
+                result) override;
   void Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
   void Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
   std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,

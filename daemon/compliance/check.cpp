@@ -201,6 +201,22 @@ std::string_view toString(ItemState state) {
       return "unknown";
     case ItemState::kNotApplicable:
       return "not applicable";
+    case ItemState::kRebootPending:
+      return "reboot pending";
+  }
+  return "unknown";
+}
+
+std::string_view toString(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kCompliant:
+      return "compliant";
+    case Verdict::kRebootPending:
+      return "reboot-pending";
+    case Verdict::kUnknown:
+      return "unknown";
+    case Verdict::kDrift:
+      return "drift";
   }
   return "unknown";
 }
@@ -223,9 +239,14 @@ std::string_view toString(ItemKind kind) {
   return "unknown";
 }
 
-bool CheckReport::compliant() const {
-  return std::none_of(items.begin(), items.end(),
-                      [](const CheckItem& i) { return i.state == ItemState::kDrift; });
+Verdict CheckReport::verdict() const {
+  const auto any = [&](ItemState state) {
+    return std::any_of(items.begin(), items.end(), [&](const CheckItem& i) { return i.state == state; });
+  };
+  if (any(ItemState::kDrift)) return Verdict::kDrift;
+  if (any(ItemState::kUnknown)) return Verdict::kUnknown;
+  if (any(ItemState::kRebootPending)) return Verdict::kRebootPending;
+  return Verdict::kCompliant;
 }
 
 std::uint64_t CheckReport::driftCostBytes() const {

@@ -41,8 +41,16 @@ struct ObservedState {
   BootObservation boot;
 };
 
-enum class ItemState { kOk, kDrift, kUnknown, kNotApplicable };
-std::string_view toString(ItemState state);
+// kRebootPending: the next boot complies (extlinux.conf says what the policy wants) and this boot
+// cannot until it reboots.
+enum class ItemState { kOk, kDrift, kUnknown, kNotApplicable, kRebootPending };
+std::string_view toString(ItemState state);  // ok, drift, unknown, not applicable, reboot pending
+
+// The answer for the device as a whole, from its items: any drift is drift; else anything that could
+// not be observed makes it unknown (never compliant); else a boot argument waiting for the reboot
+// makes it reboot-pending; else compliant.
+enum class Verdict { kCompliant, kRebootPending, kUnknown, kDrift };
+std::string_view toString(Verdict verdict);  // compliant, reboot-pending, unknown, drift
 
 enum class ItemKind {
   kDefaultTarget,
@@ -69,7 +77,8 @@ struct CheckItem {
 
 struct CheckReport {
   std::vector<CheckItem> items;
-  bool compliant() const;  // no drift (unknown and not applicable do not count)
+  Verdict verdict() const;
+  bool compliant() const { return verdict() == Verdict::kCompliant; }
   std::uint64_t driftCostBytes() const;
 };
 

@@ -28,7 +28,9 @@ std::string_view toString(PlannedChange::Kind kind);
 struct Plan {
   std::vector<PlannedChange> changes;  // in the order apply makes them
   std::vector<std::string> notes;      // drift apply will not touch, and why
-  bool reboot_needed = false;          // the boot arguments change only at the next boot
+  // Items whose state could not be observed, so no change can be planned for them: "subject: why".
+  std::vector<std::string> unknown;
+  bool reboot_needed = false;  // the boot arguments change only at the next boot
   std::uint64_t bytesBack() const;
 };
 

@@ -174,14 +174,14 @@ TEST_CASE("check, plan and the results of apply show strings from the bus escape
   item.subject = kHostile;
   item.state = "drift";
   item.expected = kHostile;
-  const std::string check = renderCheck(CheckView{false, {item}}, Style{});
+  const std::string check = renderCheck(CheckView{"drift", {item}}, Style{});
   CHECK(terminalSafeText(check));
   CHECK(check.find(terminalSafe(kHostile)) != std::string::npos);
 
   ChangeView change{};
   change.action = "mask";
   change.subject = kHostile;
-  const std::string plan = renderPlan(PlanView{{change}, {kHostile}, false}, Style{});
+  const std::string plan = renderPlan(PlanView{{change}, {kHostile}, {kHostile}, false}, Style{});
   CHECK(terminalSafeText(plan));
   CHECK(plan.find("Note: " + terminalSafe(kHostile) + "\n") != std::string::npos);
 
@@ -196,4 +196,38 @@ TEST_CASE("JSON output escapes every character outside printable ASCII, and read
   CHECK(terminalSafeText(json));
   CHECK(json.find("\\u202e") != std::string::npos);
   CHECK(nlohmann::json::parse(json)["processes"][0]["comm"] == p.comm);
+}
+
+TEST_CASE(
+    "check with an item that could not be observed is unknown, never compliant, in text, JSON and exit "
+    "status") {
+  CheckItemView item{};
+  item.kind = "default-target";
+  item.subject = "default.target";
+  item.state = "unknown";
+  const CheckView check{"unknown", {item}};
+  CHECK(checkExitCode(check) == kExitUnknown);
+  const std::string text = renderCheck(check, Style{});
+  CHECK(text.find("Compliant") == std::string::npos);
+  CHECK(text.find("1 item(s) could not be observed") != std::string::npos);
+  const auto json = nlohmann::json::parse(renderCheckJson(check));
+  CHECK(json["verdict"] == "unknown");
+  CHECK(json["compliant"].is_null());
+}
+
+TEST_CASE("each verdict of check has its own exit status, and one jmemctl does not know counts as unknown") {
+  CHECK(checkExitCode(CheckView{"compliant", {}}) == kExitOk);
+  CHECK(checkExitCode(CheckView{"drift", {}}) == kExitDrift);
+  CHECK(checkExitCode(CheckView{"reboot-pending", {}}) == kExitRebootPending);
+  CHECK(checkExitCode(CheckView{"something-newer", {}}) == kExitUnknown);
+  CHECK(nlohmann::json::parse(renderCheckJson(CheckView{"reboot-pending", {}}))["compliant"] == false);
+  CHECK(nlohmann::json::parse(renderCheckJson(CheckView{"compliant", {}}))["compliant"] == true);
+}
+
+TEST_CASE("plan with nothing to change but items it cannot plan does not say there is nothing to change") {
+  const PlanView plan{{}, {}, {"default.target: Failed to get the default target"}, false};
+  const std::string text = renderPlan(plan, Style{});
+  CHECK(text.find("Nothing to change.\n") == std::string::npos);
+  CHECK(text.find("Cannot plan default.target: Failed to get the default target") != std::string::npos);
+  CHECK(nlohmann::json::parse(renderPlanJson(plan))["unknown"].size() == 1);
 }
