@@ -2,9 +2,14 @@
 """The policy under real systemd 252 in a container with stand-in units named like a Jetson's
 (gdm3, pulseaudio as a user unit, ModemManager, avahi-daemon .service and .socket, rsyslog, bluetooth)
 and graphical.target as default: audit changes nothing; apply reaches compliance; revert restores the
-unit-file state and /etc byte for byte, also after jmemd is killed with SIGKILL halfway through an
-apply; an invalid policy is refused and changes nothing."""
+units that were running, the unit-file state, the default target and /etc byte for byte, also after
+jmemd is killed with SIGKILL halfway through an apply, after enforce mode, and where the default target
+was only the distribution's; extlinux.conf: a reboot is reported pending, an operator's edit elsewhere
+in the file survives the revert, and an operator's change to what jmem wrote is reported and left
+alone; an invalid policy is refused and changes nothing."""
+import json
 import os
+import re
 import sys
 import time
 
@@ -13,6 +18,7 @@ from container import Container, jmem_binds
 from harness import ROOT, Checks, wait_for
 
 JOURNAL = "/var/lib/jmem/changes.jsonl"
+EXTLINUX = "/boot/extlinux/extlinux.conf"
 
 
 def differences(a, b):
@@ -28,9 +34,207 @@ def ctl(c, *args):
     return c.run("jmemctl", "--no-pager", *args, timeout=120)
 
 
+def check_json(c):
+    result = ctl(c, "check", "--json")
+    try:
+        return result.returncode, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return result.returncode, {"unparsed": result.stdout + result.stderr}
+
+
+def active(c, unit):
+    return c.run("systemctl", "is-active", unit).stdout.strip()
+
+
 def restart_jmemd(c):
     c.run("systemctl", "restart", "jmemd.service", timeout=60)
     wait_for(lambda: ctl(c, "status").returncode == 0, 30, "jmemd on the bus")
+
+
+def default_append_index(lines):
+    """The index of the APPEND line of the label that DEFAULT names."""
+    default = next(l.split()[1] for l in lines if l.split()[:1] == ["DEFAULT"])
+    label = None
+    for i, line in enumerate(lines):
+        words = line.split()
+        if words[:1] == ["LABEL"]:
+            label = words[1]
+        elif words[:1] == ["APPEND"] and label == default:
+            return i
+    raise ValueError("no APPEND for the DEFAULT label")
+
+
+def with_default_append(text, edit):
+    lines = text.split("\n")
+    i = default_append_index(lines)
+    lines[i] = edit(lines[i])
+    return "\n".join(lines)
+
+
+def operator_edits(text):
+    """What an operator changes elsewhere in the file: the timeout, another label's APPEND, a comment."""
+    lines = text.split("\n")
+    default = default_append_index(lines)
+    timeout = next(i for i, l in enumerate(lines) if l.split()[:1] == ["TIMEOUT"])
+    lines[timeout] = "TIMEOUT " + str(int(lines[timeout].split()[1]) + 20)
+    other = next(i for i, l in enumerate(lines) if l.split()[:1] == ["APPEND"] and i != default)
+    lines[other] += " nvidia-drm.modeset=1"
+    return "\n".join(lines) + "# The backup kernel gets nvidia-drm.modeset=1 (edited by the operator)\n"
+
+
+def boot_policy():
+    """The default policy with edit_extlinux on and swiotlb = { slabs = 65536 }."""
+    with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
+        return f.read().replace("edit_extlinux = false", "edit_extlinux = true").replace(
+            "swiotlb = { any = true }", "swiotlb = { slabs = 65536 }")
+
+
+def apply_boot_policy(t, c, name):
+    """The boot policy loaded and applied in full: the units, the default target and extlinux.conf."""
+    c.write("/etc/jmem/policy.toml", boot_policy())
+    t.check(f"{name}: reload with a swiotlb rule", ctl(c, "reload").returncode == 0)
+    applied = ctl(c, "apply")
+    t.check(f"{name}: apply edits extlinux.conf and the units", applied.returncode == 0 and
+            "file " + EXTLINUX in applied.stdout, applied.stdout + applied.stderr)
+    return applied
+
+
+def back_to_audit(c):
+    """The built-in audit policy again: /etc/jmem is gone, so /etc compares with the first snapshot."""
+    c.run("rm", "-rf", "/etc/jmem")
+    ctl(c, "reload")
+
+
+def test_boot_arguments(t, c, before):
+    """extlinux.conf is rewritten only when the policy allows it, atomically; the reboot is reported,
+    not done; revert undoes exactly jmem's edit, keeping an operator's edits made since, and refuses to
+    overwrite an operator's change to what jmem wrote."""
+    with open(os.path.join(ROOT, "tests/fixtures/boot/jetpack6-extlinux.conf")) as f:
+        extlinux = f.read()
+    c.write(EXTLINUX, extlinux)
+    original_append = extlinux.split("\n")[default_append_index(extlinux.split("\n"))]
+    cmdline = c.run("cat", "/proc/cmdline").stdout
+    t.check("this boot's command line does not already have swiotlb=65536 (else no reboot would be pending)",
+            not re.search(r"(^|\s)swiotlb=65536(\s|,|$)", cmdline), cmdline)
+
+    # Check, plan and apply; then a reboot is pending.
+    c.write("/etc/jmem/policy.toml", boot_policy())
+    t.check("reload with a swiotlb rule", ctl(c, "reload").returncode == 0)
+    check = ctl(c, "check")
+    t.check("check shows swiotlb for this boot and the next", "boot-now" in check.stdout and "boot-next" in check.stdout,
+            check.stdout[-600:])
+    plan = ctl(c, "plan")
+    t.check("plan edits the boot arguments and says a reboot is needed",
+            "edit-boot-arguments" in plan.stdout and "reboot is needed" in plan.stdout, plan.stdout[-600:])
+    t.check("apply edits extlinux.conf", ctl(c, "apply").returncode == 0)
+    edited = c.run("cat", EXTLINUX).stdout
+    default_append = edited.split("\n")[default_append_index(edited.split("\n"))]
+    t.check("the DEFAULT entry now has swiotlb=65536", "swiotlb=65536" in default_append.split(), default_append)
+    t.check("every other line is untouched",
+            [l for l in edited.splitlines() if l != default_append] ==
+            [l for l in extlinux.splitlines() if l != original_append])
+    check = ctl(c, "check")
+    t.check("check exits 7 when only the reboot is missing", check.returncode == 7,
+            (check.returncode, check.stdout[-1500:]))
+    rc, report = check_json(c)
+    items = {(i["item"], i["subject"]): i for i in report.get("items", [])}
+    now, following = items.get(("boot-now", "swiotlb"), {}), items.get(("boot-next", "swiotlb"), {})
+    t.check("this boot's swiotlb is \"reboot pending\"", now.get("state") == "reboot pending", now)
+    t.check("the next boot's swiotlb is ok", following.get("state") == "ok", following)
+    t.check("check --json says verdict reboot-pending, compliant false, and exits 7",
+            rc == 7 and report.get("verdict") == "reboot-pending" and report.get("compliant") is False,
+            (rc, report.get("verdict"), report.get("compliant")))
+    back_to_audit(c)
+    t.check("revert of the boot edit succeeds", ctl(c, "revert").returncode == 0)
+    t.check("extlinux.conf is restored byte for byte", c.run("cat", EXTLINUX).stdout == extlinux)
+    after = jetson_units.snapshot(c)
+    t.check("after the boot edit's revert, the running units, unit files, default target and /etc are as before",
+            after == before, differences(before, after))
+
+    # An operator edits something else in the file between apply and revert: revert takes back only
+    # jmem's change to the DEFAULT entry's APPEND and keeps every byte of the operator's.
+    apply_boot_policy(t, c, "operator's edit elsewhere")
+    applied = c.run("cat", EXTLINUX).stdout
+    by_operator = operator_edits(applied)
+    c.write(EXTLINUX, by_operator)
+    back_to_audit(c)
+    reverted = ctl(c, "revert")
+    t.check("with an operator's edit elsewhere in extlinux.conf, revert exits 0", reverted.returncode == 0,
+            (reverted.returncode, reverted.stdout + reverted.stderr))
+    now_text = c.run("cat", EXTLINUX).stdout
+    expected = operator_edits(extlinux)
+    t.check("the DEFAULT entry's APPEND is as before apply",
+            now_text.split("\n")[default_append_index(now_text.split("\n"))] == original_append,
+            now_text.split("\n")[default_append_index(now_text.split("\n"))])
+    t.check("the operator's edits are all still there, every other byte as the operator left it",
+            now_text == expected, "\n".join(l for l in now_text.split("\n") if l not in expected.split("\n")))
+    after = jetson_units.snapshot(c)
+    t.check("after the revert past the operator's edit, the running units, unit files, default target and /etc "
+            "are as before", after == before, differences(before, after))
+
+    # The operator changes the swiotlb= that jmem wrote: revert does not overwrite it, says what jmem
+    # wrote and what is there now and where the backup is, and still reverts everything else.
+    apply_boot_policy(t, c, "operator's change to jmem's edit")
+    applied = c.run("cat", EXTLINUX).stdout
+    by_operator = with_default_append(applied, lambda l: l.replace("swiotlb=65536", "swiotlb=32768"))
+    t.check("the operator's change is made", by_operator != applied)
+    c.write(EXTLINUX, by_operator)
+    back_to_audit(c)
+    reverted = ctl(c, "revert")
+    out = reverted.stdout + reverted.stderr
+    t.check("when the operator changed jmem's swiotlb=, revert exits 1", reverted.returncode == 1,
+            (reverted.returncode, out))
+    failed = [l for l in reverted.stdout.splitlines() if l.startswith("FAILED file " + EXTLINUX)]
+    t.check("its output has a line \"FAILED file " + EXTLINUX + "\"", len(failed) == 1, out)
+    line = failed[0] if failed else ""
+    t.check("which shows what jmem wrote (swiotlb=65536) and what is there now (swiotlb=32768)",
+            "swiotlb=65536" in line and "swiotlb=32768" in line, line)
+    backup = re.search(r"/var/lib/jmem/backup/[^\s,;:()'\"]+", line)
+    backup_path = backup.group(0).rstrip(".") if backup else ""
+    t.check("and names the backup under /var/lib/jmem/backup/", backup is not None, line)
+    t.check("which holds extlinux.conf as it was before apply",
+            backup is not None and c.run("cat", backup_path).stdout == extlinux, backup_path)
+    t.check("extlinux.conf is left exactly as the operator left it", c.run("cat", EXTLINUX).stdout == by_operator)
+    for unit in jetson_units.STARTED:
+        t.check(f"the units are reverted all the same: {unit} runs again", active(c, unit) == "active",
+                active(c, unit))
+    after = jetson_units.snapshot(c)
+    t.check("after the revert that left the operator's swiotlb=, the running units, unit files, default target "
+            "and /etc are as before", after == before, differences(before, after))
+    # The operator puts swiotlb back as it was before apply: jmem's change is undone, nothing is left to do.
+    restored = with_default_append(by_operator, lambda l: original_append)
+    t.check("the operator's restored file is the one from before apply", restored == extlinux)
+    c.write(EXTLINUX, restored)
+    reverted = ctl(c, "revert")
+    t.check("once the operator put swiotlb back, a second revert exits 0", reverted.returncode == 0,
+            (reverted.returncode, reverted.stdout + reverted.stderr))
+    t.check("and leaves extlinux.conf as the operator left it", c.run("cat", EXTLINUX).stdout == restored)
+    after = jetson_units.snapshot(c)
+    t.check("after the second revert, the running units, unit files, default target and /etc are still as before",
+            after == before, differences(before, after))
+
+
+def test_vendor_default_target(t, c):
+    """A device whose default target is only the distribution's link in /usr/lib: revert must not leave a
+    link of its own in /etc."""
+    jetson_units.vendor_default_target(c)
+    vendor = jetson_units.snapshot(c)
+    t.check("without a link in /etc the default target is the vendor's graphical.target",
+            vendor["default_target"].strip() == "graphical.target" and
+            c.run("test", "-e", "/etc/systemd/system/default.target").returncode != 0, vendor["default_target"])
+    applied = ctl(c, "apply")
+    t.check("apply on the vendor's default target succeeds", applied.returncode == 0, applied.stdout + applied.stderr)
+    t.check("and sets multi-user.target", c.run("systemctl", "get-default").stdout.strip() == "multi-user.target")
+    reverted = ctl(c, "revert")
+    t.check("revert succeeds", reverted.returncode == 0, reverted.stdout + reverted.stderr)
+    t.check("revert leaves no default.target link in /etc: the vendor's applies again",
+            c.run("test", "-e", "/etc/systemd/system/default.target").returncode != 0,
+            c.run("ls", "-l", "/etc/systemd/system/default.target").stdout)
+    after = jetson_units.snapshot(c)
+    t.check("the running units, unit files, default target and /etc are exactly as before",
+            after == vendor, differences(vendor, after))
+    # Back to the device of the other tests.
+    c.run("systemctl", "set-default", "graphical.target")
 
 
 def main():
@@ -43,6 +247,9 @@ def main():
         c.run("systemctl", "start", "jmemd.service", timeout=60)
         wait_for(lambda: ctl(c, "status").returncode == 0, 30, "jmemd on the bus")
         before = jetson_units.snapshot(c)
+        running = set(before["active_units"].splitlines())
+        t.check("the snapshot holds the stand-ins as running",
+                all(f"{unit} active" in running for unit in jetson_units.STARTED), before["active_units"])
 
         # Audit: the built-in default policy reports drift and changes nothing.
         check = ctl(c, "check")
@@ -52,8 +259,8 @@ def main():
             t.check(f"check reports {unit}", unit in check.stdout, check.stdout[-800:])
         t.check("check prices the drift", "in use by what the policy would stop" in check.stdout)
         time.sleep(3)
-        t.check("audit mode changed nothing", jetson_units.snapshot(c) == before,
-                differences(before, jetson_units.snapshot(c)))
+        audited = jetson_units.snapshot(c)
+        t.check("audit mode changed nothing", audited == before, differences(before, audited))
 
         plan = ctl(c, "plan")
         t.check("plan lists the changes", "mask" in plan.stdout and "set-default-target" in plan.stdout, plan.stdout)
@@ -69,13 +276,17 @@ def main():
         t.check("the default target is multi-user", c.run("systemctl", "get-default").stdout.strip() == "multi-user.target")
         t.check("pulseaudio is masked for every user",
                 c.run("systemctl", "--global", "is-enabled", "pulseaudio.service").stdout.strip() == "masked")
+        for unit in jetson_units.STARTED:
+            t.check(f"apply stopped {unit}", active(c, unit) == "inactive", active(c, unit))
 
-        # Revert restores everything byte for byte.
+        # Revert restores everything byte for byte, and starts again what apply stopped.
         reverted = ctl(c, "revert")
         t.check("revert succeeds", reverted.returncode == 0, reverted.stderr + reverted.stdout)
+        for unit in jetson_units.STARTED:
+            t.check(f"revert started {unit} again", active(c, unit) == "active", active(c, unit))
         after = jetson_units.snapshot(c)
-        t.check("revert restores unit files, the default target and /etc exactly", after == before,
-                differences(before, after))
+        t.check("revert restores the running units, unit files, the default target and /etc exactly",
+                after == before, differences(before, after))
 
         # SIGKILL halfway through an apply, then revert: still exact.
         c.run("sh", "-c", f"cp {JOURNAL} /run/journal-before-kill")
@@ -85,7 +296,9 @@ def main():
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             lines = int(c.run("sh", "-c", f"wc -l < {JOURNAL}").stdout.strip() or 0)
-            if lines >= base_lines + 3:  # at least one change made and a second begun
+            # Two changes made (the default target, gdm3's mask) and a third begun: gdm3 is masked and
+            # still running, as it is between its mask and its stop.
+            if lines >= base_lines + 5:
                 c.run("systemctl", "kill", "--signal=SIGKILL", "jmemd.service")
                 killed = True
                 break
@@ -94,11 +307,17 @@ def main():
         t.check("jmemd was killed in the middle of an apply", killed)
         journal = c.run("cat", JOURNAL).stdout
         t.check("the journal holds the interrupted apply", journal.count('"intent"') > 0)
+        records = [json.loads(line) for line in journal.splitlines()[base_lines:]]
+        interrupted = [(r["state"], r["kind"], r["target"]) for r in records]
+        t.check("jmemd was killed after gdm3 was masked and before it was stopped",
+                ("done", "unit_file", "gdm3.service") in interrupted and
+                not any(kind == "unit_active" for _, kind, _ in interrupted), interrupted)
         restart_jmemd(c)
         reverted = ctl(c, "revert")
         t.check("revert after SIGKILL succeeds", reverted.returncode == 0, reverted.stderr + reverted.stdout)
         after = jetson_units.snapshot(c)
-        t.check("revert after SIGKILL restores everything exactly", after == before, differences(before, after))
+        t.check("revert after SIGKILL restores everything exactly", after == before,
+                differences(before, after) + f"; interrupted: {interrupted}; revert: {reverted.stdout}")
 
         # Enforce mode: the policy is applied by itself, and drift that appears later (an upgrade
         # re-enables gdm3) is corrected and announced.
@@ -138,35 +357,8 @@ def main():
         t.check("an ordinary user may not revert (exit 4)", result.returncode == 4, result.stderr)
         t.check("an ordinary user may check", c.run("jmemctl", "check", user="65534").returncode in (0, 5))
 
-        # Boot arguments: extlinux.conf is rewritten only when the policy allows it, atomically, and
-        # restored byte for byte by revert; the reboot is reported, not done.
-        with open(os.path.join(ROOT, "tests/fixtures/boot/jetpack6-extlinux.conf")) as f:
-            extlinux = f.read()
-        c.write("/boot/extlinux/extlinux.conf", extlinux)
-        with open(os.path.join(ROOT, "policy/default-policy.toml")) as f:
-            boot_policy = f.read().replace("edit_extlinux = false", "edit_extlinux = true").replace(
-                "swiotlb = { any = true }", "swiotlb = { slabs = 65536 }")
-        c.write("/etc/jmem/policy.toml", boot_policy)
-        t.check("reload with a swiotlb rule", ctl(c, "reload").returncode == 0)
-        check = ctl(c, "check")
-        t.check("check shows swiotlb for this boot and the next", "boot-now" in check.stdout and "boot-next" in check.stdout,
-                check.stdout[-600:])
-        plan = ctl(c, "plan")
-        t.check("plan edits the boot arguments and says a reboot is needed",
-                "edit-boot-arguments" in plan.stdout and "reboot is needed" in plan.stdout, plan.stdout[-600:])
-        t.check("apply edits extlinux.conf", ctl(c, "apply").returncode == 0)
-        edited = c.run("cat", "/boot/extlinux/extlinux.conf").stdout
-        default_append = [l for l in edited.splitlines() if "APPEND" in l][0]
-        t.check("the DEFAULT entry now has swiotlb=65536", "swiotlb=65536" in default_append, default_append)
-        t.check("every other line is untouched",
-                [l for l in edited.splitlines() if "swiotlb" not in l] ==
-                [l for l in extlinux.splitlines() if l != [x for x in extlinux.splitlines() if "APPEND" in x][0]])
-        c.run("rm", "-rf", "/etc/jmem")
-        ctl(c, "reload")
-        t.check("revert of the boot edit succeeds", ctl(c, "revert").returncode == 0)
-        t.check("extlinux.conf is restored byte for byte", c.run("cat", "/boot/extlinux/extlinux.conf").stdout == extlinux)
-        after = jetson_units.snapshot(c)
-        t.check("and /etc is as before", after == before, differences(before, after))
+        test_boot_arguments(t, c, before)
+        test_vendor_default_target(t, c)
 
         # An invalid policy is refused on reload and changes nothing; the running one stays.
         c.write("/etc/jmem/policy.toml", 'mode = "enforce"\n[classes.gui]\naction = "mask"\nunits = ["dbus.service"]\n')
