@@ -38,9 +38,34 @@ def dpkg(c, *args, env=()):
     return c.run("env", "DEBIAN_FRONTEND=noninteractive", *env, "dpkg", *args, timeout=180)
 
 
+def jmem_own(path):
+    """jmem's own entries under /etc, which installing and removing the package legitimately change:
+    /etc/jmem (the conffile stays until purge) and jmemd.service's links in /etc/systemd/system (enabled
+    on install, masked by the removal until purge). Its bus policy and polkit action are in /usr/share."""
+    return (path == "/etc/jmem" or path.startswith("/etc/jmem/") or
+            re.fullmatch(r"/etc/systemd/system/([^/]+\.(wants|requires)/)?jmemd\.service", path) is not None)
+
+
 def without_jmem(snapshot):
-    """What the policy touches, without jmem's own files (its unit's links, its conffile)."""
-    return {key: "\n".join(l for l in text.splitlines() if "jmem" not in l) for key, text in snapshot.items()}
+    """What the policy touches, without jmem's own: jmemd.service's line among the unit files and its
+    files under /etc (jetson_units.snapshot leaves jmemd.service out of the running units already)."""
+    kept = dict(snapshot)
+    kept["unit_files"] = "".join(l + "\n" for l in snapshot["unit_files"].splitlines()
+                                 if l.split()[:1] != ["jmemd.service"])
+    # Lines of find (PATH TYPE LINK MODE) and of sha256sum (DIGEST PATH).
+    kept["etc"] = "".join(l + "\n" for l in snapshot["etc"].splitlines()
+                          if not any(jmem_own(word) for word in l.split()[:2]))
+    return kept
+
+
+def snapshot_differences(before, after):
+    """Each part of the snapshots that differs, with its lines on one side only."""
+    out = {}
+    for key in before:
+        if before[key] != after[key]:
+            left, right = set(before[key].splitlines()), set(after[key].splitlines())
+            out[key] = {"only before": sorted(left - right)[:8], "only after": sorted(right - left)[:8]}
+    return out
 
 
 def exists(c, path):
@@ -178,9 +203,12 @@ def test_remove_and_purge(t, c, before):
     t.check("the service is stopped", c.show("jmemd", "ActiveState") in ("inactive", "") and
             c.run("pgrep", "-x", "jmemd").returncode == 1)
     t.check("the binaries are gone", not exists(c, "/usr/sbin/jmemd") and not exists(c, "/usr/bin/jmemctl"))
+    for unit in jetson_units.STARTED:
+        t.check(f"the removal started {unit} again", c.run("systemctl", "is-active", unit).stdout.strip() == "active")
     after = jetson_units.snapshot(c)
-    t.check("every change jmem applied is reverted on removal", without_jmem(after) == without_jmem(before),
-            {k: (before[k], after[k]) for k in before if without_jmem(after)[k] != without_jmem(before)[k]})
+    t.check("every change jmem applied is reverted on removal: the running units, unit files, default target and "
+            "/etc but jmem's own files are as before jmem was installed", without_jmem(after) == without_jmem(before),
+            snapshot_differences(without_jmem(before), without_jmem(after)))
     t.check("the journal, now empty of changes, is gone", not exists(c, JOURNAL))
     t.check("the conffile stays until purge", exists(c, "/etc/jmem/policy.toml"))
     t.check("jmem.prom is gone: node_exporter serves no stale jmem figures", not exists(c, TEXTFILE))
@@ -209,7 +237,9 @@ def test_keep_changes(t, c, deb, before):
     applied = jetson_units.snapshot(c)
     result = dpkg(c, "-r", "jmem", env=["JMEM_KEEP_CHANGES=1"])
     t.check("removal with JMEM_KEEP_CHANGES=1 works", result.returncode == 0, result.stderr[-1500:])
-    t.check("it keeps the changes", without_jmem(jetson_units.snapshot(c)) == without_jmem(applied))
+    kept = jetson_units.snapshot(c)
+    t.check("it keeps the changes", without_jmem(kept) == without_jmem(applied),
+            snapshot_differences(without_jmem(applied), without_jmem(kept)))
     result = dpkg(c, "--purge", "jmem")
     t.check("purge works", result.returncode == 0, result.stderr[-1500:])
     t.check("purge keeps the journal of changes not reverted", c.run("test", "-s", JOURNAL).returncode == 0)
@@ -219,7 +249,8 @@ def test_keep_changes(t, c, deb, before):
     reverted = ctl(c, "revert")
     t.check("the reinstalled jmem reverts the kept changes", reverted.returncode == 0, reverted.stderr)
     after = jetson_units.snapshot(c)
-    t.check("everything is as before jmem changed it", without_jmem(after) == without_jmem(before))
+    t.check("everything is as before jmem changed it", without_jmem(after) == without_jmem(before),
+            snapshot_differences(without_jmem(before), without_jmem(after)))
 
 
 def main():
@@ -235,7 +266,13 @@ def main():
         default_policy = f.read()
     with Container({deb_dir: "/debs"}, PACKAGES, private_network=True) as c:
         jetson_units.install(c)
+        # polkit starts on the first question jmemd asks it (an ordinary user's apply, below) and keeps
+        # running: started now, it runs in every snapshot.
+        c.run("systemctl", "start", "polkit.service", timeout=60)
         before = jetson_units.snapshot(c)
+        t.check("the stand-ins run before jmem is installed",
+                all(f"{unit} active" in before["active_units"].splitlines() for unit in jetson_units.STARTED),
+                before["active_units"])
         test_install(t, c, f"/debs/jmem_{first}_{arch}.deb", default_policy)
         test_metrics(t, c, first)
         test_upgrade(t, c, f"/debs/jmem_{newer}_{arch}.deb", newer)
