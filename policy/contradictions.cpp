@@ -103,13 +103,41 @@ void checkClassesAgainstEachOther(const Policy& policy, Problems& problems) {
   }
 }
 
+// "throttle, freeze": what a workload does, said as its actions, since "throttled" would name one rung.
+std::string actionList(const Workload& workload) {
+  std::string list;
+  for (const auto& rung : workload.actions) {
+    list += (list.empty() ? "" : ", ") + std::string(toString(rung.value));
+  }
+  return list;
+}
+
+// A stop rung the controller skips while allow_stop is false, as an operator's throttle does: valid,
+// but it will never be used.
+void warnUnusedStops(const Policy& policy, Problems& warnings) {
+  const auto& allow_stop = policy.pressure.allow_stop;
+  if (allow_stop.value) return;
+  const std::string why = allow_stop.where.line > 0
+                              ? "pressure.allow_stop is false (" + formatLocation(allow_stop.where) + ")"
+                              : "pressure.allow_stop is false by default";
+  for (const auto& workload : policy.workloads) {
+    if (workload.is_protected.value) continue;  // its actions are a problem already
+    for (const auto& rung : workload.actions) {
+      if (rung.value != WorkloadAction::kStop) continue;
+      warnings.push_back(Problem{rung.where, "warning: workloads[" + std::to_string(workload.index) +
+                                                 "].actions: \"stop\" will never be used: " + why +
+                                                 "; set it to true, or leave \"stop\" out"});
+    }
+  }
+}
+
 void checkWorkloads(const Policy& policy, const PatternIndex& kept_index, Problems& problems) {
   std::vector<const UnitPattern*> units;
   for (const auto& workload : policy.workloads) units.push_back(&workload.unit);
   const PatternIndex workload_index(units);
   for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
     const auto& workload = policy.workloads[i];
-    const std::string path = "workloads[" + std::to_string(i) + "].unit";
+    const std::string path = "workloads[" + std::to_string(workload.index) + "].unit";
     const bool acts = !workload.actions.empty();
     if (acts && !workload.unit.is_glob) {
       // A glob is narrowed at run time instead: the controller skips kept and essential units.
@@ -126,16 +154,16 @@ void checkWorkloads(const Policy& policy, const PatternIndex& kept_index, Proble
       });
     }
     if (workload.is_protected.value) {
-      std::vector<std::size_t> throttled;
+      std::vector<std::size_t> acting;
       for (const std::size_t j : workload_index.overlapping(workload.unit)) {
         const auto& other = policy.workloads[j];
-        if (j != i && !other.is_protected.value && !other.actions.empty()) throttled.push_back(j);
+        if (j != i && !other.is_protected.value && !other.actions.empty()) acting.push_back(j);
       }
-      reportOverlaps(problems, workload.unit, path, throttled.size(), [&](std::size_t n) {
-        const auto& other = policy.workloads[throttled[n]];
-        return "the protected " + quoted(workload.unit.pattern) +
-               " is also matched by the throttled workload " + quoted(other.unit.pattern) + " (" +
-               formatLocation(other.unit.where) + ")";
+      reportOverlaps(problems, workload.unit, path, acting.size(), [&](std::size_t n) {
+        const auto& other = policy.workloads[acting[n]];
+        return "the protected " + quoted(workload.unit.pattern) + " is also matched by the workload " +
+               quoted(other.unit.pattern) + " (" + formatLocation(other.unit.where) +
+               "), whose actions are " + actionList(other);
       });
     }
     if (!workload.unit.is_glob) {
@@ -152,11 +180,12 @@ void checkWorkloads(const Policy& policy, const PatternIndex& kept_index, Proble
 
 }  // namespace
 
-void checkContradictions(const Policy& policy, Problems& problems) {
+void checkContradictions(const Policy& policy, Problems& problems, Problems& warnings) {
   const PatternIndex kept_index(pointersTo(policy.keep));
   checkClassesAgainstKeep(policy, kept_index, problems);
   checkClassesAgainstEachOther(policy, problems);
   checkWorkloads(policy, kept_index, problems);
+  warnUnusedStops(policy, warnings);
 }
 
 }  // namespace jmem::policy::detail

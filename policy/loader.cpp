@@ -103,8 +103,9 @@ LoadResult load(const PolicyFiles& files) {
       detail::mergeInto(merged, std::move(*document));
     }
   }
-  auto policy = detail::policyFromDocument(merged, problems);
+  auto policy = detail::policyFromDocument(merged, problems, result.warnings);
   sortByPlace(problems, file_order);
+  sortByPlace(result.warnings, file_order);
   sortByPlace(result.notes, file_order);
   if (problems.empty()) result.policy = std::move(policy);
   return result;

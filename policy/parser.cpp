@@ -45,7 +45,7 @@ const UnitPattern* globPastTheLimit(const Policy& policy) {
 
 }  // namespace
 
-Policy policyFromDocument(const toml::table& document, Problems& problems) {
+Policy policyFromDocument(const toml::table& document, Problems& problems, Problems& warnings) {
   const TableReader root(document, "", problems);
   root.rejectUnknownKeys(
       {"mode", "sample_interval_ms", "default_target", "keep", "classes", "boot", "pressure", "workloads"});
@@ -81,7 +81,7 @@ Policy policyFromDocument(const toml::table& document, Problems& problems) {
                          ": a policy holds at most " + std::to_string(kMaxUnitGlobs) + " unit globs"});
     return policy;
   }
-  checkContradictions(policy, problems);
+  checkContradictions(policy, problems, warnings);
   return policy;
 }
 
@@ -92,8 +92,9 @@ LoadResult parsePolicyText(std::string_view toml_text, std::string_view source_n
   try {
     const auto document = detail::parseDocument(toml_text, source_name, result.problems);
     if (!document) return result;
-    auto policy = detail::policyFromDocument(*document, result.problems);
+    auto policy = detail::policyFromDocument(*document, result.problems, result.warnings);
     sortByPlace(result.problems, {std::string(source_name)});
+    sortByPlace(result.warnings, {std::string(source_name)});
     if (result.problems.empty()) result.policy = std::move(policy);
   } catch (const std::exception& error) {  // allocation failure: still an answer, not an escape
     result.policy.reset();

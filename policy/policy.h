@@ -101,6 +101,9 @@ struct Workload {
   std::optional<Located<std::uint64_t>> throttle_memory_high_mib;
   std::optional<Located<std::uint32_t>> throttle_step_percent;
   SourceLocation where{};
+  // Its place in the merged [[workloads]] array: messages call it workloads[index], as the reader
+  // did, whatever invalid workloads before it were left out.
+  std::size_t index = 0;
 };
 
 // The whole policy after merging and validation. Every item is valid on its own and together.

@@ -36,6 +36,9 @@ struct LoadResult {
   // Remarks that do not make the policy invalid: an untrusted file, when the caller asked only to
   // hear of it (PolicyFiles::Untrusted::kNote).
   Problems notes;
+  // Settings that are valid but will never be used (a workload's stop rung while allow_stop is
+  // false): they do not make the policy invalid either. Each message starts with "warning: ".
+  Problems warnings;
 };
 
 }  // namespace jmem::policy

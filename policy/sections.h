@@ -30,10 +30,11 @@ PressurePolicy readPressure(const TableReader& pressure);
 std::vector<Workload> readWorkloads(const toml::array& workloads, Problems& problems);
 
 // Contradictions between items that are each valid: kept units in classes that act on them,
-// essential units masked, protected workloads that a throttled one also matches.
-void checkContradictions(const Policy& policy, Problems& problems);
+// essential units masked, protected workloads that a workload with actions also matches. Settings
+// that are valid but can never take effect go to `warnings`.
+void checkContradictions(const Policy& policy, Problems& problems, Problems& warnings);
 
 // The policy a whole (possibly merged) document describes.
-Policy policyFromDocument(const toml::table& document, Problems& problems);
+Policy policyFromDocument(const toml::table& document, Problems& problems, Problems& warnings);
 
 }  // namespace jmem::policy::detail

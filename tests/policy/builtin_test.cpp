@@ -38,6 +38,7 @@ TEST_CASE("The built-in text is default-policy.toml byte for byte") {
 TEST_CASE("The built-in default parses with no problems") {
   const auto result = builtInPolicy();
   CHECK(test::formatted(result).empty());
+  CHECK(result.warnings.empty());
   REQUIRE(result.policy);
   CHECK(result.policy->mode.value == Mode::kAudit);
   CHECK(result.policy->sample_interval.value == std::chrono::milliseconds{1000});

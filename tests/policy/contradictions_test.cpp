@@ -83,7 +83,9 @@ TEST_CASE("One unit in two classes of the same scope with different actions is a
           "mask"});
 }
 
-TEST_CASE("A protected workload that a lower-priority throttled workload also matches is a contradiction") {
+TEST_CASE(
+    "A protected workload that a lower-priority workload with actions also matches is a contradiction, "
+    "which names the other's actions") {
   CHECK(problemsIn("[[workloads]]\n"
                    "unit = \"inference.service\"\n"
                    "priority = 900\n"
@@ -101,13 +103,12 @@ TEST_CASE("A protected workload that a lower-priority throttled workload also ma
                    "actions = [\"freeze\"]\n") ==
         Lines{
             "test.toml:2:8: workloads[0].unit: the protected \"inference.service\" is also matched by the "
-            "throttled workload \"*.service\" (test.toml:6:8)",
+            "workload \"*.service\" (test.toml:6:8), whose actions are throttle, freeze",
             "test.toml:10:8: workloads[2].unit: the protected \"camera.service\" is also matched by the "
-            "throttled "
-            "workload \"*.service\" (test.toml:6:8)",
+            "workload \"*.service\" (test.toml:6:8), whose actions are throttle, freeze",
+            // Freezing is not throttling: the message names what the workload does.
             "test.toml:10:8: workloads[2].unit: the protected \"camera.service\" is also matched by the "
-            "throttled "
-            "workload \"camera.service\" (test.toml:13:8)",
+            "workload \"camera.service\" (test.toml:13:8), whose actions are freeze",
             "test.toml:13:8: workloads[3].unit: a second workload for \"camera.service\" (the first at "
             "test.toml:10:8)",
         });
@@ -150,4 +151,73 @@ TEST_CASE("Contradictions are reported together with every other problem") {
   CHECK(lines[0].starts_with("test.toml:4:10: classes.gui.units: \"gdm3.service\" would be masked"));
   CHECK(lines[1].starts_with("test.toml:4:26: classes.gui.units: \"gdm\" is not a valid unit name"));
   CHECK(lines[2].starts_with("test.toml:7:22: pressure.available_high_mib (2048) must be above"));
+}
+
+TEST_CASE(
+    "A stop rung while allow_stop is false is valid, with a warning at the rung that it will never be used") {
+  const auto written = parsePolicyText(
+      "[pressure]\n"
+      "allow_stop = false\n"
+      "[[workloads]]\n"
+      "unit = \"batch.service\"\n"
+      "actions = [\"freeze\", \"stop\"]\n",
+      "test.toml");
+  CHECK(written.policy);
+  CHECK(test::formatted(written).empty());
+  REQUIRE(written.warnings.size() == 1);
+  CHECK(written.warnings[0].where == SourceLocation{"test.toml", 5, 22});
+  CHECK(formatProblem(written.warnings[0]) ==
+        "test.toml:5:22: warning: workloads[0].actions: \"stop\" will never be used: pressure.allow_stop is "
+        "false (test.toml:2:14); set it to true, or leave \"stop\" out");
+
+  const auto by_default = parsePolicyText(
+      "[[workloads]]\n"
+      "unit = \"batch-*.service\"\n"
+      "actions = [\"stop\"]\n",
+      "test.toml");
+  CHECK(by_default.policy);
+  REQUIRE(by_default.warnings.size() == 1);
+  CHECK(formatProblem(by_default.warnings[0]) ==
+        "test.toml:3:12: warning: workloads[0].actions: \"stop\" will never be used: pressure.allow_stop is "
+        "false by default; set it to true, or leave \"stop\" out");
+}
+
+TEST_CASE("A stop rung while allow_stop is true, or a class that stops units, gives no warning") {
+  const auto result = parsePolicyText(
+      "[classes.extras]\n"
+      "action = \"stop\"\n"
+      "units = [\"speech-dispatcher.service\"]\n"
+      "[pressure]\n"
+      "allow_stop = true\n"
+      "[[workloads]]\n"
+      "unit = \"batch.service\"\n"
+      "actions = [\"throttle\", \"stop\"]\n",
+      "test.toml");
+  CHECK(result.policy);
+  CHECK(result.warnings.empty());
+}
+
+TEST_CASE(
+    "A workload is named by its place in the file even when an invalid workload before it was left out") {
+  const auto result = parsePolicyText(
+      "[[workloads]]\n"
+      "unit = \"batch.slice\"\n"
+      "[[workloads]]\n"
+      "unit = \"inference.service\"\n"
+      "protected = true\n"
+      "[[workloads]]\n"
+      "unit = \"inference.service\"\n"
+      "actions = [\"freeze\", \"stop\"]\n",
+      "test.toml");
+  CHECK(test::formatted(result) ==
+        Lines{
+            "test.toml:2:8: workloads[0].unit: \"batch.slice\" is a slice; slices are never acted on, and a "
+            "workload does not reach the units in one: name its services or scopes instead",
+            "test.toml:4:8: workloads[1].unit: the protected \"inference.service\" is also matched by the "
+            "workload \"inference.service\" (test.toml:7:8), whose actions are freeze, stop",
+            "test.toml:7:8: workloads[2].unit: a second workload for \"inference.service\" (the first at "
+            "test.toml:4:8)",
+        });
+  REQUIRE(result.warnings.size() == 1);
+  CHECK(formatProblem(result.warnings[0]).starts_with("test.toml:8:22: warning: workloads[2].actions: "));
 }

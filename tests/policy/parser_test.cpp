@@ -180,16 +180,61 @@ TEST_CASE("A workload's actions follow the ladder, and a protected workload has 
           "test.toml:3:34: workloads[0].actions: \"kill\" is not an action (throttle, freeze, stop)",
           "test.toml:3:42: workloads[0].actions: \"freeze\" is listed twice; the ladder is throttle, freeze, "
           "stop",
-          "test.toml:4:28: workloads[0].throttle_memory_high_mib: has no effect without \"throttle\" in "
-          "actions",
           "test.toml:5:25: workloads[0].throttle_step_percent: give throttle_memory_high_mib or "
           "throttle_step_percent, not both",
-          "test.toml:5:25: workloads[0].throttle_step_percent: has no effect without \"throttle\" in actions",
           "test.toml:9:11: workloads[1].actions: a protected workload is never acted on; leave actions out",
           "test.toml:13:25: workloads[2].throttle_step_percent: 95 is out of range (1..90)",
           "test.toml:13:25: workloads[2].throttle_step_percent: has no effect without \"throttle\" in "
           "actions",
       });
+}
+
+TEST_CASE("A throttle setting is said to have no effect only when the actions do not name throttle at all") {
+  CHECK(problemsIn("[[workloads]]\n"
+                   "unit = \"a.service\"\n"
+                   "actions = [\"stop\", \"throttle\"]\n"
+                   "throttle_step_percent = 20\n"
+                   "[[workloads]]\n"
+                   "unit = \"b.service\"\n"
+                   "actions = \"throttle\"\n"
+                   "throttle_memory_high_mib = 512\n"
+                   "[[workloads]]\n"
+                   "unit = \"c.service\"\n"
+                   "throttle_memory_high_mib = 512\n"
+                   "[pressure]\n"
+                   "allow_stop = true\n") ==
+        Lines{
+            // Out of order is its own problem; the throttle is there all the same.
+            "test.toml:3:20: workloads[0].actions: \"throttle\" is out of order; the ladder is throttle, "
+            "freeze, stop",
+            // Not an array: whether it names throttle is not known, so nothing is said of it.
+            "test.toml:7:11: workloads[1].actions: expected an array, got a string",
+            "test.toml:11:28: workloads[2].throttle_memory_high_mib: has no effect without \"throttle\" in "
+            "actions",
+        });
+}
+
+TEST_CASE("A workload that names a slice, by name or by a glob, is refused: slices are never acted on") {
+  CHECK(problemsIn("[[workloads]]\n"
+                   "unit = \"batch.slice\"\n"
+                   "actions = [\"throttle\"]\n"
+                   "[[workloads]]\n"
+                   "unit = \"batch-*.slice\"\n"
+                   "protected = true\n"
+                   "[[workloads]]\n"
+                   "unit = \"-.slice\"\n"
+                   "actions = [\"freeze\"]\n"
+                   "[[workloads]]\n"
+                   "unit = \"batch-*.service\"\n"
+                   "actions = [\"freeze\"]\n") ==
+        Lines{
+            "test.toml:2:8: workloads[0].unit: \"batch.slice\" is a slice; slices are never acted on, and a "
+            "workload does not reach the units in one: name its services or scopes instead",
+            "test.toml:5:8: workloads[1].unit: \"batch-*.slice\" matches only slices; slices are never acted "
+            "on, and a workload does not reach the units in one: name its services or scopes instead",
+            "test.toml:8:8: workloads[2].unit: \"-.slice\" is a slice; slices are never acted on, and a "
+            "workload does not reach the units in one: name its services or scopes instead",
+        });
 }
 
 TEST_CASE("Every problem is reported together and no policy is returned") {
