@@ -309,29 +309,6 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
 
 }  // namespace
 
-// Each file on its own, exactly as jmemd would read it with --policy; no daemon needed.
-int validate(const CtlOptions& options) {
-  int status = kExitOk;
-  for (const std::string& file : options.files) {
-    policy::PolicyFiles files;
-    files.main = file;
-    files.dropin_dir.clear();
-    files.main_required = true;
-    // A linter for files being drafted: that jmemd would refuse the file's owner or mode is said,
-    // but is no reason to fail (jmemd, which reads the file as root, is where it is enforced).
-    files.untrusted = policy::PolicyFiles::Untrusted::kNote;
-    const auto loaded = policy::loadPolicy(files);
-    for (const auto& problem : loaded.problems) std::cerr << policy::formatProblem(problem) << '\n';
-    for (const auto& note : loaded.notes) std::cerr << policy::formatProblem(note) << '\n';
-    if (loaded.policy) {
-      std::cout << terminalSafe(file) << ": valid\n";
-    } else {
-      status = kExitDrift;
-    }
-  }
-  return status;
-}
-
 int runCommand(const CtlOptions& options) {
   if (options.verb == Verb::kValidate) return validate(options);
   Style style;

@@ -18,7 +18,15 @@ Commands:
     --sort KEY           pss, nvmap, gpu or cost (default)
   monitor                Print changes as the governor announces them, until interrupted
   reload                 Make jmemd reload its policy (root, or the polkit action org.jmem.governor1.manage)
-  validate FILE...       Check policy files without a running jmemd; every problem as FILE:LINE:COLUMN
+  validate FILE...       Check policy files as jmemd would read them, without a running jmemd; every
+                         problem as FILE:LINE:COLUMN. A file in a directory named policy.d, or named
+                         after --drop-in, is a drop-in: all of them are merged onto the base in the
+                         order of their names, as jmemd merges policy.d, and checked once. Any
+                         other file is a main policy, checked on its own
+    --drop-in FILE...    The files after it are drop-ins
+    --base FILE          The base (default: /etc/jmem/policy.toml where it exists, else the built-in
+                         default)
+    --builtin-base       The built-in default is the base
   check                  Each policy item: expected, actual, state, and what a drift costs now
   plan                   The changes apply would make, and the memory expected back
   apply                  Make them, each recorded first so revert can undo it (authorized as reload)
@@ -47,6 +55,7 @@ Exit status:
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   CtlOptions options;
   bool have_verb = false;
+  bool drop_in = false;  // the files after --drop-in are drop-ins
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     auto value = [&]() -> Result<std::string_view> {
@@ -79,6 +88,15 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
       auto key = parseSortKey(*v);
       if (!key) return key.error();
       options.sort = *key;
+    } else if (arg == "--drop-in") {
+      drop_in = true;
+    } else if (arg == "--base") {
+      auto v = value();
+      if (!v) return v.error();
+      if (v->empty()) return Error{"Option --base needs a FILE"};
+      options.base = std::string(*v);
+    } else if (arg == "--builtin-base") {
+      options.builtin_base = true;
     } else if (!arg.starts_with("-") && !have_verb) {
       have_verb = true;
       if (arg == "status") {
@@ -107,7 +125,7 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
         return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
       }
     } else if (have_verb && options.verb == Verb::kValidate && !arg.starts_with("-")) {
-      options.files.emplace_back(arg);
+      (drop_in ? options.dropins : options.files).emplace_back(arg);
     } else if (have_verb && (options.verb == Verb::kThrottle || options.verb == Verb::kRelease) &&
                options.unit.empty() && !arg.starts_with("-")) {
       if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
@@ -116,8 +134,13 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
       return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     }
   }
-  if (options.verb == Verb::kValidate && options.files.empty())
+  if ((drop_in || !options.base.empty() || options.builtin_base) && options.verb != Verb::kValidate)
+    return Error{"--drop-in, --base and --builtin-base belong to the validate command"};
+  if (!options.base.empty() && options.builtin_base)
+    return Error{"Give --base FILE or --builtin-base, not both"};
+  if (options.verb == Verb::kValidate && options.files.empty() && options.dropins.empty())
     return Error{"validate needs at least one FILE"};
+  if (drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
   if ((options.verb == Verb::kThrottle || options.verb == Verb::kRelease) && options.unit.empty())
     return Error{std::string(options.verb == Verb::kThrottle ? "throttle" : "release") + " needs a UNIT"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)

@@ -45,12 +45,18 @@ struct CtlOptions {
   bool units = false;        // top --units
   std::uint32_t limit = 20;  // top -n
   SortKey sort = SortKey::kCost;
-  std::vector<std::string> files;  // validate FILE...
-  std::string unit;                // throttle UNIT, release UNIT
+  std::vector<std::string> files;    // validate FILE...: main policies, or drop-ins in a policy.d
+  std::vector<std::string> dropins;  // validate --drop-in FILE...
+  std::string base;                  // validate --base FILE: what drop-ins merge onto
+  bool builtin_base = false;         // validate --builtin-base
+  std::string unit;                  // throttle UNIT, release UNIT
 };
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);
 
 std::string ctlUsage();
+
+// `jmemctl validate`, which needs no jmemd (ctl/validate.cpp); returns the exit code.
+int validate(const CtlOptions& options);
 
 }  // namespace jmem::ctl

@@ -46,9 +46,9 @@ std::optional<std::string> readFile(const std::filesystem::path& path, const Pol
   return std::move(opened->text);
 }
 
-// The drop-ins, in lexical (byte) order of their names. A missing directory has none; one that is
-// not a directory, or that another user could write to, is a problem and its drop-ins are not read.
-std::vector<std::filesystem::path> listDropins(const PolicyFiles& files, LoadResult& result) {
+// The drop-ins of the directory. A missing directory has none; one that is not a directory, or that
+// another user could write to, is a problem and its drop-ins are not read.
+std::vector<std::filesystem::path> listDropinDirectory(const PolicyFiles& files, LoadResult& result) {
   Problems& problems = result.problems;
   const auto& dir = files.dropin_dir;
   std::vector<std::filesystem::path> paths;
@@ -72,8 +72,14 @@ std::vector<std::filesystem::path> listDropins(const PolicyFiles& files, LoadRes
     paths.push_back(path);
   }
   if (error) reportFile(problems, dir, "Failed to list the drop-in directory: " + error.message());
-  std::sort(paths.begin(), paths.end(),
-            [](const auto& a, const auto& b) { return a.filename().string() < b.filename().string(); });
+  return paths;
+}
+
+// The directory's drop-ins and those named one by one, in the order they merge.
+std::vector<std::filesystem::path> listDropins(const PolicyFiles& files, LoadResult& result) {
+  auto paths = listDropinDirectory(files, result);
+  paths.insert(paths.end(), files.dropins.begin(), files.dropins.end());
+  sortDropins(paths);
   return paths;
 }
 
@@ -84,7 +90,7 @@ LoadResult load(const PolicyFiles& files) {
   // shows every problem (a key only the broken file supplied may then be reported missing too).
   toml::table merged;
   std::vector<std::string> file_order{files.main.string(), std::string(kBuiltInSourceName)};
-  if (isMissing(files.main) && !files.main_required) {
+  if (files.main.empty() || (isMissing(files.main) && !files.main_required)) {
     if (auto document = detail::parseDocument(builtInPolicyText(), kBuiltInSourceName, problems)) {
       merged = std::move(*document);
     }
@@ -112,6 +118,12 @@ LoadResult load(const PolicyFiles& files) {
 }
 
 }  // namespace
+
+void sortDropins(std::vector<std::filesystem::path>& paths) {
+  std::stable_sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) {
+    return a.filename().string() < b.filename().string();
+  });
+}
 
 LoadResult loadPolicy(const PolicyFiles& files) {
   try {

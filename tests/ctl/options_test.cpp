@@ -34,6 +34,36 @@ TEST_CASE("jmemctl names what it does not understand") {
   CHECK_FALSE(parseCtlOptions({"status", "top"}).ok());
 }
 
+TEST_CASE("jmemctl validate takes main files, drop-ins after --drop-in, and --base or --builtin-base") {
+  const auto options = parseCtlOptions(
+      {"validate", "policy.toml", "--base", "site.toml", "--drop-in", "50-a.toml", "60-b.toml"});
+  REQUIRE(options.ok());
+  CHECK(options->verb == Verb::kValidate);
+  CHECK(options->files == std::vector<std::string>{"policy.toml"});
+  CHECK(options->dropins == std::vector<std::string>{"50-a.toml", "60-b.toml"});
+  CHECK(options->base == "site.toml");
+  CHECK_FALSE(options->builtin_base);
+
+  const auto builtin = parseCtlOptions({"validate", "--builtin-base", "--drop-in", "50-a.toml"});
+  REQUIRE(builtin.ok());
+  CHECK(builtin->builtin_base);
+  CHECK(builtin->files.empty());
+  CHECK(builtin->dropins == std::vector<std::string>{"50-a.toml"});
+}
+
+TEST_CASE("jmemctl refuses validate's options without validate, both bases at once, and --drop-in alone") {
+  CHECK(parseCtlOptions({"status", "--base", "site.toml"}).error().message ==
+        "--drop-in, --base and --builtin-base belong to the validate command");
+  CHECK_FALSE(parseCtlOptions({"check", "--drop-in"}).ok());
+  CHECK(parseCtlOptions({"validate", "--base", "a.toml", "--builtin-base", "b.toml"}).error().message ==
+        "Give --base FILE or --builtin-base, not both");
+  CHECK(parseCtlOptions({"validate", "a.toml", "--drop-in"}).error().message ==
+        "--drop-in needs a FILE after it");
+  CHECK(parseCtlOptions({"validate", "--base"}).error().message == "Option --base needs a value");
+  CHECK(parseCtlOptions({"validate", "--builtin-base"}).error().message ==
+        "validate needs at least one FILE");
+}
+
 TEST_CASE("jmemctl's help lists every exit code") {
   const std::string usage = ctlUsage();
   for (int code : {kExitOk, kExitFailure, kExitUsage, kExitNotRunning, kExitDenied}) {
