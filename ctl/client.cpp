@@ -5,6 +5,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <type_traits>
+
 #include "ctl/options.h"
 
 namespace jmem::ctl {
@@ -58,9 +60,19 @@ GovernorInfo GovernorClient::info() {
                     get("PressureLevel").get<std::string>(),
                     get("SampleIntervalUsec").get<uint64_t>(),
                     {}};
-  // A jmemd older than StateProblems has none to show.
-  if (const auto* found = sdbus_compat::findProperty(all, "StateProblems"))
-    info.state_problems = found->get<std::vector<std::string>>();
+  // A jmemd older than these properties has none to show.
+  auto optional = [&](const char* name, auto& field) {
+    if (const auto* found = sdbus_compat::findProperty(all, name))
+      field = found->get<std::remove_reference_t<decltype(field)>>();
+  };
+  optional("StateProblems", info.state_problems);
+  optional("SampleState", info.sample_state);
+  optional("SampleError", info.sample_error);
+  optional("PolicyVerdict", info.policy_verdict);
+  optional("PolicyDriftItems", info.policy_drift_items);
+  optional("PolicyUnknownItems", info.policy_unknown_items);
+  optional("PolicyRebootPending", info.policy_reboot_pending);
+  optional("PolicyCheckUsec", info.policy_check_usec);
   return info;
 }
 

@@ -113,6 +113,14 @@ struct GovernorInfo {
   std::string version, mode, pressure_level;
   std::uint64_t sample_interval_usec;
   std::vector<std::string> state_problems;  // what is wrong with jmemd's journals; empty when all is well
+  // fresh, or stale: no sample has succeeded for three intervals ("" from a jmemd that does not say).
+  std::string sample_state{};
+  std::string sample_error{};    // why the last sample failed; "" when it succeeded
+  std::string policy_verdict{};  // of the last check: compliant, reboot-pending, unknown, drift; "" before
+  std::uint32_t policy_drift_items = 0;
+  std::uint32_t policy_unknown_items = 0;
+  std::vector<std::string> policy_reboot_pending{};  // set for the next boot, not in effect in this one
+  std::uint64_t policy_check_usec = 0;               // CLOCK_REALTIME of the last check; 0 before
 };
 
 // Events `monitor` prints.

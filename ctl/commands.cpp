@@ -33,6 +33,44 @@ const char* levelColor(const std::string& level) {
   return "33";                       // yellow
 }
 
+constexpr const char* kRed = "31";
+
+std::string itemCount(std::uint32_t count) {
+  return std::to_string(count) + (count == 1 ? " item" : " items");
+}
+
+std::string joined(const std::vector<std::string>& subjects) {
+  std::string text;
+  for (const auto& subject : subjects) text += (text.empty() ? "" : ", ") + terminalSafe(subject);
+  return text;
+}
+
+// "drift (3 items)", "unknown (2 items could not be observed)", "reboot pending (swiotlb)", colored by
+// what it asks of the operator.
+std::string policyLine(const GovernorInfo& info, const Style& style) {
+  const std::string& verdict = info.policy_verdict;
+  if (verdict.empty()) return "not checked yet";
+  const std::string not_seen = itemCount(info.policy_unknown_items) + " could not be observed";
+  std::string line;
+  if (verdict == "compliant") {
+    line = paint(style, "32", "compliant");
+  } else if (verdict == "drift") {
+    line = paint(style, kRed, "drift") + " (" + itemCount(info.policy_drift_items) +
+           (info.policy_unknown_items ? "; " + not_seen : "") + ")";
+  } else if (verdict == "unknown") {
+    line = paint(style, "33", "unknown") +
+           (info.policy_unknown_items ? " (" + not_seen + ")" : " (the check could not run)");
+  } else if (verdict == "reboot-pending") {
+    line = paint(style, "36", "reboot pending");
+  } else {
+    line = paint(style, "33", terminalSafe(verdict));
+  }
+  if (!info.policy_reboot_pending.empty())
+    line += (verdict == "reboot-pending" ? " (" : "; reboot pending (") + joined(info.policy_reboot_pending) +
+            ")";
+  return line;
+}
+
 // Every character outside printable ASCII as \uXXXX (DEL, C1 and bidi controls included), so that
 // JSON on a terminal is as safe as the tables; invalid UTF-8 becomes U+FFFD.
 std::string dump(const Json& json, int indent = 2) {
@@ -82,8 +120,10 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
                          const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpusView* gpus) {
   std::string out;
-  out += paint(style, levelColor(info.pressure_level), "\u25cf") + " jmemd " + terminalSafe(info.version) +
-         " - " + terminalSafe(info.mode) + " mode, sampling every " +
+  // A stale ledger is a failed state, marked as systemctl marks a failed unit.
+  const bool stale = info.sample_state == "stale";
+  out += (stale ? paint(style, kRed, "\u00d7") : paint(style, levelColor(info.pressure_level), "\u25cf")) +
+         " jmemd " + terminalSafe(info.version) + " - " + terminalSafe(info.mode) + " mode, sampling every " +
          std::to_string(info.sample_interval_usec / 1000) + " ms\n";
   auto row = [&](const char* label, const std::string& value) {
     char head[32];
@@ -113,7 +153,10 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
   const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
   char age[32];
   std::snprintf(age, sizeof age, "%.1fs ago", age_s);
-  row("Sampled", age);
+  row("Sampled",
+      stale ? std::string(age) + paint(style, kRed, " - stale: every sample since has failed") : age);
+  if (!info.sample_error.empty()) row("Last error", terminalSafe(info.sample_error));
+  row("Policy", policyLine(info, style));
   // jmemd's journals: lines set aside mean apply and revert change nothing until someone looks.
   for (const auto& problem : info.state_problems) row("State", terminalSafe(problem));
   if (!top_units.empty()) {
@@ -161,6 +204,13 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
   }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
   json["state_problems"] = info.state_problems;
+  const auto text = [](const std::string& value) { return value.empty() ? Json(nullptr) : Json(value); };
+  json["sampling"] = {{"state", text(info.sample_state)}, {"error", text(info.sample_error)}};
+  json["policy"] = {{"verdict", text(info.policy_verdict)},
+                    {"drift_items", info.policy_drift_items},
+                    {"unknown_items", info.policy_unknown_items},
+                    {"reboot_pending", info.policy_reboot_pending},
+                    {"checked_usec", info.policy_check_usec ? Json(info.policy_check_usec) : Json(nullptr)}};
   return dump(json);
 }
 
@@ -281,6 +331,10 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
       } else if (type == "s") {
         values[name] = value.get<std::string>();
         text = value.get<std::string>();
+      } else if (type == "as") {
+        const auto list = value.get<std::vector<std::string>>();
+        values[name] = list;
+        for (const auto& each : list) text += (text.empty() ? "" : ",") + each;
       } else {
         continue;
       }
@@ -331,7 +385,8 @@ int runCommand(const CtlOptions& options) {
                    renderUnits(client.units(5, SortKey::kCost), style),
                options);
         }
-        return kExitOk;
+        // A stale ledger fails status, after showing it: a script that asks "is jmemd well?" hears no.
+        return info.sample_state == "stale" ? kExitFailure : kExitOk;
       }
       case Verb::kTop: {
         bool truncated = false;

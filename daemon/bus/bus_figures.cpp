@@ -1,5 +1,7 @@
 #include "bus/bus_figures.h"
 
+#include <algorithm>
+
 namespace jmem {
 namespace {
 
@@ -68,6 +70,51 @@ std::vector<std::string> announceChanges(BusFigures& announced, const BusFigures
   exact("PressureLevel", a.pressure_level, now.pressure_level);
   exact("ProcessCount", a.process_count, now.process_count);
   a.last_sample_usec = now.last_sample_usec;
+  return names;
+}
+
+void setPolicyFigures(HealthFigures& health, const compliance::CheckReport& report,
+                      std::uint64_t check_usec) {
+  using compliance::ItemState;
+  health.policy_verdict = std::string(compliance::toString(report.verdict()));
+  health.policy_drift_items = 0;
+  health.policy_unknown_items = 0;
+  health.policy_reboot_pending.clear();
+  for (const compliance::CheckItem& item : report.items) {
+    if (item.state == ItemState::kDrift) ++health.policy_drift_items;
+    if (item.state == ItemState::kUnknown) ++health.policy_unknown_items;
+    auto& pending = health.policy_reboot_pending;
+    // Each subject once: this boot's and the next boot's item of an argument share it.
+    if (item.state == ItemState::kRebootPending &&
+        std::find(pending.begin(), pending.end(), item.subject) == pending.end())
+      pending.push_back(item.subject);
+  }
+  health.policy_check_usec = check_usec;
+}
+
+void setPolicyUnchecked(HealthFigures& health, std::uint64_t check_usec) {
+  health.policy_verdict = std::string(compliance::toString(compliance::Verdict::kUnknown));
+  health.policy_drift_items = 0;
+  health.policy_unknown_items = 0;
+  health.policy_reboot_pending.clear();
+  health.policy_check_usec = check_usec;
+}
+
+std::vector<std::string> announceChanges(HealthFigures& announced, const HealthFigures& now) {
+  std::vector<std::string> names;
+  auto exact = [&](const char* name, auto& field, const auto& value) {
+    if (field == value) return;
+    field = value;
+    names.emplace_back(name);
+  };
+  HealthFigures& a = announced;
+  exact("SampleState", a.sample_state, now.sample_state);
+  exact("SampleError", a.sample_error, now.sample_error);
+  exact("PolicyVerdict", a.policy_verdict, now.policy_verdict);
+  exact("PolicyDriftItems", a.policy_drift_items, now.policy_drift_items);
+  exact("PolicyUnknownItems", a.policy_unknown_items, now.policy_unknown_items);
+  exact("PolicyRebootPending", a.policy_reboot_pending, now.policy_reboot_pending);
+  a.policy_check_usec = now.policy_check_usec;
   return names;
 }
 

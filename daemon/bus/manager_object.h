@@ -32,6 +32,7 @@ struct GovernorState {
   std::string mode = "audit";
   std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
   SelfStats self_stats;
+  HealthFigures health;  // whether the ledger is current; the policy's last verdict
   throttle::ThrottleStatus throttle;
   throttle::DeviceControls controls;
   std::string
@@ -138,6 +139,13 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   uint32_t PressureFullAvg10Permyriad() override { return state_.figures.pressure_full_avg10_permyriad; }
   std::string PressureLevel() override { return state_.figures.pressure_level; }
   uint32_t ProcessCount() override { return state_.figures.process_count; }
+  std::string SampleState() override { return state_.health.sample_state; }
+  std::string SampleError() override { return state_.health.sample_error; }
+  std::string PolicyVerdict() override { return state_.health.policy_verdict; }
+  uint32_t PolicyDriftItems() override { return state_.health.policy_drift_items; }
+  uint32_t PolicyUnknownItems() override { return state_.health.policy_unknown_items; }
+  std::vector<std::string> PolicyRebootPending() override { return state_.health.policy_reboot_pending; }
+  uint64_t PolicyCheckUsec() override { return state_.health.policy_check_usec; }
   std::vector<std::string> StateProblems() override {
     return handlers_.state_problems ? handlers_.state_problems() : std::vector<std::string>{};
   }

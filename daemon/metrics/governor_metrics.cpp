@@ -11,10 +11,19 @@ ComplianceMetrics complianceMetricsOf(const compliance::CheckReport& report, std
   };
   ComplianceMetrics m;
   m.checked_usec = checked_usec;
+  m.verdict = std::string(compliance::toString(report.verdict()));
   m.compliant = report.compliant();
   m.drift_items = count(compliance::ItemState::kDrift);
   m.unknown_items = count(compliance::ItemState::kUnknown);
+  m.reboot_pending_items = count(compliance::ItemState::kRebootPending);
   m.drift_cost_bytes = report.driftCostBytes();
+  return m;
+}
+
+ComplianceMetrics uncheckedComplianceMetrics(std::uint64_t checked_usec) {
+  ComplianceMetrics m;
+  m.checked_usec = checked_usec;
+  m.verdict = std::string(compliance::toString(compliance::Verdict::kUnknown));
   return m;
 }
 

@@ -13,6 +13,8 @@
 namespace jmem::metrics {
 
 ComplianceMetrics complianceMetricsOf(const compliance::CheckReport& report, std::uint64_t checked_usec);
+// A check that could not run at all: nothing was observed, so its verdict is unknown.
+ComplianceMetrics uncheckedComplianceMetrics(std::uint64_t checked_usec);
 
 ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision);
 ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status);

@@ -58,10 +58,18 @@ struct UnitMetrics {
 
 struct ComplianceMetrics {
   std::uint64_t checked_usec = 0;  // CLOCK_REALTIME of the check
-  bool compliant = false;
+  bool compliant = false;          // the verdict is compliant
   std::uint64_t drift_items = 0;
   std::uint64_t unknown_items = 0;
   std::uint64_t drift_cost_bytes = 0;
+  std::uint64_t reboot_pending_items = 0;  // set for the next boot, not in effect in this one
+  std::string verdict{};                   // compliant, reboot-pending, unknown or drift (Check's)
+};
+
+// How the sampling goes: a ledger no sample has renewed for three intervals is stale.
+struct SampleMetrics {
+  bool stale = false;
+  std::uint64_t failures = 0;  // samples that failed since jmemd started
 };
 
 struct ThrottleMetrics {
@@ -88,6 +96,7 @@ struct SelfMetrics {
 struct MetricsInput {
   std::string version = JMEM_VERSION;
   SystemMetrics system;
+  std::optional<SampleMetrics> sampling;  // nullopt outside the governor
   UnitMetrics units;
   policy::Mode mode = policy::Mode::kAudit;
   std::optional<ComplianceMetrics> compliance;  // nullopt until the first check

@@ -1,5 +1,6 @@
 #include "metrics/metrics_text.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -12,6 +13,8 @@ namespace {
 constexpr std::array kModes = {policy::Mode::kAudit, policy::Mode::kEnforce};
 constexpr std::array kPhases = {throttle::Phase::kCalm, throttle::Phase::kPressure, throttle::Phase::kHolding,
                                 throttle::Phase::kReleasing};
+// Check's verdicts (compliance::toString), spelled out: this library does not link the check.
+constexpr std::array<std::string_view, 4> kVerdicts = {"compliant", "reboot-pending", "unknown", "drift"};
 
 double seconds(std::uint64_t usec) {
   return static_cast<double>(usec) / 1e6;
@@ -130,14 +133,38 @@ void writePolicy(Exposition& out, policy::Mode mode, const std::optional<Complia
   if (!compliance) return;
   gauge(out, "jmem_policy_check_timestamp_seconds", "When the device was last checked against the policy.",
         seconds(compliance->checked_usec));
-  gauge(out, "jmem_policy_compliant", "1 when the last check found no drift from the policy.",
+  gauge(out, "jmem_policy_compliant",
+        "1 only when the last check found the device compliant: no drift, nothing unknown, nothing waiting "
+        "for a reboot.",
         flag(compliance->compliant));
+  out.family("jmem_policy_verdict", MetricType::kGauge,
+             "The verdict of the last check: 1 for the current one.");
+  for (const std::string_view each : kVerdicts)
+    out.sample({{"verdict", each}}, flag(each == compliance->verdict));
+  // A verdict this jmemd has no name for yet is published rather than lost.
+  const bool known = std::find(kVerdicts.begin(), kVerdicts.end(), compliance->verdict) != kVerdicts.end();
+  if (!known && !compliance->verdict.empty())
+    out.sample({{"verdict", compliance->verdict}}, std::uint64_t{1});
   gauge(out, "jmem_policy_drift_items", "Items of the last check in drift from the policy.",
         compliance->drift_items);
   gauge(out, "jmem_policy_unknown_items", "Items of the last check whose state could not be read.",
         compliance->unknown_items);
+  gauge(out, "jmem_policy_reboot_pending_items",
+        "Items of the last check set for the next boot and not in effect until the device reboots.",
+        compliance->reboot_pending_items);
   gauge(out, "jmem_policy_drift_cost_bytes", "What the drift costs: PSS plus NvMap of the units in drift.",
         compliance->drift_cost_bytes);
+}
+
+void writeSampling(Exposition& out, const SampleMetrics& sampling) {
+  gauge(out, "jmem_sample_stale",
+        "1 when no sample has succeeded for more than three sampling intervals: the figures are those of "
+        "jmem_sample_timestamp_seconds.",
+        flag(sampling.stale));
+  out.family(
+      "jmem_sample_failures_total", MetricType::kCounter,
+      "Samples that failed since jmemd started (a file every sample needs could not be read or parsed).");
+  out.sample({}, sampling.failures);
 }
 
 void writeThrottle(Exposition& out, const ThrottleMetrics& throttle) {
@@ -182,6 +209,7 @@ std::string formatMetrics(const MetricsInput& input) {
   out.family("jmem_build_info", MetricType::kGauge, "jmemd's version, as a label; the value is always 1.");
   out.sample({{"version", input.version}}, std::uint64_t{1});
   writeSystem(out, input.system);
+  if (input.sampling) writeSampling(out, *input.sampling);
   writeUnits(out, input.units);
   writePolicy(out, input.mode, input.compliance);
   if (input.throttle) writeThrottle(out, *input.throttle);

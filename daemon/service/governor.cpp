@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "core/clock.h"
-#include "core/text.h"
+#include "service/status_line.h"
 
 namespace jmem {
 namespace {
@@ -97,6 +97,7 @@ Status Governor::init() {
 
   if (auto sampled = sample(); !sampled) return sampled.error();
   announced_ = state_.figures;
+  announced_health_ = state_.health;
 
   if (auto started = startWorker(); !started) return started;
   startThrottle();
@@ -119,13 +120,57 @@ Status Governor::init() {
   return ok();
 }
 
+// Only the system figures can fail a sample (a process that cannot be read is counted, not fatal); the
+// last ledger then stays, and sample_health_ says how old it is.
 Status Governor::sample() {
   auto figures = readSystemFigures(options_.roots);
-  if (!figures) return figures.error();
+  if (!figures) {
+    sample_health_.failed(figures.error().message);
+    return figures.error();
+  }
   last_rollup_reads_ = sampler_->tick(SteadyClock::now()).rollup_reads;
   state_.ledger = buildLedger(std::move(*figures), sampler_->samples(), sampler_->counts());
   state_.figures = busFigures(*state_.ledger, realtimeUsec());
+  sample_health_.succeeded(loopNowUsec());
   return ok();
+}
+
+std::uint64_t Governor::loopNowUsec() const {
+  uint64_t now = 0;
+  // Before the loop's first iteration this is the time now.
+  sd_event_now(event_, CLOCK_MONOTONIC, &now);
+  return now;
+}
+
+void Governor::updateSampleHealth() {
+  const std::uint64_t now = loopNowUsec();
+  HealthFigures& health = state_.health;
+  const std::string was_state = health.sample_state;
+  const std::string was_error = health.sample_error;
+  const SampleState state = sample_health_.state(now, interval_);
+  health.sample_state = std::string(toString(state));
+  health.sample_error = sample_health_.lastError();
+  // Each change once, not at every tick of a failure that lasts.
+  if (!health.sample_error.empty() && health.sample_error != was_error)
+    spdlog::warn("Sampling failed, keeping the last ledger: {}", health.sample_error);
+  if (health.sample_state != was_state && state == SampleState::kStale) {
+    spdlog::error("The ledger is stale: no sample has succeeded for {} s",
+                  sample_health_.ageUsec(now) / 1'000'000);
+  }
+  if (health.sample_error.empty() && !was_error.empty())
+    spdlog::info("Sampling works again; the ledger is current");
+  announceHealth();
+  // Prometheus should not wait for the next regular write to learn of it.
+  if (health.sample_state != was_state) publishMetrics();
+}
+
+void Governor::announceHealth() {
+  const auto changed = announceChanges(announced_health_, state_.health);
+  try {
+    if (object_) object_->announce(changed);
+  } catch (const sdbus::Error& e) {
+    spdlog::warn("Failed to announce changes: {}", e.getMessage());
+  }
 }
 
 Status Governor::reload() {
@@ -146,6 +191,7 @@ Status Governor::reload() {
   }
   sampler_ = std::move(*sampler);
   auto sampled = sample();
+  updateSampleHealth();
   sd_notify(0, "READY=1");
   notifyStatus();
   return sampled;
@@ -160,9 +206,8 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
   const auto cpu_before = threadCpu();
 
   const std::string previous_level = self->state_.figures.pressure_level;
-  if (auto sampled = self->sample(); !sampled) {
-    spdlog::warn("Sampling failed, keeping the last ledger: {}", sampled.error().message);
-  } else {
+  // A failure is logged, announced and counted by updateSampleHealth; the last ledger stays.
+  if (self->sample()) {
     const auto changed = announceChanges(self->announced_, self->state_.figures);
     try {
       if (self->object_) self->object_->announce(changed);
@@ -175,12 +220,16 @@ int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
       spdlog::warn("Failed to announce changes: {}", e.getMessage());
     }
     self->throttleStep(std::nullopt);
-    self->notifyStatus();
   }
-  if (self->state_.self_stats.ticks() % kEnforceEveryTicks == kEnforceEveryTicks - 1) {
-    self->enforceOffLoop();
+  self->updateSampleHealth();
+  self->notifyStatus();
+  const std::uint64_t tick = self->state_.self_stats.ticks();
+  const bool enforce_tick = tick % kEnforceEveryTicks == kEnforceEveryTicks - 1;
+  if (enforce_tick) self->enforceOffLoop();
+  // At the first tick (status has a verdict early), after each enforcement (queued behind it on the
+  // worker), and at the tick after whatever may have changed the verdict.
+  if (tick == 0 || enforce_tick || self->checked_generation_ != self->answers_generation_)
     self->checkCompliance();
-  }
   self->logSuppressed();
   if (self->state_.self_stats.ticks() % kMetricsEveryTicks == 0) self->publishMetrics();
   // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
@@ -214,10 +263,8 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
 }
 
 void Governor::notifyStatus() const {
-  const BusFigures& f = state_.figures;
-  const std::string status = "STATUS=" + std::to_string(f.process_count) + " processes, " +
-                             formatIec(f.pss_total_bytes) + " PSS, " + formatIec(f.mem_available_bytes) +
-                             " available, pressure " + f.pressure_level;
+  const std::string status =
+      "STATUS=" + statusLine(state_.figures, state_.health, sample_health_.ageUsec(loopNowUsec()));
   sd_notify(0, status.c_str());
 }
 

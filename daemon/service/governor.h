@@ -18,6 +18,7 @@
 #include "ledger/system_figures.h"
 #include "metrics/action_counters.h"
 #include "metrics/metrics_input.h"
+#include "service/sample_health.h"
 #include "service/worker.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
@@ -89,6 +90,10 @@ class Governor {
   void enforce();
   static int onTick(sd_event_source* source, uint64_t usec, void* userdata);
   static int onSignal(sd_event_source* source, const struct signalfd_siginfo* info, void* userdata);
+  std::uint64_t loopNowUsec() const;  // CLOCK_MONOTONIC of this iteration of the loop
+  // After each sample: whether the ledger is current, on the bus, in the log and in the metrics.
+  void updateSampleHealth();
+  void announceHealth();
   void notifyStatus() const;
 
   // The throttle (governor_throttle.cpp).
@@ -137,8 +142,11 @@ class Governor {
   bool mayQueue(const std::string& sender);
   void unqueue(const std::string& sender);
 
-  // Metrics for node_exporter (metrics_publisher.cpp).
+  // The periodic check of the policy, whose verdict the bus, status and the metrics show.
   void checkCompliance();
+  void policyChecked(const Result<compliance::CheckReport>& report);
+
+  // Metrics for node_exporter (metrics_publisher.cpp).
   void publishMetrics();
 
   GovernorOptions options_;
@@ -158,6 +166,7 @@ class Governor {
   std::map<std::string, std::size_t> queued_by_sender_;  // mutating calls waiting, per caller
   bool enforcing_ = false;
   std::uint64_t answers_generation_ = 0;  // moves on whenever a shared answer may have gone stale
+  std::uint64_t checked_generation_ = 0;  // answers_generation_ when the policy was last checked
   LogLimiter caller_log_;
   std::map<std::string, uid_t> caller_uids_;
   ProcVisibility proc_visibility_;               // bus name -> uid, for privacy (unique names never repeat)
@@ -178,6 +187,8 @@ class Governor {
   policy::Policy policy_;
   GovernorState state_;
   BusFigures announced_;
+  SampleHealth sample_health_;
+  HealthFigures announced_health_;
   std::chrono::milliseconds interval_{1000};
   uint64_t next_tick_usec_ = 0;
   std::size_t last_rollup_reads_ = 0;

@@ -219,14 +219,36 @@ void Governor::enforceOffLoop() {
   enforcing_ = posted;
 }
 
+// Bounded like every Check: one job on the worker at a time, its answer shared with callers.
 void Governor::checkCompliance() {
-  if (options_.metrics_dir.empty() || !worker_) return;
+  if (!worker_) return;
+  checked_generation_ = answers_generation_;
   askShared<compliance::CheckReport>(
-      check_answer_, "",
-      [this](Result<compliance::CheckReport> report) {
-        if (report) compliance_metrics_ = metrics::complianceMetricsOf(*report, realtimeUsec());
-      },
+      check_answer_, "", [this](Result<compliance::CheckReport> report) { policyChecked(report); },
       [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
+}
+
+void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
+  // A full queue says nothing about the device: the last verdict stands until the next check.
+  if (!report && report.error().errno_value == EBUSY) return;
+  const std::uint64_t now_usec = realtimeUsec();
+  const std::string was = state_.health.policy_verdict;
+  if (report) {
+    compliance_metrics_ = metrics::complianceMetricsOf(*report, now_usec);
+    setPolicyFigures(state_.health, *report, now_usec);
+  } else {
+    // Nothing could be observed (no bus connection for the worker): unknown, never the last verdict.
+    compliance_metrics_ = metrics::uncheckedComplianceMetrics(now_usec);
+    setPolicyUnchecked(state_.health, now_usec);
+  }
+  if (state_.health.policy_verdict != was) {
+    if (report) {
+      spdlog::info("Policy check: {}", state_.health.policy_verdict);
+    } else {
+      spdlog::warn("Policy check: unknown, the check failed: {}", report.error().message);
+    }
+  }
+  announceHealth();
 }
 
 template void Governor::askShared<compliance::CheckReport>(

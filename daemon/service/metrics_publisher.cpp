@@ -1,6 +1,6 @@
-// The governor's metrics for node_exporter's textfile collector: the ledger, the last compliance
-// check, the throttle and jmemd's own cost, written atomically every kMetricsEveryTicks and after
-// each throttle action.
+// The governor's metrics for node_exporter's textfile collector: the ledger and whether it is stale,
+// the last compliance check, the throttle and jmemd's own cost, written atomically every
+// kMetricsEveryTicks, after each throttle action and when the ledger turns stale or current again.
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -18,6 +18,8 @@ void Governor::publishMetrics() {
   if (options_.metrics_dir.empty() || !state_.ledger) return;
   metrics::MetricsInput input;
   input.system = metrics::systemMetricsOf(*state_.ledger, state_.figures.last_sample_usec);
+  input.sampling = metrics::SampleMetrics{
+      sample_health_.state(loopNowUsec(), interval_) == SampleState::kStale, sample_health_.failures()};
   input.units = metrics::unitMetricsOf(*state_.ledger, metrics::kDefaultTopUnits);
   input.mode = policy_.mode.value;
   input.compliance = compliance_metrics_;

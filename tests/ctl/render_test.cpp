@@ -231,3 +231,99 @@ TEST_CASE("plan with nothing to change but items it cannot plan does not say the
   CHECK(text.find("Cannot plan default.target: Failed to get the default target") != std::string::npos);
   CHECK(nlohmann::json::parse(renderPlanJson(plan))["unknown"].size() == 1);
 }
+
+namespace {
+
+GovernorInfo governorInfo() {
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
+  info.sample_state = "fresh";
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("status marks a stale ledger as failed and says why and how old its figures are") {
+  GovernorInfo info = governorInfo();
+  SystemView system{};
+  system.sample_usec = 1'000'000'000;
+  const std::uint64_t now_usec = system.sample_usec + 17'400'000;
+  const std::string fresh = renderStatus(info, system, {}, now_usec, Style{});
+  CHECK(fresh.starts_with("\u25cf jmemd"));
+  CHECK(fresh.find("stale") == std::string::npos);
+  CHECK(fresh.find("Last error") == std::string::npos);
+
+  info.sample_state = "stale";
+  info.sample_error = "/proc/meminfo: meminfo line 1: invalid value \"x\" for MemTotal";
+  const std::string text = renderStatus(info, system, {}, now_usec, Style{});
+  CHECK(text.starts_with("\u00d7 jmemd"));
+  CHECK(text.find("Sampled: 17.4s ago - stale: every sample since has failed\n") != std::string::npos);
+  CHECK(text.find("Last error: /proc/meminfo: meminfo line 1: invalid value \"x\" for MemTotal\n") !=
+        std::string::npos);
+  Style color;
+  color.color = true;
+  const std::string painted = renderStatus(info, system, {}, now_usec, color);
+  CHECK(painted.starts_with("\x1b[31m\u00d7"));
+  CHECK(painted.find("\x1b[32m\u25cf") == std::string::npos);
+}
+
+TEST_CASE("status shows a failed sample's error even before the ledger turns stale, safe for a terminal") {
+  GovernorInfo info = governorInfo();
+  info.sample_error = "/proc/meminfo: bad\x1b[2J\nforged line";
+  const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
+  CHECK(text.starts_with("\u25cf jmemd"));
+  CHECK(text.find("Last error: /proc/meminfo: bad\\x1b[2J\\nforged line\n") != std::string::npos);
+  CHECK(text.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("status shows the policy's last verdict, what it counts and what waits for a reboot") {
+  GovernorInfo info = governorInfo();
+  const auto policy = [&] {
+    const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
+    const auto at = text.find("Policy: ");
+    REQUIRE(at != std::string::npos);
+    return text.substr(at + 8, text.find('\n', at) - at - 8);
+  };
+  CHECK(policy() == "not checked yet");
+  info.policy_verdict = "compliant";
+  CHECK(policy() == "compliant");
+  info.policy_verdict = "drift";
+  info.policy_drift_items = 3;
+  CHECK(policy() == "drift (3 items)");
+  info.policy_unknown_items = 1;
+  CHECK(policy() == "drift (3 items; 1 item could not be observed)");
+  info.policy_verdict = "unknown";
+  info.policy_drift_items = 0;
+  info.policy_unknown_items = 2;
+  CHECK(policy() == "unknown (2 items could not be observed)");
+  info.policy_unknown_items = 0;
+  CHECK(policy() == "unknown (the check could not run)");
+  info.policy_verdict = "reboot-pending";
+  info.policy_reboot_pending = {"swiotlb"};
+  CHECK(policy() == "reboot pending (swiotlb)");
+  info.policy_verdict = "drift";
+  info.policy_drift_items = 1;
+  info.policy_reboot_pending = {"swiotlb", "quiet\x1b[0m"};
+  CHECK(policy() == "drift (1 item); reboot pending (swiotlb, quiet\\x1b[0m)");
+}
+
+TEST_CASE("status JSON carries the sampling state with its error and the policy's last verdict") {
+  GovernorInfo info = governorInfo();
+  auto json = nlohmann::json::parse(renderStatusJson(info, SystemView{}));
+  CHECK(json["sampling"]["state"] == "fresh");
+  CHECK(json["sampling"]["error"].is_null());
+  CHECK(json["policy"]["verdict"].is_null());
+  CHECK(json["policy"]["checked_usec"].is_null());
+
+  info.sample_state = "stale";
+  info.sample_error = "/proc/meminfo: meminfo: missing field MemTotal";
+  info.policy_verdict = "reboot-pending";
+  info.policy_reboot_pending = {"swiotlb"};
+  info.policy_check_usec = 42;
+  json = nlohmann::json::parse(renderStatusJson(info, SystemView{}));
+  CHECK(json["sampling"]["state"] == "stale");
+  CHECK(json["sampling"]["error"] == "/proc/meminfo: meminfo: missing field MemTotal");
+  CHECK(json["policy"]["verdict"] == "reboot-pending");
+  CHECK(json["policy"]["reboot_pending"] == nlohmann::json::array({"swiotlb"}));
+  CHECK(json["policy"]["drift_items"] == 0);
+  CHECK(json["policy"]["checked_usec"] == 42);
+}

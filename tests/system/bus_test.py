@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """jmemd and jmemctl on a private system bus: the interface, properties and their signals,
-jmemctl --json against jmemd --dump, authorization, bad callers, signals to the process."""
+jmemctl --json against jmemd --dump, authorization, bad callers, signals to the process; the policy's
+verdict where no systemd can be observed; a ledger gone stale (every sample failing) reported as a
+failed state by status, the bus, the metrics and STATUS=, and its recovery."""
 import json
 import os
+import re
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -149,6 +155,174 @@ def test_bad_callers(t, d):
     t.check("jmemd still answers after clients vanished mid-call", d.ctl("status").returncode == 0)
 
 
+def test_policy_verdict(t, d):
+    """No systemd answers on the private bus: the periodic check cannot observe a unit, so its verdict is
+    unknown, never compliant, on the bus and in status (which still exits 0: the ledger is fine)."""
+    verdict = wait_for(lambda: get_property(d, "PolicyVerdict"), 20, "the first periodic check")
+    t.check("without systemd the policy's verdict is unknown", verdict == "unknown", verdict)
+    t.check("the check's time is set", get_property(d, "PolicyCheckUsec") > 0)
+    status = d.ctl("status")
+    t.check("status shows the verdict", "Policy: unknown (" in status.stdout, status.stdout)
+    t.check("status exits 0 over an unknown verdict", status.returncode == 0, status.returncode)
+    policy = json.loads(d.ctl("status", "--json").stdout)["policy"]
+    t.check("status --json has the verdict and the items not observed",
+            policy["verdict"] == "unknown" and policy["unknown_items"] == get_property(d, "PolicyUnknownItems"),
+            policy)
+
+
+def test_policy_verdict_stays_unknown(t, d):
+    """After reloads (each checked again at the next tick) and many periodic checks: still never compliant."""
+    t.check("the verdict is still unknown, never compliant", get_property(d, "PolicyVerdict") == "unknown",
+            get_property(d, "PolicyVerdict"))
+
+
+class NotifySocket:
+    """Where jmemd sends sd_notify's messages (NOTIFY_SOCKET), as systemd would receive them: the STATUS=
+    lines, read on a thread so that jmemd never waits on a full socket."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.1)
+        self.statuses = []
+        self.done = False
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while not self.done:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            with self.lock:
+                self.statuses += [line[7:] for line in data.decode(errors="replace").split("\n")
+                                  if line.startswith("STATUS=")]
+
+    def last(self):
+        with self.lock:
+            return self.statuses[-1] if self.statuses else ""
+
+    def close(self):
+        self.done = True
+        self.thread.join()
+        self.sock.close()
+
+
+class NotifyingBus:
+    """The bus's environment with NOTIFY_SOCKET added, for the harness's Jmemd."""
+
+    def __init__(self, bus, notify_path):
+        self.dir = bus.dir
+        self.env = dict(bus.env, NOTIFY_SOCKET=notify_path)
+
+
+def metric(path, name):
+    try:
+        with open(path) as f:
+            found = re.search(rf"^{name} (\S+)$", f.read(), re.M)
+    except FileNotFoundError:
+        return None
+    return float(found.group(1)) if found else None
+
+
+def test_stale_ledger(t, jmemd, jmemctl, bus):
+    """Issue 14: a meminfo that turns malformed after start fails every sample. Within a few intervals
+    the ledger is stale, a failed state: jmemctl status (a red cross, why, how old, exit 1), the bus
+    (SampleState, SampleError, announced), the metrics textfile and STATUS= all say so; fixing the file
+    brings every one of them back."""
+    interval_s = 0.1
+    work = os.path.join(bus.dir, "stale")
+    proc = os.path.join(work, "proc")
+    metrics_dir = os.path.join(work, "metrics")
+    os.makedirs(proc)
+    os.makedirs(metrics_dir)
+    fixtures = os.path.join(ROOT, "tests", "fixtures", "captured")
+    with open(os.path.join(fixtures, "meminfo")) as f:
+        good = f.read()
+    shutil.copy(os.path.join(fixtures, "pressure-memory"), os.path.join(proc, "pressure-memory"))
+    os.makedirs(os.path.join(proc, "pressure"))
+    os.replace(os.path.join(proc, "pressure-memory"), os.path.join(proc, "pressure", "memory"))
+    meminfo = os.path.join(proc, "meminfo")
+
+    def put_meminfo(text):  # atomically: a tick never reads half a file
+        with open(meminfo + ".new", "w") as f:
+            f.write(text)
+        os.replace(meminfo + ".new", meminfo)
+
+    put_meminfo(good)
+    prom = os.path.join(metrics_dir, "jmem.prom")
+    notify = NotifySocket(os.path.join(work, "notify"))
+    d = Jmemd(jmemd, jmemctl, NotifyingBus(bus, notify.path), "--interval-ms", str(int(interval_s * 1000)),
+              "--proc-root", proc, "--debugfs-root", os.path.join(work, "debugfs"), "--nvml-library", "",
+              "--policy", os.path.join(ROOT, "policy", "default-policy.toml"),
+              "--state-dir", os.path.join(work, "state"), "--metrics-dir", metrics_dir)
+    monitor, out = None, ""
+    try:
+        t.check("the ledger starts fresh", get_property(d, "SampleState") == "fresh", get_property(d, "SampleState"))
+        t.check("with no sampling error", get_property(d, "SampleError") == "")
+        wait_for(lambda: metric(prom, "jmem_sample_stale") == 0, 10, "the first metrics")
+        wait_for(lambda: "processes" in notify.last(), 10, "STATUS= with the ledger's summary")
+        monitor = subprocess.Popen([jmemctl, "monitor", "--json"], env=bus.env, stdout=subprocess.PIPE)
+        time.sleep(0.5)
+
+        put_meminfo("MemTotal:       many kB\nMemFree:        1 kB\nMemAvailable:   1 kB\n")
+        broken_at = time.monotonic()
+        wait_for(lambda: get_property(d, "SampleState") == "stale", 10, "SampleState stale")
+        took = time.monotonic() - broken_at
+        # Three intervals make it stale; the rest is the tick's schedule and a loaded machine.
+        t.check("the bus says stale within a few intervals", took < 30 * interval_s, f"{took:.2f} s")
+        error = get_property(d, "SampleError")
+        t.check("SampleError names the file and what is wrong",
+                "meminfo" in error and 'invalid value "many' in error, error)
+
+        status = d.ctl("status")
+        lines = status.stdout.splitlines()
+        t.check("status exits 1 over a stale ledger", status.returncode == 1, (status.returncode, status.stderr))
+        t.check("status marks it failed, not with the green dot", lines and lines[0].startswith("\u00d7 jmemd"),
+                lines[:1])
+        t.check("status says the ledger is stale and how old it is",
+                any(re.search(r"Sampled: \d+\.\ds ago - stale", line) for line in lines), status.stdout)
+        t.check("status shows why", any(line.strip().startswith("Last error: ") and 'invalid value "many' in line
+                                        for line in lines), status.stdout)
+        sampling = json.loads(d.ctl("status", "--json").stdout)["sampling"]
+        t.check("status --json says stale, with the error", sampling["state"] == "stale" and
+                'invalid value "many' in sampling["error"], sampling)
+
+        wait_for(lambda: metric(prom, "jmem_sample_stale") == 1, 10, "jmem_sample_stale 1 in the textfile")
+        t.check("the metrics count the failed samples", (metric(prom, "jmem_sample_failures_total") or 0) >= 3,
+                metric(prom, "jmem_sample_failures_total"))
+        wait_for(lambda: notify.last().startswith("Sampling failing, last sample "), 10, "STATUS= on the failure")
+        t.check("STATUS= says why", 'invalid value "many' in notify.last(), notify.last())
+
+        put_meminfo(good)
+        wait_for(lambda: get_property(d, "SampleState") == "fresh", 10, "SampleState fresh again")
+        t.check("SampleError is empty again", get_property(d, "SampleError") == "", get_property(d, "SampleError"))
+        status = d.ctl("status")
+        t.check("status is well again, exit 0 and the dot", status.returncode == 0 and
+                status.stdout.startswith("\u25cf jmemd") and "Last error" not in status.stdout, status.stdout[:300])
+        wait_for(lambda: metric(prom, "jmem_sample_stale") == 0, 10, "jmem_sample_stale 0 again")
+        wait_for(lambda: "processes" in notify.last(), 10, "STATUS= with the ledger's summary again")
+        time.sleep(0.3)  # the announcements reach the monitor
+    finally:
+        if monitor:
+            monitor.send_signal(signal.SIGINT)
+            out = monitor.communicate(timeout=10)[0].decode()
+        code = d.stop() if d.process.poll() is None else d.process.returncode
+        notify.close()
+    t.check("jmemd stops cleanly", code == 0, code)
+    states = [e["properties"]["SampleState"] for e in map(json.loads, out.splitlines())
+              if e["event"] == "properties_changed" and "SampleState" in e["properties"]]
+    t.check("SampleState is announced as it goes stale and back", states == ["stale", "fresh"], states)
+    log = d.process.stderr.read()
+    t.check("the failure is logged once, not every tick",
+            sum("Sampling failed" in line for line in log.splitlines()) == 1, log[-2000:])
+    t.check("the stale ledger and the recovery are logged",
+            "The ledger is stale" in log and "Sampling works again" in log, log[-2000:])
+
+
 def test_process_signals(t, d):
     d.process.send_signal(signal.SIGHUP)
     time.sleep(0.5)
@@ -168,16 +342,19 @@ def main():
                   "--metrics-dir", "")
         try:
             test_interface(t, d)
+            test_policy_verdict(t, d)
             test_properties(t, d)
             test_json_against_dump(t, d, jmemd)
             test_authorization(t, d)
             test_bad_callers(t, d)
+            test_policy_verdict_stays_unknown(t, d)
             test_process_signals(t, d)
         finally:
             if d.process.poll() is None:
                 d.stop()
             elif not d.stopped:
                 print(f"jmemd exited by itself with {d.process.returncode}:\n{d.process.stderr.read()[-3000:]}")
+        test_stale_ledger(t, jmemd, jmemctl, bus)
     return t.finish()
 
 

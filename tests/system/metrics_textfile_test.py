@@ -280,7 +280,8 @@ def check_families(checks, families, produced, top_units):
 
 def check_jmemd_writes(checks, jmemd, jmemctl, work):
     """jmemd itself publishes the file every 15 ticks (100 ms here): node_exporter serves what jmemctl
-    reports, and the compliance families appear once the policy has been checked (every 30 ticks)."""
+    reports, and the compliance families appear once the policy has been checked (at the first tick, then
+    every 30)."""
     textfile_dir = os.path.join(work, "jmemd-node-exporter")
     os.mkdir(textfile_dir)
     path = os.path.join(textfile_dir, "jmem.prom")
@@ -300,6 +301,14 @@ def check_jmemd_writes(checks, jmemd, jmemctl, work):
             modes = {s[1]["mode"]: s[2] for s in families["jmem_policy_mode"]["samples"]}
             checks.check("jmemd's mode is jmemctl's", modes.get(status["mode"]) == 1, modes)
             checks.check("jmemd counts its ticks", single(families, "jmem_self_ticks_total") >= 15)
+            checks.check("jmemd's ledger is fresh", single(families, "jmem_sample_stale") == 0)
+            checks.check("jmemd counts failed samples, none here", single(families, "jmem_sample_failures_total") == 0)
+            # No systemd answers on the private bus: the check observes nothing, so unknown, never compliant.
+            verdicts = {s[1]["verdict"]: s[2] for s in families["jmem_policy_verdict"]["samples"]}
+            checks.check("jmemd's policy verdict is unknown without systemd",
+                         verdicts == {"compliant": 0, "reboot-pending": 0, "unknown": 1, "drift": 0}, verdicts)
+            checks.check("so it is not compliant", single(families, "jmem_policy_compliant") == 0)
+            checks.check("and the verdict is jmemctl's", status["policy"]["verdict"] == "unknown", status["policy"])
             checks.check("jmemd's action counters are all there", len(families["jmem_actions_total"]["samples"]) == 12)
             first = os.stat(path).st_mtime_ns
             wait_for(lambda: os.stat(path).st_mtime_ns != first, 10, "the next write")

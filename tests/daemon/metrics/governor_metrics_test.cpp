@@ -43,6 +43,33 @@ TEST_CASE("compliance metrics count drift and unknown items and price the drift 
   CHECK(clean.drift_cost_bytes == 0);
 }
 
+TEST_CASE("compliance metrics carry the check's verdict and count the items waiting for a reboot") {
+  using compliance::ItemKind;
+  using compliance::ItemState;
+  compliance::CheckReport report;
+  report.items = {item(ItemKind::kBootNow, ItemState::kRebootPending, 0),
+                  item(ItemKind::kBootNext, ItemState::kOk, 0)};
+  ComplianceMetrics m = complianceMetricsOf(report, 1);
+  CHECK(m.verdict == "reboot-pending");
+  CHECK_FALSE(m.compliant);
+  CHECK(m.reboot_pending_items == 1);
+
+  report.items.push_back(item(ItemKind::kUnitActive, ItemState::kUnknown, 0));
+  m = complianceMetricsOf(report, 1);
+  CHECK(m.verdict == "unknown");
+  CHECK_FALSE(m.compliant);
+
+  report.items.push_back(item(ItemKind::kUnitActive, ItemState::kDrift, 0));
+  CHECK(complianceMetricsOf(report, 1).verdict == "drift");
+}
+
+TEST_CASE("a check that could not run is published as unknown, never compliant") {
+  const ComplianceMetrics m = uncheckedComplianceMetrics(77);
+  CHECK(m.checked_usec == 77);
+  CHECK(m.verdict == "unknown");
+  CHECK_FALSE(m.compliant);
+}
+
 TEST_CASE("throttle metrics take the phase and count the units with something applied") {
   throttle::Decision decision;
   decision.phase = throttle::Phase::kReleasing;

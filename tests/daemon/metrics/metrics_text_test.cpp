@@ -29,7 +29,8 @@ MetricsInput inputOf(const Ledger& ledger, std::size_t top_units = kDefaultTopUn
 MetricsInput fullInput(const Ledger& ledger) {
   MetricsInput input = inputOf(ledger);
   input.mode = policy::Mode::kEnforce;
-  input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024};
+  input.sampling = SampleMetrics{false, 2};
+  input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024, 1, "drift"};
   input.throttle = ThrottleMetrics{throttle::Phase::kHolding, 2};
   ActionCounters counters;
   counters.recordThrottle(throttle::ActionKind::kThrottle, true);
@@ -99,6 +100,8 @@ TEST_CASE("a full input publishes the documented families and no others") {
   const std::set<std::string> expected = {
       "jmem_build_info",
       "jmem_sample_timestamp_seconds",
+      "jmem_sample_stale",
+      "jmem_sample_failures_total",
       "jmem_memory_total_bytes",
       "jmem_memory_available_bytes",
       "jmem_swap_total_bytes",
@@ -113,8 +116,10 @@ TEST_CASE("a full input publishes the documented families and no others") {
       "jmem_policy_mode",
       "jmem_policy_check_timestamp_seconds",
       "jmem_policy_compliant",
+      "jmem_policy_verdict",
       "jmem_policy_drift_items",
       "jmem_policy_unknown_items",
+      "jmem_policy_reboot_pending_items",
       "jmem_policy_drift_cost_bytes",
       "jmem_throttle_phase",
       "jmem_throttle_units_acted_on",
@@ -256,6 +261,47 @@ TEST_CASE("the compliance families carry the last check") {
         static_cast<double>(input.compliance->drift_cost_bytes));
   CHECK(single(parsed, "jmem_policy_check_timestamp_seconds") ==
         static_cast<double>(input.compliance->checked_usec) / 1e6);
+  CHECK(single(parsed, "jmem_policy_reboot_pending_items") == 1);
+}
+
+TEST_CASE("jmem_policy_verdict is 1 for the last check's verdict and 0 for every other") {
+  const Ledger ledger = test::jetsonLedger(3);
+  MetricsInput input = fullInput(ledger);
+  for (const char* verdict : {"compliant", "reboot-pending", "unknown", "drift"}) {
+    input.compliance->verdict = verdict;
+    input.compliance->compliant = input.compliance->verdict == "compliant";
+    const ParsedExposition parsed = parse(formatMetrics(input));
+    INFO(verdict);
+    const auto* family = findFamily(parsed, "jmem_policy_verdict");
+    REQUIRE(family != nullptr);
+    CHECK(family->type == "gauge");
+    CHECK(family->samples.size() == 4);
+    for (const auto& sample : family->samples)
+      CHECK(sample.value == (sample.labels.at("verdict") == verdict ? 1.0 : 0.0));
+    CHECK(single(parsed, "jmem_policy_compliant") == (input.compliance->compliant ? 1.0 : 0.0));
+  }
+  // A verdict this jmemd has no name for is published, not lost.
+  input.compliance->verdict = "partly";
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(findFamily(parsed, "jmem_policy_verdict")->samples.size() == 5);
+  CHECK(labelled(parsed, "jmem_policy_verdict", "verdict", "partly") == 1);
+}
+
+TEST_CASE("a stale ledger is published as such with its failed samples counted, and only by the governor") {
+  const Ledger ledger = test::jetsonLedger(3);
+  MetricsInput input = fullInput(ledger);
+  input.sampling = SampleMetrics{true, 17};
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(single(parsed, "jmem_sample_stale") == 1);
+  CHECK(single(parsed, "jmem_sample_failures_total") == 17);
+  CHECK(findFamily(parsed, "jmem_sample_failures_total")->type == "counter");
+  // The figures stay, with the time stamp of the sample they come from.
+  CHECK(single(parsed, "jmem_sample_timestamp_seconds") == static_cast<double>(kSampleUsec) / 1e6);
+
+  input.sampling = SampleMetrics{false, 17};
+  CHECK(single(parse(formatMetrics(input)), "jmem_sample_stale") == 0);
+  input.sampling.reset();
+  CHECK(findFamily(parse(formatMetrics(input)), "jmem_sample_stale") == nullptr);
 }
 
 TEST_CASE("action counters list every known action, with failures counted apart") {
