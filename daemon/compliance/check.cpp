@@ -40,11 +40,12 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
   base.policy_class = c.name;
   base.action = c.action.value;
   base.where = c.action.where;
-  if (!seen.found || isKept(policy, unit)) {
+  const bool kept = isKept(policy, unit);
+  if (kept || (!seen.found && seen.file_error.empty() && seen.state_error.empty())) {
     CheckItem item = base;
     item.kind = ItemKind::kUnitFile;
     item.expected = std::string(policy::toString(c.action.value));
-    item.actual = seen.found ? "kept by the keep list" : "not installed";
+    item.actual = kept ? "kept by the keep list" : "not installed";
     item.state = ItemState::kNotApplicable;
     items.push_back(item);
     return;
@@ -63,18 +64,24 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
                       seen.unit_file_state == "static" || seen.unit_file_state == "indirect";
       item.state = ok ? ItemState::kOk : ItemState::kDrift;
     }
+    if (!seen.file_error.empty()) {
+      item.actual = "unknown: " + seen.file_error;
+      item.state = ItemState::kUnknown;
+    }
     if (item.state == ItemState::kDrift) item.cost_bytes = unitCost(ledger, unit, false);
     items.push_back(item);
   }
   CheckItem active = base;
   active.kind = ItemKind::kUnitActive;
   active.expected = "inactive";
-  active.actual = seen.active_state.empty() ? "unknown" : seen.active_state;
+  active.actual = seen.active_state;
   // The unit as systemd has it loaded now: a unit masked on disk can still be loaded and running.
   if (!seen.load_state.empty()) active.actual += " (" + seen.load_state + ")";
-  active.state = seen.active_state.empty()     ? ItemState::kUnknown
-                 : isActive(seen.active_state) ? ItemState::kDrift
-                                               : ItemState::kOk;
+  active.state = isActive(seen.active_state) ? ItemState::kDrift : ItemState::kOk;
+  if (!seen.state_error.empty() || seen.active_state.empty()) {
+    active.actual = "unknown: " + (seen.state_error.empty() ? "systemd gave no state" : seen.state_error);
+    active.state = ItemState::kUnknown;
+  }
   if (active.state == ItemState::kDrift) active.cost_bytes = unitCost(ledger, unit, false);
   items.push_back(active);
 }
@@ -91,8 +98,14 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
   item.where = c.action.where;
   item.expected = c.action.value == UnitAction::kMask ? "masked for every user"
                                                       : std::string(policy::toString(c.action.value));
-  if (!seen.found || isKept(policy, unit)) {
-    item.actual = seen.found ? "kept by the keep list" : "not installed";
+  if (isKept(policy, unit)) {
+    item.actual = "kept by the keep list";
+    item.state = ItemState::kNotApplicable;
+  } else if (!seen.error.empty()) {
+    item.actual = "unknown: " + seen.error;
+    item.state = ItemState::kUnknown;
+  } else if (!seen.found) {
+    item.actual = "not installed";
     item.state = ItemState::kNotApplicable;
   } else if (c.action.value != UnitAction::kMask) {
     // Only the global mask has a place to live; disable and stop are per-user-manager matters.
@@ -108,9 +121,7 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
 
 std::string describeSwiotlb(const Result<Swiotlb>& swiotlb) {
   if (!swiotlb) return "unreadable: " + swiotlb.error().message;
-  if (!swiotlb->slabs) return "absent";
-  return std::to_string(*swiotlb->slabs) + " slabs (" + std::to_string(swiotlbBytes(*swiotlb->slabs) >> 20) +
-         " MiB)";
+  return describeSwiotlb(*swiotlb);
 }
 
 std::string describeRule(const policy::SwiotlbRule& rule) {
@@ -125,19 +136,6 @@ std::string describeRule(const policy::SwiotlbRule& rule) {
       return std::to_string(rule.min_slabs) + " to " + std::to_string(rule.max_slabs) + " slabs";
   }
   return "any";
-}
-
-bool ruleHolds(const policy::SwiotlbRule& rule, const Swiotlb& swiotlb) {
-  switch (rule.kind) {
-    case policy::SwiotlbRule::Kind::kAny:
-      return true;
-    case policy::SwiotlbRule::Kind::kAbsent:
-      return !swiotlb.slabs;
-    case policy::SwiotlbRule::Kind::kExact:
-    case policy::SwiotlbRule::Kind::kRange:
-      return swiotlb.slabs && *swiotlb.slabs >= rule.min_slabs && *swiotlb.slabs <= rule.max_slabs;
-  }
-  return true;
 }
 
 // "quiet" is present when the key is; "key=value" when the value matches.
@@ -163,9 +161,9 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
     } else {
       const auto swiotlb = swiotlbOf(*cmdline);
       add("swiotlb", describeRule(boot.swiotlb), describeSwiotlb(swiotlb),
-          !swiotlb                            ? ItemState::kUnknown
-          : ruleHolds(boot.swiotlb, *swiotlb) ? ItemState::kOk
-                                              : ItemState::kDrift,
+          !swiotlb                                   ? ItemState::kUnknown
+          : swiotlbRuleHolds(boot.swiotlb, *swiotlb) ? ItemState::kOk
+                                                     : ItemState::kDrift,
           boot.swiotlb.where);
     }
   }
@@ -189,7 +187,34 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
   }
 }
 
+// A boot argument this boot lacks but the next boot has is done, pending the reboot.
+void markRebootPending(std::vector<CheckItem>& items) {
+  for (CheckItem& now : items) {
+    if (now.kind != ItemKind::kBootNow || now.state != ItemState::kDrift) continue;
+    const auto next = std::find_if(items.begin(), items.end(), [&](const CheckItem& i) {
+      return i.kind == ItemKind::kBootNext && i.subject == now.subject;
+    });
+    if (next == items.end() || next->state != ItemState::kOk) continue;
+    now.state = ItemState::kRebootPending;
+    now.actual += "; the next boot: " + next->actual;
+  }
+}
+
 }  // namespace
+
+bool swiotlbRuleHolds(const policy::SwiotlbRule& rule, const Swiotlb& swiotlb) {
+  switch (rule.kind) {
+    case policy::SwiotlbRule::Kind::kAny:
+      return true;
+    case policy::SwiotlbRule::Kind::kAbsent:
+      return !swiotlb.given;
+    case policy::SwiotlbRule::Kind::kExact:
+    case policy::SwiotlbRule::Kind::kRange:
+      return !swiotlb.noforce && swiotlb.slabs && *swiotlb.slabs >= rule.min_slabs &&
+             *swiotlb.slabs <= rule.max_slabs;
+  }
+  return true;
+}
 
 std::string_view toString(ItemState state) {
   switch (state) {
@@ -300,6 +325,15 @@ CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& o
   }
   for (const policy::UnitClass& c : policy.classes) {
     if (c.action.value == UnitAction::kKeep) continue;
+    for (const policy::UnitPattern& pattern : c.units) {
+      const auto unlisted = observed.unlisted_globs.find(pattern.pattern);
+      if (!pattern.is_glob || unlisted == observed.unlisted_globs.end()) continue;
+      items.push_back(
+          CheckItem{c.scope.value == UnitScope::kSystem ? ItemKind::kUnitFile : ItemKind::kUserUnitMask,
+                    pattern.pattern, c.name, c.action.value, std::string(policy::toString(c.action.value)),
+                    "unknown: cannot list the installed units: " + unlisted->second, ItemState::kUnknown, 0,
+                    c.action.where});
+    }
     for (const std::string& unit : unitsOfClass(c, observed)) {
       if (c.scope.value == UnitScope::kSystem) {
         checkSystemUnit(policy, c, unit, observed, ledger, items);
@@ -310,6 +344,7 @@ CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& o
   }
   checkBootLine(policy.boot, ItemKind::kBootNow, observed.boot.cmdline, observed.boot.cmdline_error, items);
   checkBootLine(policy.boot, ItemKind::kBootNext, observed.boot.next_append, observed.boot.next_error, items);
+  markRebootPending(items);
   return report;
 }
 

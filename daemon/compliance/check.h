@@ -8,6 +8,7 @@
 
 #include "ledger/ledger.h"
 #include "policy/policy.h"
+#include "sources/kernel_cmdline.h"
 
 namespace jmem::compliance {
 
@@ -18,11 +19,14 @@ struct UnitObservation {
   std::string unit_file_state;  // enabled, disabled, masked, static, ...
   std::string active_state;     // active, inactive, failed, ...
   std::string load_state;       // loaded, not-found, masked, ... ("" when unknown)
+  std::string file_error;       // why the unit file state could not be read ("" when it was)
+  std::string state_error;      // why the loaded unit's state could not be read ("" when it was)
 };
 
 struct UserUnitObservation {
   bool found = false;  // a unit file in the user search path
   bool masked = false;
+  std::string error;  // why the search path could not be read ("" when it was)
 };
 
 struct BootObservation {
@@ -38,6 +42,8 @@ struct ObservedState {
   // Every unit the policy names, and every installed unit its globs match, by name.
   std::map<std::string, UnitObservation> system_units;
   std::map<std::string, UserUnitObservation> user_units;
+  // Globs whose installed units could not be listed, with why: their units are unknown.
+  std::map<std::string, std::string> unlisted_globs;
   BootObservation boot;
 };
 
@@ -85,6 +91,10 @@ struct CheckReport {
 // Pure: the policy against what was observed, with each drift priced from the ledger (may be null).
 CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed,
                             const Ledger* ledger);
+
+// Whether the swiotlb= of a command line is what the rule asks for. Absent means no swiotlb= at all;
+// a slab count is not met by noforce, which sets no pool aside.
+bool swiotlbRuleHolds(const policy::SwiotlbRule& rule, const Swiotlb& swiotlb);
 
 // The units a class covers on this device: its names, and the installed units its globs match.
 std::vector<std::string> unitsOfClass(const policy::UnitClass& unit_class, const ObservedState& observed);

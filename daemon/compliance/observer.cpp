@@ -15,7 +15,9 @@ void Observer::observeSystemUnit(const std::string& name, ObservedState& observe
   if (observed.system_units.count(name)) return;
   UnitObservation seen;
   // The unit file state from disk: the loaded unit's view is stale until a daemon-reload.
-  if (auto file_state = systemd_.unitFileState(name); file_state && *file_state != kUnitFileNotFound) {
+  if (auto file_state = systemd_.unitFileState(name); !file_state) {
+    seen.file_error = file_state.error().message;
+  } else if (*file_state != kUnitFileNotFound) {
     seen.found = true;
     seen.unit_file_state = *file_state;
   }
@@ -24,7 +26,7 @@ void Observer::observeSystemUnit(const std::string& name, ObservedState& observe
     seen.active_state = state->active_state;
     seen.load_state = state->load_state;
   } else {
-    spdlog::debug("{}", state.error().message);
+    seen.state_error = state.error().message;
   }
   observed.system_units[name] = seen;
 }
@@ -35,18 +37,25 @@ void Observer::observeUserUnit(const std::string& name, ObservedState& observed)
   if (auto state = user_units_.state(name); state) {
     seen.found = state->unit_file_exists;
     seen.masked = state->masked();
+  } else {
+    seen.error = state.error().message;
   }
   observed.user_units[name] = seen;
 }
 
-std::vector<std::string> Observer::installedUserUnits() const {
+Result<std::vector<std::string>> Observer::installedUserUnits() const {
   std::vector<std::string> names;
   for (const char* dir : GlobalUserUnits::kSearchPath) {
+    const auto path = root_ / std::filesystem::path(dir).relative_path();
     std::error_code error;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(root_ / std::filesystem::path(dir).relative_path(), error)) {
-      names.push_back(entry.path().filename().string());
+    std::filesystem::directory_iterator entries(path, error);
+    // A directory that is not there holds no units; one that cannot be read leaves them unknown.
+    if (error == std::errc::no_such_file_or_directory || error == std::errc::not_a_directory) continue;
+    if (error) return Error{"cannot read " + path.string() + ": " + error.message()};
+    for (; entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+      names.push_back(entries->path().filename().string());
     }
+    if (error) return Error{"cannot read " + path.string() + ": " + error.message()};
   }
   return names;
 }
@@ -68,10 +77,14 @@ ObservedState Observer::observe(const policy::Policy& policy) {
       } else if (system) {
         if (auto files = systemd_.listUnitFilesByPatterns({}, {pattern.pattern}); files) {
           for (const UnitFileEntry& file : *files) observeSystemUnit(file.name, observed);
+        } else {
+          observed.unlisted_globs[pattern.pattern] = files.error().message;
         }
-      } else {
-        for (const std::string& name : installedUserUnits())
+      } else if (auto names = installedUserUnits(); names) {
+        for (const std::string& name : *names)
           if (policy::unitPatternMatches(pattern, name)) observeUserUnit(name, observed);
+      } else {
+        observed.unlisted_globs[pattern.pattern] = names.error().message;
       }
     }
   }

@@ -24,7 +24,7 @@ class Observer {
  private:
   void observeSystemUnit(const std::string& name, ObservedState& observed);
   void observeUserUnit(const std::string& name, ObservedState& observed);
-  std::vector<std::string> installedUserUnits() const;
+  Result<std::vector<std::string>> installedUserUnits() const;
 
   SystemdManager& systemd_;
   const GlobalUserUnits& user_units_;

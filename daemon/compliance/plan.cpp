@@ -17,9 +17,7 @@ Result<std::string> correctedAppend(const policy::BootPolicy& boot, const std::s
     const auto parsed = parseKernelCmdline(text);
     if (!parsed) return parsed.error();
     const auto current = swiotlbOf(*parsed);
-    const bool holds =
-        current && current->slabs && *current->slabs >= rule.min_slabs && *current->slabs <= rule.max_slabs;
-    if (!holds) {
+    if (!current || !swiotlbRuleHolds(rule, *current)) {
       const std::string slabs = std::to_string(rule.min_slabs);
       auto edited = setArgument(text, "swiotlb", slabs);
       if (!edited) return edited.error();
@@ -78,6 +76,11 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
   std::vector<PlannedChange> users;
   bool boot_drift = false;
   for (const CheckItem& item : report.items) {
+    if (item.state == ItemState::kUnknown) {
+      const std::string entry = item.subject + " (" + std::string(toString(item.kind)) +
+                                "): " + item.actual.substr(item.actual.rfind("unknown: ", 0) == 0 ? 9 : 0);
+      plan.unknown.push_back(entry);
+    }
     if (item.state != ItemState::kDrift) continue;
     switch (item.kind) {
       case ItemKind::kDefaultTarget:
@@ -92,7 +95,9 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
                                              item.subject, item.actual, item.expected, item.cost_bytes});
         break;
       case ItemKind::kUnitActive:
-        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject, item.actual, "inactive",
+        // The bare active state, as revert reads it to decide whether to start the unit again.
+        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject,
+                                      observed.system_units.at(item.subject).active_state, "inactive",
                                       item.cost_bytes});
         break;
       case ItemKind::kUserUnitMask:

@@ -192,6 +192,7 @@ Result<Swiotlb> swiotlbOf(const KernelCmdline& cmdline) {
     if (!parameter->value) return Error{"swiotlb without a value"};
     auto one = parseSwiotlb(*parameter->value);
     if (!one) return one.error();
+    combined.given = true;
     if (one->slabs) combined.slabs = one->slabs;
     if (one->areas) combined.areas = one->areas;
     combined.force = combined.force || one->force;
@@ -205,6 +206,19 @@ std::uint64_t swiotlbBytes(std::uint64_t slabs) {
     return std::numeric_limits<std::uint64_t>::max();
   }
   return slabs * kSwiotlbSlabBytes;
+}
+
+std::string describeSwiotlb(const Swiotlb& swiotlb) {
+  // IO_TLB_DEFAULT_SIZE; arm64 sets the pool up when DRAM reaches past what 32-bit DMA can address.
+  if (!swiotlb.given) return "absent (the kernel's default pool, 64 MiB)";
+  // Linux 5.12 and later set no pool aside for noforce; older kernels keep a single slab.
+  if (swiotlb.noforce) return "noforce: never bounce, no pool set aside";
+  std::string text = swiotlb.slabs ? std::to_string(*swiotlb.slabs) + " slabs (" +
+                                         std::to_string(swiotlbBytes(*swiotlb.slabs) >> 20) + " MiB)"
+                                   : "the default pool (64 MiB)";
+  if (swiotlb.areas) text += " in " + std::to_string(*swiotlb.areas) + " areas";
+  if (swiotlb.force) text += ", force: every DMA bounced";
+  return text;
 }
 
 namespace {

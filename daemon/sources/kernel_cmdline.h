@@ -69,6 +69,7 @@ Result<KernelCmdline> readKernelCmdline(const std::filesystem::path& proc_root);
 // every occurrence in turn: a later slab count replaces an earlier one, force and noforce stick (on 6.x;
 // 5.15 keeps one mode, the later of the two).
 struct Swiotlb {
+  bool given = false;  // some swiotlb= is on the command line
   std::optional<std::uint64_t> slabs;
   std::optional<std::uint64_t> areas;
   bool force = false;
@@ -88,6 +89,10 @@ Result<Swiotlb> swiotlbOf(const KernelCmdline& cmdline);
 
 // slabs * 2048, saturating instead of wrapping.
 std::uint64_t swiotlbBytes(std::uint64_t slabs);
+
+// What the kernel makes of it, for a person: "absent (the kernel's default pool, 64 MiB)", "65536 slabs
+// (128 MiB), force: every DMA bounced", "noforce: never bounce, no pool set aside".
+std::string describeSwiotlb(const Swiotlb& swiotlb);
 
 // Sets `key` on a kernel command line (an APPEND text): the first occurrence is replaced in place, later
 // ones are removed (the kernel would act on the last), or key=value is added at the end, before a "--"

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "compliance/check.h"
@@ -38,10 +39,10 @@ edit_extlinux = true
 ObservedState desktopJetson() {
   ObservedState observed;
   observed.default_target = "graphical.target";
-  observed.system_units["gdm3.service"] = {true, "enabled", "active", "loaded"};
-  observed.system_units["avahi-daemon.service"] = {true, "enabled", "active", "loaded"};
-  observed.system_units["avahi-daemon.socket"] = {true, "enabled", "active", "loaded"};
-  observed.user_units["pulseaudio.service"] = {true, false};
+  observed.system_units["gdm3.service"] = {true, "enabled", "active", "loaded", "", ""};
+  observed.system_units["avahi-daemon.service"] = {true, "enabled", "active", "loaded", "", ""};
+  observed.system_units["avahi-daemon.socket"] = {true, "enabled", "active", "loaded", "", ""};
+  observed.user_units["pulseaudio.service"] = {true, false, ""};
   observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
   observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
   return observed;
@@ -104,7 +105,7 @@ TEST_CASE("a drift costs what the unit's processes use now, user units priced ap
 TEST_CASE("a kept unit is never flagged, and masked counts as disabled") {
   auto policy = parse(std::string(kPolicy) + "");
   ObservedState observed = desktopJetson();
-  observed.system_units["avahi-daemon.service"] = {true, "masked", "inactive", "loaded"};
+  observed.system_units["avahi-daemon.service"] = {true, "masked", "inactive", "loaded", "", ""};
   const auto report = checkCompliance(policy, observed, nullptr);
   CHECK(find(report, ItemKind::kUnitFile, "avahi-daemon.service")->state == ItemState::kOk);
   CHECK(find(report, ItemKind::kUnitActive, "avahi-daemon.service")->state == ItemState::kOk);
@@ -157,11 +158,114 @@ TEST_CASE("a compliant device plans nothing") {
   const auto policy = parse(kPolicy);
   ObservedState observed;
   observed.default_target = "multi-user.target";
-  observed.system_units["gdm3.service"] = {true, "masked", "inactive", "loaded"};
-  observed.user_units["pulseaudio.service"] = {true, true};
+  observed.system_units["gdm3.service"] = {true, "masked", "inactive", "loaded", "", ""};
+  observed.user_units["pulseaudio.service"] = {true, true, ""};
   observed.boot.cmdline = "root=/dev/mmcblk0p1";
   observed.boot.next_append = "root=/dev/mmcblk0p1";
   const auto report = checkCompliance(policy, observed, nullptr);
   CHECK(report.compliant());
   CHECK(planChanges(policy, report, observed).changes.empty());
+}
+
+TEST_CASE("a unit systemd could not be asked about is unknown, so the device is not compliant") {
+  ObservedState observed = desktopJetson();
+  observed.default_target = "multi-user.target";
+  observed.system_units.clear();
+  observed.system_units["gdm3.service"] = {false, "", "", "", "Connection refused", "Connection refused"};
+  observed.user_units["pulseaudio.service"] = {false, false, "cannot read /etc/systemd/user"};
+  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw quiet";
+  const auto policy = parse(kPolicy);
+  const auto report = checkCompliance(policy, observed, nullptr);
+  const CheckItem* file = find(report, ItemKind::kUnitFile, "gdm3.service");
+  REQUIRE(file);
+  CHECK(file->state == ItemState::kUnknown);
+  CHECK(file->actual == "unknown: Connection refused");
+  CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->state == ItemState::kUnknown);
+  CHECK(find(report, ItemKind::kUserUnitMask, "pulseaudio.service")->state == ItemState::kUnknown);
+  CHECK(report.verdict() == Verdict::kUnknown);
+  CHECK_FALSE(report.compliant());
+
+  const Plan plan = planChanges(policy, report, observed);
+  CHECK(plan.changes.empty());
+  REQUIRE(plan.unknown.size() == 3);
+  CHECK(std::count(plan.unknown.begin(), plan.unknown.end(),
+                   "gdm3.service (unit-file): Connection refused") == 1);
+}
+
+TEST_CASE("a glob whose units could not be listed is one unknown item naming the glob") {
+  ObservedState observed = desktopJetson();
+  observed.system_units.erase("avahi-daemon.service");
+  observed.system_units.erase("avahi-daemon.socket");
+  observed.unlisted_globs["avahi-*.service"] = "Access denied";
+  const auto report = checkCompliance(parse(kPolicy), observed, nullptr);
+  const CheckItem* glob = find(report, ItemKind::kUnitFile, "avahi-*.service");
+  REQUIRE(glob);
+  CHECK(glob->state == ItemState::kUnknown);
+  CHECK(glob->actual.find("Access denied") != std::string::npos);
+  CHECK(glob->policy_class == "network");
+  CHECK(find(report, ItemKind::kUnitFile, "avahi-*.socket") == nullptr);
+}
+
+TEST_CASE("drift outweighs unknown: what is known to drift is reported as drift") {
+  ObservedState observed = desktopJetson();
+  observed.default_target.reset();
+  observed.default_target_error = "no bus";
+  CHECK(checkCompliance(parse(kPolicy), observed, nullptr).verdict() == Verdict::kDrift);
+}
+
+TEST_CASE("a boot argument set for the next boot but not this one is reboot pending, not drift") {
+  std::string text = kPolicy;
+  text.replace(text.find("swiotlb = { absent = true }"), 27, "swiotlb = { slabs = 65536 }");
+  const auto policy = parse(text);
+  ObservedState observed;
+  observed.default_target = "multi-user.target";
+  observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
+  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  const auto report = checkCompliance(policy, observed, nullptr);
+  const CheckItem* now = find(report, ItemKind::kBootNow, "swiotlb");
+  REQUIRE(now);
+  CHECK(now->state == ItemState::kRebootPending);
+  CHECK(now->actual.find("the next boot: 65536 slabs (128 MiB)") != std::string::npos);
+  CHECK(find(report, ItemKind::kBootNext, "swiotlb")->state == ItemState::kOk);
+  CHECK(report.verdict() == Verdict::kRebootPending);
+  CHECK_FALSE(report.compliant());
+  const Plan plan = planChanges(policy, report, observed);
+  CHECK(plan.changes.empty());
+  CHECK(plan.notes.empty());
+
+  // When the next boot drifts too, this boot's drift stays drift.
+  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw quiet";
+  CHECK(find(checkCompliance(policy, observed, nullptr), ItemKind::kBootNow, "swiotlb")->state ==
+        ItemState::kDrift);
+}
+
+TEST_CASE("swiotlb=noforce is not absent and meets no slab count: it sets no pool aside") {
+  ObservedState observed = desktopJetson();
+  observed.boot.cmdline = "root=/dev/mmcblk0p1 swiotlb=noforce\n";
+  const auto report = checkCompliance(parse(kPolicy), observed, nullptr);
+  const CheckItem* now = find(report, ItemKind::kBootNow, "swiotlb");
+  REQUIRE(now);
+  CHECK(now->state == ItemState::kDrift);
+  CHECK(now->actual == "noforce: never bounce, no pool set aside");
+
+  policy::SwiotlbRule exact;
+  exact.kind = policy::SwiotlbRule::Kind::kExact;
+  exact.min_slabs = exact.max_slabs = 65536;
+  Swiotlb both;
+  both.given = true;
+  both.slabs = 65536;
+  CHECK(swiotlbRuleHolds(exact, both));
+  both.noforce = true;
+  CHECK_FALSE(swiotlbRuleHolds(exact, both));
+}
+
+TEST_CASE("a planned stop records the bare active state that revert starts the unit again from") {
+  const auto policy = parse(kPolicy);
+  const ObservedState observed = desktopJetson();
+  const Plan plan = planChanges(policy, checkCompliance(policy, observed, nullptr), observed);
+  const auto stop = std::find_if(plan.changes.begin(), plan.changes.end(), [](const PlannedChange& c) {
+    return c.kind == PlannedChange::Kind::kStopUnit && c.subject == "gdm3.service";
+  });
+  REQUIRE(stop != plan.changes.end());
+  CHECK(stop->before == "active");
 }
