@@ -96,11 +96,12 @@ jmem::policy::PolicyFiles policyFiles(const jmem::DaemonOptions& options) {
   return files;
 }
 
-// Validates the policy the way a reload would (owner and mode included); every problem on stderr,
-// one per line, terminal-safe (formatProblem).
+// Validates the policy the way a reload would (owner and mode included); every problem, then every
+// warning, on stderr, one per line, terminal-safe (formatProblem). A warning does not fail the check.
 int checkConfig(const jmem::DaemonOptions& options) {
   const auto loaded = jmem::policy::loadPolicy(policyFiles(options));
   for (const auto& problem : loaded.problems) std::cerr << jmem::policy::formatProblem(problem) << '\n';
+  for (const auto& warning : loaded.warnings) std::cerr << jmem::policy::formatProblem(warning) << '\n';
   if (!loaded.policy) return 1;
   if (options.json) {
     // ensure_ascii: the policy's strings reach the terminal as \uXXXX escapes, never as controls.

@@ -22,7 +22,8 @@ Without --dump it runs as the governor: it samples the ledger every interval and
 system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
 
   --dump                 Print one snapshot of the memory ledger as JSON and exit
-  --check-config         Validate the policy, print every problem (FILE:LINE:COLUMN), and exit
+  --check-config         Validate the policy, print every problem and warning (FILE:LINE:COLUMN),
+                         and exit; a warning does not fail it
   --json                 With --check-config: print the merged policy as JSON
   --policy FILE          Use FILE alone instead of /etc/jmem/policy.toml and /etc/jmem/policy.d/*.toml
                          (without either file the built-in default applies: audit mode, Jetson profile)

@@ -64,6 +64,8 @@ Governor::~Governor() {
 Status Governor::loadPolicy() {
   auto loaded = policy::loadPolicy(options_.policy_files);
   if (!loaded.policy) return Error{problemList(loaded.problems)};
+  // Valid, but a setting will never be used: once per start or reload, one line each.
+  for (const auto& warning : loaded.warnings) spdlog::warn("{}", policy::formatProblem(warning));
   policy_ = std::move(*loaded.policy);
   state_.mode = std::string(policy::toString(policy_.mode.value));
   // --interval-ms wins over the policy; otherwise a reload can change the tick.

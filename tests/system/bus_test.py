@@ -2,7 +2,8 @@
 """jmemd and jmemctl on a private system bus: the interface, properties and their signals,
 jmemctl --json against jmemd --dump, authorization, bad callers, signals to the process; the policy's
 verdict where no systemd can be observed; a ledger gone stale (every sample failing) reported as a
-failed state by status, the bus, the metrics and STATUS=, and its recovery."""
+failed state by status, the bus, the metrics and STATUS=, and its recovery; a policy's warnings
+printed by --check-config and logged at the start and at each reload."""
 import json
 import os
 import re
@@ -323,6 +324,37 @@ def test_stale_ledger(t, jmemd, jmemctl, bus):
             "The ledger is stale" in log and "Sampling works again" in log, log[-2000:])
 
 
+def test_policy_warnings(t, jmemd, jmemctl, bus):
+    """A policy that is valid but has a setting that will never be used: jmemd --check-config prints the
+    warning at its place and still passes; the start and each reload log it once."""
+    work = os.path.join(bus.dir, "warned")
+    os.makedirs(work)
+    path = os.path.join(work, "policy.toml")
+    with open(path, "w") as f:
+        f.write('[[workloads]]\nunit = "batch-*.service"\nactions = ["freeze", "stop"]\n')
+    warning = (f'{path}:3:22: warning: workloads[0].actions: "stop" will never be used: '
+               'pressure.allow_stop is false by default; set it to true, or leave "stop" out')
+    result = subprocess.run([jmemd, "--check-config", "--policy", path], capture_output=True, text=True)
+    t.check("--check-config passes a policy with only a warning", result.returncode == 0,
+            (result.returncode, result.stderr))
+    t.check("--check-config prints the warning at its place, one line on stderr",
+            result.stderr.splitlines() == [warning], result.stderr)
+    t.check("--check-config still says the policy is valid", result.stdout.startswith("The policy is valid"),
+            result.stdout)
+
+    d = Jmemd(jmemd, jmemctl, bus, "--interval-ms", "200", "--policy", path,
+              "--state-dir", os.path.join(work, "state"), "--metrics-dir", "")
+    try:
+        reloaded = d.ctl("reload")
+        t.check("a policy with a warning reloads", reloaded.returncode == 0, reloaded.stderr)
+    finally:
+        code = d.stop() if d.process.poll() is None else d.process.returncode
+    t.check("jmemd with a warned policy stops cleanly", code == 0, code)
+    log = d.process.stderr.read().splitlines()
+    t.check("the start and the reload log the warning once each, one line each",
+            sum(warning in line for line in log) == 2, log[-20:])
+
+
 def test_process_signals(t, d):
     d.process.send_signal(signal.SIGHUP)
     time.sleep(0.5)
@@ -355,6 +387,7 @@ def main():
             elif not d.stopped:
                 print(f"jmemd exited by itself with {d.process.returncode}:\n{d.process.stderr.read()[-3000:]}")
         test_stale_ledger(t, jmemd, jmemctl, bus)
+        test_policy_warnings(t, jmemd, jmemctl, bus)
     return t.finish()
 
 
