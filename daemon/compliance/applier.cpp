@@ -1,9 +1,14 @@
 #include "compliance/applier.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <map>
 
+#include "compliance/boot_revert.h"
 #include "core/file_reader.h"
 #include "core/text.h"
 #include "sources/atomic_file.h"
@@ -29,13 +34,34 @@ Status asStatus(const Result<T>& result) {
   return ok();
 }
 
+// An undo that declines, leaving its record pending, while the others go on: the operator decides.
+constexpr int kRefused = ECANCELED;
+
+// Records of jmem 0.1.0 say "active (loaded)": the load state in parentheses is not part of it.
+bool isRunning(const std::string& active_state) {
+  const std::string state = active_state.substr(0, active_state.find(' '));
+  return state == "active" || state == "activating" || state == "reloading";
+}
+
+// The link an operator or a package may have set; "" when there is none, nullopt when something else
+// (a file, an unreadable directory) is there and the record cannot promise to restore it.
+std::optional<std::string> etcDefaultTargetLink(const std::filesystem::path& path) {
+  std::array<char, 4096> buffer{};
+  const ssize_t length = ::readlink(path.c_str(), buffer.data(), buffer.size());
+  if (length >= 0 && static_cast<std::size_t>(length) < buffer.size())
+    return std::string(buffer.data(), static_cast<std::size_t>(length));
+  if (length < 0 && errno == ENOENT) return std::string();
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::filesystem::path Applier::onRoot(const std::string& path) const {
   return root_ / std::filesystem::path(path).relative_path();
 }
 
-Status Applier::make(const PlannedChange& change, const std::string& txn, ChangeResult& result) {
+Status Applier::make(const PlannedChange& change, const std::string& txn, const std::string& active_before,
+                     ChangeResult& result) {
   ChangeIntent intent;
   intent.txn = txn;
   intent.target = change.subject;
@@ -44,6 +70,9 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
     case Kind::kSetDefaultTarget:
       intent.kind = "default_target";
       intent.before = {{"target", change.before}};
+      // Revert restores the link's absence too, not only the target it resolves to.
+      if (auto link = etcDefaultTargetLink(onRoot(kEtcDefaultTarget)))
+        if (link->empty() || link->ends_with("/" + change.before)) intent.before["etc_link"] = *link;
       intent.after = {{"target", change.after}};
       act = [&] { return asStatus(systemd_.setDefaultTarget(change.after)); };
       break;
@@ -51,7 +80,9 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
     case Kind::kDisableUnit: {
       const bool mask = change.kind == Kind::kMaskUnit;
       intent.kind = "unit_file";
-      intent.before = {{"unit_file_state", change.before}};
+      // Whether it ran: a crash between this change and the stop leaves no stop to undo, and unmasking
+      // a masked unit that still runs leaves systemd thinking it stopped.
+      intent.before = {{"unit_file_state", change.before}, {"active_state", active_before}};
       intent.after = {{"action", mask ? "mask" : "disable"}};
       act = [&, mask] {
         auto done = mask ? asStatus(systemd_.maskUnitFiles({change.subject}))
@@ -78,6 +109,8 @@ Status Applier::make(const PlannedChange& change, const std::string& txn, Change
       const auto backup = state_dir_ / kBackupDirectory / backupName(txn);
       intent.before = {{"backup", backup.string()}, {"append", change.before}};
       intent.after = {{"append", change.after}};
+      if (auto config = readExtlinux(onRoot(change.subject)))
+        intent.after["label"] = config->defaultEntry()->label.text;
       act = [&, backup]() -> Status {
         // Made 0700 or checked as the state directory is: the backup is written there as root.
         auto backups =
@@ -145,10 +178,14 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordR
                  journal_.describe(*first) + "); `jmemctl revert` lists them"};
   }
   const std::string txn = ChangeJournal::newTransactionId();
+  std::map<std::string, std::string> active_before;  // a unit's state before its planned stop
+  for (const PlannedChange& change : plan.changes)
+    if (change.kind == Kind::kStopUnit) active_before[change.subject] = change.before;
   std::vector<ChangeResult> results;
   for (const PlannedChange& change : plan.changes) {
     ChangeResult result;
-    const Status made = make(change, txn, result);
+    const auto was = active_before.find(change.subject);
+    const Status made = make(change, txn, was == active_before.end() ? "" : was->second, result);
     results.push_back(result);
     if (made) {
       spdlog::info("Applied {} {} (was {})", toString(change.kind), change.subject, change.before);
@@ -170,43 +207,91 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordR
   return results;
 }
 
-Status Applier::undo(const Change& change) {
-  if (change.kind == "default_target") {
-    return asStatus(systemd_.setDefaultTarget(change.before.value("target", "")));
+Result<std::string> Applier::startAgain(const std::string& unit) {
+  auto started = systemd_.startUnit(unit, std::chrono::seconds(60));
+  if (!started) return started.error();
+  const std::string now = started->unit ? started->unit->active_state : std::string("unknown");
+  if (!isRunning(now)) return Error{"started " + unit + " again, but it is " + now};
+  return "reverted; " + unit + " is " + now + " again";
+}
+
+Result<std::string> Applier::undoDefaultTarget(const Change& change) {
+  const std::string before = change.before.value("target", "");
+  Status status = ok();
+  if (change.before.contains("etc_link") && change.before.value("etc_link", "").empty()) {
+    // There was no link in /etc: the vendor's default.target decided. Remove the link set_default made.
+    status = asStatus(systemd_.disableUnitFiles({"default.target"}));
+    if (status) status = systemd_.reload();
+  } else {
+    status = asStatus(systemd_.setDefaultTarget(before));
   }
-  if (change.kind == "unit_file") {
-    const std::string action = change.after.value("action", "");
-    const std::string before = change.before.value("unit_file_state", "");
-    Status status = ok();
-    if (action == "mask" && before != "masked") status = asStatus(systemd_.unmaskUnitFiles({change.target}));
-    if (status && (before == "enabled" || before == "enabled-runtime") && action == "disable")
-      status = asStatus(systemd_.enableUnitFiles({change.target}));
-    if (!status) return status;
-    return systemd_.reload();
-  }
+  if (!status) return status.error();
+  auto now = systemd_.defaultTarget();
+  if (!now) return now.error();
+  if (*now != before) return Error{"the default target is " + *now + " after the revert, not " + before};
+  return "reverted; the default target is " + before + " again";
+}
+
+Result<std::string> Applier::undoUnitFile(const Change& change) {
+  const std::string action = change.after.value("action", "");
+  const std::string before = change.before.value("unit_file_state", "");
+  Status status = ok();
+  if (action == "mask" && before != "masked") status = asStatus(systemd_.unmaskUnitFiles({change.target}));
+  if (status && (before == "enabled" || before == "enabled-runtime") && action == "disable")
+    status = asStatus(systemd_.enableUnitFiles({change.target}));
+  if (status) status = systemd_.reload();
+  if (!status) return status.error();
+  if (!isRunning(change.before.value("active_state", ""))) return std::string("reverted");
+  auto state = systemd_.unitState(change.target);
+  if (state && isRunning(state->active_state)) return std::string("reverted");
+  return startAgain(change.target);
+}
+
+Result<std::string> Applier::undoFile(const Change& change) {
+  // The record names its backup STATE_DIR/backup/extlinux.conf.TXN (screened); it is read through
+  // the checked directory, never following a link.
+  const std::filesystem::path backup = change.before.value("backup", "");
+  const std::string backups_display = (state_dir_ / kBackupDirectory).string();
+  auto backups = openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backups_display);
+  if (!backups) return backups.error();
+  auto content = readPrivateFileAt(backups->get(), backupName(change.txn), kMaxBackupBytes, backup.string());
+  // No backup means the change never got as far as writing: nothing to restore.
+  if (!content)
+    return content.error().errno_value == ENOENT ? Result<std::string>("nothing was written")
+                                                 : Result<std::string>(content.error());
+  const auto path = onRoot(change.target);
+  auto current = readWholeFile(path, kMaxExtlinuxBytes);
+  if (!current) return current.error();
+  std::optional<std::string> label;
+  if (change.after.contains("label")) label = change.after.value("label", "");
+  auto how = planBootRevert(*content, *current, change.before.value("append", ""),
+                            change.after.value("append", ""), label);
+  if (!how) return how.error();
+  using Kind = BootRevert::Kind;
+  if (how->kind == Kind::kAlreadyUndone) return "nothing to undo: " + how->detail;
+  if (how->kind == Kind::kConflict)
+    return Error{"not reverted: " + change.target + " changed since jmem wrote it: " + how->detail +
+                     "; nothing was written. The file before jmem's change is " + backup.string() +
+                     "; edit the file by hand, then revert again",
+                 kRefused};
+  const std::string kept = backup.string() + ".before-revert";
+  if (auto written = writeFileAtomically(path, how->text, kept); !written) return written.error();
+  return how->detail + " (the file as it was: " + kept + ")";
+}
+
+Result<std::string> Applier::undo(const Change& change) {
+  if (change.kind == "default_target") return undoDefaultTarget(change);
+  if (change.kind == "unit_file") return undoUnitFile(change);
   if (change.kind == "unit_active") {
-    const std::string before = change.before.value("active_state", "");
-    if (before == "active" || before == "activating" || before == "reloading")
-      return asStatus(systemd_.startUnit(change.target, std::chrono::seconds(60)));
-    return ok();
+    if (!isRunning(change.before.value("active_state", ""))) return std::string("reverted");
+    return startAgain(change.target);
   }
   if (change.kind == "global_user_mask") {
-    if (!change.before.value("masked", false)) return asStatus(user_units_.unmaskGlobal(change.target));
-    return ok();
+    if (change.before.value("masked", false)) return std::string("reverted");
+    if (auto unmasked = user_units_.unmaskGlobal(change.target); !unmasked) return unmasked.error();
+    return std::string("reverted");
   }
-  if (change.kind == "file") {
-    // The record names its backup STATE_DIR/backup/extlinux.conf.TXN (screened); it is read through
-    // the checked directory, never following a link.
-    const std::filesystem::path backup = change.before.value("backup", "");
-    const std::string backups_display = (state_dir_ / kBackupDirectory).string();
-    auto backups = openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backups_display);
-    if (!backups) return backups.error();
-    auto content =
-        readPrivateFileAt(backups->get(), backupName(change.txn), kMaxBackupBytes, backup.string());
-    // No backup means the change never got as far as writing: nothing to restore.
-    if (!content) return content.error().errno_value == ENOENT ? ok() : Status(content.error());
-    return writeFileAtomically(onRoot(change.target), *content, backup.string() + ".before-revert");
-  }
+  if (change.kind == "file") return undoFile(change);
   return Error{"Unknown change kind \"" + change.kind + "\" in the journal"};
 }
 
@@ -221,11 +306,18 @@ Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
   std::vector<ChangeResult> results;
   for (const Change& change : revertOrder(journal_.pendingForRevert())) {
     ChangeResult result{change.kind, change.target, "reverted", false, std::nullopt};
-    Status undone = ok();
+    Result<std::string> undone = Error{"not undone"};
     try {
       undone = undo(change);
     } catch (const nlohmann::json::exception& e) {
       undone = Error{std::string("its record does not read as expected: ") + e.what()};
+    }
+    if (!undone && undone.error().errno_value == kRefused) {
+      // Its record stays pending; the other changes are independent of it and are still undone.
+      spdlog::warn("Did not revert {} {}: {}", change.kind, change.target, undone.error().message);
+      result.detail = undone.error().message;
+      results.push_back(result);
+      continue;
     }
     if (!undone) {
       result.detail = undone.error().message;
@@ -234,7 +326,8 @@ Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
     }
     if (auto marked = journal_.markReverted(change.seq); !marked) return marked.error();
     result.ok = true;
-    spdlog::info("Reverted {} {}", change.kind, change.target);
+    result.detail = *undone;
+    spdlog::info("Reverted {} {}: {}", change.kind, change.target, *undone);
     results.push_back(result);
   }
   return results;

@@ -20,6 +20,9 @@ struct ChangeResult {
   std::optional<PlannedChange::Kind> planned;  // what apply was asked to do; empty for a revert
 };
 
+// Where systemctl set-default puts its link.
+inline constexpr const char* kEtcDefaultTarget = "/etc/systemd/system/default.target";
+
 // Makes planned changes and undoes them. Every change is recorded in the journal before it is made
 // (write-ahead), so `revert` restores the prior state exactly, also after a crash halfway. A change
 // that fails makes apply undo the changes of its own transaction: a failed apply leaves the device as
@@ -41,13 +44,21 @@ class Applier {
         root_(std::move(root)) {}
 
   Result<std::vector<ChangeResult>> apply(const Plan& plan, const RecordRules& rules);
-  // Undoes every change not yet reverted, newest first; stops at the first that cannot be undone.
+  // Undoes every change not yet reverted, newest first; stops at the first that cannot be undone, but
+  // goes on past an extlinux.conf edited since jmem wrote it (that item fails and stays pending).
   Result<std::vector<ChangeResult>> revert(const RecordRules& rules);
 
  private:
   std::vector<ChangeResult> refusedForDamage() const;
-  Status make(const PlannedChange& change, const std::string& txn, ChangeResult& result);
-  Status undo(const Change& change);
+  Status make(const PlannedChange& change, const std::string& txn, const std::string& active_before,
+              ChangeResult& result);
+  // What was done ("reverted; gdm3.service is active again"), or why not. A refusal (errno ECANCELED)
+  // leaves the record pending without stopping the revert of the others.
+  Result<std::string> undo(const Change& change);
+  Result<std::string> undoDefaultTarget(const Change& change);
+  Result<std::string> undoUnitFile(const Change& change);
+  Result<std::string> undoFile(const Change& change);
+  Result<std::string> startAgain(const std::string& unit);
   std::filesystem::path onRoot(const std::string& path) const;
 
   SystemdManager& systemd_;

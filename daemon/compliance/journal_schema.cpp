@@ -33,6 +33,12 @@ std::optional<std::string> whyNotShaped(const json& object, const char* which,
   return std::nullopt;
 }
 
+// One of two shapes: an older jmem wrote `older`, this one writes `newer`; the size picks which.
+std::optional<std::string> whyNotShaped(const json& object, const char* which,
+                                        std::initializer_list<Key> older, std::initializer_list<Key> newer) {
+  return whyNotShaped(object, which, object.size() == newer.size() ? newer : older);
+}
+
 std::optional<std::string> whyNotUnit(const std::string& name, bool essential_allowed) {
   if (policy::isUnitGlob(name)) return "the target is not a unit name";
   if (auto error = policy::unitPatternError(name)) return "the target is not a unit name: " + *error;
@@ -51,14 +57,25 @@ std::optional<std::string> whyNotTarget(const json& value, const char* which) {
 std::optional<std::string> check(const Change& c, const RecordRules& rules) {
   if (c.kind == "default_target") {
     if (c.target != "default.target") return "the target is not default.target";
-    if (auto why = whyNotShaped(c.before, "before", {{"target", Type::kString}})) return why;
+    if (auto why = whyNotShaped(c.before, "before", {{"target", Type::kString}},
+                                {{"target", Type::kString}, {"etc_link", Type::kString}}))
+      return why;
     if (auto why = whyNotShaped(c.after, "after", {{"target", Type::kString}})) return why;
     if (auto why = whyNotTarget(c.before["target"], "before.target")) return why;
+    if (c.before.contains("etc_link")) {
+      // Read back only to choose between setting the target and removing the link: it names the target.
+      const auto& link = c.before["etc_link"].get_ref<const std::string&>();
+      const auto& target = c.before["target"].get_ref<const std::string&>();
+      if (!link.empty() && !link.ends_with("/" + target))
+        return "before.etc_link does not name before.target";
+    }
     return whyNotTarget(c.after["target"], "after.target");
   }
   if (c.kind == "unit_file") {
     if (auto why = whyNotUnit(c.target, false)) return why;
-    if (auto why = whyNotShaped(c.before, "before", {{"unit_file_state", Type::kString}})) return why;
+    if (auto why = whyNotShaped(c.before, "before", {{"unit_file_state", Type::kString}},
+                                {{"unit_file_state", Type::kString}, {"active_state", Type::kString}}))
+      return why;
     if (auto why = whyNotShaped(c.after, "after", {{"action", Type::kString}})) return why;
     const auto& action = c.after["action"].get_ref<const std::string&>();
     if (action != "mask" && action != "disable") return "after.action is not mask or disable";
@@ -81,7 +98,9 @@ std::optional<std::string> check(const Change& c, const RecordRules& rules) {
       return "the file " + c.target + " is not the policy's extlinux.conf (" + rules.extlinux + ")";
     if (auto why = whyNotShaped(c.before, "before", {{"backup", Type::kString}, {"append", Type::kString}}))
       return why;
-    if (auto why = whyNotShaped(c.after, "after", {{"append", Type::kString}})) return why;
+    if (auto why = whyNotShaped(c.after, "after", {{"append", Type::kString}},
+                                {{"append", Type::kString}, {"label", Type::kString}}))
+      return why;
     const auto expected = (rules.backup_dir / backupName(c.txn)).string();
     if (c.before["backup"] != expected)
       return "before.backup " + c.before["backup"].get<std::string>() + " is not " + expected;

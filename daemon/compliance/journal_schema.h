@@ -19,14 +19,17 @@ struct RecordRules {
 };
 
 // Pure: why `change` is not a record apply could have written, or nullopt when it is. Per kind:
-//   default_target    target default.target; before.target and after.target names of .target units
-//   unit_file         target a unit name, not an essential unit; before.unit_file_state a string;
-//                     after.action mask or disable
+//   default_target    target default.target; before.target and after.target names of .target units;
+//                     before.etc_link (optional) "" or a path ending in /before.target: the link
+//                     /etc/systemd/system/default.target had, or none
+//   unit_file         target a unit name, not an essential unit; before.unit_file_state and (optional)
+//                     before.active_state strings; after.action mask or disable
 //   unit_active       target a unit name, not an essential unit; before.active_state a string;
 //                     after.active_state inactive
 //   global_user_mask  target a unit name; before.masked and after.masked booleans
 //   file              target rules.extlinux; before.backup BACKUP_DIR/extlinux.conf.TXN of its own
-//                     transaction, before.append and after.append strings
+//                     transaction, before.append and after.append strings, after.label (optional) the
+//                     LABEL of the entry edited
 // and no other key in before or after. Any other kind is unknown.
 std::optional<std::string> whyRejected(const Change& change, const RecordRules& rules);
 

@@ -174,6 +174,7 @@ def test_boot_arguments(t, c, before):
 
     # The operator changes the swiotlb= that jmem wrote: revert does not overwrite it, says what jmem
     # wrote and what is there now and where the backup is, and still reverts everything else.
+    c.write(EXTLINUX, extlinux)  # from the file as shipped, not as the operator left it above
     apply_boot_policy(t, c, "operator's change to jmem's edit")
     applied = c.run("cat", EXTLINUX).stdout
     by_operator = with_default_append(applied, lambda l: l.replace("swiotlb=65536", "swiotlb=32768"))

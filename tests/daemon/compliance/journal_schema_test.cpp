@@ -106,3 +106,35 @@ TEST_CASE("a record of a kind apply never writes is rejected") {
   REQUIRE(why);
   CHECK(*why == "rejected a record of kind exec: an unknown kind exec");
 }
+
+TEST_CASE("records of this jmem carry what an exact revert needs, and those keys are checked") {
+  CHECK_FALSE(whyRejected(
+      change("default_target", "default.target", {{"target", "graphical.target"}, {"etc_link", ""}},
+             {{"target", "multi-user.target"}}),
+      kRules));
+  CHECK_FALSE(whyRejected(
+      change("default_target", "default.target",
+             {{"target", "graphical.target"}, {"etc_link", "/lib/systemd/system/graphical.target"}},
+             {{"target", "multi-user.target"}}),
+      kRules));
+  CHECK(whyRejected(change("default_target", "default.target",
+                           {{"target", "graphical.target"}, {"etc_link", "/etc/shadow"}},
+                           {{"target", "multi-user.target"}}),
+                    kRules));
+  CHECK(whyRejected(
+      change("default_target", "default.target", {{"target", "graphical.target"}, {"etc_link", true}},
+             {{"target", "multi-user.target"}}),
+      kRules));
+  CHECK_FALSE(
+      whyRejected(change("unit_file", "gdm3.service",
+                         {{"unit_file_state", "enabled"}, {"active_state", "active"}}, {{"action", "mask"}}),
+                  kRules));
+  CHECK(whyRejected(change("unit_file", "gdm3.service",
+                           {{"unit_file_state", "enabled"}, {"running", "active"}}, {{"action", "mask"}}),
+                    kRules));
+  Change file = fileRecord("/boot/extlinux/extlinux.conf", "/var/lib/jmem/backup/extlinux.conf.t1");
+  file.after["label"] = "primary";
+  CHECK_FALSE(whyRejected(file, kRules));
+  file.after["label"] = 7;
+  CHECK(whyRejected(file, kRules));
+}
