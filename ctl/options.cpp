@@ -19,16 +19,19 @@ Commands:
   monitor                Print changes as the governor announces them, until interrupted
   reload                 Make jmemd reload its policy (root, or the polkit action org.jmem.governor1.manage)
   validate FILE...       Check policy files as jmemd would read them, without a running jmemd; every
-                         problem as FILE:LINE:COLUMN. A file in a directory named policy.d, or named
-                         after --drop-in, is a drop-in: all of them are merged onto the base in the
-                         order of their names, as jmemd merges policy.d, and checked once. Any
-                         other file is a main policy, checked on its own
+                         problem and warning as FILE:LINE:COLUMN (a warning does not fail a file).
+                         A file in a directory named policy.d, or named after --drop-in, is a
+                         drop-in: all of them are merged onto the base in the order of their names,
+                         as jmemd merges policy.d, and checked once. Any other file is a main
+                         policy, checked on its own
     --drop-in FILE...    The files after it are drop-ins
     --base FILE          The base (default: /etc/jmem/policy.toml where it exists, else the built-in
                          default)
     --builtin-base       The built-in default is the base
-  check                  Each policy item: expected, actual, state, and what a drift costs now
-  plan                   The changes apply would make, and the memory expected back
+  check                  Each policy item: expected, actual, state, and what a drift costs now; the
+                         verdict is compliant, reboot-pending, unknown or drift
+  plan                   The changes apply would make, and the memory expected back; the items it
+                         cannot plan, their state unknown
   apply                  Make them, each recorded first so revert can undo it (authorized as reload)
   revert                 Undo every change jmemd made, newest first (authorized as reload)
   throttle UNIT          Take the next step of UNIT's throttle ladder now: MemoryHigh, then freeze
@@ -44,11 +47,13 @@ Options:
 
 Exit status:
   0  success
-  1  failure
+  1  failure (status: also a stale ledger)
   2  invalid arguments
   3  jmemd is not running, or the system bus cannot be reached
   4  not allowed
   5  check: the device drifts from the policy (validate: the files have problems)
+  6  check, plan: some item could not be observed, so compliance is unknown
+  7  check: compliant once the device reboots (boot arguments wait for the next boot)
 )";
 }
 
