@@ -31,7 +31,6 @@ BARE = ["systemd", "systemd-sysv", "dbus"]
 # arm64 under emulation costs about a minute a boot (four to make its root): one, the oldest glibc.
 ROOTS = [("bullseye", "amd64"), ("bookworm", "amd64"), ("trixie", "amd64"), ("bullseye", "arm64")]
 NOBODY = "65534"
-EXPLICIT_DEFAULT = "/etc/systemd/system/default.target"
 EMULATION_DROPIN = "/run/systemd/system/jmemd.service.d/qemu-user.conf"
 COLUMNS = ["boot", "installed", "running", "status", "check", "apply", "removal"]
 
@@ -149,14 +148,8 @@ def check_and_apply(c, row):
 
 def removal(c, row, before, target_before):
     result = apt(c, "remove", "-y", "jmem")
-    # systemd can only set a default target, not return to the vendor's: the revert leaves the same
-    # target linked in /etc where none was. Said, then taken away to compare everything else.
-    if f"{EXPLICIT_DEFAULT} l " not in before["etc"] and \
-            c.run("readlink", EXPLICIT_DEFAULT).stdout.strip().endswith("/" + target_before):
-        row.notes.append(f"the revert left {EXPLICIT_DEFAULT} -> {target_before}, where the vendor's default "
-                         "applied before: the same target, now explicit")
-        c.run("rm", EXPLICIT_DEFAULT)
-        c.run("systemctl", "daemon-reload")
+    # Exactly as before: where only the vendor's default target applied, the revert leaves no
+    # default.target link in /etc either.
     after = jetson_units.snapshot(c)
     target = c.run("systemctl", "get-default").stdout.strip()
     gone = c.run("dpkg-query", "-W", "-f=${db:Status-Status}", "jmem").stdout in ("config-files", "not-installed", "")
