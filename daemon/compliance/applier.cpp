@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include "compliance/boot_revert.h"
 #include "core/file_reader.h"
@@ -33,9 +34,6 @@ Status asStatus(const Result<T>& result) {
   if (!result) return result.error();
   return ok();
 }
-
-// An undo that declines, leaving its record pending, while the others go on: the operator decides.
-constexpr int kRefused = ECANCELED;
 
 // Records of jmem 0.1.0 say "active (loaded)": the load state in parentheses is not part of it.
 bool isRunning(const std::string& active_state) {
@@ -194,29 +192,46 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordR
     spdlog::error("Failed to {} {}: {}; undoing this apply", toString(change.kind), change.subject,
                   made.error().message);
     // Undo what this transaction did, so the device is as it was.
+    std::vector<std::string> to_start;
     for (const Change& pending : revertOrder(journal_.pendingForRevert())) {
       if (pending.txn != txn) continue;
-      if (auto undone = undo(pending); undone)
+      auto undone = undo(pending);
+      if (undone && !undone->refused) {
         (void)journal_.markReverted(pending.seq);
-      else
-        spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target, undone.error().message);
+        if (undone->start_after) to_start.push_back(*undone->start_after);
+      } else {
+        spdlog::error("Failed to undo {} {}: {}", pending.kind, pending.target,
+                      undone ? undone->detail : undone.error().message);
+      }
     }
+    (void)startUnitsThatRan(to_start);
     return Error{"Failed to " + std::string(toString(change.kind)) + " " + change.subject + ": " +
                  made.error().message + " (the changes made before it were undone)"};
   }
   return results;
 }
 
-Result<std::string> Applier::startAgain(const std::string& unit) {
+Undone Applier::startAgain(const std::string& unit) {
   auto started = systemd_.startUnit(unit, std::chrono::seconds(60));
-  if (!started) return started.error();
+  // A unit uninstalled since has nothing left to start: the stop is as undone as it can be.
+  if (!started && started.error().errno_value == ENOENT)
+    return Undone{unit + " is no longer installed: nothing to start", false, {}};
+  if (!started) return Undone{"not started again: " + started.error().message, true, {}};
   const std::string now = started->unit ? started->unit->active_state : std::string("unknown");
-  if (!isRunning(now)) return Error{"started " + unit + " again, but it is " + now};
-  return "reverted; " + unit + " is " + now + " again";
+  if (!isRunning(now)) return Undone{"started " + unit + " again, but it is " + now, true, {}};
+  return Undone{"reverted; " + unit + " is " + now + " again", false, {}};
 }
 
-Result<std::string> Applier::undoDefaultTarget(const Change& change) {
+Result<Undone> Applier::undoDefaultTarget(const Change& change) {
   const std::string before = change.before.value("target", "");
+  const std::string after = change.after.value("target", "");
+  auto current = systemd_.defaultTarget();
+  if (!current) return current.error();
+  if (*current != after && *current != before)
+    return Undone{"not reverted: the default target was set to " + *current + " after jmem set " + after +
+                      "; left as it is (before jmem's change it was " + before + ")",
+                  true,
+                  {}};
   Status status = ok();
   if (change.before.contains("etc_link") && change.before.value("etc_link", "").empty()) {
     // There was no link in /etc: the vendor's default.target decided. Remove the link set_default made.
@@ -229,10 +244,10 @@ Result<std::string> Applier::undoDefaultTarget(const Change& change) {
   auto now = systemd_.defaultTarget();
   if (!now) return now.error();
   if (*now != before) return Error{"the default target is " + *now + " after the revert, not " + before};
-  return "reverted; the default target is " + before + " again";
+  return Undone{"reverted; the default target is " + before + " again", false, {}};
 }
 
-Result<std::string> Applier::undoUnitFile(const Change& change) {
+Result<Undone> Applier::undoUnitFile(const Change& change) {
   const std::string action = change.after.value("action", "");
   const std::string before = change.before.value("unit_file_state", "");
   Status status = ok();
@@ -241,13 +256,12 @@ Result<std::string> Applier::undoUnitFile(const Change& change) {
     status = asStatus(systemd_.enableUnitFiles({change.target}));
   if (status) status = systemd_.reload();
   if (!status) return status.error();
-  if (!isRunning(change.before.value("active_state", ""))) return std::string("reverted");
-  auto state = systemd_.unitState(change.target);
-  if (state && isRunning(state->active_state)) return std::string("reverted");
-  return startAgain(change.target);
+  // Started, if it ran, only once every unit file is restored: its dependencies may be masked still.
+  if (isRunning(change.before.value("active_state", ""))) return Undone{"reverted", false, change.target};
+  return Undone{"reverted", false, {}};
 }
 
-Result<std::string> Applier::undoFile(const Change& change) {
+Result<Undone> Applier::undoFile(const Change& change) {
   // The record names its backup STATE_DIR/backup/extlinux.conf.TXN (screened); it is read through
   // the checked directory, never following a link.
   const std::filesystem::path backup = change.before.value("backup", "");
@@ -255,10 +269,17 @@ Result<std::string> Applier::undoFile(const Change& change) {
   auto backups = openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backups_display);
   if (!backups) return backups.error();
   auto content = readPrivateFileAt(backups->get(), backupName(change.txn), kMaxBackupBytes, backup.string());
-  // No backup means the change never got as far as writing: nothing to restore.
-  if (!content)
-    return content.error().errno_value == ENOENT ? Result<std::string>("nothing was written")
-                                                 : Result<std::string>(content.error());
+  if (!content && content.error().errno_value == ENOENT) {
+    // The backup is written before the file: without it, an edit that was not done never happened,
+    // but one that was done cannot be undone.
+    if (change.state != ChangeState::kDone) return Undone{"nothing was written", false, {}};
+    return Undone{"not reverted: its backup " + backup.string() + " is gone, so jmem's edit of " +
+                      change.target + " (" + change.after.value("append", "") +
+                      ") cannot be undone; edit the file by hand",
+                  true,
+                  {}};
+  }
+  if (!content) return content.error();
   const auto path = onRoot(change.target);
   auto current = readWholeFile(path, kMaxExtlinuxBytes);
   if (!current) return current.error();
@@ -268,31 +289,45 @@ Result<std::string> Applier::undoFile(const Change& change) {
                             change.after.value("append", ""), label);
   if (!how) return how.error();
   using Kind = BootRevert::Kind;
-  if (how->kind == Kind::kAlreadyUndone) return "nothing to undo: " + how->detail;
+  if (how->kind == Kind::kAlreadyUndone) return Undone{"nothing to undo: " + how->detail, false, {}};
   if (how->kind == Kind::kConflict)
-    return Error{"not reverted: " + change.target + " changed since jmem wrote it: " + how->detail +
-                     "; nothing was written. The file before jmem's change is " + backup.string() +
-                     "; edit the file by hand, then revert again",
-                 kRefused};
+    return Undone{"not reverted: " + change.target + " changed since jmem wrote it: " + how->detail +
+                      "; nothing was written. The file before jmem's change is " + backup.string() +
+                      "; edit the file by hand, then revert again",
+                  true,
+                  {}};
   const std::string kept = backup.string() + ".before-revert";
   if (auto written = writeFileAtomically(path, how->text, kept); !written) return written.error();
-  return how->detail + " (the file as it was: " + kept + ")";
+  return Undone{how->detail + " (the file as it was: " + kept + ")", false, {}};
 }
 
-Result<std::string> Applier::undo(const Change& change) {
+Result<Undone> Applier::undo(const Change& change) {
   if (change.kind == "default_target") return undoDefaultTarget(change);
   if (change.kind == "unit_file") return undoUnitFile(change);
   if (change.kind == "unit_active") {
-    if (!isRunning(change.before.value("active_state", ""))) return std::string("reverted");
+    if (!isRunning(change.before.value("active_state", ""))) return Undone{"reverted", false, {}};
     return startAgain(change.target);
   }
   if (change.kind == "global_user_mask") {
-    if (change.before.value("masked", false)) return std::string("reverted");
+    if (change.before.value("masked", false)) return Undone{"reverted", false, {}};
     if (auto unmasked = user_units_.unmaskGlobal(change.target); !unmasked) return unmasked.error();
-    return std::string("reverted");
+    return Undone{"reverted", false, {}};
   }
   if (change.kind == "file") return undoFile(change);
   return Error{"Unknown change kind \"" + change.kind + "\" in the journal"};
+}
+
+std::vector<ChangeResult> Applier::startUnitsThatRan(const std::vector<std::string>& units) {
+  std::vector<ChangeResult> results;
+  for (const std::string& unit : units) {
+    if (auto state = systemd_.unitState(unit); state && isRunning(state->active_state)) continue;
+    const Undone started = startAgain(unit);
+    if (!started.refused) continue;
+    spdlog::warn("Did not start {} again: {}", unit, started.detail);
+    results.push_back({"unit_active", unit, "its unit file is restored, but it ran before: " + started.detail,
+                       false, std::nullopt});
+  }
+  return results;
 }
 
 Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
@@ -304,32 +339,41 @@ Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
     return refused;
   }
   std::vector<ChangeResult> results;
+  std::vector<std::string> to_start;
+  std::set<std::string> refused_files;  // an older edit of a file is undone only after the newer ones
   for (const Change& change : revertOrder(journal_.pendingForRevert())) {
     ChangeResult result{change.kind, change.target, "reverted", false, std::nullopt};
-    Result<std::string> undone = Error{"not undone"};
-    try {
-      undone = undo(change);
-    } catch (const nlohmann::json::exception& e) {
-      undone = Error{std::string("its record does not read as expected: ") + e.what()};
-    }
-    if (!undone && undone.error().errno_value == kRefused) {
-      // Its record stays pending; the other changes are independent of it and are still undone.
-      spdlog::warn("Did not revert {} {}: {}", change.kind, change.target, undone.error().message);
-      result.detail = undone.error().message;
-      results.push_back(result);
-      continue;
+    Result<Undone> undone = Error{"not undone"};
+    if (change.kind == "file" && refused_files.count(change.target)) {
+      undone = Undone{
+          "not reverted: a newer edit of this file by jmem was not reverted; revert that first", true, {}};
+    } else {
+      try {
+        undone = undo(change);
+      } catch (const nlohmann::json::exception& e) {
+        undone = Error{std::string("its record does not read as expected: ") + e.what()};
+      }
     }
     if (!undone) {
       result.detail = undone.error().message;
       results.push_back(result);
       return Error{"Failed to revert " + change.kind + " " + change.target + ": " + undone.error().message};
     }
+    result.detail = undone->detail;
+    if (undone->refused) {
+      // Its record stays pending for the operator; the changes to other things are still undone.
+      spdlog::warn("Did not revert {} {}: {}", change.kind, change.target, undone->detail);
+      if (change.kind == "file") refused_files.insert(change.target);
+      results.push_back(result);
+      continue;
+    }
     if (auto marked = journal_.markReverted(change.seq); !marked) return marked.error();
     result.ok = true;
-    result.detail = *undone;
-    spdlog::info("Reverted {} {}: {}", change.kind, change.target, *undone);
+    if (undone->start_after) to_start.push_back(*undone->start_after);
+    spdlog::info("Reverted {} {}: {}", change.kind, change.target, undone->detail);
     results.push_back(result);
   }
+  for (auto& failed : startUnitsThatRan(to_start)) results.push_back(std::move(failed));
   return results;
 }
 

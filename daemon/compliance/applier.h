@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,15 @@ struct ChangeResult {
   std::string detail;  // "mask", "graphical.target -> multi-user.target", an error
   bool ok = false;
   std::optional<PlannedChange::Kind> planned;  // what apply was asked to do; empty for a revert
+};
+
+// What undoing one change did ("reverted; gdm3.service is active again"). A refusal leaves its record
+// pending and the revert goes on with the others: something changed since that a person must decide
+// on (the default target or extlinux.conf set otherwise), or a unit that does not come up again.
+struct Undone {
+  std::string detail;
+  bool refused = false;
+  std::optional<std::string> start_after;  // a unit that ran: start it once every unit file is restored
 };
 
 // Where systemctl set-default puts its link.
@@ -52,13 +62,13 @@ class Applier {
   std::vector<ChangeResult> refusedForDamage() const;
   Status make(const PlannedChange& change, const std::string& txn, const std::string& active_before,
               ChangeResult& result);
-  // What was done ("reverted; gdm3.service is active again"), or why not. A refusal (errno ECANCELED)
-  // leaves the record pending without stopping the revert of the others.
-  Result<std::string> undo(const Change& change);
-  Result<std::string> undoDefaultTarget(const Change& change);
-  Result<std::string> undoUnitFile(const Change& change);
-  Result<std::string> undoFile(const Change& change);
-  Result<std::string> startAgain(const std::string& unit);
+  Result<Undone> undo(const Change& change);
+  Result<Undone> undoDefaultTarget(const Change& change);
+  Result<Undone> undoUnitFile(const Change& change);
+  Result<Undone> undoFile(const Change& change);
+  Undone startAgain(const std::string& unit);
+  // Starts again each unit that is not running; a failed item for each that does not come up.
+  std::vector<ChangeResult> startUnitsThatRan(const std::vector<std::string>& units);
   std::filesystem::path onRoot(const std::string& path) const;
 
   SystemdManager& systemd_;

@@ -67,6 +67,10 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
     if (!seen.file_error.empty()) {
       item.actual = "unknown: " + seen.file_error;
       item.state = ItemState::kUnknown;
+    } else if (!seen.found) {
+      // No unit file, and the loaded unit could not be asked about: nothing to mask or disable.
+      item.actual = "not installed";
+      item.state = ItemState::kNotApplicable;
     }
     if (item.state == ItemState::kDrift) item.cost_bytes = unitCost(ledger, unit, false);
     items.push_back(item);

@@ -89,6 +89,14 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
                                           item.actual, item.expected, 0});
         break;
       case ItemKind::kUnitFile:
+        // Masking or disabling a linked unit removes the link, which revert could not make again.
+        if (item.actual.rfind("linked", 0) == 0) {
+          plan.notes.push_back(item.subject + " is " + item.actual +
+                               " (a unit file linked from elsewhere); " +
+                               std::string(policy::toString(item.action)) +
+                               " would remove the link, which revert cannot restore: left for an operator");
+          break;
+        }
         plan.changes.push_back(PlannedChange{item.action == policy::UnitAction::kMask
                                                  ? PlannedChange::Kind::kMaskUnit
                                                  : PlannedChange::Kind::kDisableUnit,

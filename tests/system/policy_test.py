@@ -234,6 +234,27 @@ def test_vendor_default_target(t, c):
     after = jetson_units.snapshot(c)
     t.check("the running units, unit files, default target and /etc are exactly as before",
             after == vendor, differences(vendor, after))
+
+    # The operator sets another default target after apply: revert leaves it and says so, reverts the
+    # rest, and once the operator sets the old target back, a second revert finishes exactly.
+    t.check("apply on the vendor's default target again", ctl(c, "apply").returncode == 0)
+    c.run("systemctl", "set-default", "rescue.target")
+    reverted = ctl(c, "revert")
+    t.check("when the operator set another default target, revert exits 1", reverted.returncode == 1,
+            (reverted.returncode, reverted.stdout))
+    t.check("and its line names the operator's target and the one before jmem's change",
+            any(l.startswith("FAILED default_target default.target") and "rescue.target" in l and
+                "graphical.target" in l for l in reverted.stdout.splitlines()), reverted.stdout)
+    t.check("the operator's default target stays", c.run("systemctl", "get-default").stdout.strip() == "rescue.target")
+    t.check("the units are reverted all the same", all(active(c, u) == "active" for u in jetson_units.STARTED))
+    c.run("systemctl", "set-default", "graphical.target")
+    reverted = ctl(c, "revert")
+    t.check("after the operator set graphical.target back, revert exits 0", reverted.returncode == 0,
+            (reverted.returncode, reverted.stdout))
+    c.run("rm", "-f", "/etc/systemd/system/default.target")  # the operator's set-default made it
+    c.run("systemctl", "daemon-reload")
+    after = jetson_units.snapshot(c)
+    t.check("then everything is as before", after == vendor, differences(vendor, after))
     # Back to the device of the other tests.
     c.run("systemctl", "set-default", "graphical.target")
 

@@ -269,3 +269,21 @@ TEST_CASE("a planned stop records the bare active state that revert starts the u
   REQUIRE(stop != plan.changes.end());
   CHECK(stop->before == "active");
 }
+
+TEST_CASE("a unit with no unit file whose loaded state could not be read is not installed, not drift") {
+  ObservedState observed = desktopJetson();
+  observed.system_units["gdm3.service"] = {false, "", "", "", "", "Connection timed out"};
+  const auto report = checkCompliance(parse(kPolicy), observed, nullptr);
+  CHECK(find(report, ItemKind::kUnitFile, "gdm3.service")->state == ItemState::kNotApplicable);
+  CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->state == ItemState::kUnknown);
+}
+
+TEST_CASE("a linked unit is left for an operator: masking it would remove a link revert cannot make again") {
+  const auto policy = parse(kPolicy);
+  ObservedState observed = desktopJetson();
+  observed.system_units["gdm3.service"] = {true, "linked", "inactive", "loaded", "", ""};
+  const Plan plan = planChanges(policy, checkCompliance(policy, observed, nullptr), observed);
+  for (const auto& change : plan.changes) CHECK(change.subject != "gdm3.service");
+  CHECK(std::any_of(plan.notes.begin(), plan.notes.end(),
+                    [](const std::string& n) { return n.find("gdm3.service is linked") == 0; }));
+}
