@@ -191,16 +191,26 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
   }
 }
 
-// A boot argument this boot lacks but the next boot has is done, pending the reboot.
-void markRebootPending(std::vector<CheckItem>& items) {
+// A boot argument this boot lacks but the next boot has is done, pending the reboot: if extlinux.conf
+// was written since this boot began. Written before, the boot did not take it (another entry, slot
+// or bootloader), and a reboot would not change that.
+void markRebootPending(const BootObservation& boot, std::vector<CheckItem>& items) {
   for (CheckItem& now : items) {
     if (now.kind != ItemKind::kBootNow || now.state != ItemState::kDrift) continue;
     const auto next = std::find_if(items.begin(), items.end(), [&](const CheckItem& i) {
       return i.kind == ItemKind::kBootNext && i.subject == now.subject;
     });
     if (next == items.end() || next->state != ItemState::kOk) continue;
-    now.state = ItemState::kRebootPending;
-    now.actual += "; the next boot: " + next->actual;
+    if (!boot.next_written_this_boot) {
+      now.actual += "; the next boot: " + next->actual + ", but whether a reboot is pending is unknown (" +
+                    boot.next_written_error + ")";
+    } else if (!*boot.next_written_this_boot) {
+      now.actual +=
+          "; extlinux.conf had " + next->actual + " before this boot began, and the boot did not use it";
+    } else {
+      now.state = ItemState::kRebootPending;
+      now.actual += "; the next boot: " + next->actual;
+    }
   }
 }
 
@@ -348,7 +358,7 @@ CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& o
   }
   checkBootLine(policy.boot, ItemKind::kBootNow, observed.boot.cmdline, observed.boot.cmdline_error, items);
   checkBootLine(policy.boot, ItemKind::kBootNext, observed.boot.next_append, observed.boot.next_error, items);
-  markRebootPending(items);
+  markRebootPending(observed.boot, items);
   return report;
 }
 

@@ -34,6 +34,10 @@ struct BootObservation {
   std::optional<std::string> cmdline;      // what this boot used
   std::string next_error;                  // empty when extlinux.conf's DEFAULT APPEND was read
   std::optional<std::string> next_append;  // what the next boot will use
+  // Whether extlinux.conf was written after this boot began: only then can what it says differ from
+  // this boot because no reboot has happened yet. nullopt with next_written_error when unknown.
+  std::optional<bool> next_written_this_boot;
+  std::string next_written_error;
 };
 
 struct ObservedState {

@@ -1,11 +1,15 @@
 #include "compliance/observer.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "core/file_reader.h"
 #include "policy/unit_pattern.h"
+#include "sources/boot_time.h"
 #include "sources/extlinux.h"
 #include "sources/kernel_cmdline.h"
 
@@ -60,6 +64,20 @@ Result<std::vector<std::string>> Observer::installedUserUnits() const {
   return names;
 }
 
+void Observer::observeWrittenThisBoot(const std::filesystem::path& extlinux, BootObservation& boot) const {
+  auto boot_time = readBootTime(proc_root_);
+  if (!boot_time) {
+    boot.next_written_error = boot_time.error().message;
+    return;
+  }
+  struct stat info {};
+  if (::stat(extlinux.c_str(), &info) != 0) {
+    boot.next_written_error = "cannot stat " + extlinux.string() + ": " + std::strerror(errno);
+    return;
+  }
+  boot.next_written_this_boot = static_cast<std::uint64_t>(info.st_mtim.tv_sec) >= *boot_time;
+}
+
 ObservedState Observer::observe(const policy::Policy& policy) {
   ObservedState observed;
   if (policy.default_target) {
@@ -98,6 +116,7 @@ ObservedState Observer::observe(const policy::Policy& policy) {
   if (auto config = readExtlinux(extlinux_path); config) {
     const ExtlinuxEntry* entry = config->defaultEntry();
     observed.boot.next_append = entry->append ? entry->append->text : std::string();
+    observeWrittenThisBoot(extlinux_path, observed.boot);
   } else {
     observed.boot.next_error = config.error().message;
   }

@@ -25,6 +25,7 @@ class Observer {
   void observeSystemUnit(const std::string& name, ObservedState& observed);
   void observeUserUnit(const std::string& name, ObservedState& observed);
   Result<std::vector<std::string>> installedUserUnits() const;
+  void observeWrittenThisBoot(const std::filesystem::path& extlinux, BootObservation& boot) const;
 
   SystemdManager& systemd_;
   const GlobalUserUnits& user_units_;

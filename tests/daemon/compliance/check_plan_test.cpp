@@ -221,6 +221,7 @@ TEST_CASE("a boot argument set for the next boot but not this one is reboot pend
   observed.default_target = "multi-user.target";
   observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
   observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  observed.boot.next_written_this_boot = true;
   const auto report = checkCompliance(policy, observed, nullptr);
   const CheckItem* now = find(report, ItemKind::kBootNow, "swiotlb");
   REQUIRE(now);
@@ -286,4 +287,26 @@ TEST_CASE("a linked unit is left for an operator: masking it would remove a link
   for (const auto& change : plan.changes) CHECK(change.subject != "gdm3.service");
   CHECK(std::any_of(plan.notes.begin(), plan.notes.end(),
                     [](const std::string& n) { return n.find("gdm3.service is linked") == 0; }));
+}
+
+TEST_CASE(
+    "a boot argument extlinux.conf already had when this boot began is drift: a reboot would not help") {
+  std::string text = kPolicy;
+  text.replace(text.find("swiotlb = { absent = true }"), 27, "swiotlb = { slabs = 65536 }");
+  const auto policy = parse(text);
+  ObservedState observed;
+  observed.default_target = "multi-user.target";
+  observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
+  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  observed.boot.next_written_this_boot = false;
+  auto report = checkCompliance(policy, observed, nullptr);
+  CHECK(find(report, ItemKind::kBootNow, "swiotlb")->state == ItemState::kDrift);
+  CHECK(find(report, ItemKind::kBootNow, "swiotlb")->actual.find("the boot did not use it") !=
+        std::string::npos);
+
+  observed.boot.next_written_this_boot.reset();
+  observed.boot.next_written_error = "no btime line in /proc/stat";
+  report = checkCompliance(policy, observed, nullptr);
+  CHECK(find(report, ItemKind::kBootNow, "swiotlb")->state == ItemState::kDrift);
+  CHECK(find(report, ItemKind::kBootNow, "swiotlb")->actual.find("no btime line") != std::string::npos);
 }
