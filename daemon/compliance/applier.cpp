@@ -288,9 +288,9 @@ Result<Undone> Applier::undoFile(const Change& change) {
   auto how = planBootRevert(*content, *current, change.before.value("append", ""),
                             change.after.value("append", ""), label);
   if (!how) return how.error();
-  using Kind = BootRevert::Kind;
-  if (how->kind == Kind::kAlreadyUndone) return Undone{"nothing to undo: " + how->detail, false, {}};
-  if (how->kind == Kind::kConflict)
+  if (how->kind == BootRevert::Kind::kAlreadyUndone)
+    return Undone{"nothing to undo: " + how->detail, false, {}};
+  if (how->kind == BootRevert::Kind::kConflict)
     return Undone{"not reverted: " + change.target + " changed since jmem wrote it: " + how->detail +
                       "; nothing was written. The file before jmem's change is " + backup.string() +
                       "; edit the file by hand, then revert again",
