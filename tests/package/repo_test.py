@@ -445,6 +445,9 @@ def test_refused_site_policy(t, c, repo, keys, out, pid):
     t.check("and would start on the policy in /etc/jmem", check.returncode == 0, check.stderr)
 
     result, built = build_site_package(t, c, "4", {"70-site.toml": SITE_DROPIN_V2}, out)
+    # Release's Date and HTTP's Last-Modified count whole seconds: a publish within the second of the
+    # last one can be answered 304 Not Modified, and apt keeps version 3 as the candidate.
+    time.sleep(1.1)
     result = repo_sh("--out", repo, "--key-dir", keys, os.path.join(out, f"{SITE_PACKAGE}_4_all.deb"))
     t.check("repo.sh publishes the fixed version 4", result.returncode == 0, result.stderr)
     update, install = apt(c, "update"), apt(c, "install", SITE_PACKAGE)
