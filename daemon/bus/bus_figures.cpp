@@ -77,12 +77,10 @@ void setPolicyFigures(HealthFigures& health, const compliance::CheckReport& repo
                       std::uint64_t check_usec) {
   using compliance::ItemState;
   health.policy_verdict = std::string(compliance::toString(report.verdict()));
-  health.policy_drift_items = 0;
-  health.policy_unknown_items = 0;
+  health.policy_drift_items = static_cast<std::uint32_t>(report.count(ItemState::kDrift));
+  health.policy_unknown_items = static_cast<std::uint32_t>(report.count(ItemState::kUnknown));
   health.policy_reboot_pending.clear();
   for (const compliance::CheckItem& item : report.items) {
-    if (item.state == ItemState::kDrift) ++health.policy_drift_items;
-    if (item.state == ItemState::kUnknown) ++health.policy_unknown_items;
     auto& pending = health.policy_reboot_pending;
     // Each subject once: this boot's and the next boot's item of an argument share it.
     if (item.state == ItemState::kRebootPending &&

@@ -65,7 +65,7 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
       item.state = ok ? ItemState::kOk : ItemState::kDrift;
     }
     if (!seen.file_error.empty()) {
-      item.actual = "unknown: " + seen.file_error;
+      item.actual = std::string(kUnknownPrefix) + seen.file_error;
       item.state = ItemState::kUnknown;
     } else if (!seen.found) {
       // No unit file, and the loaded unit could not be asked about: nothing to mask or disable.
@@ -83,7 +83,8 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
   if (!seen.load_state.empty()) active.actual += " (" + seen.load_state + ")";
   active.state = isActive(seen.active_state) ? ItemState::kDrift : ItemState::kOk;
   if (!seen.state_error.empty() || seen.active_state.empty()) {
-    active.actual = "unknown: " + (seen.state_error.empty() ? "systemd gave no state" : seen.state_error);
+    active.actual =
+        std::string(kUnknownPrefix) + (seen.state_error.empty() ? "systemd gave no state" : seen.state_error);
     active.state = ItemState::kUnknown;
   }
   if (active.state == ItemState::kDrift) active.cost_bytes = unitCost(ledger, unit, false);
@@ -106,7 +107,7 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
     item.actual = "kept by the keep list";
     item.state = ItemState::kNotApplicable;
   } else if (!seen.error.empty()) {
-    item.actual = "unknown: " + seen.error;
+    item.actual = std::string(kUnknownPrefix) + seen.error;
     item.state = ItemState::kUnknown;
   } else if (!seen.found) {
     item.actual = "not installed";
@@ -160,8 +161,8 @@ void checkBootLine(const policy::BootPolicy& boot, ItemKind kind, const std::opt
   const auto cmdline = text ? parseKernelCmdline(*text) : Result<KernelCmdline>(Error{error});
   if (boot.swiotlb.kind != policy::SwiotlbRule::Kind::kAny) {
     if (!cmdline) {
-      add("swiotlb", describeRule(boot.swiotlb), "unknown: " + cmdline.error().message, ItemState::kUnknown,
-          boot.swiotlb.where);
+      add("swiotlb", describeRule(boot.swiotlb), std::string(kUnknownPrefix) + cmdline.error().message,
+          ItemState::kUnknown, boot.swiotlb.where);
     } else {
       const auto swiotlb = swiotlbOf(*cmdline);
       add("swiotlb", describeRule(boot.swiotlb), describeSwiotlb(swiotlb),
@@ -278,13 +279,15 @@ std::string_view toString(ItemKind kind) {
   return "unknown";
 }
 
+std::size_t CheckReport::count(ItemState state) const {
+  return static_cast<std::size_t>(
+      std::count_if(items.begin(), items.end(), [&](const CheckItem& i) { return i.state == state; }));
+}
+
 Verdict CheckReport::verdict() const {
-  const auto any = [&](ItemState state) {
-    return std::any_of(items.begin(), items.end(), [&](const CheckItem& i) { return i.state == state; });
-  };
-  if (any(ItemState::kDrift)) return Verdict::kDrift;
-  if (any(ItemState::kUnknown)) return Verdict::kUnknown;
-  if (any(ItemState::kRebootPending)) return Verdict::kRebootPending;
+  if (count(ItemState::kDrift)) return Verdict::kDrift;
+  if (count(ItemState::kUnknown)) return Verdict::kUnknown;
+  if (count(ItemState::kRebootPending)) return Verdict::kRebootPending;
   return Verdict::kCompliant;
 }
 
@@ -329,7 +332,7 @@ CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& o
     item.expected = policy.default_target->value;
     item.where = policy.default_target->where;
     if (!observed.default_target) {
-      item.actual = "unknown: " + observed.default_target_error;
+      item.actual = std::string(kUnknownPrefix) + observed.default_target_error;
       item.state = ItemState::kUnknown;
     } else {
       item.actual = *observed.default_target;

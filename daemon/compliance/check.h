@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -72,6 +73,9 @@ enum class ItemKind {
 };
 std::string_view toString(ItemKind kind);
 
+// How an unknown item's actual begins, before why it could not be observed.
+inline constexpr std::string_view kUnknownPrefix = "unknown: ";
+
 // One line of `jmemctl check`.
 struct CheckItem {
   ItemKind kind = ItemKind::kUnitFile;
@@ -88,6 +92,7 @@ struct CheckItem {
 struct CheckReport {
   std::vector<CheckItem> items;
   Verdict verdict() const;
+  std::size_t count(ItemState state) const;  // items in this state
   bool compliant() const { return verdict() == Verdict::kCompliant; }
   std::uint64_t driftCostBytes() const;
 };

@@ -77,8 +77,9 @@ Plan planChanges(const policy::Policy& policy, const CheckReport& report, const 
   bool boot_drift = false;
   for (const CheckItem& item : report.items) {
     if (item.state == ItemState::kUnknown) {
-      const std::string entry = item.subject + " (" + std::string(toString(item.kind)) +
-                                "): " + item.actual.substr(item.actual.rfind("unknown: ", 0) == 0 ? 9 : 0);
+      const std::string entry =
+          item.subject + " (" + std::string(toString(item.kind)) +
+          "): " + item.actual.substr(item.actual.starts_with(kUnknownPrefix) ? kUnknownPrefix.size() : 0);
       plan.unknown.push_back(entry);
     }
     if (item.state != ItemState::kDrift) continue;

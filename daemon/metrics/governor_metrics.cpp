@@ -5,17 +5,13 @@
 namespace jmem::metrics {
 
 ComplianceMetrics complianceMetricsOf(const compliance::CheckReport& report, std::uint64_t checked_usec) {
-  const auto count = [&](compliance::ItemState state) {
-    return static_cast<std::uint64_t>(std::count_if(report.items.begin(), report.items.end(),
-                                                    [&](const auto& item) { return item.state == state; }));
-  };
   ComplianceMetrics m;
   m.checked_usec = checked_usec;
   m.verdict = std::string(compliance::toString(report.verdict()));
   m.compliant = report.compliant();
-  m.drift_items = count(compliance::ItemState::kDrift);
-  m.unknown_items = count(compliance::ItemState::kUnknown);
-  m.reboot_pending_items = count(compliance::ItemState::kRebootPending);
+  m.drift_items = report.count(compliance::ItemState::kDrift);
+  m.unknown_items = report.count(compliance::ItemState::kUnknown);
+  m.reboot_pending_items = report.count(compliance::ItemState::kRebootPending);
   m.drift_cost_bytes = report.driftCostBytes();
   return m;
 }

@@ -14,16 +14,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "system"))
-from harness import Checks, PrivateBus, wait_for  # noqa: E402
+from harness import Checks, PrivateBus, standin_systemd_policy, wait_for  # noqa: E402
 
 NOBODY = 65534
-SYSTEMD_POLICY = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <policy user="root"><allow own="org.freedesktop.systemd1"/></policy>
-  <policy context="default"><allow send_destination="org.freedesktop.systemd1"/></policy>
-</busconfig>
-"""
 checks = Checks()
 
 
@@ -71,10 +64,7 @@ def main():
     jmemd, jmemctl, slow_systemd = sys.argv[1:4]
     with tempfile.TemporaryDirectory(prefix="jmem-stall-") as workdir:
         os.chmod(workdir, 0o755)
-        policy_dir = os.path.join(workdir, "policy")
-        os.mkdir(policy_dir)
-        with open(os.path.join(policy_dir, "systemd.conf"), "w") as f:
-            f.write(SYSTEMD_POLICY)
+        policy_dir = standin_systemd_policy(workdir)
         with PrivateBus(policy_dir) as bus:
             standin = subprocess.Popen([slow_systemd, "1000"], env=bus.env, stdout=subprocess.PIPE, text=True)
             checks.check("the slow stand-in serves systemd's name", standin.stdout.readline().strip() == "ready")

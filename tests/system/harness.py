@@ -35,6 +35,22 @@ def wait_for(predicate, timeout_s, what):
     raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
 
 
+def standin_systemd_policy(parent):
+    """A bus policy directory under `parent` for PrivateBus that lets a stand-in systemd manager, run as
+    root, own systemd's name and anyone call it, as the system bus's own systemd policy does."""
+    directory = os.path.join(parent, "standin-systemd-policy")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "systemd.conf"), "w") as f:
+        f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy user="root"><allow own="org.freedesktop.systemd1"/></policy>
+  <policy context="default"><allow send_destination="org.freedesktop.systemd1"/></policy>
+</busconfig>
+""")
+    return directory
+
+
 class PrivateBus:
     """A dbus-daemon with the system bus's rules and jmem's policy, in a directory others can reach."""
 

@@ -14,17 +14,8 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ROOT, Checks, Jmemd, PrivateBus, wait_for
+from harness import ROOT, Checks, Jmemd, PrivateBus, standin_systemd_policy, wait_for
 
-# Lets the stand-in, run as root, own systemd's name, and anyone call it (as the system bus's own
-# systemd policy does).
-SYSTEMD_POLICY = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <policy user="root"><allow own="org.freedesktop.systemd1"/></policy>
-  <policy context="default"><allow send_destination="org.freedesktop.systemd1"/></policy>
-</busconfig>
-"""
 # The items whose state only systemd knows.
 SYSTEMD_ITEMS = ("default-target", "unit-file", "unit-active")
 EXIT_UNKNOWN = 6
@@ -277,10 +268,7 @@ def main():
     t = Checks()
     with tempfile.TemporaryDirectory(prefix="jmem-unknown-") as workdir:
         os.chmod(workdir, 0o755)
-        policy_dir = os.path.join(workdir, "bus-policy")
-        os.mkdir(policy_dir)
-        with open(os.path.join(policy_dir, "systemd.conf"), "w") as f:
-            f.write(SYSTEMD_POLICY)
+        policy_dir = standin_systemd_policy(workdir)
         policy = os.path.join(workdir, "policy.toml")
         with open(policy, "w") as f:
             f.write(default_without_user_units())

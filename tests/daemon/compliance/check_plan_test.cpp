@@ -65,6 +65,22 @@ Ledger ledgerWith(const std::string& unit, std::string manager, std::uint64_t by
   return ledger;
 }
 
+// kPolicy asking for swiotlb=65536 instead of no swiotlb=.
+policy::Policy swiotlbSlabsPolicy() {
+  std::string text = kPolicy;
+  text.replace(text.find("swiotlb = { absent = true }"), 27, "swiotlb = { slabs = 65536 }");
+  return parse(text);
+}
+
+// A device whose extlinux.conf has swiotlb=65536 for the next boot and whose this boot did not.
+ObservedState nextBootHasSwiotlb() {
+  ObservedState observed;
+  observed.default_target = "multi-user.target";
+  observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
+  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  return observed;
+}
+
 }  // namespace
 
 TEST_CASE("a desktop Jetson drifts from a headless policy item by item") {
@@ -214,13 +230,8 @@ TEST_CASE("drift outweighs unknown: what is known to drift is reported as drift"
 }
 
 TEST_CASE("a boot argument set for the next boot but not this one is reboot pending, not drift") {
-  std::string text = kPolicy;
-  text.replace(text.find("swiotlb = { absent = true }"), 27, "swiotlb = { slabs = 65536 }");
-  const auto policy = parse(text);
-  ObservedState observed;
-  observed.default_target = "multi-user.target";
-  observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
-  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  const auto policy = swiotlbSlabsPolicy();
+  ObservedState observed = nextBootHasSwiotlb();
   observed.boot.next_written_this_boot = true;
   const auto report = checkCompliance(policy, observed, nullptr);
   const CheckItem* now = find(report, ItemKind::kBootNow, "swiotlb");
@@ -291,13 +302,8 @@ TEST_CASE("a linked unit is left for an operator: masking it would remove a link
 
 TEST_CASE(
     "a boot argument extlinux.conf already had when this boot began is drift: a reboot would not help") {
-  std::string text = kPolicy;
-  text.replace(text.find("swiotlb = { absent = true }"), 27, "swiotlb = { slabs = 65536 }");
-  const auto policy = parse(text);
-  ObservedState observed;
-  observed.default_target = "multi-user.target";
-  observed.boot.cmdline = "root=/dev/mmcblk0p1 rw quiet\n";
-  observed.boot.next_append = "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=65536 quiet";
+  const auto policy = swiotlbSlabsPolicy();
+  ObservedState observed = nextBootHasSwiotlb();
   observed.boot.next_written_this_boot = false;
   auto report = checkCompliance(policy, observed, nullptr);
   CHECK(find(report, ItemKind::kBootNow, "swiotlb")->state == ItemState::kDrift);
