@@ -287,8 +287,6 @@ std::string renderUnitsJson(const std::vector<UnitView>& units) {
   return dump(Json{{"units", std::move(list)}});
 }
 
-namespace {
-
 // Long output goes through a pager on a terminal, as systemctl does.
 void emit(const std::string& text, const CtlOptions& options) {
   if (!options.no_pager && !options.json && isatty(STDOUT_FILENO)) {
@@ -359,96 +357,6 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
     std::cout << renderStatus(client.info(), client.system(), {}, realtimeUsec(), style) << std::endl;
   }
   return client.monitor(std::move(handlers));
-}
-
-}  // namespace
-
-int runCommand(const CtlOptions& options) {
-  if (options.verb == Verb::kValidate) return validate(options);
-  Style style;
-  style.legend = !options.no_legend;
-  const char* no_color = std::getenv("NO_COLOR");
-  style.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
-  try {
-    GovernorClient client;
-    switch (options.verb) {
-      case Verb::kStatus: {
-        const auto info = client.info();
-        const auto system = client.system();
-        const auto throttle = client.throttleState();
-        const auto gpus = client.gpus();
-        if (options.json) {
-          emit(renderStatusJson(info, system, &throttle, &gpus), options);
-        } else {
-          emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) +
-                   renderThrottle(throttle, style) + "\n" +
-                   renderUnits(client.units(5, SortKey::kCost), style),
-               options);
-        }
-        // A stale ledger fails status, after showing it: a script that asks "is jmemd well?" hears no.
-        return info.sample_state == "stale" ? kExitFailure : kExitOk;
-      }
-      case Verb::kTop: {
-        bool truncated = false;
-        std::size_t shown = 0;
-        if (options.units) {
-          const auto units = client.units(options.limit, options.sort, &truncated);
-          shown = units.size();
-          emit(options.json ? renderUnitsJson(units) : renderUnits(units, style), options);
-        } else {
-          const auto processes = client.processes(options.limit, options.sort, &truncated);
-          shown = processes.size();
-          emit(options.json ? renderProcessesJson(processes) : renderProcesses(processes, style), options);
-        }
-        // On stderr, so that --json stays one document.
-        if (truncated) {
-          std::cerr << "jmemctl: only the first " << shown
-                    << " rows: jmemd bounds each reply to 4 MiB; ask for fewer with --lines\n";
-        }
-        return kExitOk;
-      }
-      case Verb::kMonitor:
-        return monitor(client, options, style);
-      case Verb::kReload:
-        client.reload();
-        return kExitOk;
-      case Verb::kCheck: {
-        const auto check = client.check();
-        emit(options.json ? renderCheckJson(check) : renderCheck(check, style), options);
-        return checkExitCode(check);
-      }
-      case Verb::kPlan: {
-        const auto plan = client.plan();
-        emit(options.json ? renderPlanJson(plan) : renderPlan(plan, style), options);
-        return plan.unknown.empty() ? kExitOk : kExitUnknown;
-      }
-      case Verb::kApply:
-      case Verb::kRevert: {
-        // An item that failed (a change not undone, a journal line set aside) fails the command, so
-        // that a package removal behind it stops instead of leaving changes without their journal.
-        const bool apply = options.verb == Verb::kApply;
-        const auto results = apply ? client.apply() : client.revert();
-        std::cout << renderResults(results, apply ? "apply" : "revert") << std::flush;
-        const bool failed =
-            std::any_of(results.begin(), results.end(), [](const ResultView& r) { return !r.ok; });
-        return failed ? kExitFailure : kExitOk;
-      }
-      case Verb::kThrottle:
-        std::cout << renderActions(client.throttle(options.unit)) << std::flush;
-        return kExitOk;
-      case Verb::kRelease:
-        std::cout << renderActions(client.release(options.unit)) << std::flush;
-        return kExitOk;
-      case Verb::kValidate:
-        return validate(options);
-    }
-  } catch (const sdbus::Error& error) {
-    const auto described = describeError(error);
-    // A reload's refusal lists one problem a line, each already made safe by jmemd.
-    std::cerr << terminalSafeLines(described.message) << std::endl;
-    return described.exit_code;
-  }
-  return kExitFailure;
 }
 
 }  // namespace jmem::ctl

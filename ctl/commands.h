@@ -27,7 +27,12 @@ std::string renderProcessesJson(const std::vector<ProcessView>& processes);
 std::string renderUnits(const std::vector<UnitView>& units, const Style& style);
 std::string renderUnitsJson(const std::vector<UnitView>& units);
 
-// Runs a parsed command line against jmemd; returns the exit code.
+// Writes a command's output, through a pager on a terminal unless --no-pager or --json.
+void emit(const std::string& text, const CtlOptions& options);
+// `jmemctl monitor`: every signal of jmemd as a line until interrupted; returns the exit code.
+int monitor(GovernorClient& client, const CtlOptions& options, const Style& style);
+
+// Runs a parsed command line (ctl/verbs.cpp); returns the exit code.
 int runCommand(const CtlOptions& options);
 
 }  // namespace jmem::ctl

@@ -1,43 +1,20 @@
 #include "ctl/options.h"
 
 #include "core/text.h"
+#include "ctl/verbs.h"
 #include "sources/cgroup_unit.h"
 
 namespace jmem::ctl {
 
 std::string ctlUsage() {
-  return R"(Usage: jmemctl [OPTIONS] COMMAND
+  std::string text = R"(Usage: jmemctl [OPTIONS] COMMAND
 
 Ask the jmem governor (jmemd, org.jmem.Governor1 on the system bus) about this device's memory.
 
 Commands:
-  status                 The system at a glance (the default)
-  top                    Processes by cost (PSS + NvMap)
-    --units              Units instead of processes
-    -n N                 Show N rows (default 20; 0 for all)
-    --sort KEY           pss, nvmap, gpu or cost (default)
-  monitor                Print changes as the governor announces them, until interrupted
-  reload                 Make jmemd reload its policy (root, or the polkit action org.jmem.governor1.manage)
-  validate FILE...       Check policy files as jmemd would read them, without a running jmemd; every
-                         problem and warning as FILE:LINE:COLUMN (a warning does not fail a file).
-                         A file in a directory named policy.d, or named after --drop-in, is a
-                         drop-in: all of them are merged onto the base in the order of their names,
-                         as jmemd merges policy.d, and checked once. Any other file is a main
-                         policy, checked on its own
-    --drop-in FILE...    The files after it are drop-ins
-    --base FILE          The base (default: /etc/jmem/policy.toml where it exists, else the built-in
-                         default)
-    --builtin-base       The built-in default is the base
-  check                  Each policy item: expected, actual, state, and what a drift costs now; the
-                         verdict is compliant, reboot-pending, unknown or drift
-  plan                   The changes apply would make, and the memory expected back; the items it
-                         cannot plan, their state unknown
-  apply                  Make them, each recorded first so revert can undo it (authorized as reload)
-  revert                 Undo every change jmemd made, newest first (authorized as reload)
-  throttle UNIT          Take the next step of UNIT's throttle ladder now: MemoryHigh, then freeze
-                         (authorized as reload; jmemd then never releases it by itself)
-  release UNIT           Undo every throttle step in effect on UNIT, newest first (authorized as reload)
-
+)";
+  for (const VerbEntry& verb : verbTable()) text += verb.help;
+  return text + R"(
 Options:
   --json                 One JSON document (monitor: one per line) with stable keys
   --no-pager             Do not pipe output into a pager
@@ -59,7 +36,7 @@ Exit status:
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   CtlOptions options;
-  bool have_verb = false;
+  const VerbEntry* verb = nullptr;
   bool drop_in = false;  // the files after --drop-in are drop-ins
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
@@ -102,37 +79,13 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
       options.base = std::string(*v);
     } else if (arg == "--builtin-base") {
       options.builtin_base = true;
-    } else if (!arg.starts_with("-") && !have_verb) {
-      have_verb = true;
-      if (arg == "status") {
-        options.verb = Verb::kStatus;
-      } else if (arg == "top") {
-        options.verb = Verb::kTop;
-      } else if (arg == "monitor") {
-        options.verb = Verb::kMonitor;
-      } else if (arg == "reload") {
-        options.verb = Verb::kReload;
-      } else if (arg == "validate") {
-        options.verb = Verb::kValidate;
-      } else if (arg == "check") {
-        options.verb = Verb::kCheck;
-      } else if (arg == "plan") {
-        options.verb = Verb::kPlan;
-      } else if (arg == "apply") {
-        options.verb = Verb::kApply;
-      } else if (arg == "revert") {
-        options.verb = Verb::kRevert;
-      } else if (arg == "throttle") {
-        options.verb = Verb::kThrottle;
-      } else if (arg == "release") {
-        options.verb = Verb::kRelease;
-      } else {
-        return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
-      }
-    } else if (have_verb && options.verb == Verb::kValidate && !arg.starts_with("-")) {
+    } else if (!arg.starts_with("-") && !verb) {
+      verb = findVerb(arg);
+      if (!verb) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+      options.verb = verb->verb;
+    } else if (verb && verb->operands == Operands::kFiles && !arg.starts_with("-")) {
       (drop_in ? options.dropins : options.files).emplace_back(arg);
-    } else if (have_verb && (options.verb == Verb::kThrottle || options.verb == Verb::kRelease) &&
-               options.unit.empty() && !arg.starts_with("-")) {
+    } else if (verb && verb->operands == Operands::kUnit && options.unit.empty() && !arg.starts_with("-")) {
       if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
       options.unit = std::string(arg);
     } else {
@@ -146,8 +99,8 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   if (options.verb == Verb::kValidate && options.files.empty() && options.dropins.empty())
     return Error{"validate needs at least one FILE"};
   if (drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
-  if ((options.verb == Verb::kThrottle || options.verb == Verb::kRelease) && options.unit.empty())
-    return Error{std::string(options.verb == Verb::kThrottle ? "throttle" : "release") + " needs a UNIT"};
+  if (verb && verb->operands == Operands::kUnit && options.unit.empty())
+    return Error{std::string(verb->name) + " needs a UNIT"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
     return Error{"--units, -n and --sort belong to the top command"};
   return options;

@@ -16,7 +16,7 @@
 #include "generated/manager_adaptor.h"
 #include "ledger/ledger.h"
 #include "ledger/process_privacy.h"
-#include "service/self_stats.h"
+#include "model/governor_state.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
@@ -24,20 +24,6 @@ namespace jmem {
 inline constexpr const char* kBusName = "org.jmem.Governor1";
 inline constexpr const char* kObjectPath = "/org/jmem/Governor1";
 inline constexpr const char* kErrorPrefix = "org.jmem.Governor1.Error.";
-
-// What the bus object shows; the governor owns it and updates it every tick.
-struct GovernorState {
-  std::optional<Ledger> ledger;  // none before the first sample
-  BusFigures figures;
-  std::string mode = "audit";
-  std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
-  SelfStats self_stats;
-  HealthFigures health;  // whether the ledger is current; the policy's last verdict
-  throttle::ThrottleStatus throttle;
-  throttle::DeviceControls controls;
-  std::string
-      throttle_off;  // why the throttle cannot run at all (its journal cannot open); empty when it runs
-};
 
 // A caller of the list methods and what /proc lets it see.
 struct Viewer {

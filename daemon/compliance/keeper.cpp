@@ -79,12 +79,26 @@ Result<Applier*> PolicyKeeper::applier() {
   return applier_.get();
 }
 
-Result<std::vector<ChangeResult>> PolicyKeeper::apply(const Ledger* ledger) {
+Result<std::vector<ChangeResult>> PolicyKeeper::applyPlan(const Plan& plan) {
   auto applying = applier();
   if (!applying) return applying.error();
-  auto applied = (*applying)->apply(plan(ledger), rulesOf(paths_, policy_));
+  auto applied = (*applying)->apply(plan, rulesOf(paths_, policy_));
   paths_.journal_status->set(journal_->problemMessages());
   return applied;
+}
+
+Result<std::vector<ChangeResult>> PolicyKeeper::apply(const Ledger* ledger) {
+  return applyPlan(plan(ledger));
+}
+
+Enforcement PolicyKeeper::enforce(const Ledger* ledger) {
+  const ObservedState observed = observer_.observe(policy_);
+  Enforcement done;
+  done.report = checkCompliance(policy_, observed, ledger);
+  const Plan planned = planChanges(policy_, done.report, observed);
+  done.planned = planned.changes.size();
+  if (done.planned > 0) done.applied = applyPlan(planned);
+  return done;
 }
 
 Result<std::vector<ChangeResult>> PolicyKeeper::revert() {

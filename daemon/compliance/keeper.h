@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,14 @@ struct KeeperPaths {
   std::shared_ptr<JournalStatus> journal_status = std::make_shared<JournalStatus>();
 };
 
+// What one enforcement saw and did: the device observed once, the verdict of that observation, and
+// the changes made from it.
+struct Enforcement {
+  CheckReport report;
+  std::size_t planned = 0;
+  std::optional<Result<std::vector<ChangeResult>>> applied;  // none: nothing to change
+};
+
 // Holds the device to the running policy: check, plan, apply, revert, over the daemon's bus
 // connection (systemd's API) and the write-ahead journal, opened on first use.
 class PolicyKeeper {
@@ -49,6 +58,8 @@ class PolicyKeeper {
   Plan plan(const Ledger* ledger);
   Result<std::vector<ChangeResult>> apply(const Ledger* ledger);
   Result<std::vector<ChangeResult>> revert();
+  // Check, plan and apply from a single observation of the device.
+  Enforcement enforce(const Ledger* ledger);
 
   // At start, before any keeper: opens the journal, logs what is wrong with it and notes it in
   // paths.journal_status, and closes it again (a keeper opens it at its first apply or revert). An
@@ -61,6 +72,7 @@ class PolicyKeeper {
 
  private:
   Result<Applier*> applier();
+  Result<std::vector<ChangeResult>> applyPlan(const Plan& plan);
   static RecordRules rulesOf(const KeeperPaths& paths, const policy::Policy& policy);
 
   KeeperPaths paths_;

@@ -40,4 +40,14 @@ ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status) {
   return m;
 }
 
+SelfMetrics selfMetricsOf(const SelfStats& stats) {
+  SelfMetrics m;
+  m.ticks = stats.ticks();
+  m.tick_lateness_p99_usec = stats.latenessPercentileUsec(99);
+  m.tick_lateness_max_usec = stats.latenessMaxUsec();
+  m.tick_cpu_mean_usec = stats.cpuMeanUsec();
+  m.rollup_reads = stats.lastRollupReads();
+  return m;
+}
+
 }  // namespace jmem::metrics

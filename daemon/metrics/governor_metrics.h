@@ -4,7 +4,7 @@
 
 #include "compliance/check.h"
 #include "metrics/metrics_input.h"
-#include "service/self_stats.h"
+#include "model/self_stats.h"
 #include "throttle/controller.h"
 #include "throttle/throttler.h"
 
@@ -19,15 +19,6 @@ ComplianceMetrics uncheckedComplianceMetrics(std::uint64_t checked_usec);
 ThrottleMetrics throttleMetricsOf(const throttle::Decision& decision);
 ThrottleMetrics throttleMetricsOf(const throttle::ThrottleStatus& status);
 
-// Inline: SelfStats lives in the service, which links this library and not the other way round.
-inline SelfMetrics selfMetricsOf(const SelfStats& stats) {
-  SelfMetrics m;
-  m.ticks = stats.ticks();
-  m.tick_lateness_p99_usec = stats.latenessPercentileUsec(99);
-  m.tick_lateness_max_usec = stats.latenessMaxUsec();
-  m.tick_cpu_mean_usec = stats.cpuMeanUsec();
-  m.rollup_reads = stats.lastRollupReads();
-  return m;
-}
+SelfMetrics selfMetricsOf(const SelfStats& stats);
 
 }  // namespace jmem::metrics

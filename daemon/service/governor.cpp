@@ -12,15 +12,12 @@
 
 #include "core/clock.h"
 #include "service/status_line.h"
+#include "service/tick_jobs.h"
 
 namespace jmem {
 namespace {
 
 constexpr std::uint64_t kTrimEveryTicks = 60;
-// In enforce mode the policy is checked this often; drift is corrected and announced.
-constexpr std::uint64_t kEnforceEveryTicks = 30;
-// A common scrape interval; every tick would mean two fsyncs a second on the device's eMMC.
-constexpr std::uint64_t kMetricsEveryTicks = 15;
 
 std::string problemList(const policy::Problems& problems) {
   std::string text =
@@ -199,52 +196,60 @@ Status Governor::reload() {
   return sampled;
 }
 
-int Governor::onTick(sd_event_source* source, uint64_t usec, void* userdata) {
+int Governor::onTick(sd_event_source* source, uint64_t, void* userdata) {
   auto* self = static_cast<Governor*>(userdata);
-  uint64_t now = 0;
-  sd_event_now(self->event_, CLOCK_MONOTONIC, &now);
+  const std::uint64_t now = self->loopNowUsec();
   const auto lateness =
       std::chrono::microseconds(now > self->next_tick_usec_ ? now - self->next_tick_usec_ : 0);
   const auto cpu_before = threadCpu();
+  self->tick();
+  self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
+  return self->scheduleNextTick(source, now);
+}
 
-  const std::string previous_level = self->state_.figures.pressure_level;
+void Governor::tick() {
   // A failure is logged, announced and counted by updateSampleHealth; the last ledger stays.
-  if (self->sample()) {
-    const auto changed = announceChanges(self->announced_, self->state_.figures);
-    try {
-      if (self->object_) self->object_->announce(changed);
-      if (self->object_ && self->state_.figures.pressure_level != previous_level) {
-        const auto& f = self->state_.figures;
-        self->object_->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
-                                                f.pressure_full_avg10_permyriad);
-      }
-    } catch (const sdbus::Error& e) {
-      spdlog::warn("Failed to announce changes: {}", e.getMessage());
-    }
-    self->throttleStep(std::nullopt);
+  const std::string previous_level = state_.figures.pressure_level;
+  if (sample()) {
+    announceFigures(previous_level);
+    throttleStep(std::nullopt, std::nullopt);
   }
-  self->updateSampleHealth();
-  self->notifyStatus();
-  const std::uint64_t tick = self->state_.self_stats.ticks();
-  const bool enforce_tick = tick % kEnforceEveryTicks == kEnforceEveryTicks - 1;
-  if (enforce_tick) self->enforceOffLoop();
-  // At the first tick (status has a verdict early), after each enforcement (queued behind it on the
-  // worker), and at the tick after whatever may have changed the verdict.
-  if (tick == 0 || enforce_tick || self->checked_generation_ != self->answers_generation_)
-    self->checkCompliance();
-  self->logSuppressed();
-  if (self->state_.self_stats.ticks() % kMetricsEveryTicks == 0) self->publishMetrics();
+  updateSampleHealth();
+  notifyStatus();
+
+  const std::uint64_t tick = state_.self_stats.ticks();
+  const TickJobs jobs = tickJobs(tick, policy_.mode.value == policy::Mode::kEnforce,
+                                 checked_generation_ != answers_generation_);
+  if (jobs.enforce) enforceOffLoop();
+  if (jobs.check) checkCompliance();
+  logSuppressed();
+  if (jobs.metrics) publishMetrics();
   // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
   // processes does not leave the daemon's footprint at its high-water mark for good.
-  if (self->state_.self_stats.ticks() % kTrimEveryTicks == 0) malloc_trim(0);
-  self->state_.self_stats.record(lateness, threadCpu() - cpu_before, self->last_rollup_reads_);
+  if (tick % kTrimEveryTicks == 0) malloc_trim(0);
+}
 
-  // Next tick on the fixed schedule; after a stall, skip what was missed instead of bursting.
-  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(self->interval_).count());
-  self->next_tick_usec_ += interval;
-  if (self->next_tick_usec_ <= now) self->next_tick_usec_ = now + interval;
-  (void)usec;
-  sd_event_source_set_time(source, self->next_tick_usec_);
+void Governor::announceFigures(const std::string& previous_level) {
+  const auto changed = announceChanges(announced_, state_.figures);
+  if (!object_) return;
+  try {
+    object_->announce(changed);
+    if (state_.figures.pressure_level != previous_level) {
+      const auto& f = state_.figures;
+      object_->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
+                                        f.pressure_full_avg10_permyriad);
+    }
+  } catch (const sdbus::Error& e) {
+    spdlog::warn("Failed to announce changes: {}", e.getMessage());
+  }
+}
+
+// The next tick on the fixed schedule; after a stall, what was missed is skipped instead of bursting.
+int Governor::scheduleNextTick(sd_event_source* source, std::uint64_t now) {
+  const uint64_t interval = static_cast<uint64_t>(std::chrono::microseconds(interval_).count());
+  next_tick_usec_ += interval;
+  if (next_tick_usec_ <= now) next_tick_usec_ = now + interval;
+  sd_event_source_set_time(source, next_tick_usec_);
   return sd_event_source_set_enabled(source, SD_EVENT_ON);
 }
 

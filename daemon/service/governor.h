@@ -89,6 +89,9 @@ class Governor {
   Status loadPolicy();
   void enforce();
   static int onTick(sd_event_source* source, uint64_t usec, void* userdata);
+  void tick();  // sample, throttle, report, and the periodic jobs of tickJobs()
+  void announceFigures(const std::string& previous_level);
+  int scheduleNextTick(sd_event_source* source, std::uint64_t now);
   static int onSignal(sd_event_source* source, const struct signalfd_siginfo* info, void* userdata);
   std::uint64_t loopNowUsec() const;  // CLOCK_MONOTONIC of this iteration of the loop
   // After each sample: whether the ledger is current, on the bus, in the log and in the metrics.
@@ -99,13 +102,15 @@ class Governor {
   // The throttle (governor_throttle.cpp).
   void startThrottle();
   void armPsiTrigger();
-  void throttleStep(std::optional<std::string> psi_trigger);
+  // One step of the controller over the last ledger; a PSI trigger brings fresher system figures.
+  void throttleStep(std::optional<std::string> psi_trigger, std::optional<SystemFigures> fresh_system);
   void releaseThrottleForShutdown();
   void operatorAction(bool throttle, const std::string& unit,
                       Reply<std::vector<throttle::ActionRecord>> reply);
   void throttleAnswered(const std::vector<throttle::ActionRecord>& records,
                         const throttle::ThrottleStatus& status, std::vector<std::string> problems);
   void announceActions(const std::vector<throttle::ActionRecord>& records);
+  void stepOnTrigger(std::string trigger);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
 
   // The bus (governor_bus.cpp): the served connection, its loss and reconnection, the handlers of the
@@ -138,6 +143,7 @@ class Governor {
   void applyOrRevert(const std::string& sender, bool apply,
                      Reply<std::vector<compliance::ChangeResult>> reply);
   void enforceOffLoop();
+  void enforced(const Result<compliance::Enforcement>& outcome);
   std::shared_ptr<const Ledger> ledgerCopy() const;
   bool mayQueue(const std::string& sender);
   void unqueue(const std::string& sender);

@@ -190,26 +190,19 @@ void Governor::enforceOffLoop() {
   if (policy_.mode.value != policy::Mode::kEnforce || !worker_ || enforcing_) return;
   auto side = worker_side_;
   auto ledger = ledgerCopy();
+  // The verdict this enforcement reports is of the tick it was asked at; a later change outdates it.
+  checked_generation_ = answers_generation_;
   const bool posted = worker_->post(
       [this, side, ledger]() -> Worker::Then {
-        using Outcome = Result<std::vector<compliance::ChangeResult>>;
-        std::optional<Outcome> outcome;
-        std::size_t planned = 0;
+        Result<compliance::Enforcement> outcome = Error{"not enforced"};
         if (auto connected = side->ensureConnected(); !connected) {
-          outcome = Outcome(connected.error());
-        } else if (planned = side->keeper->plan(ledger.get()).changes.size(); planned > 0) {
-          outcome = side->keeper->apply(ledger.get());
+          outcome = connected.error();
+        } else {
+          outcome = side->keeper->enforce(ledger.get());
         }
-        return [this, planned, outcome = std::move(outcome)] {
+        return [this, outcome = std::move(outcome)] {
           enforcing_ = false;
-          if (!outcome) return;
-          if (planned) spdlog::warn("Drift from the policy: corrected {} item(s)", planned);
-          if (!*outcome) return spdlog::error("Enforcing the policy failed: {}", outcome->error().message);
-          forgetSharedAnswers();
-          for (const auto& r : **outcome) {
-            emitAction(r.target, r.kind, r.detail);
-            if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
-          }
+          enforced(outcome);
         };
       },
       [this](const std::string& why) {
@@ -217,6 +210,25 @@ void Governor::enforceOffLoop() {
         spdlog::error("Enforcing the policy failed: {}", why);
       });
   enforcing_ = posted;
+}
+
+void Governor::enforced(const Result<compliance::Enforcement>& outcome) {
+  if (!outcome) {
+    policyChecked(outcome.error());
+    return;
+  }
+  // The verdict of what was observed before any correction; the corrections outdate it, so the next
+  // tick checks again.
+  policyChecked(outcome->report);
+  if (!outcome->applied) return;
+  spdlog::warn("Drift from the policy: corrected {} item(s)", outcome->planned);
+  const auto& applied = *outcome->applied;
+  if (!applied) return spdlog::error("Enforcing the policy failed: {}", applied.error().message);
+  forgetSharedAnswers();
+  for (const auto& r : *applied) {
+    emitAction(r.target, r.kind, r.detail);
+    if (r.planned) action_counters_.recordPolicyChange(*r.planned, r.ok);
+  }
 }
 
 // Bounded like every Check: one job on the worker at a time, its answer shared with callers.

@@ -130,15 +130,19 @@ int Governor::onPsiTrigger(sd_event_source*, int, uint32_t events, void* userdat
     self->psi_trigger_.reset();
     return 0;
   }
-  // Fresh system figures; the units' costs are the last tick's.
-  if (auto figures = readSystemFigures(self->options_.roots); figures && self->state_.ledger) {
-    self->state_.ledger->system = std::move(*figures);
-  }
-  self->throttleStep(self->psi_trigger_->describe());
+  self->stepOnTrigger(self->psi_trigger_->describe());
   return 0;
 }
 
-void Governor::throttleStep(std::optional<std::string> psi_trigger) {
+void Governor::stepOnTrigger(std::string trigger) {
+  // Fresh system figures; the units' costs are the last tick's. The ledger itself stays as sampled.
+  auto figures = readSystemFigures(options_.roots);
+  if (!figures) spdlog::debug("{}, stepping on the last sample's figures", figures.error().message);
+  throttleStep(std::move(trigger), figures ? std::optional(std::move(*figures)) : std::nullopt);
+}
+
+void Governor::throttleStep(std::optional<std::string> psi_trigger,
+                            std::optional<SystemFigures> fresh_system) {
   if (!throttle_side_ || !state_.ledger || stopping_) return;
   if (throttle_stepping_) {
     // One step at a time; a trigger that came meanwhile is stepped right after.
@@ -146,6 +150,7 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger) {
     return;
   }
   throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
+  if (fresh_system) throttle::setSystemFigures(snapshot, *fresh_system);
   snapshot.self_unit = self_unit_;
   snapshot.psi_trigger = std::move(psi_trigger);
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
@@ -166,7 +171,7 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger) {
             for (const auto& would : state_.throttle.would)
               spdlog::info("Audit mode, not acted on: {}", would);
           }
-          if (pending_trigger_) throttleStep(std::exchange(pending_trigger_, std::nullopt));
+          if (pending_trigger_) stepOnTrigger(*std::exchange(pending_trigger_, std::nullopt));
         };
       },
       [this](const std::string& why) {

@@ -319,13 +319,23 @@ std::optional<std::size_t> nextToRelease(const ControllerState& state) {
 Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   Snapshot snapshot;
   snapshot.now = now;
-  snapshot.mem_available_bytes = ledger.system.meminfo.mem_available_bytes;
-  snapshot.pressure_available = ledger.system.pressure.available;
-  snapshot.psi_some_avg10_permyriad = ledger.system.pressure.some.avg10_permyriad;
-  snapshot.psi_full_avg10_permyriad = ledger.system.pressure.full.avg10_permyriad;
-  snapshot.nvmap_available = ledger.system.nvmap.available;
-  snapshot.nvmap_total_bytes = ledger.system.nvmap.total_bytes;
-  for (const GpuDevice& gpu : ledger.system.gpus.devices) {
+  setSystemFigures(snapshot, ledger.system);
+  snapshot.units.reserve(ledger.units.size());
+  for (const auto& unit : ledger.units) {
+    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), std::nullopt});
+  }
+  return snapshot;
+}
+
+void setSystemFigures(Snapshot& snapshot, const SystemFigures& system) {
+  snapshot.mem_available_bytes = system.meminfo.mem_available_bytes;
+  snapshot.pressure_available = system.pressure.available;
+  snapshot.psi_some_avg10_permyriad = system.pressure.some.avg10_permyriad;
+  snapshot.psi_full_avg10_permyriad = system.pressure.full.avg10_permyriad;
+  snapshot.nvmap_available = system.nvmap.available;
+  snapshot.nvmap_total_bytes = system.nvmap.total_bytes;
+  snapshot.gpu_uses.clear();
+  for (const GpuDevice& gpu : system.gpus.devices) {
     std::string name = "GPU " + std::to_string(gpu.index) + (gpu.name.empty() ? "" : " (" + gpu.name + ")");
     if (const auto used_bytes = gpuUsedBytes(gpu)) {
       snapshot.gpu_uses.push_back({std::move(name), *used_bytes, false});
@@ -333,11 +343,6 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
       snapshot.gpu_uses.push_back({std::move(name), gpu.attributed_bytes, true});
     }
   }
-  snapshot.units.reserve(ledger.units.size());
-  for (const auto& unit : ledger.units) {
-    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), std::nullopt});
-  }
-  return snapshot;
 }
 
 bool isEscalation(ActionKind kind) {

@@ -102,6 +102,8 @@ struct Snapshot {
 
 // The snapshot of a ledger; every unit's MemoryHigh is left unknown (infinity).
 Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now);
+// The system's side of a snapshot (memory, pressure, NvMap, GPUs) from `system`, read after the ledger.
+void setSystemFigures(Snapshot& snapshot, const SystemFigures& system);
 
 // What this device lets the controller do. JetPack 5 (cgroup v1) has neither.
 struct Capabilities {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "ctl/verbs.h"
+
 using namespace jmem;
 using namespace jmem::ctl;
 
@@ -68,5 +70,30 @@ TEST_CASE("jmemctl's help lists every exit code") {
   const std::string usage = ctlUsage();
   for (int code : {kExitOk, kExitFailure, kExitUsage, kExitNotRunning, kExitDenied}) {
     CHECK(usage.find("  " + std::to_string(code) + "  ") != std::string::npos);
+  }
+}
+
+TEST_CASE("every verb of the table is parsed by its name, named in the help, and found again by its value") {
+  const std::string usage = ctlUsage();
+  for (const VerbEntry& entry : verbTable()) {
+    INFO(entry.name);
+    std::vector<std::string_view> args{entry.name};
+    if (entry.operands == Operands::kFiles) args.push_back("policy.toml");
+    if (entry.operands == Operands::kUnit) args.push_back("batch.service");
+    const auto options = parseCtlOptions(args);
+    REQUIRE(options.ok());
+    CHECK(options->verb == entry.verb);
+    CHECK(&verbEntry(entry.verb) == &entry);
+    CHECK(usage.find("\n  " + std::string(entry.name) + " ") != std::string::npos);
+    CHECK(entry.help.ends_with("\n"));
+  }
+}
+
+TEST_CASE("a verb that takes a unit says so by its name when the unit is missing") {
+  for (const VerbEntry& entry : verbTable()) {
+    if (entry.operands != Operands::kUnit) continue;
+    const auto options = parseCtlOptions({entry.name});
+    REQUIRE_FALSE(options.ok());
+    CHECK(options.error().message == std::string(entry.name) + " needs a UNIT");
   }
 }

@@ -236,6 +236,27 @@ TEST_CASE(
                                           {"GPU 3 (Orin)", 500 * kMiB, true}});
 }
 
+TEST_CASE("fresher system figures replace a snapshot's memory and pressure and keep the ledger's units") {
+  Ledger ledger;
+  ledger.system.meminfo.mem_available_bytes = 900 * kMiB;
+  LedgerUnit unit;
+  unit.unit = "batch.service";
+  unit.manager = "system";
+  unit.memory.pss_bytes = 300 * kMiB;
+  ledger.units = {unit};
+  Snapshot s = snapshotOf(ledger, Clock::time_point{});
+  SystemFigures fresh;
+  fresh.meminfo.mem_available_bytes = 100 * kMiB;
+  fresh.pressure.available = true;
+  fresh.pressure.some.avg10_permyriad = 4200;
+  setSystemFigures(s, fresh);
+  CHECK(s.mem_available_bytes == fresh.meminfo.mem_available_bytes);
+  CHECK(s.pressure_available);
+  CHECK(s.psi_some_avg10_permyriad == fresh.pressure.some.avg10_permyriad);
+  REQUIRE(s.units.size() == 1);
+  CHECK(s.units[0].cost_bytes == unit.memory.costBytes());
+}
+
 TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says at least") {
   auto policy = parse(kPolicy);
   policy.pressure.gpu_ceiling_mib.value = 4096;

@@ -1,4 +1,4 @@
-#include "service/self_stats.h"
+#include "model/self_stats.h"
 
 #include <catch2/catch.hpp>
 

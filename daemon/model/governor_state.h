@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "bus/bus_figures.h"
+#include "ledger/ledger.h"
+#include "model/self_stats.h"
+#include "throttle/throttler.h"
+
+namespace jmem {
+
+// What the governor knows now. The service owns it and writes it on its loop; the bus object, the
+// status line and the metrics read it.
+struct GovernorState {
+  std::optional<Ledger> ledger;  // none before the first sample
+  BusFigures figures;
+  std::string mode = "audit";
+  std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
+  SelfStats self_stats;
+  HealthFigures health;  // whether the ledger is current; the policy's last verdict
+  throttle::ThrottleStatus throttle;
+  throttle::DeviceControls controls;
+  // Why the throttle cannot run at all (its journal cannot open); empty when it runs.
+  std::string throttle_off;
+};
+
+}  // namespace jmem
