@@ -46,13 +46,13 @@ Result<std::unique_ptr<Governor>> Governor::start(const GovernorOptions& options
 }
 
 Governor::~Governor() {
-  psi_source_ = sd_event_source_disable_unref(psi_source_);
+  throttle_.psi_source = sd_event_source_disable_unref(throttle_.psi_source);
   // The worker first (its answers are for the bus object), then the calls waiting, then their connection.
-  throttle_worker_.reset();
-  worker_.reset();
-  object_.reset();
-  bridge_.reset();
-  reconnect_ = sd_event_source_disable_unref(reconnect_);
+  throttle_.worker.reset();
+  policy_jobs_.worker.reset();
+  bus_.object.reset();
+  bus_.bridge.reset();
+  bus_.reconnect = sd_event_source_disable_unref(bus_.reconnect);
   sd_event_source_disable_unref(tick_);
   for (auto* source : signals_) sd_event_source_disable_unref(source);
   sd_event_unref(event_);
@@ -69,7 +69,7 @@ Status Governor::loadPolicy() {
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;
   setWorkerPolicy();
-  throttle_policy_ = std::make_shared<const policy::Policy>(policy_);
+  throttle_.policy = std::make_shared<const policy::Policy>(policy_);
   readProcPrivacy();
   if (event_) armPsiTrigger();
   return ok();
@@ -100,10 +100,10 @@ Status Governor::init() {
 
   if (auto started = startWorker(); !started) return started;
   startThrottle();
-  if (int r = sd_event_add_time(event_, &reconnect_, CLOCK_MONOTONIC, UINT64_MAX, 0, onReconnect, this);
+  if (int r = sd_event_add_time(event_, &bus_.reconnect, CLOCK_MONOTONIC, UINT64_MAX, 0, onReconnect, this);
       r < 0)
     return loopError("add the reconnection timer", r);
-  sd_event_source_set_enabled(reconnect_, SD_EVENT_OFF);
+  sd_event_source_set_enabled(bus_.reconnect, SD_EVENT_OFF);
   if (auto connected = connectBus(); !connected) return connected;
   armPsiTrigger();
 
@@ -166,7 +166,7 @@ void Governor::updateSampleHealth() {
 void Governor::announceHealth() {
   const auto changed = announceChanges(announced_health_, state_.health);
   try {
-    if (object_) object_->announce(changed);
+    if (bus_.object) bus_.object->announce(changed);
   } catch (const sdbus::Error& e) {
     spdlog::warn("Failed to announce changes: {}", e.getMessage());
   }
@@ -219,7 +219,7 @@ void Governor::tick() {
 
   const std::uint64_t tick = state_.self_stats.ticks();
   const TickJobs jobs = tickJobs(tick, policy_.mode.value == policy::Mode::kEnforce,
-                                 checked_generation_ != answers_generation_);
+                                 policy_jobs_.checked_generation != policy_jobs_.answers_generation);
   if (jobs.enforce) enforceOffLoop();
   if (jobs.check) checkCompliance();
   logSuppressed();
@@ -231,13 +231,13 @@ void Governor::tick() {
 
 void Governor::announceFigures(const std::string& previous_level) {
   const auto changed = announceChanges(announced_, state_.figures);
-  if (!object_) return;
+  if (!bus_.object) return;
   try {
-    object_->announce(changed);
+    bus_.object->announce(changed);
     if (state_.figures.pressure_level != previous_level) {
       const auto& f = state_.figures;
-      object_->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
-                                        f.pressure_full_avg10_permyriad);
+      bus_.object->emitPressureLevelChanged(f.pressure_level, f.pressure_some_avg10_permyriad,
+                                            f.pressure_full_avg10_permyriad);
     }
   } catch (const sdbus::Error& e) {
     spdlog::warn("Failed to announce changes: {}", e.getMessage());

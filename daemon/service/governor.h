@@ -60,6 +60,48 @@ struct SharedAnswer {
   std::uint64_t last_usec = 0;
 };
 
+// What one caller (a uid) may make jmemd log: a burst per window, then one summary line.
+inline constexpr std::size_t kCallerLogBurst = 5;
+inline constexpr std::uint64_t kCallerLogWindowUsec = 10'000'000;
+
+// The served connection (org.jmem.Governor1) and who calls on it (governor_bus.cpp).
+struct BusEnd {
+  std::unique_ptr<sdbus::IConnection> connection;
+  std::unique_ptr<BusBridge> bridge;
+  std::unique_ptr<ManagerObject> object;
+  sd_event_source* reconnect = nullptr;
+  std::string lost;  // why the connection is down; empty while it is up
+  LogLimiter caller_log{kCallerLogBurst, kCallerLogWindowUsec};
+  std::map<std::string, uid_t> caller_uids;
+  ProcVisibility proc_visibility;  // bus name -> uid, for privacy (unique names never repeat)
+};
+
+// The policy's jobs on the worker and their answers (governor_compliance.cpp).
+struct PolicyJobs {
+  std::shared_ptr<WorkerSide> side;
+  std::unique_ptr<Worker> worker;
+  SharedAnswer<compliance::CheckReport> check_answer;
+  SharedAnswer<compliance::Plan> plan_answer;
+  std::map<std::string, std::size_t> queued_by_sender;  // mutating calls waiting, per caller
+  bool enforcing = false;
+  std::uint64_t answers_generation = 0;  // moves on whenever a shared answer may have gone stale
+  std::uint64_t checked_generation = 0;  // answers_generation when the policy was last checked
+  std::optional<metrics::ComplianceMetrics> metrics;
+};
+
+// The throttle's jobs on its worker and what they last answered (governor_throttle.cpp).
+struct ThrottleJobs {
+  std::shared_ptr<ThrottleSide> side;  // none: the throttle is off (GovernorState::throttle_off says why)
+  std::unique_ptr<Worker> worker;
+  std::shared_ptr<const policy::Policy> policy;  // the running policy, as the throttle's jobs read it
+  bool stepping = false;
+  std::optional<std::string> pending_trigger;  // a PSI trigger that came during a step
+  std::vector<std::string> problems;           // the throttle's journal problems, as last answered
+  std::unique_ptr<throttle::PsiTrigger> psi_trigger;
+  sd_event_source* psi_source = nullptr;
+  std::string self_unit;  // the unit jmemd runs in, which the throttle never picks
+};
+
 struct GovernorOptions {
   Roots roots;
   std::optional<std::chrono::milliseconds> sample_interval;  // overrides the policy's
@@ -160,35 +202,11 @@ class Governor {
   sd_event_source* tick_ = nullptr;
   sd_event_source* signals_[3] = {};
   std::unique_ptr<ProcessSampler> sampler_;
-  std::unique_ptr<sdbus::IConnection> bus_;  // the served one: org.jmem.Governor1
-  std::unique_ptr<BusBridge> bridge_;
-  std::unique_ptr<ManagerObject> object_;
-  sd_event_source* reconnect_ = nullptr;
-  std::string bus_lost_;  // why the served connection is down; empty while it is up
-  std::shared_ptr<WorkerSide> worker_side_;
-  std::unique_ptr<Worker> worker_;
-  SharedAnswer<compliance::CheckReport> check_answer_;
-  SharedAnswer<compliance::Plan> plan_answer_;
-  std::map<std::string, std::size_t> queued_by_sender_;  // mutating calls waiting, per caller
-  bool enforcing_ = false;
-  std::uint64_t answers_generation_ = 0;  // moves on whenever a shared answer may have gone stale
-  std::uint64_t checked_generation_ = 0;  // answers_generation_ when the policy was last checked
-  LogLimiter caller_log_;
-  std::map<std::string, uid_t> caller_uids_;
-  ProcVisibility proc_visibility_;               // bus name -> uid, for privacy (unique names never repeat)
-  std::shared_ptr<ThrottleSide> throttle_side_;  // none: the throttle is off (state_.throttle_off says why)
-  std::unique_ptr<Worker> throttle_worker_;
-  std::shared_ptr<const policy::Policy>
-      throttle_policy_;  // the running policy, as the throttle's jobs read it
-  bool throttle_stepping_ = false;
-  std::optional<std::string> pending_trigger_;  // a PSI trigger that came during a step
-  std::vector<std::string> throttle_problems_;  // the throttle's journal problems, as last answered
+  BusEnd bus_;
+  PolicyJobs policy_jobs_;
+  ThrottleJobs throttle_;
   bool stopping_ = false;
-  std::unique_ptr<throttle::PsiTrigger> psi_trigger_;
-  sd_event_source* psi_source_ = nullptr;
-  std::string self_unit_;
   metrics::ActionCounters action_counters_;
-  std::optional<metrics::ComplianceMetrics> compliance_metrics_;
   std::string metrics_problem_;  // why the last metrics were not written, as logged; empty: written
   policy::Policy policy_;
   GovernorState state_;

@@ -14,55 +14,51 @@ namespace jmem {
 namespace {
 
 constexpr std::uint64_t kReconnectEveryUsec = 1'000'000;
-// What one caller (a uid) may make jmemd log: a burst per window, then one summary line.
-constexpr std::size_t kCallerLogBurst = 5;
-constexpr std::uint64_t kCallerLogWindowUsec = 10'000'000;
 constexpr std::size_t kMaxKnownCallers = 1024;
 
 }  // namespace
 
-Governor::Governor(const GovernorOptions& options)
-    : options_(options), caller_log_(kCallerLogBurst, kCallerLogWindowUsec) {}
+Governor::Governor(const GovernorOptions& options) : options_(options) {}
 
 Status Governor::connectBus() {
   try {
-    bus_ = sdbus::createSystemBusConnection();
-    object_ = std::make_unique<ManagerObject>(*bus_, state_, busHandlers());
-    sdbus_compat::requestName(*bus_, kBusName);
+    bus_.connection = sdbus::createSystemBusConnection();
+    bus_.object = std::make_unique<ManagerObject>(*bus_.connection, state_, busHandlers());
+    sdbus_compat::requestName(*bus_.connection, kBusName);
   } catch (const sdbus::Error& e) {
-    object_.reset();
-    bus_.reset();
+    bus_.object.reset();
+    bus_.connection.reset();
     return Error{"Failed to serve " + std::string(kBusName) + " on the system bus: " + e.getMessage()};
   }
-  auto bridge = BusBridge::attach(event_, *bus_, [this](const std::string& why) { busLost(why); });
+  auto bridge = BusBridge::attach(event_, *bus_.connection, [this](const std::string& why) { busLost(why); });
   if (!bridge) {
-    object_.reset();
-    bus_.reset();
+    bus_.object.reset();
+    bus_.connection.reset();
     return bridge.error();
   }
-  bridge_ = std::move(*bridge);
+  bus_.bridge = std::move(*bridge);
   return ok();
 }
 
 void Governor::busLost(const std::string& why) {
-  if (!bus_lost_.empty()) return;
-  bus_lost_ = why;
+  if (!bus_.lost.empty()) return;
+  bus_.lost = why;
   spdlog::error("Lost the system bus ({}); sampling and the throttle go on, reconnecting", why);
   sd_notify(0, "STATUS=Reconnecting to the system bus");
   uint64_t now = 0;
   sd_event_now(event_, CLOCK_MONOTONIC, &now);
   // Not from inside the bridge's own callback: the loop comes back to it at once.
-  sd_event_source_set_time(reconnect_, now);
-  sd_event_source_set_enabled(reconnect_, SD_EVENT_ONESHOT);
+  sd_event_source_set_time(bus_.reconnect, now);
+  sd_event_source_set_enabled(bus_.reconnect, SD_EVENT_ONESHOT);
 }
 
 int Governor::onReconnect(sd_event_source* source, uint64_t usec, void* userdata) {
   auto* self = static_cast<Governor*>(userdata);
   // The calls waiting for an answer belong to the old connection and go first, then the connection.
-  self->object_.reset();
-  self->bridge_.reset();
-  self->bus_.reset();
-  self->caller_uids_.clear();
+  self->bus_.object.reset();
+  self->bus_.bridge.reset();
+  self->bus_.connection.reset();
+  self->bus_.caller_uids.clear();
   // The workers find their own connections again when they next need them.
   auto connected = self->connectBus();
   if (!connected) {
@@ -73,8 +69,8 @@ int Governor::onReconnect(sd_event_source* source, uint64_t usec, void* userdata
     sd_event_source_set_time(source, now + kReconnectEveryUsec);
     return sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
   }
-  spdlog::info("Back on the system bus as {} (it was lost: {})", kBusName, self->bus_lost_);
-  self->bus_lost_.clear();
+  spdlog::info("Back on the system bus as {} (it was lost: {})", kBusName, self->bus_.lost);
+  self->bus_.lost.clear();
   self->notifyStatus();
   return 0;
 }
@@ -86,12 +82,12 @@ ManagerHandlers Governor::busHandlers() {
   };
   h.check = [this](const std::string& sender, Reply<compliance::CheckReport> reply) {
     askShared<compliance::CheckReport>(
-        check_answer_, sender, std::move(reply),
+        policy_jobs_.check_answer, sender, std::move(reply),
         [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
   };
   h.plan = [this](const std::string& sender, Reply<compliance::Plan> reply) {
     askShared<compliance::Plan>(
-        plan_answer_, sender, std::move(reply),
+        policy_jobs_.plan_answer, sender, std::move(reply),
         [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.plan(ledger); });
   };
   h.apply = [this](const std::string& sender, Reply<std::vector<compliance::ChangeResult>> reply) {
@@ -113,8 +109,8 @@ ManagerHandlers Governor::busHandlers() {
   };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {
-    auto problems = worker_side_->paths.journal_status->problems();
-    for (const auto& problem : throttle_problems_) problems.push_back(problem);
+    auto problems = policy_jobs_.side->paths.journal_status->problems();
+    for (const auto& problem : throttle_.problems) problems.push_back(problem);
     return problems;
   };
   return h;
@@ -126,8 +122,8 @@ void Governor::whenAuthorized(const std::string& sender, const char* method, Rep
   if (!mayQueue(sender)) {
     return reply(Error{"jmemd is busy with earlier calls of yours; try again shortly", EBUSY});
   }
-  auto side = worker_side_;
-  const bool posted = worker_->post(
+  auto side = policy_jobs_.side;
+  const bool posted = policy_jobs_.worker->post(
       [this, side, sender, method, reply, then]() -> Worker::Then {
         Authorization who;
         if (auto connected = side->ensureConnected(); !connected) {
@@ -150,7 +146,7 @@ void Governor::whenAuthorized(const std::string& sender, const char* method, Rep
         reply(Error{why});
       });
   if (!posted) return reply(Error{"jmemd is busy with earlier calls; try again shortly", EBUSY});
-  ++queued_by_sender_[sender];
+  ++policy_jobs_.queued_by_sender[sender];
 }
 
 void Governor::logRefusal(const Authorization& who, const char* method, const std::string& sender,
@@ -165,20 +161,20 @@ void Governor::logAuthorized(uid_t uid, const char* method, const std::string& s
 }
 
 void Governor::logLimited(const std::string& key, spdlog::level::level_enum level, const std::string& line) {
-  if (caller_log_.admit(key, realtimeUsec())) spdlog::log(level, "{}", line);
+  if (bus_.caller_log.admit(key, realtimeUsec())) spdlog::log(level, "{}", line);
 }
 
 void Governor::logSuppressed() {
-  for (const auto& summary : caller_log_.expire(realtimeUsec())) {
+  for (const auto& summary : bus_.caller_log.expire(realtimeUsec())) {
     spdlog::info("{} more calls from {} were not logged in the last {} s", summary.suppressed, summary.key,
                  kCallerLogWindowUsec / 1'000'000);
   }
 }
 
 void Governor::emitAction(const std::string& target, const std::string& action, const std::string& detail) {
-  if (!object_) return;  // off the bus: the journal and the log still have it
+  if (!bus_.object) return;  // off the bus: the journal and the log still have it
   try {
-    object_->emitActionTaken(target, action, detail);
+    bus_.object->emitActionTaken(target, action, detail);
   } catch (const sdbus::Error& e) {
     spdlog::warn("Failed to announce an action: {}", e.getMessage());
   }
@@ -189,27 +185,27 @@ void Governor::readProcPrivacy() {
   if (!visibility) {
     // Fail closed: other users' processes are hidden from callers other than root.
     spdlog::warn("Hiding other users' processes from callers: {}", visibility.error().message);
-    proc_visibility_ = ProcVisibility{};
-    proc_visibility_.hides_others = true;
+    bus_.proc_visibility = ProcVisibility{};
+    bus_.proc_visibility.hides_others = true;
     return;
   }
-  proc_visibility_ = *visibility;
-  if (proc_visibility_.hides_others)
+  bus_.proc_visibility = *visibility;
+  if (bus_.proc_visibility.hides_others)
     spdlog::info("/proc hides other users' processes (hidepid={}): so does the bus",
-                 proc_visibility_.hidepid);
+                 bus_.proc_visibility.hidepid);
 }
 
 Viewer Governor::viewerOf(const std::string& sender) {
-  Viewer viewer{proc_visibility_, Caller{}};
-  if (!proc_visibility_.hides_others || !bus_) return viewer;
+  Viewer viewer{bus_.proc_visibility, Caller{}};
+  if (!bus_.proc_visibility.hides_others || !bus_.connection) return viewer;
   // Unique names are never reused while the bus runs, so what the bus said of one stays true.
-  auto known = caller_uids_.find(sender);
-  if (known == caller_uids_.end()) {
-    auto uid = busCallerUid(*bus_, sender, std::chrono::milliseconds(500));
+  auto known = bus_.caller_uids.find(sender);
+  if (known == bus_.caller_uids.end()) {
+    auto uid = busCallerUid(*bus_.connection, sender, std::chrono::milliseconds(500));
     // Unknown: shown nothing of anyone's processes (a uid no process has).
     const uid_t resolved = uid ? *uid : static_cast<uid_t>(-1);
-    if (caller_uids_.size() >= kMaxKnownCallers) caller_uids_.clear();
-    known = caller_uids_.emplace(sender, resolved).first;
+    if (bus_.caller_uids.size() >= kMaxKnownCallers) bus_.caller_uids.clear();
+    known = bus_.caller_uids.emplace(sender, resolved).first;
   }
   // The caller's groups are not asked for: nobody counts as the mount's gid= group but root, which
   // hides more, never less.

@@ -54,25 +54,26 @@ Status WorkerSide::ensureConnected() {
 }
 
 Status Governor::startWorker() {
-  worker_side_ = std::make_shared<WorkerSide>();
-  worker_side_->paths = compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"};
-  worker_side_->policy = policy_;
+  policy_jobs_.side = std::make_shared<WorkerSide>();
+  policy_jobs_.side->paths = compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"};
+  policy_jobs_.side->policy = policy_;
   // A state directory others control is refused at start; what is wrong with the journal is shown.
-  if (auto inspected = compliance::PolicyKeeper::inspectJournal(worker_side_->paths, policy_); !inspected)
+  if (auto inspected = compliance::PolicyKeeper::inspectJournal(policy_jobs_.side->paths, policy_);
+      !inspected)
     return inspected.error();
   auto worker = Worker::start(event_, kMaxQueuedJobs);
   if (!worker) return worker.error();
-  worker_ = std::move(*worker);
+  policy_jobs_.worker = std::move(*worker);
   return ok();
 }
 
 void Governor::setWorkerPolicy() {
-  if (!worker_) return;
+  if (!policy_jobs_.worker) return;
   forgetSharedAnswers();
   // Posted in order: every job after it sees this policy. A full queue cannot refuse it.
-  auto side = worker_side_;
+  auto side = policy_jobs_.side;
   auto policy = std::make_shared<const policy::Policy>(policy_);
-  worker_->postAlways(
+  policy_jobs_.worker->postAlways(
       [side, policy]() -> Worker::Then {
         side->policy = *policy;
         if (side->keeper) side->keeper->setPolicy(*policy);
@@ -86,9 +87,9 @@ std::shared_ptr<const Ledger> Governor::ledgerCopy() const {
 }
 
 void Governor::forgetSharedAnswers() {
-  ++answers_generation_;
-  check_answer_.last.reset();
-  plan_answer_.last.reset();
+  ++policy_jobs_.answers_generation;
+  policy_jobs_.check_answer.last.reset();
+  policy_jobs_.plan_answer.last.reset();
 }
 
 template <typename T>
@@ -101,13 +102,13 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
   if (!sender.empty() && mine >= kMaxQueuedPerCaller) return reply(busy("calls of yours are waiting"));
   answer.waiting.emplace_back(sender, std::move(reply));
   if (answer.running) return;
-  auto side = worker_side_;
+  auto side = policy_jobs_.side;
   auto ledger = ledgerCopy();
-  const std::uint64_t generation = answers_generation_;
+  const std::uint64_t generation = policy_jobs_.answers_generation;
   // Everyone waiting gets the outcome; it is given again only while nothing changed since it was asked.
   auto finish = [this, &answer, generation](Result<T> outcome) {
     answer.running = false;
-    if (generation == answers_generation_) {
+    if (generation == policy_jobs_.answers_generation) {
       answer.last = outcome;
       answer.last_usec = monotonicUsec();
     }
@@ -115,7 +116,7 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
     answer.waiting.clear();
     for (auto& [who, waiter] : waiting) waiter(outcome);
   };
-  const bool posted = worker_->post(
+  const bool posted = policy_jobs_.worker->post(
       [side, ledger, compute, finish]() -> Worker::Then {
         Result<T> outcome = Error{"not computed"};
         if (auto connected = side->ensureConnected(); !connected) {
@@ -136,21 +137,21 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
 }
 
 bool Governor::mayQueue(const std::string& sender) {
-  const auto found = queued_by_sender_.find(sender);
-  return found == queued_by_sender_.end() || found->second < kMaxQueuedPerCaller;
+  const auto found = policy_jobs_.queued_by_sender.find(sender);
+  return found == policy_jobs_.queued_by_sender.end() || found->second < kMaxQueuedPerCaller;
 }
 
 void Governor::unqueue(const std::string& sender) {
-  if (--queued_by_sender_[sender] == 0) queued_by_sender_.erase(sender);
+  if (--policy_jobs_.queued_by_sender[sender] == 0) policy_jobs_.queued_by_sender.erase(sender);
 }
 
 void Governor::applyOrRevert(const std::string& sender, bool apply,
                              Reply<std::vector<compliance::ChangeResult>> reply) {
   const char* method = apply ? "Apply" : "Revert";
   if (!mayQueue(sender)) return reply(busy("calls of yours are waiting"));
-  auto side = worker_side_;
+  auto side = policy_jobs_.side;
   auto ledger = ledgerCopy();
-  const bool posted = worker_->post(
+  const bool posted = policy_jobs_.worker->post(
       [this, side, ledger, sender, apply, method, reply]() -> Worker::Then {
         using Outcome = Result<std::vector<compliance::ChangeResult>>;
         Authorization who;
@@ -183,16 +184,16 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
         reply(Error{why});
       });
   if (!posted) return reply(busy("its queue is full"));
-  ++queued_by_sender_[sender];
+  ++policy_jobs_.queued_by_sender[sender];
 }
 
 void Governor::enforceOffLoop() {
-  if (policy_.mode.value != policy::Mode::kEnforce || !worker_ || enforcing_) return;
-  auto side = worker_side_;
+  if (policy_.mode.value != policy::Mode::kEnforce || !policy_jobs_.worker || policy_jobs_.enforcing) return;
+  auto side = policy_jobs_.side;
   auto ledger = ledgerCopy();
   // The verdict this enforcement reports is of the tick it was asked at; a later change outdates it.
-  checked_generation_ = answers_generation_;
-  const bool posted = worker_->post(
+  policy_jobs_.checked_generation = policy_jobs_.answers_generation;
+  const bool posted = policy_jobs_.worker->post(
       [this, side, ledger]() -> Worker::Then {
         Result<compliance::Enforcement> outcome = Error{"not enforced"};
         if (auto connected = side->ensureConnected(); !connected) {
@@ -201,15 +202,15 @@ void Governor::enforceOffLoop() {
           outcome = side->keeper->enforce(ledger.get());
         }
         return [this, outcome = std::move(outcome)] {
-          enforcing_ = false;
+          policy_jobs_.enforcing = false;
           enforced(outcome);
         };
       },
       [this](const std::string& why) {
-        enforcing_ = false;
+        policy_jobs_.enforcing = false;
         spdlog::error("Enforcing the policy failed: {}", why);
       });
-  enforcing_ = posted;
+  policy_jobs_.enforcing = posted;
 }
 
 void Governor::enforced(const Result<compliance::Enforcement>& outcome) {
@@ -233,10 +234,11 @@ void Governor::enforced(const Result<compliance::Enforcement>& outcome) {
 
 // Bounded like every Check: one job on the worker at a time, its answer shared with callers.
 void Governor::checkCompliance() {
-  if (!worker_) return;
-  checked_generation_ = answers_generation_;
+  if (!policy_jobs_.worker) return;
+  policy_jobs_.checked_generation = policy_jobs_.answers_generation;
   askShared<compliance::CheckReport>(
-      check_answer_, "", [this](Result<compliance::CheckReport> report) { policyChecked(report); },
+      policy_jobs_.check_answer, "",
+      [this](Result<compliance::CheckReport> report) { policyChecked(report); },
       [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
 }
 
@@ -246,11 +248,11 @@ void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
   const std::uint64_t now_usec = realtimeUsec();
   const std::string was = state_.health.policy_verdict;
   if (report) {
-    compliance_metrics_ = metrics::complianceMetricsOf(*report, now_usec);
+    policy_jobs_.metrics = metrics::complianceMetricsOf(*report, now_usec);
     setPolicyFigures(state_.health, *report, now_usec);
   } else {
     // Nothing could be observed (no bus connection for the worker): unknown, never the last verdict.
-    compliance_metrics_ = metrics::uncheckedComplianceMetrics(now_usec);
+    policy_jobs_.metrics = metrics::uncheckedComplianceMetrics(now_usec);
     setPolicyUnchecked(state_.health, now_usec);
   }
   if (state_.health.policy_verdict != was) {

@@ -58,7 +58,7 @@ Status ThrottleSide::ensureConnected() {
 
 void Governor::startThrottle() {
   state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
-  self_unit_ = selfUnit(options_.roots.proc);
+  throttle_.self_unit = selfUnit(options_.roots.proc);
   auto side = std::make_shared<ThrottleSide>();
   try {
     side->bus = sdbus::createSystemBusConnection();
@@ -93,44 +93,45 @@ void Governor::startThrottle() {
     spdlog::warn("This device cannot throttle: {}", state_.controls.memory_high_note);
   spdlog::info("Freezing: {}", state_.controls.freeze_note);
   // At start, before the loop runs: what a previous run left is adopted before anything is decided.
-  for (const auto& note : side->throttler->reconcile(policy_, self_unit_))
+  for (const auto& note : side->throttler->reconcile(policy_, throttle_.self_unit))
     spdlog::warn("Left by a previous run: {}", note);
   state_.throttle = side->throttler->status();
-  throttle_problems_ = side->throttler->journalProblems();
-  throttle_side_ = std::move(side);
-  throttle_worker_ = std::move(*worker);
+  throttle_.problems = side->throttler->journalProblems();
+  throttle_.side = std::move(side);
+  throttle_.worker = std::move(*worker);
 }
 
 void Governor::armPsiTrigger() {
-  psi_source_ = sd_event_source_disable_unref(psi_source_);
-  psi_trigger_.reset();
+  throttle_.psi_source = sd_event_source_disable_unref(throttle_.psi_source);
+  throttle_.psi_trigger.reset();
   const auto stall = std::chrono::milliseconds(policy_.pressure.psi_trigger_some_ms.value);
-  if (!throttle_side_ || stall.count() == 0) return;
+  if (!throttle_.side || stall.count() == 0) return;
   auto trigger = throttle::PsiTrigger::open(options_.roots.proc / "pressure" / "memory", stall);
   if (!trigger) {
     spdlog::warn("No PSI trigger, the controller acts on the tick alone: {}", trigger.error().message);
     return;
   }
-  if (int r = sd_event_add_io(event_, &psi_source_, (*trigger)->fd(), EPOLLPRI, onPsiTrigger, this); r < 0) {
+  if (int r = sd_event_add_io(event_, &throttle_.psi_source, (*trigger)->fd(), EPOLLPRI, onPsiTrigger, this);
+      r < 0) {
     spdlog::warn("No PSI trigger: failed to watch it: {}", std::strerror(-r));
     return;
   }
-  sd_event_source_set_description(psi_source_, "psi-trigger");
-  sd_event_source_set_priority(psi_source_, SD_EVENT_PRIORITY_IMPORTANT);
-  psi_trigger_ = std::move(*trigger);
-  spdlog::info("PSI trigger armed: {} ms of memory stall within {} ms", psi_trigger_->stall().count(),
-               psi_trigger_->window().count());
+  sd_event_source_set_description(throttle_.psi_source, "psi-trigger");
+  sd_event_source_set_priority(throttle_.psi_source, SD_EVENT_PRIORITY_IMPORTANT);
+  throttle_.psi_trigger = std::move(*trigger);
+  spdlog::info("PSI trigger armed: {} ms of memory stall within {} ms",
+               throttle_.psi_trigger->stall().count(), throttle_.psi_trigger->window().count());
 }
 
 int Governor::onPsiTrigger(sd_event_source*, int, uint32_t events, void* userdata) {
   auto* self = static_cast<Governor*>(userdata);
   if (events & (EPOLLERR | EPOLLHUP)) {
     spdlog::warn("The PSI trigger was closed by the kernel; the controller acts on the tick alone");
-    self->psi_source_ = sd_event_source_disable_unref(self->psi_source_);
-    self->psi_trigger_.reset();
+    self->throttle_.psi_source = sd_event_source_disable_unref(self->throttle_.psi_source);
+    self->throttle_.psi_trigger.reset();
     return 0;
   }
-  self->stepOnTrigger(self->psi_trigger_->describe());
+  self->stepOnTrigger(self->throttle_.psi_trigger->describe());
   return 0;
 }
 
@@ -143,27 +144,27 @@ void Governor::stepOnTrigger(std::string trigger) {
 
 void Governor::throttleStep(std::optional<std::string> psi_trigger,
                             std::optional<SystemFigures> fresh_system) {
-  if (!throttle_side_ || !state_.ledger || stopping_) return;
-  if (throttle_stepping_) {
+  if (!throttle_.side || !state_.ledger || stopping_) return;
+  if (throttle_.stepping) {
     // One step at a time; a trigger that came meanwhile is stepped right after.
-    if (psi_trigger) pending_trigger_ = std::move(psi_trigger);
+    if (psi_trigger) throttle_.pending_trigger = std::move(psi_trigger);
     return;
   }
   throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
   if (fresh_system) throttle::setSystemFigures(snapshot, *fresh_system);
-  snapshot.self_unit = self_unit_;
+  snapshot.self_unit = throttle_.self_unit;
   snapshot.psi_trigger = std::move(psi_trigger);
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
-  auto side = throttle_side_;
-  auto policy = throttle_policy_;
-  const bool posted = throttle_worker_->post(
+  auto side = throttle_.side;
+  auto policy = throttle_.policy;
+  const bool posted = throttle_.worker->post(
       [this, side, policy, enforce, snapshot = std::move(snapshot)]() mutable -> Worker::Then {
         if (auto connected = side->ensureConnected(); !connected)
           spdlog::debug("{}", connected.error().message);
         auto records = side->throttler->step(std::move(snapshot), *policy, enforce);
         return [this, enforce, records = std::move(records), status = side->throttler->status(),
                 problems = side->throttler->journalProblems()] {
-          throttle_stepping_ = false;
+          throttle_.stepping = false;
           const auto would_before = state_.throttle.would;
           throttleAnswered(records, status, problems);
           if (!records.empty()) publishMetrics();
@@ -171,21 +172,22 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
             for (const auto& would : state_.throttle.would)
               spdlog::info("Audit mode, not acted on: {}", would);
           }
-          if (pending_trigger_) stepOnTrigger(*std::exchange(pending_trigger_, std::nullopt));
+          if (throttle_.pending_trigger)
+            stepOnTrigger(*std::exchange(throttle_.pending_trigger, std::nullopt));
         };
       },
       [this](const std::string& why) {
-        throttle_stepping_ = false;
+        throttle_.stepping = false;
         spdlog::error("The throttle's step failed: {}", why);
       });
-  throttle_stepping_ = posted;
+  throttle_.stepping = posted;
 }
 
 void Governor::throttleAnswered(const std::vector<throttle::ActionRecord>& records,
                                 const throttle::ThrottleStatus& status, std::vector<std::string> problems) {
   announceActions(records);
   state_.throttle = status;
-  throttle_problems_ = std::move(problems);
+  throttle_.problems = std::move(problems);
 }
 
 void Governor::announceActions(const std::vector<throttle::ActionRecord>& records) {
@@ -199,12 +201,12 @@ void Governor::announceActions(const std::vector<throttle::ActionRecord>& record
 
 void Governor::operatorAction(bool throttle, const std::string& unit,
                               Reply<std::vector<throttle::ActionRecord>> reply) {
-  if (!throttle_side_) return reply(Error{state_.throttle_off});
-  auto side = throttle_side_;
-  auto policy = throttle_policy_;
+  if (!throttle_.side) return reply(Error{state_.throttle_off});
+  auto side = throttle_.side;
+  auto policy = throttle_.policy;
   auto ledger = ledgerCopy();
-  const std::string self_unit = self_unit_;
-  const bool posted = throttle_worker_->post(
+  const std::string self_unit = throttle_.self_unit;
+  const bool posted = throttle_.worker->post(
       [this, side, policy, ledger, self_unit, throttle, unit, reply]() -> Worker::Then {
         if (auto connected = side->ensureConnected(); !connected)
           spdlog::debug("{}", connected.error().message);
@@ -221,12 +223,12 @@ void Governor::operatorAction(bool throttle, const std::string& unit,
 }
 
 void Governor::releaseThrottleForShutdown() {
-  if (!throttle_side_) {
+  if (!throttle_.side) {
     sd_event_exit(event_, 0);
     return;
   }
-  auto side = throttle_side_;
-  throttle_worker_->postAlways(
+  auto side = throttle_.side;
+  throttle_.worker->postAlways(
       [this, side]() -> Worker::Then {
         if (auto connected = side->ensureConnected(); !connected)
           spdlog::debug("{}", connected.error().message);

@@ -22,8 +22,8 @@ void Governor::publishMetrics() {
       sample_health_.state(loopNowUsec(), interval_) == SampleState::kStale, sample_health_.failures()};
   input.units = metrics::unitMetricsOf(*state_.ledger, metrics::kDefaultTopUnits);
   input.mode = policy_.mode.value;
-  input.compliance = compliance_metrics_;
-  if (throttle_side_) input.throttle = metrics::throttleMetricsOf(state_.throttle);
+  input.compliance = policy_jobs_.metrics;
+  if (throttle_.side) input.throttle = metrics::throttleMetricsOf(state_.throttle);
   input.actions = action_counters_.counts();
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,
