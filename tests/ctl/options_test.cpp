@@ -7,14 +7,14 @@
 using namespace jmem;
 using namespace jmem::ctl;
 
-TEST_CASE("jmemctl with no command shows the status") {
+TEST_CASE("jmemctl with no command shows the status", "[ctl]") {
   const auto options = parseCtlOptions({});
   REQUIRE(options.ok());
   CHECK(options->verb == Verb::kStatus);
   CHECK_FALSE(options->json);
 }
 
-TEST_CASE("jmemctl top takes --units, -n and --sort") {
+TEST_CASE("jmemctl top takes --units, -n and --sort", "[ctl]") {
   const auto options =
       parseCtlOptions({"top", "--units", "-n", "5", "--sort", "nvmap", "--json", "--no-legend"});
   REQUIRE(options.ok());
@@ -26,7 +26,7 @@ TEST_CASE("jmemctl top takes --units, -n and --sort") {
   CHECK(options->no_legend);
 }
 
-TEST_CASE("jmemctl names what it does not understand") {
+TEST_CASE("jmemctl names what it does not understand", "[ctl]") {
   CHECK(parseCtlOptions({"stauts"}).error().message == "Unknown command \"stauts\"; see jmemctl --help");
   CHECK(parseCtlOptions({"top", "--sort", "size"}).error().message.find("\"size\"") != std::string::npos);
   CHECK(parseCtlOptions({"top", "-n", "lots"}).error().message.find("\"lots\"") != std::string::npos);
@@ -36,7 +36,8 @@ TEST_CASE("jmemctl names what it does not understand") {
   CHECK_FALSE(parseCtlOptions({"status", "top"}).ok());
 }
 
-TEST_CASE("jmemctl validate takes main files, drop-ins after --drop-in, and --base or --builtin-base") {
+TEST_CASE("jmemctl validate takes main files, drop-ins after --drop-in, and --base or --builtin-base",
+          "[ctl]") {
   const auto options = parseCtlOptions(
       {"validate", "policy.toml", "--base", "site.toml", "--drop-in", "50-a.toml", "60-b.toml"});
   REQUIRE(options.ok());
@@ -53,7 +54,8 @@ TEST_CASE("jmemctl validate takes main files, drop-ins after --drop-in, and --ba
   CHECK(builtin->dropins == std::vector<std::string>{"50-a.toml"});
 }
 
-TEST_CASE("jmemctl refuses validate's options without validate, both bases at once, and --drop-in alone") {
+TEST_CASE("jmemctl refuses validate's options without validate, both bases at once, and --drop-in alone",
+          "[ctl]") {
   CHECK(parseCtlOptions({"status", "--base", "site.toml"}).error().message ==
         "--drop-in, --base and --builtin-base belong to the validate command");
   CHECK_FALSE(parseCtlOptions({"check", "--drop-in"}).ok());
@@ -66,14 +68,15 @@ TEST_CASE("jmemctl refuses validate's options without validate, both bases at on
         "validate needs at least one FILE");
 }
 
-TEST_CASE("jmemctl's help lists every exit code") {
+TEST_CASE("jmemctl's help lists every exit code", "[ctl]") {
   const std::string usage = ctlUsage();
   for (int code : {kExitOk, kExitFailure, kExitUsage, kExitNotRunning, kExitDenied}) {
     CHECK(usage.find("  " + std::to_string(code) + "  ") != std::string::npos);
   }
 }
 
-TEST_CASE("every verb of the table is parsed by its name, named in the help, and found again by its value") {
+TEST_CASE("every verb of the table is parsed by its name, named in the help, and found again by its value",
+          "[ctl]") {
   const std::string usage = ctlUsage();
   for (const VerbEntry& entry : verbTable()) {
     INFO(entry.name);
@@ -89,7 +92,7 @@ TEST_CASE("every verb of the table is parsed by its name, named in the help, and
   }
 }
 
-TEST_CASE("a verb that takes a unit says so by its name when the unit is missing") {
+TEST_CASE("a verb that takes a unit says so by its name when the unit is missing", "[ctl]") {
   for (const VerbEntry& entry : verbTable()) {
     if (entry.operands != Operands::kUnit) continue;
     const auto options = parseCtlOptions({entry.name});

@@ -26,7 +26,7 @@ GpuView h100() {
 
 }  // namespace
 
-TEST_CASE("sizes print as IEC units with one decimal") {
+TEST_CASE("sizes print as IEC units with one decimal", "[ctl]") {
   CHECK(formatIec(0) == "0B");
   CHECK(formatIec(1023) == "1023B");
   CHECK(formatIec(1024) == "1.0K");
@@ -34,14 +34,14 @@ TEST_CASE("sizes print as IEC units with one decimal") {
   CHECK(formatIec(7802736ull * 1024) == "7.4G");
 }
 
-TEST_CASE("tables align numbers right and text left, without trailing blanks") {
+TEST_CASE("tables align numbers right and text left, without trailing blanks", "[ctl]") {
   const std::string table =
       renderTable({{"PID", true}, {"NAME"}}, {{"7", "a"}, {"12345", "longer"}}, /*legend=*/true);
   CHECK(table == "  PID NAME\n    7 a\n12345 longer\n");
   CHECK(renderTable({{"PID", true}, {"NAME"}}, {{"7", "a"}}, /*legend=*/false) == "7 a\n");
 }
 
-TEST_CASE("the process table shows PSS, NvMap and cost per process") {
+TEST_CASE("the process table shows PSS, NvMap and cost per process", "[ctl]") {
   const std::string table = renderProcesses({process(42, "gem", 50 << 20, 118 << 20)}, Style{});
   CHECK(table.find("PID") != std::string::npos);
   CHECK(table.find("50.0M") != std::string::npos);
@@ -50,7 +50,7 @@ TEST_CASE("the process table shows PSS, NvMap and cost per process") {
   CHECK(table.find("gem") != std::string::npos);
 }
 
-TEST_CASE("process JSON uses the keys of jmemd --dump") {
+TEST_CASE("process JSON uses the keys of jmemd --dump", "[ctl]") {
   const auto json = nlohmann::json::parse(renderProcessesJson({process(42, "gem", 100, 5)}));
   const auto& p = json["processes"][0];
   CHECK(p["pid"] == 42);
@@ -60,7 +60,7 @@ TEST_CASE("process JSON uses the keys of jmemd --dump") {
   CHECK(p["unit"] == "app.service");
 }
 
-TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero") {
+TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero", "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemView system{};
   system.mem_total_bytes = 8ull << 30;
@@ -78,7 +78,7 @@ TEST_CASE("status says when NvMap and pressure are unavailable instead of showin
   CHECK(json["meminfo"]["mem_total_bytes"] == 8ull << 30);
 }
 
-TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_shared_bytes") {
+TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_shared_bytes", "[ctl]") {
   const std::string table = renderProcesses({process(42, "train", 50 << 20, 0, 2566ull << 20)}, Style{});
   CHECK(table.find("GPU") != std::string::npos);
   CHECK(table.find("2.5G") != std::string::npos);
@@ -87,7 +87,8 @@ TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_sh
   CHECK(json["processes"][0]["gpu_shared_bytes"] == 0);
 }
 
-TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why there is no GPU figure") {
+TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why there is no GPU figure",
+          "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemView system{};
   GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
@@ -152,7 +153,7 @@ std::size_t lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("Tables show a hostile process or unit name escaped, one row per item") {
+TEST_CASE("Tables show a hostile process or unit name escaped, one row per item", "[ctl]") {
   ProcessView p = process(42, kHostile, 100, 5);
   p.unit = kHostile;
   const std::string processes = renderProcesses({p}, Style{});
@@ -168,7 +169,7 @@ TEST_CASE("Tables show a hostile process or unit name escaped, one row per item"
   CHECK(lines(units) == 2);
 }
 
-TEST_CASE("check, plan and the results of apply show strings from the bus escaped") {
+TEST_CASE("check, plan and the results of apply show strings from the bus escaped", "[ctl]") {
   CheckItemView item{};
   item.kind = "unit-file";
   item.subject = kHostile;
@@ -190,7 +191,7 @@ TEST_CASE("check, plan and the results of apply show strings from the bus escape
   CHECK(lines(results) == 1);
 }
 
-TEST_CASE("JSON output escapes every character outside printable ASCII, and reads back unchanged") {
+TEST_CASE("JSON output escapes every character outside printable ASCII, and reads back unchanged", "[ctl]") {
   ProcessView p = process(42, "ok\xe2\x80\xae\x7f\xc2\x9b", 100, 5);
   const std::string json = renderProcessesJson({p});
   CHECK(terminalSafeText(json));
@@ -200,7 +201,8 @@ TEST_CASE("JSON output escapes every character outside printable ASCII, and read
 
 TEST_CASE(
     "check with an item that could not be observed is unknown, never compliant, in text, JSON and exit "
-    "status") {
+    "status",
+    "[ctl]") {
   CheckItemView item{};
   item.kind = "default-target";
   item.subject = "default.target";
@@ -215,7 +217,8 @@ TEST_CASE(
   CHECK(json["compliant"].is_null());
 }
 
-TEST_CASE("each verdict of check has its own exit status, and one jmemctl does not know counts as unknown") {
+TEST_CASE("each verdict of check has its own exit status, and one jmemctl does not know counts as unknown",
+          "[ctl]") {
   CHECK(checkExitCode(CheckView{"compliant", {}}) == kExitOk);
   CHECK(checkExitCode(CheckView{"drift", {}}) == kExitDrift);
   CHECK(checkExitCode(CheckView{"reboot-pending", {}}) == kExitRebootPending);
@@ -224,7 +227,8 @@ TEST_CASE("each verdict of check has its own exit status, and one jmemctl does n
   CHECK(nlohmann::json::parse(renderCheckJson(CheckView{"compliant", {}}))["compliant"] == true);
 }
 
-TEST_CASE("plan with nothing to change but items it cannot plan does not say there is nothing to change") {
+TEST_CASE("plan with nothing to change but items it cannot plan does not say there is nothing to change",
+          "[ctl]") {
   const PlanView plan{{}, {}, {"default.target: Failed to get the default target"}, false};
   const std::string text = renderPlan(plan, Style{});
   CHECK(text.find("Nothing to change.\n") == std::string::npos);
@@ -242,7 +246,7 @@ GovernorInfo governorInfo() {
 
 }  // namespace
 
-TEST_CASE("status marks a stale ledger as failed and says why and how old its figures are") {
+TEST_CASE("status marks a stale ledger as failed and says why and how old its figures are", "[ctl]") {
   GovernorInfo info = governorInfo();
   SystemView system{};
   system.sample_usec = 1'000'000'000;
@@ -266,7 +270,8 @@ TEST_CASE("status marks a stale ledger as failed and says why and how old its fi
   CHECK(painted.find("\x1b[32m\u25cf") == std::string::npos);
 }
 
-TEST_CASE("status shows a failed sample's error even before the ledger turns stale, safe for a terminal") {
+TEST_CASE("status shows a failed sample's error even before the ledger turns stale, safe for a terminal",
+          "[ctl]") {
   GovernorInfo info = governorInfo();
   info.sample_error = "/proc/meminfo: bad\x1b[2J\nforged line";
   const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
@@ -275,7 +280,7 @@ TEST_CASE("status shows a failed sample's error even before the ledger turns sta
   CHECK(text.find('\x1b') == std::string::npos);
 }
 
-TEST_CASE("status shows the policy's last verdict, what it counts and what waits for a reboot") {
+TEST_CASE("status shows the policy's last verdict, what it counts and what waits for a reboot", "[ctl]") {
   GovernorInfo info = governorInfo();
   const auto policy = [&] {
     const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
@@ -306,7 +311,7 @@ TEST_CASE("status shows the policy's last verdict, what it counts and what waits
   CHECK(policy() == "drift (1 item); reboot pending (swiotlb, quiet\\x1b[0m)");
 }
 
-TEST_CASE("status JSON carries the sampling state with its error and the policy's last verdict") {
+TEST_CASE("status JSON carries the sampling state with its error and the policy's last verdict", "[ctl]") {
   GovernorInfo info = governorInfo();
   auto json = nlohmann::json::parse(renderStatusJson(info, SystemView{}));
   CHECK(json["sampling"]["state"] == "fresh");

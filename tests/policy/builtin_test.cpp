@@ -27,7 +27,7 @@ std::vector<std::string> patterns(const std::vector<UnitPattern>& units) {
 
 }  // namespace
 
-TEST_CASE("The built-in text is default-policy.toml byte for byte") {
+TEST_CASE("The built-in text is default-policy.toml byte for byte", "[policy]") {
   std::ifstream in(JMEM_DEFAULT_POLICY_FILE, std::ios::binary);
   REQUIRE(in);
   std::ostringstream file;
@@ -35,7 +35,7 @@ TEST_CASE("The built-in text is default-policy.toml byte for byte") {
   CHECK(builtInPolicyText() == file.str());
 }
 
-TEST_CASE("The built-in default parses with no problems") {
+TEST_CASE("The built-in default parses with no problems", "[policy]") {
   const auto result = builtInPolicy();
   CHECK(test::formatted(result).empty());
   CHECK(result.warnings.empty());
@@ -47,7 +47,7 @@ TEST_CASE("The built-in default parses with no problems") {
   CHECK(result.policy->workloads.empty());
 }
 
-TEST_CASE("The built-in default has the Jetson profile's classes") {
+TEST_CASE("The built-in default has the Jetson profile's classes", "[policy]") {
   const auto policy = *builtInPolicy().policy;
   REQUIRE(policy.classes.size() == 4);
 
@@ -78,7 +78,7 @@ TEST_CASE("The built-in default has the Jetson profile's classes") {
   CHECK(patterns(policy.keep) == std::vector<std::string>{"ssh.service", "sshd.service", "jmemd.service"});
 }
 
-TEST_CASE("The built-in default checks boot arguments without editing extlinux.conf") {
+TEST_CASE("The built-in default checks boot arguments without editing extlinux.conf", "[policy]") {
   const auto policy = *builtInPolicy().policy;
   CHECK(policy.boot.extlinux.value == "/boot/extlinux/extlinux.conf");
   CHECK_FALSE(policy.boot.edit_extlinux.value);
@@ -87,7 +87,8 @@ TEST_CASE("The built-in default checks boot arguments without editing extlinux.c
   CHECK(policy.boot.forbidden_args.empty());
 }
 
-TEST_CASE("The built-in pressure settings are the same as the defaults of a policy that leaves them out") {
+TEST_CASE("The built-in pressure settings are the same as the defaults of a policy that leaves them out",
+          "[policy]") {
   const auto builtin = builtInPolicy().policy->pressure;
   const PressurePolicy defaults;
   CHECK(builtin.available_low_mib.value == defaults.available_low_mib.value);
@@ -103,7 +104,7 @@ TEST_CASE("The built-in pressure settings are the same as the defaults of a poli
   CHECK(builtin.psi_trigger_some_ms.value == defaults.psi_trigger_some_ms.value);
 }
 
-TEST_CASE("Items of the built-in default name <built-in> and the line they are on") {
+TEST_CASE("Items of the built-in default name <built-in> and the line they are on", "[policy]") {
   const auto policy = *builtInPolicy().policy;
   CHECK(policy.mode.where.file == "<built-in>");
   CHECK(policy.mode.where.line > 0);
@@ -113,7 +114,7 @@ TEST_CASE("Items of the built-in default name <built-in> and the line they are o
   CHECK(gui->units.front().where.line > policy.mode.where.line);
 }
 
-TEST_CASE("The built-in default never masks, disables or stops an essential unit") {
+TEST_CASE("The built-in default never masks, disables or stops an essential unit", "[policy]") {
   const auto policy = *builtInPolicy().policy;
   for (const auto& unit_class : policy.classes) {
     for (const auto& unit : unit_class.units) CHECK_FALSE(essentialUnitMatchedBy(unit));

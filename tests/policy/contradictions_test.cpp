@@ -7,7 +7,8 @@ using namespace jmem::policy;
 using jmem::policy::test::problemsIn;
 using Lines = std::vector<std::string>;
 
-TEST_CASE("A unit both kept and in a class that acts on it is a contradiction, also through a glob") {
+TEST_CASE("A unit both kept and in a class that acts on it is a contradiction, also through a glob",
+          "[policy]") {
   CHECK(problemsIn("keep = [\"ssh.service\", \"inference-*.service\"]\n"
                    "[classes.remote]\n"
                    "action = \"mask\"\n"
@@ -26,7 +27,7 @@ TEST_CASE("A unit both kept and in a class that acts on it is a contradiction, a
         });
 }
 
-TEST_CASE("A kept unit in a class whose action is keep is no contradiction") {
+TEST_CASE("A kept unit in a class whose action is keep is no contradiction", "[policy]") {
   CHECK(problemsIn("keep = [\"ssh.service\"]\n"
                    "[classes.remote]\n"
                    "action = \"keep\"\n"
@@ -34,7 +35,8 @@ TEST_CASE("A kept unit in a class whose action is keep is no contradiction") {
             .empty());
 }
 
-TEST_CASE("Masking, disabling or stopping a unit the system cannot run without is a contradiction") {
+TEST_CASE("Masking, disabling or stopping a unit the system cannot run without is a contradiction",
+          "[policy]") {
   CHECK(
       problemsIn("[classes.bus]\n"
                  "action = \"mask\"\n"
@@ -66,7 +68,7 @@ TEST_CASE("Masking, disabling or stopping a unit the system cannot run without i
       });
 }
 
-TEST_CASE("One unit in two classes of the same scope with different actions is a contradiction") {
+TEST_CASE("One unit in two classes of the same scope with different actions is a contradiction", "[policy]") {
   CHECK(
       problemsIn("[classes.a]\n"
                  "action = \"mask\"\n"
@@ -85,7 +87,8 @@ TEST_CASE("One unit in two classes of the same scope with different actions is a
 
 TEST_CASE(
     "A protected workload that a lower-priority workload with actions also matches is a contradiction, "
-    "which names the other's actions") {
+    "which names the other's actions",
+    "[policy]") {
   CHECK(problemsIn("[[workloads]]\n"
                    "unit = \"inference.service\"\n"
                    "priority = 900\n"
@@ -115,7 +118,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "A workload that acts on a kept or essential unit is a contradiction, but a glob is narrowed instead") {
+    "A workload that acts on a kept or essential unit is a contradiction, but a glob is narrowed instead",
+    "[policy]") {
   CHECK(
       problemsIn("keep = [\"ssh.service\"]\n"
                  "[[workloads]]\n"
@@ -135,7 +139,7 @@ TEST_CASE(
       });
 }
 
-TEST_CASE("Contradictions are reported together with every other problem") {
+TEST_CASE("Contradictions are reported together with every other problem", "[policy]") {
   const auto result = parsePolicyText(
       "keep = [\"gdm3.service\"]\n"
       "[classes.gui]\n"
@@ -154,7 +158,8 @@ TEST_CASE("Contradictions are reported together with every other problem") {
 }
 
 TEST_CASE(
-    "A stop rung while allow_stop is false is valid, with a warning at the rung that it will never be used") {
+    "A stop rung while allow_stop is false is valid, with a warning at the rung that it will never be used",
+    "[policy]") {
   const auto written = parsePolicyText(
       "[pressure]\n"
       "allow_stop = false\n"
@@ -182,7 +187,7 @@ TEST_CASE(
         "false by default; set it to true, or leave \"stop\" out");
 }
 
-TEST_CASE("A stop rung while allow_stop is true, or a class that stops units, gives no warning") {
+TEST_CASE("A stop rung while allow_stop is true, or a class that stops units, gives no warning", "[policy]") {
   const auto result = parsePolicyText(
       "[classes.extras]\n"
       "action = \"stop\"\n"
@@ -197,8 +202,8 @@ TEST_CASE("A stop rung while allow_stop is true, or a class that stops units, gi
   CHECK(result.warnings.empty());
 }
 
-TEST_CASE(
-    "A workload is named by its place in the file even when an invalid workload before it was left out") {
+TEST_CASE("A workload is named by its place in the file even when an invalid workload before it was left out",
+          "[policy]") {
   const auto result = parsePolicyText(
       "[[workloads]]\n"
       "unit = \"batch.slice\"\n"

@@ -41,27 +41,27 @@ bool mentionsNesting(const Lines& lines) {
 
 }  // namespace
 
-TEST_CASE("A table header of 31,000 dotted keys is refused before the parser sees it") {
+TEST_CASE("A table header of 31,000 dotted keys is refused before the parser sees it", "[policy]") {
   const std::string header = "[" + repeated("a", 31000, ".") + "]\nx = 1\n";
   const auto result = parsePolicyText(header, "test.toml");
   CHECK_FALSE(result.policy);
   CHECK(test::formatted(result) == Lines{"test.toml:1:2: " + keyTooLong()});
 }
 
-TEST_CASE(
-    "Dotted keys past the bound are refused wherever they stand: quoted, spaced, before '=' or inline") {
+TEST_CASE("Dotted keys past the bound are refused wherever they stand: quoted, spaced, before '=' or inline",
+          "[policy]") {
   const std::string parts = repeated("\"q\" . b", kMaxKeyParts, " . ");  // 2 parts each
   CHECK(problemsIn("[[workloads]]\n" + parts + " = 1\n") == Lines{"test.toml:2:1: " + keyTooLong()});
   CHECK(problemsIn("x = { " + repeated("c", kMaxKeyParts + 1, ".") + " = 1 }\n") ==
         Lines{"test.toml:1:7: " + keyTooLong()});
 }
 
-TEST_CASE("Arrays nested past the bound are refused at the bracket that goes too deep") {
+TEST_CASE("Arrays nested past the bound are refused at the bracket that goes too deep", "[policy]") {
   const std::string text = "x = " + repeated("[", 100000) + repeated("]", 100000) + "\n";
   CHECK(problemsIn(text) == Lines{"test.toml:1:" + std::to_string(5 + kMaxNesting) + ": " + nestedTooDeep()});
 }
 
-TEST_CASE("Inline tables and arrays of tables nested past the bound are refused too") {
+TEST_CASE("Inline tables and arrays of tables nested past the bound are refused too", "[policy]") {
   const std::string tables =
       "x = " + repeated("{ a = ", kMaxNesting + 1) + "1" + repeated(" }", kMaxNesting + 1);
   CHECK(problemsIn(tables) ==
@@ -70,14 +70,14 @@ TEST_CASE("Inline tables and arrays of tables nested past the bound are refused 
   CHECK(mentionsNesting(problemsIn(mixed)));
 }
 
-TEST_CASE("Nesting and dotted keys at the bound are left to the parser and the schema") {
+TEST_CASE("Nesting and dotted keys at the bound are left to the parser and the schema", "[policy]") {
   const auto at_bound = problemsIn("x = " + repeated("[", kMaxNesting) + repeated("]", kMaxNesting) + "\n" +
                                    repeated("k", kMaxKeyParts, ".") + " = 1\n");
   CHECK_FALSE(mentionsNesting(at_bound));
   CHECK(at_bound == Lines{"test.toml:1:1: unknown key \"x\"", "test.toml:2:1: unknown key \"k\""});
 }
 
-TEST_CASE("Brackets and dots inside strings and comments nest nothing") {
+TEST_CASE("Brackets and dots inside strings and comments nest nothing", "[policy]") {
   const std::string brackets = repeated("[{", 200);
   const std::string dots = repeated("d", 200, ".");
   const auto lines =
@@ -91,7 +91,8 @@ TEST_CASE("Brackets and dots inside strings and comments nest nothing") {
         }) == 3);
 }
 
-TEST_CASE("A problem's file name and quoted values reach the terminal escaped, on one line each") {
+TEST_CASE("A problem's file name and quoted values reach the terminal escaped, on one line each",
+          "[policy]") {
   const std::string source = "evil\x1b[2J\n/etc/jmem/policy.toml:1:1: forged.toml";
   const auto lines =
       test::formatted(parsePolicyText("mode = \"\xe2\x80\xae"
@@ -110,7 +111,7 @@ TEST_CASE("A problem's file name and quoted values reach the terminal escaped, o
   CHECK(lines[1].find("\"a\\u2066\\u200b.target\" is not a valid .target unit name") != std::string::npos);
 }
 
-TEST_CASE("A location quoted inside a message is escaped once, not twice") {
+TEST_CASE("A location quoted inside a message is escaped once, not twice", "[policy]") {
   const Problem problem{SourceLocation{"a\nb.toml", 3, 4},
                         "keep has \"x\" (" + formatLocation(SourceLocation{"a\nb.toml", 1, 2}) + ")"};
   CHECK(formatProblem(problem) == "a\\nb.toml:3:4: keep has \"x\" (a\\nb.toml:1:2)");

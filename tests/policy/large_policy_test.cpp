@@ -31,7 +31,8 @@ std::string unitList(std::size_t first, std::size_t count, std::string_view patt
 
 }  // namespace
 
-TEST_CASE("A keep list of 60,000 names, each written twice, is read once each in the order written") {
+TEST_CASE("A keep list of 60,000 names, each written twice, is read once each in the order written",
+          "[policy]") {
   const std::size_t count = 60000;
   const auto result = parsePolicyText("keep = " + unitList(0, count) + "\nkeep2 = 1\n", "test.toml");
   CHECK(test::formatted(result) == Lines{"test.toml:2:1: unknown key \"keep2\""});
@@ -49,11 +50,12 @@ TEST_CASE("A keep list of 60,000 names, each written twice, is read once each in
   CHECK(deduplicated.policy->keep.front().where == SourceLocation{"test.toml", 1, 9});
 }
 
-TEST_CASE("An invalid name written twice is reported at both places") {
+TEST_CASE("An invalid name written twice is reported at both places", "[policy]") {
   CHECK(problemsIn("keep = [\"x\", \"x\"]\n").size() == 2);
 }
 
-TEST_CASE("A class overlapping a whole keep list lists the first overlaps of each unit and counts the rest") {
+TEST_CASE("A class overlapping a whole keep list lists the first overlaps of each unit and counts the rest",
+          "[policy]") {
   const std::size_t kept = 20;
   const auto lines =
       problemsIn("keep = " + unitList(0, kept) +
@@ -70,7 +72,8 @@ TEST_CASE("A class overlapping a whole keep list lists the first overlaps of eac
 }
 
 TEST_CASE(
-    "Many classes naming one unit, and many duplicate workloads, give one problem each, not one per pair") {
+    "Many classes naming one unit, and many duplicate workloads, give one problem each, not one per pair",
+    "[policy]") {
   std::string classes;
   for (int i = 0; i < 40; ++i) {
     classes += "[classes.c" + std::to_string(i) + "]\naction = \"" + (i % 2 ? "mask" : "stop") +
@@ -86,7 +89,7 @@ TEST_CASE(
         "test.toml:2:8)");
 }
 
-TEST_CASE("A policy holds a bounded number of unit globs, and the one past the bound is named") {
+TEST_CASE("A policy holds a bounded number of unit globs, and the one past the bound is named", "[policy]") {
   CHECK(problemsIn("keep = " + unitList(0, kMaxUnitGlobs, "g%*.service") + "\n").empty());
   const auto lines = problemsIn("keep = " + unitList(0, kMaxUnitGlobs + 1, "g%*.service") + "\n");
   REQUIRE(lines.size() == 1);
@@ -95,7 +98,8 @@ TEST_CASE("A policy holds a bounded number of unit globs, and the one past the b
                            std::to_string(kMaxUnitGlobs) + " unit globs"));
 }
 
-TEST_CASE("A drop-in's long list is appended to the main file's, each name once in the first place written") {
+TEST_CASE("A drop-in's long list is appended to the main file's, each name once in the first place written",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.toml", "keep = " + unitList(0, 30000) + "\n"},
                                {"policy.d/50-more.toml", "keep = " + unitList(20000, 30000) + "\n"}});
   const auto result = loadPolicy(PolicyFiles{tree.path("policy.toml"), tree.path("policy.d")});

@@ -36,7 +36,8 @@ const UnitClass& classNamed(const Policy& policy, std::string_view name) {
 
 }  // namespace
 
-TEST_CASE("A missing main file falls back to the built-in default, and a missing drop-in directory is fine") {
+TEST_CASE("A missing main file falls back to the built-in default, and a missing drop-in directory is fine",
+          "[policy]") {
   const FixtureTree tree;
   const auto result = loadPolicy(filesIn(tree));
   CHECK(test::formatted(result).empty());
@@ -45,7 +46,7 @@ TEST_CASE("A missing main file falls back to the built-in default, and a missing
   CHECK(result.policy->mode.where.file == "<built-in>");
 }
 
-TEST_CASE("A present main file replaces the built-in default entirely") {
+TEST_CASE("A present main file replaces the built-in default entirely", "[policy]") {
   const FixtureTree tree(Files{{"policy.toml", "mode = \"enforce\"\n"}});
   const auto result = loadPolicy(filesIn(tree));
   REQUIRE(result.policy);
@@ -56,7 +57,7 @@ TEST_CASE("A present main file replaces the built-in default entirely") {
   CHECK_FALSE(result.policy->default_target);
 }
 
-TEST_CASE("Drop-ins are merged in lexical order of their names, after the main file") {
+TEST_CASE("Drop-ins are merged in lexical order of their names, after the main file", "[policy]") {
   const FixtureTree tree(Files{
       {"policy.toml", "mode = \"audit\"\nsample_interval_ms = 1000\n"},
       {"policy.d/10-first.toml", "mode = \"enforce\"\nsample_interval_ms = 2000\n"},
@@ -72,7 +73,8 @@ TEST_CASE("Drop-ins are merged in lexical order of their names, after the main f
   CHECK(result.policy->sample_interval.where.file == tree.path("policy.d/9-second.toml").string());
 }
 
-TEST_CASE("Merging appends arrays without duplicates, replaces scalars and merges tables key by key") {
+TEST_CASE("Merging appends arrays without duplicates, replaces scalars and merges tables key by key",
+          "[policy]") {
   const FixtureTree tree(Files{
       {"policy.toml",
        "keep = [\"a.service\", \"b.service\"]\n"
@@ -103,7 +105,7 @@ TEST_CASE("Merging appends arrays without duplicates, replaces scalars and merge
   CHECK(policy.pressure.available_high_mib.value == 4096);
 }
 
-TEST_CASE("Drop-ins without a main file merge onto the built-in default") {
+TEST_CASE("Drop-ins without a main file merge onto the built-in default", "[policy]") {
   const FixtureTree tree(
       Files{{"policy.d/wired.toml", "[classes.network]\nunits = [\"wpa_supplicant.service\"]\n"}});
   const auto result = loadPolicy(filesIn(tree));
@@ -114,14 +116,14 @@ TEST_CASE("Drop-ins without a main file merge onto the built-in default") {
   CHECK(network.units.front().where.file == "<built-in>");
 }
 
-TEST_CASE("A drop-in turns a class off with action keep") {
+TEST_CASE("A drop-in turns a class off with action keep", "[policy]") {
   const FixtureTree tree(Files{{"policy.d/desktop.toml", "[classes.gui]\naction = \"keep\"\n"}});
   const auto result = loadPolicy(filesIn(tree));
   REQUIRE(result.policy);
   CHECK(classNamed(*result.policy, "gui").action.value == UnitAction::kKeep);
 }
 
-TEST_CASE("An inline table replaces the swiotlb rule and a standard table merges into it") {
+TEST_CASE("An inline table replaces the swiotlb rule and a standard table merges into it", "[policy]") {
   const FixtureTree tree(Files{
       {"policy.toml", "[boot]\nswiotlb = { slabs = 65536 }\n"},
       {"policy.d/a.toml", "[boot]\nswiotlb = { absent = true }\n"},
@@ -137,7 +139,7 @@ TEST_CASE("An inline table replaces the swiotlb rule and a standard table merges
   CHECK(merged.problems[0].where == SourceLocation{tree.path("policy.d/a.toml").string(), 2, 10});
 }
 
-TEST_CASE("Problems in every file are reported together, each naming its own file") {
+TEST_CASE("Problems in every file are reported together, each naming its own file", "[policy]") {
   const FixtureTree tree(Files{
       {"policy.toml", "mode = \"audit\"\n[boot]\nedit_extlinux = \"no\"\n"},
       {"policy.d/10-broken.toml", "mode = \n"},
@@ -155,7 +157,7 @@ TEST_CASE("Problems in every file are reported together, each naming its own fil
   CHECK(lines[2] == typo + ":3:1: unknown key \"pressure.allow_stpo\"");
 }
 
-TEST_CASE("A file that is binary garbage is a problem naming the file") {
+TEST_CASE("A file that is binary garbage is a problem naming the file", "[policy]") {
   const FixtureTree tree(Files{{"policy.d/blob.toml", std::string("\x7f"
                                                                   "ELF\x02\x01\x01\0\0\0",
                                                                   10)}});
@@ -171,7 +173,8 @@ TEST_CASE("A file that is binary garbage is a problem naming the file") {
   CHECK(invalid_utf8.problems[0].where.line == 1);
 }
 
-TEST_CASE("An unreadable main file is a problem naming the file, not a fall back to the default") {
+TEST_CASE("An unreadable main file is a problem naming the file, not a fall back to the default",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.toml/not-a-file", ""}});
   const auto directory = loadPolicy(filesIn(tree));
   CHECK_FALSE(directory.policy);
@@ -186,7 +189,7 @@ TEST_CASE("An unreadable main file is a problem naming the file, not a fall back
   }
 }
 
-TEST_CASE("A drop-in that is a FIFO is a problem, not a reader blocked forever") {
+TEST_CASE("A drop-in that is a FIFO is a problem, not a reader blocked forever", "[policy]") {
   const FixtureTree tree;
   std::filesystem::create_directories(tree.path("policy.d"));
   REQUIRE(::mkfifo(tree.path("policy.d/pipe.toml").c_str(), 0600) == 0);
@@ -195,7 +198,7 @@ TEST_CASE("A drop-in that is a FIFO is a problem, not a reader blocked forever")
               ": Failed to read the file: not a regular file (a FIFO)"});
 }
 
-TEST_CASE("A main file named by the caller must exist") {
+TEST_CASE("A main file named by the caller must exist", "[policy]") {
   const FixtureTree tree;
   PolicyFiles files = filesIn(tree);
   files.main_required = true;
@@ -205,7 +208,7 @@ TEST_CASE("A main file named by the caller must exist") {
         Lines{tree.path("policy.toml").string() + ": Failed to read the file: No such file or directory"});
 }
 
-TEST_CASE("A drop-in directory that is a file is a problem naming it") {
+TEST_CASE("A drop-in directory that is a file is a problem naming it", "[policy]") {
   const FixtureTree tree(Files{{"policy.d", "mode = \"audit\"\n"}});
   const auto result = loadPolicy(filesIn(tree));
   CHECK_FALSE(result.policy);

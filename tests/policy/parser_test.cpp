@@ -8,7 +8,7 @@ using namespace jmem::policy;
 using jmem::policy::test::problemsIn;
 using Lines = std::vector<std::string>;
 
-TEST_CASE("A TOML syntax error names the file, line and column where parsing stopped") {
+TEST_CASE("A TOML syntax error names the file, line and column where parsing stopped", "[policy]") {
   const auto result = parsePolicyText(
       "mode = \"audit\"\n"
       "sample_interval_ms = = 5\n",
@@ -19,7 +19,7 @@ TEST_CASE("A TOML syntax error names the file, line and column where parsing sto
   CHECK(formatProblem(result.problems[0]).starts_with("policy.toml:2:22: "));
 }
 
-TEST_CASE("An unknown key is reported at the key, at every level") {
+TEST_CASE("An unknown key is reported at the key, at every level", "[policy]") {
   CHECK(problemsIn("mode = \"audit\"\n"
                    "colour = \"blue\"\n"
                    "[boot]\n"
@@ -39,7 +39,7 @@ TEST_CASE("An unknown key is reported at the key, at every level") {
                                     });
 }
 
-TEST_CASE("A value of the wrong type is reported at the value") {
+TEST_CASE("A value of the wrong type is reported at the value", "[policy]") {
   CHECK(problemsIn("mode = 1\n"
                    "sample_interval_ms = \"fast\"\n"
                    "keep = \"ssh.service\"\n"
@@ -57,7 +57,7 @@ TEST_CASE("A value of the wrong type is reported at the value") {
         });
 }
 
-TEST_CASE("An out-of-range value is reported at the value with the range allowed") {
+TEST_CASE("An out-of-range value is reported at the value with the range allowed", "[policy]") {
   CHECK(problemsIn("sample_interval_ms = 50\n"
                    "[pressure]\n"
                    "psi_full_avg10_percent = 100.5\n"
@@ -72,7 +72,7 @@ TEST_CASE("An out-of-range value is reported at the value with the range allowed
         });
 }
 
-TEST_CASE("Invalid unit names and globs are reported at the entry, by systemd's naming rules") {
+TEST_CASE("Invalid unit names and globs are reported at the entry, by systemd's naming rules", "[policy]") {
   const auto problems = problemsIn(
       "keep = [\"ssh.service\", \"bad name.service\", \"gdm*\"]\n"
       "default_target = \"multi-user.service\"\n"
@@ -89,13 +89,13 @@ TEST_CASE("Invalid unit names and globs are reported at the entry, by systemd's 
       problems[4].starts_with("test.toml:5:18: classes.gui.units: \"pipewire[.service\" has a '[' without"));
 }
 
-TEST_CASE("A class name outside a-z, 0-9, '_' and '-' is reported at its key") {
+TEST_CASE("A class name outside a-z, 0-9, '_' and '-' is reported at its key", "[policy]") {
   CHECK(problemsIn("[classes.GUI]\n"
                    "action = \"mask\"\n") ==
         Lines{"test.toml:1:10: \"classes.GUI\": a class name is 1 to 64 of a-z, 0-9, '_' and '-'"});
 }
 
-TEST_CASE("A missing required key is reported at the table that lacks it") {
+TEST_CASE("A missing required key is reported at the table that lacks it", "[policy]") {
   CHECK(problemsIn("[classes.gui]\n"
                    "units = []\n"
                    "[[workloads]]\n"
@@ -105,7 +105,8 @@ TEST_CASE("A missing required key is reported at the table that lacks it") {
                                         });
 }
 
-TEST_CASE("A swiotlb rule of two forms or an upside-down range is reported at the place that conflicts") {
+TEST_CASE("A swiotlb rule of two forms or an upside-down range is reported at the place that conflicts",
+          "[policy]") {
   CHECK(problemsIn("[boot]\n"
                    "swiotlb = { slabs = 65536, absent = true }\n") ==
         Lines{"test.toml:2:37: boot.swiotlb.absent: \"slabs\" (test.toml:2:21) and \"absent\" are two forms "
@@ -124,7 +125,7 @@ TEST_CASE("A swiotlb rule of two forms or an upside-down range is reported at th
         Lines{"test.toml:2:19: boot.swiotlb.any: only true is meaningful; leave the key out instead"});
 }
 
-TEST_CASE("The release watermark must be above the low one") {
+TEST_CASE("The release watermark must be above the low one", "[policy]") {
   CHECK(
       problemsIn("[pressure]\n"
                  "available_low_mib = 1024\n"
@@ -141,7 +142,8 @@ TEST_CASE("The release watermark must be above the low one") {
           "the release watermark"});
 }
 
-TEST_CASE("Boot arguments must be single kernel arguments and cannot be both required and forbidden") {
+TEST_CASE("Boot arguments must be single kernel arguments and cannot be both required and forbidden",
+          "[policy]") {
   CHECK(problemsIn(
             "[boot]\n"
             "required_args = [\"quiet\", \"two words\", \"swiotlb=65536\", \"=x\", \"console=ttyTCU0\"]\n"
@@ -159,7 +161,7 @@ TEST_CASE("Boot arguments must be single kernel arguments and cannot be both req
         });
 }
 
-TEST_CASE("A workload's actions follow the ladder, and a protected workload has none") {
+TEST_CASE("A workload's actions follow the ladder, and a protected workload has none", "[policy]") {
   CHECK(
       problemsIn("[[workloads]]\n"
                  "unit = \"batch.service\"\n"
@@ -189,7 +191,8 @@ TEST_CASE("A workload's actions follow the ladder, and a protected workload has 
       });
 }
 
-TEST_CASE("A throttle setting is said to have no effect only when the actions do not name throttle at all") {
+TEST_CASE("A throttle setting is said to have no effect only when the actions do not name throttle at all",
+          "[policy]") {
   CHECK(problemsIn("[[workloads]]\n"
                    "unit = \"a.service\"\n"
                    "actions = [\"stop\", \"throttle\"]\n"
@@ -214,7 +217,8 @@ TEST_CASE("A throttle setting is said to have no effect only when the actions do
         });
 }
 
-TEST_CASE("A workload that names a slice, by name or by a glob, is refused: slices are never acted on") {
+TEST_CASE("A workload that names a slice, by name or by a glob, is refused: slices are never acted on",
+          "[policy]") {
   CHECK(problemsIn("[[workloads]]\n"
                    "unit = \"batch.slice\"\n"
                    "actions = [\"throttle\"]\n"
@@ -237,7 +241,7 @@ TEST_CASE("A workload that names a slice, by name or by a glob, is refused: slic
         });
 }
 
-TEST_CASE("Every problem is reported together and no policy is returned") {
+TEST_CASE("Every problem is reported together and no policy is returned", "[policy]") {
   const auto result = parsePolicyText(
       "mode = \"observe\"\n"
       "sample_interval_ms = 70000\n"
@@ -260,7 +264,7 @@ TEST_CASE("Every problem is reported together and no policy is returned") {
         });
 }
 
-TEST_CASE("A complete policy is read into the structures with each item's place") {
+TEST_CASE("A complete policy is read into the structures with each item's place", "[policy]") {
   const auto result = parsePolicyText(
       "mode = \"enforce\"\n"
       "sample_interval_ms = 500\n"
@@ -313,7 +317,7 @@ TEST_CASE("A complete policy is read into the structures with each item's place"
   CHECK_FALSE(batch.throttle_step_percent);
 }
 
-TEST_CASE("An empty policy is valid and has every default") {
+TEST_CASE("An empty policy is valid and has every default", "[policy]") {
   const auto result = parsePolicyText("", "empty.toml");
   REQUIRE(result.policy);
   CHECK(result.policy->mode.value == Mode::kAudit);
@@ -322,13 +326,14 @@ TEST_CASE("An empty policy is valid and has every default") {
   CHECK(result.policy->boot.swiotlb.kind == SwiotlbRule::Kind::kAny);
 }
 
-TEST_CASE("Text with NUL bytes is not a policy file") {
+TEST_CASE("Text with NUL bytes is not a policy file", "[policy]") {
   CHECK(problemsIn(std::string_view("mode = \"audit\"\n\0\x01\x02", 18)) ==
         Lines{"test.toml: not a text file (it contains NUL bytes)"});
   CHECK(problemsIn("mode = \"\xff\xfe\"\n").size() == 1);
 }
 
-TEST_CASE("The GPU ceiling is read in MiB, where it is written, and bounded like the NvMap ceiling") {
+TEST_CASE("The GPU ceiling is read in MiB, where it is written, and bounded like the NvMap ceiling",
+          "[policy]") {
   const auto result = parsePolicyText("[pressure]\ngpu_ceiling_mib = 12288\n", "test.toml");
   REQUIRE(result.policy);
   CHECK(result.policy->pressure.gpu_ceiling_mib.value == 12288);

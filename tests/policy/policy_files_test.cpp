@@ -36,7 +36,7 @@ PolicyFiles mainOnly(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("A policy owned by root or by the reader and writable by its owner only is trusted") {
+TEST_CASE("A policy owned by root or by the reader and writable by its owner only is trusted", "[policy]") {
   CHECK_FALSE(untrustedBecause(statWith(0, 0644), 0));
   CHECK_FALSE(untrustedBecause(statWith(0, 0600), 997));
   CHECK_FALSE(untrustedBecause(statWith(997, 0644), 997));
@@ -44,7 +44,8 @@ TEST_CASE("A policy owned by root or by the reader and writable by its owner onl
 }
 
 TEST_CASE(
-    "A policy owned by another user, or writable by its group or by everyone, is untrusted and says why") {
+    "A policy owned by another user, or writable by its group or by everyone, is untrusted and says why",
+    "[policy]") {
   CHECK(untrustedBecause(statWith(1000, 0644), 0) == "it is owned by uid 1000, not by root");
   CHECK(untrustedBecause(statWith(1000, 0644), 997) == "it is owned by uid 1000, not by root or uid 997");
   CHECK(untrustedBecause(statWith(0, 0664), 0) == "it is writable by its group (mode 0664)");
@@ -52,7 +53,7 @@ TEST_CASE(
   CHECK(untrustedBecause(statWith(0, 01777), 0) == "it is writable by every user (mode 1777)");
 }
 
-TEST_CASE("A main policy that is a FIFO, a device or a directory is refused by its type") {
+TEST_CASE("A main policy that is a FIFO, a device or a directory is refused by its type", "[policy]") {
   const FixtureTree tree;
   REQUIRE(::mkfifo(tree.path("fifo.toml").c_str(), 0600) == 0);
   std::filesystem::create_directories(tree.path("dir.toml"));
@@ -66,7 +67,7 @@ TEST_CASE("A main policy that is a FIFO, a device or a directory is refused by i
         Lines{"/dev/null: Failed to read the file: not a regular file (a character device)"});
 }
 
-TEST_CASE("A policy file above 1 MiB is refused, not truncated") {
+TEST_CASE("A policy file above 1 MiB is refused, not truncated", "[policy]") {
   const FixtureTree tree(Files{{"big.toml", std::string(detail::kMaxPolicyFileBytes + 1, '#')}});
   CHECK(test::formatted(loadPolicy(mainOnly(tree.path("big.toml")))) ==
         Lines{tree.path("big.toml").string() + ": Failed to read the file: larger than " +
@@ -75,7 +76,8 @@ TEST_CASE("A policy file above 1 MiB is refused, not truncated") {
   CHECK(loadPolicy(mainOnly(at_bound.path("full.toml"))).policy);
 }
 
-TEST_CASE("A group-writable policy file is refused by jmemd and the policy it names is not returned") {
+TEST_CASE("A group-writable policy file is refused by jmemd and the policy it names is not returned",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.toml", "mode = \"enforce\"\n"}});
   REQUIRE(::chmod(tree.path("policy.toml").c_str(), 0664) == 0);
   const auto refused = loadPolicy(PolicyFiles{tree.path("policy.toml"), tree.path("policy.d")});
@@ -84,7 +86,7 @@ TEST_CASE("A group-writable policy file is refused by jmemd and the policy it na
         Lines{tree.path("policy.toml").string() + ": refused: it is writable by its group (mode 0664)"});
 }
 
-TEST_CASE("A world-writable drop-in or drop-in directory is refused, naming it") {
+TEST_CASE("A world-writable drop-in or drop-in directory is refused, naming it", "[policy]") {
   const FixtureTree tree(
       Files{{"policy.toml", "mode = \"audit\"\n"}, {"policy.d/50-site.toml", "mode = \"enforce\"\n"}});
   REQUIRE(::chmod(tree.path("policy.d/50-site.toml").c_str(), 0666) == 0);
@@ -98,7 +100,8 @@ TEST_CASE("A world-writable drop-in or drop-in directory is refused, naming it")
         Lines{tree.path("policy.d").string() + ": refused: it is writable by every user (mode 0777)"});
 }
 
-TEST_CASE("A validator that only notes untrusted files still reads them and says what jmemd would do") {
+TEST_CASE("A validator that only notes untrusted files still reads them and says what jmemd would do",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.toml", "mode = \"enforce\"\n"}});
   REQUIRE(::chmod(tree.path("policy.toml").c_str(), 0620) == 0);
   PolicyFiles files = mainOnly(tree.path("policy.toml"));
@@ -113,7 +116,8 @@ TEST_CASE("A validator that only notes untrusted files still reads them and says
             ": note: jmemd would refuse it: it is writable by its group (mode 0620)");
 }
 
-TEST_CASE("A drop-in whose name holds an escape sequence and a newline is reported on one escaped line") {
+TEST_CASE("A drop-in whose name holds an escape sequence and a newline is reported on one escaped line",
+          "[policy]") {
   const std::string name = "policy.d/x\x1b[2J\npolicy.toml:1:1: forged.toml";
   const FixtureTree tree(Files{{name, "mode = 7\n"}});
   const auto lines =

@@ -7,7 +7,7 @@
 
 using namespace jmem::policy;
 
-TEST_CASE("The built-in default as JSON has the file's keys in a stable order") {
+TEST_CASE("The built-in default as JSON has the file's keys in a stable order", "[policy]") {
   const auto json = policyToJson(*builtInPolicy().policy);
   std::vector<std::string> keys;
   for (const auto& [key, value] : json.items()) keys.push_back(key);
@@ -25,7 +25,7 @@ TEST_CASE("The built-in default as JSON has the file's keys in a stable order") 
   CHECK(json["workloads"].empty());
 }
 
-TEST_CASE("Workloads, swiotlb ranges and an unmanaged default target appear in JSON as written") {
+TEST_CASE("Workloads, swiotlb ranges and an unmanaged default target appear in JSON as written", "[policy]") {
   const auto result = parsePolicyText(
       "default_target = \"\"\n"
       "[boot]\n"

@@ -13,7 +13,7 @@ UnitPattern pattern(std::string text) {
 
 }  // namespace
 
-TEST_CASE("unitPatternError accepts systemd unit names and rejects names without a type suffix") {
+TEST_CASE("unitPatternError accepts systemd unit names and rejects names without a type suffix", "[policy]") {
   CHECK_FALSE(unitPatternError("gdm3.service"));
   CHECK_FALSE(unitPatternError("avahi-daemon.socket"));
   CHECK_FALSE(unitPatternError("getty@tty1.service"));
@@ -26,7 +26,7 @@ TEST_CASE("unitPatternError accepts systemd unit names and rejects names without
   CHECK(unitPatternError(std::string(250, 'a') + ".service"));
 }
 
-TEST_CASE("unitPatternError accepts globs of unit-name characters with a literal type suffix") {
+TEST_CASE("unitPatternError accepts globs of unit-name characters with a literal type suffix", "[policy]") {
   CHECK_FALSE(unitPatternError("*.service"));
   CHECK_FALSE(unitPatternError("pipewire*.s?cket.socket"));
   CHECK_FALSE(unitPatternError("tty[0-9].device"));
@@ -43,7 +43,7 @@ TEST_CASE("unitPatternError accepts globs of unit-name characters with a literal
   CHECK(unitPatternError("a[ ].service"));
 }
 
-TEST_CASE("A glob matches like fnmatch without escapes and a name matches only itself") {
+TEST_CASE("A glob matches like fnmatch without escapes and a name matches only itself", "[policy]") {
   CHECK(unitPatternMatches(pattern("pipewire*.service"), "pipewire-pulse.service"));
   CHECK_FALSE(unitPatternMatches(pattern("pipewire*.service"), "pipewire.socket"));
   CHECK(unitPatternMatches(pattern("tty[0-9].device"), "tty7.device"));
@@ -52,7 +52,8 @@ TEST_CASE("A glob matches like fnmatch without escapes and a name matches only i
   CHECK_FALSE(unitPatternMatches(pattern("gdm.service"), "gdm3.service"));
 }
 
-TEST_CASE("Patterns overlap when equal or when a name matches the other's glob, never glob against glob") {
+TEST_CASE("Patterns overlap when equal or when a name matches the other's glob, never glob against glob",
+          "[policy]") {
   CHECK(unitPatternsOverlap(pattern("ssh.service"), pattern("ssh.service")));
   CHECK(unitPatternsOverlap(pattern("ssh.service"), pattern("ss?.service")));
   CHECK(unitPatternsOverlap(pattern("s*.service"), pattern("ssh.service")));
@@ -61,7 +62,7 @@ TEST_CASE("Patterns overlap when equal or when a name matches the other's glob, 
   CHECK_FALSE(unitPatternsOverlap(pattern("ssh.service"), pattern("sshd.service")));
 }
 
-TEST_CASE("The essential units are found by name and through globs") {
+TEST_CASE("The essential units are found by name and through globs", "[policy]") {
   CHECK(essentialUnits().size() == 11);
   CHECK(isEssentialUnit("dbus.service"));
   CHECK(isEssentialUnit("polkit.service"));

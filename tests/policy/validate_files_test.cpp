@@ -34,7 +34,7 @@ std::vector<std::string> names(const std::vector<std::filesystem::path>& paths) 
 
 }  // namespace
 
-TEST_CASE("A file in a directory named policy.d is a drop-in, and any other file a main policy") {
+TEST_CASE("A file in a directory named policy.d is a drop-in, and any other file a main policy", "[policy]") {
   CHECK(isInDropinDirectory("/etc/jmem/policy.d/50-robot.toml"));
   CHECK(isInDropinDirectory("policy.d/50-robot.toml"));
   CHECK(isInDropinDirectory("site/policy.d/50-robot.toml"));
@@ -43,7 +43,8 @@ TEST_CASE("A file in a directory named policy.d is a drop-in, and any other file
   CHECK_FALSE(isInDropinDirectory("policy.d.toml"));
 }
 
-TEST_CASE("A drop-in that only adds units to a class of the built-in default is valid merged onto it") {
+TEST_CASE("A drop-in that only adds units to a class of the built-in default is valid merged onto it",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.d/50-wired.toml", kWiredOnly}});
   const auto verdict = validateDropins(onBuiltIn({tree.path("policy.d/50-wired.toml")}));
   CHECK(test::formatted(verdict.merged).empty());
@@ -56,7 +57,8 @@ TEST_CASE("A drop-in that only adds units to a class of the built-in default is 
               ":1:1: missing required key \"classes.network.action\""});
 }
 
-TEST_CASE("Drop-ins merge onto the main policy at the base path where it exists, else the built-in default") {
+TEST_CASE("Drop-ins merge onto the main policy at the base path where it exists, else the built-in default",
+          "[policy]") {
   const FixtureTree tree(Files{
       {"jmem/policy.toml", "[classes.radio]\naction = \"disable\"\n"},
       {"policy.d/50-radio.toml", "[classes.radio]\nunits = [\"bluetooth.service\"]\n"},
@@ -75,7 +77,7 @@ TEST_CASE("Drop-ins merge onto the main policy at the base path where it exists,
                                                     ":1:1: missing required key \"classes.radio.action\""});
 }
 
-TEST_CASE("A base named with --base must exist, and the problem names it") {
+TEST_CASE("A base named with --base must exist, and the problem names it", "[policy]") {
   const FixtureTree tree(Files{{"policy.d/50-wired.toml", kWiredOnly}});
   DropinSet set;
   set.dropins = {tree.path("policy.d/50-wired.toml")};
@@ -87,7 +89,8 @@ TEST_CASE("A base named with --base must exist, and the problem names it") {
   CHECK(verdict.base_problems[0].where.file == tree.path("site.toml").string());
 }
 
-TEST_CASE("Several drop-ins merge in the order of their names, whatever the order they are given in") {
+TEST_CASE("Several drop-ins merge in the order of their names, whatever the order they are given in",
+          "[policy]") {
   const FixtureTree tree(Files{
       {"policy.d/10-first.toml", "sample_interval_ms = 2000\n"},
       {"policy.d/9-second.toml", "sample_interval_ms = 3000\n"},
@@ -100,7 +103,7 @@ TEST_CASE("Several drop-ins merge in the order of their names, whatever the orde
   CHECK(verdict.merged.policy->sample_interval.where.file == tree.path("policy.d/9-second.toml").string());
 }
 
-TEST_CASE("Two drop-ins of one name are a problem, since a directory holds only one of them") {
+TEST_CASE("Two drop-ins of one name are a problem, since a directory holds only one of them", "[policy]") {
   const FixtureTree tree(Files{{"a/policy.d/50-x.toml", "mode = \"audit\"\n"},
                                {"b/policy.d/50-x.toml", "mode = \"enforce\"\n"}});
   const auto verdict =
@@ -111,7 +114,8 @@ TEST_CASE("Two drop-ins of one name are a problem, since a directory holds only 
               tree.path("a/policy.d/50-x.toml").string() + "); policy.d holds one file of a name"});
 }
 
-TEST_CASE("A problem a drop-in brings names the drop-in's line and column and the base item it meets") {
+TEST_CASE("A problem a drop-in brings names the drop-in's line and column and the base item it meets",
+          "[policy]") {
   const FixtureTree tree(Files{{"policy.d/60-more.toml",
                                 "[classes.extras]\n"
                                 "action = \"stop\"\n"
@@ -129,7 +133,7 @@ TEST_CASE("A problem a drop-in brings names the drop-in's line and column and th
         });
 }
 
-TEST_CASE("A drop-in's stop rung is warned of where the base leaves allow_stop false") {
+TEST_CASE("A drop-in's stop rung is warned of where the base leaves allow_stop false", "[policy]") {
   const FixtureTree tree(Files{{"policy.d/50-batch.toml",
                                 "[[workloads]]\n"
                                 "unit = \"batch.service\"\n"
@@ -145,7 +149,8 @@ TEST_CASE("A drop-in's stop rung is warned of where the base leaves allow_stop f
                 "false (<built-in>:"));
 }
 
-TEST_CASE("The base's own problems are found on it alone, so they are told apart from the drop-ins'") {
+TEST_CASE("The base's own problems are found on it alone, so they are told apart from the drop-ins'",
+          "[policy]") {
   const FixtureTree tree(Files{
       {"jmem/policy.toml", "mode = \"observe\"\n"},
       {"policy.d/50-wired.toml", "[classes.network]\naction = \"disable\"\nunits = [\"cups.service\"]\n"},

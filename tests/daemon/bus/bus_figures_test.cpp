@@ -12,7 +12,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("pressure levels follow PSI some avg10 at 1, 10 and 40 percent") {
+TEST_CASE("pressure levels follow PSI some avg10 at 1, 10 and 40 percent", "[bus]") {
   Pressure p;
   CHECK(pressureLevel(p) == "none");  // unavailable
   p.available = true;
@@ -26,7 +26,7 @@ TEST_CASE("pressure levels follow PSI some avg10 at 1, 10 and 40 percent") {
   CHECK(pressureLevel(p) == "high");
 }
 
-TEST_CASE("a move smaller than the step is not announced") {
+TEST_CASE("a move smaller than the step is not announced", "[bus]") {
   BusFigures announced;
   announced.mem_available_bytes = 100 * kBytesChangeStep;
   BusFigures now = announced;
@@ -36,7 +36,7 @@ TEST_CASE("a move smaller than the step is not announced") {
   CHECK(announced.mem_available_bytes == 100 * kBytesChangeStep);
 }
 
-TEST_CASE("a slow drift is announced once it adds up to a step") {
+TEST_CASE("a slow drift is announced once it adds up to a step", "[bus]") {
   BusFigures announced;
   BusFigures now = announced;
   for (int tick = 0; tick < 3; ++tick) {
@@ -47,7 +47,7 @@ TEST_CASE("a slow drift is announced once it adds up to a step") {
   CHECK(announced.pss_total_bytes == kBytesChangeStep);
 }
 
-TEST_CASE("flags, levels and counts are announced on any change, pressure by its own step") {
+TEST_CASE("flags, levels and counts are announced on any change, pressure by its own step", "[bus]") {
   BusFigures announced;
   BusFigures now = announced;
   now.nvmap_available = true;
@@ -79,7 +79,8 @@ compliance::CheckItem checkItem(compliance::ItemKind kind, std::string subject, 
 
 TEST_CASE(
     "the policy's figures give the verdict, count drift and unknown items and name each pending subject "
-    "once") {
+    "once",
+    "[bus]") {
   using compliance::ItemKind;
   using compliance::ItemState;
   compliance::CheckReport report;
@@ -104,7 +105,7 @@ TEST_CASE(
   CHECK(health.policy_unknown_items == 0);
 }
 
-TEST_CASE("a check that could not run is unknown, never the verdict before it") {
+TEST_CASE("a check that could not run is unknown, never the verdict before it", "[bus]") {
   HealthFigures health;
   setPolicyFigures(health, compliance::CheckReport{}, 1);
   CHECK(health.policy_verdict == "compliant");
@@ -113,7 +114,7 @@ TEST_CASE("a check that could not run is unknown, never the verdict before it") 
   CHECK(health.policy_check_usec == 2);
 }
 
-TEST_CASE("health figures are announced exactly when they change, the check's time never") {
+TEST_CASE("health figures are announced exactly when they change, the check's time never", "[bus]") {
   HealthFigures announced;
   HealthFigures now = announced;
   now.policy_check_usec = 99;

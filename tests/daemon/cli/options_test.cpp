@@ -4,7 +4,7 @@
 
 using namespace jmem;
 
-TEST_CASE("jmemd options default to the real kernel roots") {
+TEST_CASE("jmemd options default to the real kernel roots", "[cli]") {
   auto options = parseDaemonOptions({});
   REQUIRE(options.ok());
   CHECK_FALSE(options->dump);
@@ -13,7 +13,7 @@ TEST_CASE("jmemd options default to the real kernel roots") {
   CHECK(options->log_level == "info");
 }
 
-TEST_CASE("jmemd options take roots as separate or inline values") {
+TEST_CASE("jmemd options take roots as separate or inline values", "[cli]") {
   auto options =
       parseDaemonOptions({"--dump", "--proc-root", "/tmp/p", "--debugfs-root=/tmp/d", "--log-level=debug"});
   REQUIRE(options.ok());
@@ -23,7 +23,7 @@ TEST_CASE("jmemd options take roots as separate or inline values") {
   CHECK(options->log_level == "debug");
 }
 
-TEST_CASE("jmemd options reject what they do not know and name it") {
+TEST_CASE("jmemd options reject what they do not know and name it", "[cli]") {
   auto unknown = parseDaemonOptions({"--dupm"});
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().message == "Unknown argument \"--dupm\"; see jmemd --help");

@@ -36,7 +36,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 
 }  // namespace
 
-TEST_CASE("a file as jmem wrote it is restored from the backup byte for byte") {
+TEST_CASE("a file as jmem wrote it is restored from the backup byte for byte", "[compliance]") {
   const Applied a;
   auto how = planBootRevert(a.backup, a.written, a.before, a.after, std::string("primary"));
   REQUIRE(how);
@@ -44,7 +44,7 @@ TEST_CASE("a file as jmem wrote it is restored from the backup byte for byte") {
   CHECK(how->text == a.backup);
 }
 
-TEST_CASE("an operator's edit elsewhere in the file survives the revert of jmem's argument") {
+TEST_CASE("an operator's edit elsewhere in the file survives the revert of jmem's argument", "[compliance]") {
   const Applied a;
   const std::string edited =
       replaced(replaced(a.written, "TIMEOUT 30", "TIMEOUT 50"), "video=efifb:off console=tty0\n",
@@ -59,7 +59,8 @@ TEST_CASE("an operator's edit elsewhere in the file survives the revert of jmem'
   CHECK(defaultAppend(how->text) == a.before);
 }
 
-TEST_CASE("an operator's extra argument in the DEFAULT entry stays; only jmem's swiotlb goes") {
+TEST_CASE("an operator's extra argument in the DEFAULT entry stays; only jmem's swiotlb goes",
+          "[compliance]") {
   const Applied a;
   const std::string edited = replaced(a.written, "swiotlb=65536", "swiotlb=65536 isolcpus=3");
   auto how = planBootRevert(a.backup, edited, a.before, a.after, std::string("primary"));
@@ -69,7 +70,7 @@ TEST_CASE("an operator's extra argument in the DEFAULT entry stays; only jmem's 
   CHECK(how->detail.find("no swiotlb") != std::string::npos);
 }
 
-TEST_CASE("jmem's argument changed by the operator is a conflict that names both values") {
+TEST_CASE("jmem's argument changed by the operator is a conflict that names both values", "[compliance]") {
   const Applied a;
   const std::string edited = replaced(a.written, "swiotlb=65536", "swiotlb=32768");
   auto how = planBootRevert(a.backup, edited, a.before, a.after, std::string("primary"));
@@ -80,7 +81,7 @@ TEST_CASE("jmem's argument changed by the operator is a conflict that names both
   CHECK(how->detail.find("swiotlb=32768") != std::string::npos);
 }
 
-TEST_CASE("jmem's argument already taken out by hand leaves nothing to undo") {
+TEST_CASE("jmem's argument already taken out by hand leaves nothing to undo", "[compliance]") {
   const Applied a;
   const std::string edited = replaced(replaced(a.written, " swiotlb=65536", ""), "TIMEOUT 30", "TIMEOUT 10");
   auto how = planBootRevert(a.backup, edited, a.before, a.after, std::string("primary"));
@@ -90,7 +91,8 @@ TEST_CASE("jmem's argument already taken out by hand leaves nothing to undo") {
         BootRevert::Kind::kAlreadyUndone);
 }
 
-TEST_CASE("a DEFAULT moved to another entry is a conflict, not a silent edit of the wrong entry") {
+TEST_CASE("a DEFAULT moved to another entry is a conflict, not a silent edit of the wrong entry",
+          "[compliance]") {
   const Applied a;
   const std::string edited = replaced(a.written, "DEFAULT primary", "DEFAULT backup");
   auto how = planBootRevert(a.backup, edited, a.before, a.after, std::string("primary"));
@@ -99,7 +101,7 @@ TEST_CASE("a DEFAULT moved to another entry is a conflict, not a silent edit of 
   CHECK(how->detail.find("DEFAULT is now backup") != std::string::npos);
 }
 
-TEST_CASE("a changed value jmem replaced is put back as it was") {
+TEST_CASE("a changed value jmem replaced is put back as it was", "[compliance]") {
   Applied a;
   a.backup = replaced(a.backup, "console=tty0\n", "console=tty0 swiotlb=2048\n");
   a.before = defaultAppend(a.backup);

@@ -83,7 +83,7 @@ ObservedState nextBootHasSwiotlb() {
 
 }  // namespace
 
-TEST_CASE("a desktop Jetson drifts from a headless policy item by item") {
+TEST_CASE("a desktop Jetson drifts from a headless policy item by item", "[compliance]") {
   const auto policy = parse(kPolicy);
   const auto report = checkCompliance(policy, desktopJetson(), nullptr);
   CHECK_FALSE(report.compliant());
@@ -100,7 +100,7 @@ TEST_CASE("a desktop Jetson drifts from a headless policy item by item") {
   CHECK(find(report, ItemKind::kBootNext, "swiotlb")->state == ItemState::kDrift);
 }
 
-TEST_CASE("each item points at the line of the policy that asks for it") {
+TEST_CASE("each item points at the line of the policy that asks for it", "[compliance]") {
   const auto report = checkCompliance(parse(kPolicy), desktopJetson(), nullptr);
   const CheckItem* gdm = find(report, ItemKind::kUnitFile, "gdm3.service");
   REQUIRE(gdm);
@@ -108,7 +108,7 @@ TEST_CASE("each item points at the line of the policy that asks for it") {
   CHECK(gdm->where.line == 6);
 }
 
-TEST_CASE("a drift costs what the unit's processes use now, user units priced apart") {
+TEST_CASE("a drift costs what the unit's processes use now, user units priced apart", "[compliance]") {
   const Ledger gdm = ledgerWith("gdm3.service", "system", 700 << 20);
   auto report = checkCompliance(parse(kPolicy), desktopJetson(), &gdm);
   CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->cost_bytes == 700u << 20);
@@ -118,7 +118,7 @@ TEST_CASE("a drift costs what the unit's processes use now, user units priced ap
   CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->cost_bytes == 0);
 }
 
-TEST_CASE("a kept unit is never flagged, and masked counts as disabled") {
+TEST_CASE("a kept unit is never flagged, and masked counts as disabled", "[compliance]") {
   auto policy = parse(std::string(kPolicy) + "");
   ObservedState observed = desktopJetson();
   observed.system_units["avahi-daemon.service"] = {true, "masked", "inactive", "loaded", "", ""};
@@ -127,7 +127,7 @@ TEST_CASE("a kept unit is never flagged, and masked counts as disabled") {
   CHECK(find(report, ItemKind::kUnitActive, "avahi-daemon.service")->state == ItemState::kOk);
 }
 
-TEST_CASE("unknown observations are unknown, not drift") {
+TEST_CASE("unknown observations are unknown, not drift", "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.default_target.reset();
   observed.default_target_error = "no bus";
@@ -138,7 +138,8 @@ TEST_CASE("unknown observations are unknown, not drift") {
   CHECK(find(report, ItemKind::kBootNext, "swiotlb")->state == ItemState::kUnknown);
 }
 
-TEST_CASE("the plan sets the target first, masks before it stops, and edits the boot arguments last") {
+TEST_CASE("the plan sets the target first, masks before it stops, and edits the boot arguments last",
+          "[compliance]") {
   const auto policy = parse(kPolicy);
   const ObservedState observed = desktopJetson();
   const Plan plan = planChanges(policy, checkCompliance(policy, observed, nullptr), observed);
@@ -158,7 +159,7 @@ TEST_CASE("the plan sets the target first, masks before it stops, and edits the 
   CHECK(plan.reboot_needed);
 }
 
-TEST_CASE("without edit_extlinux the boot drift is a note, not a change") {
+TEST_CASE("without edit_extlinux the boot drift is a note, not a change", "[compliance]") {
   std::string text = kPolicy;
   text.replace(text.find("edit_extlinux = true"), 20, "edit_extlinux = false");
   const auto policy = parse(text);
@@ -170,7 +171,7 @@ TEST_CASE("without edit_extlinux the boot drift is a note, not a change") {
   CHECK(plan.notes.back().find("edit_extlinux is off") != std::string::npos);
 }
 
-TEST_CASE("a compliant device plans nothing") {
+TEST_CASE("a compliant device plans nothing", "[compliance]") {
   const auto policy = parse(kPolicy);
   ObservedState observed;
   observed.default_target = "multi-user.target";
@@ -183,7 +184,8 @@ TEST_CASE("a compliant device plans nothing") {
   CHECK(planChanges(policy, report, observed).changes.empty());
 }
 
-TEST_CASE("a unit systemd could not be asked about is unknown, so the device is not compliant") {
+TEST_CASE("a unit systemd could not be asked about is unknown, so the device is not compliant",
+          "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.default_target = "multi-user.target";
   observed.system_units.clear();
@@ -208,7 +210,7 @@ TEST_CASE("a unit systemd could not be asked about is unknown, so the device is 
                    "gdm3.service (unit-file): Connection refused") == 1);
 }
 
-TEST_CASE("a glob whose units could not be listed is one unknown item naming the glob") {
+TEST_CASE("a glob whose units could not be listed is one unknown item naming the glob", "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.system_units.erase("avahi-daemon.service");
   observed.system_units.erase("avahi-daemon.socket");
@@ -222,14 +224,15 @@ TEST_CASE("a glob whose units could not be listed is one unknown item naming the
   CHECK(find(report, ItemKind::kUnitFile, "avahi-*.socket") == nullptr);
 }
 
-TEST_CASE("drift outweighs unknown: what is known to drift is reported as drift") {
+TEST_CASE("drift outweighs unknown: what is known to drift is reported as drift", "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.default_target.reset();
   observed.default_target_error = "no bus";
   CHECK(checkCompliance(parse(kPolicy), observed, nullptr).verdict() == Verdict::kDrift);
 }
 
-TEST_CASE("a boot argument set for the next boot but not this one is reboot pending, not drift") {
+TEST_CASE("a boot argument set for the next boot but not this one is reboot pending, not drift",
+          "[compliance]") {
   const auto policy = swiotlbSlabsPolicy();
   ObservedState observed = nextBootHasSwiotlb();
   observed.boot.next_written_this_boot = true;
@@ -251,7 +254,7 @@ TEST_CASE("a boot argument set for the next boot but not this one is reboot pend
         ItemState::kDrift);
 }
 
-TEST_CASE("swiotlb=noforce is not absent and meets no slab count: it sets no pool aside") {
+TEST_CASE("swiotlb=noforce is not absent and meets no slab count: it sets no pool aside", "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.boot.cmdline = "root=/dev/mmcblk0p1 swiotlb=noforce\n";
   const auto report = checkCompliance(parse(kPolicy), observed, nullptr);
@@ -271,7 +274,8 @@ TEST_CASE("swiotlb=noforce is not absent and meets no slab count: it sets no poo
   CHECK_FALSE(swiotlbRuleHolds(exact, both));
 }
 
-TEST_CASE("a planned stop records the bare active state that revert starts the unit again from") {
+TEST_CASE("a planned stop records the bare active state that revert starts the unit again from",
+          "[compliance]") {
   const auto policy = parse(kPolicy);
   const ObservedState observed = desktopJetson();
   const Plan plan = planChanges(policy, checkCompliance(policy, observed, nullptr), observed);
@@ -282,7 +286,8 @@ TEST_CASE("a planned stop records the bare active state that revert starts the u
   CHECK(stop->before == "active");
 }
 
-TEST_CASE("a unit with no unit file whose loaded state could not be read is not installed, not drift") {
+TEST_CASE("a unit with no unit file whose loaded state could not be read is not installed, not drift",
+          "[compliance]") {
   ObservedState observed = desktopJetson();
   observed.system_units["gdm3.service"] = {false, "", "", "", "", "Connection timed out"};
   const auto report = checkCompliance(parse(kPolicy), observed, nullptr);
@@ -290,7 +295,8 @@ TEST_CASE("a unit with no unit file whose loaded state could not be read is not 
   CHECK(find(report, ItemKind::kUnitActive, "gdm3.service")->state == ItemState::kUnknown);
 }
 
-TEST_CASE("a linked unit is left for an operator: masking it would remove a link revert cannot make again") {
+TEST_CASE("a linked unit is left for an operator: masking it would remove a link revert cannot make again",
+          "[compliance]") {
   const auto policy = parse(kPolicy);
   ObservedState observed = desktopJetson();
   observed.system_units["gdm3.service"] = {true, "linked", "inactive", "loaded", "", ""};
@@ -300,8 +306,8 @@ TEST_CASE("a linked unit is left for an operator: masking it would remove a link
                     [](const std::string& n) { return n.find("gdm3.service is linked") == 0; }));
 }
 
-TEST_CASE(
-    "a boot argument extlinux.conf already had when this boot began is drift: a reboot would not help") {
+TEST_CASE("a boot argument extlinux.conf already had when this boot began is drift: a reboot would not help",
+          "[compliance]") {
   const auto policy = swiotlbSlabsPolicy();
   ObservedState observed = nextBootHasSwiotlb();
   observed.boot.next_written_this_boot = false;

@@ -28,7 +28,7 @@ Change fileRecord(std::string target, std::string backup) {
 
 }  // namespace
 
-TEST_CASE("every kind of record apply writes passes the schema") {
+TEST_CASE("every kind of record apply writes passes the schema", "[compliance]") {
   CHECK_FALSE(whyRejected(change("default_target", "default.target", {{"target", "graphical.target"}},
                                  {{"target", "multi-user.target"}}),
                           kRules));
@@ -43,7 +43,7 @@ TEST_CASE("every kind of record apply writes passes the schema") {
                           kRules));
 }
 
-TEST_CASE("a file record may name only the policy's extlinux.conf") {
+TEST_CASE("a file record may name only the policy's extlinux.conf", "[compliance]") {
   const auto why = whyRejected(fileRecord("/etc/passwd", "/var/lib/jmem/backup/extlinux.conf.t1"), kRules);
   REQUIRE(why);
   CHECK(*why ==
@@ -51,7 +51,8 @@ TEST_CASE("a file record may name only the policy's extlinux.conf") {
         "(/boot/extlinux/extlinux.conf)");
 }
 
-TEST_CASE("a file record's backup must be its own transaction's, inside the state directory") {
+TEST_CASE("a file record's backup must be its own transaction's, inside the state directory",
+          "[compliance]") {
   const auto shadow = whyRejected(fileRecord("/boot/extlinux/extlinux.conf", "/etc/shadow"), kRules);
   REQUIRE(shadow);
   CHECK(*shadow ==
@@ -64,7 +65,7 @@ TEST_CASE("a file record's backup must be its own transaction's, inside the stat
                     kRules));
 }
 
-TEST_CASE("a record with a value of the wrong type is rejected, not reverted") {
+TEST_CASE("a record with a value of the wrong type is rejected, not reverted", "[compliance]") {
   const auto number = whyRejected(
       change("default_target", "default.target", {{"target", 5}}, {{"target", "multi-user.target"}}), kRules);
   REQUIRE(number);
@@ -79,7 +80,7 @@ TEST_CASE("a record with a value of the wrong type is rejected, not reverted") {
                     kRules));
 }
 
-TEST_CASE("a unit record must name one unit that a policy could change") {
+TEST_CASE("a unit record must name one unit that a policy could change", "[compliance]") {
   const auto glob = whyRejected(
       change("unit_file", "*.service", {{"unit_file_state", "enabled"}}, {{"action", "mask"}}), kRules);
   REQUIRE(glob);
@@ -101,13 +102,14 @@ TEST_CASE("a unit record must name one unit that a policy could change") {
                     kRules));
 }
 
-TEST_CASE("a record of a kind apply never writes is rejected") {
+TEST_CASE("a record of a kind apply never writes is rejected", "[compliance]") {
   const auto why = whyRejected(change("exec", "/bin/sh", json::object(), json::object()), kRules);
   REQUIRE(why);
   CHECK(*why == "rejected a record of kind exec: an unknown kind exec");
 }
 
-TEST_CASE("records of this jmem carry what an exact revert needs, and those keys are checked") {
+TEST_CASE("records of this jmem carry what an exact revert needs, and those keys are checked",
+          "[compliance]") {
   CHECK_FALSE(whyRejected(
       change("default_target", "default.target", {{"target", "graphical.target"}, {"etc_link", ""}},
              {{"target", "multi-user.target"}}),

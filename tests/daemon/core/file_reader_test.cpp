@@ -35,14 +35,14 @@ struct BoundSocket {
 
 }  // namespace
 
-TEST_CASE("a regular file is read whole") {
+TEST_CASE("a regular file is read whole", "[core]") {
   FixtureTree tree(Files{{"proc/meminfo", "MemTotal: 1 kB\n"}});
   const auto text = readKernelFile(tree.path("proc/meminfo"));
   REQUIRE(text);
   CHECK(*text == "MemTotal: 1 kB\n");
 }
 
-TEST_CASE("a file larger than the bound is an error that names it, not a truncation") {
+TEST_CASE("a file larger than the bound is an error that names it, not a truncation", "[core]") {
   FixtureTree tree(Files{{"proc/meminfo", std::string(100, 'x')}});
   const auto text = readKernelFile(tree.path("proc/meminfo"), 99);
   REQUIRE_FALSE(text);
@@ -50,7 +50,7 @@ TEST_CASE("a file larger than the bound is an error that names it, not a truncat
         "Failed to read " + tree.path("proc/meminfo").string() + ": larger than 99 bytes");
 }
 
-TEST_CASE("a FIFO where a kernel file should be is refused at once, without waiting for a writer") {
+TEST_CASE("a FIFO where a kernel file should be is refused at once, without waiting for a writer", "[core]") {
   FixtureTree tree(Files{{"proc/placeholder", ""}});
   const auto fifo = tree.path("proc/meminfo");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -63,7 +63,7 @@ TEST_CASE("a FIFO where a kernel file should be is refused at once, without wait
   CHECK(took < std::chrono::seconds(1));
 }
 
-TEST_CASE("a FIFO is refused through readFileAt relative to a held directory too") {
+TEST_CASE("a FIFO is refused through readFileAt relative to a held directory too", "[core]") {
   FixtureTree tree(Files{{"proc/42/comm", "worker\n"}});
   REQUIRE(::mkfifo(tree.path("proc/42/status").c_str(), 0600) == 0);
   const int dir = ::open(tree.path("proc/42").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -76,7 +76,7 @@ TEST_CASE("a FIFO is refused through readFileAt relative to a held directory too
   CHECK(buffer.empty());
 }
 
-TEST_CASE("a directory where a kernel file should be is an error that says so") {
+TEST_CASE("a directory where a kernel file should be is an error that says so", "[core]") {
   FixtureTree tree(Files{{"proc/pressure/memory/inner", ""}});
   const auto text = readKernelFile(tree.path("proc/pressure/memory"));
   REQUIRE_FALSE(text);
@@ -84,7 +84,7 @@ TEST_CASE("a directory where a kernel file should be is an error that says so") 
                                     ": not a regular file (a directory)");
 }
 
-TEST_CASE("a socket where a kernel file should be is an error that says so") {
+TEST_CASE("a socket where a kernel file should be is an error that says so", "[core]") {
   FixtureTree tree(Files{{"proc/placeholder", ""}});
   const auto path = tree.path("proc/meminfo");
   BoundSocket socket(path);
@@ -93,7 +93,7 @@ TEST_CASE("a socket where a kernel file should be is an error that says so") {
   CHECK(text.error().message == "Failed to open " + path.string() + ": not a regular file (a socket)");
 }
 
-TEST_CASE("a device node reached through a followed link is refused unread") {
+TEST_CASE("a device node reached through a followed link is refused unread", "[core]") {
   FixtureTree tree(Files{{"etc/placeholder", ""}});
   std::filesystem::create_symlink("/dev/zero", tree.path("etc/zero"));
   const auto text = readWholeFile(tree.path("etc/zero"), 16);
@@ -102,7 +102,7 @@ TEST_CASE("a device node reached through a followed link is refused unread") {
         "Failed to read " + tree.path("etc/zero").string() + ": not a regular file (a character device)");
 }
 
-TEST_CASE("a kernel file's final symlink is refused, while other readers may follow one") {
+TEST_CASE("a kernel file's final symlink is refused, while other readers may follow one", "[core]") {
   FixtureTree tree(Files{{"elsewhere/secret", "the host's file\n"}});
   std::filesystem::create_directories(tree.path("proc"));
   std::filesystem::create_symlink(tree.path("elsewhere/secret"), tree.path("proc/meminfo"));
@@ -116,20 +116,20 @@ TEST_CASE("a kernel file's final symlink is refused, while other readers may fol
   CHECK(*followed == "the host's file\n");
 }
 
-TEST_CASE("a missing file keeps its errno, so that callers can tell absence from refusal") {
+TEST_CASE("a missing file keeps its errno, so that callers can tell absence from refusal", "[core]") {
   FixtureTree tree;
   const auto text = readKernelFile(tree.path("proc/pressure/memory"));
   REQUIRE_FALSE(text);
   CHECK(text.error().errno_value == ENOENT);
 }
 
-TEST_CASE("procfs files are regular files and pass the check") {
+TEST_CASE("procfs files are regular files and pass the check", "[core]") {
   const auto text = readKernelFile("/proc/self/status", 1 << 16);
   REQUIRE(text);
   CHECK(text->find("Name:") != std::string::npos);
 }
 
-TEST_CASE("every kind of file is described by what it is") {
+TEST_CASE("every kind of file is described by what it is", "[core]") {
   CHECK(std::string(describeFileType(S_IFIFO)) == "a FIFO");
   CHECK(std::string(describeFileType(S_IFBLK)) == "a block device");
   CHECK(std::string(describeFileType(S_IFREG)) == "a regular file");

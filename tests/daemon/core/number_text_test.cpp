@@ -28,7 +28,7 @@ std::vector<double> sampleDoubles() {
 
 }  // namespace
 
-TEST_CASE("the printf fallback writes each double as std::to_chars does, and it reads back") {
+TEST_CASE("the printf fallback writes each double as std::to_chars does, and it reads back", "[core]") {
   for (const double value : sampleDoubles()) {
     const std::string text = shortestDoubleByPrintf(value);
     INFO(text);
@@ -41,14 +41,14 @@ TEST_CASE("the printf fallback writes each double as std::to_chars does, and it 
   }
 }
 
-TEST_CASE("shortestDouble prefers fixed notation unless scientific is shorter") {
+TEST_CASE("shortestDouble prefers fixed notation unless scientific is shorter", "[core]") {
   CHECK(shortestDouble(0.5) == "0.5");
   CHECK(shortestDouble(1234.5) == "1234.5");
   CHECK(shortestDouble(1e20) == "1e+20");
   CHECK(shortestDouble(-2.25) == "-2.25");
 }
 
-TEST_CASE("parseDouble reads a whole decimal number and nothing else") {
+TEST_CASE("parseDouble reads a whole decimal number and nothing else", "[core]") {
   CHECK(parseDouble("0.25") == 0.25);
   CHECK(parseDouble("-1e3") == -1000.0);
   CHECK_FALSE(parseDouble(""));

@@ -39,7 +39,7 @@ const std::string kTwoProcesses =
 
 }  // namespace
 
-TEST_CASE("the library is loaded at the first sample and kept for the next ones") {
+TEST_CASE("the library is loaded at the first sample and kept for the next ones", "[gpu]") {
   StandinScript script(kTwoProcesses);
   GpuSampler sampler(standin());
   CHECK_FALSE(sampler.loaded());
@@ -55,7 +55,8 @@ TEST_CASE("the library is loaded at the first sample and kept for the next ones"
   CHECK(standinCalls(JMEM_NVML_STANDIN, "nvmlDeviceGetCount_v2") == 3);
 }
 
-TEST_CASE("a machine without the library has no GPU figures, says why, and logs it once as no source") {
+TEST_CASE("a machine without the library has no GPU figures, says why, and logs it once as no source",
+          "[gpu]") {
   GpuSamplerOptions options;
   options.library = "/nonexistent/libnvidia-ml.so.1";
   options.retry_after_samples = 2;
@@ -73,7 +74,7 @@ TEST_CASE("a machine without the library has no GPU figures, says why, and logs 
   CHECK(sampler.loadAttempts() == 3);
 }
 
-TEST_CASE("an empty library name turns GPU figures off without trying to load anything") {
+TEST_CASE("an empty library name turns GPU figures off without trying to load anything", "[gpu]") {
   GpuSamplerOptions options;
   options.library.clear();
   GpuSampler sampler(options);
@@ -83,7 +84,7 @@ TEST_CASE("an empty library name turns GPU figures off without trying to load an
   CHECK(sampler.loadAttempts() == 0);
 }
 
-TEST_CASE("a driver that loads after jmemd started is picked up at the next try") {
+TEST_CASE("a driver that loads after jmemd started is picked up at the next try", "[gpu]") {
   StandinScript script("init 9\n");
   Notices notices;
   GpuSampler sampler(standin(3), notices.sink());
@@ -101,7 +102,7 @@ TEST_CASE("a driver that loads after jmemd started is picked up at the next try"
   CHECK(notices.seen.size() == 1);
 }
 
-TEST_CASE("a read that fails whole starts NVML afresh at the next try, and is logged once") {
+TEST_CASE("a read that fails whole starts NVML afresh at the next try, and is logged once", "[gpu]") {
   StandinScript script(kTwoProcesses);
   Notices notices;
   GpuSampler sampler(standin(2), notices.sink());
@@ -122,7 +123,8 @@ TEST_CASE("a read that fails whole starts NVML afresh at the next try, and is lo
   CHECK(notices.seen[0].second == failed.reason);
 }
 
-TEST_CASE("a failing call is logged once, not every tick, and again only after it went away and came back") {
+TEST_CASE("a failing call is logged once, not every tick, and again only after it went away and came back",
+          "[gpu]") {
   const std::string failing = "device\nname NVIDIA A2\nmemory 0 100 50\ncompute 3\ngraphics 0\n";
   StandinScript script(failing);
   Notices notices;
@@ -144,7 +146,7 @@ TEST_CASE("a failing call is logged once, not every tick, and again only after i
   CHECK(notices.seen.size() == 2);
 }
 
-TEST_CASE("a process that frees its memory or exits is gone from the next sample") {
+TEST_CASE("a process that frees its memory or exits is gone from the next sample", "[gpu]") {
   StandinScript script(kTwoProcesses);
   GpuSampler sampler(standin());
   REQUIRE(sampler.sample().devices[0].processes.size() == 2);
@@ -160,7 +162,7 @@ TEST_CASE("a process that frees its memory or exits is gone from the next sample
   CHECK(device.unattributed_bytes == 512 * kMiB);
 }
 
-TEST_CASE("two devices, one integrated, make one snapshot") {
+TEST_CASE("two devices, one integrated, make one snapshot", "[gpu]") {
   StandinScript script(kTwoProcesses +
                        "device\nname NVIDIA Thor\nuuid GPU-2222\nmemory 3 0 0\n"
                        "compute 0 5000:536870912\ngraphics 0 5000:268435456 5001:na\n");

@@ -29,7 +29,7 @@ NvmlDeviceReading discrete(std::uint64_t total, std::uint64_t used, std::vector<
 
 }  // namespace
 
-TEST_CASE("a discrete GPU's unattributed memory is what it uses beyond its processes") {
+TEST_CASE("a discrete GPU's unattributed memory is what it uses beyond its processes", "[gpu]") {
   const GpuDevice device =
       gpuDeviceOf(discrete(80 * 1024 * kMiB, 3500 * kMiB, {{4242, 1500 * kMiB}, {4343, 1200 * kMiB}}));
   CHECK(device.name == "NVIDIA H100 80GB HBM3");
@@ -50,7 +50,7 @@ TEST_CASE("a discrete GPU's unattributed memory is what it uses beyond its proce
   CHECK(gpuUsedBytes(device) == 3500 * kMiB);
 }
 
-TEST_CASE("a GPU that has no memory figures of its own is integrated, which is no problem") {
+TEST_CASE("a GPU that has no memory figures of its own is integrated, which is no problem", "[gpu]") {
   NvmlDeviceReading reading = discrete(0, 0, {{700, 300 * kMiB}}, {{701, 40 * kMiB}});
   reading.name = std::string("NVIDIA Thor");
   reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
@@ -65,7 +65,8 @@ TEST_CASE("a GPU that has no memory figures of its own is integrated, which is n
   CHECK(gpuUsedBytes(device) == 340 * kMiB);
 }
 
-TEST_CASE("a memory call that fails otherwise is a problem, and the GPU is not taken for integrated") {
+TEST_CASE("a memory call that fails otherwise is a problem, and the GPU is not taken for integrated",
+          "[gpu]") {
   NvmlDeviceReading reading = discrete(0, 0, {});
   reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorGpuIsLost, "GPU is lost");
   const GpuDevice device = gpuDeviceOf(reading);
@@ -76,7 +77,7 @@ TEST_CASE("a memory call that fails otherwise is a problem, and the GPU is not t
   CHECK(device.problems[0] == "nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)");
 }
 
-TEST_CASE("a process in both lists is one process, counted with the larger figure") {
+TEST_CASE("a process in both lists is one process, counted with the larger figure", "[gpu]") {
   const GpuDevice device = gpuDeviceOf(
       discrete(16 * 1024 * kMiB, 900 * kMiB, {{50, 600 * kMiB}}, {{50, 650 * kMiB}, {51, 100 * kMiB}}));
   REQUIRE(device.processes.size() == 2);
@@ -88,7 +89,7 @@ TEST_CASE("a process in both lists is one process, counted with the larger figur
   CHECK(device.unattributed_bytes == 150 * kMiB);
 }
 
-TEST_CASE("a process NVML cannot attribute has unknown bytes, and its memory stays unattributed") {
+TEST_CASE("a process NVML cannot attribute has unknown bytes, and its memory stays unattributed", "[gpu]") {
   const GpuDevice device = gpuDeviceOf(
       discrete(16 * 1024 * kMiB, 1000 * kMiB, {{60, nvml::kValueNotAvailable}, {61, 400 * kMiB}}));
   REQUIRE(device.processes.size() == 2);
@@ -98,13 +99,14 @@ TEST_CASE("a process NVML cannot attribute has unknown bytes, and its memory sta
   CHECK(device.unattributed_bytes == 600 * kMiB);
 }
 
-TEST_CASE(
-    "processes holding more than NVML's used figure leave nothing unattributed, never a wrapped figure") {
+TEST_CASE("processes holding more than NVML's used figure leave nothing unattributed, never a wrapped figure",
+          "[gpu]") {
   const GpuDevice device = gpuDeviceOf(discrete(16 * 1024 * kMiB, 100 * kMiB, {{70, 300 * kMiB}}));
   CHECK(device.unattributed_bytes == 0);
 }
 
-TEST_CASE("a process list NVML does not support leaves the processes incomplete and names the call") {
+TEST_CASE("a process list NVML does not support leaves the processes incomplete and names the call",
+          "[gpu]") {
   NvmlDeviceReading reading = discrete(16 * 1024 * kMiB, 500 * kMiB, {{80, 200 * kMiB}});
   reading.graphics =
       failed("nvmlDeviceGetGraphicsRunningProcesses_v3", nvml::kErrorNotSupported, "Not Supported");
@@ -117,7 +119,7 @@ TEST_CASE("a process list NVML does not support leaves the processes incomplete 
   CHECK(device.problems[0] == "nvmlDeviceGetGraphicsRunningProcesses_v3 failed: Not Supported (3)");
 }
 
-TEST_CASE("an integrated GPU whose lists failed has no used figure at all") {
+TEST_CASE("an integrated GPU whose lists failed has no used figure at all", "[gpu]") {
   NvmlDeviceReading reading = discrete(0, 0, {});
   reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
   reading.compute =
@@ -127,7 +129,8 @@ TEST_CASE("an integrated GPU whose lists failed has no used figure at all") {
   CHECK_FALSE(gpuUsedBytes(device));
 }
 
-TEST_CASE("an integrated GPU with a process NVML cannot attribute has no used figure, not an undercount") {
+TEST_CASE("an integrated GPU with a process NVML cannot attribute has no used figure, not an undercount",
+          "[gpu]") {
   NvmlDeviceReading reading = discrete(0, 0, {{90, 300 * kMiB}, {91, nvml::kValueNotAvailable}});
   reading.memory = failed("nvmlDeviceGetMemoryInfo_v2", nvml::kErrorNotSupported, "Not Supported");
   const GpuDevice device = gpuDeviceOf(reading);
@@ -137,7 +140,7 @@ TEST_CASE("an integrated GPU with a process NVML cannot attribute has no used fi
   CHECK_FALSE(gpuUsedBytes(device));
 }
 
-TEST_CASE("a device without a handle is listed by its index with the failure alone") {
+TEST_CASE("a device without a handle is listed by its index with the failure alone", "[gpu]") {
   NvmlDeviceReading reading;
   reading.index = 3;
   reading.handle_failure = failed("nvmlDeviceGetHandleByIndex_v2", nvml::kErrorNoPermission, "");
@@ -149,7 +152,7 @@ TEST_CASE("a device without a handle is listed by its index with the failure alo
   CHECK(device.problems[0] == "nvmlDeviceGetHandleByIndex_v2 failed: unknown error (4)");
 }
 
-TEST_CASE("a failed name or UUID is a problem, and control characters in names are replaced") {
+TEST_CASE("a failed name or UUID is a problem, and control characters in names are replaced", "[gpu]") {
   NvmlDeviceReading reading = discrete(kMiB, 0, {});
   reading.name = std::string("GPU\nforged line");
   reading.uuid = failed("nvmlDeviceGetUUID", nvml::kErrorNotSupported, "Not Supported");
@@ -160,7 +163,7 @@ TEST_CASE("a failed name or UUID is a problem, and control characters in names a
   CHECK(device.problems[0] == "nvmlDeviceGetUUID failed: Not Supported (3)");
 }
 
-TEST_CASE("a PID beyond what the kernel can give is a problem, not a process") {
+TEST_CASE("a PID beyond what the kernel can give is a problem, not a process", "[gpu]") {
   const GpuDevice device = gpuDeviceOf(discrete(kMiB, 0, {{0xFFFFFFF0u, kMiB}, {90, kMiB}}));
   REQUIRE(device.processes.size() == 1);
   CHECK(device.processes[0].pid == 90);

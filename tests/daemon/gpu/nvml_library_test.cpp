@@ -27,14 +27,14 @@ const std::vector<NvmlProcessRow>& rowsOf(const NvmlAnswer<std::vector<NvmlProce
 
 }  // namespace
 
-TEST_CASE("without the library there is no NVML, and the reason names what could not be loaded") {
+TEST_CASE("without the library there is no NVML, and the reason names what could not be loaded", "[gpu]") {
   auto library = NvmlLibrary::open("/nonexistent/libnvidia-ml.so.1");
   REQUIRE_FALSE(library);
   CHECK(library.error().errno_value == ENOENT);
   CHECK(library.error().message.starts_with("Failed to load NVML: /nonexistent/libnvidia-ml.so.1: "));
 }
 
-TEST_CASE("a library that is there but cannot be loaded is a failure, not an absence") {
+TEST_CASE("a library that is there but cannot be loaded is a failure, not an absence", "[gpu]") {
   jmem::test::FixtureTree tree;
   tree.write("libnvidia-ml.so.1", "not an ELF file\n");
   const std::string path = tree.path("libnvidia-ml.so.1").string();
@@ -44,7 +44,7 @@ TEST_CASE("a library that is there but cannot be loaded is a failure, not an abs
   CHECK_THAT(library.error().message, Catch::StartsWith("Failed to load NVML: " + path + ": "));
 }
 
-TEST_CASE("a library without the _v3 process lists is refused, naming the first missing function") {
+TEST_CASE("a library without the _v3 process lists is refused, naming the first missing function", "[gpu]") {
   StandinScript script;
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN_OLD);
   REQUIRE_FALSE(library);
@@ -54,7 +54,7 @@ TEST_CASE("a library without the _v3 process lists is refused, naming the first 
                                        "than R510?)");
 }
 
-TEST_CASE("an init failure is an error in NVML's words, and the library is not kept") {
+TEST_CASE("an init failure is an error in NVML's words, and the library is not kept", "[gpu]") {
   StandinScript script("init 9\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
   REQUIRE_FALSE(library);
@@ -63,7 +63,7 @@ TEST_CASE("an init failure is an error in NVML's words, and the library is not k
   CHECK(standinCalls(JMEM_NVML_STANDIN, "nvmlInit_v2") == 0);  // unloaded again
 }
 
-TEST_CASE("two devices are read call by call, one discrete and one without memory figures") {
+TEST_CASE("two devices are read call by call, one discrete and one without memory figures", "[gpu]") {
   StandinScript script(
       "device\n"
       "name NVIDIA RTX A6000\n"
@@ -108,7 +108,7 @@ TEST_CASE("two devices are read call by call, one discrete and one without memor
   CHECK(rowsOf(thor.graphics).empty());
 }
 
-TEST_CASE("NOT_SUPPORTED on a process list is that list's answer, the other list is still read") {
+TEST_CASE("NOT_SUPPORTED on a process list is that list's answer, the other list is still read", "[gpu]") {
   StandinScript script(
       "device\n"
       "memory 0 1000000 1000\n"
@@ -126,7 +126,7 @@ TEST_CASE("NOT_SUPPORTED on a process list is that list's answer, the other list
   REQUIRE(rowsOf(device.graphics).size() == 1);
 }
 
-TEST_CASE("a list longer than the buffer is read whole after INSUFFICIENT_SIZE, in one more call") {
+TEST_CASE("a list longer than the buffer is read whole after INSUFFICIENT_SIZE, in one more call", "[gpu]") {
   StandinScript script("device\nmemory 0 100000000000 0\ncompute 0" + manyProcesses(50) + "\ngraphics 0\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
   REQUIRE(library);
@@ -145,7 +145,7 @@ TEST_CASE("a list longer than the buffer is read whole after INSUFFICIENT_SIZE, 
   CHECK(standinCalls(JMEM_NVML_STANDIN, "nvmlDeviceGetComputeRunningProcesses_v3") - second == 1);
 }
 
-TEST_CASE("a list that grows between the sizing call and the filling call is read once it fits") {
+TEST_CASE("a list that grows between the sizing call and the filling call is read once it fits", "[gpu]") {
   StandinScript script("device\nmemory 0 100000000000 0\ncompute 0" + manyProcesses(30) +
                        "\ncompute_grows 5\ngraphics 0\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
@@ -156,7 +156,7 @@ TEST_CASE("a list that grows between the sizing call and the filling call is rea
   CHECK(rowsOf((*readings)[0].compute).size() == 40);
 }
 
-TEST_CASE("a list that keeps growing is given up after a bounded number of calls") {
+TEST_CASE("a list that keeps growing is given up after a bounded number of calls", "[gpu]") {
   StandinScript script("device\nmemory 0 100000000000 0\ncompute 0\ncompute_grows 1000\ngraphics 0\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
   REQUIRE(library);
@@ -171,7 +171,7 @@ TEST_CASE("a list that keeps growing is given up after a bounded number of calls
   CHECK(rowsOf((*readings)[0].graphics).empty());
 }
 
-TEST_CASE("a device whose handle cannot be had is read as that failure, the next device as usual") {
+TEST_CASE("a device whose handle cannot be had is read as that failure, the next device as usual", "[gpu]") {
   StandinScript script("device\nhandle 4\ndevice\nname second\nmemory 0 10 5\ncompute 0\ngraphics 0\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
   REQUIRE(library);
@@ -183,7 +183,7 @@ TEST_CASE("a device whose handle cannot be had is read as that failure, the next
   CHECK(std::get<std::string>((*readings)[1].name) == "second");
 }
 
-TEST_CASE("a failed device count is an error of the whole read") {
+TEST_CASE("a failed device count is an error of the whole read", "[gpu]") {
   StandinScript script("count 999\n");
   auto library = NvmlLibrary::open(JMEM_NVML_STANDIN);
   REQUIRE(library);
@@ -192,7 +192,7 @@ TEST_CASE("a failed device count is an error of the whole read") {
   CHECK(readings.error().message == "nvmlDeviceGetCount_v2 failed: Unknown Error (999)");
 }
 
-TEST_CASE("NVML is shut down and unloaded when the library is destroyed") {
+TEST_CASE("NVML is shut down and unloaded when the library is destroyed", "[gpu]") {
   StandinScript script;
   // Held open here so that the stand-in's counts outlive the library object.
   void* pinned = ::dlopen(JMEM_NVML_STANDIN, RTLD_NOW);

@@ -52,7 +52,7 @@ GpuDevice gpu(bool integrated, std::vector<std::pair<pid_t, std::optional<std::u
 
 }  // namespace
 
-TEST_CASE("a process's GPU memory is its NVML rows over every GPU, matched by PID") {
+TEST_CASE("a process's GPU memory is its NVML rows over every GPU, matched by PID", "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 32 * 1024 * kMiB);
   system.gpus.available = true;
   system.gpus.devices = {gpu(false, {{10, 1024 * kMiB}, {11, 2048 * kMiB}}), gpu(false, {{10, 512 * kMiB}})};
@@ -67,7 +67,8 @@ TEST_CASE("a process's GPU memory is its NVML rows over every GPU, matched by PI
   CHECK(ledger.totals.gpu_unmatched_bytes == 0);
 }
 
-TEST_CASE("a discrete GPU's memory is not system memory: no part of the cost or of what is unaccounted") {
+TEST_CASE("a discrete GPU's memory is not system memory: no part of the cost or of what is unaccounted",
+          "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 60 * 1024 * kMiB);
   system.gpus.available = true;
   system.gpus.devices = {gpu(false, {{10, 2048 * kMiB}})};
@@ -80,7 +81,8 @@ TEST_CASE("a discrete GPU's memory is not system memory: no part of the cost or 
 }
 
 TEST_CASE(
-    "an integrated GPU's memory counts in the cost where NvMap is unavailable, and not twice where it is") {
+    "an integrated GPU's memory counts in the cost where NvMap is unavailable, and not twice where it is",
+    "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 40 * 1024 * kMiB);
   system.gpus.available = true;
   system.gpus.devices = {gpu(true, {{10, 4096 * kMiB}, {99, 256 * kMiB}})};
@@ -109,7 +111,7 @@ TEST_CASE(
   CHECK(orin.totals.unaccounted_bytes == static_cast<std::int64_t>((24 * 1024 - 1024 - 4096) * kMiB));
 }
 
-TEST_CASE("a GPU process that exited before the ledger read it is unmatched, not lost") {
+TEST_CASE("a GPU process that exited before the ledger read it is unmatched, not lost", "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 32 * 1024 * kMiB);
   system.gpus.available = true;
   system.gpus.devices = {gpu(false, {{10, 1024 * kMiB}, {4242, 3072 * kMiB}, {0, 8 * kMiB}})};
@@ -119,7 +121,7 @@ TEST_CASE("a GPU process that exited before the ledger read it is unmatched, not
   CHECK(ledger.totals.gpu_unmatched_bytes == 3080 * kMiB);
 }
 
-TEST_CASE("a GPU process whose memory NVML cannot attribute adds nothing to its process") {
+TEST_CASE("a GPU process whose memory NVML cannot attribute adds nothing to its process", "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 32 * 1024 * kMiB);
   system.gpus.available = true;
   system.gpus.devices = {gpu(false, {{10, std::nullopt}})};
@@ -129,7 +131,8 @@ TEST_CASE("a GPU process whose memory NVML cannot attribute adds nothing to its 
   CHECK(json["gpus"][0]["processes"][0]["bytes"].is_null());
 }
 
-TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NVML's availability") {
+TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NVML's availability",
+          "[ledger]") {
   SystemFigures system = figures(64 * 1024 * kMiB, 32 * 1024 * kMiB);
   system.gpus.available = true;
   GpuDevice h100 = gpu(false, {{10, 1024 * kMiB}});
@@ -170,7 +173,7 @@ TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NV
   CHECK(json["totals"]["gpu_unmatched_bytes"] == 0);
 }
 
-TEST_CASE("without NVML the GPUs are an empty list and the reason says why, never zeros") {
+TEST_CASE("without NVML the GPUs are an empty list and the reason says why, never zeros", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.gpus.reason = "Failed to load NVML: libnvidia-ml.so.1: cannot open shared object file";
   const auto json = ledgerToJson(buildLedger(system, {}, {}));

@@ -43,7 +43,7 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 
 }  // namespace
 
-TEST_CASE("a process's NvMap share is the sum of its rows over every heap, matched by PID") {
+TEST_CASE("a process's NvMap share is the sum of its rows over every heap, matched by PID", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.nvmap.available = true;
   system.nvmap.heaps = {heap("iovmm", 150 * kMiB, {{10, 100 * kMiB}, {11, 20 * kMiB}, {0, 5 * kMiB}}),
@@ -62,7 +62,8 @@ TEST_CASE("a process's NvMap share is the sum of its rows over every heap, match
   CHECK(ledger.totals.memory.nvmap_bytes == 108 * kMiB);
 }
 
-TEST_CASE("units sum their processes and are ordered by cost, user units apart from system ones") {
+TEST_CASE("units sum their processes and are ordered by cost, user units apart from system ones",
+          "[ledger]") {
   const Ledger ledger =
       buildLedger(figures(8000 * kMiB, 6000 * kMiB),
                   {sample(1, "a.service", 10 * kMiB, 5 * kMiB), sample(2, "a.service", 30 * kMiB, 5 * kMiB),
@@ -79,7 +80,7 @@ TEST_CASE("units sum their processes and are ordered by cost, user units apart f
   CHECK(ledger.totals.memory.pss_bytes == 66 * kMiB);
 }
 
-TEST_CASE("unaccounted memory is what is used beyond unreclaimable PSS and NvMap") {
+TEST_CASE("unaccounted memory is what is used beyond unreclaimable PSS and NvMap", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.nvmap.available = true;
   system.nvmap.total_bytes = 300 * kMiB;
@@ -89,7 +90,7 @@ TEST_CASE("unaccounted memory is what is used beyond unreclaimable PSS and NvMap
   CHECK(ledger.totals.unaccounted_bytes == static_cast<std::int64_t>(1300 * kMiB));
 }
 
-TEST_CASE("without the PSS split all of PSS counts as unreclaimable") {
+TEST_CASE("without the PSS split all of PSS counts as unreclaimable", "[ledger]") {
   ProcessSample old_kernel = sample(1, "a.service", 500 * kMiB, 0);
   old_kernel.rollup.pss_anon_bytes.reset();
   old_kernel.rollup.pss_file_bytes.reset();
@@ -98,7 +99,7 @@ TEST_CASE("without the PSS split all of PSS counts as unreclaimable") {
   CHECK(ledger.totals.unaccounted_bytes == static_cast<std::int64_t>(1500 * kMiB));
 }
 
-TEST_CASE("the JSON dump carries the documented schema with sizes as integer bytes") {
+TEST_CASE("the JSON dump carries the documented schema with sizes as integer bytes", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.pressure.available = true;
   system.pressure.some.avg10_permyriad = 123;
@@ -130,7 +131,7 @@ TEST_CASE("the JSON dump carries the documented schema with sizes as integer byt
   CHECK(json["totals"]["pss_bytes"].is_number_unsigned());
 }
 
-TEST_CASE("unavailable NvMap and pressure are null with a reason, never zero") {
+TEST_CASE("unavailable NvMap and pressure are null with a reason, never zero", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.nvmap.reason = "Failed to open /sys/kernel/debug/nvmap: No such file or directory";
   const auto json = ledgerToJson(buildLedger(system, {}, {}));

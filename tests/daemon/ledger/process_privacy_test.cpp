@@ -52,29 +52,30 @@ std::vector<pid_t> pidsOf(const std::vector<const LedgerProcess*>& processes) {
 
 }  // namespace
 
-TEST_CASE("root sees every process's details, whatever the mount hides") {
+TEST_CASE("root sees every process's details, whatever the mount hides", "[ledger]") {
   CHECK(mayShowDetails(hiding(), Caller{0, false}, 1000));
   CHECK(mayShowDetails(hiding(), Caller{0, false}, 0));
 }
 
-TEST_CASE("where /proc hides nothing every caller sees every process") {
+TEST_CASE("where /proc hides nothing every caller sees every process", "[ledger]") {
   CHECK(mayShowDetails(ProcVisibility{}, Caller{1000, false}, 1001));
   CHECK(mayShowDetails(ProcVisibility{}, Caller{65534, false}, 0));
 }
 
-TEST_CASE("where /proc hides others an unprivileged caller sees only its own processes") {
+TEST_CASE("where /proc hides others an unprivileged caller sees only its own processes", "[ledger]") {
   CHECK(mayShowDetails(hiding(), Caller{1000, false}, 1000));
   CHECK_FALSE(mayShowDetails(hiding(), Caller{1000, false}, 1001));
   CHECK_FALSE(mayShowDetails(hiding(), Caller{1000, false}, 0));
 }
 
-TEST_CASE("a member of the mount's gid= group sees every process") {
+TEST_CASE("a member of the mount's gid= group sees every process", "[ledger]") {
   CHECK(mayShowDetails(hiding(44), Caller{1000, true}, 0));
   CHECK(mayShowDetails(hiding(44), Caller{1000, true}, 1001));
 }
 
 TEST_CASE(
-    "membership of the exempt group counts by primary or supplementary group, and only where there is one") {
+    "membership of the exempt group counts by primary or supplementary group, and only where there is one",
+    "[ledger]") {
   const gid_t groups[] = {24, 44, 100};
   const gid_t other_groups[] = {24, 100};
   CHECK(callerInExemptGid(hiding(44), 44, {}));
@@ -83,7 +84,8 @@ TEST_CASE(
   CHECK_FALSE(callerInExemptGid(hiding(), 44, groups));
 }
 
-TEST_CASE("a ranked list keeps only what the caller may see, in rank order, then takes the limit") {
+TEST_CASE("a ranked list keeps only what the caller may see, in rank order, then takes the limit",
+          "[ledger]") {
   const Ledger ledger = ledgerOfThreeUsers();
   const auto ranked = topProcesses(ledger, SortKey::kPss, 0);
   REQUIRE(ranked);
@@ -95,7 +97,8 @@ TEST_CASE("a ranked list keeps only what the caller may see, in rank order, then
   CHECK(visibleProcesses(*ranked, hiding(), Caller{4242, false}).empty());
 }
 
-TEST_CASE("a unit's PID list shows the caller only its own processes, and no PID of unknown owner") {
+TEST_CASE("a unit's PID list shows the caller only its own processes, and no PID of unknown owner",
+          "[ledger]") {
   const Ledger ledger = ledgerOfThreeUsers();
   const LedgerUnit& unit = ledger.units[0];
   CHECK(visiblePids(unit, ledger, hiding(), Caller{1000, false}) == std::vector<pid_t>{200, 400});
@@ -105,7 +108,7 @@ TEST_CASE("a unit's PID list shows the caller only its own processes, and no PID
         std::vector<pid_t>{100, 200, 300, 400});
 }
 
-TEST_CASE("the visibility is read from the roots' proc tree") {
+TEST_CASE("the visibility is read from the roots' proc tree", "[ledger]") {
   FixtureTree tree(
       Files{{"proc/self/mountinfo",
              "22 26 0:21 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw,gid=27,hidepid=2\n"}});

@@ -22,7 +22,7 @@ std::vector<pid_t> pids(const std::vector<const LedgerProcess*>& ranked) {
 
 }  // namespace
 
-TEST_CASE("sort keys are pss, nvmap, gpu and cost, and anything else is named in the error") {
+TEST_CASE("sort keys are pss, nvmap, gpu and cost, and anything else is named in the error", "[ledger]") {
   CHECK(*parseSortKey("pss") == SortKey::kPss);
   CHECK(*parseSortKey("nvmap") == SortKey::kNvmap);
   CHECK(*parseSortKey("gpu") == SortKey::kGpu);
@@ -33,7 +33,7 @@ TEST_CASE("sort keys are pss, nvmap, gpu and cost, and anything else is named in
   CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap, gpu or cost");
 }
 
-TEST_CASE("processes rank largest first by the chosen key, ties in PID order") {
+TEST_CASE("processes rank largest first by the chosen key, ties in PID order", "[ledger]") {
   Ledger ledger;
   ledger.processes = {process(1, 10, 100), process(2, 30, 0), process(3, 20, 50), process(4, 30, 0)};
   CHECK(pids(*topProcesses(ledger, SortKey::kPss, 0)) == std::vector<pid_t>{2, 4, 3, 1});
@@ -41,7 +41,7 @@ TEST_CASE("processes rank largest first by the chosen key, ties in PID order") {
   CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{1, 3, 2, 4});
 }
 
-TEST_CASE("a limit cuts the list, zero means all, and an absurd limit is refused") {
+TEST_CASE("a limit cuts the list, zero means all, and an absurd limit is refused", "[ledger]") {
   Ledger ledger;
   ledger.processes = {process(1, 10, 0), process(2, 30, 0), process(3, 20, 0)};
   CHECK(topProcesses(ledger, SortKey::kPss, 2)->size() == 2);
@@ -53,7 +53,7 @@ TEST_CASE("a limit cuts the list, zero means all, and an absurd limit is refused
   CHECK_FALSE(topUnits(ledger, SortKey::kPss, 4000000000u).ok());
 }
 
-TEST_CASE("units rank by their summed memory") {
+TEST_CASE("units rank by their summed memory", "[ledger]") {
   Ledger ledger;
   ledger.units.resize(2);
   ledger.units[0].unit = "small.service";
@@ -65,7 +65,8 @@ TEST_CASE("units rank by their summed memory") {
   CHECK(ranked[0]->unit == "big.service");
 }
 
-TEST_CASE("processes rank by their GPU memory with the gpu key, which a discrete GPU keeps out of the cost") {
+TEST_CASE("processes rank by their GPU memory with the gpu key, which a discrete GPU keeps out of the cost",
+          "[ledger]") {
   Ledger ledger;
   ledger.processes = {process(1, 10, 0), process(2, 30, 0), process(3, 20, 0)};
   ledger.processes[0].gpu_bytes = 2048;

@@ -8,7 +8,7 @@
 using namespace jmem;
 using namespace jmem::metrics;
 
-TEST_CASE("label values escape backslash, double quote and newline and nothing else") {
+TEST_CASE("label values escape backslash, double quote and newline and nothing else", "[metrics]") {
   CHECK(escapeLabelValue("plain.service") == "plain.service");
   CHECK(escapeLabelValue(R"(a\b)") == R"(a\\b)");
   CHECK(escapeLabelValue(R"(say "hi")") == R"(say \"hi\")");
@@ -17,7 +17,7 @@ TEST_CASE("label values escape backslash, double quote and newline and nothing e
   CHECK(escapeLabelValue("dev-disk-by\\x2duuid.device") == "dev-disk-by\\\\x2duuid.device");
 }
 
-TEST_CASE("label values keep valid UTF-8 and replace each invalid byte") {
+TEST_CASE("label values keep valid UTF-8 and replace each invalid byte", "[metrics]") {
   CHECK(escapeLabelValue("caf\xc3\xa9") == "caf\xc3\xa9");
   CHECK(escapeLabelValue("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");
   CHECK(escapeLabelValue("a\xff"
@@ -28,12 +28,12 @@ TEST_CASE("label values keep valid UTF-8 and replace each invalid byte") {
   CHECK(escapeLabelValue("\xf4\x90\x80\x80") == "????");  // above U+10FFFF
 }
 
-TEST_CASE("help text escapes backslash and newline but keeps quotes") {
+TEST_CASE("help text escapes backslash and newline but keeps quotes", "[metrics]") {
   CHECK(escapeHelp(R"(a "quoted" \ word)") == R"(a "quoted" \\ word)");
   CHECK(escapeHelp("one\ntwo") == R"(one\ntwo)");
 }
 
-TEST_CASE("metric and label names follow the format's grammar") {
+TEST_CASE("metric and label names follow the format's grammar", "[metrics]") {
   CHECK(isValidMetricName("jmem_memory_total_bytes"));
   CHECK(isValidMetricName("a:b_c9"));
   CHECK(isValidMetricName(":leading_colon"));
@@ -48,7 +48,7 @@ TEST_CASE("metric and label names follow the format's grammar") {
   CHECK_FALSE(isValidLabelName("1st"));
 }
 
-TEST_CASE("values print exactly and read back as the same number") {
+TEST_CASE("values print exactly and read back as the same number", "[metrics]") {
   CHECK(formatValue(std::uint64_t{0}) == "0");
   CHECK(formatValue(std::numeric_limits<std::uint64_t>::max()) == "18446744073709551615");
   CHECK(formatValue(0.1234) == "0.1234");
@@ -61,7 +61,8 @@ TEST_CASE("values print exactly and read back as the same number") {
   }
 }
 
-TEST_CASE("a family is written as HELP, TYPE and its samples, which parse back with their labels") {
+TEST_CASE("a family is written as HELP, TYPE and its samples, which parse back with their labels",
+          "[metrics]") {
   Exposition out;
   out.family("demo_things_total", MetricType::kCounter, "Things \"counted\",\nwith a \\ in the help.");
   out.sample({{"kind", "a\"b"}, {"where", "x\ny"}}, std::uint64_t{7});
@@ -89,7 +90,7 @@ TEST_CASE("a family is written as HELP, TYPE and its samples, which parse back w
   CHECK((*parsed)[1].samples.at(0).labels.at("unit") == "u\\v");
 }
 
-TEST_CASE("the test's parser rejects what a scraper would reject") {
+TEST_CASE("the test's parser rejects what a scraper would reject", "[metrics]") {
   const char* bad[] = {
       "m 1\n",                                               // no HELP or TYPE
       "# HELP m h\n# TYPE m gauge\nm 1",                     // no final newline
@@ -113,12 +114,12 @@ TEST_CASE("the test's parser rejects what a scraper would reject") {
   CHECK(test::parseExposition("# HELP m h\n# TYPE m gauge\nm{a=\"x\"} 1\nm{a=\"y\"} +Inf\n"));
 }
 
-TEST_CASE("labels with an empty value are left out, as Prometheus reads them") {
+TEST_CASE("labels with an empty value are left out, as Prometheus reads them", "[metrics]") {
   CHECK(renderLabels({{"a", "x"}, {"b", ""}, {"c", "z"}}) == "{a=\"x\",c=\"z\"}");
   CHECK(renderLabels({{"a", ""}}).empty());
   CHECK(renderLabels({}).empty());
 }
 
-TEST_CASE("the test's parser counts an empty label value as no label") {
+TEST_CASE("the test's parser counts an empty label value as no label", "[metrics]") {
   CHECK_FALSE(test::parseExposition("# HELP m h\n# TYPE m gauge\nm 1\nm{a=\"\"} 2\n"));
 }

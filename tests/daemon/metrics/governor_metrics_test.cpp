@@ -20,7 +20,8 @@ compliance::CheckItem item(compliance::ItemKind kind, compliance::ItemState stat
 
 }  // namespace
 
-TEST_CASE("compliance metrics count drift and unknown items and price the drift as the check does") {
+TEST_CASE("compliance metrics count drift and unknown items and price the drift as the check does",
+          "[metrics]") {
   using compliance::ItemKind;
   using compliance::ItemState;
   compliance::CheckReport report;
@@ -43,7 +44,8 @@ TEST_CASE("compliance metrics count drift and unknown items and price the drift 
   CHECK(clean.drift_cost_bytes == 0);
 }
 
-TEST_CASE("compliance metrics carry the check's verdict and count the items waiting for a reboot") {
+TEST_CASE("compliance metrics carry the check's verdict and count the items waiting for a reboot",
+          "[metrics]") {
   using compliance::ItemKind;
   using compliance::ItemState;
   compliance::CheckReport report;
@@ -63,14 +65,14 @@ TEST_CASE("compliance metrics carry the check's verdict and count the items wait
   CHECK(complianceMetricsOf(report, 1).verdict == "drift");
 }
 
-TEST_CASE("a check that could not run is published as unknown, never compliant") {
+TEST_CASE("a check that could not run is published as unknown, never compliant", "[metrics]") {
   const ComplianceMetrics m = uncheckedComplianceMetrics(77);
   CHECK(m.checked_usec == 77);
   CHECK(m.verdict == "unknown");
   CHECK_FALSE(m.compliant);
 }
 
-TEST_CASE("throttle metrics take the phase and count the units with something applied") {
+TEST_CASE("throttle metrics take the phase and count the units with something applied", "[metrics]") {
   throttle::Decision decision;
   decision.phase = throttle::Phase::kReleasing;
   throttle::UnitState throttled;
@@ -87,7 +89,7 @@ TEST_CASE("throttle metrics take the phase and count the units with something ap
   CHECK(m.units_acted_on == 2);
 }
 
-TEST_CASE("self metrics are the governor's own statistics") {
+TEST_CASE("self metrics are the governor's own statistics", "[metrics]") {
   SelfStats stats;
   for (int i = 1; i <= 200; ++i)
     stats.record(std::chrono::microseconds(i * 10), std::chrono::microseconds(i), 7);
@@ -99,7 +101,7 @@ TEST_CASE("self metrics are the governor's own statistics") {
   CHECK(m.rollup_reads == 7);
 }
 
-TEST_CASE("action counters start with every known action at zero") {
+TEST_CASE("action counters start with every known action at zero", "[metrics]") {
   const auto counts = ActionCounters().counts();
   CHECK(counts.size() == 12);
   for (const auto& c : counts) {
@@ -110,7 +112,7 @@ TEST_CASE("action counters start with every known action at zero") {
   }
 }
 
-TEST_CASE("action counters add up what was taken and what failed, per source and action") {
+TEST_CASE("action counters add up what was taken and what failed, per source and action", "[metrics]") {
   ActionCounters counters;
   counters.recordThrottle(throttle::ActionKind::kFreeze, true);
   counters.recordThrottle(throttle::ActionKind::kFreeze, true);

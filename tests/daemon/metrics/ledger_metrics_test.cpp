@@ -21,7 +21,7 @@ LedgerUnit unit(std::string name, std::string manager, std::uint64_t pss_bytes,
 
 }  // namespace
 
-TEST_CASE("system metrics take NvMap and PSI only when the kernel offers them") {
+TEST_CASE("system metrics take NvMap and PSI only when the kernel offers them", "[metrics]") {
   const Ledger with = test::jetsonLedger(2);
   const SystemMetrics a = systemMetricsOf(with, 77);
   CHECK(a.sample_usec == 77);
@@ -38,7 +38,7 @@ TEST_CASE("system metrics take NvMap and PSI only when the kernel offers them") 
   CHECK_FALSE(b.pressure_full_avg10_permyriad);
 }
 
-TEST_CASE("the costliest units are chosen by PSS plus NvMap, whatever the ledger's order") {
+TEST_CASE("the costliest units are chosen by PSS plus NvMap, whatever the ledger's order", "[metrics]") {
   Ledger ledger;
   ledger.units = {unit("small.service", "system", 10), unit("gpu.service", "system", 5, 100),
                   unit("big.service", "system", 50), unit("tiny.service", "system", 1)};
@@ -51,7 +51,7 @@ TEST_CASE("the costliest units are chosen by PSS plus NvMap, whatever the ledger
   CHECK(m.unit_count == 4);
 }
 
-TEST_CASE("equal costs are ordered by manager and name so the published set does not flap") {
+TEST_CASE("equal costs are ordered by manager and name so the published set does not flap", "[metrics]") {
   Ledger ledger;
   ledger.units = {unit("b.service", "user@1000.service", 8), unit("b.service", "system", 8),
                   unit("a.service", "user@1000.service", 8)};
@@ -62,7 +62,7 @@ TEST_CASE("equal costs are ordered by manager and name so the published set does
   CHECK(m.other_cost_bytes == 8);
 }
 
-TEST_CASE("the number of units published is bounded whatever is asked") {
+TEST_CASE("the number of units published is bounded whatever is asked", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(kMaxTopUnits + 10);
   const UnitMetrics m = unitMetricsOf(ledger, 100000);
   CHECK(m.top.size() == kMaxTopUnits);
@@ -73,14 +73,15 @@ TEST_CASE("the number of units published is bounded whatever is asked") {
   CHECK(unitMetricsOf(ledger, 0).top.empty());
 }
 
-TEST_CASE("an empty ledger has no units and nothing in other") {
+TEST_CASE("an empty ledger has no units and nothing in other", "[metrics]") {
   const UnitMetrics m = unitMetricsOf(Ledger{});
   CHECK(m.top.empty());
   CHECK(m.other_cost_bytes == 0);
   CHECK(m.unit_count == 0);
 }
 
-TEST_CASE("GPU metrics take what NVML gives each GPU, an integrated GPU's use from its processes") {
+TEST_CASE("GPU metrics take what NVML gives each GPU, an integrated GPU's use from its processes",
+          "[metrics]") {
   Ledger ledger = test::jetsonLedger(2);
   CHECK(systemMetricsOf(ledger, 1).gpus.empty());
   CHECK_FALSE(unitMetricsOf(ledger).gpu_available);
@@ -108,7 +109,7 @@ TEST_CASE("GPU metrics take what NVML gives each GPU, an integrated GPU's use fr
   CHECK(m.gpus[1].used_bytes == 5ull << 30);
 }
 
-TEST_CASE("units carry their GPU bytes, the rest summed beside the cost") {
+TEST_CASE("units carry their GPU bytes, the rest summed beside the cost", "[metrics]") {
   Ledger ledger;
   ledger.system.gpus.available = true;
   ledger.units = {unit("a.service", "system", 300), unit("b.service", "system", 200),

@@ -80,7 +80,7 @@ std::set<std::string> familyNames(const ParsedExposition& parsed) {
 
 }  // namespace
 
-TEST_CASE("every family has HELP and TYPE, a valid name and a unit suffix that fits its type") {
+TEST_CASE("every family has HELP and TYPE, a valid name and a unit suffix that fits its type", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(30);
   const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
   for (const auto& family : parsed) {
@@ -95,7 +95,7 @@ TEST_CASE("every family has HELP and TYPE, a valid name and a unit suffix that f
   }
 }
 
-TEST_CASE("a full input publishes the documented families and no others") {
+TEST_CASE("a full input publishes the documented families and no others", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(30);
   const std::set<std::string> expected = {
       "jmem_build_info",
@@ -134,7 +134,7 @@ TEST_CASE("a full input publishes the documented families and no others") {
   CHECK(familyNames(parse(formatMetrics(fullInput(ledger)))) == expected);
 }
 
-TEST_CASE("the system families carry the ledger's figures in bytes, seconds and ratios") {
+TEST_CASE("the system families carry the ledger's figures in bytes, seconds and ratios", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(5);
   const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
   const Meminfo& meminfo = ledger.system.meminfo;
@@ -153,7 +153,7 @@ TEST_CASE("the system families carry the ledger's figures in bytes, seconds and 
   CHECK(labelled(parsed, "jmem_build_info", "version", JMEM_VERSION) == 1);
 }
 
-TEST_CASE("NvMap, PSI and swap are left out when unavailable, never written as zero") {
+TEST_CASE("NvMap, PSI and swap are left out when unavailable, never written as zero", "[metrics]") {
   Ledger ledger = test::jetsonLedger(3, /*with_nvmap=*/false, /*with_pressure=*/false);
   ledger.system.meminfo.swap_total_bytes.reset();
   ledger.system.meminfo.swap_free_bytes.reset();
@@ -168,7 +168,8 @@ TEST_CASE("NvMap, PSI and swap are left out when unavailable, never written as z
   CHECK(names.count("jmem_memory_total_bytes") == 1);
 }
 
-TEST_CASE("a governor before its first check, without a controller, publishes no such families") {
+TEST_CASE("a governor before its first check, without a controller, publishes no such families",
+          "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   const auto names = familyNames(parse(formatMetrics(inputOf(ledger))));
   for (const auto& name : names) {
@@ -180,7 +181,7 @@ TEST_CASE("a governor before its first check, without a controller, publishes no
   }
 }
 
-TEST_CASE("the top units are published one by one and the rest summed under unit other") {
+TEST_CASE("the top units are published one by one and the rest summed under unit other", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(30);
   const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
   const auto* family = findFamily(parsed, "jmem_unit_cost_bytes");
@@ -209,14 +210,14 @@ TEST_CASE("the top units are published one by one and the rest summed under unit
   CHECK(single(parsed, "jmem_units") == 30);
 }
 
-TEST_CASE("with fewer units than the bound the other series is zero") {
+TEST_CASE("with fewer units than the bound the other series is zero", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(4);
   const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
   CHECK(findFamily(parsed, "jmem_unit_cost_bytes")->samples.size() == 5);
   CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "other") == 0);
 }
 
-TEST_CASE("unit names with quotes, backslashes and newlines survive the round trip") {
+TEST_CASE("unit names with quotes, backslashes and newlines survive the round trip", "[metrics]") {
   MetricsInput input;
   const std::string names[] = {"a\"b.service", "c\\d.service", "e\nf.service", "caf\xc3\xa9.service"};
   for (const auto& name : names) input.units.top.push_back({name, "user@1000.service", 4096});
@@ -228,7 +229,7 @@ TEST_CASE("unit names with quotes, backslashes and newlines survive the round tr
   }
 }
 
-TEST_CASE("units whose names render alike are one series with their costs added") {
+TEST_CASE("units whose names render alike are one series with their costs added", "[metrics]") {
   MetricsInput input;
   // Invalid UTF-8 becomes '?', so these two would otherwise be a duplicate series.
   input.units.top = {
@@ -238,7 +239,7 @@ TEST_CASE("units whose names render alike are one series with their costs added"
   CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "x?.service") == 120);
 }
 
-TEST_CASE("mode and phase are one series per known value, 1 for the current one") {
+TEST_CASE("mode and phase are one series per known value, 1 for the current one", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
   CHECK(labelled(parsed, "jmem_policy_mode", "mode", "enforce") == 1);
@@ -250,7 +251,7 @@ TEST_CASE("mode and phase are one series per known value, 1 for the current one"
   CHECK(single(parsed, "jmem_throttle_units_acted_on") == 2);
 }
 
-TEST_CASE("the compliance families carry the last check") {
+TEST_CASE("the compliance families carry the last check", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   const MetricsInput input = fullInput(ledger);
   const ParsedExposition parsed = parse(formatMetrics(input));
@@ -264,7 +265,7 @@ TEST_CASE("the compliance families carry the last check") {
   CHECK(single(parsed, "jmem_policy_reboot_pending_items") == 1);
 }
 
-TEST_CASE("jmem_policy_verdict is 1 for the last check's verdict and 0 for every other") {
+TEST_CASE("jmem_policy_verdict is 1 for the last check's verdict and 0 for every other", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   MetricsInput input = fullInput(ledger);
   for (const char* verdict : {"compliant", "reboot-pending", "unknown", "drift"}) {
@@ -287,7 +288,8 @@ TEST_CASE("jmem_policy_verdict is 1 for the last check's verdict and 0 for every
   CHECK(labelled(parsed, "jmem_policy_verdict", "verdict", "partly") == 1);
 }
 
-TEST_CASE("a stale ledger is published as such with its failed samples counted, and only by the governor") {
+TEST_CASE("a stale ledger is published as such with its failed samples counted, and only by the governor",
+          "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   MetricsInput input = fullInput(ledger);
   input.sampling = SampleMetrics{true, 17};
@@ -304,7 +306,7 @@ TEST_CASE("a stale ledger is published as such with its failed samples counted, 
   CHECK(findFamily(parse(formatMetrics(input)), "jmem_sample_stale") == nullptr);
 }
 
-TEST_CASE("action counters list every known action, with failures counted apart") {
+TEST_CASE("action counters list every known action, with failures counted apart", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   const ParsedExposition parsed = parse(formatMetrics(fullInput(ledger)));
   const auto* taken = findFamily(parsed, "jmem_actions_total");
@@ -330,7 +332,7 @@ TEST_CASE("action counters list every known action, with failures counted apart"
   CHECK(value(taken, "throttle", "stop") == 0);
 }
 
-TEST_CASE("the governor's own cost is in seconds") {
+TEST_CASE("the governor's own cost is in seconds", "[metrics]") {
   const Ledger ledger = test::jetsonLedger(3);
   const MetricsInput input = fullInput(ledger);
   const ParsedExposition parsed = parse(formatMetrics(input));
@@ -344,7 +346,7 @@ TEST_CASE("the governor's own cost is in seconds") {
   CHECK(single(parsed, "jmem_self_rollup_reads") == static_cast<double>(input.self->rollup_reads));
 }
 
-TEST_CASE("a unit with an empty manager that looks like the other series is counted in it") {
+TEST_CASE("a unit with an empty manager that looks like the other series is counted in it", "[metrics]") {
   MetricsInput input;
   input.units.top = {{"other", "", 7}, {"a.service", "", 3}};
   input.units.other_cost_bytes = 10;
@@ -356,7 +358,7 @@ TEST_CASE("a unit with an empty manager that looks like the other series is coun
   CHECK(family->samples[1].labels.count("manager") == 0);
 }
 
-TEST_CASE("GPU families are one series per GPU that has the figure, and absent without NVML") {
+TEST_CASE("GPU families are one series per GPU that has the figure, and absent without NVML", "[metrics]") {
   Ledger ledger = test::jetsonLedger(25);
   const auto without = familyNames(parse(formatMetrics(inputOf(ledger))));
   for (const char* absent :

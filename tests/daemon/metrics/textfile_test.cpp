@@ -50,7 +50,8 @@ const std::string kText = "# HELP jmem_units Units.\n# TYPE jmem_units gauge\njm
 
 }  // namespace
 
-TEST_CASE("the textfile is written whole, mode 0644 whatever the umask, with no temporary file left") {
+TEST_CASE("the textfile is written whole, mode 0644 whatever the umask, with no temporary file left",
+          "[metrics]") {
   FixtureTree tree(Files{{"textfile/.keep", ""}});
   const mode_t old_umask = ::umask(077);
   const auto written = writeTextfile(tree.path("textfile"), "jmem.prom", kText);
@@ -65,7 +66,7 @@ TEST_CASE("the textfile is written whole, mode 0644 whatever the umask, with no 
   CHECK(namesIn(tree.path("textfile")) == std::set<std::string>{".keep", "jmem.prom"});
 }
 
-TEST_CASE("a new textfile replaces the old one by rename, not by writing into it") {
+TEST_CASE("a new textfile replaces the old one by rename, not by writing into it", "[metrics]") {
   FixtureTree tree(Files{{"textfile/jmem.prom", "old\n"}});
   struct stat before {};
   REQUIRE(::stat(tree.path("textfile/jmem.prom").c_str(), &before) == 0);
@@ -82,7 +83,8 @@ TEST_CASE("a new textfile replaces the old one by rename, not by writing into it
   CHECK(namesIn(tree.path("textfile")) == std::set<std::string>{"jmem.prom"});
 }
 
-TEST_CASE("a missing directory means metrics are off: a distinct result, and nothing is created") {
+TEST_CASE("a missing directory means metrics are off: a distinct result, and nothing is created",
+          "[metrics]") {
   FixtureTree tree(Files{{"var/.keep", ""}});
   const auto written = writeTextfile(tree.path("var/node-exporter"), "jmem.prom", kText);
   REQUIRE(written);
@@ -90,7 +92,7 @@ TEST_CASE("a missing directory means metrics are off: a distinct result, and not
   CHECK_FALSE(std::filesystem::exists(tree.path("var/node-exporter")));
 }
 
-TEST_CASE("a file in place of the directory is an error") {
+TEST_CASE("a file in place of the directory is an error", "[metrics]") {
   FixtureTree tree(Files{{"node-exporter", "not a directory"}});
   const auto written = writeTextfile(tree.path("node-exporter"), "jmem.prom", kText);
   REQUIRE_FALSE(written);
@@ -98,7 +100,7 @@ TEST_CASE("a file in place of the directory is an error") {
         "Failed to write into " + tree.path("node-exporter").string() + ": not a directory");
 }
 
-TEST_CASE("a name the collector would not read, or that leaves the directory, is refused") {
+TEST_CASE("a name the collector would not read, or that leaves the directory, is refused", "[metrics]") {
   FixtureTree tree(Files{{"textfile/.keep", ""}});
   for (const char* name :
        {"", "jmem.txt", ".prom", ".jmem.prom", "../jmem.prom", "sub/jmem.prom", "jmem.prom.tmp"}) {
@@ -110,7 +112,7 @@ TEST_CASE("a name the collector would not read, or that leaves the directory, is
   CHECK(namesIn(tree.path("textfile")) == std::set<std::string>{".keep"});
 }
 
-TEST_CASE("a write that fails leaves the previous textfile intact and no temporary file") {
+TEST_CASE("a write that fails leaves the previous textfile intact and no temporary file", "[metrics]") {
   FixtureTree tree(Files{{"textfile/jmem.prom", kText}});
   const std::string large(64 * 1024, '#');
   // A file size limit makes the write fail the way a full disk does.
@@ -130,7 +132,7 @@ TEST_CASE("a write that fails leaves the previous textfile intact and no tempora
   CHECK(namesIn(tree.path("textfile")) == std::set<std::string>{"jmem.prom"});
 }
 
-TEST_CASE("a reader during repeated writes only ever sees a whole file") {
+TEST_CASE("a reader during repeated writes only ever sees a whole file", "[metrics]") {
   FixtureTree tree(Files{{"textfile/.keep", ""}});
   const std::string a(100 * 1024, 'a');
   const std::string b(150 * 1024, 'b');

@@ -5,7 +5,7 @@
 using namespace jmem;
 using std::chrono::microseconds;
 
-TEST_CASE("an empty window reports zeros") {
+TEST_CASE("an empty window reports zeros", "[model]") {
   SelfStats stats;
   CHECK(stats.ticks() == 0);
   CHECK(stats.latenessPercentileUsec(99) == 0);
@@ -13,7 +13,7 @@ TEST_CASE("an empty window reports zeros") {
   CHECK(stats.cpuMeanUsec() == 0);
 }
 
-TEST_CASE("lateness percentiles use the nearest rank over the window") {
+TEST_CASE("lateness percentiles use the nearest rank over the window", "[model]") {
   SelfStats stats;
   for (int i = 1; i <= 100; ++i) stats.record(microseconds(i), microseconds(10), 0);
   CHECK(stats.latenessPercentileUsec(50) == 50);
@@ -24,7 +24,7 @@ TEST_CASE("lateness percentiles use the nearest rank over the window") {
   CHECK(stats.cpuMeanUsec() == 10);
 }
 
-TEST_CASE("the window is fixed: old ticks fall out and memory does not grow") {
+TEST_CASE("the window is fixed: old ticks fall out and memory does not grow", "[model]") {
   SelfStats stats;
   stats.record(microseconds(1000000), microseconds(0), 0);
   for (std::size_t i = 0; i < SelfStats::kWindow; ++i) stats.record(microseconds(5), microseconds(0), 3);
@@ -33,7 +33,7 @@ TEST_CASE("the window is fixed: old ticks fall out and memory does not grow") {
   CHECK(stats.lastRollupReads() == 3);
 }
 
-TEST_CASE("a tick that ran early counts as on time") {
+TEST_CASE("a tick that ran early counts as on time", "[model]") {
   SelfStats stats;
   stats.record(microseconds(-20), microseconds(1), 0);
   CHECK(stats.latenessMaxUsec() == 0);

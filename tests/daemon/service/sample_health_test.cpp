@@ -12,7 +12,7 @@ constexpr microseconds kInterval{kSecond};
 
 }  // namespace
 
-TEST_CASE("a ledger is stale only once its last good sample is more than three intervals old") {
+TEST_CASE("a ledger is stale only once its last good sample is more than three intervals old", "[service]") {
   CHECK(sampleState(10 * kSecond, 10 * kSecond, kInterval) == SampleState::kFresh);
   CHECK(sampleState(10 * kSecond, 13 * kSecond, kInterval) == SampleState::kFresh);
   CHECK(sampleState(10 * kSecond, 13 * kSecond + 1, kInterval) == SampleState::kStale);
@@ -23,7 +23,8 @@ TEST_CASE("a ledger is stale only once its last good sample is more than three i
   CHECK(toString(SampleState::kStale) == "stale");
 }
 
-TEST_CASE("failed samples age the ledger from the last success and keep the last error until the next one") {
+TEST_CASE("failed samples age the ledger from the last success and keep the last error until the next one",
+          "[service]") {
   SampleHealth health;
   health.succeeded(100 * kSecond);
   health.failed("/proc/meminfo: meminfo line 1: invalid value \"x\" for MemTotal");
@@ -40,7 +41,7 @@ TEST_CASE("failed samples age the ledger from the last success and keep the last
   CHECK(health.state(104 * kSecond, kInterval) == SampleState::kFresh);
 }
 
-TEST_CASE("a sampling error is kept safe for a terminal and bounded, and never empty") {
+TEST_CASE("a sampling error is kept safe for a terminal and bounded, and never empty", "[service]") {
   SampleHealth health;
   health.failed("/proc/meminfo: bad\nREADY=1\x1b[31m");
   CHECK(health.lastError().find('\n') == std::string::npos);

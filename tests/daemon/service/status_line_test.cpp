@@ -17,7 +17,8 @@ BusFigures figures() {
 
 }  // namespace
 
-TEST_CASE("STATUS= summarises the ledger while sampling works and says nothing of a compliant policy") {
+TEST_CASE("STATUS= summarises the ledger while sampling works and says nothing of a compliant policy",
+          "[service]") {
   HealthFigures health;
   CHECK(statusLine(figures(), health, 0) == "212 processes, 3.0G PSS, 5.0G available, pressure low");
   health.policy_verdict = "compliant";
@@ -27,7 +28,8 @@ TEST_CASE("STATUS= summarises the ledger while sampling works and says nothing o
   CHECK(statusLine(figures(), health, 1'500'000).starts_with("212 processes"));
 }
 
-TEST_CASE("STATUS= says sampling is failing, how old the last sample is and why, once the ledger is stale") {
+TEST_CASE("STATUS= says sampling is failing, how old the last sample is and why, once the ledger is stale",
+          "[service]") {
   HealthFigures health;
   health.sample_state = "stale";
   health.sample_error = "/proc/meminfo: meminfo line 1: invalid value \"x\" for MemTotal";
@@ -36,7 +38,7 @@ TEST_CASE("STATUS= says sampling is failing, how old the last sample is and why,
         "MemTotal");
 }
 
-TEST_CASE("STATUS= names drift, unknown and a pending reboot briefly") {
+TEST_CASE("STATUS= names drift, unknown and a pending reboot briefly", "[service]") {
   HealthFigures health;
   health.policy_verdict = "drift";
   health.policy_drift_items = 3;
@@ -51,7 +53,7 @@ TEST_CASE("STATUS= names drift, unknown and a pending reboot briefly") {
   CHECK(statusLine(figures(), health, 0).ends_with("; policy: reboot pending (swiotlb, quiet)"));
 }
 
-TEST_CASE("STATUS= stays one line whatever the error and the policy's subjects hold") {
+TEST_CASE("STATUS= stays one line whatever the error and the policy's subjects hold", "[service]") {
   // sd_notify's message is one assignment a line: a newline would forge the next one.
   HealthFigures health;
   health.sample_state = "stale";

@@ -17,7 +17,8 @@ std::uint64_t countTicks(std::uint64_t ticks, bool enforce_mode, Job job) {
 
 }  // namespace
 
-TEST_CASE("An audit-mode governor checks the policy at its first tick and then once per policy period") {
+TEST_CASE("An audit-mode governor checks the policy at its first tick and then once per policy period",
+          "[service]") {
   CHECK(tickJobs(0, false, false).check);
   CHECK_FALSE(tickJobs(1, false, false).check);
   CHECK(tickJobs(kPolicyEveryTicks - 1, false, false).check);
@@ -25,7 +26,8 @@ TEST_CASE("An audit-mode governor checks the policy at its first tick and then o
   CHECK(countTicks(10 * kPolicyEveryTicks, false, [](TickJobs j) { return j.enforce; }) == 0);
 }
 
-TEST_CASE("An enforcing governor enforces once per policy period and does not check again in that tick") {
+TEST_CASE("An enforcing governor enforces once per policy period and does not check again in that tick",
+          "[service]") {
   const TickJobs jobs = tickJobs(kPolicyEveryTicks - 1, true, true);
   CHECK(jobs.enforce);
   CHECK_FALSE(jobs.check);
@@ -34,13 +36,13 @@ TEST_CASE("An enforcing governor enforces once per policy period and does not ch
   CHECK(countTicks(10 * kPolicyEveryTicks, true, [](TickJobs j) { return j.check; }) == 1);
 }
 
-TEST_CASE("A verdict that may be outdated is checked at the next tick whatever the period") {
+TEST_CASE("A verdict that may be outdated is checked at the next tick whatever the period", "[service]") {
   CHECK(tickJobs(7, false, true).check);
   CHECK(tickJobs(7, true, true).check);
   CHECK_FALSE(tickJobs(7, true, true).enforce);
 }
 
-TEST_CASE("Metrics are written at the first tick and then once per metrics period") {
+TEST_CASE("Metrics are written at the first tick and then once per metrics period", "[service]") {
   CHECK(tickJobs(0, false, false).metrics);
   CHECK_FALSE(tickJobs(1, false, false).metrics);
   CHECK(tickJobs(kMetricsEveryTicks, false, false).metrics);

@@ -111,7 +111,7 @@ std::string messageOf(const Status& status) {
 
 }  // namespace
 
-TEST_CASE("an atomic write replaces the content and keeps a byte-exact backup") {
+TEST_CASE("an atomic write replaces the content and keeps a byte-exact backup", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux/extlinux.conf", kOriginal}});
   const auto path = tree.path("boot/extlinux/extlinux.conf");
   const auto backup = tree.path("boot/extlinux/extlinux.conf.jmem-backup");
@@ -124,7 +124,7 @@ TEST_CASE("an atomic write replaces the content and keeps a byte-exact backup") 
         std::set<std::string>{"extlinux.conf", "extlinux.conf.jmem-backup"});
 }
 
-TEST_CASE("an atomic write keeps the original's mode, on the new file and on the backup") {
+TEST_CASE("an atomic write keeps the original's mode, on the new file and on the backup", "[sources]") {
   const mode_t mode = GENERATE(mode_t{0640}, mode_t{0604}, mode_t{0755});
   FixtureTree tree(Files{{"extlinux.conf", kOriginal}});
   const auto path = tree.path("extlinux.conf");
@@ -135,7 +135,7 @@ TEST_CASE("an atomic write keeps the original's mode, on the new file and on the
   CHECK(S_ISREG(statOf(path).st_mode));
 }
 
-TEST_CASE("an atomic write keeps the original's owner, on the new file and on the backup") {
+TEST_CASE("an atomic write keeps the original's owner, on the new file and on the backup", "[sources]") {
   FixtureTree tree(Files{{"extlinux.conf", kOriginal}});
   const auto path = tree.path("extlinux.conf");
   const bool root = ::geteuid() == 0;
@@ -149,7 +149,7 @@ TEST_CASE("an atomic write keeps the original's owner, on the new file and on th
   CHECK(statOf(tree.path("extlinux.conf.bak")).st_gid == gid);
 }
 
-TEST_CASE("an existing backup is replaced by the current content") {
+TEST_CASE("an existing backup is replaced by the current content", "[sources]") {
   FixtureTree tree(Files{{"extlinux.conf", kOriginal}, {"extlinux.conf.bak", "an older backup\n"}});
   REQUIRE(writeFileAtomically(tree.path("extlinux.conf"), kNewContent, tree.path("extlinux.conf.bak")));
   CHECK(contentOf(tree.path("extlinux.conf.bak")) == kOriginal);
@@ -159,7 +159,7 @@ TEST_CASE("an existing backup is replaced by the current content") {
   CHECK(contentOf(tree.path("extlinux.conf")) == "third\n");
 }
 
-TEST_CASE("when the backup cannot be written the original is untouched") {
+TEST_CASE("when the backup cannot be written the original is untouched", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux.conf", kOriginal}, {"boot/not-a-directory", "x"}});
   const auto path = tree.path("boot/extlinux.conf");
   const auto backup = tree.path("boot/not-a-directory/extlinux.conf.bak");
@@ -172,7 +172,8 @@ TEST_CASE("when the backup cannot be written the original is untouched") {
   CHECK(namesIn(tree.path("boot")) == std::set<std::string>{"extlinux.conf", "not-a-directory"});
 }
 
-TEST_CASE("when the directory is not writable the original is untouched and the backup is made") {
+TEST_CASE("when the directory is not writable the original is untouched and the backup is made",
+          "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux/extlinux.conf", kOriginal}, {"backup/.keep", ""}});
   const auto path = tree.path("boot/extlinux/extlinux.conf");
   const auto backup = tree.path("backup/extlinux.conf.bak");
@@ -203,7 +204,7 @@ TEST_CASE("when the directory is not writable the original is untouched and the 
   CHECK(namesIn(tree.path("boot/extlinux")) == std::set<std::string>{"extlinux.conf"});
 }
 
-TEST_CASE("a write that fails midway leaves the original untouched and no temporary file") {
+TEST_CASE("a write that fails midway leaves the original untouched and no temporary file", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux.conf", kOriginal}});
   const auto path = tree.path("boot/extlinux.conf");
   const auto backup = tree.path("boot/extlinux.conf.bak");
@@ -221,7 +222,7 @@ TEST_CASE("a write that fails midway leaves the original untouched and no tempor
   CHECK(namesIn(tree.path("boot")) == std::set<std::string>{"extlinux.conf", "extlinux.conf.bak"});
 }
 
-TEST_CASE("a missing original is an error naming it, and no backup is made") {
+TEST_CASE("a missing original is an error naming it, and no backup is made", "[sources]") {
   FixtureTree tree(Files{{"boot/.keep", ""}});
   const auto path = tree.path("boot/extlinux.conf");
   const Status written = writeFileAtomically(path, kNewContent, tree.path("boot/extlinux.conf.bak"));
@@ -230,7 +231,7 @@ TEST_CASE("a missing original is an error naming it, and no backup is made") {
   CHECK(namesIn(tree.path("boot")) == std::set<std::string>{".keep"});
 }
 
-TEST_CASE("a symbolic link is refused rather than replaced by a file") {
+TEST_CASE("a symbolic link is refused rather than replaced by a file", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux.conf", kOriginal}});
   const auto link = tree.path("boot/link.conf");
   std::filesystem::create_symlink("extlinux.conf", link);
@@ -241,7 +242,7 @@ TEST_CASE("a symbolic link is refused rather than replaced by a file") {
   CHECK(contentOf(tree.path("boot/extlinux.conf")) == kOriginal);
 }
 
-TEST_CASE("a directory in place of the file is refused") {
+TEST_CASE("a directory in place of the file is refused", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux.conf/.keep", ""}});
   const auto path = tree.path("boot/extlinux.conf");
   const Status written = writeFileAtomically(path, kNewContent, tree.path("boot/extlinux.conf.bak"));
@@ -249,7 +250,7 @@ TEST_CASE("a directory in place of the file is refused") {
   CHECK(written.error().message == "Refusing to replace " + path.string() + ": not a regular file");
 }
 
-TEST_CASE("backing a file up onto itself is refused") {
+TEST_CASE("backing a file up onto itself is refused", "[sources]") {
   FixtureTree tree(Files{{"extlinux.conf", kOriginal}});
   const auto path = tree.path("extlinux.conf");
   const Status written = writeFileAtomically(path, kNewContent, path);

@@ -53,7 +53,7 @@ const std::string kTwoLabels =
 
 }  // namespace
 
-TEST_CASE("the JetPack 6 extlinux.conf reads as its two labels with their lines") {
+TEST_CASE("the JetPack 6 extlinux.conf reads as its two labels with their lines", "[sources]") {
   const ExtlinuxConfig config = parsed(jetpack6());
   REQUIRE(config.timeout());
   CHECK(config.timeout()->text == "30");
@@ -98,7 +98,8 @@ TEST_CASE("the JetPack 6 extlinux.conf reads as its two labels with their lines"
   CHECK(config.line(31).empty());
 }
 
-TEST_CASE("the APPEND of the JetPack 6 default entry parses as the boot's command line, without swiotlb") {
+TEST_CASE("the APPEND of the JetPack 6 default entry parses as the boot's command line, without swiotlb",
+          "[sources]") {
   const ExtlinuxConfig config = parsed(jetpack6());
   const auto cmdline = parseKernelCmdline(config.defaultEntry()->append->text);
   REQUIRE(cmdline);
@@ -107,21 +108,23 @@ TEST_CASE("the APPEND of the JetPack 6 default entry parses as the boot's comman
   CHECK_FALSE(cmdline->has("swiotlb"));
 }
 
-TEST_CASE("without a DEFAULT line the first LABEL is the default entry, as L4TLauncher and U-Boot boot it") {
+TEST_CASE("without a DEFAULT line the first LABEL is the default entry, as L4TLauncher and U-Boot boot it",
+          "[sources]") {
   const ExtlinuxConfig config = parsed(kTwoLabels.substr(kTwoLabels.find('\n') + 1));
   CHECK_FALSE(config.defaultLabel());
   REQUIRE(config.defaultEntry() != nullptr);
   CHECK(config.defaultEntry()->label.text == "one");
 }
 
-TEST_CASE("DEFAULT may name a later LABEL, and may come after the labels") {
+TEST_CASE("DEFAULT may name a later LABEL, and may come after the labels", "[sources]") {
   const ExtlinuxConfig config = parsed(replacedOnce(kTwoLabels, "DEFAULT one\n", "") + "DEFAULT two\n");
   REQUIRE(config.defaultEntry() != nullptr);
   CHECK(config.defaultEntry()->label.text == "two");
   CHECK(config.defaultLabel()->line == 6);
 }
 
-TEST_CASE("keywords are case-insensitive, indented by spaces or tabs, and comments are skipped") {
+TEST_CASE("keywords are case-insensitive, indented by spaces or tabs, and comments are skipped",
+          "[sources]") {
   const ExtlinuxConfig config = parsed(
       "# generated\n"
       "\tdefault main   \n"
@@ -145,52 +148,52 @@ TEST_CASE("keywords are case-insensitive, indented by spaces or tabs, and commen
   CHECK(entry->append->line == 10);
 }
 
-TEST_CASE("a '#' ends the arguments of a line, as L4TLauncher cuts lines there") {
+TEST_CASE("a '#' ends the arguments of a line, as L4TLauncher cuts lines there", "[sources]") {
   const ExtlinuxConfig config =
       parsed("LABEL a\nLINUX /boot/Image # the stock kernel\nAPPEND rw quiet  # tuned\n");
   CHECK(config.defaultEntry()->kernel.text == "/boot/Image");
   CHECK(config.defaultEntry()->append->text == "rw quiet");
 }
 
-TEST_CASE("unknown keywords are kept and ignored") {
+TEST_CASE("unknown keywords are kept and ignored", "[sources]") {
   const ExtlinuxConfig config =
       parsed("PROMPT 0\nMENU BACKGROUND splash.png\nLABEL a\n  LINUX /boot/Image\n  OVERLAYS /boot/x.dtbo\n");
   CHECK(config.entries().size() == 1);
   CHECK(config.line(5) == "  OVERLAYS /boot/x.dtbo");
 }
 
-TEST_CASE("an entry may have no APPEND line, or an empty one") {
+TEST_CASE("an entry may have no APPEND line, or an empty one", "[sources]") {
   const ExtlinuxConfig config = parsed(kTwoLabels + "LABEL three\n  LINUX /boot/Image\n  APPEND\n");
   CHECK_FALSE(config.entry("two")->append);
   REQUIRE(config.entry("three")->append);
   CHECK(config.entry("three")->append->text.empty());
 }
 
-TEST_CASE("DEFAULT naming a label that does not exist is an error with its line") {
+TEST_CASE("DEFAULT naming a label that does not exist is an error with its line", "[sources]") {
   CHECK(parseError(replacedOnce(jetpack6(), "DEFAULT primary", "DEFAULT primry")) ==
         "extlinux.conf:2: DEFAULT names LABEL \"primry\", which does not exist");
   CHECK(parseError("DEFAULT\nLABEL a\nLINUX /x\n") == "extlinux.conf:1: DEFAULT without a label");
 }
 
-TEST_CASE("a duplicate label is an error naming both lines") {
+TEST_CASE("a duplicate label is an error naming both lines", "[sources]") {
   CHECK(parseError(replacedOnce(jetpack6(), "\nLABEL backup\n", "\nLABEL primary\n")) ==
         "extlinux.conf:25: duplicate LABEL \"primary\" (the first is on line 6)");
 }
 
-TEST_CASE("labels differing only in case are two labels") {
+TEST_CASE("labels differing only in case are two labels", "[sources]") {
   const ExtlinuxConfig config = parsed("LABEL a\nLINUX /x\nLABEL A\nLINUX /y\n");
   CHECK(config.entries().size() == 2);
   CHECK(config.entry("A")->kernel.text == "/y");
 }
 
-TEST_CASE("a label without LINUX is an error naming the label's line") {
+TEST_CASE("a label without LINUX is an error naming the label's line", "[sources]") {
   CHECK(parseError(replacedOnce(jetpack6(), "    LINUX /boot/Image.backup\n", "")) ==
         "extlinux.conf:25: LABEL \"backup\" has no LINUX line");
   CHECK(parseError("LABEL a\n  LINUX\n") == "extlinux.conf:2: LINUX without a value");
   CHECK(parseError("LABEL\n") == "extlinux.conf:1: LABEL without a name");
 }
 
-TEST_CASE("a keyword repeated within one label is an error, not one of them silently winning") {
+TEST_CASE("a keyword repeated within one label is an error, not one of them silently winning", "[sources]") {
   CHECK(parseError(replacedOnce(jetpack6(), "      INITRD /boot/initrd\n",
                                 "      APPEND quiet\n      INITRD /boot/initrd\n")) ==
         "extlinux.conf:11: second APPEND in LABEL \"primary\" (the first is on line 9)");
@@ -200,17 +203,17 @@ TEST_CASE("a keyword repeated within one label is an error, not one of them sile
         "extlinux.conf:2: second TIMEOUT (the first is on line 1)");
 }
 
-TEST_CASE("a label keyword before the first LABEL is an error") {
+TEST_CASE("a label keyword before the first LABEL is an error", "[sources]") {
   CHECK(parseError("APPEND quiet\nLABEL a\nLINUX /x\n") == "extlinux.conf:1: APPEND before the first LABEL");
   CHECK(parseError("TIMEOUT 5\n  LINUX /x\n") == "extlinux.conf:2: LINUX before the first LABEL");
 }
 
-TEST_CASE("a file with no LABEL is an error") {
+TEST_CASE("a file with no LABEL is an error", "[sources]") {
   CHECK(parseError("") == "extlinux.conf: no LABEL");
   CHECK(parseError("TIMEOUT 30\nDEFAULT primary\n# LABEL primary\n") == "extlinux.conf: no LABEL");
 }
 
-TEST_CASE("binary garbage and NUL bytes are errors naming the line") {
+TEST_CASE("binary garbage and NUL bytes are errors naming the line", "[sources]") {
   CHECK(parseError("LABEL a\nLINUX /x\n" + std::string("APPEND a\0b\n", 11)) ==
         "extlinux.conf:3: NUL byte; not a text file");
   CHECK(parseError(std::string("\x7f"
@@ -221,12 +224,12 @@ TEST_CASE("binary garbage and NUL bytes are errors naming the line") {
   CHECK(parseError("LABEL a\rLINUX /x\n") == "extlinux.conf:1: control character 0x0d; not a text file");
 }
 
-TEST_CASE("an extlinux.conf larger than the bound is an error") {
+TEST_CASE("an extlinux.conf larger than the bound is an error", "[sources]") {
   const std::string text = jetpack6() + "#" + std::string(kMaxExtlinuxBytes, ' ') + "\n";
   CHECK(parseError(text) == "extlinux.conf: larger than 65536 bytes");
 }
 
-TEST_CASE("a DEFAULT beyond the tenth label is an error: L4TLauncher reads only ten") {
+TEST_CASE("a DEFAULT beyond the tenth label is an error: L4TLauncher reads only ten", "[sources]") {
   std::string text = "DEFAULT l11\n";
   for (int i = 1; i <= 11; ++i) text += "LABEL l" + std::to_string(i) + "\n  LINUX /boot/Image\n";
   CHECK(parseError(text) ==
@@ -234,7 +237,7 @@ TEST_CASE("a DEFAULT beyond the tenth label is an error: L4TLauncher reads only 
   CHECK(parsed(replacedOnce(text, "DEFAULT l11", "DEFAULT l10")).defaultEntry()->label.text == "l10");
 }
 
-TEST_CASE("rewriting the default APPEND changes that line only and keeps every other byte") {
+TEST_CASE("rewriting the default APPEND changes that line only and keeps every other byte", "[sources]") {
   const std::string original = jetpack6();
   const ExtlinuxConfig config = parsed(original);
   const std::string new_append = kPrimaryAppend + " swiotlb=2048";
@@ -252,7 +255,7 @@ TEST_CASE("rewriting the default APPEND changes that line only and keeps every o
   CHECK(after.entry("backup")->append->text == kPrimaryAppend);
 }
 
-TEST_CASE("rewriting follows DEFAULT to the entry the next boot uses") {
+TEST_CASE("rewriting follows DEFAULT to the entry the next boot uses", "[sources]") {
   const std::string original = replacedOnce(jetpack6(), "DEFAULT primary", "DEFAULT backup");
   const auto rewritten = withDefaultAppend(parsed(original), "${cbootargs} rw");
   REQUIRE(rewritten);
@@ -260,7 +263,8 @@ TEST_CASE("rewriting follows DEFAULT to the entry the next boot uses") {
         replacedOnce(original, "\n    APPEND " + kPrimaryAppend + "\n", "\n    APPEND ${cbootargs} rw\n"));
 }
 
-TEST_CASE("rewriting keeps the keyword's spelling, its spacing, a trailing comment and CRLF line ends") {
+TEST_CASE("rewriting keeps the keyword's spelling, its spacing, a trailing comment and CRLF line ends",
+          "[sources]") {
   const std::string original =
       "TIMEOUT 30\r\n"
       "DEFAULT main\r\n"
@@ -275,7 +279,7 @@ TEST_CASE("rewriting keeps the keyword's spelling, its spacing, a trailing comme
                                    "\t Append\t ${cbootargs} quiet swiotlb=2048   # keep me\r\n"));
 }
 
-TEST_CASE("an entry without APPEND gets one after its LINUX line, indented and ended like it") {
+TEST_CASE("an entry without APPEND gets one after its LINUX line, indented and ended like it", "[sources]") {
   const std::string original =
       "DEFAULT main\n"
       "LABEL main\n"
@@ -292,7 +296,7 @@ TEST_CASE("an entry without APPEND gets one after its LINUX line, indented and e
   CHECK(parsed(*rewritten).defaultEntry()->append->line == 4);
 }
 
-TEST_CASE("an APPEND added after a LINUX line that ends the file keeps the file's line ends") {
+TEST_CASE("an APPEND added after a LINUX line that ends the file keeps the file's line ends", "[sources]") {
   const auto crlf = withDefaultAppend(parsed("LABEL a\r\n  linux /boot/Image"), "rw");
   REQUIRE(crlf);
   CHECK(*crlf == "LABEL a\r\n  linux /boot/Image\r\n  append rw");
@@ -301,13 +305,13 @@ TEST_CASE("an APPEND added after a LINUX line that ends the file keeps the file'
   CHECK(*lf == "LABEL a\n  LINUX /boot/Image\n  APPEND rw");
 }
 
-TEST_CASE("an empty APPEND line gets its arguments after the keyword") {
+TEST_CASE("an empty APPEND line gets its arguments after the keyword", "[sources]") {
   const auto rewritten = withDefaultAppend(parsed("LABEL a\nLINUX /x\nAPPEND\nLABEL b\nLINUX /y\n"), "rw");
   REQUIRE(rewritten);
   CHECK(*rewritten == "LABEL a\nLINUX /x\nAPPEND rw\nLABEL b\nLINUX /y\n");
 }
 
-TEST_CASE("APPEND arguments that would not read back as one line are refused") {
+TEST_CASE("APPEND arguments that would not read back as one line are refused", "[sources]") {
   const ExtlinuxConfig config = parsed(jetpack6());
   const std::string bad = GENERATE(std::string("rw\nLABEL evil"), std::string("rw\r"), std::string("rw\0", 3),
                                    std::string("rw # comment"), std::string("rw\x1b"));
@@ -316,7 +320,7 @@ TEST_CASE("APPEND arguments that would not read back as one line are refused") {
   CHECK(rewritten.error().message.rfind("Refusing to write APPEND arguments with ", 0) == 0);
 }
 
-TEST_CASE("swiotlb set on the JetPack 6 default entry is what the rewritten file boots with") {
+TEST_CASE("swiotlb set on the JetPack 6 default entry is what the rewritten file boots with", "[sources]") {
   const std::string original = jetpack6();
   const ExtlinuxConfig config = parsed(original);
   const auto append = setArgument(config.defaultEntry()->append->text, "swiotlb", "65536,force");
@@ -341,7 +345,7 @@ TEST_CASE("swiotlb set on the JetPack 6 default entry is what the rewritten file
   CHECK(*restored == original);
 }
 
-TEST_CASE("readExtlinux reads a file and names it in errors") {
+TEST_CASE("readExtlinux reads a file and names it in errors", "[sources]") {
   FixtureTree tree(Files{{"boot/extlinux/extlinux.conf", jetpack6()},
                          {"boot/extlinux/broken.conf", "DEFAULT x\nLABEL y\nLINUX /z\n"}});
   const auto config = readExtlinux(tree.path("boot/extlinux/extlinux.conf"));

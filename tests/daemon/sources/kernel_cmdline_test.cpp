@@ -32,7 +32,7 @@ std::vector<std::string> keys(const KernelCmdline& cmdline) {
 
 }  // namespace
 
-TEST_CASE("the JetPack 6 command line reads as its parameters in order, without swiotlb") {
+TEST_CASE("the JetPack 6 command line reads as its parameters in order, without swiotlb", "[sources]") {
   const KernelCmdline cmdline = parsed(kJetPack6Cmdline);
   CHECK(keys(cmdline) == std::vector<std::string>{"root", "rw", "rootwait", "rootfstype", "mminit_loglevel",
                                                   "console", "firmware_class.path", "fbcon", "video",
@@ -53,7 +53,7 @@ TEST_CASE("the JetPack 6 command line reads as its parameters in order, without 
   CHECK_FALSE(swiotlb->noforce);
 }
 
-TEST_CASE("a repeated key reads as its last occurrence, the one the kernel acts on") {
+TEST_CASE("a repeated key reads as its last occurrence, the one the kernel acts on", "[sources]") {
   const KernelCmdline cmdline = parsed(kJetPack6Cmdline);
   CHECK(cmdline.value("console") == "tty0");
   const auto all = cmdline.all("console");
@@ -65,7 +65,7 @@ TEST_CASE("a repeated key reads as its last occurrence, the one the kernel acts 
   CHECK(parsed("quiet quiet=1").value("quiet") == "1");
 }
 
-TEST_CASE("a bare key has no value, and key= has an empty one") {
+TEST_CASE("a bare key has no value, and key= has an empty one", "[sources]") {
   const KernelCmdline cmdline = parsed("quiet init= splash");
   CHECK(cmdline.has("quiet"));
   CHECK_FALSE(cmdline.value("quiet"));
@@ -75,7 +75,7 @@ TEST_CASE("a bare key has no value, and key= has an empty one") {
   CHECK_FALSE(cmdline.has("quiet "));
 }
 
-TEST_CASE("tokens record where they are in the text, quotes included") {
+TEST_CASE("tokens record where they are in the text, quotes included", "[sources]") {
   const std::string text = "  ${cbootargs}\troot=/dev/mmcblk0p1   dyndbg=\"file x.c +p\" quiet";
   const KernelCmdline cmdline = parsed(text);
   REQUIRE(cmdline.parameters.size() == 4);
@@ -89,7 +89,7 @@ TEST_CASE("tokens record where they are in the text, quotes included") {
   CHECK(text.substr(cmdline.parameters[2].offset, cmdline.parameters[2].length) == "dyndbg=\"file x.c +p\"");
 }
 
-TEST_CASE("a quoted value may hold spaces and loses its quotes, as in the kernel's next_arg") {
+TEST_CASE("a quoted value may hold spaces and loses its quotes, as in the kernel's next_arg", "[sources]") {
   const KernelCmdline cmdline =
       parsed("dyndbg=\"file drivers/usb/* +p\" \"acpi_osi=!Windows 2012\" x=\"\" y=a\"b c\"d");
   CHECK(cmdline.value("dyndbg") == "file drivers/usb/* +p");
@@ -100,19 +100,19 @@ TEST_CASE("a quoted value may hold spaces and loses its quotes, as in the kernel
   CHECK(cmdline.parameters.size() == 4);
 }
 
-TEST_CASE("an unterminated quote is an error naming the token") {
+TEST_CASE("an unterminated quote is an error naming the token", "[sources]") {
   const auto cmdline = parseKernelCmdline("rw dyndbg=\"file x.c +p quiet");
   REQUIRE_FALSE(cmdline);
   CHECK(cmdline.error().message == "unterminated quote in \"dyndbg=\"file x.c +p quiet\"");
 }
 
-TEST_CASE("a NUL byte in a command line is an error naming its offset") {
+TEST_CASE("a NUL byte in a command line is an error naming its offset", "[sources]") {
   const auto cmdline = parseKernelCmdline(std::string("rw\0quiet", 8));
   REQUIRE_FALSE(cmdline);
   CHECK(cmdline.error().message == "NUL byte at offset 2 of the command line");
 }
 
-TEST_CASE("dashes and underscores in parameter names are the same, as in the kernel's parameq") {
+TEST_CASE("dashes and underscores in parameter names are the same, as in the kernel's parameq", "[sources]") {
   const KernelCmdline cmdline = parsed("mminit-loglevel=4 firmware_class.path=/lib/fw");
   CHECK(cmdline.value("mminit_loglevel") == "4");
   CHECK(cmdline.has("firmware-class.path"));
@@ -121,7 +121,7 @@ TEST_CASE("dashes and underscores in parameter names are the same, as in the ker
   CHECK_FALSE(sameParameterName("a-b", "a-bc"));
 }
 
-TEST_CASE("everything after -- is for init, not the kernel") {
+TEST_CASE("everything after -- is for init, not the kernel", "[sources]") {
   const KernelCmdline cmdline = parsed("root=/dev/sda1 -- single swiotlb=2048");
   CHECK(keys(cmdline) == std::vector<std::string>{"root"});
   REQUIRE(cmdline.separator);
@@ -132,19 +132,19 @@ TEST_CASE("everything after -- is for init, not the kernel") {
   CHECK_FALSE(parsed("root=x --=1").separator);
 }
 
-TEST_CASE("an equals sign in the first place does not end the key") {
+TEST_CASE("an equals sign in the first place does not end the key", "[sources]") {
   const KernelCmdline cmdline = parsed("=a=b");
   REQUIRE(cmdline.parameters.size() == 1);
   CHECK(cmdline.parameters[0].key == "=a");
   CHECK(cmdline.parameters[0].value == "b");
 }
 
-TEST_CASE("an empty or all-blank command line has no parameters") {
+TEST_CASE("an empty or all-blank command line has no parameters", "[sources]") {
   CHECK(parsed("").parameters.empty());
   CHECK(parsed(" \t\n").parameters.empty());
 }
 
-TEST_CASE("swiotlb values read as slabs, areas and force or noforce") {
+TEST_CASE("swiotlb values read as slabs, areas and force or noforce", "[sources]") {
   struct Case {
     const char* value;
     std::optional<std::uint64_t> slabs;
@@ -174,7 +174,7 @@ TEST_CASE("swiotlb values read as slabs, areas and force or noforce") {
   CHECK(swiotlb->noforce == c.noforce);
 }
 
-TEST_CASE("a swiotlb value the kernel would ignore in part or whole is an error naming it") {
+TEST_CASE("a swiotlb value the kernel would ignore in part or whole is an error naming it", "[sources]") {
   const std::string value =
       GENERATE("", ",", ",,", "abc", "2048,forc", "2048,force,extra", "-1", "2048 ", "FORCE",
                "2048,4096,8192", "0x", "08", "18446744073709551616", "9007199254740992", "1,4294967296");
@@ -183,7 +183,7 @@ TEST_CASE("a swiotlb value the kernel would ignore in part or whole is an error 
   CHECK(swiotlb.error().message == "invalid swiotlb value \"" + value + "\"");
 }
 
-TEST_CASE("swiotlb occurrences combine as the kernel applies them one after the other") {
+TEST_CASE("swiotlb occurrences combine as the kernel applies them one after the other", "[sources]") {
   const auto later_size = swiotlbOf(parsed("swiotlb=1024,force swiotlb=4096"));
   REQUIRE(later_size);
   CHECK(later_size->slabs == 4096u);
@@ -195,7 +195,8 @@ TEST_CASE("swiotlb occurrences combine as the kernel applies them one after the 
   CHECK_FALSE(flag_only->force);
 }
 
-TEST_CASE("a swiotlb parameter without a value or with garbage makes the command line's swiotlb an error") {
+TEST_CASE("a swiotlb parameter without a value or with garbage makes the command line's swiotlb an error",
+          "[sources]") {
   const auto bare = swiotlbOf(parsed("rw swiotlb"));
   REQUIRE_FALSE(bare);
   CHECK(bare.error().message == "swiotlb without a value");
@@ -204,20 +205,20 @@ TEST_CASE("a swiotlb parameter without a value or with garbage makes the command
   CHECK(garbage.error().message == "invalid swiotlb value \"lots\"");
 }
 
-TEST_CASE("swiotlb slabs are 2 KiB each and the size saturates instead of wrapping") {
+TEST_CASE("swiotlb slabs are 2 KiB each and the size saturates instead of wrapping", "[sources]") {
   CHECK(swiotlbBytes(2048) == 4u * 1024 * 1024);
   CHECK(swiotlbBytes(0) == 0u);
   CHECK(swiotlbBytes(32768) == 64u * 1024 * 1024);
   CHECK(swiotlbBytes(std::uint64_t{1} << 60) == std::numeric_limits<std::uint64_t>::max());
 }
 
-TEST_CASE("setArgument replaces a value in place and keeps every other byte") {
+TEST_CASE("setArgument replaces a value in place and keeps every other byte", "[sources]") {
   const auto set = setArgument("${cbootargs}  root=/dev/mmcblk0p1 swiotlb=1024\tquiet ", "swiotlb", "2048");
   REQUIRE(set);
   CHECK(*set == "${cbootargs}  root=/dev/mmcblk0p1 swiotlb=2048\tquiet ");
 }
 
-TEST_CASE("setArgument adds a missing key after the last one, before trailing blanks") {
+TEST_CASE("setArgument adds a missing key after the last one, before trailing blanks", "[sources]") {
   const auto set = setArgument("${cbootargs} root=/dev/mmcblk0p1 rw  ", "swiotlb", "2048");
   REQUIRE(set);
   CHECK(*set == "${cbootargs} root=/dev/mmcblk0p1 rw swiotlb=2048  ");
@@ -226,7 +227,7 @@ TEST_CASE("setArgument adds a missing key after the last one, before trailing bl
   CHECK(*empty == "swiotlb=2048");
 }
 
-TEST_CASE("setArgument adds a missing key before -- so that it stays a kernel parameter") {
+TEST_CASE("setArgument adds a missing key before -- so that it stays a kernel parameter", "[sources]") {
   const auto set = setArgument("rw -- single", "swiotlb", "2048");
   REQUIRE(set);
   CHECK(*set == "rw swiotlb=2048 -- single");
@@ -235,7 +236,7 @@ TEST_CASE("setArgument adds a missing key before -- so that it stays a kernel pa
   CHECK(*existing_after == "rw swiotlb=2048 -- swiotlb=1");
 }
 
-TEST_CASE("setArgument keeps the first occurrence in place and removes the later ones") {
+TEST_CASE("setArgument keeps the first occurrence in place and removes the later ones", "[sources]") {
   const auto set = setArgument("swiotlb=1 rw swiotlb=2,force quiet swiotlb=3", "swiotlb", "2048");
   REQUIRE(set);
   CHECK(*set == "swiotlb=2048 rw quiet");
@@ -244,7 +245,7 @@ TEST_CASE("setArgument keeps the first occurrence in place and removes the later
   CHECK(*dashed == "a mminit_loglevel=0 b");
 }
 
-TEST_CASE("setArgument without a value sets a bare key, and quotes a value with blanks") {
+TEST_CASE("setArgument without a value sets a bare key, and quotes a value with blanks", "[sources]") {
   const auto bare = setArgument("rw quiet=0", "quiet", std::nullopt);
   REQUIRE(bare);
   CHECK(*bare == "rw quiet");
@@ -256,7 +257,7 @@ TEST_CASE("setArgument without a value sets a bare key, and quotes a value with 
   CHECK(*empty == "rw init=");
 }
 
-TEST_CASE("setArgument refuses keys and values the kernel could not read back as given") {
+TEST_CASE("setArgument refuses keys and values the kernel could not read back as given", "[sources]") {
   const auto bad_key = GENERATE(std::string(""), std::string("a b"), std::string("a=b"), std::string("\"a"),
                                 std::string("--"), std::string("a#"), std::string("a\n"));
   const auto key = setArgument("rw", bad_key, "1");
@@ -268,13 +269,14 @@ TEST_CASE("setArgument refuses keys and values the kernel could not read back as
   CHECK(value.error().message.rfind("Invalid kernel argument value ", 0) == 0);
 }
 
-TEST_CASE("setArgument on a command line with an unterminated quote is an error") {
+TEST_CASE("setArgument on a command line with an unterminated quote is an error", "[sources]") {
   const auto set = setArgument("rw a=\"b", "swiotlb", "2048");
   REQUIRE_FALSE(set);
   CHECK(set.error().message == "unterminated quote in \"a=\"b\"");
 }
 
-TEST_CASE("removeArgument removes every occurrence with its separating blank and keeps the rest") {
+TEST_CASE("removeArgument removes every occurrence with its separating blank and keeps the rest",
+          "[sources]") {
   struct Case {
     const char* before;
     const char* after;
@@ -297,7 +299,7 @@ TEST_CASE("removeArgument removes every occurrence with its separating blank and
   CHECK(*removed == c.after);
 }
 
-TEST_CASE("readKernelCmdline reads cmdline under an injected proc root") {
+TEST_CASE("readKernelCmdline reads cmdline under an injected proc root", "[sources]") {
   FixtureTree tree(Files{{"proc/cmdline", kJetPack6Cmdline}});
   const auto cmdline = readKernelCmdline(tree.path("proc"));
   REQUIRE(cmdline);
@@ -305,7 +307,7 @@ TEST_CASE("readKernelCmdline reads cmdline under an injected proc root") {
   CHECK(cmdline->parameters.size() == 12);
 }
 
-TEST_CASE("readKernelCmdline names the file it could not read or parse") {
+TEST_CASE("readKernelCmdline names the file it could not read or parse", "[sources]") {
   SECTION("missing") {
     FixtureTree tree;
     const auto cmdline = readKernelCmdline(tree.path("proc"));

@@ -59,7 +59,7 @@ void checkClient(const NvmapClient& client, const std::string& heap, const std::
 
 }  // namespace
 
-TEST_CASE("the reference rows are printed exactly as the public capture shows them") {
+TEST_CASE("the reference rows are printed exactly as the public capture shows them", "[sources]") {
   // Guards the formats the other tests print with against the capture in the reference notes.
   const std::string printed = header() + row("user", "gem", 4481, 118372) +
                               row("user", "gnome-shell", 2831, 5384) + row("user", "Xorg", 1731, 18140) +
@@ -67,7 +67,7 @@ TEST_CASE("the reference rows are printed exactly as the public capture shows th
   CHECK(printed == fixtureFile("nvmap/jetpack-desktop-iovmm-clients"));
 }
 
-TEST_CASE("the public JetPack desktop capture gives its four clients and its total") {
+TEST_CASE("the public JetPack desktop capture gives its four clients and its total", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/jetpack-desktop-iovmm-clients"), "iovmm");
   REQUIRE(heap);
   CHECK(heap->name == "iovmm");
@@ -80,7 +80,7 @@ TEST_CASE("the public JetPack desktop capture gives its four clients and its tot
   checkClient(heap->clients[3], "iovmm", "user", "nvargus-daemon", 1012, 0);
 }
 
-TEST_CASE("kernel clients are kept as pid 0 rows of the process kernel") {
+TEST_CASE("kernel clients are kept as pid 0 rows of the process kernel", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/jetpack5-iovmm-clients"), "iovmm");
   REQUIRE(heap);
   REQUIRE(heap->clients.size() == 8);
@@ -88,7 +88,7 @@ TEST_CASE("kernel clients are kept as pid 0 rows of the process kernel") {
   checkClient(heap->clients[1], "iovmm", "tegra-fb", "kernel", 0, 8100 * kKiB);
 }
 
-TEST_CASE("process names with spaces are kept whole, up to the 15 characters of a comm") {
+TEST_CASE("process names with spaces are kept whole, up to the 15 characters of a comm", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/jetpack5-iovmm-clients"), "iovmm");
   REQUIRE(heap);
   REQUIRE(heap->clients.size() == 8);
@@ -98,7 +98,8 @@ TEST_CASE("process names with spaces are kept whole, up to the 15 characters of 
   CHECK(heap->skipped_rows == 0);
 }
 
-TEST_CASE("process names that look like numbers or sizes do not shift the pid and size columns") {
+TEST_CASE("process names that look like numbers or sizes do not shift the pid and size columns",
+          "[sources]") {
   const auto heap = parseNvmapClients(
       header() + row("user", "1234 5678K", 77, 64) + row("user", "  lead space", 78, 32) + totalLine(96),
       "iovmm");
@@ -108,7 +109,7 @@ TEST_CASE("process names that look like numbers or sizes do not shift the pid an
   checkClient(heap->clients[1], "iovmm", "user", "lead space", 78, 32 * kKiB);
 }
 
-TEST_CASE("the heap total is its total line, not the sum of its rows") {
+TEST_CASE("the heap total is its total line, not the sum of its rows", "[sources]") {
   SECTION("above the sum: buffers that only dma-buf fds still hold") {
     const auto heap = parseNvmapClients(fixtureFile("nvmap/jetpack5-iovmm-clients"), "iovmm");
     REQUIRE(heap);
@@ -123,7 +124,7 @@ TEST_CASE("the heap total is its total line, not the sum of its rows") {
   }
 }
 
-TEST_CASE("the K4.9 Note lines after the total are neither rows nor errors") {
+TEST_CASE("the K4.9 Note lines after the total are neither rows nor errors", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/k49-iovmm-clients"), "iovmm");
   REQUIRE(heap);
   CHECK(heap->clients.size() == 5);
@@ -131,7 +132,7 @@ TEST_CASE("the K4.9 Note lines after the total are neither rows nor errors") {
   checkClient(heap->clients[4], "iovmm", "user", "gst-launch-1.0", 7001, 49152 * kKiB);
 }
 
-TEST_CASE("nvmap rows without the K suffix are still KiB") {
+TEST_CASE("nvmap rows without the K suffix are still KiB", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/k49-generic-0-clients"), "generic-0");
   REQUIRE(heap);
   CHECK(heap->total_bytes == 12288 * kKiB);
@@ -142,7 +143,7 @@ TEST_CASE("nvmap rows without the K suffix are still KiB") {
   checkClient(heap->clients[2], "generic-0", "user", "Xorg", 5012, 3072 * kKiB);
 }
 
-TEST_CASE("carveout and iovmm row formats agree on the same figure") {
+TEST_CASE("carveout and iovmm row formats agree on the same figure", "[sources]") {
   const auto carveout =
       parseNvmapClients(header() + carveoutRow("user", "Xorg", 9, 2048) + totalLine(2048), "vpr");
   const auto iovmm = parseNvmapClients(header() + row("user", "Xorg", 9, 2048) + totalLine(2048), "iovmm");
@@ -153,7 +154,7 @@ TEST_CASE("carveout and iovmm row formats agree on the same figure") {
   CHECK(carveout->clients[0].bytes == iovmm->clients[0].bytes);
 }
 
-TEST_CASE("an empty heap has no clients and a zero total") {
+TEST_CASE("an empty heap has no clients and a zero total", "[sources]") {
   const auto heap = parseNvmapClients(fixtureFile("nvmap/k49-vpr-clients"), "vpr");
   REQUIRE(heap);
   CHECK(heap->clients.empty());
@@ -161,7 +162,7 @@ TEST_CASE("an empty heap has no clients and a zero total") {
   CHECK(heap->skipped_rows == 0);
 }
 
-TEST_CASE("a client name longer than its column still parses") {
+TEST_CASE("a client name longer than its column still parses", "[sources]") {
   const auto heap =
       parseNvmapClients(header() + row("a-very-long-client-name", "kernel", 0, 16) + totalLine(16), "iovmm");
   REQUIRE(heap);
@@ -169,14 +170,15 @@ TEST_CASE("a client name longer than its column still parses") {
   checkClient(heap->clients[0], "iovmm", "a-very-long-client-name", "kernel", 0, 16 * kKiB);
 }
 
-TEST_CASE("a clients file without its header still parses") {
+TEST_CASE("a clients file without its header still parses", "[sources]") {
   const auto heap = parseNvmapClients(row("user", "gem", 4481, 118372) + totalLine(118372), "iovmm");
   REQUIRE(heap);
   CHECK(heap->clients.size() == 1);
   CHECK(heap->total_bytes == 118372 * kKiB);
 }
 
-TEST_CASE("rows that cannot be read are counted as skipped, never guessed, and the total stands") {
+TEST_CASE("rows that cannot be read are counted as skipped, never guessed, and the total stands",
+          "[sources]") {
   const std::string over_pib = std::to_string(kMaxPlausibleBytes / 1024 + 1);
   const std::string pad(40, ' ');  // keeps each line as wide as a printed row, so it is read as one
   const std::string malformed[] = {
@@ -202,7 +204,7 @@ TEST_CASE("rows that cannot be read are counted as skipped, never guessed, and t
   CHECK(heap->total_bytes == 300 * kKiB);
 }
 
-TEST_CASE("a heap without a total line is an error naming the heap") {
+TEST_CASE("a heap without a total line is an error naming the heap", "[sources]") {
   const std::string capture = fixtureFile("nvmap/jetpack-desktop-iovmm-clients");
   const std::string cut = capture.substr(0, capture.find("total"));
   const auto heap = parseNvmapClients(cut, "iovmm");
@@ -210,14 +212,14 @@ TEST_CASE("a heap without a total line is an error naming the heap") {
   CHECK(heap.error().message == "nvmap iovmm: no total line");
 }
 
-TEST_CASE("empty nvmap input is an error, not an empty heap") {
+TEST_CASE("empty nvmap input is an error, not an empty heap", "[sources]") {
   const auto heap = parseNvmapClients("", "generic-0");
   REQUIRE_FALSE(heap);
   CHECK(heap.error().message == "nvmap generic-0: no total line");
   CHECK_FALSE(parseNvmapClients(header(), "generic-0"));
 }
 
-TEST_CASE("a malformed total line is an error naming the heap") {
+TEST_CASE("a malformed total line is an error naming the heap", "[sources]") {
   const std::string over_pib = std::to_string(kMaxPlausibleBytes / 1024 + 1);
   const std::string pad(45, ' ');
   const std::string total = GENERATE_COPY(
@@ -229,14 +231,14 @@ TEST_CASE("a malformed total line is an error naming the heap") {
   CHECK(heap.error().message == "nvmap iovmm: malformed total line");
 }
 
-TEST_CASE("a repeated total line is an error, not the last one winning") {
+TEST_CASE("a repeated total line is an error, not the last one winning", "[sources]") {
   const auto heap = parseNvmapClients(
       header() + row("user", "gem", 4481, 100) + totalLine(100) + totalLine(999999), "iovmm");
   REQUIRE_FALSE(heap);
   CHECK(heap.error().message == "nvmap iovmm: repeated total line");
 }
 
-TEST_CASE("a process name holding newlines cannot forge a row") {
+TEST_CASE("a process name holding newlines cannot forge a row", "[sources]") {
   // comm is chosen by the process (prctl PR_SET_NAME) and nvmap prints it raw: this one splits its own row
   // into three lines, the middle one shaped like a row charging 999999 KiB to pid 1.
   const std::string text = header() + row("user", "gem", 4481, 100) +
@@ -251,7 +253,7 @@ TEST_CASE("a process name holding newlines cannot forge a row") {
   CHECK(sumOfRows(*heap) == (100 + 200) * kKiB);
 }
 
-TEST_CASE("a process name holding newlines cannot forge the total or hide the rows after it") {
+TEST_CASE("a process name holding newlines cannot forge the total or hide the rows after it", "[sources]") {
   const std::string text =
       header() + row("user", "\ntotal 1K\n", 4482, 64) + row("user", "Xorg", 1731, 200) + totalLine(264);
   const auto heap = parseNvmapClients(text, "iovmm");
@@ -261,7 +263,7 @@ TEST_CASE("a process name holding newlines cannot forge the total or hide the ro
   checkClient(heap->clients[0], "iovmm", "user", "Xorg", 1731, 200 * kKiB);
 }
 
-TEST_CASE("lines narrower than any line nvmap prints are skipped pieces, never rows or totals") {
+TEST_CASE("lines narrower than any line nvmap prints are skipped pieces, never rows or totals", "[sources]") {
   const auto compact = parseNvmapClients("user gem 4481 100K\ntotal 100K\n", "iovmm");
   REQUIRE_FALSE(compact);
   CHECK(compact.error().message == "nvmap iovmm: no total line");
@@ -271,14 +273,14 @@ TEST_CASE("lines narrower than any line nvmap prints are skipped pieces, never r
   CHECK(heap->skipped_rows == 1);
 }
 
-TEST_CASE("control characters in a process name are replaced") {
+TEST_CASE("control characters in a process name are replaced", "[sources]") {
   const auto heap = parseNvmapClients(header() + row("user", "evil\x1b[2J", 66, 4) + totalLine(4), "iovmm");
   REQUIRE(heap);
   REQUIRE(heap->clients.size() == 1);
   CHECK(heap->clients[0].process == "evil?[2J");
 }
 
-TEST_CASE("binary garbage instead of a clients file is an error, never a crash") {
+TEST_CASE("binary garbage instead of a clients file is an error, never a crash", "[sources]") {
   std::mt19937 random(20240611);
   std::uniform_int_distribution<int> byte(0, 255);
   for (int round = 0; round < 200; ++round) {
@@ -288,7 +290,7 @@ TEST_CASE("binary garbage instead of a clients file is an error, never a crash")
   }
 }
 
-TEST_CASE("without a debugfs nvmap directory NvMap is unavailable with a reason, never zero") {
+TEST_CASE("without a debugfs nvmap directory NvMap is unavailable with a reason, never zero", "[sources]") {
   FixtureTree tree;
   const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
   CHECK_FALSE(snapshot.available);
@@ -298,14 +300,14 @@ TEST_CASE("without a debugfs nvmap directory NvMap is unavailable with a reason,
         "Failed to open " + (tree.path("debugfs") / "nvmap").string() + ": No such file or directory");
 }
 
-TEST_CASE("a debugfs root that is not a directory makes NvMap unavailable with a reason") {
+TEST_CASE("a debugfs root that is not a directory makes NvMap unavailable with a reason", "[sources]") {
   FixtureTree tree(Files{{"debugfs", "not a directory"}});
   const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
   CHECK_FALSE(snapshot.available);
   CHECK(snapshot.reason.find("Not a directory") != std::string::npos);
 }
 
-TEST_CASE("an nvmap directory without clients files is unavailable, not zero") {
+TEST_CASE("an nvmap directory without clients files is unavailable, not zero", "[sources]") {
   FixtureTree tree(
       Files{{"debugfs/nvmap/max_handle_count", "0\n"}, {"debugfs/nvmap/stats/total_memory", "0\n"}});
   const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
@@ -313,7 +315,7 @@ TEST_CASE("an nvmap directory without clients files is unavailable, not zero") {
   CHECK(snapshot.reason == "no clients file under " + (tree.path("debugfs") / "nvmap").string());
 }
 
-TEST_CASE("readNvmap reads the iovmm heap of a JetPack machine") {
+TEST_CASE("readNvmap reads the iovmm heap of a JetPack machine", "[sources]") {
   FixtureTree tree(
       Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/jetpack-desktop-iovmm-clients")}});
   const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
@@ -325,7 +327,7 @@ TEST_CASE("readNvmap reads the iovmm heap of a JetPack machine") {
   CHECK(snapshot.heaps[0].clients.size() == 4);
 }
 
-TEST_CASE("several heaps are summed by their total lines, in name order") {
+TEST_CASE("several heaps are summed by their total lines, in name order", "[sources]") {
   FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/k49-iovmm-clients")},
                          {"debugfs/nvmap/generic-0/clients", fixtureFile("nvmap/k49-generic-0-clients")},
                          {"debugfs/nvmap/vpr/clients", fixtureFile("nvmap/k49-vpr-clients")}});
@@ -339,7 +341,7 @@ TEST_CASE("several heaps are summed by their total lines, in name order") {
   CHECK(snapshot.heaps[0].clients[1].heap == "generic-0");
 }
 
-TEST_CASE("files and directories beside the heaps are not heaps") {
+TEST_CASE("files and directories beside the heaps are not heaps", "[sources]") {
   FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/jetpack5-iovmm-clients")},
                          {"debugfs/nvmap/iovmm/procrank", "not read\n"},
                          {"debugfs/nvmap/iovmm/allocations", "not read\n"},
@@ -354,7 +356,7 @@ TEST_CASE("files and directories beside the heaps are not heaps") {
   CHECK(snapshot.total_bytes == 327680 * kKiB);
 }
 
-TEST_CASE("one malformed heap makes NvMap unavailable rather than a partial total") {
+TEST_CASE("one malformed heap makes NvMap unavailable rather than a partial total", "[sources]") {
   const std::string capture = fixtureFile("nvmap/k49-generic-0-clients");
   FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/k49-iovmm-clients")},
                          {"debugfs/nvmap/generic-0/clients", capture.substr(0, capture.find("total"))}});
@@ -366,7 +368,7 @@ TEST_CASE("one malformed heap makes NvMap unavailable rather than a partial tota
                                ": nvmap generic-0: no total line");
 }
 
-TEST_CASE("a clients file that cannot be read makes NvMap unavailable with the read error") {
+TEST_CASE("a clients file that cannot be read makes NvMap unavailable with the read error", "[sources]") {
   FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/k49-iovmm-clients")},
                          {"debugfs/nvmap/vpr/clients", header() + std::string(2 << 20, ' ') + totalLine(0)}});
   const NvmapSnapshot snapshot = readNvmap(tree.path("debugfs"));
@@ -377,7 +379,8 @@ TEST_CASE("a clients file that cannot be read makes NvMap unavailable with the r
                                ": larger than " + std::to_string(1 << 20) + " bytes");
 }
 
-TEST_CASE("a FIFO as a heap's clients file makes NvMap unavailable with a reason naming it, at once") {
+TEST_CASE("a FIFO as a heap's clients file makes NvMap unavailable with a reason naming it, at once",
+          "[sources]") {
   FixtureTree tree(Files{{"debugfs/nvmap/iovmm/clients", fixtureFile("nvmap/k49-iovmm-clients")},
                          {"debugfs/nvmap/vpr/placeholder", ""}});
   const auto fifo = tree.path("debugfs/nvmap/vpr/clients");
@@ -388,7 +391,7 @@ TEST_CASE("a FIFO as a heap's clients file makes NvMap unavailable with a reason
   CHECK(snapshot.reason == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
 }
 
-TEST_CASE("a heap's clients file that is a symlink is refused, not followed out of debugfs") {
+TEST_CASE("a heap's clients file that is a symlink is refused, not followed out of debugfs", "[sources]") {
   FixtureTree tree(Files{{"elsewhere/clients", fixtureFile("nvmap/k49-iovmm-clients")},
                          {"debugfs/nvmap/iovmm/placeholder", ""}});
   std::filesystem::create_symlink(tree.path("elsewhere/clients"), tree.path("debugfs/nvmap/iovmm/clients"));

@@ -26,7 +26,7 @@ std::string withFullLine(const std::string& some_line) {
 
 }  // namespace
 
-TEST_CASE("memory pressure averages are read in permyriad and the totals in microseconds") {
+TEST_CASE("memory pressure averages are read in permyriad and the totals in microseconds", "[sources]") {
   const auto pressure = parsePressure(kUnderPressure);
   REQUIRE(pressure);
   CHECK(pressure->available);
@@ -40,7 +40,7 @@ TEST_CASE("memory pressure averages are read in permyriad and the totals in micr
   CHECK(pressure->full.total_usec == 123456u);
 }
 
-TEST_CASE("a stall share of 100.00 percent is the largest accepted") {
+TEST_CASE("a stall share of 100.00 percent is the largest accepted", "[sources]") {
   const auto pressure = parsePressure(withFullLine("some avg10=100.00 avg60=99.99 avg300=100 total=1"));
   REQUIRE(pressure);
   CHECK(pressure->some.avg10_permyriad == 10000);
@@ -48,7 +48,7 @@ TEST_CASE("a stall share of 100.00 percent is the largest accepted") {
   CHECK(pressure->some.avg300_permyriad == 10000);
 }
 
-TEST_CASE("a stall share above 100 percent is an error naming the average") {
+TEST_CASE("a stall share above 100 percent is an error naming the average", "[sources]") {
   const std::string value = GENERATE("100.01", "101.00", "4294967296.00");
   const auto pressure =
       parsePressure(withFullLine("some avg10=" + value + " avg60=0.00 avg300=0.00 total=0"));
@@ -56,13 +56,13 @@ TEST_CASE("a stall share above 100 percent is an error naming the average") {
   CHECK(pressure.error().message == "pressure line 1: invalid avg10 \"" + value + "\"");
 }
 
-TEST_CASE("an average with one decimal is tenths of a percent") {
+TEST_CASE("an average with one decimal is tenths of a percent", "[sources]") {
   const auto pressure = parsePressure(withFullLine("some avg10=1.5 avg60=0.0 avg300=0.00 total=0"));
   REQUIRE(pressure);
   CHECK(pressure->some.avg10_permyriad == 150);
 }
 
-TEST_CASE("malformed averages are errors naming the field") {
+TEST_CASE("malformed averages are errors naming the field", "[sources]") {
   const std::string value = GENERATE("", "-1.00", "1.234", "1.", ".50", "1e2", "abc", "1,00", "0.-1");
   const auto pressure =
       parsePressure(withFullLine("some avg10=0.00 avg60=" + value + " avg300=0.00 total=0"));
@@ -70,7 +70,7 @@ TEST_CASE("malformed averages are errors naming the field") {
   CHECK(pressure.error().message == "pressure line 1: invalid avg60 \"" + value + "\"");
 }
 
-TEST_CASE("a malformed or overflowing total is an error naming it") {
+TEST_CASE("a malformed or overflowing total is an error naming it", "[sources]") {
   const std::string value = GENERATE("", "-1", "18446744073709551616", "12x");
   const auto pressure = parsePressure(
       "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
@@ -80,7 +80,7 @@ TEST_CASE("a malformed or overflowing total is an error naming it") {
   CHECK(pressure.error().message == "pressure line 2: invalid total \"" + value + "\"");
 }
 
-TEST_CASE("a pressure line missing one of its fields is an error naming the line") {
+TEST_CASE("a pressure line missing one of its fields is an error naming the line", "[sources]") {
   const std::string line =
       GENERATE("some avg60=0.00 avg300=0.00 total=0", "some avg10=0.00 avg300=0.00 total=0",
                "some avg10=0.00 avg60=0.00 total=0", "some avg10=0.00 avg60=0.00 avg300=0.00", "some");
@@ -89,7 +89,7 @@ TEST_CASE("a pressure line missing one of its fields is an error naming the line
   CHECK(pressure.error().message == "pressure line 1: missing one of avg10, avg60, avg300, total");
 }
 
-TEST_CASE("a field repeated within a pressure line is an error, not the last one winning") {
+TEST_CASE("a field repeated within a pressure line is an error, not the last one winning", "[sources]") {
   const auto pressure =
       parsePressure(withFullLine("some avg10=0.00 avg60=0.00 avg300=0.00 total=5 avg10=90.00"));
   REQUIRE_FALSE(pressure);
@@ -99,7 +99,7 @@ TEST_CASE("a field repeated within a pressure line is an error, not the last one
   CHECK(total.error().message == "pressure line 1: repeated total");
 }
 
-TEST_CASE("fields a newer kernel adds to a pressure line are ignored") {
+TEST_CASE("fields a newer kernel adds to a pressure line are ignored", "[sources]") {
   const auto pressure =
       parsePressure(withFullLine("some avg10=1.00 avg60=0.00 avg300=0.00 total=7 avg1=3.00"));
   REQUIRE(pressure);
@@ -107,37 +107,37 @@ TEST_CASE("fields a newer kernel adds to a pressure line are ignored") {
   CHECK(pressure->some.total_usec == 7u);
 }
 
-TEST_CASE("a token without an equals sign is an error naming it") {
+TEST_CASE("a token without an equals sign is an error naming it", "[sources]") {
   const auto pressure = parsePressure(withFullLine("some avg10=0.00 garbage avg60=0.00 avg300=0.00 total=0"));
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message == "pressure line 1: malformed field \"garbage\"");
 }
 
-TEST_CASE("an unknown pressure kind is an error naming it") {
+TEST_CASE("an unknown pressure kind is an error naming it", "[sources]") {
   const auto pressure = parsePressure(kUnderPressure + "most avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message == "pressure line 3: unknown kind \"most\"");
 }
 
-TEST_CASE("a repeated some or full line is an error naming the line") {
+TEST_CASE("a repeated some or full line is an error naming the line", "[sources]") {
   const auto pressure = parsePressure(kUnderPressure + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message == "pressure line 3: repeated full");
 }
 
-TEST_CASE("memory pressure needs both the some and the full line") {
+TEST_CASE("memory pressure needs both the some and the full line", "[sources]") {
   const auto cpu_like = parsePressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
   REQUIRE_FALSE(cpu_like);
   CHECK(cpu_like.error().message == "pressure: missing \"some\" or \"full\" line");
   CHECK_FALSE(parsePressure("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"));
 }
 
-TEST_CASE("empty pressure input is an error, not an idle machine") {
+TEST_CASE("empty pressure input is an error, not an idle machine", "[sources]") {
   CHECK_FALSE(parsePressure(""));
   CHECK_FALSE(parsePressure("\n\n"));
 }
 
-TEST_CASE("blank lines and trailing spaces around pressure lines are tolerated") {
+TEST_CASE("blank lines and trailing spaces around pressure lines are tolerated", "[sources]") {
   const auto pressure = parsePressure(
       "\nsome avg10=0.10 avg60=0.00 avg300=0.00 total=1  \n\n"
       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0");
@@ -145,14 +145,14 @@ TEST_CASE("blank lines and trailing spaces around pressure lines are tolerated")
   CHECK(pressure->some.avg10_permyriad == 10);
 }
 
-TEST_CASE("a pressure file cut in the middle of a line is an error") {
+TEST_CASE("a pressure file cut in the middle of a line is an error", "[sources]") {
   const std::string cut = kUnderPressure.substr(0, kUnderPressure.size() - 20);
   const auto pressure = parsePressure(cut);
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message.find("pressure line 2: ") == 0);
 }
 
-TEST_CASE("binary garbage instead of a pressure file is an error naming the kind it saw") {
+TEST_CASE("binary garbage instead of a pressure file is an error naming the kind it saw", "[sources]") {
   const auto pressure =
       parsePressure(std::string("\x7f"
                                 "ELF\x02\x01\x01\0\0\0",
@@ -161,7 +161,7 @@ TEST_CASE("binary garbage instead of a pressure file is an error naming the kind
   CHECK(pressure.error().message.find("unknown kind") != std::string::npos);
 }
 
-TEST_CASE("readMemoryPressure reads pressure/memory under an injected proc root") {
+TEST_CASE("readMemoryPressure reads pressure/memory under an injected proc root", "[sources]") {
   FixtureTree tree(Files{{"proc/pressure/memory", kUnderPressure}});
   const auto pressure = readMemoryPressure(tree.path("proc"));
   REQUIRE(pressure);
@@ -170,7 +170,7 @@ TEST_CASE("readMemoryPressure reads pressure/memory under an injected proc root"
   CHECK(pressure->full.total_usec == 123456u);
 }
 
-TEST_CASE("a kernel without PSI has unavailable memory pressure, not an error and not zero") {
+TEST_CASE("a kernel without PSI has unavailable memory pressure, not an error and not zero", "[sources]") {
   SECTION("no pressure directory") {
     FixtureTree tree(Files{{"proc/meminfo", "MemTotal: 1 kB\n"}});
     const auto pressure = readMemoryPressure(tree.path("proc"));
@@ -185,7 +185,8 @@ TEST_CASE("a kernel without PSI has unavailable memory pressure, not an error an
   }
 }
 
-TEST_CASE("a memory pressure file that cannot be read for another reason is an error, not unavailable") {
+TEST_CASE("a memory pressure file that cannot be read for another reason is an error, not unavailable",
+          "[sources]") {
   FixtureTree tree;
   std::filesystem::create_directories(tree.path("proc/pressure/memory"));
   const auto pressure = readMemoryPressure(tree.path("proc"));
@@ -194,7 +195,7 @@ TEST_CASE("a memory pressure file that cannot be read for another reason is an e
                                         ": not a regular file (a directory)");
 }
 
-TEST_CASE("readMemoryPressure names the file and the line of a parse error") {
+TEST_CASE("readMemoryPressure names the file and the line of a parse error", "[sources]") {
   FixtureTree tree(
       Files{{"proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=x\n"}});
   const auto pressure = readMemoryPressure(tree.path("proc"));
@@ -203,14 +204,15 @@ TEST_CASE("readMemoryPressure names the file and the line of a parse error") {
         (tree.path("proc") / "pressure" / "memory").string() + ": pressure line 2: invalid avg10 \"x\"");
 }
 
-TEST_CASE("readMemoryPressure refuses a file far larger than a pressure file") {
+TEST_CASE("readMemoryPressure refuses a file far larger than a pressure file", "[sources]") {
   FixtureTree tree(Files{{"proc/pressure/memory", kUnderPressure + std::string(8192, ' ')}});
   const auto pressure = readMemoryPressure(tree.path("proc"));
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message.find("larger than 4096 bytes") != std::string::npos);
 }
 
-TEST_CASE("the memory pressure captured on a build machine parses to the totals its lines state") {
+TEST_CASE("the memory pressure captured on a build machine parses to the totals its lines state",
+          "[sources]") {
   const std::string text = fixtureFile("captured/pressure-memory");
   std::uint64_t totals[2] = {};
   std::istringstream in(text);
@@ -226,7 +228,8 @@ TEST_CASE("the memory pressure captured on a build machine parses to the totals 
   CHECK(pressure->full.total_usec <= pressure->some.total_usec);
 }
 
-TEST_CASE("a FIFO as the memory pressure file is an error naming it, never a wait for a writer") {
+TEST_CASE("a FIFO as the memory pressure file is an error naming it, never a wait for a writer",
+          "[sources]") {
   FixtureTree tree(Files{{"proc/pressure/placeholder", ""}});
   const auto fifo = tree.path("proc/pressure/memory");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);

@@ -29,7 +29,7 @@ const std::string kServiceSubset =
 
 }  // namespace
 
-TEST_CASE("a proc mount without hidepid hides nobody's processes") {
+TEST_CASE("a proc mount without hidepid hides nobody's processes", "[sources]") {
   const auto visibility = parseProcVisibility(kDebianPlain, "/proc");
   REQUIRE(visibility);
   CHECK_FALSE(visibility->hides_others);
@@ -37,7 +37,8 @@ TEST_CASE("a proc mount without hidepid hides nobody's processes") {
   CHECK(visibility->hidepid == "off");
 }
 
-TEST_CASE("hidepid=2 as kernels before 5.8 print it hides others' processes, and gid= exempts its group") {
+TEST_CASE("hidepid=2 as kernels before 5.8 print it hides others' processes, and gid= exempts its group",
+          "[sources]") {
   const auto visibility = parseProcVisibility(kJetpack4Hidepid2, "/proc");
   REQUIRE(visibility);
   CHECK(visibility->hides_others);
@@ -46,7 +47,7 @@ TEST_CASE("hidepid=2 as kernels before 5.8 print it hides others' processes, and
   CHECK(*visibility->exempt_gid == 1001u);
 }
 
-TEST_CASE("hidepid=invisible as kernels since 5.8 print it hides others' processes") {
+TEST_CASE("hidepid=invisible as kernels since 5.8 print it hides others' processes", "[sources]") {
   const auto visibility = parseProcVisibility(kJetpack6Invisible, "/proc");
   REQUIRE(visibility);
   CHECK(visibility->hides_others);
@@ -54,7 +55,7 @@ TEST_CASE("hidepid=invisible as kernels since 5.8 print it hides others' process
   CHECK_FALSE(visibility->exempt_gid);
 }
 
-TEST_CASE("hidepid=1 and noaccess hide others' details though their PIDs stay listed") {
+TEST_CASE("hidepid=1 and noaccess hide others' details though their PIDs stay listed", "[sources]") {
   for (const char* value : {"1", "noaccess"}) {
     const auto visibility = parseProcVisibility(
         std::string("22 26 0:21 / /proc rw,relatime - proc proc rw,hidepid=") + value + "\n", "/proc");
@@ -64,7 +65,7 @@ TEST_CASE("hidepid=1 and noaccess hide others' details though their PIDs stay li
   }
 }
 
-TEST_CASE("hidepid=ptraceable hides others, and hidepid=0 or off hides nobody") {
+TEST_CASE("hidepid=ptraceable hides others, and hidepid=0 or off hides nobody", "[sources]") {
   CHECK(parseProcVisibility("22 26 0:21 / /proc rw - proc proc rw,hidepid=ptraceable\n", "/proc")
             ->hides_others);
   CHECK(parseProcVisibility("22 26 0:21 / /proc rw - proc proc rw,hidepid=4\n", "/proc")->hides_others);
@@ -73,7 +74,8 @@ TEST_CASE("hidepid=ptraceable hides others, and hidepid=0 or off hides nobody") 
       parseProcVisibility("22 26 0:21 / /proc rw - proc proc rw,hidepid=off\n", "/proc")->hides_others);
 }
 
-TEST_CASE("a hidepid value this parser does not know hides, rather than showing more than /proc") {
+TEST_CASE("a hidepid value this parser does not know hides, rather than showing more than /proc",
+          "[sources]") {
   const auto visibility =
       parseProcVisibility("22 26 0:21 / /proc rw - proc proc rw,hidepid=sideways\n", "/proc");
   REQUIRE(visibility);
@@ -81,7 +83,7 @@ TEST_CASE("a hidepid value this parser does not know hides, rather than showing 
   CHECK(visibility->hidepid == "unknown");
 }
 
-TEST_CASE("subset=pid changes nothing about other users' processes") {
+TEST_CASE("subset=pid changes nothing about other users' processes", "[sources]") {
   const auto visibility = parseProcVisibility(kServiceSubset, "/proc");
   REQUIRE(visibility);
   CHECK(visibility->hides_others);
@@ -90,7 +92,7 @@ TEST_CASE("subset=pid changes nothing about other users' processes") {
   CHECK_FALSE(subset_only->hides_others);
 }
 
-TEST_CASE("of two proc mounts stacked at /proc the later one decides") {
+TEST_CASE("of two proc mounts stacked at /proc the later one decides", "[sources]") {
   const auto remounted = parseProcVisibility(kDebianPlain + kJetpack6Invisible, "/proc");
   REQUIRE(remounted);
   CHECK(remounted->hides_others);
@@ -99,7 +101,7 @@ TEST_CASE("of two proc mounts stacked at /proc the later one decides") {
   CHECK_FALSE(reverse->hides_others);
 }
 
-TEST_CASE("only the mount at the asked mount point counts, its path unescaped") {
+TEST_CASE("only the mount at the asked mount point counts, its path unescaped", "[sources]") {
   const std::string text =
       kDebianPlain + "90 26 0:50 / /srv/host\\040proc rw,relatime - proc proc rw,hidepid=2,gid=44\n";
   const auto other = parseProcVisibility(text, "/srv/host proc");
@@ -109,7 +111,7 @@ TEST_CASE("only the mount at the asked mount point counts, its path unescaped") 
   CHECK_FALSE(parseProcVisibility(text, "/proc")->hides_others);
 }
 
-TEST_CASE("no mount at the proc root, or something other than proc there, is an error") {
+TEST_CASE("no mount at the proc root, or something other than proc there, is an error", "[sources]") {
   const auto none = parseProcVisibility(kDebianPlain, "/host/proc");
   REQUIRE_FALSE(none);
   CHECK(none.error().message == "no mount at /host/proc in mountinfo");
@@ -118,7 +120,7 @@ TEST_CASE("no mount at the proc root, or something other than proc there, is an 
   CHECK(tmpfs.error().message == "/proc is not a proc mount (tmpfs)");
 }
 
-TEST_CASE("malformed and truncated lines are skipped, never read past") {
+TEST_CASE("malformed and truncated lines are skipped, never read past", "[sources]") {
   const std::string text = std::string("22 26 0:21 / /proc rw - proc\n") + "garbage\n\n" +
                            "22 26 0:21 / /proc rw shared:1 no separator here at all\n" +
                            "22 26 0:21 / /proc rw - proc proc rw,hidepid=2,gid=\n";
@@ -128,7 +130,7 @@ TEST_CASE("malformed and truncated lines are skipped, never read past") {
   CHECK_FALSE(visibility->exempt_gid);
 }
 
-TEST_CASE("a gid= that is no group ID exempts nobody") {
+TEST_CASE("a gid= that is no group ID exempts nobody", "[sources]") {
   for (const char* gid : {"gid=-1", "gid=4294967295", "gid=99999999999", "gid=1x"}) {
     const auto visibility = parseProcVisibility(
         std::string("22 26 0:21 / /proc rw - proc proc rw,hidepid=2,") + gid + "\n", "/proc");
@@ -137,14 +139,14 @@ TEST_CASE("a gid= that is no group ID exempts nobody") {
   }
 }
 
-TEST_CASE("a captured tree carries its machine's mountinfo, whose proc mount is at /proc") {
+TEST_CASE("a captured tree carries its machine's mountinfo, whose proc mount is at /proc", "[sources]") {
   FixtureTree tree(Files{{"proc/self/mountinfo", kDebianPlain + kJetpack6Invisible}});
   const auto visibility = readProcVisibility(tree.path("proc"));
   REQUIRE(visibility);
   CHECK(visibility->hides_others);
 }
 
-TEST_CASE("a tree without mountinfo is an error naming the file") {
+TEST_CASE("a tree without mountinfo is an error naming the file", "[sources]") {
   FixtureTree tree(Files{{"proc/meminfo", ""}});
   const auto visibility = readProcVisibility(tree.path("proc"));
   REQUIRE_FALSE(visibility);
@@ -152,7 +154,7 @@ TEST_CASE("a tree without mountinfo is an error naming the file") {
         std::string::npos);
 }
 
-TEST_CASE("this machine's /proc is found in its own mountinfo") {
+TEST_CASE("this machine's /proc is found in its own mountinfo", "[sources]") {
   const auto visibility = readProcVisibility("/proc");
   REQUIRE(visibility);
   CHECK((visibility->hidepid == "off") != visibility->hides_others);

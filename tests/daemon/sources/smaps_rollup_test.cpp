@@ -58,7 +58,8 @@ std::map<std::string, std::uint64_t> kibSums(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a smaps_rollup gives RSS, PSS, its anonymous, file and shmem split and swap in bytes") {
+TEST_CASE("a smaps_rollup gives RSS, PSS, its anonymous, file and shmem split and swap in bytes",
+          "[sources]") {
   const auto rollup = parseSmapsRollup(kRollup);
   REQUIRE(rollup);
   CHECK(rollup->has_memory);
@@ -71,7 +72,7 @@ TEST_CASE("a smaps_rollup gives RSS, PSS, its anonymous, file and shmem split an
   CHECK(rollup->swap_pss_bytes == 2048 * kKiB);
 }
 
-TEST_CASE("keys that start like Pss or Swap do not feed them") {
+TEST_CASE("keys that start like Pss or Swap do not feed them", "[sources]") {
   const auto rollup = parseSmapsRollup(kRollup);
   REQUIRE(rollup);
   // Pss_Dirty (10240) and SwapPss (2048) are separate keys, not more Pss and Swap.
@@ -79,7 +80,7 @@ TEST_CASE("keys that start like Pss or Swap do not feed them") {
   CHECK(rollup->swap_bytes == 4096 * kKiB);
 }
 
-TEST_CASE("a kernel thread's empty smaps_rollup has no memory and is not an error") {
+TEST_CASE("a kernel thread's empty smaps_rollup has no memory and is not an error", "[sources]") {
   const std::string text = GENERATE("", "\n", "  \n\t\n");
   const auto rollup = parseSmapsRollup(text);
   REQUIRE(rollup);
@@ -89,7 +90,7 @@ TEST_CASE("a kernel thread's empty smaps_rollup has no memory and is not an erro
   CHECK_FALSE(rollup->pss_anon_bytes);
 }
 
-TEST_CASE("kernels older than 5.8 leave the PSS split empty rather than zero") {
+TEST_CASE("kernels older than 5.8 leave the PSS split empty rather than zero", "[sources]") {
   const auto rollup = parseSmapsRollup(kOldRollup);
   REQUIRE(rollup);
   CHECK(rollup->has_memory);
@@ -102,14 +103,14 @@ TEST_CASE("kernels older than 5.8 leave the PSS split empty rather than zero") {
   CHECK(rollup->swap_pss_bytes == 8 * kKiB);
 }
 
-TEST_CASE("a rollup without swap lines reads zero swap") {
+TEST_CASE("a rollup without swap lines reads zero swap", "[sources]") {
   const auto rollup = parseSmapsRollup("Rss: 4 kB\nPss: 4 kB\n");
   REQUIRE(rollup);
   CHECK(rollup->swap_bytes == 0u);
   CHECK(rollup->swap_pss_bytes == 0u);
 }
 
-TEST_CASE("a whole smaps with several VMAs sums each repeated key") {
+TEST_CASE("a whole smaps with several VMAs sums each repeated key", "[sources]") {
   const auto rollup = parseSmapsRollup(fixtureFile("smaps/k49-three-vmas-smaps"));
   REQUIRE(rollup);
   CHECK(rollup->has_memory);
@@ -121,7 +122,7 @@ TEST_CASE("a whole smaps with several VMAs sums each repeated key") {
   CHECK_FALSE(rollup->pss_anon_bytes);
 }
 
-TEST_CASE("VMA header lines with device colons and file names do not feed any field") {
+TEST_CASE("VMA header lines with device colons and file names do not feed any field", "[sources]") {
   const auto rollup = parseSmapsRollup(
       "7f8a2c4000-7f8a3b0000 r-xp 00000000 b3:01 1311     /opt/Rss: 999 kB\n"
       "Rss:                  4 kB\n"
@@ -137,7 +138,7 @@ TEST_CASE("VMA header lines with device colons and file names do not feed any fi
   CHECK(rollup->pss_bytes == (4 + 2) * kKiB);
 }
 
-TEST_CASE("a smaps_rollup without Rss or Pss is an error, not a process without memory") {
+TEST_CASE("a smaps_rollup without Rss or Pss is an error, not a process without memory", "[sources]") {
   const std::string text = GENERATE("Rss: 4 kB\n", "Pss: 4 kB\n", "Swap: 0 kB\nLocked: 0 kB\n",
                                     "00400000-7ffd1d5fd000 ---p 00000000 00:00 0   [rollup]\n");
   const auto rollup = parseSmapsRollup(text);
@@ -145,7 +146,7 @@ TEST_CASE("a smaps_rollup without Rss or Pss is an error, not a process without 
   CHECK(rollup.error().message == "smaps_rollup: missing Rss or Pss");
 }
 
-TEST_CASE("a smaps_rollup cut in the middle is an error") {
+TEST_CASE("a smaps_rollup cut in the middle is an error", "[sources]") {
   SECTION("before Pss") {
     CHECK_FALSE(parseSmapsRollup(kRollup.substr(0, kRollup.find("Pss:"))));
   }
@@ -156,7 +157,7 @@ TEST_CASE("a smaps_rollup cut in the middle is an error") {
   }
 }
 
-TEST_CASE("a malformed smaps_rollup value is an error naming the line, the value and the key") {
+TEST_CASE("a malformed smaps_rollup value is an error naming the line, the value and the key", "[sources]") {
   const auto [value, shown] = GENERATE(table<std::string, std::string>({
       {"lots kB", "lots kB"},
       {"", ""},
@@ -172,28 +173,28 @@ TEST_CASE("a malformed smaps_rollup value is an error naming the line, the value
   CHECK(rollup.error().message == "smaps_rollup line 3: invalid value \"" + shown + "\" for SwapPss");
 }
 
-TEST_CASE("repeated keys whose sum passes a pebibyte are an error, not a wrapped total") {
+TEST_CASE("repeated keys whose sum passes a pebibyte are an error, not a wrapped total", "[sources]") {
   const std::string half = std::to_string(kMaxPlausibleBytes / 1024 / 2 + 1) + " kB";
   const auto rollup = parseSmapsRollup("Rss: " + half + "\nRss: " + half + "\nPss: 4 kB\n");
   REQUIRE_FALSE(rollup);
   CHECK(rollup.error().message == "smaps_rollup: implausible total for Rss");
 }
 
-TEST_CASE("repeated keys summing to exactly a pebibyte are accepted") {
+TEST_CASE("repeated keys summing to exactly a pebibyte are accepted", "[sources]") {
   const std::string half = std::to_string(kMaxPlausibleBytes / 1024 / 2) + " kB";
   const auto rollup = parseSmapsRollup("Rss: " + half + "\nRss: " + half + "\nPss: 4 kB\n");
   REQUIRE(rollup);
   CHECK(rollup->rss_bytes == kMaxPlausibleBytes);
 }
 
-TEST_CASE("binary garbage instead of a smaps_rollup is an error, never an empty process") {
+TEST_CASE("binary garbage instead of a smaps_rollup is an error, never an empty process", "[sources]") {
   std::string garbage;
   for (int i = 1; i < 2048; ++i) garbage.push_back(static_cast<char>((i * 197 + 3) % 256));
   CHECK_FALSE(parseSmapsRollup(garbage));
   CHECK_FALSE(parseSmapsRollup(std::string("\0\0\0\0", 4)));
 }
 
-TEST_CASE("the smaps_rollup captured on a build machine parses to the figures its lines state") {
+TEST_CASE("the smaps_rollup captured on a build machine parses to the figures its lines state", "[sources]") {
   const std::string text = fixtureFile("captured/self-smaps_rollup");
   const auto sums = kibSums(text);
   const auto rollup = parseSmapsRollup(text);

@@ -74,7 +74,7 @@ std::string intentLine(std::uint64_t seq, const std::string& target) {
 
 }  // namespace
 
-TEST_CASE("an intent is on disk, whole and synced, before recordIntent returns") {
+TEST_CASE("an intent is on disk, whole and synced, before recordIntent returns", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const std::uint64_t seq = record(*journal, maskIntent("gdm3.service", "txn-a"));
@@ -94,7 +94,7 @@ TEST_CASE("an intent is on disk, whole and synced, before recordIntent returns")
   CHECK(file[0].rfind("{\"seq\":", 0) == 0);  // seq leads, for a person reading the file
 }
 
-TEST_CASE("a new journal makes its directory and file private to their owner") {
+TEST_CASE("a new journal makes its directory and file private to their owner", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("var/lib/jmem"));
   struct stat dir_info {};
@@ -107,7 +107,7 @@ TEST_CASE("a new journal makes its directory and file private to their owner") {
   CHECK(journal->pendingForRevert().empty());
 }
 
-TEST_CASE("every line of a change repeats what it is about, with its new state") {
+TEST_CASE("every line of a change repeats what it is about, with its new state", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto seq = record(*journal, maskIntent("gdm3.service"));
@@ -126,7 +126,7 @@ TEST_CASE("every line of a change repeats what it is about, with its new state")
   }
 }
 
-TEST_CASE("pending changes come newest first, and reverted ones drop out") {
+TEST_CASE("pending changes come newest first, and reverted ones drop out", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto target = record(*journal, {"t1",
@@ -149,7 +149,7 @@ TEST_CASE("pending changes come newest first, and reverted ones drop out") {
   CHECK(pending[1].state == ChangeState::kDone);
 }
 
-TEST_CASE("an intent without an outcome counts as pending, and so does a failed change") {
+TEST_CASE("an intent without an outcome counts as pending, and so does a failed change", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto failed = record(*journal, maskIntent("avahi-daemon.service"));
@@ -164,7 +164,7 @@ TEST_CASE("an intent without an outcome counts as pending, and so does a failed 
   CHECK(pending[1].state == ChangeState::kFailed);
 }
 
-TEST_CASE("reopening after a crash finds every change in its last recorded state") {
+TEST_CASE("reopening after a crash finds every change in its last recorded state", "[state]") {
   FixtureTree tree;
   std::uint64_t done = 0;
   std::uint64_t reverted = 0;
@@ -187,7 +187,7 @@ TEST_CASE("reopening after a crash finds every change in its last recorded state
   CHECK(record(*journal, maskIntent("d.service")) == unknown + 1);
 }
 
-TEST_CASE("every intent a process saw recorded survives its SIGKILL") {
+TEST_CASE("every intent a process saw recorded survives its SIGKILL", "[state]") {
   FixtureTree tree;
   int report[2];
   REQUIRE(::pipe(report) == 0);
@@ -227,7 +227,7 @@ TEST_CASE("every intent a process saw recorded survives its SIGKILL") {
   CHECK_FALSE(journal->damaged());
 }
 
-TEST_CASE("a torn last line is dropped and reported, and the journal still opens") {
+TEST_CASE("a torn last line is dropped and reported, and the journal still opens", "[state]") {
   FixtureTree tree;
   const std::string whole = intentLine(1, "gdm3.service");
   const std::string torn = intentLine(2, "avahi-daemon.service").substr(0, 40);
@@ -252,7 +252,7 @@ TEST_CASE("a torn last line is dropped and reported, and the journal still opens
   CHECK(pendingSeqs(*reopened) == std::vector<std::uint64_t>{2, 1});
 }
 
-TEST_CASE("a line that is no record is set aside and reported with its line number") {
+TEST_CASE("a line that is no record is set aside and reported with its line number", "[state]") {
   FixtureTree tree;
   tree.write("jmem/changes.jsonl",
              intentLine(1, "a.service") + "not json\n" + "{\"seq\":2}\n" +
@@ -270,7 +270,7 @@ TEST_CASE("a line that is no record is set aside and reported with its line numb
   CHECK(record(*journal, maskIntent("d.service")) == 10);  // never reuses a number seen in the file
 }
 
-TEST_CASE("an outcome is done or failed, recorded once, for a change that exists") {
+TEST_CASE("an outcome is done or failed, recorded once, for a change that exists", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto seq = record(*journal, maskIntent("gdm3.service"));
@@ -288,7 +288,7 @@ TEST_CASE("an outcome is done or failed, recorded once, for a change that exists
   CHECK(lines(readFile(journal->path())).size() == 3);
 }
 
-TEST_CASE("only one process at a time has the journal open") {
+TEST_CASE("only one process at a time has the journal open", "[state]") {
   FixtureTree tree;
   auto first = openJournal(tree.path("jmem"));
   const auto second = ChangeJournal::open(tree.path("jmem"));
@@ -298,7 +298,7 @@ TEST_CASE("only one process at a time has the journal open") {
   CHECK(ChangeJournal::open(tree.path("jmem")).ok());
 }
 
-TEST_CASE("a record over 64 KiB is refused, and nothing is written") {
+TEST_CASE("a record over 64 KiB is refused, and nothing is written", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   ChangeIntent intent = maskIntent("big.service");
@@ -318,7 +318,7 @@ TEST_CASE("a record over 64 KiB is refused, and nothing is written") {
   CHECK(journal->pendingForRevert().empty());
 }
 
-TEST_CASE("a line over 64 KiB in the file is set aside at open") {
+TEST_CASE("a line over 64 KiB in the file is set aside at open", "[state]") {
   FixtureTree tree;
   tree.write("jmem/changes.jsonl", std::string(70 * 1024, ' ') + "\n" + intentLine(1, "a.service"));
   auto journal = openJournal(tree.path("jmem"));
@@ -328,7 +328,7 @@ TEST_CASE("a line over 64 KiB in the file is set aside at open") {
   CHECK(pendingSeqs(*journal) == std::vector<std::uint64_t>{1});
 }
 
-TEST_CASE("a journal file over 16 MiB is refused at open with a clear error") {
+TEST_CASE("a journal file over 16 MiB is refused at open with a clear error", "[state]") {
   FixtureTree tree;
   tree.write("jmem/changes.jsonl", "");
   std::filesystem::resize_file(tree.path("jmem/changes.jsonl"), 16 * 1024 * 1024 + 1);
@@ -338,7 +338,7 @@ TEST_CASE("a journal file over 16 MiB is refused at open with a clear error") {
              Catch::EndsWith("changes.jsonl: larger than its limit of 16777216 bytes"));
 }
 
-TEST_CASE("an intent that would pass the file limit first compacts away reverted changes") {
+TEST_CASE("an intent that would pass the file limit first compacts away reverted changes", "[state]") {
   FixtureTree tree;
   const ChangeJournalLimits limits{.max_line_bytes = 1024, .max_file_bytes = 4096};
   auto journal = openJournal(tree.path("jmem"), limits);
@@ -360,7 +360,8 @@ TEST_CASE("an intent that would pass the file limit first compacts away reverted
   CHECK(record(*reopened, maskIntent("next.service")) == kept + 1);
 }
 
-TEST_CASE("when changes not yet reverted fill the file, intents are refused but they can still be reverted") {
+TEST_CASE("when changes not yet reverted fill the file, intents are refused but they can still be reverted",
+          "[state]") {
   FixtureTree tree;
   const ChangeJournalLimits limits{.max_line_bytes = 1024, .max_file_bytes = 4096};
   auto journal = openJournal(tree.path("jmem"), limits);
@@ -383,7 +384,7 @@ TEST_CASE("when changes not yet reverted fill the file, intents are refused but 
   CHECK(journal->recordIntent(maskIntent("after.service")).ok());
 }
 
-TEST_CASE("change states read and print as their names") {
+TEST_CASE("change states read and print as their names", "[state]") {
   for (const auto state :
        {ChangeState::kIntent, ChangeState::kDone, ChangeState::kFailed, ChangeState::kReverted}) {
     CHECK(parseChangeState(toString(state)) == state);
@@ -394,7 +395,7 @@ TEST_CASE("change states read and print as their names") {
   CHECK(a != b);
 }
 
-TEST_CASE("a journal cut anywhere in its last line opens with every earlier change and a note") {
+TEST_CASE("a journal cut anywhere in its last line opens with every earlier change and a note", "[state]") {
   FixtureTree tree;
   const std::string first = intentLine(1, "gdm3.service");
   const std::string last = intentLine(2, "avahi-daemon.service");
@@ -417,7 +418,7 @@ TEST_CASE("a journal cut anywhere in its last line opens with every earlier chan
   }
 }
 
-TEST_CASE("a line set aside stays in the file and keeps it from being compacted") {
+TEST_CASE("a line set aside stays in the file and keeps it from being compacted", "[state]") {
   FixtureTree tree;
   const ChangeJournalLimits limits{.max_line_bytes = 1024, .max_file_bytes = 4096, .compact_above_bytes = 0};
   const std::string damaged = intentLine(1, "a.service") + "{\"seq\":\n";
@@ -432,7 +433,7 @@ TEST_CASE("a line set aside stays in the file and keeps it from being compacted"
   CHECK(readFile(journal->path()).rfind(damaged, 0) == 0);  // the file still starts with them
 }
 
-TEST_CASE("a state line that does not repeat its intent is set aside") {
+TEST_CASE("a state line that does not repeat its intent is set aside", "[state]") {
   FixtureTree tree;
   json forged = json::parse(intentLine(1, "gdm3.service"));
   forged["state"] = "done";
@@ -445,7 +446,7 @@ TEST_CASE("a state line that does not repeat its intent is set aside") {
   CHECK(journal->find(1)->state == ChangeState::kIntent);
 }
 
-TEST_CASE("a second outcome for a change is set aside") {
+TEST_CASE("a second outcome for a change is set aside", "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto seq = record(*journal, maskIntent("gdm3.service"));
@@ -462,7 +463,8 @@ TEST_CASE("a second outcome for a change is set aside") {
   CHECK(reopened->find(seq)->state == ChangeState::kFailed);
 }
 
-TEST_CASE("a change its owner rejects is set aside with the line of its intent and is no longer pending") {
+TEST_CASE("a change its owner rejects is set aside with the line of its intent and is no longer pending",
+          "[state]") {
   FixtureTree tree;
   auto journal = openJournal(tree.path("jmem"));
   const auto kept = record(*journal, maskIntent("a.service"));
@@ -478,7 +480,7 @@ TEST_CASE("a change its owner rejects is set aside with the line of its intent a
   CHECK(record(*journal, maskIntent("c.service")) == forged + 1);
 }
 
-TEST_CASE("a journal that grows with reverted changes compacts itself after a revert") {
+TEST_CASE("a journal that grows with reverted changes compacts itself after a revert", "[state]") {
   FixtureTree tree;
   const ChangeJournalLimits limits{
       .max_line_bytes = 1024, .max_file_bytes = 1 << 20, .compact_above_bytes = 8192};
@@ -499,7 +501,7 @@ TEST_CASE("a journal that grows with reverted changes compacts itself after a re
   CHECK(record(*reopened, maskIntent("next.service")) == pending + 1);
 }
 
-TEST_CASE("a large journal that is mostly history is compacted when it opens") {
+TEST_CASE("a large journal that is mostly history is compacted when it opens", "[state]") {
   FixtureTree tree;
   std::string text;
   for (std::uint64_t seq = 1; seq <= 100; ++seq) {
@@ -518,7 +520,7 @@ TEST_CASE("a large journal that is mostly history is compacted when it opens") {
   CHECK(record(*journal, maskIntent("next.service")) == 102);
 }
 
-TEST_CASE("a journal that is a symbolic link is refused and its target left untouched") {
+TEST_CASE("a journal that is a symbolic link is refused and its target left untouched", "[state]") {
   FixtureTree tree;
   tree.write("victim", "precious\n");
   std::filesystem::create_directory(tree.path("jmem"));
@@ -531,7 +533,7 @@ TEST_CASE("a journal that is a symbolic link is refused and its target left unto
   CHECK(readFile(tree.path("victim")) == "precious\n");
 }
 
-TEST_CASE("a journal that is a FIFO is refused at once instead of blocking") {
+TEST_CASE("a journal that is a FIFO is refused at once instead of blocking", "[state]") {
   FixtureTree tree;
   std::filesystem::create_directory(tree.path("jmem"));
   std::filesystem::permissions(tree.path("jmem"), std::filesystem::perms::owner_all);
@@ -544,7 +546,7 @@ TEST_CASE("a journal that is a FIFO is refused at once instead of blocking") {
   CHECK(took < std::chrono::seconds(1));
 }
 
-TEST_CASE("a journal with a second hard link is refused") {
+TEST_CASE("a journal with a second hard link is refused", "[state]") {
   FixtureTree tree;
   tree.write("jmem/changes.jsonl", intentLine(1, "a.service"));
   std::filesystem::create_hard_link(tree.path("jmem/changes.jsonl"), tree.path("elsewhere"));
@@ -553,7 +555,7 @@ TEST_CASE("a journal with a second hard link is refused") {
   CHECK_THAT(journal.error().message, Catch::EndsWith("changes.jsonl: it has 2 hard links"));
 }
 
-TEST_CASE("a compaction never writes through a link left at its temporary name") {
+TEST_CASE("a compaction never writes through a link left at its temporary name", "[state]") {
   FixtureTree tree;
   tree.write("victim", "precious\n");
   const ChangeJournalLimits limits{

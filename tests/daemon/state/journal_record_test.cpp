@@ -29,7 +29,7 @@ std::string whyNot(const std::function<void(json&)>& edit) {
 
 }  // namespace
 
-TEST_CASE("a record jmemd writes reads back as it was, seq and state first") {
+TEST_CASE("a record jmemd writes reads back as it was, seq and state first", "[state]") {
   JournalRecord record{3,
                        "t1",
                        ChangeState::kReverted,
@@ -52,7 +52,7 @@ TEST_CASE("a record jmemd writes reads back as it was, seq and state first") {
   CHECK(back->time_usec == 42);
 }
 
-TEST_CASE("a record of the wrong type in any field is no record, and says which") {
+TEST_CASE("a record of the wrong type in any field is no record, and says which", "[state]") {
   CHECK(parseJournalRecord(goodRecord().dump()).ok());
   CHECK(parseJournalRecord("[1,2]").error().message == "not a JSON object");
   CHECK(parseJournalRecord("{\"seq\":").error().message == "not a JSON object");
@@ -84,13 +84,13 @@ TEST_CASE("a record of the wrong type in any field is no record, and says which"
   CHECK(whyNot([](json& r) { r["\x1b]0;x\x07"] = 1; }) == "an unknown key \"?]0;x?\"");  // printable
 }
 
-TEST_CASE("a flat object may hold at most 16 keys") {
+TEST_CASE("a flat object may hold at most 16 keys", "[state]") {
   CHECK(whyNot([](json& r) {
           for (int i = 0; i < 17; ++i) r["before"][std::string(1, static_cast<char>('a' + i))] = i;
         }) == "\"before\" has more than 16 keys");
 }
 
-TEST_CASE("a record that would not read back is never written") {
+TEST_CASE("a record that would not read back is never written", "[state]") {
   JournalRecord nested{
       1, "t1", ChangeState::kIntent, "unit_file", "a.service", json{{"a", json{{"b", 1}}}}, json::object(),
       1};

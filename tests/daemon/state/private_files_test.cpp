@@ -28,7 +28,7 @@ void makeDirectory(const std::filesystem::path& path, mode_t mode) {
 
 }  // namespace
 
-TEST_CASE("a missing state directory is made 0700, with the directories above it") {
+TEST_CASE("a missing state directory is made 0700, with the directories above it", "[state]") {
   FixtureTree tree;
   auto dir = openStateDirectory(tree.path("var/lib/jmem"));
   INFO((dir ? "" : dir.error().message));
@@ -37,7 +37,7 @@ TEST_CASE("a missing state directory is made 0700, with the directories above it
   CHECK((modeOf(tree.path("var/lib")) & 022) == 0);
 }
 
-TEST_CASE("a state directory others can write to is refused, and the message names it") {
+TEST_CASE("a state directory others can write to is refused, and the message names it", "[state]") {
   FixtureTree tree;
   makeDirectory(tree.path("state"), 0777);
   const auto dir = openStateDirectory(tree.path("state"));
@@ -47,7 +47,7 @@ TEST_CASE("a state directory others can write to is refused, and the message nam
                                    "(mode 0777)");
 }
 
-TEST_CASE("a state directory writable by its group is refused too") {
+TEST_CASE("a state directory writable by its group is refused too", "[state]") {
   FixtureTree tree;
   makeDirectory(tree.path("state"), 0770);
   const auto dir = openStateDirectory(tree.path("state"));
@@ -55,7 +55,7 @@ TEST_CASE("a state directory writable by its group is refused too") {
   CHECK_THAT(dir.error().message, Catch::EndsWith("(mode 0770)"));
 }
 
-TEST_CASE("a state directory that is a symbolic link is refused, even to a good directory") {
+TEST_CASE("a state directory that is a symbolic link is refused, even to a good directory", "[state]") {
   FixtureTree tree;
   makeDirectory(tree.path("real"), 0700);
   std::filesystem::create_directory_symlink(tree.path("real"), tree.path("state"));
@@ -64,7 +64,7 @@ TEST_CASE("a state directory that is a symbolic link is refused, even to a good 
   CHECK_THAT(dir.error().message, Catch::EndsWith("state directory: it is a symbolic link"));
 }
 
-TEST_CASE("a state directory owned by another user is refused") {
+TEST_CASE("a state directory owned by another user is refused", "[state]") {
   FixtureTree tree;
   makeDirectory(tree.path("state"), 0700);
   if (::geteuid() == 0) {
@@ -82,7 +82,8 @@ TEST_CASE("a state directory owned by another user is refused") {
   }
 }
 
-TEST_CASE("a directory above the state directory that others can write to is refused, unless sticky") {
+TEST_CASE("a directory above the state directory that others can write to is refused, unless sticky",
+          "[state]") {
   FixtureTree tree;
   makeDirectory(tree.path("open"), 0777);
   const auto refused = openStateDirectory(tree.path("open/jmem"));
@@ -96,7 +97,7 @@ TEST_CASE("a directory above the state directory that others can write to is ref
   CHECK(openStateDirectory(tree.path("sticky/jmem")).ok());
 }
 
-TEST_CASE("a file in the state directory is opened only when it is a private regular file") {
+TEST_CASE("a file in the state directory is opened only when it is a private regular file", "[state]") {
   FixtureTree tree;
   auto dir = openStateDirectory(tree.path("state"));
   REQUIRE(dir.ok());
@@ -130,7 +131,7 @@ TEST_CASE("a file in the state directory is opened only when it is a private reg
   CHECK(too_big.error().message == "Failed to read good: larger than its limit of 3 bytes");
 }
 
-TEST_CASE("a private file is created 0600 and a missing one is an error without create") {
+TEST_CASE("a private file is created 0600 and a missing one is an error without create", "[state]") {
   FixtureTree tree;
   auto dir = openStateDirectory(tree.path("state"));
   REQUIRE(dir.ok());
@@ -141,7 +142,7 @@ TEST_CASE("a private file is created 0600 and a missing one is an error without 
   CHECK((modeOf(tree.path("state/new")) & 07777) == 0600);
 }
 
-TEST_CASE("a private subdirectory is made 0700 and refused when it is a link") {
+TEST_CASE("a private subdirectory is made 0700 and refused when it is a link", "[state]") {
   FixtureTree tree;
   auto dir = openStateDirectory(tree.path("state"));
   REQUIRE(dir.ok());
@@ -153,7 +154,7 @@ TEST_CASE("a private subdirectory is made 0700 and refused when it is a link") {
   CHECK(link.error().message == "Refusing to use elsewhere: it is a symbolic link");
 }
 
-TEST_CASE("trust in a file or directory depends on its type, owner, mode and links") {
+TEST_CASE("trust in a file or directory depends on its type, owner, mode and links", "[state]") {
   CHECK(whyUntrusted(S_IFREG | 0600, 0, 1, 0, false).empty());
   CHECK(whyUntrusted(S_IFREG | 0644, 0, 1, 0, false).empty());  // others may read, not write
   CHECK(whyUntrusted(S_IFREG | 0620, 0, 1, 0, false) ==

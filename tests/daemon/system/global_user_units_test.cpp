@@ -25,7 +25,7 @@ GlobalUserUnitState stateOf(const GlobalUserUnits& units, std::string_view unit)
 
 }  // namespace
 
-TEST_CASE("masking a user unit globally creates /etc/systemd/user/NAME pointing to /dev/null") {
+TEST_CASE("masking a user unit globally creates /etc/systemd/user/NAME pointing to /dev/null", "[system]") {
   FixtureTree tree;
   tree.write("usr/lib/systemd/user/pulseaudio.service", "[Service]\nExecStart=/usr/bin/pulseaudio\n");
   const GlobalUserUnits units(tree.path());
@@ -42,7 +42,8 @@ TEST_CASE("masking a user unit globally creates /etc/systemd/user/NAME pointing 
   CHECK_FALSE(*again);
 }
 
-TEST_CASE("masking creates /etc/systemd/user when it is missing, and works for a unit without a file") {
+TEST_CASE("masking creates /etc/systemd/user when it is missing, and works for a unit without a file",
+          "[system]") {
   FixtureTree tree;
   const GlobalUserUnits units(tree.path());
   REQUIRE(units.maskGlobal("wireplumber.service").ok());
@@ -52,7 +53,7 @@ TEST_CASE("masking creates /etc/systemd/user when it is missing, and works for a
   CHECK_FALSE(state.unit_file_exists);
 }
 
-TEST_CASE("unmasking removes the /dev/null link and nothing else") {
+TEST_CASE("unmasking removes the /dev/null link and nothing else", "[system]") {
   FixtureTree tree;
   tree.write("usr/lib/systemd/user/pipewire.service", "[Service]\n");
   const GlobalUserUnits units(tree.path());
@@ -71,7 +72,7 @@ TEST_CASE("unmasking removes the /dev/null link and nothing else") {
   CHECK_FALSE(*again);
 }
 
-TEST_CASE("unmasking refuses a real unit file in /etc/systemd/user and leaves it as it was") {
+TEST_CASE("unmasking refuses a real unit file in /etc/systemd/user and leaves it as it was", "[system]") {
   FixtureTree tree;
   tree.write("etc/systemd/user/pulseaudio.service", "[Service]\nExecStart=/usr/local/bin/pa\n");
   const GlobalUserUnits units(tree.path());
@@ -84,7 +85,7 @@ TEST_CASE("unmasking refuses a real unit file in /etc/systemd/user and leaves it
   CHECK(std::filesystem::is_regular_file(tree.path("etc/systemd/user/pulseaudio.service")));
 }
 
-TEST_CASE("unmasking refuses a link that points elsewhere, and masking refuses to replace it") {
+TEST_CASE("unmasking refuses a link that points elsewhere, and masking refuses to replace it", "[system]") {
   FixtureTree tree;
   tree.write("usr/lib/systemd/user/pipewire.service", "[Service]\n");
   std::filesystem::create_directories(tree.path("etc/systemd/user"));
@@ -103,7 +104,7 @@ TEST_CASE("unmasking refuses a link that points elsewhere, and masking refuses t
   CHECK(stateOf(units, "pipewire-alias.service").etc_entry == GlobalMaskEntry::kOther);
 }
 
-TEST_CASE("the state tells masked from not, and finds the unit file along the user search path") {
+TEST_CASE("the state tells masked from not, and finds the unit file along the user search path", "[system]") {
   FixtureTree tree({{"lib/systemd/user/pulseaudio.service", "[Service]\n"},
                     {"usr/lib/systemd/user/pulseaudio.service", "[Service]\n"},
                     {"usr/lib/systemd/user/getty-like@.service", "[Service]\n"},
@@ -135,7 +136,7 @@ TEST_CASE("the state tells masked from not, and finds the unit file along the us
   CHECK(state.unit_file.empty());
 }
 
-TEST_CASE("names that are no unit names are refused before touching the file system") {
+TEST_CASE("names that are no unit names are refused before touching the file system", "[system]") {
   FixtureTree tree;
   const GlobalUserUnits units(tree.path());
   for (const char* name :

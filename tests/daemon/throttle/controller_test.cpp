@@ -99,7 +99,8 @@ bool hasUnavailable(const Decision& decision, const std::string& unit_name, Acti
 }  // namespace
 
 TEST_CASE(
-    "MemAvailable below the low watermark alone throttles the lowest-priority workload 10% below its cost") {
+    "MemAvailable below the low watermark alone throttles the lowest-priority workload 10% below its cost",
+    "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   const auto decision = controller.tick(snapshot(0, 256));
   CHECK(decision.phase == Phase::kPressure);
@@ -118,7 +119,7 @@ TEST_CASE(
   CHECK_FALSE(decision.state.find("batch.service")->prior_memory_high_bytes);
 }
 
-TEST_CASE("MemAvailable exactly at the low watermark is no trigger") {
+TEST_CASE("MemAvailable exactly at the low watermark is no trigger", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   const auto decision = controller.tick(snapshot(0, 512));
   CHECK(decision.triggers.empty());
@@ -126,7 +127,7 @@ TEST_CASE("MemAvailable exactly at the low watermark is no trigger") {
   CHECK(decision.phase == Phase::kCalm);
 }
 
-TEST_CASE("PSI some avg10 above its threshold alone is a trigger") {
+TEST_CASE("PSI some avg10 above its threshold alone is a trigger", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 4000);
   s.psi_some_avg10_permyriad = 4000;  // 40.00%: not above 40%
@@ -139,7 +140,7 @@ TEST_CASE("PSI some avg10 above its threshold alone is a trigger") {
   CHECK_THAT(decision.actions[0].reason, Catch::StartsWith("PSI some avg10 40.01% is above"));
 }
 
-TEST_CASE("PSI full avg10 above its threshold alone is a trigger") {
+TEST_CASE("PSI full avg10 above its threshold alone is a trigger", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 4000);
   s.psi_full_avg10_permyriad = 1250;
@@ -149,7 +150,7 @@ TEST_CASE("PSI full avg10 above its threshold alone is a trigger") {
   CHECK(describe(decision) == "throttle batch.service");
 }
 
-TEST_CASE("PSI figures are ignored when the kernel has no PSI") {
+TEST_CASE("PSI figures are ignored when the kernel has no PSI", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 4000);
   s.pressure_available = false;
@@ -160,7 +161,7 @@ TEST_CASE("PSI figures are ignored when the kernel has no PSI") {
   CHECK(decision.actions.empty());
 }
 
-TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling of 0 is off") {
+TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling of 0 is off", "[throttle]") {
   auto policy = parse(kPolicy);
   auto s = snapshot(0, 4000);
   s.nvmap_available = true;
@@ -184,7 +185,7 @@ TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling o
   }
 }
 
-TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 0 is off") {
+TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 0 is off", "[throttle]") {
   auto policy = parse(kPolicy);
   auto s = snapshot(0, 4000);
   s.gpu_uses = {{"GPU 0 (NVIDIA H100 80GB HBM3)", 1000 * kMiB}, {"GPU 1 (NVIDIA Thor)", 6000 * kMiB}};
@@ -209,7 +210,8 @@ TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 
 
 TEST_CASE(
     "the controller's snapshot takes each GPU whose use is known, an integrated one's from its processes, "
-    "as a lower bound when one process's bytes are unknown") {
+    "as a lower bound when one process's bytes are unknown",
+    "[throttle]") {
   Ledger ledger;
   GpuDevice h100;
   h100.index = 0;
@@ -236,7 +238,8 @@ TEST_CASE(
                                           {"GPU 3 (Orin)", 500 * kMiB, true}});
 }
 
-TEST_CASE("fresher system figures replace a snapshot's memory and pressure and keep the ledger's units") {
+TEST_CASE("fresher system figures replace a snapshot's memory and pressure and keep the ledger's units",
+          "[throttle]") {
   Ledger ledger;
   ledger.system.meminfo.mem_available_bytes = 900 * kMiB;
   LedgerUnit unit;
@@ -257,7 +260,7 @@ TEST_CASE("fresher system figures replace a snapshot's memory and pressure and k
   CHECK(s.units[0].cost_bytes == unit.memory.costBytes());
 }
 
-TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says at least") {
+TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says at least", "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.gpu_ceiling_mib.value = 4096;
   auto s = snapshot(0, 4000);
@@ -268,7 +271,7 @@ TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says
   CHECK(decision.triggers[0] == "GPU 0 (NVIDIA Thor) uses at least 5000 MiB, above gpu_ceiling_mib 4096 MiB");
 }
 
-TEST_CASE("every trigger that holds is named in the reason") {
+TEST_CASE("every trigger that holds is named in the reason", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 100);
   s.psi_some_avg10_permyriad = 5000;
@@ -281,8 +284,8 @@ TEST_CASE("every trigger that holds is named in the reason") {
                                              Catch::Contains("; PSI full avg10 20.00%"));
 }
 
-TEST_CASE(
-    "workloads climb one rung per action, lowest priority first, the next only once one is at the top") {
+TEST_CASE("workloads climb one rung per action, lowest priority first, the next only once one is at the top",
+          "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   std::vector<std::string> steps;
   for (int i = 0; i < 5; ++i) {
@@ -302,7 +305,7 @@ TEST_CASE(
   CHECK(controller.state.units[1].unit == "camera.service");
 }
 
-TEST_CASE("a throttle takes throttle_memory_high_mib when the workload sets it") {
+TEST_CASE("a throttle takes throttle_memory_high_mib when the workload sets it", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   s.units = {unit("camera.service", 500)};
@@ -312,7 +315,8 @@ TEST_CASE("a throttle takes throttle_memory_high_mib when the workload sets it")
   CHECK_THAT(decision.actions[0].reason, Catch::Contains("as throttle_memory_high_mib says"));
 }
 
-TEST_CASE("a throttle steps by throttle_step_percent, never below the floor, never raising a MemoryHigh") {
+TEST_CASE("a throttle steps by throttle_step_percent, never below the floor, never raising a MemoryHigh",
+          "[throttle]") {
   auto policy = parse(kPolicy);
   policy.workloads[2].throttle_step_percent = policy::Located<std::uint32_t>{20};
   auto throttleOf = [&](UnitFigures figures) {
@@ -335,7 +339,7 @@ TEST_CASE("a throttle steps by throttle_step_percent, never below the floor, nev
   CHECK(throttleOf(unit("camera.service", 1000, 200)) == 200 * kMiB);
 }
 
-TEST_CASE("the default step is kDefaultThrottleStepPercent") {
+TEST_CASE("the default step is kDefaultThrottleStepPercent", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   s.units = {unit("batch.service", 2000)};
@@ -345,7 +349,7 @@ TEST_CASE("the default step is kDefaultThrottleStepPercent") {
         2000 * kMiB * (100 - policy::kDefaultThrottleStepPercent) / 100);
 }
 
-TEST_CASE("ties in priority follow the order written, then the ledger's order of cost") {
+TEST_CASE("ties in priority follow the order written, then the ledger's order of cost", "[throttle]") {
   auto policy = parse(R"(
 [[workloads]]
 unit = "worker-*.service"
@@ -368,7 +372,7 @@ actions = ["throttle"]
                                           "throttle logger.service", "-"});
 }
 
-TEST_CASE("an exact workload governs its unit before a glob that also matches it") {
+TEST_CASE("an exact workload governs its unit before a glob that also matches it", "[throttle]") {
   auto policy = parse(R"(
 [[workloads]]
 unit = "batch-*.service"
@@ -386,7 +390,8 @@ actions = ["freeze"]
   CHECK(describe(controller.tick(s)) == "freeze batch-keep.service");
 }
 
-TEST_CASE("protected, kept and essential units, slices, jmemd's own unit and user units are never acted on") {
+TEST_CASE("protected, kept and essential units, slices, jmemd's own unit and user units are never acted on",
+          "[throttle]") {
   auto policy = parse(kPolicy);
   // A workload matching everything, as a careless glob would.
   policy::Workload everything;
@@ -437,7 +442,7 @@ TEST_CASE("protected, kept and essential units, slices, jmemd's own unit and use
   CHECK(mayActOn("victim.service", "system", policy, ""));
 }
 
-TEST_CASE("release waits for MemAvailable above the high watermark, held for release_hold_s") {
+TEST_CASE("release waits for MemAvailable above the high watermark, held for release_hold_s", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   REQUIRE(describe(controller.tick(snapshot(0, 256))) == "throttle batch.service");
 
@@ -467,7 +472,7 @@ TEST_CASE("release waits for MemAvailable above the high watermark, held for rel
   CHECK(controller.tick(snapshot(60, 1100)).phase == Phase::kCalm);
 }
 
-TEST_CASE("a dip below the high watermark or a trigger restarts the hold time") {
+TEST_CASE("a dip below the high watermark or a trigger restarts the hold time", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   controller.tick(snapshot(0, 256));
   controller.tick(snapshot(10, 1100));
@@ -486,7 +491,8 @@ TEST_CASE("a dip below the high watermark or a trigger restarts the hold time") 
 
 TEST_CASE(
     "release undoes a unit at a time, newest first, lifting its throttle and then thawing it in one step, "
-    "and restores the prior MemoryHigh") {
+    "and restores the prior MemoryHigh",
+    "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   s.units = {unit("batch.service", 1000, 2000), unit("camera.service", 500)};
@@ -513,7 +519,8 @@ TEST_CASE(
   CHECK(controller.state.units.empty());
 }
 
-TEST_CASE("MemAvailable hovering at the low watermark escalates but never flaps into a release") {
+TEST_CASE("MemAvailable hovering at the low watermark escalates but never flaps into a release",
+          "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   int escalations = 0;
   for (int i = 0; i < 600; ++i) {
@@ -526,7 +533,8 @@ TEST_CASE("MemAvailable hovering at the low watermark escalates but never flaps 
   CHECK(escalations == 4);
 }
 
-TEST_CASE("after a release begins, a new trigger must hold for min_action_interval_s before a new action") {
+TEST_CASE("after a release begins, a new trigger must hold for min_action_interval_s before a new action",
+          "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.release_hold_s.value = 0;
   Controller controller{policy, {}, {}};
@@ -550,7 +558,7 @@ TEST_CASE("after a release begins, a new trigger must hold for min_action_interv
   CHECK_FALSE(decision.state.releasing);
 }
 
-TEST_CASE("actions are at least min_action_interval_s apart") {
+TEST_CASE("actions are at least min_action_interval_s apart", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   CHECK(controller.tick(snapshot(0, 256)).actions.size() == 1);
   const auto early = controller.tick(snapshot(4.9, 256));
@@ -559,7 +567,7 @@ TEST_CASE("actions are at least min_action_interval_s apart") {
   CHECK(controller.tick(snapshot(5, 256)).actions.size() == 1);
 }
 
-TEST_CASE("at most max_actions_per_minute actions in any 60 s") {
+TEST_CASE("at most max_actions_per_minute actions in any 60 s", "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.min_action_interval_s.value = 0;
   policy.pressure.max_actions_per_minute.value = 3;
@@ -573,7 +581,7 @@ TEST_CASE("at most max_actions_per_minute actions in any 60 s") {
   CHECK(acted_at == std::vector<double>{0, 1, 2, 60});
 }
 
-TEST_CASE("on cgroup v1 throttle and freeze are reported unavailable and never pretended") {
+TEST_CASE("on cgroup v1 throttle and freeze are reported unavailable and never pretended", "[throttle]") {
   Controller controller{parse(kPolicy), Capabilities{false, false}, {}};
   const auto decision = controller.tick(snapshot(0, 256));
   CHECK(decision.actions.empty());
@@ -586,7 +594,7 @@ TEST_CASE("on cgroup v1 throttle and freeze are reported unavailable and never p
   CHECK_FALSE(decision.state.last_action);
 }
 
-TEST_CASE("without a freezer the throttle is taken and the freeze skipped") {
+TEST_CASE("without a freezer the throttle is taken and the freeze skipped", "[throttle]") {
   auto policy = parse(kPolicy);
   Controller controller{policy, Capabilities{true, false}, {}};
   CHECK(describe(controller.tick(snapshot(0, 256))) == "throttle batch.service");
@@ -596,7 +604,7 @@ TEST_CASE("without a freezer the throttle is taken and the freeze skipped") {
   CHECK_FALSE(controller.state.find("batch.service")->frozen);
 }
 
-TEST_CASE("on cgroup v1 with stopping allowed, stop is the only rung taken") {
+TEST_CASE("on cgroup v1 with stopping allowed, stop is the only rung taken", "[throttle]") {
   auto policy = parse(R"(
 [pressure]
 allow_stop = true
@@ -612,7 +620,7 @@ actions = ["throttle", "freeze", "stop"]
   CHECK(hasUnavailable(decision, "batch.service", ActionKind::kFreeze));
 }
 
-TEST_CASE("stop is taken only when the policy allows it, and release starts the unit again") {
+TEST_CASE("stop is taken only when the policy allows it, and release starts the unit again", "[throttle]") {
   const char* ladder = R"(
 [[workloads]]
 unit = "batch.service"
@@ -648,7 +656,7 @@ actions = ["throttle", "freeze", "stop"]
                                           "restore_memory_high batch.service, start batch.service", "-"});
 }
 
-TEST_CASE("a workload without actions is never acted on") {
+TEST_CASE("a workload without actions is never acted on", "[throttle]") {
   Controller controller{parse(R"(
 [[workloads]]
 unit = "batch.service"
@@ -661,7 +669,7 @@ priority = 0
   CHECK(decision.waiting == "no workload left to act on");
 }
 
-TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and units") {
+TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and units", "[throttle]") {
   Ledger ledger;
   ledger.system.meminfo.mem_available_bytes = 700 * kMiB;
   ledger.system.pressure.available = true;
@@ -691,7 +699,7 @@ TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and unit
   CHECK_FALSE(s.units[0].memory_high_bytes);
 }
 
-TEST_CASE("names of action kinds and phases") {
+TEST_CASE("names of action kinds and phases", "[throttle]") {
   CHECK(toString(ActionKind::kThrottle) == "throttle");
   CHECK(toString(ActionKind::kFreeze) == "freeze");
   CHECK(toString(ActionKind::kStop) == "stop");
@@ -704,7 +712,7 @@ TEST_CASE("names of action kinds and phases") {
   CHECK(toString(Phase::kReleasing) == "releasing");
 }
 
-TEST_CASE("a PSI trigger that fired is a trigger on its own, named in the reason") {
+TEST_CASE("a PSI trigger that fired is a trigger on its own, named in the reason", "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 2000);
   s.psi_trigger = "PSI memory some stall crossed 200 ms within 1000 ms (kernel trigger)";
@@ -716,8 +724,8 @@ TEST_CASE("a PSI trigger that fired is a trigger on its own, named in the reason
   CHECK(controller.tick(snapshot(1, 2000)).phase == Phase::kHolding);
 }
 
-TEST_CASE(
-    "an operator's throttle climbs one rung at a time, ignores rate limits, and is never auto-released") {
+TEST_CASE("an operator's throttle climbs one rung at a time, ignores rate limits, and is never auto-released",
+          "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.release_hold_s.value = 0;
   ControllerState state;
@@ -742,7 +750,7 @@ TEST_CASE(
   CHECK(controller.state.find("batch.service"));
 }
 
-TEST_CASE("an operator's throttle of a unit no workload names uses throttle then freeze") {
+TEST_CASE("an operator's throttle of a unit no workload names uses throttle then freeze", "[throttle]") {
   const auto policy = parse(kPolicy);
   const auto decision = decideOperatorThrottle(unit("stray.service", 400), {}, policy, {}, "", at(0));
   REQUIRE(decision.actions.size() == 1);
@@ -750,8 +758,8 @@ TEST_CASE("an operator's throttle of a unit no workload names uses throttle then
   CHECK_THAT(decision.actions[0].reason, Catch::StartsWith("asked by an operator: throttling stray.service"));
 }
 
-TEST_CASE(
-    "an operator's throttle on a device without memory.high freezes and says the throttle was skipped") {
+TEST_CASE("an operator's throttle on a device without memory.high freezes and says the throttle was skipped",
+          "[throttle]") {
   const auto policy = parse(kPolicy);
   const auto decision =
       decideOperatorThrottle(unit("batch.service", 400), {}, policy, {false, true}, "", at(0));
@@ -761,7 +769,7 @@ TEST_CASE(
              Catch::EndsWith("; skipped: cannot throttle batch.service: memory.high needs cgroup v2"));
 }
 
-TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's own units") {
+TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's own units", "[throttle]") {
   const auto policy = parse(kPolicy);
   for (const char* name : {"inference.service", "ssh.service", "dbus.service", "init.scope"}) {
     const auto decision = decideOperatorThrottle(unit(name, 400), {}, policy, {}, "", at(0));
@@ -775,8 +783,8 @@ TEST_CASE("an operator may not throttle protected, kept, essential or jmemd's ow
   CHECK_THAT(v1.refusal.value_or(""), Catch::Contains("cannot freeze"));
 }
 
-TEST_CASE(
-    "an operator's release undoes one unit whole, its throttle before the thaw, and leaves the others") {
+TEST_CASE("an operator's release undoes one unit whole, its throttle before the thaw, and leaves the others",
+          "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};
   auto s = snapshot(0, 256);
   for (int i = 0; i < 3; ++i) {

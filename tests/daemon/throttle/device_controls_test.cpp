@@ -6,7 +6,8 @@
 
 using namespace jmem::throttle;
 
-TEST_CASE("cgroup v2 with the memory controller and cgroup.freeze can throttle and freeze through systemd") {
+TEST_CASE("cgroup v2 with the memory controller and cgroup.freeze can throttle and freeze through systemd",
+          "[throttle]") {
   const auto controls =
       deviceControlsOf(std::string("cpuset cpu io memory hugetlb pids rdma misc\n"), false, true);
   CHECK(controls.hierarchy == "unified");
@@ -16,17 +17,17 @@ TEST_CASE("cgroup v2 with the memory controller and cgroup.freeze can throttle a
   CHECK(controls.capabilities().freeze);
 }
 
-TEST_CASE("cgroup v2 without the memory controller cannot throttle, and says why") {
+TEST_CASE("cgroup v2 without the memory controller cannot throttle, and says why", "[throttle]") {
   const auto controls = deviceControlsOf(std::string("cpu io pids\n"), false, true);
   CHECK_FALSE(controls.memory_high);
   CHECK(controls.memory_high_note == "the memory controller is not enabled in cgroup v2");
 }
 
-TEST_CASE("a name that only contains the word memory is not the memory controller") {
+TEST_CASE("a name that only contains the word memory is not the memory controller", "[throttle]") {
   CHECK_FALSE(deviceControlsOf(std::string("memory_extra cpu"), false, true).memory_high);
 }
 
-TEST_CASE("cgroup v1 (JetPack 5) cannot throttle and freezes with SIGSTOP") {
+TEST_CASE("cgroup v1 (JetPack 5) cannot throttle and freezes with SIGSTOP", "[throttle]") {
   for (bool hybrid : {true, false}) {
     const auto controls = deviceControlsOf(std::nullopt, hybrid, false);
     CHECK(controls.hierarchy == (hybrid ? "hybrid" : "legacy"));
@@ -38,7 +39,7 @@ TEST_CASE("cgroup v1 (JetPack 5) cannot throttle and freezes with SIGSTOP") {
   }
 }
 
-TEST_CASE("systemd before 246 has no FreezeUnit, so cgroup v2 freezes by stop signal there") {
+TEST_CASE("systemd before 246 has no FreezeUnit, so cgroup v2 freezes by stop signal there", "[throttle]") {
   const auto v2 = deviceControlsOf(std::string("cpu memory pids\n"), false, true);
   const auto on245 = forSystemd(v2, systemdMajor("245.4-4ubuntu3.24"));
   CHECK(on245.freeze == FreezeMethod::kStopSignal);
@@ -51,7 +52,7 @@ TEST_CASE("systemd before 246 has no FreezeUnit, so cgroup v2 freezes by stop si
   CHECK(forSystemd(v1, 245u).freeze_note == v1.freeze_note);
 }
 
-TEST_CASE("a systemd version's major is its leading number, or nothing") {
+TEST_CASE("a systemd version's major is its leading number, or nothing", "[throttle]") {
   CHECK(systemdMajor("245.4-4ubuntu3") == 245u);
   CHECK(systemdMajor("257") == 257u);
   CHECK_FALSE(systemdMajor("v252"));
@@ -59,13 +60,13 @@ TEST_CASE("a systemd version's major is its leading number, or nothing") {
   CHECK_FALSE(systemdMajor("99999999999999999999"));
 }
 
-TEST_CASE("freeze methods have names that read back") {
+TEST_CASE("freeze methods have names that read back", "[throttle]") {
   for (auto method : {FreezeMethod::kNone, FreezeMethod::kCgroupFreezer, FreezeMethod::kStopSignal}) {
     CHECK(parseFreezeMethod(toString(method)) == method);
   }
   CHECK_FALSE(parseFreezeMethod("sigstop"));
 }
 
-TEST_CASE("a PSI trigger line is some, the stall and the window in microseconds") {
+TEST_CASE("a PSI trigger line is some, the stall and the window in microseconds", "[throttle]") {
   CHECK(psiTriggerLine(std::chrono::milliseconds(200), std::chrono::seconds(1)) == "some 200000 1000000");
 }

@@ -47,7 +47,7 @@ std::optional<std::string> why(const Change& change) {
 
 }  // namespace
 
-TEST_CASE("every escalation the throttle writes for a workload passes the schema") {
+TEST_CASE("every escalation the throttle writes for a workload passes the schema", "[throttle]") {
   CHECK_FALSE(why(
       escalation("memory_high", "batch.service",
                  {{"origin", "pressure"}, {"boot_id", "b"}, {"memory_high_bytes", std::uint64_t{1} << 30}},
@@ -60,7 +60,7 @@ TEST_CASE("every escalation the throttle writes for a workload passes the schema
       why(escalation("freeze", "other.service", {{"origin", "operator"}, {"method", "stop-signal"}})));
 }
 
-TEST_CASE("a throttle record for a kept, protected, essential or own unit is rejected") {
+TEST_CASE("a throttle record for a kept, protected, essential or own unit is rejected", "[throttle]") {
   const auto kept =
       why(escalation("freeze", "ssh.service", {{"origin", "operator"}, {"method", "stop-signal"}}));
   REQUIRE(kept);
@@ -73,7 +73,8 @@ TEST_CASE("a throttle record for a kept, protected, essential or own unit is rej
   CHECK(why(escalation("freeze", "jmemd.service", {{"origin", "operator"}, {"method", "cgroup-freezer"}})));
 }
 
-TEST_CASE("a pressure record must name a workload, and a stop only one the policy lets jmemd stop") {
+TEST_CASE("a pressure record must name a workload, and a stop only one the policy lets jmemd stop",
+          "[throttle]") {
   const auto stranger =
       why(escalation("freeze", "other.service", {{"origin", "pressure"}, {"method", "cgroup-freezer"}}));
   REQUIRE(stranger);
@@ -83,7 +84,7 @@ TEST_CASE("a pressure record must name a workload, and a stop only one the polic
   CHECK(*stop == "rejected a record of kind stop: the policy does not let jmemd stop render.service");
 }
 
-TEST_CASE("a throttle record must name a service or scope, with values of the right types") {
+TEST_CASE("a throttle record must name a service or scope, with values of the right types", "[throttle]") {
   const auto target = why(escalation("stop", "poweroff.target", {{"origin", "operator"}}));
   REQUIRE(target);
   CHECK(*target == "rejected a record of kind stop: the target poweroff.target is not a service or a scope");

@@ -32,7 +32,8 @@ std::string contents(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("a captured tree's pressure file is never written: the trigger is refused and the file unchanged") {
+TEST_CASE("a captured tree's pressure file is never written: the trigger is refused and the file unchanged",
+          "[throttle]") {
   FixtureTree tree(Files{{"proc/pressure/memory", kCapturedPressure}});
   const auto file = tree.path("proc/pressure/memory");
   auto trigger = PsiTrigger::open(file, milliseconds(150));
@@ -42,7 +43,7 @@ TEST_CASE("a captured tree's pressure file is never written: the trigger is refu
   CHECK(contents(file) == kCapturedPressure);
 }
 
-TEST_CASE("a FIFO as the pressure file is refused without being opened for writing") {
+TEST_CASE("a FIFO as the pressure file is refused without being opened for writing", "[throttle]") {
   FixtureTree tree(Files{{"proc/pressure/placeholder", ""}});
   const auto fifo = tree.path("proc/pressure/memory");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -52,14 +53,14 @@ TEST_CASE("a FIFO as the pressure file is refused without being opened for writi
   CHECK_FALSE(PsiTrigger::open(fifo, milliseconds(150)));
 }
 
-TEST_CASE("a link to the kernel's pressure file inside a tree is refused, not followed") {
+TEST_CASE("a link to the kernel's pressure file inside a tree is refused, not followed", "[throttle]") {
   FixtureTree tree(Files{{"proc/pressure/placeholder", ""}});
   const auto link = tree.path("proc/pressure/memory");
   std::filesystem::create_symlink("/proc/pressure/memory", link);
   CHECK_FALSE(requireKernelPressureFile(link));
 }
 
-TEST_CASE("a missing pressure file is an error naming it") {
+TEST_CASE("a missing pressure file is an error naming it", "[throttle]") {
   FixtureTree tree;
   const auto missing = requireKernelPressureFile(tree.path("proc/pressure/memory"));
   REQUIRE_FALSE(missing);
@@ -67,7 +68,7 @@ TEST_CASE("a missing pressure file is an error naming it") {
   CHECK(missing.error().message.find(tree.path("proc/pressure/memory").string()) != std::string::npos);
 }
 
-TEST_CASE("the real /proc's pressure file is the kernel's") {
+TEST_CASE("the real /proc's pressure file is the kernel's", "[throttle]") {
   if (!std::filesystem::exists("/proc/pressure/memory")) {
     WARN("this kernel has no PSI: nothing to compare with");
     return;
