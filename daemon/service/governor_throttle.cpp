@@ -7,8 +7,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "core/file_reader.h"
 #include "service/governor.h"
+#include "sources/boot_time.h"
 #include "sources/cgroup_unit.h"
 #include "system/systemd_call.h"
 #include "throttle/action_log.h"
@@ -22,24 +22,6 @@ constexpr std::size_t kMaxThrottleJobs = 8;
 // SIGTERM waits this long for the release of what the throttle holds; what is left, the journal keeps
 // for the next start.
 constexpr std::uint64_t kShutdownReleaseUsec = 1'500'000;
-
-// The unit jmemd runs in, so that the throttle never picks it.
-std::string selfUnit(const std::filesystem::path& proc) {
-  auto text = readWholeFile(proc / "self" / "cgroup", 64 * 1024);
-  if (!text) return {};
-  const auto path = systemdCgroupPath(*text);
-  return path ? placementFromCgroupPath(*path).unit : std::string();
-}
-
-// This boot's identity, for the journal's entries; empty when unreadable (then every entry is checked).
-std::string bootId(const std::filesystem::path& proc) {
-  auto text = readWholeFile(proc / "sys" / "kernel" / "random" / "boot_id", 64);
-  if (!text) return {};
-  std::string id = *text;
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
-  const bool plausible = id.size() == 36 && id.find_first_not_of("0123456789abcdef-") == std::string::npos;
-  return plausible ? id : std::string();
-}
 
 }  // namespace
 
@@ -58,7 +40,7 @@ Status ThrottleSide::ensureConnected() {
 
 void Governor::startThrottle() {
   state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
-  throttle_.self_unit = selfUnit(options_.roots.proc);
+  throttle_.self_unit = readOwnUnit(options_.roots.proc);
   auto side = std::make_shared<ThrottleSide>();
   try {
     side->bus = sdbus::createSystemBusConnection();
@@ -74,8 +56,11 @@ void Governor::startThrottle() {
   } else {
     spdlog::warn("{}", version.error().message);
   }
+  // Without this boot's identity every journal entry is checked against the units as they are.
+  auto boot_id = readBootId(options_.roots.proc);
+  if (!boot_id) spdlog::warn("Failed to read this boot's identity: {}, ignoring", boot_id.error().message);
   auto actuator = throttle::Actuator::open(*side->units, *side->systemd, options_.state_dir / "throttle",
-                                           state_.controls.freeze, bootId(options_.roots.proc));
+                                           state_.controls.freeze, boot_id ? *boot_id : std::string());
   if (!actuator) {
     state_.throttle_off = "The throttle is off: " + actuator.error().message;
     spdlog::error("{}", state_.throttle_off);

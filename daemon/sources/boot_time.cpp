@@ -30,4 +30,18 @@ Result<std::uint64_t> readBootTime(const std::filesystem::path& proc_root) {
   return parseBootTime(*text);
 }
 
+Result<std::string> parseBootId(std::string_view boot_id) {
+  while (!boot_id.empty() && (boot_id.back() == '\n' || boot_id.back() == ' ')) boot_id.remove_suffix(1);
+  const bool plausible =
+      boot_id.size() == 36 && boot_id.find_first_not_of("0123456789abcdef-") == std::string_view::npos;
+  if (!plausible) return Error{"a malformed boot_id: \"" + terminalSafe(boot_id) + "\""};
+  return std::string(boot_id);
+}
+
+Result<std::string> readBootId(const std::filesystem::path& proc_root) {
+  auto text = readKernelFile(proc_root / "sys" / "kernel" / "random" / "boot_id", 64);
+  if (!text) return text.error();
+  return parseBootId(*text);
+}
+
 }  // namespace jmem

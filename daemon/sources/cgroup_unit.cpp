@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/file_reader.h"
 #include "core/text.h"
 
 namespace jmem {
@@ -25,6 +26,13 @@ bool isUserManager(std::string_view unit) {
 }
 
 }  // namespace
+
+std::string readOwnUnit(const std::filesystem::path& proc_root) {
+  auto text = readKernelFile(proc_root / "self" / "cgroup", 64 * 1024);
+  if (!text) return {};
+  const auto path = systemdCgroupPath(*text);
+  return path ? placementFromCgroupPath(*path).unit : std::string();
+}
 
 bool isValidUnitName(std::string_view name) {
   if (name.empty() || name.size() > 255) return false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ std::optional<std::string_view> systemdCgroupPath(std::string_view proc_pid_cgro
 // is the system unit; inside user@UID.service the same rule finds the user unit. A path with no unit
 // ("/", or only slices) belongs to its innermost slice, "-.slice" at the root.
 UnitPlacement placementFromCgroupPath(std::string_view cgroup_path);
+
+// The unit of the process reading proc_root/self/cgroup ("jmemd.service"); empty when it cannot be told.
+std::string readOwnUnit(const std::filesystem::path& proc_root);
 
 // systemd's unit naming rules: [A-Za-z0-9:_.\\@-], at most 255 bytes, a known type suffix.
 bool isValidUnitName(std::string_view name);

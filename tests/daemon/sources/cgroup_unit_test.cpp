@@ -205,3 +205,13 @@ TEST_CASE("unit names may be 255 bytes long but not 256", "[sources]") {
   CHECK(isValidUnitName(stem_255 + ".service"));
   CHECK_FALSE(isValidUnitName(stem_255 + "a.service"));
 }
+
+TEST_CASE("the daemon's own unit is read from self/cgroup under an injected root, empty when unreadable",
+          "[sources]") {
+  test::FixtureTree tree;
+  tree.write("proc/self/cgroup", "0::/system.slice/jmemd.service\n");
+  CHECK(readOwnUnit(tree.path("proc")) == "jmemd.service");
+  tree.write("proc/self/cgroup", "1:name=systemd:/user.slice/user-1000.slice/session-3.scope\n");
+  CHECK(readOwnUnit(tree.path("proc")) == "session-3.scope");
+  CHECK(readOwnUnit(tree.path("nowhere")).empty());
+}
