@@ -76,36 +76,25 @@ GovernorInfo GovernorClient::info() {
   return info;
 }
 
-SystemView GovernorClient::system() {
-  const auto s = proxy_->GetSystem();
-  return SystemView{std::get<0>(s),  std::get<1>(s),  std::get<2>(s),  std::get<3>(s),  std::get<4>(s),
-                    std::get<5>(s),  std::get<6>(s),  std::get<7>(s),  std::get<8>(s),  std::get<9>(s),
-                    std::get<10>(s), std::get<11>(s), std::get<12>(s), std::get<13>(s), std::get<14>(s),
-                    std::get<15>(s), std::get<16>(s), std::get<17>(s), std::get<18>(s), std::get<19>(s)};
+SystemRecord GovernorClient::system() {
+  return decodeSystem(proxy_->GetSystem());
 }
 
-std::vector<ProcessView> GovernorClient::processes(std::uint32_t limit, SortKey sort, bool* truncated) {
-  std::vector<ProcessView> out;
+std::vector<LedgerProcess> GovernorClient::processes(std::uint32_t limit, SortKey sort, bool* truncated) {
   const auto [rows, cut] = proxy_->ListProcesses(limit, std::string(toString(sort)));
   if (truncated) *truncated = cut;
-  for (const auto& p : rows) {
-    out.push_back(ProcessView{std::get<0>(p), std::get<1>(p), std::get<2>(p), std::get<3>(p), std::get<4>(p),
-                              std::get<5>(p), std::get<6>(p), std::get<7>(p), std::get<8>(p), std::get<9>(p),
-                              std::get<10>(p), std::get<11>(p), std::get<12>(p), std::get<13>(p),
-                              std::get<14>(p), std::get<15>(p)});
-  }
+  std::vector<LedgerProcess> out;
+  out.reserve(rows.size());
+  for (const BusRecord& row : rows) out.push_back(decodeProcess(row));
   return out;
 }
 
-std::vector<UnitView> GovernorClient::units(std::uint32_t limit, SortKey sort, bool* truncated) {
-  std::vector<UnitView> out;
+std::vector<LedgerUnit> GovernorClient::units(std::uint32_t limit, SortKey sort, bool* truncated) {
   const auto [rows, cut] = proxy_->ListUnits(limit, std::string(toString(sort)));
   if (truncated) *truncated = cut;
-  for (const auto& u : rows) {
-    out.push_back(UnitView{std::get<0>(u), std::get<1>(u), std::get<2>(u), std::get<3>(u), std::get<4>(u),
-                           std::get<5>(u), std::get<6>(u), std::get<7>(u), std::get<8>(u), std::get<9>(u),
-                           std::get<10>(u), std::get<11>(u)});
-  }
+  std::vector<LedgerUnit> out;
+  out.reserve(rows.size());
+  for (const BusRecord& row : rows) out.push_back(decodeUnit(row));
   return out;
 }
 

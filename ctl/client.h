@@ -8,39 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "bus/records.h"
 #include "bus/sdbus_compat.h"
 #include "generated/manager_proxy.h"
 #include "ledger/ranking.h"
 
 namespace jmem::ctl {
-
-struct SystemView {
-  std::uint64_t sample_usec, mem_total_bytes, mem_free_bytes, mem_available_bytes, swap_total_bytes,
-      swap_free_bytes, pss_total_bytes;
-  bool nvmap_available;
-  std::uint64_t nvmap_total_bytes;
-  bool pressure_available;
-  std::uint32_t some_avg10_permyriad, some_avg60_permyriad, full_avg10_permyriad, full_avg60_permyriad;
-  std::uint64_t used_bytes, unaccounted_bytes;
-  std::uint32_t processes, processes_without_memory, processes_denied, processes_invalid;
-};
-
-struct ProcessView {
-  std::uint32_t pid;
-  std::string comm;
-  std::uint32_t uid;
-  std::string unit, manager, cmdline;
-  std::uint64_t rss_bytes, pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes,
-      nvmap_bytes, cost_bytes, gpu_bytes, gpu_shared_bytes;
-};
-
-struct UnitView {
-  std::string unit, manager;
-  std::uint64_t pss_bytes, pss_anon_bytes, pss_file_bytes, pss_shmem_bytes, swap_pss_bytes, nvmap_bytes,
-      cost_bytes;
-  std::vector<std::uint32_t> pids;
-  std::uint64_t gpu_bytes, gpu_shared_bytes;
-};
 
 // GetGpus: each GPU NVML reports; figures it does not know are false/0 with their flag.
 struct GpuView {
@@ -141,10 +114,10 @@ class GovernorClient {
   ~GovernorClient();
 
   GovernorInfo info();
-  SystemView system();
+  SystemRecord system();
   // truncated: the reply was cut short to stay under its size bound (ask for fewer).
-  std::vector<ProcessView> processes(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
-  std::vector<UnitView> units(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
+  std::vector<LedgerProcess> processes(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
+  std::vector<LedgerUnit> units(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
   GpusView gpus();
   void reload();
   CheckView check();

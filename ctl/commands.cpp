@@ -116,8 +116,8 @@ Json gpusJson(const GpusView& gpus) {
 
 }  // namespace
 
-std::string renderStatus(const GovernorInfo& info, const SystemView& s,
-                         const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
+std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
+                         const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpusView* gpus) {
   std::string out;
   // A stale ledger is a failed state, marked as systemctl marks a failed unit.
@@ -135,20 +135,23 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
   row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) +
                     " available (" + percent(static_cast<std::uint32_t>(available_permyriad)) + "), " +
                     formatIec(s.used_bytes) + " used");
-  if (s.swap_total_bytes)
-    row("Swap", formatIec(s.swap_free_bytes) + " free of " + formatIec(s.swap_total_bytes));
-  row("Processes", formatIec(s.pss_total_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
+  if (s.swap_total_bytes.value_or(0))
+    row("Swap", (s.swap_free_bytes ? formatIec(*s.swap_free_bytes) : "-") + " free of " +
+                    formatIec(*s.swap_total_bytes));
+  row("Processes", formatIec(s.pss_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
                        (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
-  row("NvMap", s.nvmap_available ? formatIec(s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
+  row("NvMap",
+      s.nvmap_total_bytes ? formatIec(*s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
   if (gpus && !gpus->available) row("GPU", "unavailable (" + terminalSafe(gpus->reason) + ")");
   if (gpus) {
     for (const GpuView& g : gpus->gpus) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
   }
-  row("Unaccounted", formatIec(s.unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
-  row("Pressure", s.pressure_available
+  const auto unaccounted_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(s.unaccounted_bytes, 0));
+  row("Unaccounted", formatIec(unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
+  row("Pressure", s.some_avg10_permyriad && s.full_avg10_permyriad
                       ? paint(style, levelColor(info.pressure_level), terminalSafe(info.pressure_level)) +
-                            ", some " + percent(s.some_avg10_permyriad) + " full " +
-                            percent(s.full_avg10_permyriad) + " (avg10)"
+                            ", some " + percent(*s.some_avg10_permyriad) + " full " +
+                            percent(*s.full_avg10_permyriad) + " (avg10)"
                       : "unavailable (kernel without PSI)");
   const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
   char age[32];
@@ -166,8 +169,9 @@ std::string renderStatus(const GovernorInfo& info, const SystemView& s,
   return out;
 }
 
-std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, const ThrottleView* throttle,
+std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
                              const GpusView* gpus) {
+  const auto known = [](const auto& value) { return value ? Json(*value) : Json(nullptr); };
   Json json{
       {"version", info.version},
       {"mode", info.mode},
@@ -177,23 +181,25 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
        {{"mem_total_bytes", s.mem_total_bytes},
         {"mem_free_bytes", s.mem_free_bytes},
         {"mem_available_bytes", s.mem_available_bytes},
-        {"swap_total_bytes", s.swap_total_bytes},
-        {"swap_free_bytes", s.swap_free_bytes}}},
+        {"swap_total_bytes", known(s.swap_total_bytes)},
+        {"swap_free_bytes", known(s.swap_free_bytes)}}},
       {"pressure",
-       {{"available", s.pressure_available},
+       {{"available", s.some_avg10_permyriad.has_value()},
         {"level", info.pressure_level},
-        {"some", {{"avg10_permyriad", s.some_avg10_permyriad}, {"avg60_permyriad", s.some_avg60_permyriad}}},
+        {"some",
+         {{"avg10_permyriad", known(s.some_avg10_permyriad)},
+          {"avg60_permyriad", known(s.some_avg60_permyriad)}}},
         {"full",
-         {{"avg10_permyriad", s.full_avg10_permyriad}, {"avg60_permyriad", s.full_avg60_permyriad}}}}},
+         {{"avg10_permyriad", known(s.full_avg10_permyriad)},
+          {"avg60_permyriad", known(s.full_avg60_permyriad)}}}}},
       {"nvmap",
-       {{"available", s.nvmap_available},
-        {"total_bytes", s.nvmap_available ? Json(s.nvmap_total_bytes) : Json(nullptr)}}},
+       {{"available", s.nvmap_total_bytes.has_value()}, {"total_bytes", known(s.nvmap_total_bytes)}}},
       {"totals",
        {{"processes", s.processes},
         {"processes_without_memory", s.processes_without_memory},
         {"processes_denied", s.processes_denied},
         {"processes_invalid", s.processes_invalid},
-        {"pss_bytes", s.pss_total_bytes},
+        {"pss_bytes", s.pss_bytes},
         {"used_bytes", s.used_bytes},
         {"unaccounted_bytes", s.unaccounted_bytes}}},
   };
@@ -214,13 +220,17 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemView& s, cons
   return dump(json);
 }
 
-std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style) {
+std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : processes) {
-    rows.push_back({std::to_string(p.pid), std::to_string(p.uid), formatIec(p.pss_bytes),
-                    formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.cost_bytes),
-                    terminalSafe(p.manager == "system" ? p.unit : p.unit + " (" + p.manager + ")"),
-                    terminalSafe(p.comm)});
+    const ProcessSample& s = p.sample;
+    const UnitPlacement& placement = s.placement;
+    rows.push_back(
+        {std::to_string(s.pid), std::to_string(s.uid), formatIec(s.rollup.pss_bytes),
+         formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.costBytes()),
+         terminalSafe(placement.manager == "system" ? placement.unit
+                                                    : placement.unit + " (" + placement.manager + ")"),
+         terminalSafe(s.comm)});
   }
   return renderTable({{"PID", true},
                       {"UID", true},
@@ -233,57 +243,28 @@ std::string renderProcesses(const std::vector<ProcessView>& processes, const Sty
                      rows, style.legend);
 }
 
-std::string renderProcessesJson(const std::vector<ProcessView>& processes) {
+std::string renderProcessesJson(const std::vector<LedgerProcess>& processes) {
   Json list = Json::array();
-  for (const auto& p : processes) {
-    list.push_back(Json{{"pid", p.pid},
-                        {"comm", p.comm},
-                        {"uid", p.uid},
-                        {"unit", p.unit},
-                        {"manager", p.manager},
-                        {"cmdline", p.cmdline},
-                        {"rss_bytes", p.rss_bytes},
-                        {"pss_bytes", p.pss_bytes},
-                        {"pss_anon_bytes", p.pss_anon_bytes},
-                        {"pss_file_bytes", p.pss_file_bytes},
-                        {"pss_shmem_bytes", p.pss_shmem_bytes},
-                        {"swap_pss_bytes", p.swap_pss_bytes},
-                        {"nvmap_bytes", p.nvmap_bytes},
-                        {"gpu_bytes", p.gpu_bytes},
-                        {"gpu_shared_bytes", p.gpu_shared_bytes},
-                        {"cost_bytes", p.cost_bytes}});
-  }
+  for (const auto& p : processes) list.push_back(processToJson(p));
   return dump(Json{{"processes", std::move(list)}});
 }
 
-std::string renderUnits(const std::vector<UnitView>& units, const Style& style) {
+std::string renderUnits(const std::vector<LedgerUnit>& units, const Style& style) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : units) {
+    const PssParts& m = u.memory;
     rows.push_back({terminalSafe(u.unit), terminalSafe(u.manager), std::to_string(u.pids.size()),
-                    formatIec(u.pss_bytes), formatIec(u.nvmap_bytes), formatIec(u.gpu_bytes),
-                    formatIec(u.cost_bytes)});
+                    formatIec(m.pss_bytes), formatIec(m.nvmap_bytes), formatIec(m.gpu_bytes),
+                    formatIec(m.costBytes())});
   }
   return renderTable(
       {{"UNIT"}, {"MANAGER"}, {"PROCS", true}, {"PSS", true}, {"NVMAP", true}, {"GPU", true}, {"COST", true}},
       rows, style.legend);
 }
 
-std::string renderUnitsJson(const std::vector<UnitView>& units) {
+std::string renderUnitsJson(const std::vector<LedgerUnit>& units) {
   Json list = Json::array();
-  for (const auto& u : units) {
-    list.push_back(Json{{"unit", u.unit},
-                        {"manager", u.manager},
-                        {"pss_bytes", u.pss_bytes},
-                        {"pss_anon_bytes", u.pss_anon_bytes},
-                        {"pss_file_bytes", u.pss_file_bytes},
-                        {"pss_shmem_bytes", u.pss_shmem_bytes},
-                        {"swap_pss_bytes", u.swap_pss_bytes},
-                        {"nvmap_bytes", u.nvmap_bytes},
-                        {"gpu_bytes", u.gpu_bytes},
-                        {"gpu_shared_bytes", u.gpu_shared_bytes},
-                        {"cost_bytes", u.cost_bytes},
-                        {"processes", u.pids}});
-  }
+  for (const auto& u : units) list.push_back(unitToJson(u));
   return dump(Json{{"units", std::move(list)}});
 }
 

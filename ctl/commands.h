@@ -5,6 +5,7 @@
 
 #include "ctl/client.h"
 #include "ctl/options.h"
+#include "ledger/ledger_json.h"
 
 namespace jmem::ctl {
 
@@ -17,15 +18,16 @@ struct Style {
 
 // Each command renders what the client returns; they only print, so they are pure of the bus.
 // With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's.
-std::string renderStatus(const GovernorInfo& info, const SystemView& system,
-                         const std::vector<UnitView>& top_units, std::uint64_t now_usec, const Style& style,
+std::string renderStatus(const GovernorInfo& info, const SystemRecord& system,
+                         const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpusView* gpus = nullptr);
-std::string renderStatusJson(const GovernorInfo& info, const SystemView& system,
+std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
                              const ThrottleView* throttle = nullptr, const GpusView* gpus = nullptr);
-std::string renderProcesses(const std::vector<ProcessView>& processes, const Style& style);
-std::string renderProcessesJson(const std::vector<ProcessView>& processes);
-std::string renderUnits(const std::vector<UnitView>& units, const Style& style);
-std::string renderUnitsJson(const std::vector<UnitView>& units);
+// The JSON writes each process and unit as `jmemd --dump` does (ledger/ledger_json.h).
+std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style);
+std::string renderProcessesJson(const std::vector<LedgerProcess>& processes);
+std::string renderUnits(const std::vector<LedgerUnit>& units, const Style& style);
+std::string renderUnitsJson(const std::vector<LedgerUnit>& units);
 
 // Writes a command's output, through a pager on a terminal unless --no-pager or --json.
 void emit(const std::string& text, const CtlOptions& options);

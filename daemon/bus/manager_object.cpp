@@ -26,28 +26,18 @@ sdbus::Error busErrorFor(const char* failed, const Error& error) {
   }
 }
 
-std::uint32_t toU32(std::int64_t value) {
-  return static_cast<std::uint32_t>(value);
-}
-
-// What a string adds to a message: its length, its bytes and the terminating NUL, aligned.
-std::size_t wireBytes(const std::string& text) {
-  return 8 + text.size() + 1;
-}
-
-// Rows of `ranked` in order while their estimated size stays under kMaxReplyBytes; `size` estimates one.
-template <typename Row, typename Size>
-std::vector<Row> boundedRows(std::vector<Row>& rows, Size size, bool& truncated) {
+// Keeps the first rows while their estimated size stays under kMaxReplyBytes; true if some went.
+bool boundRows(std::vector<BusRecord>& rows) {
   std::size_t bytes = 0;
   std::size_t kept = 0;
-  for (const Row& row : rows) {
-    bytes += size(row);
+  for (const BusRecord& row : rows) {
+    bytes += wireBytes(row);
     if (bytes > kMaxReplyBytes) break;
     ++kept;
   }
-  truncated = kept < rows.size();
+  const bool truncated = kept < rows.size();
   rows.resize(kept);
-  return std::move(rows);
+  return truncated;
 }
 
 }  // namespace
@@ -107,35 +97,12 @@ const Ledger& ManagerObject::ledgerOrThrow() const {
   return *state_.ledger;
 }
 
-ManagerObject::SystemStruct ManagerObject::GetSystem() {
-  const Ledger& ledger = ledgerOrThrow();
-  const Meminfo& m = ledger.system.meminfo;
-  const Pressure& p = ledger.system.pressure;
-  const LedgerTotals& t = ledger.totals;
-  return SystemStruct{state_.figures.last_sample_usec,
-                      m.mem_total_bytes,
-                      m.mem_free_bytes,
-                      m.mem_available_bytes,
-                      m.swap_total_bytes.value_or(0),
-                      m.swap_free_bytes.value_or(0),
-                      t.memory.pss_bytes,
-                      ledger.system.nvmap.available,
-                      ledger.system.nvmap.total_bytes,
-                      p.available,
-                      p.some.avg10_permyriad,
-                      p.some.avg60_permyriad,
-                      p.full.avg10_permyriad,
-                      p.full.avg60_permyriad,
-                      t.used_bytes,
-                      static_cast<uint64_t>(std::max<std::int64_t>(t.unaccounted_bytes, 0)),
-                      static_cast<uint32_t>(t.counts.with_memory),
-                      static_cast<uint32_t>(t.counts.without_memory),
-                      static_cast<uint32_t>(t.counts.denied),
-                      static_cast<uint32_t>(t.counts.invalid)};
+BusRecord ManagerObject::GetSystem() {
+  return encodeSystem(systemRecord(ledgerOrThrow(), state_.figures.last_sample_usec));
 }
 
-std::tuple<std::vector<ManagerObject::ProcessStruct>, bool> ManagerObject::ListProcesses(
-    const uint32_t& limit, const std::string& sort) {
+std::tuple<std::vector<BusRecord>, bool> ManagerObject::ListProcesses(const uint32_t& limit,
+                                                                      const std::string& sort) {
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
   const Ledger& ledger = ledgerOrThrow();
@@ -144,54 +111,26 @@ std::tuple<std::vector<ManagerObject::ProcessStruct>, bool> ManagerObject::ListP
   const auto ranked = topProcesses(ledger, *key, viewer.visibility.hides_others ? 0 : limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
   const auto visible = visibleProcesses(*ranked, viewer.visibility, viewer.caller, limit);
-  std::vector<ProcessStruct> out;
+  std::vector<BusRecord> out;
   out.reserve(visible.size());
-  for (const LedgerProcess* process : visible) {
-    const ProcessSample& s = process->sample;
-    const SmapsRollup& r = s.rollup;
-    out.emplace_back(toU32(s.pid), s.comm, static_cast<uint32_t>(s.uid), s.placement.unit,
-                     s.placement.manager, s.cmdline, r.rss_bytes, r.pss_bytes, r.pss_anon_bytes.value_or(0),
-                     r.pss_file_bytes.value_or(0), r.pss_shmem_bytes.value_or(0), r.swap_pss_bytes,
-                     process->nvmap_bytes, process->costBytes(), process->gpu_bytes,
-                     process->gpu_shared_bytes);
-  }
-  bool truncated = false;
-  out = boundedRows(
-      out,
-      [](const ProcessStruct& p) {
-        return 96 + wireBytes(p.get<1>()) + wireBytes(p.get<3>()) + wireBytes(p.get<4>()) +
-               wireBytes(p.get<5>());
-      },
-      truncated);
+  for (const LedgerProcess* process : visible) out.push_back(encodeProcess(*process));
+  const bool truncated = boundRows(out);
   return {std::move(out), truncated};
 }
 
-std::tuple<std::vector<ManagerObject::UnitStruct>, bool> ManagerObject::ListUnits(const uint32_t& limit,
-                                                                                  const std::string& sort) {
+std::tuple<std::vector<BusRecord>, bool> ManagerObject::ListUnits(const uint32_t& limit,
+                                                                  const std::string& sort) {
   const auto key = parseSortKey(sort);
   if (!key) throw busError("InvalidArgument", key.error().message);
   const Ledger& ledger = ledgerOrThrow();
   const Viewer viewer = handlers_.viewer(sender());
   const auto ranked = topUnits(ledger, *key, limit);
   if (!ranked) throw busError("InvalidArgument", ranked.error().message);
-  std::vector<UnitStruct> out;
+  std::vector<BusRecord> out;
   out.reserve(ranked->size());
-  for (const LedgerUnit* unit : *ranked) {
-    const PssParts& m = unit->memory;
-    std::vector<uint32_t> pids;
-    for (const pid_t pid : visiblePids(*unit, ledger, viewer.visibility, viewer.caller))
-      pids.push_back(toU32(pid));
-    out.emplace_back(unit->unit, unit->manager, m.pss_bytes, m.pss_anon_bytes, m.pss_file_bytes,
-                     m.pss_shmem_bytes, m.swap_pss_bytes, m.nvmap_bytes, m.costBytes(), std::move(pids),
-                     m.gpu_bytes, m.gpu_shared_bytes);
-  }
-  bool truncated = false;
-  out = boundedRows(
-      out,
-      [](const UnitStruct& u) {
-        return 96 + wireBytes(u.get<0>()) + wireBytes(u.get<1>()) + 4 * u.get<9>().size();
-      },
-      truncated);
+  for (const LedgerUnit* unit : *ranked)
+    out.push_back(encodeUnit(*unit, visiblePids(*unit, ledger, viewer.visibility, viewer.caller)));
+  const bool truncated = boundRows(out);
   return {std::move(out), truncated};
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bus/bus_figures.h"
+#include "bus/records.h"
 #include "bus/sdbus_compat.h"
 #include "compliance/applier.h"
 #include "compliance/check.h"
@@ -71,22 +72,13 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   void announce(const std::vector<std::string>& properties);
 
  private:
-  using SystemStruct = sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                                     bool, uint64_t, bool, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t,
-                                     uint64_t, uint32_t, uint32_t, uint32_t, uint32_t>;
-  using ProcessStruct =
-      sdbus::Struct<uint32_t, std::string, uint32_t, std::string, std::string, std::string, uint64_t,
-                    uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>;
-  using UnitStruct = sdbus::Struct<std::string, std::string, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                                   uint64_t, uint64_t, std::vector<uint32_t>, uint64_t, uint64_t>;
   using GpuStruct = sdbus::Struct<uint32_t, std::string, std::string, bool, bool, uint64_t, uint64_t,
                                   uint64_t, bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
 
-  SystemStruct GetSystem() override;
-  std::tuple<std::vector<ProcessStruct>, bool> ListProcesses(const uint32_t& limit,
-                                                             const std::string& sort) override;
-  std::tuple<std::vector<UnitStruct>, bool> ListUnits(const uint32_t& limit,
-                                                      const std::string& sort) override;
+  BusRecord GetSystem() override;
+  std::tuple<std::vector<BusRecord>, bool> ListProcesses(const uint32_t& limit,
+                                                         const std::string& sort) override;
+  std::tuple<std::vector<BusRecord>, bool> ListUnits(const uint32_t& limit, const std::string& sort) override;
   std::tuple<bool, std::string, std::vector<GpuStruct>> GetGpus() override;
   sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
   using CheckItem = sdbus::Struct<std::string, std::string, std::string, std::string, std::string,

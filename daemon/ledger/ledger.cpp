@@ -9,12 +9,20 @@
 
 namespace jmem {
 
+namespace {
+
+void addPart(std::optional<std::uint64_t>& sum, const std::optional<std::uint64_t>& part) {
+  sum = sum && part ? std::optional(addSaturating(*sum, *part)) : std::nullopt;
+}
+
+}  // namespace
+
 void PssParts::add(const LedgerProcess& process) {
   const SmapsRollup& rollup = process.sample.rollup;
   pss_bytes = addSaturating(pss_bytes, rollup.pss_bytes);
-  pss_anon_bytes = addSaturating(pss_anon_bytes, rollup.pss_anon_bytes.value_or(0));
-  pss_file_bytes = addSaturating(pss_file_bytes, rollup.pss_file_bytes.value_or(0));
-  pss_shmem_bytes = addSaturating(pss_shmem_bytes, rollup.pss_shmem_bytes.value_or(0));
+  addPart(pss_anon_bytes, rollup.pss_anon_bytes);
+  addPart(pss_file_bytes, rollup.pss_file_bytes);
+  addPart(pss_shmem_bytes, rollup.pss_shmem_bytes);
   swap_pss_bytes = addSaturating(swap_pss_bytes, rollup.swap_pss_bytes);
   nvmap_bytes = addSaturating(nvmap_bytes, process.nvmap_bytes);
   gpu_bytes = addSaturating(gpu_bytes, process.gpu_bytes);

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,13 @@ struct LedgerProcess {
   std::uint64_t costBytes() const { return sample.rollup.pss_bytes + nvmap_bytes + gpu_shared_bytes; }
 };
 
-// PSS split into its parts; on kernels before 5.8 the parts are unknown and stay empty.
+// PSS split into its parts. A part is unknown once one process's is (kernels before 5.8): the sum of
+// the others would pass for the whole.
 struct PssParts {
   std::uint64_t pss_bytes = 0;
-  std::uint64_t pss_anon_bytes = 0;
-  std::uint64_t pss_file_bytes = 0;
-  std::uint64_t pss_shmem_bytes = 0;
+  std::optional<std::uint64_t> pss_anon_bytes = 0;
+  std::optional<std::uint64_t> pss_file_bytes = 0;
+  std::optional<std::uint64_t> pss_shmem_bytes = 0;
   std::uint64_t swap_pss_bytes = 0;
   std::uint64_t nvmap_bytes = 0;
   std::uint64_t gpu_bytes = 0;

@@ -96,9 +96,9 @@ Json gpuJson(const GpuDevice& device) {
 
 void putParts(Json& out, const PssParts& parts) {
   out["pss_bytes"] = parts.pss_bytes;
-  out["pss_anon_bytes"] = parts.pss_anon_bytes;
-  out["pss_file_bytes"] = parts.pss_file_bytes;
-  out["pss_shmem_bytes"] = parts.pss_shmem_bytes;
+  out["pss_anon_bytes"] = optionalBytes(parts.pss_anon_bytes);
+  out["pss_file_bytes"] = optionalBytes(parts.pss_file_bytes);
+  out["pss_shmem_bytes"] = optionalBytes(parts.pss_shmem_bytes);
   out["swap_pss_bytes"] = parts.swap_pss_bytes;
   out["nvmap_bytes"] = parts.nvmap_bytes;
   out["gpu_bytes"] = parts.gpu_bytes;
@@ -106,7 +106,26 @@ void putParts(Json& out, const PssParts& parts) {
   out["cost_bytes"] = parts.costBytes();
 }
 
-Json processJson(const LedgerProcess& process) {
+Json totalsJson(const LedgerTotals& t) {
+  Json out{
+      {"processes_listed", t.counts.listed},
+      {"processes", t.counts.with_memory},
+      {"processes_without_memory", t.counts.without_memory},
+      {"processes_exited_mid_read", t.counts.exited},
+      {"processes_denied", t.counts.denied},
+      {"processes_invalid", t.counts.invalid},
+  };
+  putParts(out, t.memory);
+  out["nvmap_unattributed_bytes"] = t.nvmap_unattributed_bytes;
+  out["gpu_unmatched_bytes"] = t.gpu_unmatched_bytes;
+  out["used_bytes"] = t.used_bytes;
+  out["unaccounted_bytes"] = t.unaccounted_bytes;
+  return out;
+}
+
+}  // namespace
+
+Json processToJson(const LedgerProcess& process) {
   const ProcessSample& s = process.sample;
   const SmapsRollup& r = s.rollup;
   return Json{
@@ -131,37 +150,18 @@ Json processJson(const LedgerProcess& process) {
   };
 }
 
-Json unitJson(const LedgerUnit& unit) {
+Json unitToJson(const LedgerUnit& unit) {
   Json out{{"unit", unit.unit}, {"manager", unit.manager}};
   putParts(out, unit.memory);
   out["processes"] = unit.pids;
   return out;
 }
 
-Json totalsJson(const LedgerTotals& t) {
-  Json out{
-      {"processes_listed", t.counts.listed},
-      {"processes", t.counts.with_memory},
-      {"processes_without_memory", t.counts.without_memory},
-      {"processes_exited_mid_read", t.counts.exited},
-      {"processes_denied", t.counts.denied},
-      {"processes_invalid", t.counts.invalid},
-  };
-  putParts(out, t.memory);
-  out["nvmap_unattributed_bytes"] = t.nvmap_unattributed_bytes;
-  out["gpu_unmatched_bytes"] = t.gpu_unmatched_bytes;
-  out["used_bytes"] = t.used_bytes;
-  out["unaccounted_bytes"] = t.unaccounted_bytes;
-  return out;
-}
-
-}  // namespace
-
 nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
   Json processes = Json::array();
-  for (const LedgerProcess& process : ledger.processes) processes.push_back(processJson(process));
+  for (const LedgerProcess& process : ledger.processes) processes.push_back(processToJson(process));
   Json units = Json::array();
-  for (const LedgerUnit& unit : ledger.units) units.push_back(unitJson(unit));
+  for (const LedgerUnit& unit : ledger.units) units.push_back(unitToJson(unit));
   Json gpus = Json::array();
   for (const GpuDevice& device : ledger.system.gpus.devices) gpus.push_back(gpuJson(device));
   return Json{

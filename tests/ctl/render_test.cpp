@@ -5,17 +5,30 @@
 #include "core/text.h"
 #include "ctl/commands.h"
 #include "ctl/table.h"
+#include "ledger/ledger_json.h"
 
 using namespace jmem;
 using namespace jmem::ctl;
 
 namespace {
 
-ProcessView process(std::uint32_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap,
-                    std::uint64_t gpu = 0) {
-  return ProcessView{
-      pid, std::move(comm), 1000,        "app.service", "system", "/usr/bin/app", pss, pss, pss, 0, 0,
-      0,   nvmap,           pss + nvmap, gpu,           0};
+LedgerProcess process(pid_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap,
+                      std::uint64_t gpu = 0) {
+  LedgerProcess p;
+  p.sample.pid = pid;
+  p.sample.comm = std::move(comm);
+  p.sample.uid = 1000;
+  p.sample.placement = {"app.service", "system.slice", "system"};
+  p.sample.cmdline = "/usr/bin/app";
+  p.sample.rollup.has_memory = true;
+  p.sample.rollup.rss_bytes = pss;
+  p.sample.rollup.pss_bytes = pss;
+  p.sample.rollup.pss_anon_bytes = pss;
+  p.sample.rollup.pss_file_bytes = 0;
+  p.sample.rollup.pss_shmem_bytes = 0;
+  p.nvmap_bytes = nvmap;
+  p.gpu_bytes = gpu;
+  return p;
 }
 
 GpuView h100() {
@@ -60,9 +73,46 @@ TEST_CASE("process JSON uses the keys of jmemd --dump", "[ctl]") {
   CHECK(p["unit"] == "app.service");
 }
 
+TEST_CASE("top --json over the bus writes each process and unit as jmemd --dump does, unknowns null",
+          "[ctl]") {
+  LedgerProcess old_kernel = process(43, "old", 200, 0);
+  old_kernel.sample.rollup.pss_anon_bytes.reset();
+  old_kernel.sample.rollup.pss_file_bytes.reset();
+  old_kernel.sample.rollup.pss_shmem_bytes.reset();
+  std::vector<ProcessSample> samples{process(42, "gem", 100, 0).sample, old_kernel.sample};
+  const Ledger ledger = buildLedger({}, samples, {});
+  const auto dumped = ledgerToJson(ledger);
+
+  std::vector<LedgerProcess> processes;
+  for (const LedgerProcess& p : ledger.processes) processes.push_back(decodeProcess(encodeProcess(p)));
+  const auto top = Json::parse(renderProcessesJson(processes));
+  CHECK(top["processes"] == dumped["processes"]);
+  CHECK(top["processes"][1]["pss_anon_bytes"].is_null());
+
+  std::vector<LedgerUnit> units;
+  for (const LedgerUnit& u : ledger.units) units.push_back(decodeUnit(encodeUnit(u, u.pids)));
+  const auto top_units = Json::parse(renderUnitsJson(units));
+  CHECK(top_units["units"] == dumped["units"]);
+  CHECK(top_units["units"][0]["pss_anon_bytes"].is_null());
+}
+
+TEST_CASE("status JSON says null for swap, NvMap and pressure figures that are unknown", "[ctl]") {
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
+  SystemRecord system{};
+  auto json = nlohmann::json::parse(renderStatusJson(info, system));
+  CHECK(json["meminfo"]["swap_total_bytes"].is_null());
+  CHECK(json["pressure"]["available"] == false);
+  CHECK(json["pressure"]["some"]["avg10_permyriad"].is_null());
+  system.swap_total_bytes = 0;
+  system.some_avg10_permyriad = 250;
+  json = nlohmann::json::parse(renderStatusJson(info, system));
+  CHECK(json["meminfo"]["swap_total_bytes"] == 0);
+  CHECK(json["pressure"]["some"]["avg10_permyriad"] == 250);
+}
+
 TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero", "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
-  SystemView system{};
+  SystemRecord system{};
   system.mem_total_bytes = 8ull << 30;
   system.mem_available_bytes = 6ull << 30;
   const std::string text = renderStatus(info, system, {}, 0, Style{});
@@ -90,7 +140,7 @@ TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_sh
 TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why there is no GPU figure",
           "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
-  SystemView system{};
+  SystemRecord system{};
   GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
   GpuView lost{2,
                "NVIDIA A2",
@@ -154,14 +204,14 @@ std::size_t lines(const std::string& text) {
 }  // namespace
 
 TEST_CASE("Tables show a hostile process or unit name escaped, one row per item", "[ctl]") {
-  ProcessView p = process(42, kHostile, 100, 5);
-  p.unit = kHostile;
+  LedgerProcess p = process(42, kHostile, 100, 5);
+  p.sample.placement.unit = kHostile;
   const std::string processes = renderProcesses({p}, Style{});
   CHECK(terminalSafeText(processes));
   CHECK(lines(processes) == 2);
   CHECK(processes.find(terminalSafe(kHostile)) != std::string::npos);
 
-  UnitView u{};
+  LedgerUnit u;
   u.unit = kHostile;
   u.manager = kHostile;
   const std::string units = renderUnits({u}, Style{});
@@ -192,11 +242,11 @@ TEST_CASE("check, plan and the results of apply show strings from the bus escape
 }
 
 TEST_CASE("JSON output escapes every character outside printable ASCII, and reads back unchanged", "[ctl]") {
-  ProcessView p = process(42, "ok\xe2\x80\xae\x7f\xc2\x9b", 100, 5);
+  LedgerProcess p = process(42, "ok\xe2\x80\xae\x7f\xc2\x9b", 100, 5);
   const std::string json = renderProcessesJson({p});
   CHECK(terminalSafeText(json));
   CHECK(json.find("\\u202e") != std::string::npos);
-  CHECK(nlohmann::json::parse(json)["processes"][0]["comm"] == p.comm);
+  CHECK(nlohmann::json::parse(json)["processes"][0]["comm"] == p.sample.comm);
 }
 
 TEST_CASE(
@@ -248,7 +298,7 @@ GovernorInfo governorInfo() {
 
 TEST_CASE("status marks a stale ledger as failed and says why and how old its figures are", "[ctl]") {
   GovernorInfo info = governorInfo();
-  SystemView system{};
+  SystemRecord system{};
   system.sample_usec = 1'000'000'000;
   const std::uint64_t now_usec = system.sample_usec + 17'400'000;
   const std::string fresh = renderStatus(info, system, {}, now_usec, Style{});
@@ -274,7 +324,7 @@ TEST_CASE("status shows a failed sample's error even before the ledger turns sta
           "[ctl]") {
   GovernorInfo info = governorInfo();
   info.sample_error = "/proc/meminfo: bad\x1b[2J\nforged line";
-  const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
+  const std::string text = renderStatus(info, SystemRecord{}, {}, 0, Style{});
   CHECK(text.starts_with("\u25cf jmemd"));
   CHECK(text.find("Last error: /proc/meminfo: bad\\x1b[2J\\nforged line\n") != std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);
@@ -283,7 +333,7 @@ TEST_CASE("status shows a failed sample's error even before the ledger turns sta
 TEST_CASE("status shows the policy's last verdict, what it counts and what waits for a reboot", "[ctl]") {
   GovernorInfo info = governorInfo();
   const auto policy = [&] {
-    const std::string text = renderStatus(info, SystemView{}, {}, 0, Style{});
+    const std::string text = renderStatus(info, SystemRecord{}, {}, 0, Style{});
     const auto at = text.find("Policy: ");
     REQUIRE(at != std::string::npos);
     return text.substr(at + 8, text.find('\n', at) - at - 8);
@@ -313,7 +363,7 @@ TEST_CASE("status shows the policy's last verdict, what it counts and what waits
 
 TEST_CASE("status JSON carries the sampling state with its error and the policy's last verdict", "[ctl]") {
   GovernorInfo info = governorInfo();
-  auto json = nlohmann::json::parse(renderStatusJson(info, SystemView{}));
+  auto json = nlohmann::json::parse(renderStatusJson(info, SystemRecord{}));
   CHECK(json["sampling"]["state"] == "fresh");
   CHECK(json["sampling"]["error"].is_null());
   CHECK(json["policy"]["verdict"].is_null());
@@ -324,7 +374,7 @@ TEST_CASE("status JSON carries the sampling state with its error and the policy'
   info.policy_verdict = "reboot-pending";
   info.policy_reboot_pending = {"swiotlb"};
   info.policy_check_usec = 42;
-  json = nlohmann::json::parse(renderStatusJson(info, SystemView{}));
+  json = nlohmann::json::parse(renderStatusJson(info, SystemRecord{}));
   CHECK(json["sampling"]["state"] == "stale");
   CHECK(json["sampling"]["error"] == "/proc/meminfo: meminfo: missing field MemTotal");
   CHECK(json["policy"]["verdict"] == "reboot-pending");

@@ -99,6 +99,24 @@ TEST_CASE("without the PSS split all of PSS counts as unreclaimable", "[ledger]"
   CHECK(ledger.totals.unaccounted_bytes == static_cast<std::int64_t>(1500 * kMiB));
 }
 
+TEST_CASE("a unit's PSS part is unknown, and null in the dump, once one of its processes' is unknown",
+          "[ledger]") {
+  ProcessSample old_kernel = sample(2, "a.service", 500 * kMiB, 0);
+  old_kernel.rollup.pss_anon_bytes.reset();
+  const Ledger ledger = buildLedger(figures(8000 * kMiB, 6000 * kMiB),
+                                    {sample(1, "a.service", 300 * kMiB, 200 * kMiB), old_kernel}, {});
+  REQUIRE(ledger.units.size() == 1);
+  const PssParts& unit = ledger.units[0].memory;
+  CHECK(unit.pss_bytes == 800 * kMiB);
+  CHECK_FALSE(unit.pss_anon_bytes);
+  CHECK(unit.pss_file_bytes == 600 * kMiB);
+  CHECK_FALSE(ledger.totals.memory.pss_anon_bytes);
+  const auto json = ledgerToJson(ledger);
+  CHECK(json["units"][0]["pss_anon_bytes"].is_null());
+  CHECK(json["units"][0]["pss_file_bytes"] == 600 * kMiB);
+  CHECK(json["totals"]["pss_anon_bytes"].is_null());
+}
+
 TEST_CASE("the JSON dump carries the documented schema with sizes as integer bytes", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.pressure.available = true;

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "sdbus-c++/sdbus-c++.h"
+
+namespace jmem {
+
+// A record on the bus as a{sv}: fields by name, not by position, so that either end can add a field
+// (the live views and the reclaim table to come) without the other misreading the rest, and so that a
+// figure that is unknown is absent instead of 0. jmemd encodes and jmemctl decodes with the functions
+// below, and only these; a field the decoder does not find is unknown (or empty).
+using BusRecord = std::map<std::string, sdbus::Variant>;
+
+BusRecord encodeProcess(const LedgerProcess& process);
+LedgerProcess decodeProcess(const BusRecord& record);
+
+// The unit as the caller sees it: `pids` are those it may see of the unit's processes.
+BusRecord encodeUnit(const LedgerUnit& unit, const std::vector<pid_t>& pids);
+LedgerUnit decodeUnit(const BusRecord& record);
+
+// GetSystem: the system figures of a sample and the totals of its ledger.
+struct SystemRecord {
+  std::uint64_t sample_usec = 0;
+  std::uint64_t mem_total_bytes = 0;
+  std::uint64_t mem_free_bytes = 0;
+  std::uint64_t mem_available_bytes = 0;
+  std::optional<std::uint64_t> swap_total_bytes;  // unknown without the lines in /proc/meminfo
+  std::optional<std::uint64_t> swap_free_bytes;
+  std::uint64_t pss_bytes = 0;                        // over every process
+  std::optional<std::uint64_t> nvmap_total_bytes;     // unknown without NvMap
+  std::optional<std::uint32_t> some_avg10_permyriad;  // PSI's; unknown on a kernel without it
+  std::optional<std::uint32_t> some_avg60_permyriad;
+  std::optional<std::uint32_t> full_avg10_permyriad;
+  std::optional<std::uint32_t> full_avg60_permyriad;
+  std::uint64_t used_bytes = 0;
+  std::int64_t unaccounted_bytes = 0;  // negative as LedgerTotals explains
+  std::uint32_t processes = 0;
+  std::uint32_t processes_without_memory = 0;
+  std::uint32_t processes_denied = 0;
+  std::uint32_t processes_invalid = 0;
+  friend bool operator==(const SystemRecord&, const SystemRecord&) = default;
+};
+
+SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec);
+BusRecord encodeSystem(const SystemRecord& system);
+SystemRecord decodeSystem(const BusRecord& record);
+
+// About how many bytes `record` adds to a message, for the bound on a reply's size.
+std::size_t wireBytes(const BusRecord& record);
+
+}  // namespace jmem
