@@ -14,6 +14,7 @@ namespace jmem::ctl {
 namespace {
 constexpr const char* kBusName = "org.jmem.Governor1";
 constexpr const char* kObjectPath = "/org/jmem/Governor1";
+constexpr const char* kNoServer = "org.freedesktop.DBus.Error.NoServer";
 }  // namespace
 
 class GovernorClient::Proxy final
@@ -41,8 +42,21 @@ class GovernorClient::Proxy final
   }
 };
 
-GovernorClient::GovernorClient()
-    : connection_(sdbus::createSystemBusConnection()), proxy_(std::make_unique<Proxy>(*connection_)) {}
+namespace {
+
+// sdbus-c++ names a failure to open the bus by its errno alone: name it as D-Bus does, so that it is
+// told apart by its name like every other error.
+std::unique_ptr<sdbus::IConnection> systemBus() {
+  try {
+    return sdbus::createSystemBusConnection();
+  } catch (const sdbus::Error& e) {
+    throw sdbus_compat::makeError(kNoServer, e.getMessage());
+  }
+}
+
+}  // namespace
+
+GovernorClient::GovernorClient() : connection_(systemBus()), proxy_(std::make_unique<Proxy>(*connection_)) {}
 
 GovernorClient::~GovernorClient() = default;
 
@@ -229,9 +243,7 @@ DescribedError describeError(const sdbus::Error& error) {
     return {"jmemd is not running: org.jmem.Governor1 is not on the system bus (systemctl start jmemd)",
             kExitNotRunning};
   }
-  if (error.getMessage().find("Failed to open bus") != std::string::npos) {
-    return {"Cannot reach the system bus: " + error.getMessage(), kExitNotRunning};
-  }
+  if (name == kNoServer) return {"Cannot reach the system bus: " + error.getMessage(), kExitNotRunning};
   if (name == "org.jmem.Governor1.Error.AccessDenied" || name == "org.freedesktop.DBus.Error.AccessDenied") {
     return {"Not allowed: " + error.getMessage(), kExitDenied};
   }

@@ -1,11 +1,17 @@
 #include "bus/authorizer.h"
 
-#include <cerrno>
 #include <map>
 
 #include "bus/sdbus_compat.h"
 
 namespace jmem {
+namespace {
+
+Error denied(std::string message) {
+  return Error{.message = std::move(message), .kind = ErrorKind::kDenied};
+}
+
+}  // namespace
 
 Result<uid_t> busCallerUid(sdbus::IConnection& connection, const std::string& sender,
                            std::chrono::milliseconds timeout) {
@@ -19,7 +25,7 @@ Result<uid_t> busCallerUid(sdbus::IConnection& connection, const std::string& se
         .storeResultsTo(uid);
     return static_cast<uid_t>(uid);
   } catch (const sdbus::Error& e) {
-    return Error{"Failed to learn who " + sender + " is from the bus: " + e.getMessage(), EACCES};
+    return denied("Failed to learn who " + sender + " is from the bus: " + e.getMessage());
   }
 }
 
@@ -43,9 +49,9 @@ Authorization authorizeManage(sdbus::IConnection& connection, const std::string&
         .withArguments(subject, std::string(kManageAction), details, flags, std::string())
         .storeResultsTo(result);
     if (std::get<0>(result)) return {*uid, Done{}};
-    return {*uid, Error{who + " is not authorized by polkit", EACCES}};
+    return {*uid, denied(who + " is not authorized by polkit")};
   } catch (const sdbus::Error& e) {
-    return {*uid, Error{who + " could not be authorized: polkit did not answer: " + e.getMessage(), EACCES}};
+    return {*uid, denied(who + " could not be authorized: polkit did not answer: " + e.getMessage())};
   }
 }
 

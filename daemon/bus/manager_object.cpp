@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include "ledger/ranking.h"
 
@@ -14,16 +13,22 @@ sdbus::Error busError(const char* name, const std::string& message) {
   return sdbus_compat::makeError(std::string(kErrorPrefix) + name, message);
 }
 
-// The bus error for a failure: by errno where it has a meaning of its own, else the method's `failed`.
+// The bus error for a failure: by its kind where the kind has a name of its own, else the method's
+// `failed`.
 sdbus::Error busErrorFor(const char* failed, const Error& error) {
-  switch (error.errno_value) {
-    case EACCES:
+  switch (error.kind) {
+    case ErrorKind::kDenied:
       return busError("AccessDenied", error.message);
-    case EBUSY:
+    case ErrorKind::kBusy:
       return busError("Busy", error.message);
-    default:
-      return busError(failed, error.message);
+    case ErrorKind::kRefused:
+      return busError("Refused", error.message);
+    case ErrorKind::kFailed:
+    case ErrorKind::kNotFound:
+    case ErrorKind::kUnavailable:
+      break;
   }
+  return busError(failed, error.message);
 }
 
 // Keeps the first rows while their estimated size stays under kMaxReplyBytes; true if some went.
@@ -268,17 +273,12 @@ ManagerObject::GetThrottle() {
 
 namespace {
 
-sdbus::Error operatorError(const Error& error) {
-  if (error.errno_value == ENOENT || error.errno_value == EPERM) return busError("Refused", error.message);
-  return busErrorFor("ActionFailed", error);
-}
-
 using ActionRow = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
 
 // Throttle's and Release's answer: each action taken, or the bus error for the failure.
 void answerActions(const sdbus::Result<std::vector<ActionRow>>& call,
                    const Result<std::vector<throttle::ActionRecord>>& outcome) {
-  if (!outcome) return call.returnError(operatorError(outcome.error()));
+  if (!outcome) return call.returnError(busErrorFor("ActionFailed", outcome.error()));
   std::vector<ActionRow> out;
   for (const auto& r : *outcome) {
     out.emplace_back(r.action.unit, std::string(throttle::toString(r.action.kind)),

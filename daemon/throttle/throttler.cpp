@@ -5,6 +5,14 @@
 #include "core/clock.h"
 
 namespace jmem::throttle {
+namespace {
+
+// An operator's request jmemd will not carry out: a decision, which the bus answers as Refused.
+Error refused(std::string message) {
+  return Error{.message = std::move(message), .kind = ErrorKind::kRefused};
+}
+
+}  // namespace
 
 std::vector<std::string> Throttler::reconcile(const policy::Policy& policy, std::string_view self_unit) {
   Reconciled reconciled = actuator_->reconcile(policy, self_unit);
@@ -88,29 +96,28 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(),
                               [&](const UnitFigures& f) { return f.unit == unit && f.manager == "system"; });
   if (figures == snapshot.units.end()) {
-    return Error{"Refusing to throttle " + unit + ": no process of the system manager runs in it", ENOENT};
+    return refused("Refusing to throttle " + unit + ": no process of the system manager runs in it");
   }
   const auto decideNow = [&] {
     return decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit,
                                   snapshot.now);
   };
   OperatorDecision decision = decideNow();
-  if (decision.refusal) return Error{*decision.refusal, EPERM};
+  if (decision.refusal) return refused(*decision.refusal);
   // As in step(): only a throttle needs the unit's own MemoryHigh, read then and decided again.
   if (decision.actions.front().kind == ActionKind::kThrottle) {
     if (auto read = fillMemoryHigh(snapshot, unit); !read) {
-      return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message,
-                   EIO};
+      return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message};
     }
     decision = decideNow();
-    if (decision.refusal) return Error{*decision.refusal, EPERM};
+    if (decision.refusal) return refused(*decision.refusal);
   }
   return carryOutForOperator(std::move(decision));
 }
 
 Result<std::vector<ActionRecord>> Throttler::releaseUnit(const std::string& unit) {
   OperatorDecision decision = decideOperatorRelease(unit, state_);
-  if (decision.refusal) return Error{*decision.refusal, ENOENT};
+  if (decision.refusal) return refused(*decision.refusal);
   return carryOutForOperator(std::move(decision));
 }
 
