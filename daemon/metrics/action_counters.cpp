@@ -6,15 +6,6 @@ namespace {
 constexpr std::string_view kThrottleSource = "throttle";
 constexpr std::string_view kPolicySource = "policy";
 
-constexpr throttle::ActionKind kThrottleActions[] = {
-    throttle::ActionKind::kThrottle,
-    throttle::ActionKind::kFreeze,
-    throttle::ActionKind::kStop,
-    throttle::ActionKind::kThaw,
-    throttle::ActionKind::kRestoreMemoryHigh,
-    throttle::ActionKind::kStart,
-};
-
 using ChangeKind = compliance::PlannedChange::Kind;
 constexpr ChangeKind kPolicyChanges[] = {
     ChangeKind::kSetDefaultTarget, ChangeKind::kMaskUnit,     ChangeKind::kDisableUnit,
@@ -24,8 +15,9 @@ constexpr ChangeKind kPolicyChanges[] = {
 }  // namespace
 
 ActionCounters::ActionCounters() {
-  for (const auto kind : kThrottleActions) {
-    tallies_[{std::string(kThrottleSource), std::string(throttle::toString(kind))}] = {};
+  for (const auto& rung : throttle::kRungs) {
+    tallies_[{std::string(kThrottleSource), std::string(rung.climb_name)}] = {};
+    tallies_[{std::string(kThrottleSource), std::string(rung.release_name)}] = {};
   }
   for (const auto kind : kPolicyChanges) {
     tallies_[{std::string(kPolicySource), std::string(compliance::toString(kind))}] = {};

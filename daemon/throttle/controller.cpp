@@ -127,37 +127,13 @@ const policy::Workload* workloadFor(std::string_view unit, const policy::Policy&
   return nullptr;
 }
 
-int rungRank(policy::WorkloadAction action) {
-  switch (action) {
-    case policy::WorkloadAction::kThrottle:
-      return 0;
-    case policy::WorkloadAction::kFreeze:
-      return 1;
-    case policy::WorkloadAction::kStop:
-      return 2;
-  }
-  return 2;
-}
-
-// The highest rung in effect on a unit, -1 for none.
+// The rank of the highest rung in effect on a unit, -1 for none.
 int topRank(const UnitState* unit) {
   if (unit == nullptr) return -1;
-  if (unit->stopped) return 2;
-  if (unit->frozen) return 1;
-  if (unit->throttled()) return 0;
-  return -1;
-}
-
-ActionKind kindOf(policy::WorkloadAction action) {
-  switch (action) {
-    case policy::WorkloadAction::kThrottle:
-      return ActionKind::kThrottle;
-    case policy::WorkloadAction::kFreeze:
-      return ActionKind::kFreeze;
-    case policy::WorkloadAction::kStop:
-      return ActionKind::kStop;
+  for (std::size_t rank = kRungs.size(); rank-- > 0;) {
+    if (kRungs[rank].held(*unit)) return static_cast<int>(rank);
   }
-  return ActionKind::kStop;
+  return -1;
 }
 
 struct Candidate {
@@ -222,8 +198,8 @@ std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& 
                             std::vector<Unavailable>& unavailable, bool dry) {
   const int top = topRank(state.find(figures.unit));
   for (const auto& rung : workload.actions) {
-    if (rungRank(rung.value) <= top) continue;
-    const ActionKind kind = kindOf(rung.value);
+    if (static_cast<int>(rankOf(rungOf(rung.value))) <= top) continue;
+    const ActionKind kind = rungOf(rung.value).climb;
     if (rung.value == policy::WorkloadAction::kStop && !policy.pressure.allow_stop.value) continue;
     if (rung.value == policy::WorkloadAction::kThrottle && !capabilities.memory_high) {
       unavailable.push_back(
@@ -283,25 +259,26 @@ std::optional<Action> escalate(const Snapshot& snapshot, const policy::Policy& p
 // and lifting its MemoryHigh before the thaw or start spares it the over-high penalty (see decide).
 Action releaseOne(ControllerState& state, std::size_t index, const std::string& why) {
   auto& unit = state.units[index];
+  const auto held = std::find_if(kRungs.begin(), kRungs.end(), [&](const Rung& r) { return r.held(unit); });
+  const Rung& rung = held != kRungs.end() ? *held : kRungs.back();
   Action action;
   action.unit = unit.unit;
-  if (unit.throttled()) {
-    action.kind = ActionKind::kRestoreMemoryHigh;
-    action.memory_high_bytes = unit.prior_memory_high_bytes;
-    action.reason =
-        why + ": restoring MemoryHigh of " + unit.unit + " to " +
-        (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
-    unit.memory_high_bytes.reset();
-    unit.prior_memory_high_bytes.reset();
-  } else if (unit.frozen) {
-    action.kind = ActionKind::kThaw;
-    action.reason = why + ": thawing " + unit.unit;
-    unit.frozen = false;
-  } else {
-    action.kind = ActionKind::kStart;
-    action.reason = why + ": starting " + unit.unit + " again";
-    unit.stopped = false;
+  action.kind = rung.release;
+  switch (rung.release) {
+    case ActionKind::kRestoreMemoryHigh:
+      action.memory_high_bytes = unit.prior_memory_high_bytes;
+      action.reason =
+          why + ": restoring MemoryHigh of " + unit.unit + " to " +
+          (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
+      break;
+    case ActionKind::kThaw:
+      action.reason = why + ": thawing " + unit.unit;
+      break;
+    default:
+      action.reason = why + ": starting " + unit.unit + " again";
+      break;
   }
+  rung.lift(unit);
   if (!unit.anyApplied()) state.units.erase(state.units.begin() + static_cast<std::ptrdiff_t>(index));
   return action;
 }
@@ -343,28 +320,6 @@ void setSystemFigures(Snapshot& snapshot, const SystemFigures& system) {
       snapshot.gpu_uses.push_back({std::move(name), gpu.attributed_bytes, true});
     }
   }
-}
-
-bool isEscalation(ActionKind kind) {
-  return kind == ActionKind::kThrottle || kind == ActionKind::kFreeze || kind == ActionKind::kStop;
-}
-
-std::string_view toString(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kThrottle:
-      return "throttle";
-    case ActionKind::kFreeze:
-      return "freeze";
-    case ActionKind::kStop:
-      return "stop";
-    case ActionKind::kThaw:
-      return "thaw";
-    case ActionKind::kRestoreMemoryHigh:
-      return "restore_memory_high";
-    case ActionKind::kStart:
-      return "start";
-  }
-  return "unknown";
 }
 
 std::string_view toString(Phase phase) {

@@ -10,6 +10,7 @@
 
 #include "ledger/ledger.h"
 #include "policy/policy.h"
+#include "throttle/rung.h"
 
 // The throttling controller's decision: a pure function from a snapshot of the system, what the
 // controller has applied so far and the policy, to the next action. It reads nothing and changes
@@ -110,12 +111,6 @@ struct Capabilities {
   bool memory_high = true;  // cgroup v2 memory.high, set through MemoryHigh=
   bool freeze = true;       // systemd's FreezeUnit (cgroup v2 freezer)
 };
-
-enum class ActionKind { kThrottle, kFreeze, kStop, kThaw, kRestoreMemoryHigh, kStart };
-
-std::string_view toString(ActionKind kind);
-// Throttle, freeze and stop; the others undo one of them.
-bool isEscalation(ActionKind kind);
 
 struct Action {
   std::string unit;

@@ -39,7 +39,8 @@ std::optional<std::string> whyExtraKey(const json& object, const char* which,
 }
 
 std::optional<std::string> check(const Change& c, const policy::Policy& policy, std::string_view self_unit) {
-  if (c.kind != "memory_high" && c.kind != "freeze" && c.kind != "stop") return "an unknown kind " + c.kind;
+  const Rung* rung = rungOfJournalKind(c.kind);
+  if (rung == nullptr) return "an unknown kind " + c.kind;
   if (policy::isUnitGlob(c.target) || policy::unitPatternError(c.target))
     return "the target is not a unit name";
   if (!c.target.ends_with(".service") && !c.target.ends_with(".scope"))
@@ -55,14 +56,14 @@ std::optional<std::string> check(const Change& c, const policy::Policy& policy, 
   if (const auto boot = c.after.find("boot_id"); boot != c.after.end() && !boot->is_string())
     return "after.boot_id is not a string";
 
-  if (c.kind == "memory_high") {
+  if (rung->action == policy::WorkloadAction::kThrottle) {
     if (!bytesOrNull(c.before, "memory_high_bytes") || !bytesOrNull(c.after, "memory_high_bytes"))
       return "memory_high_bytes is not a whole number or null";
     if (auto why = whyExtraKey(c.before, "before", {"memory_high_bytes"})) return why;
     return whyExtraKey(c.after, "after", {"origin", "boot_id", "memory_high_bytes"});
   }
   if (auto why = whyExtraKey(c.before, "before", {})) return why;
-  if (c.kind == "freeze") {
+  if (rung->action == policy::WorkloadAction::kFreeze) {
     const auto method = c.after.find("method");
     if (method == c.after.end() || !method->is_string() ||
         !parseFreezeMethod(method->get_ref<const std::string&>()))

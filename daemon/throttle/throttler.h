@@ -17,7 +17,6 @@
 namespace jmem::throttle {
 
 inline constexpr std::size_t kRecentActions = 16;
-inline constexpr std::size_t kActionKinds = 6;
 
 // What the throttle shows on the bus, in jmemctl status and in the metrics.
 struct ThrottleStatus {

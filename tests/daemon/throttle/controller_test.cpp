@@ -699,13 +699,7 @@ TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and unit
   CHECK_FALSE(s.units[0].memory_high_bytes);
 }
 
-TEST_CASE("names of action kinds and phases", "[throttle]") {
-  CHECK(toString(ActionKind::kThrottle) == "throttle");
-  CHECK(toString(ActionKind::kFreeze) == "freeze");
-  CHECK(toString(ActionKind::kStop) == "stop");
-  CHECK(toString(ActionKind::kThaw) == "thaw");
-  CHECK(toString(ActionKind::kRestoreMemoryHigh) == "restore_memory_high");
-  CHECK(toString(ActionKind::kStart) == "start");
+TEST_CASE("names of phases", "[throttle]") {
   CHECK(toString(Phase::kCalm) == "calm");
   CHECK(toString(Phase::kPressure) == "pressure");
   CHECK(toString(Phase::kHolding) == "holding");
