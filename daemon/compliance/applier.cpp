@@ -58,71 +58,100 @@ std::filesystem::path Applier::onRoot(const std::string& path) const {
   return root_ / std::filesystem::path(path).relative_path();
 }
 
+// kSetDefaultTarget, journaled as default_target: systemctl set-default and back.
+std::function<Status()> Applier::setDefaultTarget(const PlannedChange& change, const std::string&,
+                                                  const std::string&, ChangeIntent& intent) {
+  intent.before = {{"target", change.before}};
+  // Revert restores the link's absence too, not only the target it resolves to.
+  if (auto link = etcDefaultTargetLink(onRoot(kEtcDefaultTarget)))
+    if (link->empty() || link->ends_with("/" + change.before)) intent.before["etc_link"] = *link;
+  intent.after = {{"target", change.after}};
+  return [this, &change] { return asStatus(systemd_.setDefaultTarget(change.after)); };
+}
+
+// kMaskUnit and kDisableUnit, journaled as unit_file: unmasked or enabled again on revert.
+std::function<Status()> Applier::changeUnitFile(const PlannedChange& change, const std::string&,
+                                                const std::string& active_before, ChangeIntent& intent) {
+  const bool mask = change.kind == Kind::kMaskUnit;
+  // Whether it ran: a crash between this change and the stop leaves no stop to undo, and unmasking
+  // a masked unit that still runs leaves systemd thinking it stopped.
+  intent.before = {{"unit_file_state", change.before}, {"active_state", active_before}};
+  intent.after = {{"action", mask ? "mask" : "disable"}};
+  return [this, &change, mask] {
+    auto done = mask ? asStatus(systemd_.maskUnitFiles({change.subject}))
+                     : asStatus(systemd_.disableUnitFiles({change.subject}));
+    if (!done) return done;
+    return systemd_.reload();
+  };
+}
+
+// kStopUnit, journaled as unit_active: started again on revert if it ran.
+std::function<Status()> Applier::stopUnit(const PlannedChange& change, const std::string&, const std::string&,
+                                          ChangeIntent& intent) {
+  intent.before = {{"active_state", change.before}};
+  intent.after = {{"active_state", "inactive"}};
+  return [this, &change] { return asStatus(systemd_.stopUnit(change.subject, std::chrono::seconds(60))); };
+}
+
+Result<Undone> Applier::undoStopUnit(const Change& change) {
+  if (!isRunning(change.before.value("active_state", ""))) return Undone{"reverted", false, {}};
+  return startAgain(change.target);
+}
+
+// kMaskUserUnit, journaled as global_user_mask: a mask in the global user unit directory.
+std::function<Status()> Applier::maskUserUnit(const PlannedChange& change, const std::string&,
+                                              const std::string&, ChangeIntent& intent) {
+  intent.before = {{"masked", false}};
+  intent.after = {{"masked", true}};
+  return [this, &change] { return asStatus(user_units_.maskGlobal(change.subject)); };
+}
+
+Result<Undone> Applier::undoMaskUserUnit(const Change& change) {
+  if (change.before.value("masked", false)) return Undone{"reverted", false, {}};
+  if (auto unmasked = user_units_.unmaskGlobal(change.target); !unmasked) return unmasked.error();
+  return Undone{"reverted", false, {}};
+}
+
+// kEditBootArguments, journaled as file: extlinux.conf written with a backup to revert from.
+std::function<Status()> Applier::editBootArguments(const PlannedChange& change, const std::string& txn,
+                                                   const std::string&, ChangeIntent& intent) {
+  const auto backup = state_dir_ / kBackupDirectory / backupName(txn);
+  intent.before = {{"backup", backup.string()}, {"append", change.before}};
+  intent.after = {{"append", change.after}};
+  if (auto config = readExtlinux(onRoot(change.subject)))
+    intent.after["label"] = config->defaultEntry()->label.text;
+  return [this, &change, backup]() -> Status {
+    // Made 0700 or checked as the state directory is: the backup is written there as root.
+    auto backups =
+        openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backup.parent_path().string());
+    if (!backups) return backups.error();
+    auto config = readExtlinux(onRoot(change.subject));
+    if (!config) return config.error();
+    auto text = withDefaultAppend(*config, change.after);
+    if (!text) return text.error();
+    return writeFileAtomically(onRoot(change.subject), *text, backup);
+  };
+}
+
+const std::array<Applier::ChangeKind, 6> Applier::kChangeKinds{{
+    {Kind::kSetDefaultTarget, "default_target", &Applier::setDefaultTarget, &Applier::undoDefaultTarget},
+    {Kind::kMaskUnit, "unit_file", &Applier::changeUnitFile, &Applier::undoUnitFile},
+    {Kind::kDisableUnit, "unit_file", &Applier::changeUnitFile, &Applier::undoUnitFile},
+    {Kind::kStopUnit, "unit_active", &Applier::stopUnit, &Applier::undoStopUnit},
+    {Kind::kMaskUserUnit, "global_user_mask", &Applier::maskUserUnit, &Applier::undoMaskUserUnit},
+    {Kind::kEditBootArguments, "file", &Applier::editBootArguments, &Applier::undoFile},
+}};
+
 Status Applier::make(const PlannedChange& change, const std::string& txn, const std::string& active_before,
                      ChangeResult& result) {
+  const auto row = std::find_if(kChangeKinds.begin(), kChangeKinds.end(),
+                                [&](const ChangeKind& kind) { return kind.planned == change.kind; });
+  if (row == kChangeKinds.end()) return Error{"Failed to apply " + change.subject + ": an unknown change"};
   ChangeIntent intent;
   intent.txn = txn;
+  intent.kind = std::string(row->journal_kind);
   intent.target = change.subject;
-  std::function<Status()> act;
-  switch (change.kind) {
-    case Kind::kSetDefaultTarget:
-      intent.kind = "default_target";
-      intent.before = {{"target", change.before}};
-      // Revert restores the link's absence too, not only the target it resolves to.
-      if (auto link = etcDefaultTargetLink(onRoot(kEtcDefaultTarget)))
-        if (link->empty() || link->ends_with("/" + change.before)) intent.before["etc_link"] = *link;
-      intent.after = {{"target", change.after}};
-      act = [&] { return asStatus(systemd_.setDefaultTarget(change.after)); };
-      break;
-    case Kind::kMaskUnit:
-    case Kind::kDisableUnit: {
-      const bool mask = change.kind == Kind::kMaskUnit;
-      intent.kind = "unit_file";
-      // Whether it ran: a crash between this change and the stop leaves no stop to undo, and unmasking
-      // a masked unit that still runs leaves systemd thinking it stopped.
-      intent.before = {{"unit_file_state", change.before}, {"active_state", active_before}};
-      intent.after = {{"action", mask ? "mask" : "disable"}};
-      act = [&, mask] {
-        auto done = mask ? asStatus(systemd_.maskUnitFiles({change.subject}))
-                         : asStatus(systemd_.disableUnitFiles({change.subject}));
-        if (!done) return done;
-        return systemd_.reload();
-      };
-      break;
-    }
-    case Kind::kStopUnit:
-      intent.kind = "unit_active";
-      intent.before = {{"active_state", change.before}};
-      intent.after = {{"active_state", "inactive"}};
-      act = [&] { return asStatus(systemd_.stopUnit(change.subject, std::chrono::seconds(60))); };
-      break;
-    case Kind::kMaskUserUnit:
-      intent.kind = "global_user_mask";
-      intent.before = {{"masked", false}};
-      intent.after = {{"masked", true}};
-      act = [&] { return asStatus(user_units_.maskGlobal(change.subject)); };
-      break;
-    case Kind::kEditBootArguments: {
-      intent.kind = "file";
-      const auto backup = state_dir_ / kBackupDirectory / backupName(txn);
-      intent.before = {{"backup", backup.string()}, {"append", change.before}};
-      intent.after = {{"append", change.after}};
-      if (auto config = readExtlinux(onRoot(change.subject)))
-        intent.after["label"] = config->defaultEntry()->label.text;
-      act = [&, backup]() -> Status {
-        // Made 0700 or checked as the state directory is: the backup is written there as root.
-        auto backups =
-            openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backup.parent_path().string());
-        if (!backups) return backups.error();
-        auto config = readExtlinux(onRoot(change.subject));
-        if (!config) return config.error();
-        auto text = withDefaultAppend(*config, change.after);
-        if (!text) return text.error();
-        return writeFileAtomically(onRoot(change.subject), *text, backup);
-      };
-      break;
-    }
-  }
+  const std::function<Status()> act = (this->*row->prepare)(change, txn, active_before, intent);
   result.kind = intent.kind;
   result.planned = change.kind;
   result.target = change.subject;
@@ -214,7 +243,7 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordR
 Undone Applier::startAgain(const std::string& unit) {
   auto started = systemd_.startUnit(unit, std::chrono::seconds(60));
   // A unit uninstalled since has nothing left to start: the stop is as undone as it can be.
-  if (!started && started.error().errno_value == ENOENT)
+  if (!started && started.error().kind == ErrorKind::kNotFound)
     return Undone{unit + " is no longer installed: nothing to start", false, {}};
   if (!started) return Undone{"not started again: " + started.error().message, true, {}};
   const std::string now = started->unit ? started->unit->active_state : std::string("unknown");
@@ -269,7 +298,7 @@ Result<Undone> Applier::undoFile(const Change& change) {
   auto backups = openPrivateDirectoryAt(journal_.directoryFd(), kBackupDirectory, backups_display);
   if (!backups) return backups.error();
   auto content = readPrivateFileAt(backups->get(), backupName(change.txn), kMaxBackupBytes, backup.string());
-  if (!content && content.error().errno_value == ENOENT) {
+  if (!content && content.error().kind == ErrorKind::kNotFound) {
     // The backup is written before the file: without it, an edit that was not done never happened,
     // but one that was done cannot be undone.
     if (change.state != ChangeState::kDone) return Undone{"nothing was written", false, {}};
@@ -302,18 +331,9 @@ Result<Undone> Applier::undoFile(const Change& change) {
 }
 
 Result<Undone> Applier::undo(const Change& change) {
-  if (change.kind == "default_target") return undoDefaultTarget(change);
-  if (change.kind == "unit_file") return undoUnitFile(change);
-  if (change.kind == "unit_active") {
-    if (!isRunning(change.before.value("active_state", ""))) return Undone{"reverted", false, {}};
-    return startAgain(change.target);
+  for (const ChangeKind& kind : kChangeKinds) {
+    if (kind.journal_kind == change.kind) return (this->*kind.undo)(change);
   }
-  if (change.kind == "global_user_mask") {
-    if (change.before.value("masked", false)) return Undone{"reverted", false, {}};
-    if (auto unmasked = user_units_.unmaskGlobal(change.target); !unmasked) return unmasked.error();
-    return Undone{"reverted", false, {}};
-  }
-  if (change.kind == "file") return undoFile(change);
   return Error{"Unknown change kind \"" + change.kind + "\" in the journal"};
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compliance/journal_schema.h"
@@ -60,11 +63,34 @@ class Applier {
 
  private:
   std::vector<ChangeResult> refusedForDamage() const;
+  // One row per planned change: its kind as journaled, how to make it (what the journal records
+  // before it, then the change itself) and how to undo a record of it.
+  struct ChangeKind {
+    PlannedChange::Kind planned;
+    std::string_view journal_kind;
+    std::function<Status()> (Applier::*prepare)(const PlannedChange& change, const std::string& txn,
+                                                const std::string& active_before, ChangeIntent& intent);
+    Result<Undone> (Applier::*undo)(const Change& change);
+  };
+  static const std::array<ChangeKind, 6> kChangeKinds;
+
   Status make(const PlannedChange& change, const std::string& txn, const std::string& active_before,
               ChangeResult& result);
   Result<Undone> undo(const Change& change);
+  std::function<Status()> setDefaultTarget(const PlannedChange& change, const std::string& txn,
+                                           const std::string& active_before, ChangeIntent& intent);
   Result<Undone> undoDefaultTarget(const Change& change);
+  std::function<Status()> changeUnitFile(const PlannedChange& change, const std::string& txn,
+                                         const std::string& active_before, ChangeIntent& intent);
   Result<Undone> undoUnitFile(const Change& change);
+  std::function<Status()> stopUnit(const PlannedChange& change, const std::string& txn,
+                                   const std::string& active_before, ChangeIntent& intent);
+  Result<Undone> undoStopUnit(const Change& change);
+  std::function<Status()> maskUserUnit(const PlannedChange& change, const std::string& txn,
+                                       const std::string& active_before, ChangeIntent& intent);
+  Result<Undone> undoMaskUserUnit(const Change& change);
+  std::function<Status()> editBootArguments(const PlannedChange& change, const std::string& txn,
+                                            const std::string& active_before, ChangeIntent& intent);
   Result<Undone> undoFile(const Change& change);
   Undone startAgain(const std::string& unit);
   // Starts again each unit that is not running; a failed item for each that does not come up.

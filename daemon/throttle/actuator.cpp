@@ -33,34 +33,7 @@ void warnIfFailed(const Status& status) {
   if (!status) spdlog::warn("{}", status.error().message);
 }
 
-// The escalation a release undoes.
-ActionKind undoneBy(ActionKind release) {
-  switch (release) {
-    case ActionKind::kThaw:
-      return ActionKind::kFreeze;
-    case ActionKind::kStart:
-      return ActionKind::kStop;
-    default:
-      return ActionKind::kThrottle;
-  }
-}
-
 }  // namespace
-
-std::string_view journalKind(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kThrottle:
-    case ActionKind::kRestoreMemoryHigh:
-      return "memory_high";
-    case ActionKind::kFreeze:
-    case ActionKind::kThaw:
-      return "freeze";
-    case ActionKind::kStop:
-    case ActionKind::kStart:
-      return "stop";
-  }
-  return "unknown";
-}
 
 Result<std::unique_ptr<Actuator>> Actuator::open(UnitControl& units, SystemdManager& systemd,
                                                  const std::filesystem::path& journal_dir,
@@ -84,9 +57,6 @@ ActionRecord Actuator::carryOut(const Action& action, const ControllerState& aft
   record.action = action;
   record.origin = origin;
   record.time_usec = realtimeUsec();
-  if (action.kind == ActionKind::kFreeze || action.kind == ActionKind::kThaw) {
-    record.method = std::string(toString(freeze_));
-  }
   const Status done =
       isEscalation(action.kind) ? escalate(action, after, origin, record) : release(action, record);
   record.ok = done.ok();
@@ -96,24 +66,20 @@ ActionRecord Actuator::carryOut(const Action& action, const ControllerState& aft
 
 Status Actuator::escalate(const Action& action, const ControllerState& after, const std::string& origin,
                           ActionRecord& record) {
+  const Rung& rung = rungOf(action.kind);
+  const ChangeKind& change = changeKindOf(rung);
   ChangeIntent intent;
   intent.txn = ChangeJournal::newTransactionId();
-  intent.kind = std::string(journalKind(action.kind));
+  intent.kind = std::string(rung.journal_kind);
   intent.target = action.unit;
   intent.after = {{"origin", origin}};
   if (!boot_id_.empty()) intent.after["boot_id"] = boot_id_;
-  if (action.kind == ActionKind::kThrottle) {
-    const UnitState* unit = after.find(action.unit);
-    intent.before = {{"memory_high_bytes", bytesOrNull(unit ? unit->prior_memory_high_bytes : std::nullopt)}};
-    intent.after["memory_high_bytes"] = bytesOrNull(action.memory_high_bytes);
-  } else if (action.kind == ActionKind::kFreeze) {
-    intent.after["method"] = record.method;
-  }
+  (this->*change.intend)(action, after, intent, record);
   auto seq = journal_->recordIntent(intent);
   if (!seq)
     return Error{"Refusing to " + std::string(toString(action.kind)) + " " + action.unit +
                  " unrecorded: " + seq.error().message};
-  const Status done = act(action, freeze_);
+  const Status done = (this->*change.make)(action);
   // The change is made or not whatever the journal says next: an outcome it cannot take leaves the
   // intent pending, which the next reconcile checks against systemd.
   warnIfFailed(journal_->recordOutcome(*seq, done ? ChangeState::kDone : ChangeState::kFailed));
@@ -122,37 +88,28 @@ Status Actuator::escalate(const Action& action, const ControllerState& after, co
     return done;
   }
   // A stopped unit is frozen no more: its freeze has nothing left to undo.
-  if (action.kind == ActionKind::kStop) markRevertedAll(action.unit, "freeze");
+  if (action.kind == ActionKind::kStop)
+    markRevertedAll(action.unit, rungOf(ActionKind::kFreeze).journal_kind);
   return done;
 }
 
 Status Actuator::release(const Action& action, ActionRecord& record) {
-  // The escalation this undoes, newest first; a freeze is thawed the way it was made.
-  std::optional<Change> undone;
+  // The escalation this undoes, newest first.
+  const Rung& rung = rungOf(action.kind);
+  std::optional<Change> made;
   for (const auto& change : journal_->pendingForRevert()) {
-    if (change.target == action.unit && change.kind == journalKind(undoneBy(action.kind))) {
-      undone = change;
+    if (change.target == action.unit && change.kind == rung.journal_kind) {
+      made = change;
       break;
     }
   }
-  FreezeMethod method = freeze_;
-  if (undone && action.kind == ActionKind::kThaw) {
-    method = parseFreezeMethod(textOf(undone->after, "method")).value_or(freeze_);
-    record.method = std::string(toString(method));
-  }
-  if (undone && action.kind == ActionKind::kRestoreMemoryHigh) {
-    // Someone set MemoryHigh since the throttle (systemctl set-property): theirs stands.
-    const auto set = bytesOf(undone->after, "memory_high_bytes");
-    if (auto now = units_.memoryHigh(action.unit); now && *now != set) {
-      spdlog::info("MemoryHigh of {} was changed since jmemd throttled it: left as it is", action.unit);
-      warnIfFailed(journal_->markReverted(undone->seq));
-      return ok();
-    }
-  }
-  Status done = act(action, method);
+  Status done = (this->*changeKindOf(rung).undo)(action, made, record);
   // A unit systemd no longer has has nothing left to undo.
-  if (!done && done.error().errno_value == ENOENT) done = ok();
-  if (done && undone) warnIfFailed(journal_->markReverted(undone->seq));
+  if (!done && done.error().kind == ErrorKind::kNotFound) {
+    spdlog::info("{}, ignoring", done.error().message);
+    done = ok();
+  }
+  if (done && made) warnIfFailed(journal_->markReverted(made->seq));
   return done;
 }
 
@@ -167,31 +124,128 @@ Status Actuator::settled(const std::string& unit, Status done, bool freezing) {
   return reached ? ok() : done;
 }
 
-Status Actuator::act(const Action& action, FreezeMethod freeze) {
-  switch (action.kind) {
-    case ActionKind::kThrottle:
-    case ActionKind::kRestoreMemoryHigh:
-      return units_.setMemoryHigh(action.unit, action.memory_high_bytes);
-    case ActionKind::kFreeze:
-      if (freeze == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGSTOP);
-      if (freeze == FreezeMethod::kCgroupFreezer)
-        return settled(action.unit, units_.freeze(action.unit), true);
-      return Error{"Failed to freeze " + action.unit + ": this device cannot freeze units", EOPNOTSUPP};
-    case ActionKind::kThaw:
-      if (freeze == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGCONT);
-      return settled(action.unit, units_.thaw(action.unit), false);
-    case ActionKind::kStop: {
-      auto job = systemd_.stopUnit(action.unit);
-      if (!job) return job.error();
-      return ok();
-    }
-    case ActionKind::kStart: {
-      auto job = systemd_.startUnit(action.unit);
-      if (!job) return job.error();
+// memory_high: MemoryHigh set, the one it replaced kept to be put back.
+
+void Actuator::intendMemoryHigh(const Action& action, const ControllerState& after, ChangeIntent& intent,
+                                ActionRecord&) {
+  const UnitState* unit = after.find(action.unit);
+  intent.before = {{"memory_high_bytes", bytesOrNull(unit ? unit->prior_memory_high_bytes : std::nullopt)}};
+  intent.after["memory_high_bytes"] = bytesOrNull(action.memory_high_bytes);
+}
+
+Status Actuator::setMemoryHigh(const Action& action) {
+  return units_.setMemoryHigh(action.unit, action.memory_high_bytes);
+}
+
+Status Actuator::restoreMemoryHigh(const Action& action, const std::optional<Change>& made, ActionRecord&) {
+  if (made) {
+    // Someone set MemoryHigh since the throttle (systemctl set-property): theirs stands.
+    const auto set = bytesOf(made->after, "memory_high_bytes");
+    if (auto now = units_.memoryHigh(action.unit); now && *now != set) {
+      spdlog::info("MemoryHigh of {} was changed since jmemd throttled it: left as it is", action.unit);
       return ok();
     }
   }
+  return setMemoryHigh(action);
+}
+
+Actuator::Found Actuator::adoptMemoryHigh(const Change& change, ControllerState& state) {
+  const std::string& unit = change.target;
+  auto now = units_.memoryHigh(unit);
+  if (!now && now.error().kind == ErrorKind::kNotFound) return {false, now.error().message};
+  const auto set = bytesOf(change.after, "memory_high_bytes");
+  if (now && *now != set) return {false, "MemoryHigh was changed since"};
+  auto& adopted = state.entryFor(unit);
+  adopted.memory_high_bytes = set;
+  adopted.prior_memory_high_bytes = bytesOf(change.before, "memory_high_bytes");
+  if (!now) return {true, unit + ": throttle adopted, unchecked (" + now.error().message + ")"};
+  return {true, unit + ": still throttled, adopted"};
+}
+
+// freeze: by the device's freeze method, recorded so that the thaw is done the same way.
+
+void Actuator::intendFreeze(const Action&, const ControllerState&, ChangeIntent& intent,
+                            ActionRecord& record) {
+  record.method = std::string(toString(freeze_));
+  intent.after["method"] = record.method;
+}
+
+Status Actuator::freeze(const Action& action) {
+  if (freeze_ == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGSTOP);
+  if (freeze_ == FreezeMethod::kCgroupFreezer) return settled(action.unit, units_.freeze(action.unit), true);
+  return Error{.message = "Failed to freeze " + action.unit + ": this device cannot freeze units",
+               .kind = ErrorKind::kUnavailable};
+}
+
+Status Actuator::thaw(const Action& action, const std::optional<Change>& made, ActionRecord& record) {
+  FreezeMethod method = freeze_;
+  if (made) method = parseFreezeMethod(textOf(made->after, "method")).value_or(freeze_);
+  record.method = std::string(toString(method));
+  if (method == FreezeMethod::kStopSignal) return units_.signalAll(action.unit, SIGCONT);
+  return settled(action.unit, units_.thaw(action.unit), false);
+}
+
+Actuator::Found Actuator::adoptFreeze(const Change& change, ControllerState& state) {
+  const std::string& unit = change.target;
+  const auto method = parseFreezeMethod(textOf(change.after, "method")).value_or(FreezeMethod::kNone);
+  if (method == FreezeMethod::kStopSignal) {
+    // Stopped processes cannot be told from ones stopped by others: thaw rather than guess.
+    auto thawed = units_.signalAll(unit, SIGCONT);
+    return {false,
+            thawed ? "sent SIGCONT: a stop signal's freeze cannot be verified" : thawed.error().message};
+  }
+  auto freezer = units_.freezerState(unit);
+  if (!freezer && freezer.error().kind == ErrorKind::kNotFound) return {false, freezer.error().message};
+  if (freezer && *freezer != "frozen" && *freezer != "freezing") {
+    return {false, "its freezer state is " + *freezer};
+  }
+  state.entryFor(unit).frozen = true;
+  if (!freezer) return {true, unit + ": freeze adopted, unchecked (" + freezer.error().message + ")"};
+  return {true, unit + ": still frozen, adopted"};
+}
+
+// stop: a stop job, undone by a start job.
+
+void Actuator::intendStop(const Action&, const ControllerState&, ChangeIntent&, ActionRecord&) {}
+
+Status Actuator::stop(const Action& action) {
+  auto job = systemd_.stopUnit(action.unit);
+  if (!job) return job.error();
   return ok();
+}
+
+Status Actuator::start(const Action& action, const std::optional<Change>&, ActionRecord&) {
+  auto job = systemd_.startUnit(action.unit);
+  if (!job) return job.error();
+  return ok();
+}
+
+Actuator::Found Actuator::adoptStop(const Change& change, ControllerState& state) {
+  const std::string& unit = change.target;
+  // A stop is adopted only when systemd says it holds: a release would start the unit.
+  auto active = units_.activeState(unit);
+  if (!active) return {false, active.error().message};
+  if (*active != "inactive" && *active != "failed" && *active != "deactivating") {
+    return {false, "it is " + *active};
+  }
+  state.entryFor(unit).stopped = true;
+  return {true, unit + ": still stopped, adopted"};
+}
+
+const std::array<Actuator::ChangeKind, kRungCount> Actuator::kChangeKinds{{
+    {policy::WorkloadAction::kThrottle, &Actuator::intendMemoryHigh, &Actuator::setMemoryHigh,
+     &Actuator::restoreMemoryHigh, &Actuator::adoptMemoryHigh},
+    {policy::WorkloadAction::kFreeze, &Actuator::intendFreeze, &Actuator::freeze, &Actuator::thaw,
+     &Actuator::adoptFreeze},
+    {policy::WorkloadAction::kStop, &Actuator::intendStop, &Actuator::stop, &Actuator::start,
+     &Actuator::adoptStop},
+}};
+
+const Actuator::ChangeKind& Actuator::changeKindOf(const Rung& rung) {
+  for (const ChangeKind& kind : kChangeKinds) {
+    if (kind.rung == rung.action) return kind;
+  }
+  return kChangeKinds.back();
 }
 
 void Actuator::markRevertedAll(const std::string& unit, std::string_view kind) {
@@ -219,7 +273,6 @@ Reconciled Actuator::reconcile(const policy::Policy& policy, std::string_view se
 
 std::string Actuator::reconcileOne(const Change& change, ControllerState& state) {
   const std::string& unit = change.target;
-  const bool by_operator = textOf(change.after, "origin") == "operator";
   const auto letGo = [&](const std::string& why) {
     warnIfFailed(journal_->markReverted(change.seq));
     return unit + ": " + change.kind + " is no longer in effect (" + why + ")";
@@ -230,55 +283,16 @@ std::string Actuator::reconcileOne(const Change& change, ControllerState& state)
       !made_in.empty() && !boot_id_.empty() && made_in != boot_id_) {
     return letGo("made before the last reboot, which ended it");
   }
+  const Rung* rung = rungOfJournalKind(change.kind);
+  if (rung == nullptr) return letGo("unknown kind");
   // A unit systemd does not know has nothing left in effect; any other error leaves the answer
   // unknown, and a throttle or freeze is then adopted, to be released as if it held (both are
   // idempotent), rather than left in force with nobody to lift it.
-  const auto unknown = [](const Error& error) { return error.errno_value != ENOENT; };
-
-  if (change.kind == "memory_high") {
-    auto now = units_.memoryHigh(unit);
-    if (!now && !unknown(now.error())) return letGo(now.error().message);
-    const auto set = bytesOf(change.after, "memory_high_bytes");
-    if (now && *now != set) return letGo("MemoryHigh was changed since");
-    auto& adopted = state.entryFor(unit);
-    adopted.memory_high_bytes = set;
-    adopted.prior_memory_high_bytes = bytesOf(change.before, "memory_high_bytes");
-    adopted.by_operator = adopted.by_operator || by_operator;
-    if (!now) return unit + ": throttle adopted, unchecked (" + now.error().message + ")";
-    return unit + ": still throttled, adopted";
-  }
-  if (change.kind == "freeze") {
-    const auto method = parseFreezeMethod(textOf(change.after, "method")).value_or(FreezeMethod::kNone);
-    if (method == FreezeMethod::kStopSignal) {
-      // Stopped processes cannot be told from ones stopped by others: thaw rather than guess.
-      auto thawed = units_.signalAll(unit, SIGCONT);
-      return letGo(thawed ? "sent SIGCONT: a stop signal's freeze cannot be verified"
-                          : thawed.error().message);
-    }
-    auto freezer = units_.freezerState(unit);
-    if (!freezer && !unknown(freezer.error())) return letGo(freezer.error().message);
-    if (freezer && *freezer != "frozen" && *freezer != "freezing") {
-      return letGo("its freezer state is " + *freezer);
-    }
-    auto& adopted = state.entryFor(unit);
-    adopted.frozen = true;
-    adopted.by_operator = adopted.by_operator || by_operator;
-    if (!freezer) return unit + ": freeze adopted, unchecked (" + freezer.error().message + ")";
-    return unit + ": still frozen, adopted";
-  }
-  if (change.kind == "stop") {
-    // A stop is adopted only when systemd says it holds: a release would start the unit.
-    auto active = units_.activeState(unit);
-    if (!active) return letGo(active.error().message);
-    if (*active != "inactive" && *active != "failed" && *active != "deactivating") {
-      return letGo("it is " + *active);
-    }
-    auto& adopted = state.entryFor(unit);
-    adopted.stopped = true;
-    adopted.by_operator = adopted.by_operator || by_operator;
-    return unit + ": still stopped, adopted";
-  }
-  return letGo("unknown kind");
+  const Found found = (this->*changeKindOf(*rung).adopt)(change, state);
+  if (!found.held) return letGo(found.note);
+  auto& adopted = state.entryFor(unit);
+  adopted.by_operator = adopted.by_operator || textOf(change.after, "origin") == "operator";
+  return found.note;
 }
 
 }  // namespace jmem::throttle

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,13 +66,46 @@ class Actuator {
         freeze_(freeze),
         boot_id_(std::move(boot_id)) {}
 
+  // What reconcile finds of a change: still held (adopted into the state; `note` says so) or not.
+  struct Found {
+    bool held = false;
+    std::string note;  // why it is no longer in effect when !held
+  };
+  // How one rung's change is journaled, made, undone and, at start, adopted: one row per rung.
+  struct ChangeKind {
+    policy::WorkloadAction rung;
+    // Adds what the change replaces and how it is made to the journal's intent.
+    void (Actuator::*intend)(const Action&, const ControllerState& after, ChangeIntent&, ActionRecord&);
+    Status (Actuator::*make)(const Action&);
+    // `made` is the journal's record of the change undone, when there is one.
+    Status (Actuator::*undo)(const Action&, const std::optional<Change>& made, ActionRecord&);
+    Found (Actuator::*adopt)(const Change&, ControllerState&);
+  };
+  static const std::array<ChangeKind, kRungCount> kChangeKinds;
+  static const ChangeKind& changeKindOf(const Rung& rung);
+
   Status escalate(const Action& action, const ControllerState& after, const std::string& origin,
                   ActionRecord& record);
   Status release(const Action& action, ActionRecord& record);
-  Status act(const Action& action, FreezeMethod freeze);
   Status settled(const std::string& unit, Status done, bool freezing);
   std::string reconcileOne(const Change& change, ControllerState& state);
   void markRevertedAll(const std::string& unit, std::string_view kind);
+
+  void intendMemoryHigh(const Action& action, const ControllerState& after, ChangeIntent& intent,
+                        ActionRecord& record);
+  Status setMemoryHigh(const Action& action);
+  Status restoreMemoryHigh(const Action& action, const std::optional<Change>& made, ActionRecord& record);
+  Found adoptMemoryHigh(const Change& change, ControllerState& state);
+  void intendFreeze(const Action& action, const ControllerState& after, ChangeIntent& intent,
+                    ActionRecord& record);
+  Status freeze(const Action& action);
+  Status thaw(const Action& action, const std::optional<Change>& made, ActionRecord& record);
+  Found adoptFreeze(const Change& change, ControllerState& state);
+  void intendStop(const Action& action, const ControllerState& after, ChangeIntent& intent,
+                  ActionRecord& record);
+  Status stop(const Action& action);
+  Status start(const Action& action, const std::optional<Change>& made, ActionRecord& record);
+  Found adoptStop(const Change& change, ControllerState& state);
 
   UnitControl& units_;
   SystemdManager& systemd_;
@@ -78,8 +113,5 @@ class Actuator {
   FreezeMethod freeze_;
   std::string boot_id_;
 };
-
-// The journal's kind for the change an escalation makes: "memory_high", "freeze", "stop".
-std::string_view journalKind(ActionKind kind);
 
 }  // namespace jmem::throttle
