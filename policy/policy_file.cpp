@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/file_reader.h"
+#include "core/unique_fd.h"
 
 namespace jmem::policy::detail {
 namespace {
@@ -26,37 +27,21 @@ Error wrongType(const std::string& what, mode_t found, mode_t wanted) {
   return Error{what + "not " + describeFileType(wanted) + " (" + describeFileType(found) + ")", EINVAL};
 }
 
-// Closes the descriptor on every path out.
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Opens `path` without blocking (a FIFO without a writer, a tty without carrier) and checks what it
 // turned out to be against `wanted`; the owner and mode as `refuse_untrusted` says. `what` starts
 // each error ("Failed to read the file: ").
 Result<OpenedPolicyFile> openChecked(const std::filesystem::path& path, mode_t wanted, bool refuse_untrusted,
-                                     const std::string& what, int& fd_out) {
+                                     const std::string& what, UniqueFd& fd_out) {
   // What the path already says is refused before open(2): opening a device can have an effect (a
   // tape rewinds) and a socket cannot be opened at all. The descriptor's own type below decides.
   struct stat before {};
   if (::stat(path.c_str(), &before) == 0 && (before.st_mode & S_IFMT) != wanted) {
     return wrongType(what, before.st_mode, wanted);
   }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return failed(what, errno);
-  fd_out = fd;
+  fd_out.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd_out) return failed(what, errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return failed(what, errno);
+  if (::fstat(fd_out.get(), &st) != 0) return failed(what, errno);
   if ((st.st_mode & S_IFMT) != wanted) return wrongType(what, st.st_mode, wanted);
   OpenedPolicyFile opened;
   opened.untrusted = untrustedBecause(st, ::geteuid());
@@ -77,10 +62,9 @@ std::optional<std::string> untrustedBecause(const struct stat& st, uid_t euid) {
 }
 
 Result<OpenedPolicyFile> readPolicyFile(const std::filesystem::path& path, bool refuse_untrusted) {
-  int fd = -1;
+  UniqueFd descriptor;
   const std::string what = "Failed to read the file: ";
-  auto opened = openChecked(path, S_IFREG, refuse_untrusted, what, fd);
-  const Descriptor descriptor(fd);
+  auto opened = openChecked(path, S_IFREG, refuse_untrusted, what, descriptor);
   if (!opened) return opened;
   // A regular file never blocks, so O_NONBLOCK changes nothing from here on.
   std::string& text = opened->text;
@@ -107,10 +91,8 @@ Result<OpenedPolicyFile> readPolicyFile(const std::filesystem::path& path, bool 
 }
 
 Result<OpenedPolicyFile> checkPolicyDirectory(const std::filesystem::path& dir, bool refuse_untrusted) {
-  int fd = -1;
-  auto opened = openChecked(dir, S_IFDIR, refuse_untrusted, "Failed to list the drop-in directory: ", fd);
-  const Descriptor descriptor(fd);
-  return opened;
+  UniqueFd descriptor;
+  return openChecked(dir, S_IFDIR, refuse_untrusted, "Failed to list the drop-in directory: ", descriptor);
 }
 
 }  // namespace jmem::policy::detail

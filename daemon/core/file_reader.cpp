@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/unique_fd.h"
+
 namespace jmem {
 namespace {
 
@@ -71,12 +73,9 @@ Result<FileRead> readFileAt(int dir_fd, const char* name, std::string& buffer, s
   // debugfs and sysfs files are regular, so what is not is refused before the first read.
   int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   if (symlink == FinalSymlink::kRefuse) flags |= O_NOFOLLOW;
-  const int fd = ::openat(dir_fd, name, flags);
-  if (fd < 0) return openError(dir_fd, name, display_path, errno);
-  if (auto regular = requireRegularFile(fd, display_path); !regular) {
-    ::close(fd);
-    return regular.error();
-  }
+  const UniqueFd fd(::openat(dir_fd, name, flags));
+  if (!fd) return openError(dir_fd, name, display_path, errno);
+  if (auto regular = requireRegularFile(fd.get(), display_path); !regular) return regular.error();
 
   // Read one byte past the bound to tell "exactly max_bytes" from "more than max_bytes".
   const std::size_t limit = max_bytes + 1;
@@ -87,18 +86,15 @@ Result<FileRead> readFileAt(int dir_fd, const char* name, std::string& buffer, s
       if (used == limit) break;
       buffer.resize(std::min(limit, used * 2));
     }
-    const ssize_t n = ::read(fd, buffer.data() + used, buffer.size() - used);
+    const ssize_t n = ::read(fd.get(), buffer.data() + used, buffer.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
       buffer.clear();
-      return systemError("read", display_path, saved);
+      return systemError("read", display_path, errno);
     }
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
   }
-  ::close(fd);
   FileRead info;
   info.truncated = used > max_bytes;
   buffer.resize(info.truncated ? max_bytes : used);

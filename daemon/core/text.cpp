@@ -61,6 +61,30 @@ std::string formatIec(std::uint64_t bytes) {
   return text;
 }
 
+std::string formatPermyriad(std::uint32_t permyriad) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
+  return text;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (const auto& part : parts) {
+    if (!joined.empty()) joined += separator;
+    joined += part;
+  }
+  return joined;
+}
+
+std::string inQuotes(std::string_view text) {
+  return "\"" + sanitizeName(text) + "\"";
+}
+
+bool isControlCharacter(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return (byte < 0x20 && c != '\t') || byte == 0x7f;
+}
+
 namespace {
 
 // Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.

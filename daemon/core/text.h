@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jmem {
 
@@ -27,9 +28,22 @@ std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b);
 // Sizes the way systemd prints them: "512B", "1.2K", "7.4G" (powers of 1024).
 std::string formatIec(std::uint64_t bytes);
 
+// A share in 1/10000 as a percentage with two decimals: 1234 is "12.34%".
+std::string formatPermyriad(std::uint32_t permyriad);
+
+// "a, b, c" from {"a", "b", "c"} and ", ".
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
 // Keeps printable ASCII and valid UTF-8; control characters and invalid bytes become '?'. Names from /proc
 // are chosen by whoever started the process.
 std::string sanitizeName(std::string_view raw);
+
+// `text` sanitized (sanitizeName) between double quotes, for a value quoted in a message.
+std::string inQuotes(std::string_view text);
+
+// A character that a line jmem writes (a bootloader config, a kernel command line) may not hold: C0
+// controls but the tab, and DEL.
+bool isControlCharacter(char c);
 
 // Text from a file, a process or a caller made safe to print on a terminal, with what was unsafe
 // shown rather than hidden: C0 controls, DEL and invalid bytes become \xHH (\n, \r and \t by name),

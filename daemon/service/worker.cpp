@@ -18,10 +18,10 @@ std::atomic<bool> g_abandoned{false};
 
 Result<std::unique_ptr<Worker>> Worker::start(sd_event* event, std::size_t max_queued) {
   std::unique_ptr<Worker> worker(new Worker(event, max_queued));
-  const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0)
+  worker->shared_->eventfd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!worker->shared_->eventfd)
     return Error{std::string("Failed to create the worker's eventfd: ") + std::strerror(errno), errno};
-  worker->shared_->eventfd = fd;
+  const int fd = worker->shared_->eventfd.get();
   if (int r = sd_event_add_io(event, &worker->source_, fd, EPOLLIN, onDone, worker.get()); r < 0)
     return Error{std::string("Failed to watch the worker: ") + std::strerror(-r), -r};
   sd_event_source_set_description(worker->source_, "worker-done");
@@ -34,10 +34,7 @@ Worker::Worker(sd_event* event, std::size_t max_queued)
 
 Worker::~Worker() {
   source_ = sd_event_source_disable_unref(source_);
-  if (!thread_.joinable()) {
-    if (shared_->eventfd >= 0) ::close(shared_->eventfd);
-    return;
-  }
+  if (!thread_.joinable()) return;
   std::unique_lock lock(shared_->mutex);
   shared_->stop = true;
   shared_->jobs.clear();
@@ -45,7 +42,6 @@ Worker::~Worker() {
   if (shared_->stopped_cv.wait_for(lock, kStopWait, [this] { return shared_->stopped; })) {
     lock.unlock();
     thread_.join();
-    ::close(shared_->eventfd);
     return;
   }
   // The thread keeps what it uses (the shared state and what its job captured) until the process ends.
@@ -103,7 +99,7 @@ void Worker::loop(std::shared_ptr<Shared> shared) {
     if (then) {
       shared->done.push_back(std::move(then));
       const std::uint64_t one = 1;
-      [[maybe_unused]] auto written = ::write(shared->eventfd, &one, sizeof one);
+      [[maybe_unused]] auto written = ::write(shared->eventfd.get(), &one, sizeof one);
     }
   }
   shared->done.clear();

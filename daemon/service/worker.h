@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace jmem {
 
@@ -49,7 +50,7 @@ class Worker {
     std::size_t running = 0;
     bool stop = false;
     bool stopped = false;
-    int eventfd = -1;
+    UniqueFd eventfd;  // closed with the last holder of the shared state
   };
 
   Worker(sd_event* event, std::size_t max_queued);

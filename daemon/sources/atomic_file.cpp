@@ -10,46 +10,14 @@
 #include <string>
 
 #include "core/file_reader.h"
+#include "core/file_writer.h"
+#include "core/unique_fd.h"
 
 namespace jmem {
 namespace {
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-
-  int get() const { return fd_; }
-  // Closes now; close() reports write-back errors on some file systems, so they count.
-  int close() {
-    const int result = ::close(fd_);
-    fd_ = -1;
-    return result < 0 ? errno : 0;
-  }
-
- private:
-  int fd_;
-};
-
 Error failure(const std::string& what, int errno_value) {
   return Error{what + ": " + std::strerror(errno_value), errno_value};
-}
-
-// Returns 0 or the errno of the failed write.
-int writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
 }
 
 Result<std::string> readAll(int fd, const std::string& display_path) {
@@ -76,14 +44,16 @@ Status replaceFile(const std::filesystem::path& target, std::string_view content
                    const struct stat* owner_like, const std::string& what) {
   const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
   std::string temporary = (directory / ("." + target.filename().string() + ".jmem-XXXXXX")).string();
-  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
-  if (file.get() < 0) return failure(what, errno);
+  UniqueFd file(::mkostemp(temporary.data(), O_CLOEXEC));
+  if (!file) return failure(what, errno);
   const auto abandon = [&](int errno_value) {
     ::unlink(temporary.c_str());
     return failure(what, errno_value);
   };
 
-  if (const int e = writeAll(file.get(), content)) return abandon(e);
+  if (auto written = writeAll(file.get(), content, temporary); !written) {
+    return abandon(written.error().errno_value);
+  }
   struct stat created {};
   if (::fstat(file.get(), &created) < 0) return abandon(errno);
   // The owner first: chown clears the set-user-ID and set-group-ID bits that fchmod then restores.
@@ -95,10 +65,11 @@ Status replaceFile(const std::filesystem::path& target, std::string_view content
   // fchmod, unlike open's mode, is not masked by the umask.
   if (::fchmod(file.get(), mode & 07777) < 0) return abandon(errno);
   if (::fsync(file.get()) < 0) return abandon(errno);
+  // close(2) reports write-back errors on some file systems, so they count.
   if (const int e = file.close()) return abandon(e);
 
-  FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0) return abandon(errno);
+  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return abandon(errno);
   if (::rename(temporary.c_str(), target.c_str()) < 0) return abandon(errno);
   if (::fsync(dir.get()) < 0) {
     const int e = errno;
@@ -114,8 +85,8 @@ Status replaceFile(const std::filesystem::path& target, std::string_view content
 Status writeFileAtomically(const std::filesystem::path& path, std::string_view content,
                            const std::filesystem::path& backup_path) {
   const std::string display = path.string();
-  FileDescriptor original(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
-  if (original.get() < 0) {
+  UniqueFd original(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+  if (!original) {
     const int e = errno;
     if (e == ELOOP) return Error{"Refusing to replace " + display + ": it is a symbolic link", e};
     return systemError("open", display, e);

@@ -122,16 +122,6 @@ std::string at(std::string_view source, std::size_t line) {
   return std::string(source) + ":" + std::to_string(line) + ": ";
 }
 
-std::string inQuotes(std::string_view text) {
-  return "\"" + sanitizeName(text) + "\"";
-}
-
-// A character a bootloader config or a command line jmem writes may not hold: C0 controls but the tab, DEL.
-bool isControl(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return (byte < 0x20 && c != '\t') || byte == 0x7f;
-}
-
 }  // namespace
 
 std::string_view ExtlinuxConfig::line(std::size_t number) const {
@@ -173,7 +163,7 @@ Result<ExtlinuxConfig> parseExtlinux(std::string_view text, std::string_view sou
     const std::size_t number = config.lines_.size();
     for (std::size_t i = offset; i < end; ++i) {
       if (text[i] == '\0') return Error{at(source, number) + "NUL byte; not a text file"};
-      if (isControl(text[i])) {
+      if (isControlCharacter(text[i])) {
         char code[8];
         std::snprintf(code, sizeof code, "0x%02x",
                       static_cast<unsigned>(static_cast<unsigned char>(text[i])));
@@ -303,7 +293,7 @@ Result<ExtlinuxConfig> readExtlinux(const std::filesystem::path& path) {
 
 Result<std::string> withDefaultAppend(const ExtlinuxConfig& config, std::string new_append) {
   for (const char c : new_append) {
-    if (isControl(c))
+    if (isControlCharacter(c))
       return Error{"Refusing to write APPEND arguments with a control character or line break"};
     if (c == '#')
       return Error{"Refusing to write APPEND arguments with '#': the bootloader reads it as a comment"};

@@ -223,16 +223,6 @@ std::string describeSwiotlb(const Swiotlb& swiotlb) {
 
 namespace {
 
-// A character a command line jmem writes may not hold: C0 controls but the tab, DEL.
-bool isControl(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return (byte < 0x20 && c != '\t') || byte == 0x7f;
-}
-
-std::string inQuotes(std::string_view text) {
-  return "\"" + sanitizeName(text) + "\"";
-}
-
 Error invalidArgument(std::string_view what, std::string_view text) {
   return Error{"Invalid kernel argument " + std::string(what) + " " + inQuotes(text)};
 }
@@ -257,7 +247,7 @@ Result<std::string> setArgument(std::string_view cmdline, std::string_view key,
                                 std::optional<std::string_view> value) {
   if (key.empty() || key == "--") return invalidArgument("name", key);
   for (const char c : key) {
-    if (isKernelCmdlineSpace(c) || isControl(c) || c == '=' || c == '"' || c == '#') {
+    if (isKernelCmdlineSpace(c) || isControlCharacter(c) || c == '=' || c == '"' || c == '#') {
       return invalidArgument("name", key);
     }
   }
@@ -265,7 +255,7 @@ Result<std::string> setArgument(std::string_view cmdline, std::string_view key,
   if (value) {
     bool needs_quotes = false;
     for (const char c : *value) {
-      if (c == '"' || c == '#' || isControl(c)) return invalidArgument("value", *value);
+      if (c == '"' || c == '#' || isControlCharacter(c)) return invalidArgument("value", *value);
       if (isKernelCmdlineSpace(c)) needs_quotes = true;
     }
     token.append("=");

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/file_reader.h"
+#include "core/file_writer.h"
 
 namespace jmem {
 namespace {
@@ -22,18 +23,6 @@ constexpr const char* kCompactFile = "changes.jsonl.tmp";
 
 Status syncFd(int fd, const std::string& display_path) {
   if (::fsync(fd) != 0) return systemError("sync", display_path, errno);
-  return ok();
-}
-
-Status writeAll(int fd, std::string_view text, const std::string& display_path) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return systemError("write", display_path, errno);
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
   return ok();
 }
 

@@ -61,22 +61,6 @@ Result<UniqueFd> openCheckedDirectory(int parent_fd, const std::string& name, co
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) reset(other.release());
-  return *this;
-}
-
-int UniqueFd::release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 std::string whyUntrusted(mode_t mode, uid_t owner, nlink_t links, uid_t euid, bool directory) {
   const bool right_type = directory ? S_ISDIR(mode) : S_ISREG(mode);
   if (!right_type) return std::string("it is ") + describeFileType(mode);

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/file_reader.h"
+#include "core/file_writer.h"
 
 namespace jmem {
 
@@ -34,16 +35,6 @@ Result<Entry> entryAt(const std::filesystem::path& path) {
   if (n < 0) return systemError("read the link", path.string(), errno);
   return std::string_view(target, static_cast<std::size_t>(n)) == kDevNull ? Entry::kNullSymlink
                                                                            : Entry::kOther;
-}
-
-Status syncDirectory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return systemError("open", dir.string(), errno);
-  const int r = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (r != 0) return systemError("sync", dir.string(), saved);
-  return ok();
 }
 
 Error invalidName(std::string_view verb, std::string_view unit) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "core/text.h"
 #include "system/systemd_call.h"
 
 namespace jmem {
@@ -25,16 +26,6 @@ UnitFileChanges toChanges(const std::vector<ChangeTuple>& tuples) {
     changes.push_back({std::get<0>(tuple), std::get<1>(tuple), std::get<2>(tuple)});
   }
   return changes;
-}
-
-// "a, b, c": names in messages.
-std::string joinNames(const std::vector<std::string>& names) {
-  std::string joined;
-  for (const auto& name : names) {
-    if (!joined.empty()) joined += ", ";
-    joined += name;
-  }
-  return joined;
 }
 
 }  // namespace
@@ -126,7 +117,7 @@ Result<UnitState> SystemdManager::unitState(const std::string& name) {
 }
 
 Result<UnitFileChanges> SystemdManager::maskUnitFiles(const std::vector<std::string>& names) {
-  return guarded("mask " + joinNames(names), [&] {
+  return guarded("mask " + join(names, ", "), [&] {
     std::vector<ChangeTuple> changes;
     managerProxy(*connection_)
         ->callMethod("MaskUnitFiles")
@@ -139,7 +130,7 @@ Result<UnitFileChanges> SystemdManager::maskUnitFiles(const std::vector<std::str
 }
 
 Result<UnitFileChanges> SystemdManager::unmaskUnitFiles(const std::vector<std::string>& names) {
-  return guarded("unmask " + joinNames(names), [&] {
+  return guarded("unmask " + join(names, ", "), [&] {
     std::vector<ChangeTuple> changes;
     managerProxy(*connection_)
         ->callMethod("UnmaskUnitFiles")
@@ -152,7 +143,7 @@ Result<UnitFileChanges> SystemdManager::unmaskUnitFiles(const std::vector<std::s
 }
 
 Result<EnableResult> SystemdManager::enableUnitFiles(const std::vector<std::string>& names) {
-  return guarded("enable " + joinNames(names), [&] {
+  return guarded("enable " + join(names, ", "), [&] {
     bool carries_install_info = false;
     std::vector<ChangeTuple> changes;
     managerProxy(*connection_)
@@ -166,7 +157,7 @@ Result<EnableResult> SystemdManager::enableUnitFiles(const std::vector<std::stri
 }
 
 Result<UnitFileChanges> SystemdManager::disableUnitFiles(const std::vector<std::string>& names) {
-  return guarded("disable " + joinNames(names), [&] {
+  return guarded("disable " + join(names, ", "), [&] {
     std::vector<ChangeTuple> changes;
     managerProxy(*connection_)
         ->callMethod("DisableUnitFiles")
@@ -180,7 +171,7 @@ Result<UnitFileChanges> SystemdManager::disableUnitFiles(const std::vector<std::
 
 Result<std::vector<UnitFileEntry>> SystemdManager::listUnitFilesByPatterns(
     const std::vector<std::string>& states, const std::vector<std::string>& patterns) {
-  return guarded("list unit files matching " + joinNames(patterns), [&] {
+  return guarded("list unit files matching " + join(patterns, ", "), [&] {
     std::vector<sdbus::Struct<std::string, std::string>> files;
     managerProxy(*connection_)
         ->callMethod("ListUnitFilesByPatterns")

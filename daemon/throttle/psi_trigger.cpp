@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "core/file_reader.h"
+#include "core/unique_fd.h"
 
 namespace jmem::throttle {
 namespace {
@@ -26,20 +27,13 @@ bool isKernelFile(int fd) {
 // link, and written only once it is known to be procfs's file (see isKernelFile).
 int registerTrigger(const std::filesystem::path& file, std::chrono::milliseconds stall,
                     std::chrono::milliseconds window) {
-  const int fd = ::open(file.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-  if (fd < 0) return -errno;
-  if (!isKernelFile(fd)) {
-    ::close(fd);
-    return -EXDEV;
-  }
+  UniqueFd fd(::open(file.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+  if (!fd) return -errno;
+  if (!isKernelFile(fd.get())) return -EXDEV;
   const std::string line = psiTriggerLine(stall, window);
   // The kernel takes the line with its terminating NUL.
-  if (::write(fd, line.c_str(), line.size() + 1) < 0) {
-    const int error = errno;
-    ::close(fd);
-    return -error;
-  }
-  return fd;
+  if (::write(fd.get(), line.c_str(), line.size() + 1) < 0) return -errno;
+  return fd.release();
 }
 
 }  // namespace
@@ -50,11 +44,9 @@ std::string psiTriggerLine(std::chrono::microseconds stall, std::chrono::microse
 
 Status requireKernelPressureFile(const std::filesystem::path& pressure_file) {
   // O_PATH: nothing is opened for reading or writing (a FIFO or device is never entered) to look.
-  const int fd = ::open(pressure_file.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return systemError("open", pressure_file.string(), errno);
-  const bool kernel = isKernelFile(fd);
-  ::close(fd);
-  if (!kernel)
+  const UniqueFd fd(::open(pressure_file.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return systemError("open", pressure_file.string(), errno);
+  if (!isKernelFile(fd.get()))
     return Error{
         pressure_file.string() + " is not the kernel's pressure file (an injected proc root is only read)",
         EXDEV};
@@ -73,10 +65,6 @@ Result<std::unique_ptr<PsiTrigger>> PsiTrigger::open(const std::filesystem::path
   }
   if (fd < 0) return systemError("register a PSI trigger on", pressure_file.string(), -fd);
   return std::unique_ptr<PsiTrigger>(new PsiTrigger(fd, stall, window));
-}
-
-PsiTrigger::~PsiTrigger() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 std::string PsiTrigger::describe() const {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace jmem::throttle {
 
@@ -30,11 +31,7 @@ class PsiTrigger {
   static Result<std::unique_ptr<PsiTrigger>> open(const std::filesystem::path& pressure_file,
                                                   std::chrono::milliseconds stall,
                                                   std::chrono::milliseconds window = std::chrono::seconds(1));
-  ~PsiTrigger();
-  PsiTrigger(const PsiTrigger&) = delete;
-  PsiTrigger& operator=(const PsiTrigger&) = delete;
-
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   std::chrono::milliseconds stall() const { return stall_; }
   std::chrono::milliseconds window() const { return window_; }
   // "PSI memory some stall crossed 200 ms within 1000 ms (kernel trigger)".
@@ -44,7 +41,7 @@ class PsiTrigger {
   PsiTrigger(int fd, std::chrono::milliseconds stall, std::chrono::milliseconds window)
       : fd_(fd), stall_(stall), window_(window) {}
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::chrono::milliseconds stall_;
   std::chrono::milliseconds window_;
 };

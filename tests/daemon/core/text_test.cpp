@@ -111,3 +111,30 @@ TEST_CASE("terminalSafeLines keeps the newlines between lines and escapes the re
         "2 problems:\na\\x1b.toml: x\nb.toml:\\u202e y");
   CHECK(terminalSafeLines("one\r\n") == "one\\r");
 }
+
+TEST_CASE("formatPermyriad shows a share in 1/10000 as a percentage with two decimals") {
+  CHECK(formatPermyriad(0) == "0.00%");
+  CHECK(formatPermyriad(5) == "0.05%");
+  CHECK(formatPermyriad(1234) == "12.34%");
+  CHECK(formatPermyriad(10000) == "100.00%");
+}
+
+TEST_CASE("join puts the separator between parts only") {
+  CHECK(join({}, ", ").empty());
+  CHECK(join({"a"}, ", ") == "a");
+  CHECK(join({"a", "b", "c"}, "; ") == "a; b; c");
+}
+
+TEST_CASE("inQuotes quotes a value with what is unsafe in it replaced") {
+  CHECK(inQuotes("quiet") == "\"quiet\"");
+  CHECK(inQuotes("a\nb") == "\"a?b\"");
+}
+
+TEST_CASE("isControlCharacter holds C0 controls but the tab, and DEL") {
+  CHECK(isControlCharacter('\n'));
+  CHECK(isControlCharacter('\0'));
+  CHECK(isControlCharacter('\x7f'));
+  CHECK_FALSE(isControlCharacter('\t'));
+  CHECK_FALSE(isControlCharacter(' '));
+  CHECK_FALSE(isControlCharacter('\xc3'));
+}
