@@ -7,13 +7,12 @@
 
 #include <type_traits>
 
+#include "bus/bus_name.h"
 #include "ctl/options.h"
 
 namespace jmem::ctl {
 
 namespace {
-constexpr const char* kBusName = "org.jmem.Governor1";
-constexpr const char* kObjectPath = "/org/jmem/Governor1";
 constexpr const char* kNoServer = "org.freedesktop.DBus.Error.NoServer";
 }  // namespace
 

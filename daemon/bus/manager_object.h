@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bus/bus_figures.h"
+#include "bus/bus_name.h"
 #include "bus/records.h"
 #include "bus/sdbus_compat.h"
 #include "compliance/applier.h"
@@ -22,8 +23,6 @@
 
 namespace jmem {
 
-inline constexpr const char* kBusName = "org.jmem.Governor1";
-inline constexpr const char* kObjectPath = "/org/jmem/Governor1";
 inline constexpr const char* kErrorPrefix = "org.jmem.Governor1.Error.";
 
 // A caller of the list methods and what /proc lets it see.

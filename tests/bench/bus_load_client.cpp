@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "bus/bus_name.h"
 #include "bus/sdbus_compat.h"
 #include "generated/manager_proxy.h"
 
@@ -30,8 +31,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, i] {
       try {
         auto connection = sdbus::createSystemBusConnection();
-        auto proxy =
-            jmem::sdbus_compat::createProxy(*connection, "org.jmem.Governor1", "/org/jmem/Governor1");
+        auto proxy = jmem::sdbus_compat::createProxy(*connection, jmem::kBusName, jmem::kObjectPath);
         while (std::chrono::steady_clock::now() < deadline) {
           try {
             Processes processes;
@@ -39,12 +39,12 @@ int main(int argc, char** argv) {
             bool truncated = false;
             if (i % 2 == 0) {
               proxy->callMethod("ListProcesses")
-                  .onInterface("org.jmem.Governor1.Manager")
+                  .onInterface(ManagerProxy::INTERFACE_NAME)
                   .withArguments(uint32_t{0}, std::string("cost"))
                   .storeResultsTo(processes, truncated);
             } else {
               proxy->callMethod("ListUnits")
-                  .onInterface("org.jmem.Governor1.Manager")
+                  .onInterface(ManagerProxy::INTERFACE_NAME)
                   .withArguments(uint32_t{0}, std::string("pss"))
                   .storeResultsTo(units, truncated);
             }
