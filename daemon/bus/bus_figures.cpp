@@ -12,15 +12,6 @@ bool movedBy(T before, T after, T step) {
 
 }  // namespace
 
-std::string pressureLevel(const Pressure& pressure) {
-  if (!pressure.available) return "none";
-  const std::uint32_t some = pressure.some.avg10_permyriad;
-  if (some < 100) return "none";
-  if (some < 1000) return "low";
-  if (some < 4000) return "medium";
-  return "high";
-}
-
 BusFigures busFigures(const Ledger& ledger, std::uint64_t sample_usec) {
   const Meminfo& m = ledger.system.meminfo;
   BusFigures f;

@@ -33,9 +33,6 @@ inline constexpr std::uint32_t kPressureChangeStepPermyriad = 50;
 
 BusFigures busFigures(const Ledger& ledger, std::uint64_t sample_usec);
 
-// none, low, medium or high, from PSI some avg10: below 1%, 10%, 40%, and above.
-std::string pressureLevel(const Pressure& pressure);
-
 // Names of the properties whose value moved past its step since it was last announced; those
 // fields of `announced` take the new values. A slow drift is announced once it adds up to a step.
 std::vector<std::string> announceChanges(BusFigures& announced, const BusFigures& now);

@@ -66,6 +66,15 @@ Result<PressureLine> parseLine(std::string_view fields) {
 
 }  // namespace
 
+std::string_view pressureLevel(const Pressure& pressure) {
+  if (!pressure.available) return "none";
+  const std::uint32_t some = pressure.some.avg10_permyriad;
+  if (some < 100) return "none";
+  if (some < 1000) return "low";
+  if (some < 4000) return "medium";
+  return "high";
+}
+
 Result<Pressure> parsePressure(std::string_view text) {
   Pressure pressure;
   bool have_some = false;

@@ -23,6 +23,10 @@ struct Pressure {
   PressureLine full;
 };
 
+// "none", "low", "medium" or "high", from PSI some avg10: below 1%, 10%, 40%, and above. A kernel
+// without PSI says "none".
+std::string_view pressureLevel(const Pressure& pressure);
+
 Result<Pressure> parsePressure(std::string_view text);
 
 Result<Pressure> readMemoryPressure(const std::filesystem::path& proc_root);

@@ -12,20 +12,6 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("pressure levels follow PSI some avg10 at 1, 10 and 40 percent", "[bus]") {
-  Pressure p;
-  CHECK(pressureLevel(p) == "none");  // unavailable
-  p.available = true;
-  p.some.avg10_permyriad = 99;
-  CHECK(pressureLevel(p) == "none");
-  p.some.avg10_permyriad = 100;
-  CHECK(pressureLevel(p) == "low");
-  p.some.avg10_permyriad = 1000;
-  CHECK(pressureLevel(p) == "medium");
-  p.some.avg10_permyriad = 4000;
-  CHECK(pressureLevel(p) == "high");
-}
-
 TEST_CASE("a move smaller than the step is not announced", "[bus]") {
   BusFigures announced;
   announced.mem_available_bytes = 100 * kBytesChangeStep;

@@ -237,3 +237,22 @@ TEST_CASE("a FIFO as the memory pressure file is an error naming it, never a wai
   REQUIRE_FALSE(pressure);
   CHECK(pressure.error().message == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
 }
+
+TEST_CASE("pressure levels follow PSI some avg10 at 1, 10 and 40 percent", "[sources]") {
+  Pressure p;
+  CHECK(pressureLevel(p) == "none");  // unavailable
+  p.available = true;
+  p.some.avg10_permyriad = 99;
+  CHECK(pressureLevel(p) == "none");
+  p.some.avg10_permyriad = 100;
+  CHECK(pressureLevel(p) == "low");
+  p.some.avg10_permyriad = 999;
+  CHECK(pressureLevel(p) == "low");
+  p.some.avg10_permyriad = 1000;
+  CHECK(pressureLevel(p) == "medium");
+  p.some.avg10_permyriad = 4000;
+  CHECK(pressureLevel(p) == "high");
+  p.full.avg10_permyriad = 10000;
+  p.some.avg10_permyriad = 0;
+  CHECK(pressureLevel(p) == "none");  // some, not full, decides
+}
