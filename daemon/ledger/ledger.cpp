@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "ledger/ranking.h"
 
 namespace jmem {
 
@@ -118,8 +119,8 @@ Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, c
   }
 
   for (auto& [key, unit] : units) ledger.units.push_back(std::move(unit));
-  std::stable_sort(ledger.units.begin(), ledger.units.end(),
-                   [](const auto& a, const auto& b) { return a.memory.costBytes() > b.memory.costBytes(); });
+  std::sort(ledger.units.begin(), ledger.units.end(),
+            [](const auto& a, const auto& b) { return rankedBefore(a, b, SortKey::kCost); });
 
   const Meminfo& meminfo = ledger.system.meminfo;
   ledger.totals.used_bytes = meminfo.mem_total_bytes - meminfo.mem_available_bytes;

@@ -50,7 +50,7 @@ struct PssParts {
 
 struct LedgerUnit {
   std::string unit;
-  std::string manager;  // "system" or "user@UID.service"
+  std::string manager;  // kSystemManager or "user@UID.service"
   PssParts memory;
   std::vector<pid_t> pids;
 };
@@ -71,7 +71,7 @@ struct LedgerTotals {
 struct Ledger {
   SystemFigures system;
   std::vector<LedgerProcess> processes;  // by PID
-  std::vector<LedgerUnit> units;         // by cost, largest first
+  std::vector<LedgerUnit> units;         // ranked by cost (rankedBefore)
   LedgerTotals totals;
 };
 

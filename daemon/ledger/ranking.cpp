@@ -35,20 +35,34 @@ Status checkLimit(std::uint32_t limit) {
   return ok();
 }
 
-// Largest first; ties by their original order (PID for processes), so output is stable.
-template <typename T, typename KeyOf>
-std::vector<const T*> rank(const std::vector<T>& items, std::uint32_t limit, KeyOf key_of) {
+template <typename T>
+std::vector<const T*> rank(const std::vector<T>& items, std::uint32_t limit, SortKey key) {
   std::vector<const T*> ranked;
   ranked.reserve(items.size());
   for (const T& item : items) ranked.push_back(&item);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const T* a, const T* b) { return key_of(*a) > key_of(*b); });
+  std::sort(ranked.begin(), ranked.end(),
+            [key](const T* a, const T* b) { return rankedBefore(*a, *b, key); });
   const std::size_t wanted = limit == 0 ? kMaxListLimit : limit;
   if (ranked.size() > wanted) ranked.resize(wanted);
   return ranked;
 }
 
 }  // namespace
+
+bool rankedBefore(const LedgerUnit& a, const LedgerUnit& b, SortKey key) {
+  const std::uint64_t key_a = keyOf(a.memory, key);
+  const std::uint64_t key_b = keyOf(b.memory, key);
+  if (key_a != key_b) return key_a > key_b;
+  if (a.manager != b.manager) return a.manager < b.manager;
+  return a.unit < b.unit;
+}
+
+bool rankedBefore(const LedgerProcess& a, const LedgerProcess& b, SortKey key) {
+  const std::uint64_t key_a = keyOf(partsOf(a), key);
+  const std::uint64_t key_b = keyOf(partsOf(b), key);
+  if (key_a != key_b) return key_a > key_b;
+  return a.sample.pid < b.sample.pid;
+}
 
 Result<SortKey> parseSortKey(std::string_view text) {
   if (text == "pss") return SortKey::kPss;
@@ -76,12 +90,12 @@ std::string_view toString(SortKey key) {
 Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key,
                                                        std::uint32_t limit) {
   if (auto checked = checkLimit(limit); !checked) return checked.error();
-  return rank(ledger.processes, limit, [key](const LedgerProcess& p) { return keyOf(partsOf(p), key); });
+  return rank(ledger.processes, limit, key);
 }
 
 Result<std::vector<const LedgerUnit*>> topUnits(const Ledger& ledger, SortKey key, std::uint32_t limit) {
   if (auto checked = checkLimit(limit); !checked) return checked.error();
-  return rank(ledger.units, limit, [key](const LedgerUnit& u) { return keyOf(u.memory, key); });
+  return rank(ledger.units, limit, key);
 }
 
 }  // namespace jmem

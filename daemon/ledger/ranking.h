@@ -18,6 +18,12 @@ inline constexpr std::uint32_t kMaxListLimit = 65536;
 Result<SortKey> parseSortKey(std::string_view text);
 std::string_view toString(SortKey key);
 
+// The one order of every list of units or processes (the bus, the metrics, the ledger itself): the
+// largest `key` first; ties by manager, then unit name, for units and by PID for processes, so that
+// one ledger always lists alike.
+bool rankedBefore(const LedgerUnit& a, const LedgerUnit& b, SortKey key);
+bool rankedBefore(const LedgerProcess& a, const LedgerProcess& b, SortKey key);
+
 Result<std::vector<const LedgerProcess*>> topProcesses(const Ledger& ledger, SortKey key,
                                                        std::uint32_t limit);
 Result<std::vector<const LedgerUnit*>> topUnits(const Ledger& ledger, SortKey key, std::uint32_t limit);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "ledger/ranking.h"
 
 namespace jmem::metrics {
 
@@ -32,15 +33,9 @@ UnitMetrics unitMetricsOf(const Ledger& ledger, std::size_t top_units) {
   std::vector<const LedgerUnit*> order;
   order.reserve(ledger.units.size());
   for (const LedgerUnit& unit : ledger.units) order.push_back(&unit);
-  // The ledger is already by cost; the ties are settled here so the published set is stable.
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(wanted), order.end(),
-                    [](const LedgerUnit* a, const LedgerUnit* b) {
-                      const std::uint64_t cost_a = a->memory.costBytes();
-                      const std::uint64_t cost_b = b->memory.costBytes();
-                      if (cost_a != cost_b) return cost_a > cost_b;
-                      if (a->manager != b->manager) return a->manager < b->manager;
-                      return a->unit < b->unit;
-                    });
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(wanted), order.end(),
+      [](const LedgerUnit* a, const LedgerUnit* b) { return rankedBefore(*a, *b, SortKey::kCost); });
   UnitMetrics m;
   m.unit_count = ledger.units.size();
   m.gpu_available = ledger.system.gpus.available;

@@ -11,8 +11,8 @@ namespace jmem::metrics {
 // Pure: the system figures of a ledger sampled at `sample_usec` (CLOCK_REALTIME).
 SystemMetrics systemMetricsOf(const Ledger& ledger, std::uint64_t sample_usec);
 
-// Pure: the `top_units` costliest units (at most kMaxTopUnits), largest first with ties by manager and
-// name, and the rest summed.
+// Pure: the `top_units` costliest units (at most kMaxTopUnits) in the order of rankedBefore, and the
+// rest summed.
 UnitMetrics unitMetricsOf(const Ledger& ledger, std::size_t top_units = kDefaultTopUnits);
 
 }  // namespace jmem::metrics

@@ -74,3 +74,25 @@ TEST_CASE("processes rank by their GPU memory with the gpu key, which a discrete
   CHECK(pids(*topProcesses(ledger, SortKey::kGpu, 0)) == std::vector<pid_t>{1, 3, 2});
   CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{2, 3, 1});
 }
+
+TEST_CASE("units of equal size rank by manager, then name, whatever order the ledger holds them in") {
+  Ledger ledger;
+  const std::vector<std::pair<std::string, std::string>> held = {
+      {"user@1000.service", "a.service"}, {"system", "b.service"}, {"system", "a.service"}};
+  for (const auto& [manager, name] : held) {
+    LedgerUnit unit;
+    unit.manager = manager;
+    unit.unit = name;
+    unit.memory.pss_bytes = 7;
+    ledger.units.push_back(unit);
+  }
+  for (const SortKey key : {SortKey::kPss, SortKey::kNvmap, SortKey::kGpu, SortKey::kCost}) {
+    const auto ranked = *topUnits(ledger, key, 0);
+    REQUIRE(ranked.size() == 3);
+    CHECK(ranked[0] == &ledger.units[2]);
+    CHECK(ranked[1] == &ledger.units[1]);
+    CHECK(ranked[2] == &ledger.units[0]);
+    CHECK(rankedBefore(*ranked[0], *ranked[1], key));
+    CHECK_FALSE(rankedBefore(*ranked[1], *ranked[0], key));
+  }
+}
