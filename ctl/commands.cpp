@@ -13,15 +13,10 @@
 #include "core/text.h"
 #include "ctl/table.h"
 #include "policy/loader.h"
+#include "sources/cgroup_unit.h"
 
 namespace jmem::ctl {
 namespace {
-
-std::string percent(std::uint32_t permyriad) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
-  return text;
-}
 
 std::string paint(const Style& style, const char* code, const std::string& text) {
   return style.color ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
@@ -133,8 +128,8 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
   const std::uint64_t available_permyriad =
       s.mem_total_bytes ? s.mem_available_bytes * 10000 / s.mem_total_bytes : 0;
   row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) +
-                    " available (" + percent(static_cast<std::uint32_t>(available_permyriad)) + "), " +
-                    formatIec(s.used_bytes) + " used");
+                    " available (" + formatPermyriad(static_cast<std::uint32_t>(available_permyriad)) +
+                    "), " + formatIec(s.used_bytes) + " used");
   if (s.swap_total_bytes.value_or(0))
     row("Swap", (s.swap_free_bytes ? formatIec(*s.swap_free_bytes) : "-") + " free of " +
                     formatIec(*s.swap_total_bytes));
@@ -150,8 +145,8 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
   row("Unaccounted", formatIec(unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
   row("Pressure", s.some_avg10_permyriad && s.full_avg10_permyriad
                       ? paint(style, levelColor(info.pressure_level), terminalSafe(info.pressure_level)) +
-                            ", some " + percent(*s.some_avg10_permyriad) + " full " +
-                            percent(*s.full_avg10_permyriad) + " (avg10)"
+                            ", some " + formatPermyriad(*s.some_avg10_permyriad) + " full " +
+                            formatPermyriad(*s.full_avg10_permyriad) + " (avg10)"
                       : "unavailable (kernel without PSI)");
   const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
   char age[32];
@@ -228,7 +223,7 @@ std::string renderProcesses(const std::vector<LedgerProcess>& processes, const S
     rows.push_back(
         {std::to_string(s.pid), std::to_string(s.uid), formatIec(s.rollup.pss_bytes),
          formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.costBytes()),
-         terminalSafe(placement.manager == "system" ? placement.unit
+         terminalSafe(isSystemManager(placement.manager) ? placement.unit
                                                     : placement.unit + " (" + placement.manager + ")"),
          terminalSafe(s.comm)});
   }
@@ -302,7 +297,7 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
                                        : std::to_string(value.get<uint64_t>());
       } else if (type == "u") {
         values[name] = value.get<uint32_t>();
-        text = name.ends_with("Permyriad") ? percent(value.get<uint32_t>())
+        text = name.ends_with("Permyriad") ? formatPermyriad(value.get<uint32_t>())
                                            : std::to_string(value.get<uint32_t>());
       } else if (type == "b") {
         values[name] = value.get<bool>();
@@ -326,8 +321,8 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
               {"level", level},
               {"some_avg10_permyriad", some},
               {"full_avg10_permyriad", full}},
-         paint(style, levelColor(level), "pressure " + terminalSafe(level)) + ": some " + percent(some) +
-             " full " + percent(full));
+         paint(style, levelColor(level), "pressure " + terminalSafe(level)) + ": some " +
+             formatPermyriad(some) + " full " + formatPermyriad(full));
   };
   handlers.action_taken = [&](const std::string& unit, const std::string& action, const std::string& reason) {
     line(Json{{"event", "action_taken"}, {"unit", unit}, {"action", action}, {"reason", reason}},

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
+#include "sources/cgroup_unit.h"
 #include "sources/kernel_cmdline.h"
 
 namespace jmem::compliance {
@@ -11,16 +13,11 @@ namespace {
 using policy::UnitAction;
 using policy::UnitScope;
 
-bool isKept(const policy::Policy& policy, const std::string& unit) {
-  return std::any_of(policy.keep.begin(), policy.keep.end(),
-                     [&](const policy::UnitPattern& p) { return policy::unitPatternMatches(p, unit); });
-}
-
 std::uint64_t unitCost(const Ledger* ledger, const std::string& unit, bool user_scope) {
   if (ledger == nullptr) return 0;
   std::uint64_t bytes = 0;
   for (const LedgerUnit& u : ledger->units) {
-    const bool user_manager = u.manager != "system";
+    const bool user_manager = !isSystemManager(u.manager);
     if (u.unit == unit && user_manager == user_scope) bytes += u.memory.costBytes();
   }
   return bytes;
@@ -40,7 +37,7 @@ void checkSystemUnit(const policy::Policy& policy, const policy::UnitClass& c, c
   base.policy_class = c.name;
   base.action = c.action.value;
   base.where = c.action.where;
-  const bool kept = isKept(policy, unit);
+  const bool kept = policy::isKept(policy, unit);
   if (kept || (!seen.found && seen.file_error.empty() && seen.state_error.empty())) {
     CheckItem item = base;
     item.kind = ItemKind::kUnitFile;
@@ -103,7 +100,7 @@ void checkUserUnit(const policy::Policy& policy, const policy::UnitClass& c, con
   item.where = c.action.where;
   item.expected = c.action.value == UnitAction::kMask ? "masked for every user"
                                                       : std::string(policy::toString(c.action.value));
-  if (isKept(policy, unit)) {
+  if (policy::isKept(policy, unit)) {
     item.actual = "kept by the keep list";
     item.state = ItemState::kNotApplicable;
   } else if (!seen.error.empty()) {

@@ -43,7 +43,7 @@ struct SystemMetrics {
 
 struct UnitCost {
   std::string unit;
-  std::string manager;  // "system" or "user@UID.service"
+  std::string manager;  // kSystemManager or "user@UID.service"
   std::uint64_t cost_bytes = 0;
   std::uint64_t gpu_bytes = 0;  // GPU memory of its processes, every GPU (NVML)
 };

@@ -68,7 +68,7 @@ std::optional<std::string_view> systemdCgroupPath(std::string_view proc_pid_cgro
 }
 
 UnitPlacement placementFromCgroupPath(std::string_view cgroup_path) {
-  UnitPlacement placement{"-.slice", "-.slice", "system"};
+  UnitPlacement placement{"-.slice", "-.slice", std::string(kSystemManager)};
   std::string user_manager;  // set once the path enters user@UID.service
   std::string_view rest = cgroup_path;
   while (!rest.empty()) {

@@ -7,11 +7,19 @@
 
 namespace jmem {
 
+// The manager of system units, as UnitPlacement::manager names it. A user manager is named by its
+// own unit instead: "user@1000.service".
+inline constexpr std::string_view kSystemManager = "system";
+
+inline bool isSystemManager(std::string_view manager) {
+  return manager == kSystemManager;
+}
+
 // Where a process sits in systemd's tree, derived from its cgroup path.
 struct UnitPlacement {
   std::string unit;     // innermost unit: "ssh.service", "session-2.scope", "pulseaudio.service"
   std::string slice;    // the slice that holds it: "system.slice", "user-1000.slice", "app.slice"
-  std::string manager;  // "system", or the user manager's unit ("user@1000.service") for user units
+  std::string manager;  // kSystemManager, or the user manager's unit ("user@1000.service") for user units
 };
 
 // The systemd cgroup path of /proc/PID/cgroup: the name=systemd hierarchy on cgroup v1 and hybrid

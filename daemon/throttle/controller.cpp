@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iterator>
 
+#include "core/text.h"
+#include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
 
 namespace jmem::throttle {
@@ -25,12 +27,6 @@ std::string mibText(std::uint64_t bytes) {
   return text;
 }
 
-std::string permyriadText(std::uint32_t permyriad) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%u.%02u%%", permyriad / 100, permyriad % 100);
-  return text;
-}
-
 std::string percentText(double percent) {
   char text[32];
   std::snprintf(text, sizeof text, "%g%%", percent);
@@ -44,15 +40,6 @@ std::string secondsText(Clock::duration duration) {
   return text;
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) joined += separator;
-    joined += part;
-  }
-  return joined;
-}
-
 std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
   std::vector<std::string> triggers;
   if (snapshot.psi_trigger) triggers.push_back(*snapshot.psi_trigger);
@@ -63,12 +50,12 @@ std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::
   }
   if (snapshot.pressure_available) {
     if (snapshot.psi_some_avg10_permyriad > pressure.psi_some_avg10_percent.value * 100.0) {
-      triggers.push_back("PSI some avg10 " + permyriadText(snapshot.psi_some_avg10_permyriad) +
+      triggers.push_back("PSI some avg10 " + formatPermyriad(snapshot.psi_some_avg10_permyriad) +
                          " is above psi_some_avg10_percent " +
                          percentText(pressure.psi_some_avg10_percent.value));
     }
     if (snapshot.psi_full_avg10_permyriad > pressure.psi_full_avg10_percent.value * 100.0) {
-      triggers.push_back("PSI full avg10 " + permyriadText(snapshot.psi_full_avg10_permyriad) +
+      triggers.push_back("PSI full avg10 " + formatPermyriad(snapshot.psi_full_avg10_permyriad) +
                          " is above psi_full_avg10_percent " +
                          percentText(pressure.psi_full_avg10_percent.value));
     }
@@ -109,24 +96,6 @@ void recordAction(ControllerState& state, Clock::time_point now) {
   state.recent_actions.push_back(now);
 }
 
-// The workload that governs `unit`: an exact name before a glob, then the order written.
-const policy::Workload* workloadFor(std::string_view unit, const policy::Policy& policy, std::size_t* index) {
-  for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
-    const auto& pattern = policy.workloads[i].unit;
-    if (!pattern.is_glob && pattern.pattern == unit) {
-      *index = i;
-      return &policy.workloads[i];
-    }
-  }
-  for (std::size_t i = 0; i < policy.workloads.size(); ++i) {
-    if (policy::unitPatternMatches(policy.workloads[i].unit, unit)) {
-      *index = i;
-      return &policy.workloads[i];
-    }
-  }
-  return nullptr;
-}
-
 // The rank of the highest rung in effect on a unit, -1 for none.
 int topRank(const UnitState* unit) {
   if (unit == nullptr) return -1;
@@ -149,8 +118,9 @@ std::vector<Candidate> candidatesOf(const Snapshot& snapshot, const policy::Poli
     const auto& figures = snapshot.units[i];
     if (!mayActOn(figures.unit, figures.manager, policy, snapshot.self_unit)) continue;
     Candidate candidate;
-    candidate.workload = workloadFor(figures.unit, policy, &candidate.workload_index);
+    candidate.workload = policy::workloadFor(policy, figures.unit);
     if (candidate.workload == nullptr || candidate.workload->actions.empty()) continue;
+    candidate.workload_index = static_cast<std::size_t>(candidate.workload - policy.workloads.data());
     candidate.figures = &figures;
     candidate.ledger_index = i;
     candidates.push_back(candidate);
@@ -356,18 +326,13 @@ const UnitState* ControllerState::find(std::string_view unit) const {
 std::optional<std::string> whyNotActedOn(std::string_view unit, std::string_view manager,
                                          const policy::Policy& policy, std::string_view self_unit) {
   const std::string name(unit);
-  if (manager != "system") return name + " belongs to " + std::string(manager) + ", not the system manager";
+  if (!isSystemManager(manager))
+    return name + " belongs to " + std::string(manager) + ", not the system manager";
   if (policy::isEssentialUnit(unit)) return name + " is essential to the system";
   if (unit.ends_with(".slice")) return name + " is a slice: it holds other units";
   if (!self_unit.empty() && unit == self_unit) return name + " is jmemd's own unit";
-  for (const auto& kept : policy.keep) {
-    if (policy::unitPatternMatches(kept, unit)) return name + " is in the policy's keep list";
-  }
-  for (const auto& workload : policy.workloads) {
-    if (workload.is_protected.value && policy::unitPatternMatches(workload.unit, unit)) {
-      return name + " is a protected workload";
-    }
-  }
+  if (policy::isKept(policy, unit)) return name + " is in the policy's keep list";
+  if (policy::isProtected(policy, unit)) return name + " is a protected workload";
   return std::nullopt;
 }
 
@@ -468,8 +433,7 @@ OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const Controlle
     decision.refusal = "Refusing to throttle " + unit.unit + ": " + *why;
     return decision;
   }
-  std::size_t index = 0;
-  const policy::Workload* named = workloadFor(unit.unit, policy, &index);
+  const policy::Workload* named = policy::workloadFor(policy, unit.unit);
   policy::Workload fallback;
   fallback.actions = {{policy::WorkloadAction::kThrottle, {}}, {policy::WorkloadAction::kFreeze, {}}};
   const policy::Workload& workload = named != nullptr && !named->actions.empty() ? *named : fallback;

@@ -11,6 +11,7 @@
 #include "ledger/ledger.h"
 #include "policy/policy.h"
 #include "throttle/rung.h"
+#include "sources/cgroup_unit.h"
 
 // The throttling controller's decision: a pure function from a snapshot of the system, what the
 // controller has applied so far and the policy, to the next action. It reads nothing and changes
@@ -66,8 +67,8 @@ inline constexpr std::uint64_t kThrottleFloorBytes = 64 * kMiB;
 // One unit of the ledger as the controller needs it.
 struct UnitFigures {
   std::string unit;
-  std::string manager = "system";  // "system" or "user@UID.service"
-  std::uint64_t cost_bytes = 0;    // PSS plus NvMap share
+  std::string manager{kSystemManager};  // or "user@UID.service"
+  std::uint64_t cost_bytes = 0;         // PSS plus NvMap share
   // The unit's MemoryHigh now, as systemd reports it; nullopt: infinity (no limit). Recorded as the
   // value a throttle replaces. The ledger does not know it: the caller fills it in.
   std::optional<std::uint64_t> memory_high_bytes;

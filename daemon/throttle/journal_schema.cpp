@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
 #include "throttle/controller.h"
 #include "throttle/device_controls.h"
@@ -11,17 +12,6 @@ namespace jmem::throttle {
 namespace {
 
 using nlohmann::json;
-
-// The workload that governs `unit`, as the controller picks it: an exact name before a glob.
-const policy::Workload* workloadOf(std::string_view unit, const policy::Policy& policy) {
-  for (const auto& workload : policy.workloads) {
-    if (!workload.unit.is_glob && workload.unit.pattern == unit) return &workload;
-  }
-  for (const auto& workload : policy.workloads) {
-    if (policy::unitPatternMatches(workload.unit, unit)) return &workload;
-  }
-  return nullptr;
-}
 
 bool bytesOrNull(const json& object, const char* key) {
   const auto it = object.find(key);
@@ -45,12 +35,12 @@ std::optional<std::string> check(const Change& c, const policy::Policy& policy, 
     return "the target is not a unit name";
   if (!c.target.ends_with(".service") && !c.target.ends_with(".scope"))
     return "the target " + c.target + " is not a service or a scope";
-  if (auto why = whyNotActedOn(c.target, "system", policy, self_unit)) return *why;
+  if (auto why = whyNotActedOn(c.target, kSystemManager, policy, self_unit)) return *why;
 
   const auto origin = c.after.find("origin");
   if (origin == c.after.end() || (*origin != "pressure" && *origin != "operator"))
     return "after.origin is not pressure or operator";
-  const policy::Workload* workload = workloadOf(c.target, policy);
+  const policy::Workload* workload = policy::workloadFor(policy, c.target);
   if (*origin == "pressure" && (workload == nullptr || workload->actions.empty()))
     return c.target + " is no workload of the policy";
   if (const auto boot = c.after.find("boot_id"); boot != c.after.end() && !boot->is_string())

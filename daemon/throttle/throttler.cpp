@@ -93,8 +93,9 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   Snapshot snapshot;
   if (ledger) snapshot = snapshotOf(*ledger, Clock::now());
   snapshot.now = Clock::now();
-  auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(),
-                              [&](const UnitFigures& f) { return f.unit == unit && f.manager == "system"; });
+  auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(), [&](const UnitFigures& f) {
+    return f.unit == unit && isSystemManager(f.manager);
+  });
   if (figures == snapshot.units.end()) {
     return refused("Refusing to throttle " + unit + ": no process of the system manager runs in it");
   }

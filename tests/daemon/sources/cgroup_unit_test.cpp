@@ -90,6 +90,14 @@ TEST_CASE("a system service sits in system.slice under the system manager", "[so
   checkPlacement("/system.slice/nvargus-daemon.service", "nvargus-daemon.service", "system.slice", "system");
 }
 
+TEST_CASE("only the system manager's units are said to be under the system manager", "[sources]") {
+  CHECK(isSystemManager(placementFromCgroupPath("/system.slice/ssh.service").manager));
+  CHECK(isSystemManager(placementFromCgroupPath("/init.scope").manager));
+  CHECK_FALSE(isSystemManager(
+      placementFromCgroupPath("/user.slice/user-1000.slice/user@1000.service/app.slice/x.service").manager));
+  CHECK_FALSE(isSystemManager("user@0.service"));
+}
+
 TEST_CASE("a process in a sub-cgroup of a service belongs to the service", "[sources]") {
   checkPlacement("/system.slice/docker.service/payload/worker", "docker.service", "system.slice", "system");
 }
