@@ -15,7 +15,7 @@ using namespace jmem;
 using jmem::test::FixtureTree;
 using Files = std::map<std::string, std::string>;
 
-TEST_CASE("writeAll writes every byte it is given") {
+TEST_CASE("writeAll writes every byte it is given", "[core]") {
   FixtureTree tree;
   const auto path = tree.path("out");
   const std::string text(100000, 'x');
@@ -29,7 +29,7 @@ TEST_CASE("writeAll writes every byte it is given") {
   CHECK(*back == text);
 }
 
-TEST_CASE("a failed write names the file and keeps its errno") {
+TEST_CASE("a failed write names the file and keeps its errno", "[core]") {
   FixtureTree tree(Files{{"in", "x"}});
   const UniqueFd fd(::open(tree.path("in").c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(fd);
@@ -39,7 +39,7 @@ TEST_CASE("a failed write names the file and keeps its errno") {
   CHECK(written.error().message.starts_with("Failed to write the file: "));
 }
 
-TEST_CASE("syncDirectory syncs a directory and names one it cannot open") {
+TEST_CASE("syncDirectory syncs a directory and names one it cannot open", "[core]") {
   FixtureTree tree(Files{{"dir/file", "x"}});
   CHECK(syncDirectory(tree.path("dir")));
   const auto missing = syncDirectory(tree.path("missing"));

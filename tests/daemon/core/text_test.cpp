@@ -112,25 +112,25 @@ TEST_CASE("terminalSafeLines keeps the newlines between lines and escapes the re
   CHECK(terminalSafeLines("one\r\n") == "one\\r");
 }
 
-TEST_CASE("formatPermyriad shows a share in 1/10000 as a percentage with two decimals") {
+TEST_CASE("formatPermyriad shows a share in 1/10000 as a percentage with two decimals", "[core]") {
   CHECK(formatPermyriad(0) == "0.00%");
   CHECK(formatPermyriad(5) == "0.05%");
   CHECK(formatPermyriad(1234) == "12.34%");
   CHECK(formatPermyriad(10000) == "100.00%");
 }
 
-TEST_CASE("join puts the separator between parts only") {
+TEST_CASE("join puts the separator between parts only", "[core]") {
   CHECK(join({}, ", ").empty());
   CHECK(join({"a"}, ", ") == "a");
   CHECK(join({"a", "b", "c"}, "; ") == "a; b; c");
 }
 
-TEST_CASE("inQuotes quotes a value with what is unsafe in it replaced") {
+TEST_CASE("inQuotes quotes a value with what is unsafe in it replaced", "[core]") {
   CHECK(inQuotes("quiet") == "\"quiet\"");
   CHECK(inQuotes("a\nb") == "\"a?b\"");
 }
 
-TEST_CASE("isControlCharacter holds C0 controls but the tab, and DEL") {
+TEST_CASE("isControlCharacter holds C0 controls but the tab, and DEL", "[core]") {
   CHECK(isControlCharacter('\n'));
   CHECK(isControlCharacter('\0'));
   CHECK(isControlCharacter('\x7f'));

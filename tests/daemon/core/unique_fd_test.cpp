@@ -17,7 +17,7 @@ bool isOpen(int fd) {
 
 }  // namespace
 
-TEST_CASE("a descriptor is closed when its owner goes out of scope") {
+TEST_CASE("a descriptor is closed when its owner goes out of scope", "[core]") {
   int fd = -1;
   {
     UniqueFd owner(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -27,7 +27,7 @@ TEST_CASE("a descriptor is closed when its owner goes out of scope") {
   CHECK_FALSE(isOpen(fd));
 }
 
-TEST_CASE("a moved descriptor is closed once, by its new owner") {
+TEST_CASE("a moved descriptor is closed once, by its new owner", "[core]") {
   UniqueFd first(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const int fd = first.get();
   UniqueFd second(std::move(first));
@@ -40,7 +40,7 @@ TEST_CASE("a moved descriptor is closed once, by its new owner") {
   CHECK_FALSE(isOpen(fd));
 }
 
-TEST_CASE("a released descriptor stays open") {
+TEST_CASE("a released descriptor stays open", "[core]") {
   UniqueFd owner(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const int fd = owner.release();
   CHECK_FALSE(owner);
@@ -48,7 +48,7 @@ TEST_CASE("a released descriptor stays open") {
   ::close(fd);
 }
 
-TEST_CASE("closing now reports close's error and leaves nothing to close") {
+TEST_CASE("closing now reports close's error and leaves nothing to close", "[core]") {
   UniqueFd owner(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   CHECK(owner.close() == 0);
   CHECK_FALSE(owner);

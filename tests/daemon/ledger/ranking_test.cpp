@@ -75,7 +75,8 @@ TEST_CASE("processes rank by their GPU memory with the gpu key, which a discrete
   CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{2, 3, 1});
 }
 
-TEST_CASE("units of equal size rank by manager, then name, whatever order the ledger holds them in") {
+TEST_CASE("units of equal size rank by manager, then name, whatever order the ledger holds them in",
+          "[ledger]") {
   Ledger ledger;
   const std::vector<std::pair<std::string, std::string>> held = {
       {"user@1000.service", "a.service"}, {"system", "b.service"}, {"system", "a.service"}};
