@@ -224,7 +224,7 @@ std::string renderProcesses(const std::vector<LedgerProcess>& processes, const S
         {std::to_string(s.pid), std::to_string(s.uid), formatIec(s.rollup.pss_bytes),
          formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.costBytes()),
          terminalSafe(isSystemManager(placement.manager) ? placement.unit
-                                                    : placement.unit + " (" + placement.manager + ")"),
+                                                         : placement.unit + " (" + placement.manager + ")"),
          terminalSafe(s.comm)});
   }
   return renderTable({{"PID", true},

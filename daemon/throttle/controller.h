@@ -10,8 +10,8 @@
 
 #include "ledger/ledger.h"
 #include "policy/policy.h"
-#include "throttle/rung.h"
 #include "sources/cgroup_unit.h"
+#include "throttle/rung.h"
 
 // The throttling controller's decision: a pure function from a snapshot of the system, what the
 // controller has applied so far and the policy, to the next action. It reads nothing and changes
