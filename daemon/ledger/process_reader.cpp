@@ -96,10 +96,6 @@ ReadOutcome ProcessDir::readIdentity(ProcessSample& sample, std::string& buffer)
   if (!read) return failed(read.error());
   sample.comm = sanitizeName(trim(buffer));
 
-  read = this->read("cmdline", buffer, kMaxCmdlineBytes);
-  if (!read) return failed(read.error());
-  sample.cmdline = cmdlineFromProc(buffer);
-
   read = this->read("status", buffer, kMaxSmallFileBytes);
   if (!read) return failed(read.error());
   const auto uid = realUidFromStatus(buffer);
@@ -110,6 +106,13 @@ ReadOutcome ProcessDir::readIdentity(ProcessSample& sample, std::string& buffer)
   if (!read) return failed(read.error());
   const auto path = systemdCgroupPath(buffer);
   sample.placement = placementFromCgroupPath(path.value_or("/"));
+  return ReadOutcome::kRead;
+}
+
+ReadOutcome ProcessDir::readCmdline(std::string& cmdline, std::string& buffer) const {
+  auto read = this->read("cmdline", buffer, kMaxCmdlineBytes);
+  if (!read) return failed(read.error());
+  cmdline = cmdlineFromProc(buffer);
   return ReadOutcome::kRead;
 }
 

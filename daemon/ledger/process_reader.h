@@ -48,8 +48,10 @@ class ProcessDir {
   int openErrno() const { return open_errno_; }
   pid_t pid() const { return pid_; }
 
-  // comm, cmdline, uid and unit.
+  // comm, uid and unit: what a process can change about itself while it lives (prctl, setuid, a move).
   ReadOutcome readIdentity(ProcessSample& sample, std::string& buffer) const;
+  // The command line, which the caller reads once per process identity (see ProcessSampler).
+  ReadOutcome readCmdline(std::string& cmdline, std::string& buffer) const;
   // smaps_rollup, or the whole smaps on kernels without the rollup.
   ReadOutcome readRollup(SmapsRollup& rollup, std::string& buffer) const;
   // Resident pages from statm; kNoMemory when the process has no address space. Read every tick, so its

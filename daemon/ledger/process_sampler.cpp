@@ -44,9 +44,19 @@ bool ProcessSampler::movedPastThreshold(const Entry& entry, std::uint64_t reside
 void ProcessSampler::refresh(Entry& entry, SteadyClock::time_point now, std::chrono::milliseconds age,
                              TickStats& stats) {
   entry.refresh_due = now + age;
-  ProcessSample sample;
-  entry.state = entry.dir.readIdentity(sample, buffer_);
+  // Read in place: a failed read leaves the entry out of samples() until one succeeds again.
+  const std::string comm_before = entry.sample.comm;  // at most 15 bytes: no allocation
+  entry.state = entry.dir.readIdentity(entry.sample, buffer_);
   if (entry.state != ReadOutcome::kRead) return;
+  // The command line is the process's own until it execs, which also names it anew: read once per
+  // process identity (this directory, this comm), not with every rollup.
+  if (entry.sample.comm != comm_before) entry.cmdline_read = false;
+  if (!entry.cmdline_read) {
+    ++stats.cmdline_reads;
+    entry.state = entry.dir.readCmdline(entry.sample.cmdline, buffer_);
+    if (entry.state != ReadOutcome::kRead) return;
+    entry.cmdline_read = true;
+  }
   // statm first: a change that lands between the two reads is then seen by the next tick.
   std::uint64_t resident_pages = 0;
   const ReadOutcome statm = entry.dir.readResidentPages(resident_pages, buffer_);
@@ -57,9 +67,8 @@ void ProcessSampler::refresh(Entry& entry, SteadyClock::time_point now, std::chr
     return;
   }
   ++stats.rollup_reads;
-  entry.state = entry.dir.readRollup(sample.rollup, buffer_);
+  entry.state = entry.dir.readRollup(entry.sample.rollup, buffer_);
   if (entry.state != ReadOutcome::kRead && entry.state != ReadOutcome::kNoMemory) return;
-  entry.sample = std::move(sample);
   entry.resident_pages_at_read = resident_pages;
 }
 

@@ -44,6 +44,7 @@ struct TickStats {
   std::size_t new_processes = 0;
   std::size_t moved_refreshes = 0;    // re-read because statm moved past the threshold
   std::size_t expired_refreshes = 0;  // re-read because the reading reached max_age
+  std::size_t cmdline_reads = 0;      // once per process identity
 };
 
 // Keeps every process's PSS current at a fraction of the cost of reading every smaps_rollup each
@@ -74,6 +75,7 @@ class ProcessSampler {
     std::uint64_t resident_pages_at_read = 0;
     SteadyClock::time_point refresh_due;
     std::uint64_t generation = 0;
+    bool cmdline_read = false;  // sample.cmdline is this process identity's
   };
 
   ProcessSampler(DIR* proc_dir, std::filesystem::path proc_root, SamplerOptions options);

@@ -1,6 +1,5 @@
 #include "service/governor.h"
 
-#include <malloc.h>
 #include <sdbus-c++/Error.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -16,8 +15,6 @@
 
 namespace jmem {
 namespace {
-
-constexpr std::uint64_t kTrimEveryTicks = 60;
 
 std::string problemList(const policy::Problems& problems) {
   std::string text =
@@ -128,6 +125,8 @@ Status Governor::sample() {
     return figures.error();
   }
   last_rollup_reads_ = sampler_->tick(SteadyClock::now()).rollup_reads;
+  // The last ledger is freed before the next is built, so that the heap never holds two at once.
+  state_.ledger.reset();
   state_.ledger = buildLedger(std::move(*figures), sampler_->samples(), sampler_->counts());
   state_.figures = busFigures(*state_.ledger, realtimeUsec());
   sample_health_.succeeded(loopNowUsec());
@@ -224,9 +223,6 @@ void Governor::tick() {
   if (jobs.check) checkCompliance();
   logSuppressed();
   if (jobs.metrics) publishMetrics();
-  // The ledger is rebuilt every tick; hand freed heap pages back now and then, so a burst of
-  // processes does not leave the daemon's footprint at its high-water mark for good.
-  if (tick % kTrimEveryTicks == 0) malloc_trim(0);
 }
 
 void Governor::announceFigures(const std::string& previous_level) {

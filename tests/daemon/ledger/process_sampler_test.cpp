@@ -145,13 +145,49 @@ TEST_CASE("a process replaced under the same PID is never read through the old d
   // sampler keeps open is emptied (unparsable) before its directory goes.
   tree.write("proc/600/statm", "");
   tree.remove("proc/600");
-  writeProcess(tree, {.pid = 600, .comm = "new", .pss_kib = 100});
+  writeProcess(tree, {.pid = 600, .comm = "new", .cmdline = std::string("new\0", 4), .pss_kib = 100});
   (void)sampler->tick(start + seconds(1));
   (void)sampler->tick(start + seconds(2));
   const auto samples = sampler->samples();
   REQUIRE(samples.size() == 1);
   CHECK(samples[0].comm == "new");
+  CHECK(samples[0].cmdline == "new");
   CHECK(samples[0].rollup.pss_bytes == 100u * 1024);
+}
+
+TEST_CASE("a command line is read once per process, not again with each rollup", "[ledger]") {
+  FixtureTree tree;
+  FakeProcess process{.pid = 650};
+  writeProcess(tree, process);
+  auto sampler = openSampler(tree);
+  const SteadyClock::time_point start{};
+  CHECK(sampler->tick(start).cmdline_reads == 1);
+
+  // Only a fixture changes a command line under a living process without a new comm.
+  tree.write("proc/650/cmdline", std::string("/usr/bin/other\0", 15));
+  const TickStats expired = sampler->tick(start + seconds(30));
+  CHECK(expired.rollup_reads == 1);
+  CHECK(expired.cmdline_reads == 0);
+  CHECK(samplePid(sampler->samples(), 650).cmdline == "/usr/bin/worker --flag");
+}
+
+TEST_CASE("a process that names itself anew, as exec does, has its command line read again", "[ledger]") {
+  FixtureTree tree;
+  FakeProcess process{.pid = 660, .comm = "sh"};
+  writeProcess(tree, process);
+  auto sampler = openSampler(tree);
+  const SteadyClock::time_point start{};
+  (void)sampler->tick(start);
+
+  process.comm = "python3";
+  process.cmdline = std::string("python3\0serve.py\0", 18);
+  writeProcess(tree, process);
+  const TickStats expired = sampler->tick(start + seconds(30));
+  CHECK(expired.cmdline_reads == 1);
+  const auto samples = sampler->samples();
+  const ProcessSample& sample = samplePid(samples, 660);
+  CHECK(sample.comm == "python3");
+  CHECK(sample.cmdline == "python3 serve.py");
 }
 
 TEST_CASE("a process whose files do not parse is skipped and counted, not guessed", "[ledger]") {
