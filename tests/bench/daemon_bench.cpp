@@ -332,7 +332,8 @@ int run(const Options& options) {
     const auto start = threadCpuTime();
     (*sampler)->tick(SteadyClock::now());
     if (measuring) tick_ms.push_back(ms(threadCpuTime() - start));
-    next += std::chrono::seconds(1);
+    // As jmemd does: after a stall (this machine is shared), skip what was missed instead of bursting.
+    next = std::max(next + std::chrono::seconds(1), SteadyClock::now());
   }
   if (!sleepUntil(measured_until)) return kExitInterrupted;
   cpu_end = processCpu(pid);
