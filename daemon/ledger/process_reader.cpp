@@ -39,8 +39,8 @@ ProcessDir::ProcessDir(int proc_root_fd, pid_t pid, std::string display_dir)
   const std::string name = std::to_string(pid);
   if (display_dir_.empty()) display_dir_ = name;
   // A /proc/PID is a directory, never a link: in an injected tree a link could lead anywhere.
-  fd_ = ::openat(proc_root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd_ < 0) {
+  fd_.reset(::openat(proc_root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd_) {
     open_errno_ = errno;
     if (outcomeFromErrno(open_errno_) == ReadOutcome::kInvalid)
       problem_ = systemError("open", display_dir_, open_errno_).message;
@@ -60,34 +60,7 @@ ReadOutcome ProcessDir::invalid(std::string_view file, std::string_view why) con
 }
 
 Result<FileRead> ProcessDir::read(const char* file, std::string& buffer, std::size_t max_bytes) const {
-  return readFileAt(fd_, file, buffer, max_bytes, display_dir_ + "/" + file, FinalSymlink::kRefuse);
-}
-
-ProcessDir::~ProcessDir() {
-  if (fd_ >= 0) ::close(fd_);
-  if (statm_fd_ >= 0) ::close(statm_fd_);
-}
-
-ProcessDir::ProcessDir(ProcessDir&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      statm_fd_(std::exchange(other.statm_fd_, -1)),
-      open_errno_(other.open_errno_),
-      pid_(other.pid_),
-      display_dir_(std::move(other.display_dir_)),
-      problem_(std::move(other.problem_)) {}
-
-ProcessDir& ProcessDir::operator=(ProcessDir&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    if (statm_fd_ >= 0) ::close(statm_fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    statm_fd_ = std::exchange(other.statm_fd_, -1);
-    open_errno_ = other.open_errno_;
-    pid_ = other.pid_;
-    display_dir_ = std::move(other.display_dir_);
-    problem_ = std::move(other.problem_);
-  }
-  return *this;
+  return readFileAt(fd_.get(), file, buffer, max_bytes, display_dir_ + "/" + file, FinalSymlink::kRefuse);
 }
 
 ReadOutcome ProcessDir::readIdentity(ProcessSample& sample, std::string& buffer) const {
@@ -132,32 +105,33 @@ ReadOutcome ProcessDir::readRollup(SmapsRollup& rollup, std::string& buffer) con
 }
 
 int ProcessDir::openStatm() const {
-  const int fd = ::openat(fd_, "statm", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-  if (fd < 0) return fd;
-  if (auto regular = requireRegularFile(fd, display_dir_ + "/statm"); !regular) {
-    ::close(fd);
+  UniqueFd fd(::openat(fd_.get(), "statm", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
+  if (!fd) return -1;  // errno says why
+  if (auto regular = requireRegularFile(fd.get(), display_dir_ + "/statm"); !regular) {
     problem_ = regular.error().message;
     return kStatmNotRegular;
   }
-  return fd;
+  return fd.release();
 }
 
 ReadOutcome ProcessDir::readResidentPages(std::uint64_t& resident_pages, std::string& buffer) {
-  if (statm_fd_ < 0) statm_fd_ = openStatm();
-  if (statm_fd_ == kStatmNotRegular) {
-    statm_fd_ = -1;
-    return ReadOutcome::kInvalid;
+  int open_errno = 0;
+  if (!statm_fd_) {
+    const int opened = openStatm();
+    if (opened == kStatmNotRegular) return ReadOutcome::kInvalid;
+    open_errno = errno;
+    statm_fd_.reset(opened);
   }
-  if (statm_fd_ < 0) {
-    if (errno != EMFILE && errno != ENFILE)
-      return failed(systemError("open", display_dir_ + "/statm", errno));
+  if (!statm_fd_) {
+    if (open_errno != EMFILE && open_errno != ENFILE)
+      return failed(systemError("open", display_dir_ + "/statm", open_errno));
     auto read = this->read("statm", buffer, kMaxSmallFileBytes);
     if (!read) return failed(read.error());
   } else {
     // Seven numbers of at most 20 digits: one read of this size is the whole file.
     buffer.resize(kStatmBytes);
     ssize_t got = 0;
-    while ((got = ::pread(statm_fd_, buffer.data(), buffer.size(), 0)) < 0 && errno == EINTR) {
+    while ((got = ::pread(statm_fd_.get(), buffer.data(), buffer.size(), 0)) < 0 && errno == EINTR) {
     }
     if (got < 0) return failed(systemError("read", display_dir_ + "/statm", errno));
     if (static_cast<std::size_t>(got) == buffer.size()) return invalid("statm", "longer than seven numbers");

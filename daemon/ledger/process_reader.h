@@ -8,6 +8,7 @@
 
 #include "core/file_reader.h"
 #include "core/result.h"
+#include "core/unique_fd.h"
 #include "sources/cgroup_unit.h"
 #include "sources/smaps_rollup.h"
 
@@ -38,13 +39,7 @@ class ProcessDir {
   ProcessDir() = default;
   // `display_dir` names the directory in problems ("/proc/42"); the PID when empty.
   ProcessDir(int proc_root_fd, pid_t pid, std::string display_dir = {});
-  ~ProcessDir();
-  ProcessDir(ProcessDir&& other) noexcept;
-  ProcessDir& operator=(ProcessDir&& other) noexcept;
-  ProcessDir(const ProcessDir&) = delete;
-  ProcessDir& operator=(const ProcessDir&) = delete;
-
-  bool isOpen() const { return fd_ >= 0; }
+  bool isOpen() const { return static_cast<bool>(fd_); }
   int openErrno() const { return open_errno_; }
   pid_t pid() const { return pid_; }
 
@@ -63,8 +58,8 @@ class ProcessDir {
   const std::string& problem() const { return problem_; }
 
  private:
-  int fd_ = -1;
-  int statm_fd_ = -1;
+  UniqueFd fd_;
+  UniqueFd statm_fd_;
   int open_errno_ = 0;
   pid_t pid_ = 0;
   std::string display_dir_;
