@@ -12,10 +12,11 @@ void read(const BusRecord& record, const char* name, Field& field) {
   if (found != record.end() && found->second.containsValueOfType<T>()) field = found->second.get<T>();
 }
 
-// A figure that is unknown stays out of the record.
+// A figure that is unknown stays out of the record. Every value is made a Variant explicitly: sdbus-c++
+// 2, which the packages build against, has no implicit conversion.
 template <typename T>
 void putKnown(BusRecord& record, const char* name, const std::optional<T>& value) {
-  if (value) record[name] = *value;
+  if (value) record[name] = sdbus::Variant(*value);
 }
 
 std::vector<std::uint32_t> wirePids(const std::vector<pid_t>& pids) {
@@ -28,22 +29,22 @@ BusRecord encodeProcess(const LedgerProcess& process) {
   const ProcessSample& s = process.sample;
   const SmapsRollup& r = s.rollup;
   BusRecord out{
-      {"pid", static_cast<std::uint32_t>(s.pid)},
-      {"comm", s.comm},
-      {"cmdline", s.cmdline},
-      {"uid", static_cast<std::uint32_t>(s.uid)},
-      {"unit", s.placement.unit},
-      {"slice", s.placement.slice},
-      {"manager", s.placement.manager},
-      {"rss_bytes", r.rss_bytes},
-      {"pss_bytes", r.pss_bytes},
-      {"swap_bytes", r.swap_bytes},
-      {"swap_pss_bytes", r.swap_pss_bytes},
-      {"nvmap_bytes", process.nvmap_bytes},
-      {"gpu_bytes", process.gpu_bytes},
-      {"gpu_shared_bytes", process.gpu_shared_bytes},
+      {"pid", sdbus::Variant(static_cast<std::uint32_t>(s.pid))},
+      {"comm", sdbus::Variant(s.comm)},
+      {"cmdline", sdbus::Variant(s.cmdline)},
+      {"uid", sdbus::Variant(static_cast<std::uint32_t>(s.uid))},
+      {"unit", sdbus::Variant(s.placement.unit)},
+      {"slice", sdbus::Variant(s.placement.slice)},
+      {"manager", sdbus::Variant(s.placement.manager)},
+      {"rss_bytes", sdbus::Variant(r.rss_bytes)},
+      {"pss_bytes", sdbus::Variant(r.pss_bytes)},
+      {"swap_bytes", sdbus::Variant(r.swap_bytes)},
+      {"swap_pss_bytes", sdbus::Variant(r.swap_pss_bytes)},
+      {"nvmap_bytes", sdbus::Variant(process.nvmap_bytes)},
+      {"gpu_bytes", sdbus::Variant(process.gpu_bytes)},
+      {"gpu_shared_bytes", sdbus::Variant(process.gpu_shared_bytes)},
       // For readers of the bus other than jmemctl (busctl): decodeProcess computes it.
-      {"cost_bytes", process.costBytes()},
+      {"cost_bytes", sdbus::Variant(process.costBytes())},
   };
   putKnown(out, "pss_anon_bytes", r.pss_anon_bytes);
   putKnown(out, "pss_file_bytes", r.pss_file_bytes);
@@ -83,15 +84,15 @@ LedgerProcess decodeProcess(const BusRecord& record) {
 BusRecord encodeUnit(const LedgerUnit& unit, const std::vector<pid_t>& pids) {
   const PssParts& m = unit.memory;
   BusRecord out{
-      {"unit", unit.unit},
-      {"manager", unit.manager},
-      {"pss_bytes", m.pss_bytes},
-      {"swap_pss_bytes", m.swap_pss_bytes},
-      {"nvmap_bytes", m.nvmap_bytes},
-      {"gpu_bytes", m.gpu_bytes},
-      {"gpu_shared_bytes", m.gpu_shared_bytes},
-      {"cost_bytes", m.costBytes()},
-      {"processes", wirePids(pids)},
+      {"unit", sdbus::Variant(unit.unit)},
+      {"manager", sdbus::Variant(unit.manager)},
+      {"pss_bytes", sdbus::Variant(m.pss_bytes)},
+      {"swap_pss_bytes", sdbus::Variant(m.swap_pss_bytes)},
+      {"nvmap_bytes", sdbus::Variant(m.nvmap_bytes)},
+      {"gpu_bytes", sdbus::Variant(m.gpu_bytes)},
+      {"gpu_shared_bytes", sdbus::Variant(m.gpu_shared_bytes)},
+      {"cost_bytes", sdbus::Variant(m.costBytes())},
+      {"processes", sdbus::Variant(wirePids(pids))},
   };
   putKnown(out, "pss_anon_bytes", m.pss_anon_bytes);
   putKnown(out, "pss_file_bytes", m.pss_file_bytes);
@@ -151,17 +152,17 @@ SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec) {
 
 BusRecord encodeSystem(const SystemRecord& s) {
   BusRecord out{
-      {"sample_usec", s.sample_usec},
-      {"mem_total_bytes", s.mem_total_bytes},
-      {"mem_free_bytes", s.mem_free_bytes},
-      {"mem_available_bytes", s.mem_available_bytes},
-      {"pss_bytes", s.pss_bytes},
-      {"used_bytes", s.used_bytes},
-      {"unaccounted_bytes", s.unaccounted_bytes},
-      {"processes", s.processes},
-      {"processes_without_memory", s.processes_without_memory},
-      {"processes_denied", s.processes_denied},
-      {"processes_invalid", s.processes_invalid},
+      {"sample_usec", sdbus::Variant(s.sample_usec)},
+      {"mem_total_bytes", sdbus::Variant(s.mem_total_bytes)},
+      {"mem_free_bytes", sdbus::Variant(s.mem_free_bytes)},
+      {"mem_available_bytes", sdbus::Variant(s.mem_available_bytes)},
+      {"pss_bytes", sdbus::Variant(s.pss_bytes)},
+      {"used_bytes", sdbus::Variant(s.used_bytes)},
+      {"unaccounted_bytes", sdbus::Variant(s.unaccounted_bytes)},
+      {"processes", sdbus::Variant(s.processes)},
+      {"processes_without_memory", sdbus::Variant(s.processes_without_memory)},
+      {"processes_denied", sdbus::Variant(s.processes_denied)},
+      {"processes_invalid", sdbus::Variant(s.processes_invalid)},
   };
   putKnown(out, "swap_total_bytes", s.swap_total_bytes);
   putKnown(out, "swap_free_bytes", s.swap_free_bytes);

@@ -141,148 +141,171 @@ const ExtlinuxEntry* ExtlinuxConfig::defaultEntry() const {
   return default_index_ < entries_.size() ? &entries_[default_index_] : nullptr;
 }
 
-Result<ExtlinuxConfig> parseExtlinux(std::string_view text, std::string_view source_name) {
-  const std::string source(source_name);
-  if (text.size() > kMaxExtlinuxBytes) {
-    return Error{source + ": larger than " + std::to_string(kMaxExtlinuxBytes) + " bytes"};
+// parseExtlinux's stages over the config they fill: lines, then keywords line by line, then the
+// entries as a whole.
+class ExtlinuxParser {
+ public:
+  ExtlinuxParser(std::string_view text, std::string_view source) : source_(source) {
+    config_.text_ = std::string(text);
+    config_.source_name_ = source_;
   }
-  ExtlinuxConfig config;
-  config.text_ = std::string(text);
-  config.source_name_ = source;
 
-  // Lines, their terminators, and no binary data.
-  for (std::size_t offset = 0; offset < text.size();) {
-    const std::size_t newline = text.find('\n', offset);
-    ExtlinuxConfig::LineSpan span;
-    span.offset = offset;
-    span.next = newline == std::string_view::npos ? text.size() : newline + 1;
-    std::size_t end = newline == std::string_view::npos ? text.size() : newline;
-    if (end > offset && text[end - 1] == '\r') --end;
-    span.length = end - offset;
-    config.lines_.push_back(span);
-    const std::size_t number = config.lines_.size();
-    for (std::size_t i = offset; i < end; ++i) {
-      if (text[i] == '\0') return Error{at(source, number) + "NUL byte; not a text file"};
-      if (isControlCharacter(text[i])) {
-        char code[8];
-        std::snprintf(code, sizeof code, "0x%02x",
-                      static_cast<unsigned>(static_cast<unsigned char>(text[i])));
-        return Error{at(source, number) + "control character " + code + "; not a text file"};
-      }
+  Result<ExtlinuxConfig> parse() && {
+    if (config_.text_.size() > kMaxExtlinuxBytes) {
+      return Error{source_ + ": larger than " + std::to_string(kMaxExtlinuxBytes) + " bytes"};
     }
-    offset = span.next;
+    if (auto split = splitLines(); !split) return split.error();
+    for (std::size_t number = 1; number <= config_.lines_.size(); ++number) {
+      if (auto read = readLine(number); !read) return read.error();
+    }
+    if (auto checked = checkEntries(); !checked) return checked.error();
+    return std::move(config_);
   }
 
+ private:
+  // The first line of each per-entry keyword within the current LABEL, 0 while unseen.
   struct Seen {
     std::size_t menu_label = 0, kernel = 0, fdt = 0, initrd = 0, append = 0;
   };
-  std::vector<Seen> seen;
-  for (std::size_t number = 1; number <= config.lines_.size(); ++number) {
-    const std::string_view line = config.line(number);
+
+  // Lines, their terminators, and no binary data.
+  Status splitLines() {
+    const std::string_view text = config_.text_;
+    for (std::size_t offset = 0; offset < text.size();) {
+      const std::size_t newline = text.find('\n', offset);
+      ExtlinuxConfig::LineSpan span;
+      span.offset = offset;
+      span.next = newline == std::string_view::npos ? text.size() : newline + 1;
+      std::size_t end = newline == std::string_view::npos ? text.size() : newline;
+      if (end > offset && text[end - 1] == '\r') --end;
+      span.length = end - offset;
+      config_.lines_.push_back(span);
+      const std::size_t number = config_.lines_.size();
+      for (std::size_t i = offset; i < end; ++i) {
+        if (text[i] == '\0') return Error{at(source_, number) + "NUL byte; not a text file"};
+        if (isControlCharacter(text[i])) {
+          char code[8];
+          std::snprintf(code, sizeof code, "0x%02x",
+                        static_cast<unsigned>(static_cast<unsigned char>(text[i])));
+          return Error{at(source_, number) + "control character " + code + "; not a text file"};
+        }
+      }
+      offset = span.next;
+    }
+    return ok();
+  }
+
+  Status readLine(std::size_t number) {
+    const std::string_view line = config_.line(number);
     const LineParts parts = splitLine(line);
-    if (parts.keyword == Keyword::kNone || parts.keyword == Keyword::kOther) continue;
+    if (parts.keyword == Keyword::kNone || parts.keyword == Keyword::kOther) return ok();
     const std::string argument(line.substr(parts.argument_begin, parts.argument_end - parts.argument_begin));
     const ExtlinuxValue value{argument, number};
-    const char* name = keywordName(parts.keyword);
+    if (std::optional<ExtlinuxValue>* global = globalOf(parts.keyword))
+      return readGlobal(parts.keyword, *global, value);
+    if (parts.keyword == Keyword::kLabel) return readLabel(value);
+    return readEntryLine(parts.keyword, value);
+  }
 
-    std::optional<ExtlinuxValue>* global = nullptr;
-    if (parts.keyword == Keyword::kTimeout) global = &config.timeout_;
-    if (parts.keyword == Keyword::kDefault) global = &config.default_label_;
-    if (parts.keyword == Keyword::kMenuTitle) global = &config.menu_title_;
-    if (global != nullptr) {
-      if (*global) {
-        return Error{at(source, number) + "second " + name + " (the first is on line " +
-                     std::to_string((*global)->line) + ")"};
-      }
-      if (parts.keyword == Keyword::kDefault && argument.empty()) {
-        return Error{at(source, number) + "DEFAULT without a label"};
-      }
-      *global = value;
-      continue;
-    }
+  std::optional<ExtlinuxValue>* globalOf(Keyword keyword) {
+    if (keyword == Keyword::kTimeout) return &config_.timeout_;
+    if (keyword == Keyword::kDefault) return &config_.default_label_;
+    if (keyword == Keyword::kMenuTitle) return &config_.menu_title_;
+    return nullptr;
+  }
 
-    if (parts.keyword == Keyword::kLabel) {
-      if (argument.empty()) return Error{at(source, number) + "LABEL without a name"};
-      if (const ExtlinuxEntry* first = config.entry(argument)) {
-        return Error{at(source, number) + "duplicate LABEL " + inQuotes(argument) +
-                     " (the first is on line " + std::to_string(first->label.line) + ")"};
-      }
-      ExtlinuxEntry entry;
-      entry.label = value;
-      config.entries_.push_back(std::move(entry));
-      seen.emplace_back();
-      continue;
+  Status readGlobal(Keyword keyword, std::optional<ExtlinuxValue>& global, const ExtlinuxValue& value) {
+    if (global) {
+      return Error{at(source_, value.line) + "second " + keywordName(keyword) + " (the first is on line " +
+                   std::to_string(global->line) + ")"};
     }
+    if (keyword == Keyword::kDefault && value.text.empty()) {
+      return Error{at(source_, value.line) + "DEFAULT without a label"};
+    }
+    global = value;
+    return ok();
+  }
 
-    if (config.entries_.empty()) return Error{at(source, number) + name + " before the first LABEL"};
-    ExtlinuxEntry& entry = config.entries_.back();
-    std::size_t* first_line = nullptr;
-    switch (parts.keyword) {
-      case Keyword::kMenuLabel:
-        first_line = &seen.back().menu_label;
-        break;
-      case Keyword::kLinux:
-        first_line = &seen.back().kernel;
-        break;
-      case Keyword::kFdt:
-        first_line = &seen.back().fdt;
-        break;
-      case Keyword::kInitrd:
-        first_line = &seen.back().initrd;
-        break;
-      default:
-        first_line = &seen.back().append;
-        break;
+  Status readLabel(const ExtlinuxValue& value) {
+    if (value.text.empty()) return Error{at(source_, value.line) + "LABEL without a name"};
+    if (const ExtlinuxEntry* first = config_.entry(value.text)) {
+      return Error{at(source_, value.line) + "duplicate LABEL " + inQuotes(value.text) +
+                   " (the first is on line " + std::to_string(first->label.line) + ")"};
     }
+    ExtlinuxEntry entry;
+    entry.label = value;
+    config_.entries_.push_back(std::move(entry));
+    seen_.emplace_back();
+    return ok();
+  }
+
+  // MENU LABEL, LINUX, FDT, INITRD or APPEND: once each within a LABEL, and all but APPEND with a value.
+  Status readEntryLine(Keyword keyword, const ExtlinuxValue& value) {
+    const char* name = keywordName(keyword);
+    if (config_.entries_.empty()) return Error{at(source_, value.line) + name + " before the first LABEL"};
+    ExtlinuxEntry& entry = config_.entries_.back();
+    Seen& seen = seen_.back();
+    const auto [first_line, field] = [&]() -> std::pair<std::size_t*, std::optional<ExtlinuxValue>*> {
+      switch (keyword) {
+        case Keyword::kMenuLabel:
+          return {&seen.menu_label, &entry.menu_label};
+        case Keyword::kLinux:
+          return {&seen.kernel, nullptr};  // required: not optional
+        case Keyword::kFdt:
+          return {&seen.fdt, &entry.fdt};
+        case Keyword::kInitrd:
+          return {&seen.initrd, &entry.initrd};
+        default:
+          return {&seen.append, &entry.append};
+      }
+    }();
     if (*first_line != 0) {
-      return Error{at(source, number) + "second " + name + " in LABEL " + inQuotes(entry.label.text) +
+      return Error{at(source_, value.line) + "second " + name + " in LABEL " + inQuotes(entry.label.text) +
                    " (the first is on line " + std::to_string(*first_line) + ")"};
     }
-    *first_line = number;
-    if (argument.empty() && parts.keyword != Keyword::kAppend) {
-      return Error{at(source, number) + name + " without a value"};
+    *first_line = value.line;
+    if (value.text.empty() && keyword != Keyword::kAppend) {
+      return Error{at(source_, value.line) + name + " without a value"};
     }
-    switch (parts.keyword) {
-      case Keyword::kMenuLabel:
-        entry.menu_label = value;
-        break;
-      case Keyword::kLinux:
-        entry.kernel = value;
-        break;
-      case Keyword::kFdt:
-        entry.fdt = value;
-        break;
-      case Keyword::kInitrd:
-        entry.initrd = value;
-        break;
-      default:
-        entry.append = value;
-        break;
+    if (field != nullptr) {
+      *field = value;
+    } else {
+      entry.kernel = value;
     }
+    return ok();
   }
 
-  if (config.entries_.empty()) return Error{source + ": no LABEL"};
-  for (const auto& entry : config.entries_) {
-    if (entry.kernel.line == 0) {
-      return Error{at(source, entry.label.line) + "LABEL " + inQuotes(entry.label.text) +
-                   " has no LINUX line"};
+  Status checkEntries() {
+    if (config_.entries_.empty()) return Error{source_ + ": no LABEL"};
+    for (const auto& entry : config_.entries_) {
+      if (entry.kernel.line == 0) {
+        return Error{at(source_, entry.label.line) + "LABEL " + inQuotes(entry.label.text) +
+                     " has no LINUX line"};
+      }
     }
-  }
-  if (config.default_label_) {
-    const ExtlinuxEntry* chosen = config.entry(config.default_label_->text);
+    if (!config_.default_label_) return ok();
+    const ExtlinuxValue& label = *config_.default_label_;
+    const ExtlinuxEntry* chosen = config_.entry(label.text);
     if (chosen == nullptr) {
-      return Error{at(source, config.default_label_->line) + "DEFAULT names LABEL " +
-                   inQuotes(config.default_label_->text) + ", which does not exist"};
+      return Error{at(source_, label.line) + "DEFAULT names LABEL " + inQuotes(label.text) +
+                   ", which does not exist"};
     }
-    config.default_index_ = static_cast<std::size_t>(chosen - config.entries_.data());
-    if (config.default_index_ >= kMaxBootedLabels) {
-      return Error{at(source, config.default_label_->line) + "DEFAULT names LABEL " +
-                   inQuotes(config.default_label_->text) + ", number " +
-                   std::to_string(config.default_index_ + 1) + "; the bootloader reads only the first " +
+    config_.default_index_ = static_cast<std::size_t>(chosen - config_.entries_.data());
+    if (config_.default_index_ >= kMaxBootedLabels) {
+      return Error{at(source_, label.line) + "DEFAULT names LABEL " + inQuotes(label.text) + ", number " +
+                   std::to_string(config_.default_index_ + 1) + "; the bootloader reads only the first " +
                    std::to_string(kMaxBootedLabels)};
     }
+    return ok();
   }
-  return config;
+
+  ExtlinuxConfig config_;
+  std::string source_;
+  std::vector<Seen> seen_;
+};
+
+Result<ExtlinuxConfig> parseExtlinux(std::string_view text, std::string_view source_name) {
+  return ExtlinuxParser(text, source_name).parse();
 }
 
 Result<ExtlinuxConfig> readExtlinux(const std::filesystem::path& path) {

@@ -67,7 +67,7 @@ class ExtlinuxConfig {
     std::size_t next = 0;    // first byte of the next line
   };
 
-  friend Result<ExtlinuxConfig> parseExtlinux(std::string_view text, std::string_view source_name);
+  friend class ExtlinuxParser;
   friend Result<std::string> withDefaultAppend(const ExtlinuxConfig& config, std::string new_append);
 
   std::string text_;
