@@ -244,7 +244,7 @@ void Governor::checkCompliance() {
 
 void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
   // A full queue says nothing about the device: the last verdict stands until the next check.
-  if (!report && report.error().errno_value == EBUSY) return;
+  if (!report && report.error().kind == ErrorKind::kBusy) return;
   const std::uint64_t now_usec = realtimeUsec();
   const std::string was = state_.health.policy_verdict;
   if (report) {
