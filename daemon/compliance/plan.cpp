@@ -40,6 +40,81 @@ Result<std::string> correctedAppend(const policy::BootPolicy& boot, const std::s
   return text;
 }
 
+// The plan's order, which Apply follows: default.target, unit files, stops, user units; the boot
+// arguments' edit comes last.
+struct Order {
+  std::vector<PlannedChange> default_target;
+  std::vector<PlannedChange> unit_files;
+  std::vector<PlannedChange> stops;
+  std::vector<PlannedChange> user_units;
+  bool boot_drift = false;
+};
+
+// "subject (kind): why", without the check's "unknown: " prefix.
+std::string unknownEntry(const CheckItem& item) {
+  const std::size_t skip = item.actual.starts_with(kUnknownPrefix) ? kUnknownPrefix.size() : 0;
+  return item.subject + " (" + std::string(toString(item.kind)) + "): " + item.actual.substr(skip);
+}
+
+void planUnitFile(const CheckItem& item, Plan& plan, Order& order) {
+  // Masking or disabling a linked unit removes the link, which revert could not make again.
+  if (item.actual.starts_with("linked")) {
+    plan.notes.push_back(item.subject + " is " + item.actual + " (a unit file linked from elsewhere); " +
+                         std::string(policy::toString(item.action)) +
+                         " would remove the link, which revert cannot restore: left for an operator");
+    return;
+  }
+  const auto kind = item.action == policy::UnitAction::kMask ? PlannedChange::Kind::kMaskUnit
+                                                             : PlannedChange::Kind::kDisableUnit;
+  order.unit_files.push_back(PlannedChange{kind, item.subject, item.actual, item.expected, item.cost_bytes});
+}
+
+void planDrift(const CheckItem& item, const ObservedState& observed, Plan& plan, Order& order) {
+  switch (item.kind) {
+    case ItemKind::kDefaultTarget:
+      order.default_target.push_back(PlannedChange{PlannedChange::Kind::kSetDefaultTarget, "default.target",
+                                                   item.actual, item.expected, 0});
+      break;
+    case ItemKind::kUnitFile:
+      planUnitFile(item, plan, order);
+      break;
+    case ItemKind::kUnitActive:
+      // The bare active state, as revert reads it to decide whether to start the unit again.
+      order.stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject,
+                                          observed.system_units.at(item.subject).active_state, "inactive",
+                                          item.cost_bytes});
+      break;
+    case ItemKind::kUserUnitMask:
+      order.user_units.push_back(PlannedChange{PlannedChange::Kind::kMaskUserUnit, item.subject, item.actual,
+                                               item.expected, item.cost_bytes});
+      break;
+    case ItemKind::kBootNow:
+      plan.notes.push_back(item.subject + ": this boot used " + item.actual + ", the policy wants " +
+                           item.expected + "; only a reboot changes it");
+      break;
+    case ItemKind::kBootNext:
+      order.boot_drift = true;
+      break;
+  }
+}
+
+// The next boot's arguments drift: edit extlinux.conf's DEFAULT APPEND, or say why it is left.
+void planBootArguments(const policy::BootPolicy& boot, const BootObservation& observed, Plan& plan) {
+  const std::string& path = boot.extlinux.value;
+  if (!boot.edit_extlinux.value) {
+    plan.notes.push_back("the next boot's arguments drift from the policy; edit_extlinux is off, so " + path +
+                         " is left for an operator to edit");
+  } else if (!observed.next_append) {
+    plan.notes.push_back("cannot edit " + path + ": " + observed.next_error);
+  } else if (auto append = correctedAppend(boot, *observed.next_append); !append) {
+    plan.notes.push_back("cannot correct the boot arguments: " + append.error().message);
+  } else if (*append != *observed.next_append) {
+    plan.changes.push_back(
+        PlannedChange{PlannedChange::Kind::kEditBootArguments, path, *observed.next_append, *append, 0});
+    plan.reboot_needed = true;
+  }
+}
+
 }  // namespace
 
 std::string_view toString(PlannedChange::Kind kind) {
@@ -72,73 +147,14 @@ std::uint64_t Plan::bytesBack() const {
 
 Plan planChanges(const policy::Policy& policy, const CheckReport& report, const ObservedState& observed) {
   Plan plan;
-  std::vector<PlannedChange> stops;
-  std::vector<PlannedChange> users;
-  bool boot_drift = false;
+  Order order;
   for (const CheckItem& item : report.items) {
-    if (item.state == ItemState::kUnknown) {
-      const std::string entry =
-          item.subject + " (" + std::string(toString(item.kind)) +
-          "): " + item.actual.substr(item.actual.starts_with(kUnknownPrefix) ? kUnknownPrefix.size() : 0);
-      plan.unknown.push_back(entry);
-    }
-    if (item.state != ItemState::kDrift) continue;
-    switch (item.kind) {
-      case ItemKind::kDefaultTarget:
-        plan.changes.insert(plan.changes.begin(),
-                            PlannedChange{PlannedChange::Kind::kSetDefaultTarget, "default.target",
-                                          item.actual, item.expected, 0});
-        break;
-      case ItemKind::kUnitFile:
-        // Masking or disabling a linked unit removes the link, which revert could not make again.
-        if (item.actual.rfind("linked", 0) == 0) {
-          plan.notes.push_back(item.subject + " is " + item.actual +
-                               " (a unit file linked from elsewhere); " +
-                               std::string(policy::toString(item.action)) +
-                               " would remove the link, which revert cannot restore: left for an operator");
-          break;
-        }
-        plan.changes.push_back(PlannedChange{item.action == policy::UnitAction::kMask
-                                                 ? PlannedChange::Kind::kMaskUnit
-                                                 : PlannedChange::Kind::kDisableUnit,
-                                             item.subject, item.actual, item.expected, item.cost_bytes});
-        break;
-      case ItemKind::kUnitActive:
-        // The bare active state, as revert reads it to decide whether to start the unit again.
-        stops.push_back(PlannedChange{PlannedChange::Kind::kStopUnit, item.subject,
-                                      observed.system_units.at(item.subject).active_state, "inactive",
-                                      item.cost_bytes});
-        break;
-      case ItemKind::kUserUnitMask:
-        users.push_back(PlannedChange{PlannedChange::Kind::kMaskUserUnit, item.subject, item.actual,
-                                      item.expected, item.cost_bytes});
-        break;
-      case ItemKind::kBootNow:
-        plan.notes.push_back(item.subject + ": this boot used " + item.actual + ", the policy wants " +
-                             item.expected + "; only a reboot changes it");
-        break;
-      case ItemKind::kBootNext:
-        boot_drift = true;
-        break;
-    }
+    if (item.state == ItemState::kUnknown) plan.unknown.push_back(unknownEntry(item));
+    if (item.state == ItemState::kDrift) planDrift(item, observed, plan, order);
   }
-  plan.changes.insert(plan.changes.end(), stops.begin(), stops.end());
-  plan.changes.insert(plan.changes.end(), users.begin(), users.end());
-  if (boot_drift) {
-    const std::string& path = policy.boot.extlinux.value;
-    if (!policy.boot.edit_extlinux.value) {
-      plan.notes.push_back("the next boot's arguments drift from the policy; edit_extlinux is off, so " +
-                           path + " is left for an operator to edit");
-    } else if (!observed.boot.next_append) {
-      plan.notes.push_back("cannot edit " + path + ": " + observed.boot.next_error);
-    } else if (auto append = correctedAppend(policy.boot, *observed.boot.next_append); !append) {
-      plan.notes.push_back("cannot correct the boot arguments: " + append.error().message);
-    } else if (*append != *observed.boot.next_append) {
-      plan.changes.push_back(PlannedChange{PlannedChange::Kind::kEditBootArguments, path,
-                                           *observed.boot.next_append, *append, 0});
-      plan.reboot_needed = true;
-    }
-  }
+  for (auto* bucket : {&order.default_target, &order.unit_files, &order.stops, &order.user_units})
+    plan.changes.insert(plan.changes.end(), bucket->begin(), bucket->end());
+  if (order.boot_drift) planBootArguments(policy.boot, observed.boot, plan);
   return plan;
 }
 
