@@ -1,10 +1,91 @@
 #include "ctl/options.h"
 
+#include <array>
+
+#include "core/option_table.h"
 #include "core/text.h"
 #include "ctl/verbs.h"
 #include "sources/cgroup_unit.h"
 
 namespace jmem::ctl {
+namespace {
+
+using CtlFlag = Flag<CtlOptions>;
+using CtlValueOption = ValueOption<CtlOptions>;
+
+constexpr std::array kFlags{
+    CtlFlag{"--json", "", &CtlOptions::json},
+    CtlFlag{"--no-pager", "", &CtlOptions::no_pager},
+    CtlFlag{"--no-legend", "", &CtlOptions::no_legend},
+    CtlFlag{"--help", "-h", &CtlOptions::help},
+    CtlFlag{"--version", "", &CtlOptions::version},
+    CtlFlag{"--units", "", &CtlOptions::units},
+    CtlFlag{"--builtin-base", "", &CtlOptions::builtin_base},
+};
+
+Status setLimit(std::string_view value, CtlOptions& options) {
+  const auto rows = parseUnsigned(value);
+  if (!rows || *rows > kMaxListLimit)
+    return Error{"Invalid row count \"" + sanitizeName(value) + "\": expected 0 to " +
+                 std::to_string(kMaxListLimit)};
+  options.limit = static_cast<std::uint32_t>(*rows);
+  return ok();
+}
+
+Status setSort(std::string_view value, CtlOptions& options) {
+  auto key = parseSortKey(value);
+  if (!key) return key.error();
+  options.sort = *key;
+  return ok();
+}
+
+Status setBase(std::string_view value, CtlOptions& options) {
+  if (value.empty()) return Error{"Option --base needs a FILE"};
+  options.base = std::string(value);
+  return ok();
+}
+
+constexpr std::array kValueOptions{
+    CtlValueOption{"--lines", "-n", &setLimit},
+    CtlValueOption{"--sort", "", &setSort},
+    CtlValueOption{"--base", "", &setBase},
+};
+
+// A word that is no option: the command, then its files or its unit.
+Status takeOperand(std::string_view arg, bool drop_in, const VerbEntry*& verb, CtlOptions& options) {
+  if (arg.starts_with("-") || (verb && verb->operands == Operands::kNone) ||
+      (verb && verb->operands == Operands::kUnit && !options.unit.empty()))
+    return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+  if (!verb) {
+    verb = findVerb(arg);
+    if (!verb) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+    options.verb = verb->verb;
+  } else if (verb->operands == Operands::kFiles) {
+    (drop_in ? options.dropins : options.files).emplace_back(arg);
+  } else {
+    if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
+    options.unit = std::string(arg);
+  }
+  return ok();
+}
+
+// Options that belong to another command, or that contradict each other.
+Status checkCombination(const CtlOptions& options, const VerbEntry* verb, bool drop_in) {
+  if ((drop_in || !options.base.empty() || options.builtin_base) && options.verb != Verb::kValidate)
+    return Error{"--drop-in, --base and --builtin-base belong to the validate command"};
+  if (!options.base.empty() && options.builtin_base)
+    return Error{"Give --base FILE or --builtin-base, not both"};
+  if (options.verb == Verb::kValidate && options.files.empty() && options.dropins.empty())
+    return Error{"validate needs at least one FILE"};
+  if (drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
+  if (verb && verb->operands == Operands::kUnit && options.unit.empty())
+    return Error{std::string(verb->name) + " needs a UNIT"};
+  if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
+    return Error{"--units, -n and --sort belong to the top command"};
+  return ok();
+}
+
+}  // namespace
 
 std::string ctlUsage() {
   std::string text = R"(Usage: jmemctl [OPTIONS] COMMAND
@@ -40,69 +121,18 @@ Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   bool drop_in = false;  // the files after --drop-in are drop-ins
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
-    auto value = [&]() -> Result<std::string_view> {
+    if (const CtlFlag* flag = findOption(kFlags, arg)) {
+      options.*(flag->member) = true;
+    } else if (const CtlValueOption* option = findOption(kValueOptions, arg)) {
       if (i + 1 >= args.size()) return Error{"Option " + std::string(arg) + " needs a value"};
-      return args[++i];
-    };
-    if (arg == "--json") {
-      options.json = true;
-    } else if (arg == "--no-pager") {
-      options.no_pager = true;
-    } else if (arg == "--no-legend") {
-      options.no_legend = true;
-    } else if (arg == "-h" || arg == "--help") {
-      options.help = true;
-    } else if (arg == "--version") {
-      options.version = true;
-    } else if (arg == "--units") {
-      options.units = true;
-    } else if (arg == "-n" || arg == "--lines") {
-      auto v = value();
-      if (!v) return v.error();
-      const auto n = parseUnsigned(*v);
-      if (!n || *n > kMaxListLimit)
-        return Error{"Invalid row count \"" + sanitizeName(*v) + "\": expected 0 to " +
-                     std::to_string(kMaxListLimit)};
-      options.limit = static_cast<std::uint32_t>(*n);
-    } else if (arg == "--sort") {
-      auto v = value();
-      if (!v) return v.error();
-      auto key = parseSortKey(*v);
-      if (!key) return key.error();
-      options.sort = *key;
+      if (Status set = option->set(args[++i], options); !set) return set.error();
     } else if (arg == "--drop-in") {
       drop_in = true;
-    } else if (arg == "--base") {
-      auto v = value();
-      if (!v) return v.error();
-      if (v->empty()) return Error{"Option --base needs a FILE"};
-      options.base = std::string(*v);
-    } else if (arg == "--builtin-base") {
-      options.builtin_base = true;
-    } else if (!arg.starts_with("-") && !verb) {
-      verb = findVerb(arg);
-      if (!verb) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
-      options.verb = verb->verb;
-    } else if (verb && verb->operands == Operands::kFiles && !arg.starts_with("-")) {
-      (drop_in ? options.dropins : options.files).emplace_back(arg);
-    } else if (verb && verb->operands == Operands::kUnit && options.unit.empty() && !arg.starts_with("-")) {
-      if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
-      options.unit = std::string(arg);
-    } else {
-      return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
+    } else if (Status taken = takeOperand(arg, drop_in, verb, options); !taken) {
+      return taken.error();
     }
   }
-  if ((drop_in || !options.base.empty() || options.builtin_base) && options.verb != Verb::kValidate)
-    return Error{"--drop-in, --base and --builtin-base belong to the validate command"};
-  if (!options.base.empty() && options.builtin_base)
-    return Error{"Give --base FILE or --builtin-base, not both"};
-  if (options.verb == Verb::kValidate && options.files.empty() && options.dropins.empty())
-    return Error{"validate needs at least one FILE"};
-  if (drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
-  if (verb && verb->operands == Operands::kUnit && options.unit.empty())
-    return Error{std::string(verb->name) + " needs a UNIT"};
-  if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
-    return Error{"--units, -n and --sort belong to the top command"};
+  if (Status fits = checkCombination(options, verb, drop_in); !fits) return fits.error();
   return options;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/option_table.h"
 #include "core/text.h"
 
 namespace jmem {
@@ -10,6 +11,85 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warning",
                                                      "error", "critical", "off"};
+
+using DaemonFlag = Flag<DaemonOptions>;
+using DaemonValueOption = ValueOption<DaemonOptions>;
+
+constexpr std::array kFlags{
+    DaemonFlag{"--dump", "", &DaemonOptions::dump},
+    DaemonFlag{"--check-config", "", &DaemonOptions::check_config},
+    DaemonFlag{"--json", "", &DaemonOptions::json},
+    DaemonFlag{"--help", "-h", &DaemonOptions::help},
+    DaemonFlag{"--version", "", &DaemonOptions::version},
+};
+
+Status nonEmpty(std::string_view name, std::string_view value) {
+  if (value.empty()) return Error{"Option " + std::string(name) + " needs a non-empty value"};
+  return ok();
+}
+
+Status setInterval(std::string_view value, DaemonOptions& options) {
+  const auto ms = parseUnsigned(value);
+  if (!ms || *ms < static_cast<std::uint64_t>(kMinSampleInterval.count()) ||
+      *ms > static_cast<std::uint64_t>(kMaxSampleInterval.count()))
+    return Error{"Invalid interval " + inQuotes(value) + ": expected milliseconds from 100 to 60000"};
+  options.sample_interval = std::chrono::milliseconds(*ms);
+  return ok();
+}
+
+Status setMetricsDir(std::string_view value, DaemonOptions& options) {
+  options.metrics_dir = value;  // "" turns the metrics off
+  return ok();
+}
+
+Status setNvmlLibrary(std::string_view value, DaemonOptions& options) {
+  options.nvml_library = value;  // "" turns GPU figures off
+  return ok();
+}
+
+Status setPolicy(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--policy", value); !given) return given;
+  options.policy_path = std::string(value);
+  return ok();
+}
+
+Status setStateDir(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--state-dir", value); !given) return given;
+  options.state_dir = value;
+  return ok();
+}
+
+Status setProcRoot(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--proc-root", value); !given) return given;
+  options.roots.proc = value;
+  return ok();
+}
+
+Status setDebugfsRoot(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--debugfs-root", value); !given) return given;
+  options.roots.debugfs = value;
+  return ok();
+}
+
+Status setLogLevel(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--log-level", value); !given) return given;
+  if (std::find(kLogLevels.begin(), kLogLevels.end(), value) == kLogLevels.end())
+    return Error{"Invalid log level " + inQuotes(value) +
+                 ": expected trace, debug, info, warning, error, critical or off"};
+  options.log_level = value;
+  return ok();
+}
+
+constexpr std::array kValueOptions{
+    DaemonValueOption{"--interval-ms", "", &setInterval},
+    DaemonValueOption{"--metrics-dir", "", &setMetricsDir},
+    DaemonValueOption{"--nvml-library", "", &setNvmlLibrary},
+    DaemonValueOption{"--policy", "", &setPolicy},
+    DaemonValueOption{"--state-dir", "", &setStateDir},
+    DaemonValueOption{"--proc-root", "", &setProcRoot},
+    DaemonValueOption{"--debugfs-root", "", &setDebugfsRoot},
+    DaemonValueOption{"--log-level", "", &setLogLevel},
+};
 
 }  // namespace
 
@@ -49,66 +129,22 @@ Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& ar
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     std::string_view name = arg;
-    std::optional<std::string_view> inline_value;
+    std::optional<std::string_view> inline_value;  // --name=value
     if (const auto equals = arg.find('='); arg.starts_with("--") && equals != std::string_view::npos) {
       name = arg.substr(0, equals);
       inline_value = arg.substr(equals + 1);
     }
-    auto value = [&]() -> Result<std::string> {
-      if (inline_value) return std::string(*inline_value);
-      if (i + 1 >= args.size()) return Error{"Option " + std::string(name) + " needs a value"};
-      return std::string(args[++i]);
-    };
-    if (name == "--dump") {
-      options.dump = true;
-    } else if (name == "--check-config") {
-      options.check_config = true;
-    } else if (name == "--json") {
-      options.json = true;
-    } else if (name == "-h" || name == "--help") {
-      options.help = true;
-    } else if (name == "--version") {
-      options.version = true;
-    } else if (name == "--interval-ms") {
-      auto v = value();
-      if (!v) return v.error();
-      const auto ms = parseUnsigned(*v);
-      if (!ms || *ms < static_cast<std::uint64_t>(kMinSampleInterval.count()) ||
-          *ms > static_cast<std::uint64_t>(kMaxSampleInterval.count()))
-        return Error{"Invalid interval \"" + *v + "\": expected milliseconds from 100 to 60000"};
-      options.sample_interval = std::chrono::milliseconds(*ms);
-    } else if (name == "--metrics-dir") {
-      auto v = value();
-      if (!v) return v.error();
-      options.metrics_dir = *v;
-    } else if (name == "--nvml-library") {
-      auto v = value();
-      if (!v) return v.error();
-      options.nvml_library = *v;
-    } else if (name == "--policy" || name == "--state-dir") {
-      auto v = value();
-      if (!v) return v.error();
-      if (v->empty()) return Error{"Option " + std::string(name) + " needs a non-empty value"};
-      if (name == "--policy") options.policy_path = *v;
-      if (name == "--state-dir") options.state_dir = *v;
-    } else if (name == "--proc-root" || name == "--debugfs-root" || name == "--log-level") {
-      auto v = value();
-      if (!v) return v.error();
-      if (v->empty()) return Error{"Option " + std::string(name) + " needs a non-empty value"};
-      if (name == "--proc-root") options.roots.proc = *v;
-      if (name == "--debugfs-root") options.roots.debugfs = *v;
-      if (name == "--log-level") {
-        if (std::find(kLogLevels.begin(), kLogLevels.end(), std::string_view(*v)) == kLogLevels.end())
-          return Error{"Invalid log level \"" + *v +
-                       "\": expected trace, debug, info, warning, error, critical or off"};
-        options.log_level = *v;
-      }
+    if (const DaemonFlag* flag = findOption(kFlags, name)) {
+      if (inline_value) return Error{"Option " + std::string(name) + " takes no value"};
+      options.*(flag->member) = true;
+    } else if (const DaemonValueOption* option = findOption(kValueOptions, name)) {
+      if (!inline_value && i + 1 >= args.size())
+        return Error{"Option " + std::string(name) + " needs a value"};
+      if (Status set = option->set(inline_value ? *inline_value : args[++i], options); !set)
+        return set.error();
     } else {
-      return Error{"Unknown argument \"" + std::string(arg) + "\"; see jmemd --help"};
+      return Error{"Unknown argument " + inQuotes(arg) + "; see jmemd --help"};
     }
-    if (inline_value && (name == "--dump" || name == "--check-config" || name == "--json" || name == "-h" ||
-                         name == "--help" || name == "--version"))
-      return Error{"Option " + std::string(name) + " takes no value"};
   }
   return options;
 }

@@ -39,3 +39,22 @@ TEST_CASE("jmemd options reject what they do not know and name it", "[cli]") {
   CHECK_FALSE(parseDaemonOptions({"--dump=yes"}).ok());
   CHECK_FALSE(parseDaemonOptions({"--proc-root="}).ok());
 }
+
+TEST_CASE("jmemd options never echo a control character of an argument", "[cli]") {
+  auto unknown = parseDaemonOptions({"--\x1b[2Jx"});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().message.find('\x1b') == std::string::npos);
+  auto interval = parseDaemonOptions({"--interval-ms", "5\x1b"});
+  REQUIRE_FALSE(interval.ok());
+  CHECK(interval.error().message.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("jmemd options keep an empty metrics directory and NVML library as off", "[cli]") {
+  auto options = parseDaemonOptions({"--metrics-dir=", "--nvml-library", ""});
+  REQUIRE(options.ok());
+  CHECK(options->metrics_dir.empty());
+  CHECK(options->nvml_library.empty());
+  auto flag = parseDaemonOptions({"--check-config", "-h", "--json", "--version"});
+  REQUIRE(flag.ok());
+  CHECK((flag->check_config && flag->help && flag->json && flag->version));
+}
