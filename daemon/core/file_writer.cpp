@@ -22,11 +22,15 @@ Status writeAll(int fd, std::string_view data, const std::string& display_path) 
   return ok();
 }
 
+Status syncFd(int fd, const std::string& display_path) {
+  if (::fsync(fd) != 0) return systemError("sync", display_path, errno);
+  return ok();
+}
+
 Status syncDirectory(const std::filesystem::path& dir) {
   const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return systemError("open", dir.string(), errno);
-  if (::fsync(fd.get()) != 0) return systemError("sync", dir.string(), errno);
-  return ok();
+  return syncFd(fd.get(), dir.string());
 }
 
 }  // namespace jmem

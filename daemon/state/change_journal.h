@@ -19,6 +19,8 @@ namespace jmem {
 
 inline constexpr const char* kDefaultStateDir = "/var/lib/jmem";
 inline constexpr const char* kChangeJournalFile = "changes.jsonl";
+// Where compaction writes the journal anew before renaming it over the old.
+inline constexpr const char* kCompactFile = "changes.jsonl.tmp";
 
 // What the caller is about to change. kind names the mechanism ("default_target", "unit_file",
 // "global_user_mask", "unit_active", "file"), target what it applies to (a unit name or a path), before
@@ -141,6 +143,14 @@ class ChangeJournal {
   Status appendState(std::uint64_t seq, ChangeState state, std::string_view verb);
   std::size_t reservedBytes() const;
   void compactIfGrown();
+  // What compact() writes: the live changes, numbered by their new lines.
+  struct Compacted {
+    std::string content;
+    std::map<std::uint64_t, Entry> entries;
+    std::size_t lines = 0;
+  };
+  Result<Compacted> compacted() const;
+  Status replaceFileWith(const std::string& content);
 
   std::filesystem::path dir_;
   std::filesystem::path path_;
