@@ -21,6 +21,7 @@ constexpr std::array kFlags{
     CtlFlag{"--version", "", &CtlOptions::version},
     CtlFlag{"--units", "", &CtlOptions::units},
     CtlFlag{"--builtin-base", "", &CtlOptions::builtin_base},
+    CtlFlag{"--drop-in", "", &CtlOptions::drop_in},  // the files after it are drop-ins
 };
 
 Status setLimit(std::string_view value, CtlOptions& options) {
@@ -52,7 +53,7 @@ constexpr std::array kValueOptions{
 };
 
 // A word that is no option: the command, then its files or its unit.
-Status takeOperand(std::string_view arg, bool drop_in, const VerbEntry*& verb, CtlOptions& options) {
+Status takeOperand(std::string_view arg, const VerbEntry*& verb, CtlOptions& options) {
   if (arg.starts_with("-") || (verb && verb->operands == Operands::kNone) ||
       (verb && verb->operands == Operands::kUnit && !options.unit.empty()))
     return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
@@ -61,7 +62,7 @@ Status takeOperand(std::string_view arg, bool drop_in, const VerbEntry*& verb, C
     if (!verb) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     options.verb = verb->verb;
   } else if (verb->operands == Operands::kFiles) {
-    (drop_in ? options.dropins : options.files).emplace_back(arg);
+    (options.drop_in ? options.dropins : options.files).emplace_back(arg);
   } else {
     if (!isValidUnitName(arg)) return Error{"Invalid unit name \"" + sanitizeName(arg) + "\""};
     options.unit = std::string(arg);
@@ -70,14 +71,14 @@ Status takeOperand(std::string_view arg, bool drop_in, const VerbEntry*& verb, C
 }
 
 // Options that belong to another command, or that contradict each other.
-Status checkCombination(const CtlOptions& options, const VerbEntry* verb, bool drop_in) {
-  if ((drop_in || !options.base.empty() || options.builtin_base) && options.verb != Verb::kValidate)
+Status checkCombination(const CtlOptions& options, const VerbEntry* verb) {
+  if ((options.drop_in || !options.base.empty() || options.builtin_base) && options.verb != Verb::kValidate)
     return Error{"--drop-in, --base and --builtin-base belong to the validate command"};
   if (!options.base.empty() && options.builtin_base)
     return Error{"Give --base FILE or --builtin-base, not both"};
   if (options.verb == Verb::kValidate && options.files.empty() && options.dropins.empty())
     return Error{"validate needs at least one FILE"};
-  if (drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
+  if (options.drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
   if (verb && verb->operands == Operands::kUnit && options.unit.empty())
     return Error{std::string(verb->name) + " needs a UNIT"};
   if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
@@ -118,21 +119,11 @@ Exit status:
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   CtlOptions options;
   const VerbEntry* verb = nullptr;
-  bool drop_in = false;  // the files after --drop-in are drop-ins
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    if (const CtlFlag* flag = findOption(kFlags, arg)) {
-      options.*(flag->member) = true;
-    } else if (const CtlValueOption* option = findOption(kValueOptions, arg)) {
-      if (i + 1 >= args.size()) return Error{"Option " + std::string(arg) + " needs a value"};
-      if (Status set = option->set(args[++i], options); !set) return set.error();
-    } else if (arg == "--drop-in") {
-      drop_in = true;
-    } else if (Status taken = takeOperand(arg, drop_in, verb, options); !taken) {
-      return taken.error();
-    }
-  }
-  if (Status fits = checkCombination(options, verb, drop_in); !fits) return fits.error();
+  const Status parsed = parseOptionTable(args, kFlags, kValueOptions, options, [&](std::string_view arg) {
+    return takeOperand(arg, verb, options);
+  });
+  if (!parsed) return parsed.error();
+  if (Status fits = checkCombination(options, verb); !fits) return fits.error();
   return options;
 }
 

@@ -46,6 +46,7 @@ struct CtlOptions {
   std::uint32_t limit = 20;  // top -n
   SortKey sort = SortKey::kCost;
   std::vector<std::string> files;    // validate FILE...: main policies, or drop-ins in a policy.d
+  bool drop_in = false;              // validate --drop-in: the files after it are drop-ins
   std::vector<std::string> dropins;  // validate --drop-in FILE...
   std::string base;                  // validate --base FILE: what drop-ins merge onto
   bool builtin_base = false;         // validate --builtin-base

@@ -126,26 +126,11 @@ be read, the policy has problems or the bus could not be served, 2 on invalid ar
 
 Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& args) {
   DaemonOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    std::string_view name = arg;
-    std::optional<std::string_view> inline_value;  // --name=value
-    if (const auto equals = arg.find('='); arg.starts_with("--") && equals != std::string_view::npos) {
-      name = arg.substr(0, equals);
-      inline_value = arg.substr(equals + 1);
-    }
-    if (const DaemonFlag* flag = findOption(kFlags, name)) {
-      if (inline_value) return Error{"Option " + std::string(name) + " takes no value"};
-      options.*(flag->member) = true;
-    } else if (const DaemonValueOption* option = findOption(kValueOptions, name)) {
-      if (!inline_value && i + 1 >= args.size())
-        return Error{"Option " + std::string(name) + " needs a value"};
-      if (Status set = option->set(inline_value ? *inline_value : args[++i], options); !set)
-        return set.error();
-    } else {
-      return Error{"Unknown argument " + inQuotes(arg) + "; see jmemd --help"};
-    }
-  }
+  const Status parsed =
+      parseOptionTable(args, kFlags, kValueOptions, options, [](std::string_view arg) -> Status {
+        return Error{"Unknown argument " + inQuotes(arg) + "; see jmemd --help"};
+      });
+  if (!parsed) return parsed.error();
   return options;
 }
 

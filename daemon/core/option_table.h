@@ -2,7 +2,10 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -32,6 +35,33 @@ const Option* findOption(const std::array<Option, N>& table, std::string_view na
     if (name == option.name || (!option.alias.empty() && name == option.alias)) return &option;
   }
   return nullptr;
+}
+
+// Walks `args` (without argv[0]): a flag or a value option (--name VALUE or --name=VALUE) through its
+// row, any other word through `operand`, which returns a Status. The first error ends the walk.
+template <typename Options, std::size_t F, std::size_t V, typename Operand>
+Status parseOptionTable(const std::vector<std::string_view>& args, const std::array<Flag<Options>, F>& flags,
+                        const std::array<ValueOption<Options>, V>& value_options, Options& options,
+                        Operand&& operand) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view name = args[i];
+    std::optional<std::string_view> inline_value;
+    if (const auto equals = name.find('='); name.starts_with("--") && equals != std::string_view::npos) {
+      inline_value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    }
+    if (const auto* flag = findOption(flags, name)) {
+      if (inline_value) return Error{"Option " + std::string(name) + " takes no value"};
+      options.*(flag->member) = true;
+    } else if (const auto* option = findOption(value_options, name)) {
+      if (!inline_value && i + 1 >= args.size())
+        return Error{"Option " + std::string(name) + " needs a value"};
+      if (Status set = option->set(inline_value ? *inline_value : args[++i], options); !set) return set;
+    } else if (Status taken = operand(args[i]); !taken) {
+      return taken;
+    }
+  }
+  return ok();
 }
 
 }  // namespace jmem

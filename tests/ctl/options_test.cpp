@@ -100,3 +100,13 @@ TEST_CASE("a verb that takes a unit says so by its name when the unit is missing
     CHECK(options.error().message == std::string(entry.name) + " needs a UNIT");
   }
 }
+
+TEST_CASE("jmemctl takes a value option's value inline and refuses one on a flag", "[ctl]") {
+  auto options = parseCtlOptions({"top", "--sort=pss", "--lines=5"});
+  REQUIRE(options.ok());
+  CHECK(options->sort == SortKey::kPss);
+  CHECK(options->limit == 5);
+  auto flag = parseCtlOptions({"status", "--json=yes"});
+  REQUIRE_FALSE(flag.ok());
+  CHECK(flag.error().message == "Option --json takes no value");
+}
