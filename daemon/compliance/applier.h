@@ -104,6 +104,10 @@ class Applier {
   std::filesystem::path root_;
 };
 
+// An active state in which a unit runs. Records of jmem 0.1.0 say "active (loaded)": the load state
+// in parentheses is not part of it.
+bool isRunning(const std::string& active_state);
+
 // Sets aside every pending record of `journal` outside `rules` (journal_schema.h), logging each.
 void screenJournal(ChangeJournal& journal, const RecordRules& rules);
 
