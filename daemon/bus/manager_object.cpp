@@ -166,6 +166,15 @@ std::tuple<bool, std::string, std::vector<BusRecord>> ManagerObject::GetGpus() {
   return {gpus.available, gpus.available ? std::string() : gpus.reason, std::move(out)};
 }
 
+namespace {
+
+SelfStatsRecord selfStatsRecord(const SelfStats& s) {
+  return {s.ticks(),       s.latenessPercentileUsec(50), s.latenessPercentileUsec(99), s.latenessMaxUsec(),
+          s.cpuMeanUsec(), s.lastRollupReads()};
+}
+
+}  // namespace
+
 BusRecord ManagerObject::GetSelfStats() {
   return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }

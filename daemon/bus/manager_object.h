@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "bus/bus_figures.h"
 #include "bus/bus_name.h"
 #include "bus/compliance_records.h"
 #include "bus/gpu_record.h"

@@ -2,12 +2,6 @@
 
 namespace jmem {
 
-SelfStatsRecord selfStatsRecord(const SelfStats& s) {
-  return SelfStatsRecord{
-      s.ticks(),       s.latenessPercentileUsec(50), s.latenessPercentileUsec(99), s.latenessMaxUsec(),
-      s.cpuMeanUsec(), s.lastRollupReads()};
-}
-
 BusRecord encodeSelfStats(const SelfStatsRecord& s) {
   return BusRecord{
       {"ticks", sdbus::Variant(s.ticks)},

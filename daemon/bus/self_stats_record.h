@@ -3,11 +3,10 @@
 #include <cstdint>
 
 #include "bus/bus_record.h"
-#include "model/self_stats.h"
 
 namespace jmem {
 
-// GetSelfStats: the governor's own cost over its last SelfStats::kWindow ticks.
+// GetSelfStats: the governor's own cost over its last ticks (SelfStats, which the adaptor reads).
 struct SelfStatsRecord {
   std::uint64_t ticks = 0;
   std::uint64_t lateness_p50_usec = 0;  // of a tick against its schedule
@@ -18,7 +17,6 @@ struct SelfStatsRecord {
   friend bool operator==(const SelfStatsRecord&, const SelfStatsRecord&) = default;
 };
 
-SelfStatsRecord selfStatsRecord(const SelfStats& stats);
 BusRecord encodeSelfStats(const SelfStatsRecord& stats);
 SelfStatsRecord decodeSelfStats(const BusRecord& record);
 
