@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bus/state_records.h"
 #include "ledger/ranking.h"
 
 namespace jmem {
@@ -43,22 +44,6 @@ bool boundRows(std::vector<BusRecord>& rows) {
   const bool truncated = kept < rows.size();
   rows.resize(kept);
   return truncated;
-}
-
-// A GPU's PIDs the caller may see. One the ledger does not hold (in another PID namespace, say) has no
-// known owner: only a caller that may see every process gets it.
-std::vector<pid_t> visibleGpuPids(const GpuDevice& device, const Ledger& ledger,
-                                  const ProcVisibility& visibility, const Caller& caller) {
-  std::vector<pid_t> out;
-  for (const GpuProcess& process : device.processes) {
-    const auto at =
-        std::lower_bound(ledger.processes.begin(), ledger.processes.end(), process.pid,
-                         [](const LedgerProcess& p, pid_t value) { return p.sample.pid < value; });
-    const bool known = at != ledger.processes.end() && at->sample.pid == process.pid;
-    if (mayShowDetails(visibility, caller, known ? at->sample.uid : static_cast<uid_t>(-1)))
-      out.push_back(process.pid);
-  }
-  return out;
 }
 
 }  // namespace
@@ -166,15 +151,6 @@ std::tuple<bool, std::string, std::vector<BusRecord>> ManagerObject::GetGpus() {
   return {gpus.available, gpus.available ? std::string() : gpus.reason, std::move(out)};
 }
 
-namespace {
-
-SelfStatsRecord selfStatsRecord(const SelfStats& s) {
-  return {s.ticks(),       s.latenessPercentileUsec(50), s.latenessPercentileUsec(99), s.latenessMaxUsec(),
-          s.cpuMeanUsec(), s.lastRollupReads()};
-}
-
-}  // namespace
-
 BusRecord ManagerObject::GetSelfStats() {
   return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }
@@ -189,22 +165,9 @@ void ManagerObject::Reload(sdbus::Result<>&& result) {
 
 namespace {
 
-CheckItemRecord checkItemRecord(const compliance::CheckItem& item) {
-  const auto& where = item.where;
-  return {std::string(compliance::toString(item.kind)),
-          item.subject,
-          item.policy_class,
-          item.expected,
-          item.actual,
-          std::string(compliance::toString(item.state)),
-          where.line ? where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column)
-                     : where.file,
-          item.cost_bytes};
-}
-
 std::vector<BusRecord> changeResults(const std::vector<compliance::ChangeResult>& results) {
   std::vector<BusRecord> out;
-  for (const auto& r : results) out.push_back(encodeChangeResult({r.kind, r.target, r.detail, r.ok}));
+  for (const auto& r : results) out.push_back(encodeChangeResult(changeResultRecord(r)));
   return out;
 }
 
@@ -231,8 +194,7 @@ void ManagerObject::Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::
         if (!outcome) return call.returnError(busErrorFor("PlanFailed", outcome.error()));
         std::vector<BusRecord> changes;
         for (const auto& change : outcome->changes) {
-          changes.push_back(encodePlanChange({std::string(compliance::toString(change.kind)), change.subject,
-                                              change.before, change.after, change.bytes_back}));
+          changes.push_back(encodePlanChange(planChangeRecord(change)));
         }
         call.returnResults(changes, outcome->notes, outcome->unknown, outcome->reboot_needed);
       });
@@ -265,20 +227,6 @@ void ManagerObject::Revert(sdbus::Result<std::vector<BusRecord>>&& result) {
 
 namespace {
 
-ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& u) {
-  return {u.unit, u.memory_high_bytes, u.prior_memory_high_bytes, u.frozen, u.stopped, u.by_operator};
-}
-
-ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
-  return {r.time_usec,
-          r.action.unit,
-          std::string(throttle::toString(r.action.kind)),
-          r.origin,
-          r.action.memory_high_bytes,
-          r.ok,
-          r.ok ? r.action.reason : r.error};
-}
-
 // Throttle's and Release's answer: each action taken, or the bus error for the failure.
 void answerActions(const sdbus::Result<std::vector<BusRecord>>& call,
                    const Result<std::vector<throttle::ActionRecord>>& outcome) {
@@ -296,13 +244,8 @@ ManagerObject::GetThrottle() {
   const auto& t = state_.throttle;
   std::vector<BusRecord> units;
   for (const auto& u : t.units) units.push_back(encodeThrottleUnit(throttleUnitRecord(u)));
-  const auto& c = state_.controls;
-  const ThrottleControlRecord throttle_control{
-      "throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note};
-  const ThrottleControlRecord freeze_control{"freeze", c.freeze != throttle::FreezeMethod::kNone,
-                                             c.freeze_note};
-  std::vector<BusRecord> controls{encodeThrottleControl(throttle_control),
-                                  encodeThrottleControl(freeze_control)};
+  std::vector<BusRecord> controls;
+  for (const auto& c : throttleControlRecords(state_.controls)) controls.push_back(encodeThrottleControl(c));
   std::vector<BusRecord> recent;
   for (const auto& r : t.recent) recent.push_back(encodeThrottleAction(throttleActionRecord(r)));
   std::string phase(throttle::toString(t.phase));
