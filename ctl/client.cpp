@@ -111,15 +111,11 @@ std::vector<LedgerUnit> GovernorClient::units(std::uint32_t limit, SortKey sort,
   return out;
 }
 
-GpusView GovernorClient::gpus() {
+GpuSnapshot GovernorClient::gpus() {
   const auto [available, reason, gpus] = proxy_->GetGpus();
-  GpusView view{available, reason, {}};
-  for (const auto& g : gpus) {
-    view.gpus.push_back(GpuView{g.get<0>(), g.get<1>(), g.get<2>(), g.get<3>(), g.get<4>(), g.get<5>(),
-                                g.get<6>(), g.get<7>(), g.get<8>(), g.get<9>(), g.get<10>(), g.get<11>(),
-                                g.get<12>()});
-  }
-  return view;
+  GpuSnapshot snapshot{available, reason, {}};
+  for (const BusRecord& gpu : gpus) snapshot.devices.push_back(decodeGpu(gpu));
+  return snapshot;
 }
 
 void GovernorClient::reload() {
@@ -129,75 +125,60 @@ void GovernorClient::reload() {
 CheckView GovernorClient::check() {
   const auto [verdict, items] = proxy_->Check();
   CheckView view{verdict, {}};
-  for (const auto& i : items) {
-    view.items.push_back(CheckItemView{std::get<0>(i), std::get<1>(i), std::get<2>(i), std::get<3>(i),
-                                       std::get<4>(i), std::get<5>(i), std::get<6>(i), std::get<7>(i)});
-  }
+  for (const BusRecord& i : items) view.items.push_back(decodeCheckItem(i));
   return view;
 }
 
 PlanView GovernorClient::plan() {
   const auto [changes, notes, unknown, reboot] = proxy_->Plan();
   PlanView view{{}, notes, unknown, reboot};
-  for (const auto& c : changes) {
-    view.changes.push_back(
-        ChangeView{std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c)});
-  }
+  for (const BusRecord& c : changes) view.changes.push_back(decodePlanChange(c));
   return view;
 }
 
 namespace {
 
-template <typename Results>
-std::vector<ResultView> resultViews(const Results& results) {
-  std::vector<ResultView> out;
-  for (const auto& r : results)
-    out.push_back(ResultView{std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r)});
+std::vector<ChangeResultRecord> decodeResults(const std::vector<BusRecord>& results) {
+  std::vector<ChangeResultRecord> out;
+  for (const BusRecord& r : results) out.push_back(decodeChangeResult(r));
   return out;
 }
 
 }  // namespace
 
-std::vector<ResultView> GovernorClient::apply() {
-  return resultViews(proxy_->Apply());
+std::vector<ChangeResultRecord> GovernorClient::apply() {
+  return decodeResults(proxy_->Apply());
 }
 
-std::vector<ResultView> GovernorClient::revert() {
-  return resultViews(proxy_->Revert());
+std::vector<ChangeResultRecord> GovernorClient::revert() {
+  return decodeResults(proxy_->Revert());
 }
 
 ThrottleView GovernorClient::throttleState() {
   const auto [phase, triggers, waiting, would, units, controls, recent] = proxy_->GetThrottle();
   ThrottleView view{phase, triggers, waiting, would, {}, {}, {}};
-  for (const auto& u : units) {
-    view.units.push_back({u.get<0>(), u.get<1>(), u.get<2>(), u.get<3>(), u.get<4>(), u.get<5>()});
-  }
-  for (const auto& c : controls) view.controls.push_back({c.get<0>(), c.get<1>(), c.get<2>()});
-  for (const auto& r : recent) {
-    view.recent.push_back(
-        {r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>(), r.get<5>(), r.get<6>()});
-  }
+  for (const BusRecord& u : units) view.units.push_back(decodeThrottleUnit(u));
+  for (const BusRecord& c : controls) view.controls.push_back(decodeThrottleControl(c));
+  for (const BusRecord& r : recent) view.recent.push_back(decodeThrottleAction(r));
   return view;
 }
 
 namespace {
 
-std::vector<ThrottleActionView> actionViews(
-    const std::vector<sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>>& actions) {
-  std::vector<ThrottleActionView> views;
-  for (const auto& a : actions)
-    views.push_back({0, a.get<0>(), a.get<1>(), "operator", a.get<2>(), a.get<3>(), a.get<4>()});
-  return views;
+std::vector<ThrottleActionRecord> decodeActions(const std::vector<BusRecord>& actions) {
+  std::vector<ThrottleActionRecord> out;
+  for (const BusRecord& a : actions) out.push_back(decodeThrottleAction(a));
+  return out;
 }
 
 }  // namespace
 
-std::vector<ThrottleActionView> GovernorClient::throttle(const std::string& unit) {
-  return actionViews(proxy_->Throttle(unit));
+std::vector<ThrottleActionRecord> GovernorClient::throttle(const std::string& unit) {
+  return decodeActions(proxy_->Throttle(unit));
 }
 
-std::vector<ThrottleActionView> GovernorClient::release(const std::string& unit) {
-  return actionViews(proxy_->Release(unit));
+std::vector<ThrottleActionRecord> GovernorClient::release(const std::string& unit) {
+  return decodeActions(proxy_->Release(unit));
 }
 
 int GovernorClient::monitor(MonitorHandlers handlers) {

@@ -8,78 +8,35 @@
 #include <string>
 #include <vector>
 
+#include "bus/compliance_records.h"
+#include "bus/gpu_record.h"
 #include "bus/records.h"
 #include "bus/sdbus_compat.h"
+#include "bus/throttle_records.h"
 #include "generated/manager_proxy.h"
 #include "ledger/ranking.h"
 
 namespace jmem::ctl {
 
-// GetGpus: each GPU NVML reports; figures it does not know are false/0 with their flag.
-struct GpuView {
-  std::uint32_t index;
-  std::string name, uuid;
-  bool integrated, memory_known;
-  std::uint64_t total_bytes, reserved_bytes, used_bytes;
-  bool processes_complete;
-  std::uint64_t attributed_bytes, unattributed_bytes;
-  std::uint32_t processes;
-  std::vector<std::string> problems;
-};
-struct GpusView {
-  bool available;
-  std::string reason;  // why not available
-  std::vector<GpuView> gpus;
-};
-
-struct CheckItemView {
-  std::string kind, subject, policy_class, expected, actual, state, where;
-  std::uint64_t cost_bytes;
-};
 struct CheckView {
   std::string verdict;  // compliant, reboot-pending, unknown, drift
-  std::vector<CheckItemView> items;
-};
-struct ChangeView {
-  std::string action, subject, before, after;
-  std::uint64_t bytes_back;
+  std::vector<CheckItemRecord> items;
 };
 struct PlanView {
-  std::vector<ChangeView> changes;
+  std::vector<PlanChangeRecord> changes;
   std::vector<std::string> notes;
   std::vector<std::string> unknown;  // items that cannot be planned: "subject: why"
   bool reboot_needed;
 };
-struct ResultView {
-  std::string kind, target, detail;
-  bool ok;
-};
 
-struct ThrottleUnitView {
-  std::string unit;
-  std::uint64_t memory_high_bytes, prior_memory_high_bytes;  // 0: none / infinity
-  bool frozen, stopped, by_operator;
-};
-struct ThrottleControlView {
-  std::string action;
-  bool available;
-  std::string note;
-};
-struct ThrottleActionView {
-  std::uint64_t time_usec;
-  std::string unit, action, origin;
-  std::uint64_t memory_high_bytes;
-  bool ok;
-  std::string detail;
-};
 struct ThrottleView {
   std::string phase;
   std::vector<std::string> triggers;
   std::string waiting;
   std::vector<std::string> would;
-  std::vector<ThrottleUnitView> units;
-  std::vector<ThrottleControlView> controls;
-  std::vector<ThrottleActionView> recent;
+  std::vector<ThrottleUnitRecord> units;
+  std::vector<ThrottleControlRecord> controls;
+  std::vector<ThrottleActionRecord> recent;
 };
 
 struct GovernorInfo {
@@ -118,15 +75,16 @@ class GovernorClient {
   // truncated: the reply was cut short to stay under its size bound (ask for fewer).
   std::vector<LedgerProcess> processes(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
   std::vector<LedgerUnit> units(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
-  GpusView gpus();
+  // GetGpus: each GPU NVML reports, with the processes the caller may see.
+  GpuSnapshot gpus();
   void reload();
   CheckView check();
   PlanView plan();
-  std::vector<ResultView> apply();
-  std::vector<ResultView> revert();
+  std::vector<ChangeResultRecord> apply();
+  std::vector<ChangeResultRecord> revert();
   ThrottleView throttleState();
-  std::vector<ThrottleActionView> throttle(const std::string& unit);
-  std::vector<ThrottleActionView> release(const std::string& unit);
+  std::vector<ThrottleActionRecord> throttle(const std::string& unit);
+  std::vector<ThrottleActionRecord> release(const std::string& unit);
   // Runs until SIGINT or SIGTERM (returns 0) or until jmemd leaves the bus (returns kExitNotRunning).
   int monitor(MonitorHandlers handlers);
 

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "ctl/table.h"
+#include "gpu/gpu_json.h"
 #include "policy/loader.h"
 #include "sources/cgroup_unit.h"
 
@@ -73,47 +74,27 @@ std::string dump(const Json& json, int indent = 2) {
 }
 
 // "NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes"
-std::string gpuLine(const GpuView& g) {
+std::string gpuLine(const GpuDevice& g) {
   std::string line = g.name.empty() ? std::string("unnamed") : terminalSafe(g.name);
   if (g.integrated) {
     line += " (integrated: system memory), " + formatIec(g.attributed_bytes) + " held by its processes";
-  } else if (g.memory_known) {
-    line += ", " + formatIec(g.used_bytes) + " used of " + formatIec(g.total_bytes) + " (" +
-            formatIec(g.reserved_bytes) + " reserved)";
+  } else if (g.total_bytes && g.used_bytes) {
+    line += ", " + formatIec(*g.used_bytes) + " used of " + formatIec(*g.total_bytes) + " (" +
+            (g.reserved_bytes ? formatIec(*g.reserved_bytes) : std::string("-")) + " reserved)";
   } else {
     line += ", memory unknown";
   }
-  line += g.processes_complete ? ", " + std::to_string(g.processes) + " processes" : ", processes unknown";
+  line +=
+      g.processes_complete ? ", " + std::to_string(g.processes.size()) + " processes" : ", processes unknown";
   if (!g.problems.empty()) line += "; " + terminalSafe(g.problems.front());
   return line;
-}
-
-Json gpusJson(const GpusView& gpus) {
-  Json list = Json::array();
-  for (const GpuView& g : gpus.gpus) {
-    const auto known = [](bool flag, std::uint64_t value) { return flag ? Json(value) : Json(nullptr); };
-    list.push_back(
-        Json{{"index", g.index},
-             {"name", g.name},
-             {"uuid", g.uuid},
-             {"integrated", g.integrated},
-             {"total_bytes", known(g.memory_known, g.total_bytes)},
-             {"reserved_bytes", known(g.memory_known, g.reserved_bytes)},
-             {"used_bytes", known(g.memory_known, g.used_bytes)},
-             {"processes_complete", g.processes_complete},
-             {"attributed_bytes", g.attributed_bytes},
-             {"unattributed_bytes", known(g.memory_known && g.processes_complete, g.unattributed_bytes)},
-             {"processes", g.processes},
-             {"problems", g.problems}});
-  }
-  return list;
 }
 
 }  // namespace
 
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
-                         const GpusView* gpus) {
+                         const GpuSnapshot* gpus) {
   std::string out;
   // A stale ledger is a failed state, marked as systemctl marks a failed unit.
   const bool stale = info.sample_state == "stale";
@@ -139,7 +120,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
       s.nvmap_total_bytes ? formatIec(*s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
   if (gpus && !gpus->available) row("GPU", "unavailable (" + terminalSafe(gpus->reason) + ")");
   if (gpus) {
-    for (const GpuView& g : gpus->gpus) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
+    for (const GpuDevice& g : gpus->devices) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
   }
   const auto unaccounted_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(s.unaccounted_bytes, 0));
   row("Unaccounted", formatIec(unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
@@ -165,7 +146,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
 }
 
 std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
-                             const GpusView* gpus) {
+                             const GpuSnapshot* gpus) {
   const auto known = [](const auto& value) { return value ? Json(*value) : Json(nullptr); };
   Json json{
       {"version", info.version},
@@ -199,9 +180,10 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, co
         {"unaccounted_bytes", s.unaccounted_bytes}}},
   };
   if (gpus) {
-    json["nvml"] =
-        gpus->available ? Json{{"available", true}} : Json{{"available", false}, {"reason", gpus->reason}};
-    json["gpus"] = gpusJson(*gpus);
+    json["nvml"] = nvmlToJson(*gpus);
+    Json list = Json::array();
+    for (const GpuDevice& g : gpus->devices) list.push_back(gpuToJson(g));
+    json["gpus"] = std::move(list);
   }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
   json["state_problems"] = info.state_problems;

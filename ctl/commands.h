@@ -20,9 +20,9 @@ struct Style {
 // With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's.
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& system,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
-                         const GpusView* gpus = nullptr);
+                         const GpuSnapshot* gpus = nullptr);
 std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
-                             const ThrottleView* throttle = nullptr, const GpusView* gpus = nullptr);
+                             const ThrottleView* throttle = nullptr, const GpuSnapshot* gpus = nullptr);
 // The JSON writes each process and unit as `jmemd --dump` does (ledger/ledger_json.h).
 std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style);
 std::string renderProcessesJson(const std::vector<LedgerProcess>& processes);
@@ -47,11 +47,11 @@ std::string renderCheck(const CheckView& check, const Style& style);
 std::string renderCheckJson(const CheckView& check);
 std::string renderPlan(const PlanView& plan, const Style& style);
 std::string renderPlanJson(const PlanView& plan);
-std::string renderResults(const std::vector<ResultView>& results, const char* verb);
+std::string renderResults(const std::vector<ChangeResultRecord>& results, const char* verb);
 
 // The throttle: a section of `status`, its JSON, and what throttle and release did.
 std::string renderThrottle(const ThrottleView& throttle, const Style& style);
 Json renderThrottleJson(const ThrottleView& throttle);
-std::string renderActions(const std::vector<ThrottleActionView>& actions);
+std::string renderActions(const std::vector<ThrottleActionRecord>& actions);
 
 }  // namespace jmem::ctl

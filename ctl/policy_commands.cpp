@@ -123,7 +123,7 @@ std::string renderPlanJson(const PlanView& plan) {
                    {"reboot_needed", plan.reboot_needed}});
 }
 
-std::string renderResults(const std::vector<ResultView>& results, const char* verb) {
+std::string renderResults(const std::vector<ChangeResultRecord>& results, const char* verb) {
   if (results.empty()) return std::string("Nothing to ") + verb + ".\n";
   std::string out;
   for (const auto& r : results)

@@ -18,11 +18,11 @@ std::string clockTime(std::uint64_t usec) {
   return text;
 }
 
-std::string unitLine(const ThrottleUnitView& u) {
+std::string unitLine(const ThrottleUnitRecord& u) {
   std::string line = terminalSafe(u.unit) + ":";
   if (u.memory_high_bytes) {
-    line += " MemoryHigh " + formatIec(u.memory_high_bytes) + " (was " +
-            (u.prior_memory_high_bytes ? formatIec(u.prior_memory_high_bytes) : std::string("infinity")) +
+    line += " MemoryHigh " + formatIec(*u.memory_high_bytes) + " (was " +
+            (u.prior_memory_high_bytes ? formatIec(*u.prior_memory_high_bytes) : std::string("infinity")) +
             ")";
   }
   if (u.frozen) line += " frozen";
@@ -60,36 +60,36 @@ std::string renderThrottle(const ThrottleView& t, const Style& style) {
 }
 
 Json renderThrottleJson(const ThrottleView& t) {
+  const auto known = [](const std::optional<std::uint64_t>& value) {
+    return value ? Json(*value) : Json(nullptr);
+  };
   Json units = Json::array();
   for (const auto& u : t.units) {
-    units.push_back(
-        Json{{"unit", u.unit},
-             {"memory_high_bytes", u.memory_high_bytes ? Json(u.memory_high_bytes) : Json(nullptr)},
-             {"prior_memory_high_bytes",
-              u.prior_memory_high_bytes ? Json(u.prior_memory_high_bytes) : Json(nullptr)},
-             {"frozen", u.frozen},
-             {"stopped", u.stopped},
-             {"by_operator", u.by_operator}});
+    units.push_back(Json{{"unit", u.unit},
+                         {"memory_high_bytes", known(u.memory_high_bytes)},
+                         {"prior_memory_high_bytes", known(u.prior_memory_high_bytes)},
+                         {"frozen", u.frozen},
+                         {"stopped", u.stopped},
+                         {"by_operator", u.by_operator}});
   }
   Json controls = Json::object();
   for (const auto& c : t.controls) controls[c.action] = Json{{"available", c.available}, {"note", c.note}};
   Json recent = Json::array();
   for (const auto& r : t.recent) {
-    recent.push_back(
-        Json{{"time_usec", r.time_usec},
-             {"unit", r.unit},
-             {"action", r.action},
-             {"origin", r.origin},
-             {"memory_high_bytes", r.memory_high_bytes ? Json(r.memory_high_bytes) : Json(nullptr)},
-             {"ok", r.ok},
-             {"detail", r.detail}});
+    recent.push_back(Json{{"time_usec", r.time_usec},
+                          {"unit", r.unit},
+                          {"action", r.action},
+                          {"origin", r.origin},
+                          {"memory_high_bytes", known(r.memory_high_bytes)},
+                          {"ok", r.ok},
+                          {"detail", r.detail}});
   }
   return Json{{"phase", t.phase},           {"triggers", t.triggers},    {"waiting", t.waiting},
               {"would", t.would},           {"units", std::move(units)}, {"controls", std::move(controls)},
               {"recent", std::move(recent)}};
 }
 
-std::string renderActions(const std::vector<ThrottleActionView>& actions) {
+std::string renderActions(const std::vector<ThrottleActionRecord>& actions) {
   if (actions.empty()) return "Nothing to do.\n";
   std::string out;
   for (const auto& a : actions)

@@ -76,8 +76,9 @@ int runPlan(GovernorClient* client, const CtlOptions& options, const Style& styl
 
 // An item that failed (a change not undone, a journal line set aside) fails the command, so that a
 // package removal behind it stops instead of leaving changes without their journal.
-int resultsExitCode(const std::vector<ResultView>& results) {
-  const bool failed = std::any_of(results.begin(), results.end(), [](const ResultView& r) { return !r.ok; });
+int resultsExitCode(const std::vector<ChangeResultRecord>& results) {
+  const bool failed =
+      std::any_of(results.begin(), results.end(), [](const ChangeResultRecord& r) { return !r.ok; });
   return failed ? kExitFailure : kExitOk;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bus/state_records.h"
 #include "ledger/ranking.h"
 
 namespace jmem {
@@ -139,28 +140,19 @@ std::tuple<std::vector<BusRecord>, bool> ManagerObject::ListUnits(const uint32_t
   return {std::move(out), truncated};
 }
 
-std::tuple<bool, std::string, std::vector<ManagerObject::GpuStruct>> ManagerObject::GetGpus() {
-  const GpuSnapshot& gpus = ledgerOrThrow().system.gpus;
-  std::vector<GpuStruct> out;
+std::tuple<bool, std::string, std::vector<BusRecord>> ManagerObject::GetGpus() {
+  const Ledger& ledger = ledgerOrThrow();
+  const GpuSnapshot& gpus = ledger.system.gpus;
+  const Viewer viewer = handlers_.viewer(sender());
+  std::vector<BusRecord> out;
   out.reserve(gpus.devices.size());
-  for (const GpuDevice& d : gpus.devices) {
-    const bool memory_known = d.total_bytes && d.used_bytes;
-    out.emplace_back(d.index, d.name, d.uuid, d.integrated, memory_known, d.total_bytes.value_or(0),
-                     d.reserved_bytes.value_or(0), d.used_bytes.value_or(0), d.processes_complete,
-                     d.attributed_bytes, d.unattributed_bytes.value_or(0),
-                     static_cast<uint32_t>(d.processes.size()), d.problems);
-  }
+  for (const GpuDevice& d : gpus.devices)
+    out.push_back(encodeGpu(d, visibleGpuPids(d, ledger, viewer.visibility, viewer.caller)));
   return {gpus.available, gpus.available ? std::string() : gpus.reason, std::move(out)};
 }
 
-sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> ManagerObject::GetSelfStats() {
-  const SelfStats& s = state_.self_stats;
-  return {s.ticks(),
-          s.latenessPercentileUsec(50),
-          s.latenessPercentileUsec(99),
-          s.latenessMaxUsec(),
-          s.cpuMeanUsec(),
-          static_cast<uint64_t>(s.lastRollupReads())};
+BusRecord ManagerObject::GetSelfStats() {
+  return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }
 
 void ManagerObject::Reload(sdbus::Result<>&& result) {
@@ -171,55 +163,46 @@ void ManagerObject::Reload(sdbus::Result<>&& result) {
   if (reply) handlers_.reload(sender(), std::move(reply));
 }
 
-void ManagerObject::Check(sdbus::Result<std::string, std::vector<CheckItem>>&& result) {
-  using Call = sdbus::Result<std::string, std::vector<CheckItem>>;
+namespace {
+
+std::vector<BusRecord> changeResults(const std::vector<compliance::ChangeResult>& results) {
+  std::vector<BusRecord> out;
+  for (const auto& r : results) out.push_back(encodeChangeResult(changeResultRecord(r)));
+  return out;
+}
+
+}  // namespace
+
+void ManagerObject::Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) {
+  using Call = sdbus::Result<std::string, std::vector<BusRecord>>;
   auto reply = defer<compliance::CheckReport>(
       std::move(result), [](const Call& call, const Result<compliance::CheckReport>& outcome) {
         if (!outcome) return call.returnError(busErrorFor("CheckFailed", outcome.error()));
-        std::vector<CheckItem> items;
-        for (const auto& item : outcome->items) {
-          items.emplace_back(std::string(compliance::toString(item.kind)), item.subject, item.policy_class,
-                             item.expected, item.actual, std::string(compliance::toString(item.state)),
-                             item.where.line ? item.where.file + ":" + std::to_string(item.where.line) + ":" +
-                                                   std::to_string(item.where.column)
-                                             : item.where.file,
-                             item.cost_bytes);
-        }
+        std::vector<BusRecord> items;
+        for (const auto& item : outcome->items) items.push_back(encodeCheckItem(checkItemRecord(item)));
         call.returnResults(std::string(compliance::toString(outcome->verdict())), items);
       });
   if (reply) handlers_.check(sender(), std::move(reply));
 }
 
-void ManagerObject::Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>,
+void ManagerObject::Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>,
                                        std::vector<std::string>, bool>&& result) {
   using Call =
-      sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, std::vector<std::string>, bool>;
+      sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>;
   auto reply = defer<compliance::Plan>(
       std::move(result), [](const Call& call, const Result<compliance::Plan>& outcome) {
         if (!outcome) return call.returnError(busErrorFor("PlanFailed", outcome.error()));
-        std::vector<PlanChange> changes;
+        std::vector<BusRecord> changes;
         for (const auto& change : outcome->changes) {
-          changes.emplace_back(std::string(compliance::toString(change.kind)), change.subject, change.before,
-                               change.after, change.bytes_back);
+          changes.push_back(encodePlanChange(planChangeRecord(change)));
         }
         call.returnResults(changes, outcome->notes, outcome->unknown, outcome->reboot_needed);
       });
   if (reply) handlers_.plan(sender(), std::move(reply));
 }
 
-namespace {
-
-std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> changeResults(
-    const std::vector<compliance::ChangeResult>& results) {
-  std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> out;
-  for (const auto& r : results) out.emplace_back(r.kind, r.target, r.detail, r.ok);
-  return out;
-}
-
-}  // namespace
-
-void ManagerObject::Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) {
-  using Call = sdbus::Result<std::vector<ChangeStruct>>;
+void ManagerObject::Apply(sdbus::Result<std::vector<BusRecord>>&& result) {
+  using Call = sdbus::Result<std::vector<BusRecord>>;
   auto reply = defer<std::vector<compliance::ChangeResult>>(
       std::move(result),
       [this](const Call& call, const Result<std::vector<compliance::ChangeResult>>& outcome) {
@@ -230,8 +213,8 @@ void ManagerObject::Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) {
   if (reply) handlers_.apply(sender(), std::move(reply));
 }
 
-void ManagerObject::Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) {
-  using Call = sdbus::Result<std::vector<ChangeStruct>>;
+void ManagerObject::Revert(sdbus::Result<std::vector<BusRecord>>&& result) {
+  using Call = sdbus::Result<std::vector<BusRecord>>;
   auto reply = defer<std::vector<compliance::ChangeResult>>(
       std::move(result),
       [this](const Call& call, const Result<std::vector<compliance::ChangeResult>>& outcome) {
@@ -242,59 +225,41 @@ void ManagerObject::Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) {
   if (reply) handlers_.revert(sender(), std::move(reply));
 }
 
-std::tuple<
-    std::string, std::vector<std::string>, std::string, std::vector<std::string>,
-    std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
-    std::vector<sdbus::Struct<std::string, bool, std::string>>,
-    std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
+namespace {
+
+// Throttle's and Release's answer: each action taken, or the bus error for the failure.
+void answerActions(const sdbus::Result<std::vector<BusRecord>>& call,
+                   const Result<std::vector<throttle::ActionRecord>>& outcome) {
+  if (!outcome) return call.returnError(busErrorFor("ActionFailed", outcome.error()));
+  std::vector<BusRecord> out;
+  for (const auto& r : *outcome) out.push_back(encodeThrottleAction(throttleActionRecord(r)));
+  call.returnResults(out);
+}
+
+}  // namespace
+
+std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
+           std::vector<BusRecord>, std::vector<BusRecord>, std::vector<BusRecord>>
 ManagerObject::GetThrottle() {
   const auto& t = state_.throttle;
-  std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>> units;
-  for (const auto& u : t.units) {
-    units.emplace_back(u.unit, u.memory_high_bytes.value_or(0), u.prior_memory_high_bytes.value_or(0),
-                       u.frozen, u.stopped, u.by_operator);
-  }
-  const auto& c = state_.controls;
-  std::vector<sdbus::Struct<std::string, bool, std::string>> controls;
-  controls.emplace_back("throttle", c.memory_high,
-                        c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note);
-  controls.emplace_back("freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note);
-  std::vector<sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>
-      recent;
-  for (const auto& r : t.recent) {
-    recent.emplace_back(r.time_usec, r.action.unit, std::string(throttle::toString(r.action.kind)), r.origin,
-                        r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
-  }
+  std::vector<BusRecord> units;
+  for (const auto& u : t.units) units.push_back(encodeThrottleUnit(throttleUnitRecord(u)));
+  std::vector<BusRecord> controls;
+  for (const auto& c : throttleControlRecords(state_.controls)) controls.push_back(encodeThrottleControl(c));
+  std::vector<BusRecord> recent;
+  for (const auto& r : t.recent) recent.push_back(encodeThrottleAction(throttleActionRecord(r)));
   std::string phase(throttle::toString(t.phase));
   if (!state_.throttle_off.empty()) phase = "off";
   std::string waiting = state_.throttle_off.empty() ? t.waiting : state_.throttle_off;
   return {phase, t.triggers, waiting, t.would, std::move(units), std::move(controls), std::move(recent)};
 }
 
-namespace {
-
-using ActionRow = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
-
-// Throttle's and Release's answer: each action taken, or the bus error for the failure.
-void answerActions(const sdbus::Result<std::vector<ActionRow>>& call,
-                   const Result<std::vector<throttle::ActionRecord>>& outcome) {
-  if (!outcome) return call.returnError(busErrorFor("ActionFailed", outcome.error()));
-  std::vector<ActionRow> out;
-  for (const auto& r : *outcome) {
-    out.emplace_back(r.action.unit, std::string(throttle::toString(r.action.kind)),
-                     r.action.memory_high_bytes.value_or(0), r.ok, r.ok ? r.action.reason : r.error);
-  }
-  call.returnResults(out);
-}
-
-}  // namespace
-
-void ManagerObject::Throttle(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
+void ManagerObject::Throttle(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) {
   auto reply = defer<std::vector<throttle::ActionRecord>>(std::move(result), answerActions);
   if (reply) handlers_.throttle(sender(), unit, std::move(reply));
 }
 
-void ManagerObject::Release(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) {
+void ManagerObject::Release(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) {
   auto reply = defer<std::vector<throttle::ActionRecord>>(std::move(result), answerActions);
   if (reply) handlers_.release(sender(), unit, std::move(reply));
 }

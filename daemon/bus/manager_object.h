@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "bus/bus_figures.h"
 #include "bus/bus_name.h"
+#include "bus/compliance_records.h"
+#include "bus/gpu_record.h"
 #include "bus/records.h"
 #include "bus/sdbus_compat.h"
+#include "bus/self_stats_record.h"
+#include "bus/throttle_records.h"
 #include "compliance/applier.h"
 #include "compliance/check.h"
 #include "compliance/plan.h"
@@ -71,34 +74,23 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   void announce(const std::vector<std::string>& properties);
 
  private:
-  using GpuStruct = sdbus::Struct<uint32_t, std::string, std::string, bool, bool, uint64_t, uint64_t,
-                                  uint64_t, bool, uint64_t, uint64_t, uint32_t, std::vector<std::string>>;
-
   BusRecord GetSystem() override;
   std::tuple<std::vector<BusRecord>, bool> ListProcesses(const uint32_t& limit,
                                                          const std::string& sort) override;
   std::tuple<std::vector<BusRecord>, bool> ListUnits(const uint32_t& limit, const std::string& sort) override;
-  std::tuple<bool, std::string, std::vector<GpuStruct>> GetGpus() override;
-  sdbus::Struct<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> GetSelfStats() override;
-  using CheckItem = sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
-                                  std::string, std::string, uint64_t>;
-  using PlanChange = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t>;
-  using ChangeStruct = sdbus::Struct<std::string, std::string, std::string, bool>;
-  using ActionStruct = sdbus::Struct<std::string, std::string, uint64_t, bool, std::string>;
+  std::tuple<bool, std::string, std::vector<BusRecord>> GetGpus() override;
+  BusRecord GetSelfStats() override;
   void Reload(sdbus::Result<>&& result) override;
-  void Check(sdbus::Result<std::string, std::vector<CheckItem>>&& result) override;
-  void Plan(sdbus::Result<std::vector<PlanChange>, std::vector<std::string>, std::vector<std::string>, bool>&&
+  void Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) override;
+  void Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>&&
                 result) override;
-  void Apply(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
-  void Revert(sdbus::Result<std::vector<ChangeStruct>>&& result) override;
+  void Apply(sdbus::Result<std::vector<BusRecord>>&& result) override;
+  void Revert(sdbus::Result<std::vector<BusRecord>>&& result) override;
   std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
-             std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, bool, bool, bool>>,
-             std::vector<sdbus::Struct<std::string, bool, std::string>>,
-             std::vector<
-                 sdbus::Struct<uint64_t, std::string, std::string, std::string, uint64_t, bool, std::string>>>
+             std::vector<BusRecord>, std::vector<BusRecord>, std::vector<BusRecord>>
   GetThrottle() override;
-  void Throttle(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) override;
-  void Release(sdbus::Result<std::vector<ActionStruct>>&& result, std::string unit) override;
+  void Throttle(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) override;
+  void Release(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) override;
 
   std::string Version() override;
   std::string Mode() override { return state_.mode; }

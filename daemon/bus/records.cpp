@@ -5,20 +5,6 @@
 namespace jmem {
 namespace {
 
-// Reads `name` into `field` when the record has it as a T; leaves `field` as it is otherwise.
-template <typename T, typename Field>
-void read(const BusRecord& record, const char* name, Field& field) {
-  const auto found = record.find(name);
-  if (found != record.end() && found->second.containsValueOfType<T>()) field = found->second.get<T>();
-}
-
-// A figure that is unknown stays out of the record. Every value is made a Variant explicitly: sdbus-c++
-// 2, which the packages build against, has no implicit conversion.
-template <typename T>
-void putKnown(BusRecord& record, const char* name, const std::optional<T>& value) {
-  if (value) record[name] = sdbus::Variant(*value);
-}
-
 std::vector<std::uint32_t> wirePids(const std::vector<pid_t>& pids) {
   return {pids.begin(), pids.end()};
 }
@@ -58,26 +44,26 @@ LedgerProcess decodeProcess(const BusRecord& record) {
   SmapsRollup& r = s.rollup;
   std::uint32_t pid = 0;
   std::uint32_t uid = 0;
-  read<std::uint32_t>(record, "pid", pid);
-  read<std::uint32_t>(record, "uid", uid);
+  readField<std::uint32_t>(record, "pid", pid);
+  readField<std::uint32_t>(record, "uid", uid);
   s.pid = static_cast<pid_t>(pid);
   s.uid = static_cast<uid_t>(uid);
-  read<std::string>(record, "comm", s.comm);
-  read<std::string>(record, "cmdline", s.cmdline);
-  read<std::string>(record, "unit", s.placement.unit);
-  read<std::string>(record, "slice", s.placement.slice);
-  read<std::string>(record, "manager", s.placement.manager);
+  readField<std::string>(record, "comm", s.comm);
+  readField<std::string>(record, "cmdline", s.cmdline);
+  readField<std::string>(record, "unit", s.placement.unit);
+  readField<std::string>(record, "slice", s.placement.slice);
+  readField<std::string>(record, "manager", s.placement.manager);
   r.has_memory = true;  // the ledger holds only processes with memory
-  read<std::uint64_t>(record, "rss_bytes", r.rss_bytes);
-  read<std::uint64_t>(record, "pss_bytes", r.pss_bytes);
-  read<std::uint64_t>(record, "pss_anon_bytes", r.pss_anon_bytes);
-  read<std::uint64_t>(record, "pss_file_bytes", r.pss_file_bytes);
-  read<std::uint64_t>(record, "pss_shmem_bytes", r.pss_shmem_bytes);
-  read<std::uint64_t>(record, "swap_bytes", r.swap_bytes);
-  read<std::uint64_t>(record, "swap_pss_bytes", r.swap_pss_bytes);
-  read<std::uint64_t>(record, "nvmap_bytes", process.nvmap_bytes);
-  read<std::uint64_t>(record, "gpu_bytes", process.gpu_bytes);
-  read<std::uint64_t>(record, "gpu_shared_bytes", process.gpu_shared_bytes);
+  readField<std::uint64_t>(record, "rss_bytes", r.rss_bytes);
+  readField<std::uint64_t>(record, "pss_bytes", r.pss_bytes);
+  readField<std::uint64_t>(record, "pss_anon_bytes", r.pss_anon_bytes);
+  readField<std::uint64_t>(record, "pss_file_bytes", r.pss_file_bytes);
+  readField<std::uint64_t>(record, "pss_shmem_bytes", r.pss_shmem_bytes);
+  readField<std::uint64_t>(record, "swap_bytes", r.swap_bytes);
+  readField<std::uint64_t>(record, "swap_pss_bytes", r.swap_pss_bytes);
+  readField<std::uint64_t>(record, "nvmap_bytes", process.nvmap_bytes);
+  readField<std::uint64_t>(record, "gpu_bytes", process.gpu_bytes);
+  readField<std::uint64_t>(record, "gpu_shared_bytes", process.gpu_shared_bytes);
   return process;
 }
 
@@ -103,21 +89,21 @@ BusRecord encodeUnit(const LedgerUnit& unit, const std::vector<pid_t>& pids) {
 LedgerUnit decodeUnit(const BusRecord& record) {
   LedgerUnit unit;
   PssParts& m = unit.memory;
-  read<std::string>(record, "unit", unit.unit);
-  read<std::string>(record, "manager", unit.manager);
-  read<std::uint64_t>(record, "pss_bytes", m.pss_bytes);
+  readField<std::string>(record, "unit", unit.unit);
+  readField<std::string>(record, "manager", unit.manager);
+  readField<std::uint64_t>(record, "pss_bytes", m.pss_bytes);
   m.pss_anon_bytes.reset();
   m.pss_file_bytes.reset();
   m.pss_shmem_bytes.reset();
-  read<std::uint64_t>(record, "pss_anon_bytes", m.pss_anon_bytes);
-  read<std::uint64_t>(record, "pss_file_bytes", m.pss_file_bytes);
-  read<std::uint64_t>(record, "pss_shmem_bytes", m.pss_shmem_bytes);
-  read<std::uint64_t>(record, "swap_pss_bytes", m.swap_pss_bytes);
-  read<std::uint64_t>(record, "nvmap_bytes", m.nvmap_bytes);
-  read<std::uint64_t>(record, "gpu_bytes", m.gpu_bytes);
-  read<std::uint64_t>(record, "gpu_shared_bytes", m.gpu_shared_bytes);
+  readField<std::uint64_t>(record, "pss_anon_bytes", m.pss_anon_bytes);
+  readField<std::uint64_t>(record, "pss_file_bytes", m.pss_file_bytes);
+  readField<std::uint64_t>(record, "pss_shmem_bytes", m.pss_shmem_bytes);
+  readField<std::uint64_t>(record, "swap_pss_bytes", m.swap_pss_bytes);
+  readField<std::uint64_t>(record, "nvmap_bytes", m.nvmap_bytes);
+  readField<std::uint64_t>(record, "gpu_bytes", m.gpu_bytes);
+  readField<std::uint64_t>(record, "gpu_shared_bytes", m.gpu_shared_bytes);
   std::vector<std::uint32_t> pids;
-  read<std::vector<std::uint32_t>>(record, "processes", pids);
+  readField<std::vector<std::uint32_t>>(record, "processes", pids);
   unit.pids.assign(pids.begin(), pids.end());
   return unit;
 }
@@ -176,37 +162,25 @@ BusRecord encodeSystem(const SystemRecord& s) {
 
 SystemRecord decodeSystem(const BusRecord& record) {
   SystemRecord s;
-  read<std::uint64_t>(record, "sample_usec", s.sample_usec);
-  read<std::uint64_t>(record, "mem_total_bytes", s.mem_total_bytes);
-  read<std::uint64_t>(record, "mem_free_bytes", s.mem_free_bytes);
-  read<std::uint64_t>(record, "mem_available_bytes", s.mem_available_bytes);
-  read<std::uint64_t>(record, "swap_total_bytes", s.swap_total_bytes);
-  read<std::uint64_t>(record, "swap_free_bytes", s.swap_free_bytes);
-  read<std::uint64_t>(record, "pss_bytes", s.pss_bytes);
-  read<std::uint64_t>(record, "nvmap_total_bytes", s.nvmap_total_bytes);
-  read<std::uint32_t>(record, "some_avg10_permyriad", s.some_avg10_permyriad);
-  read<std::uint32_t>(record, "some_avg60_permyriad", s.some_avg60_permyriad);
-  read<std::uint32_t>(record, "full_avg10_permyriad", s.full_avg10_permyriad);
-  read<std::uint32_t>(record, "full_avg60_permyriad", s.full_avg60_permyriad);
-  read<std::uint64_t>(record, "used_bytes", s.used_bytes);
-  read<std::int64_t>(record, "unaccounted_bytes", s.unaccounted_bytes);
-  read<std::uint32_t>(record, "processes", s.processes);
-  read<std::uint32_t>(record, "processes_without_memory", s.processes_without_memory);
-  read<std::uint32_t>(record, "processes_denied", s.processes_denied);
-  read<std::uint32_t>(record, "processes_invalid", s.processes_invalid);
+  readField<std::uint64_t>(record, "sample_usec", s.sample_usec);
+  readField<std::uint64_t>(record, "mem_total_bytes", s.mem_total_bytes);
+  readField<std::uint64_t>(record, "mem_free_bytes", s.mem_free_bytes);
+  readField<std::uint64_t>(record, "mem_available_bytes", s.mem_available_bytes);
+  readField<std::uint64_t>(record, "swap_total_bytes", s.swap_total_bytes);
+  readField<std::uint64_t>(record, "swap_free_bytes", s.swap_free_bytes);
+  readField<std::uint64_t>(record, "pss_bytes", s.pss_bytes);
+  readField<std::uint64_t>(record, "nvmap_total_bytes", s.nvmap_total_bytes);
+  readField<std::uint32_t>(record, "some_avg10_permyriad", s.some_avg10_permyriad);
+  readField<std::uint32_t>(record, "some_avg60_permyriad", s.some_avg60_permyriad);
+  readField<std::uint32_t>(record, "full_avg10_permyriad", s.full_avg10_permyriad);
+  readField<std::uint32_t>(record, "full_avg60_permyriad", s.full_avg60_permyriad);
+  readField<std::uint64_t>(record, "used_bytes", s.used_bytes);
+  readField<std::int64_t>(record, "unaccounted_bytes", s.unaccounted_bytes);
+  readField<std::uint32_t>(record, "processes", s.processes);
+  readField<std::uint32_t>(record, "processes_without_memory", s.processes_without_memory);
+  readField<std::uint32_t>(record, "processes_denied", s.processes_denied);
+  readField<std::uint32_t>(record, "processes_invalid", s.processes_invalid);
   return s;
-}
-
-std::size_t wireBytes(const BusRecord& record) {
-  std::size_t bytes = 0;
-  for (const auto& [name, value] : record) {
-    // The entry's alignment, the key with its length and NUL, the variant's signature, the value.
-    bytes += 8 + 4 + name.size() + 1 + 3 + 8;
-    const std::string type = value.peekValueType();
-    if (type == "s") bytes += value.get<std::string>().size() + 1;
-    if (type == "au") bytes += 4 * value.get<std::vector<std::uint32_t>>().size();
-  }
-  return bytes;
 }
 
 }  // namespace jmem

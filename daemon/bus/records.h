@@ -6,17 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "bus/bus_record.h"
 #include "ledger/ledger.h"
-#include "sdbus-c++/sdbus-c++.h"
 
 namespace jmem {
 
-// A record on the bus as a{sv}: fields by name, not by position, so that either end can add a field
-// (the live views and the reclaim table to come) without the other misreading the rest, and so that a
-// figure that is unknown is absent instead of 0. jmemd encodes and jmemctl decodes with the functions
-// below, and only these; a field the decoder does not find is unknown (or empty).
-using BusRecord = std::map<std::string, sdbus::Variant>;
-
+// The ledger's records on the bus (bus/bus_record.h says why a{sv}).
 BusRecord encodeProcess(const LedgerProcess& process);
 LedgerProcess decodeProcess(const BusRecord& record);
 
@@ -50,8 +45,5 @@ struct SystemRecord {
 SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec);
 BusRecord encodeSystem(const SystemRecord& system);
 SystemRecord decodeSystem(const BusRecord& record);
-
-// About how many bytes `record` adds to a message, for the bound on a reply's size.
-std::size_t wireBytes(const BusRecord& record);
 
 }  // namespace jmem

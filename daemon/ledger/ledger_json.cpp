@@ -1,5 +1,7 @@
 #include "ledger/ledger_json.h"
 
+#include "gpu/gpu_json.h"
+
 namespace jmem {
 namespace {
 
@@ -60,38 +62,6 @@ Json nvmapJson(const NvmapSnapshot& nvmap) {
   out["heaps"] = std::move(heaps);
   out["clients"] = std::move(clients);
   return out;
-}
-
-const char* gpuProcessType(const GpuProcess& process) {
-  if (process.compute && process.graphics) return "C+G";
-  return process.compute ? "C" : "G";
-}
-
-Json nvmlJson(const GpuSnapshot& gpus) {
-  Json out{{"available", gpus.available}};
-  if (!gpus.available) out["reason"] = gpus.reason;
-  return out;
-}
-
-Json gpuJson(const GpuDevice& device) {
-  Json processes = Json::array();
-  for (const GpuProcess& p : device.processes) {
-    processes.push_back(Json{{"pid", p.pid}, {"bytes", optionalBytes(p.bytes)}, {"type", gpuProcessType(p)}});
-  }
-  return Json{
-      {"index", device.index},
-      {"name", device.name},
-      {"uuid", device.uuid},
-      {"integrated", device.integrated},
-      {"total_bytes", optionalBytes(device.total_bytes)},
-      {"reserved_bytes", optionalBytes(device.reserved_bytes)},
-      {"used_bytes", optionalBytes(device.used_bytes)},
-      {"processes_complete", device.processes_complete},
-      {"attributed_bytes", device.attributed_bytes},
-      {"unattributed_bytes", optionalBytes(device.unattributed_bytes)},
-      {"processes", std::move(processes)},
-      {"problems", device.problems},
-  };
 }
 
 void putParts(Json& out, const PssParts& parts) {
@@ -163,13 +133,13 @@ nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
   Json units = Json::array();
   for (const LedgerUnit& unit : ledger.units) units.push_back(unitToJson(unit));
   Json gpus = Json::array();
-  for (const GpuDevice& device : ledger.system.gpus.devices) gpus.push_back(gpuJson(device));
+  for (const GpuDevice& device : ledger.system.gpus.devices) gpus.push_back(gpuToJson(device));
   return Json{
       {"schema_version", kLedgerSchemaVersion},
       {"meminfo", meminfoJson(ledger.system.meminfo)},
       {"pressure", pressureJson(ledger.system.pressure)},
       {"nvmap", nvmapJson(ledger.system.nvmap)},
-      {"nvml", nvmlJson(ledger.system.gpus)},
+      {"nvml", nvmlToJson(ledger.system.gpus)},
       {"gpus", std::move(gpus)},
       {"processes", std::move(processes)},
       {"units", std::move(units)},

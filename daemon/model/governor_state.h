@@ -4,8 +4,9 @@
 #include <optional>
 #include <string>
 
-#include "bus/bus_figures.h"
 #include "ledger/ledger.h"
+#include "model/health_figures.h"
+#include "model/ledger_figures.h"
 #include "model/self_stats.h"
 #include "throttle/throttler.h"
 
@@ -15,7 +16,7 @@ namespace jmem {
 // status line and the metrics read it.
 struct GovernorState {
   std::optional<Ledger> ledger;  // none before the first sample
-  BusFigures figures;
+  LedgerFigures figures;
   std::string mode = "audit";
   std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
   SelfStats self_stats;

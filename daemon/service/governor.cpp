@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "bus/property_changes.h"
 #include "core/clock.h"
 #include "service/status_line.h"
 #include "service/tick_jobs.h"
@@ -128,7 +129,7 @@ Status Governor::sample() {
   // The last ledger is freed before the next is built, so that the heap never holds two at once.
   state_.ledger.reset();
   state_.ledger = buildLedger(std::move(*figures), sampler_->samples(), sampler_->counts());
-  state_.figures = busFigures(*state_.ledger, realtimeUsec());
+  state_.figures = ledgerFigures(*state_.ledger, realtimeUsec());
   sample_health_.succeeded(loopNowUsec());
   return ok();
 }

@@ -210,7 +210,7 @@ class Governor {
   std::string metrics_problem_;  // why the last metrics were not written, as logged; empty: written
   policy::Policy policy_;
   GovernorState state_;
-  BusFigures announced_;
+  LedgerFigures announced_;
   SampleHealth sample_health_;
   HealthFigures announced_health_;
   std::chrono::milliseconds interval_{1000};

@@ -31,7 +31,7 @@ std::string policyPart(const HealthFigures& h) {
 
 }  // namespace
 
-std::string statusLine(const BusFigures& f, const HealthFigures& health, std::uint64_t sample_age_usec) {
+std::string statusLine(const LedgerFigures& f, const HealthFigures& health, std::uint64_t sample_age_usec) {
   std::string line;
   if (health.sample_state == "stale") {
     // The figures would be the old ledger's: the failure is the news.

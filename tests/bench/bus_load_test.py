@@ -25,7 +25,8 @@ def own_memory_kib(pid):
 def self_stats(d):
     out = d.busctl("call", "org.jmem.Governor1", "/org/jmem/Governor1", "org.jmem.Governor1.Manager",
                    "GetSelfStats", "--json=short")
-    return json.loads(out.stdout)["data"][0]
+    record = json.loads(out.stdout)["data"][0]
+    return {name: value["data"] for name, value in record.items()}
 
 
 def main():
@@ -37,14 +38,16 @@ def main():
         try:
             time.sleep(2)
             before = own_memory_kib(d.process.pid)
-            ticks_before = self_stats(d)[0]
+            ticks_before = self_stats(d)["ticks"]
             load = subprocess.Popen([client, str(clients), str(seconds)], env=bus.env, stdout=subprocess.PIPE,
                                     text=True)
             time.sleep(min(10, seconds / 3))
             warm = own_memory_kib(d.process.pid)
             output, _ = load.communicate(timeout=seconds + 60)
             after = own_memory_kib(d.process.pid)
-            ticks, p50, p99, late_max, cpu_mean, _ = self_stats(d)
+            stats = self_stats(d)
+            ticks, p50, p99 = stats["ticks"], stats["lateness_p50_usec"], stats["lateness_p99_usec"]
+            late_max, cpu_mean = stats["lateness_max_usec"], stats["cpu_mean_usec"]
         finally:
             d.stop()
     print(output.strip())

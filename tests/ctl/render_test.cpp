@@ -5,6 +5,7 @@
 #include "core/text.h"
 #include "ctl/commands.h"
 #include "ctl/table.h"
+#include "gpu/gpu_json.h"
 #include "ledger/ledger_json.h"
 
 using namespace jmem;
@@ -31,10 +32,26 @@ LedgerProcess process(pid_t pid, std::string comm, std::uint64_t pss, std::uint6
   return p;
 }
 
-GpuView h100() {
-  return GpuView{
-      0,    "NVIDIA H100 80GB HBM3", "GPU-1111",  false, true, 81559ull << 20, 480ull << 20, 4123ull << 20,
-      true, 4108ull << 20,           15ull << 20, 2,     {}};
+GpuDevice gpuDevice(std::uint32_t index, std::string name, bool integrated, std::size_t processes) {
+  GpuDevice g;
+  g.index = index;
+  g.name = std::move(name);
+  g.uuid = "GPU-" + std::to_string(index);
+  g.integrated = integrated;
+  g.processes_complete = true;
+  for (std::size_t i = 0; i < processes; ++i)
+    g.processes.push_back(GpuProcess{static_cast<pid_t>(100 + i), 1ull << 30, true, false});
+  return g;
+}
+
+GpuDevice h100() {
+  GpuDevice g = gpuDevice(0, "NVIDIA H100 80GB HBM3", false, 2);
+  g.total_bytes = 81559ull << 20;
+  g.reserved_bytes = 480ull << 20;
+  g.used_bytes = 4123ull << 20;
+  g.attributed_bytes = 4108ull << 20;
+  g.unattributed_bytes = 15ull << 20;
+  return g;
 }
 
 }  // namespace
@@ -141,21 +158,12 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
           "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemRecord system{};
-  GpuView thor{1, "NVIDIA Thor", "GPU-2222", true, false, 0, 0, 0, true, 3ull << 30, 0, 3, {}};
-  GpuView lost{2,
-               "NVIDIA A2",
-               "GPU-3333",
-               false,
-               false,
-               0,
-               0,
-               0,
-               false,
-               0,
-               0,
-               0,
-               {"nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)"}};
-  const GpusView gpus{true, "", {h100(), thor, lost}};
+  GpuDevice thor = gpuDevice(1, "NVIDIA Thor", true, 3);
+  thor.attributed_bytes = 3ull << 30;
+  GpuDevice lost = gpuDevice(2, "NVIDIA A2", false, 0);
+  lost.processes_complete = false;
+  lost.problems = {"nvmlDeviceGetMemoryInfo_v2 failed: GPU is lost (15)"};
+  const GpuSnapshot gpus{true, "", {h100(), thor, lost}};
   const std::string text = renderStatus(info, system, {}, 0, Style{}, &gpus);
   CHECK(text.find("GPU 0: NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes") !=
         std::string::npos);
@@ -165,7 +173,7 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   CHECK(text.find("GPU 2: NVIDIA A2, memory unknown, processes unknown; nvmlDeviceGetMemoryInfo_v2 failed") !=
         std::string::npos);
 
-  const GpusView none{false, "Failed to load NVML: libnvidia-ml.so.1: cannot open shared object file", {}};
+  const GpuSnapshot none{false, "Failed to load NVML: libnvidia-ml.so.1: cannot open shared object file", {}};
   CHECK(renderStatus(info, system, {}, 0, Style{}, &none).find("GPU: unavailable (Failed to load NVML") !=
         std::string::npos);
   CHECK(renderStatus(info, system, {}, 0, Style{}).find("GPU") == std::string::npos);
@@ -177,6 +185,9 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   CHECK(json["gpus"][0]["unattributed_bytes"] == 15ull << 20);
   CHECK(json["gpus"][1]["used_bytes"].is_null());
   CHECK(json["gpus"][2]["unattributed_bytes"].is_null());
+  // The dump's encoder: the same keys, a process list and not a count.
+  CHECK(json["gpus"][1] == gpuToJson(thor));
+  CHECK(json["gpus"][1]["processes"].size() == 3);
   const auto unavailable = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &none));
   CHECK(unavailable["nvml"]["reason"] == none.reason);
   CHECK(unavailable["gpus"].empty());
@@ -220,7 +231,7 @@ TEST_CASE("Tables show a hostile process or unit name escaped, one row per item"
 }
 
 TEST_CASE("check, plan and the results of apply show strings from the bus escaped", "[ctl]") {
-  CheckItemView item{};
+  CheckItemRecord item{};
   item.kind = "unit-file";
   item.subject = kHostile;
   item.state = "drift";
@@ -229,14 +240,14 @@ TEST_CASE("check, plan and the results of apply show strings from the bus escape
   CHECK(terminalSafeText(check));
   CHECK(check.find(terminalSafe(kHostile)) != std::string::npos);
 
-  ChangeView change{};
+  PlanChangeRecord change{};
   change.action = "mask";
   change.subject = kHostile;
   const std::string plan = renderPlan(PlanView{{change}, {kHostile}, {kHostile}, false}, Style{});
   CHECK(terminalSafeText(plan));
   CHECK(plan.find("Note: " + terminalSafe(kHostile) + "\n") != std::string::npos);
 
-  const std::string results = renderResults({ResultView{"mask", kHostile, kHostile, false}}, "apply");
+  const std::string results = renderResults({ChangeResultRecord{"mask", kHostile, kHostile, false}}, "apply");
   CHECK(terminalSafeText(results));
   CHECK(lines(results) == 1);
 }
@@ -253,7 +264,7 @@ TEST_CASE(
     "check with an item that could not be observed is unknown, never compliant, in text, JSON and exit "
     "status",
     "[ctl]") {
-  CheckItemView item{};
+  CheckItemRecord item{};
   item.kind = "default-target";
   item.subject = "default.target";
   item.state = "unknown";

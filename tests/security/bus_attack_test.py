@@ -191,9 +191,9 @@ def test_reply_bound(jmemd, jmemctl, workdir):
 
 
 def self_ticks(d):
-    result = subprocess.run(["busctl", "--system", "call", raw_bus.DEST, raw_bus.PATH, raw_bus.IFACE, "GetSelfStats"],
-                            env=d.bus.env, capture_output=True, text=True)
-    return int(result.stdout.split()[1]) if result.returncode == 0 else None
+    result = subprocess.run(["busctl", "--system", "call", raw_bus.DEST, raw_bus.PATH, raw_bus.IFACE, "GetSelfStats",
+                             "--json=short"], env=d.bus.env, capture_output=True, text=True)
+    return json.loads(result.stdout)["data"][0]["ticks"]["data"] if result.returncode == 0 else None
 
 
 def test_reconnect(d):

@@ -4,6 +4,7 @@ every call after 1 s, with ten unprivileged clients calling Check in a loop. Pri
 run, the tick's lateness (p50, p99, max) at rest and under the attack, the gaps between watchdog pings
 (WATCHDOG_USEC 2 s, as systemd would read them from NOTIFY_SOCKET), how the Checks were answered, and
 how long SIGTERM took. Usage: stall_bench.py JMEMD JMEMCTL SLOW_SYSTEMD"""
+import json
 import os
 import socket
 import subprocess
@@ -48,9 +49,12 @@ class Watchdog:
 
 def self_stats(env):
     result = subprocess.run(["busctl", "--system", "call", "org.jmem.Governor1", "/org/jmem/Governor1",
-                             "org.jmem.Governor1.Manager", "GetSelfStats"], env=env, capture_output=True, text=True)
-    fields = result.stdout.split()
-    return [int(v) for v in fields[1:]] if result.returncode == 0 else None
+                             "org.jmem.Governor1.Manager", "GetSelfStats", "--json=short"], env=env, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        return None
+    record = json.loads(result.stdout)["data"][0]
+    return [record[name]["data"] for name in ("ticks", "lateness_p50_usec", "lateness_p99_usec", "lateness_max_usec")]
 
 
 def lateness(env, seconds):

@@ -96,6 +96,9 @@ def test_governor(t, jmemd, jmemctl, standin, script_path, me, gone):
             status = json.loads(d.ctl("status", "--json").stdout)
             t.check("status --json carries the GPUs", [g["name"] for g in status.get("gpus", [])]
                     == ["NVIDIA H100 80GB HBM3", "NVIDIA Thor"], status.get("gpus"))
+            dumped = dump(jmemd, "--nvml-library", standin, env=dict(os.environ, JMEM_NVML_STANDIN=script_path))
+            t.check("status --json writes each GPU as the dump does, its processes too",
+                    status.get("gpus") == dumped.get("gpus"), (status.get("gpus"), dumped.get("gpus")))
             text = d.ctl("status").stdout
             t.check("status shows a row per GPU", "GPU 0: NVIDIA H100 80GB HBM3" in text
                     and "GPU 1: NVIDIA Thor (integrated" in text, text)

@@ -321,8 +321,8 @@ def check_jmemd_writes(checks, jmemd, jmemctl, work):
 def ticks(daemon):
     """jmemd's ticks so far, from GetSelfStats."""
     reply = daemon.busctl("call", "org.jmem.Governor1", "/org/jmem/Governor1", "org.jmem.Governor1.Manager",
-                          "GetSelfStats").stdout.split()
-    return int(reply[1]) if len(reply) > 1 else 0
+                          "GetSelfStats", "--json=short")
+    return json.loads(reply.stdout)["data"][0]["ticks"]["data"] if reply.returncode == 0 else 0
 
 
 def check_write_failure_logged_once(checks, jmemd, jmemctl, work):

@@ -6,8 +6,8 @@ using namespace jmem;
 
 namespace {
 
-BusFigures figures() {
-  BusFigures f;
+LedgerFigures figures() {
+  LedgerFigures f;
   f.process_count = 212;
   f.pss_total_bytes = 3ull << 30;
   f.mem_available_bytes = 5ull << 30;

@@ -1,5 +1,6 @@
-#include "bus/bus_figures.h"
+#include "bus/property_changes.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace jmem;
@@ -13,9 +14,9 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 TEST_CASE("a move smaller than the step is not announced", "[bus]") {
-  BusFigures announced;
+  LedgerFigures announced;
   announced.mem_available_bytes = 100 * kBytesChangeStep;
-  BusFigures now = announced;
+  LedgerFigures now = announced;
   now.mem_available_bytes += kBytesChangeStep - 1;
   now.last_sample_usec = 42;
   CHECK(announceChanges(announced, now).empty());
@@ -23,8 +24,8 @@ TEST_CASE("a move smaller than the step is not announced", "[bus]") {
 }
 
 TEST_CASE("a slow drift is announced once it adds up to a step", "[bus]") {
-  BusFigures announced;
-  BusFigures now = announced;
+  LedgerFigures announced;
+  LedgerFigures now = announced;
   for (int tick = 0; tick < 3; ++tick) {
     now.pss_total_bytes += kBytesChangeStep / 2;
     const auto changed = announceChanges(announced, now);
@@ -34,8 +35,8 @@ TEST_CASE("a slow drift is announced once it adds up to a step", "[bus]") {
 }
 
 TEST_CASE("flags, levels and counts are announced on any change, pressure by its own step", "[bus]") {
-  BusFigures announced;
-  BusFigures now = announced;
+  LedgerFigures announced;
+  LedgerFigures now = announced;
   now.nvmap_available = true;
   now.pressure_level = "high";
   now.process_count = 3;
@@ -49,55 +50,6 @@ TEST_CASE("flags, levels and counts are announced on any change, pressure by its
   CHECK(contains(changed, "PressureFullAvg10Permyriad"));
   CHECK_FALSE(contains(changed, "LastSampleUsec"));
   CHECK(announceChanges(announced, now).empty());
-}
-
-namespace {
-
-compliance::CheckItem checkItem(compliance::ItemKind kind, std::string subject, compliance::ItemState state) {
-  compliance::CheckItem item;
-  item.kind = kind;
-  item.subject = std::move(subject);
-  item.state = state;
-  return item;
-}
-
-}  // namespace
-
-TEST_CASE(
-    "the policy's figures give the verdict, count drift and unknown items and name each pending subject "
-    "once",
-    "[bus]") {
-  using compliance::ItemKind;
-  using compliance::ItemState;
-  compliance::CheckReport report;
-  report.items = {checkItem(ItemKind::kUnitFile, "gdm3.service", ItemState::kDrift),
-                  checkItem(ItemKind::kUnitActive, "gdm3.service", ItemState::kDrift),
-                  checkItem(ItemKind::kUnitActive, "cups.service", ItemState::kUnknown),
-                  checkItem(ItemKind::kBootNow, "swiotlb", ItemState::kRebootPending),
-                  checkItem(ItemKind::kBootNext, "swiotlb", ItemState::kRebootPending),
-                  checkItem(ItemKind::kBootNow, "quiet", ItemState::kRebootPending)};
-  HealthFigures health;
-  setPolicyFigures(health, report, 1234);
-  CHECK(health.policy_verdict == "drift");
-  CHECK(health.policy_drift_items == 2);
-  CHECK(health.policy_unknown_items == 1);
-  CHECK(health.policy_reboot_pending == std::vector<std::string>{"swiotlb", "quiet"});
-  CHECK(health.policy_check_usec == 1234);
-
-  report.items.erase(report.items.begin(), report.items.begin() + 3);
-  setPolicyFigures(health, report, 1300);
-  CHECK(health.policy_verdict == "reboot-pending");
-  CHECK(health.policy_drift_items == 0);
-  CHECK(health.policy_unknown_items == 0);
-}
-
-TEST_CASE("a check that could not run is unknown, never the verdict before it", "[bus]") {
-  HealthFigures health;
-  setPolicyFigures(health, compliance::CheckReport{}, 1);
-  CHECK(health.policy_verdict == "compliant");
-  setPolicyUnchecked(health, 2);
-  CHECK(health.policy_verdict == "unknown");
-  CHECK(health.policy_check_usec == 2);
 }
 
 TEST_CASE("health figures are announced exactly when they change, the check's time never", "[bus]") {

@@ -1,0 +1,69 @@
+#include "bus/state_records.h"
+
+#include <algorithm>
+#include <string>
+
+namespace jmem {
+
+SelfStatsRecord selfStatsRecord(const SelfStats& s) {
+  return {s.ticks(),       s.latenessPercentileUsec(50), s.latenessPercentileUsec(99), s.latenessMaxUsec(),
+          s.cpuMeanUsec(), s.lastRollupReads()};
+}
+
+CheckItemRecord checkItemRecord(const compliance::CheckItem& item) {
+  const auto& where = item.where;
+  return {std::string(compliance::toString(item.kind)),
+          item.subject,
+          item.policy_class,
+          item.expected,
+          item.actual,
+          std::string(compliance::toString(item.state)),
+          where.line ? where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column)
+                     : where.file,
+          item.cost_bytes};
+}
+
+PlanChangeRecord planChangeRecord(const compliance::PlannedChange& change) {
+  return {std::string(compliance::toString(change.kind)), change.subject, change.before, change.after,
+          change.bytes_back};
+}
+
+ChangeResultRecord changeResultRecord(const compliance::ChangeResult& result) {
+  return {result.kind, result.target, result.detail, result.ok};
+}
+
+ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& u) {
+  return {u.unit, u.memory_high_bytes, u.prior_memory_high_bytes, u.frozen, u.stopped, u.by_operator};
+}
+
+ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
+  return {r.time_usec,
+          r.action.unit,
+          std::string(throttle::toString(r.action.kind)),
+          r.origin,
+          r.action.memory_high_bytes,
+          r.ok,
+          r.ok ? r.action.reason : r.error};
+}
+
+std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::DeviceControls& c) {
+  return {{"throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note},
+          {"freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note}};
+}
+
+std::vector<pid_t> visibleGpuPids(const GpuDevice& device, const Ledger& ledger,
+                                  const ProcVisibility& visibility, const Caller& caller) {
+  std::vector<pid_t> out;
+  for (const GpuProcess& process : device.processes) {
+    // The ledger's processes are in PID order.
+    const auto at =
+        std::lower_bound(ledger.processes.begin(), ledger.processes.end(), process.pid,
+                         [](const LedgerProcess& p, pid_t value) { return p.sample.pid < value; });
+    const bool known = at != ledger.processes.end() && at->sample.pid == process.pid;
+    if (mayShowDetails(visibility, caller, known ? at->sample.uid : static_cast<uid_t>(-1)))
+      out.push_back(process.pid);
+  }
+  return out;
+}
+
+}  // namespace jmem

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "bus/bus_record.h"
+
+namespace jmem {
+
+// GetThrottle's units: a unit with actions in effect.
+struct ThrottleUnitRecord {
+  std::string unit;
+  std::optional<std::uint64_t> memory_high_bytes;        // the MemoryHigh set; absent when not throttled
+  std::optional<std::uint64_t> prior_memory_high_bytes;  // the one it replaced; absent for infinity
+  bool frozen = false;
+  bool stopped = false;
+  bool by_operator = false;  // released only by an operator
+  friend bool operator==(const ThrottleUnitRecord&, const ThrottleUnitRecord&) = default;
+};
+
+// GetThrottle's controls: whether this device can take an action (throttle, freeze), how or why not.
+struct ThrottleControlRecord {
+  std::string action;
+  bool available = false;
+  std::string note;
+  friend bool operator==(const ThrottleControlRecord&, const ThrottleControlRecord&) = default;
+};
+
+// An action taken: GetThrottle's recent ones, and what Throttle and Release did.
+struct ThrottleActionRecord {
+  std::uint64_t time_usec = 0;  // CLOCK_REALTIME
+  std::string unit;
+  std::string action;                              // throttle, freeze, stop, thaw, restore_memory_high, start
+  std::string origin;                              // pressure, operator, shutdown
+  std::optional<std::uint64_t> memory_high_bytes;  // absent when none (or infinity)
+  bool ok = false;
+  std::string detail;  // the reason, or the error when !ok
+  friend bool operator==(const ThrottleActionRecord&, const ThrottleActionRecord&) = default;
+};
+
+BusRecord encodeThrottleUnit(const ThrottleUnitRecord& unit);
+ThrottleUnitRecord decodeThrottleUnit(const BusRecord& record);
+BusRecord encodeThrottleControl(const ThrottleControlRecord& control);
+ThrottleControlRecord decodeThrottleControl(const BusRecord& record);
+BusRecord encodeThrottleAction(const ThrottleActionRecord& action);
+ThrottleActionRecord decodeThrottleAction(const BusRecord& record);
+
+}  // namespace jmem

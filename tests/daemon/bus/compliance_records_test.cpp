@@ -1,0 +1,26 @@
+#include "bus/compliance_records.h"
+
+#include <catch2/catch.hpp>
+
+using namespace jmem;
+
+TEST_CASE("a check item survives the bus with every field, each under its own name", "[bus]") {
+  const CheckItemRecord sent{
+      "unit_file", "gdm3.service", "gui", "masked", "enabled", "drift", "/etc/jmem/policy.toml:12:3",
+      350ull << 20};
+  const BusRecord record = encodeCheckItem(sent);
+  CHECK(record.at("class").get<std::string>() == "gui");
+  CHECK(record.at("policy_location").get<std::string>() == "/etc/jmem/policy.toml:12:3");
+  CHECK(record.at("cost_bytes").get<std::uint64_t>() == 350ull << 20);
+  CHECK(decodeCheckItem(record) == sent);
+}
+
+TEST_CASE("a planned change and a change's result survive the bus with every field", "[bus]") {
+  const PlanChangeRecord change{"mask", "gdm3.service", "enabled", "masked", 350ull << 20};
+  CHECK(decodePlanChange(encodePlanChange(change)) == change);
+  const ChangeResultRecord failed{"unit_file", "gdm3.service", "Failed to mask: Access denied", false};
+  CHECK(decodeChangeResult(encodeChangeResult(failed)) == failed);
+  const ChangeResultRecord done{"default_target", "default.target", "graphical.target -> multi-user.target",
+                                true};
+  CHECK(decodeChangeResult(encodeChangeResult(done)) == done);
+}
