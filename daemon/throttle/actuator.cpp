@@ -87,9 +87,8 @@ Status Actuator::escalate(const Action& action, const ControllerState& after, co
     warnIfFailed(journal_->markReverted(*seq));  // nothing to undo
     return done;
   }
-  // A stopped unit is frozen no more: its freeze has nothing left to undo.
-  if (action.kind == ActionKind::kStop)
-    markRevertedAll(action.unit, rungOf(ActionKind::kFreeze).journal_kind);
+  // What this rung ends has nothing left to undo: a stopped unit is frozen no more.
+  if (rung.ends) markRevertedAll(action.unit, rungOf(*rung.ends).journal_kind);
   return done;
 }
 
