@@ -72,4 +72,11 @@ std::optional<WorkloadAction> workloadActionFromString(std::string_view text) {
   return valueOf(kWorkloadActions, text);
 }
 
+std::string workloadActionNames() {
+  std::string names;
+  for (const auto& [action, name] : kWorkloadActions)
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
+}
+
 }  // namespace jmem::policy

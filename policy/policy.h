@@ -127,5 +127,7 @@ std::optional<Mode> modeFromString(std::string_view text);
 std::optional<UnitAction> unitActionFromString(std::string_view text);
 std::optional<UnitScope> unitScopeFromString(std::string_view text);
 std::optional<WorkloadAction> workloadActionFromString(std::string_view text);
+// Every workload action, in the ladder's order: "throttle, freeze, stop".
+std::string workloadActionNames();
 
 }  // namespace jmem::policy

@@ -26,8 +26,8 @@ WrittenActions readActions(const TableReader& reader) {
   for (const auto& text : *texts) {
     const auto action = workloadActionFromString(text.value);
     if (!action) {
-      reader.problems().push_back(
-          Problem{text.where, path + ": \"" + text.value + "\" is not an action (throttle, freeze, stop)"});
+      reader.problems().push_back(Problem{
+          text.where, path + ": \"" + text.value + "\" is not an action (" + workloadActionNames() + ")"});
       continue;
     }
     if (*action == WorkloadAction::kThrottle) written.names_throttle = true;
@@ -35,7 +35,7 @@ WrittenActions readActions(const TableReader& reader) {
       reader.problems().push_back(
           Problem{text.where, path + ": \"" + text.value + "\" " +
                                   (*action == actions.back().value ? "is listed twice" : "is out of order") +
-                                  "; the ladder is throttle, freeze, stop"});
+                                  "; the ladder is " + workloadActionNames()});
       continue;
     }
     actions.push_back(Located<WorkloadAction>{*action, text.where});

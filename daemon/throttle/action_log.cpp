@@ -19,7 +19,7 @@ void logAction(const ActionRecord& record) {
     return;
   }
   const Action& action = record.action;
-  const bool has_bytes = rungOf(action.kind).action == policy::WorkloadAction::kThrottle;
+  const bool has_bytes = rungOf(action.kind).reads_memory_high;
   const std::string bytes = !has_bytes                 ? std::string()
                             : action.memory_high_bytes ? std::to_string(*action.memory_high_bytes)
                                                        : "infinity";

@@ -87,9 +87,8 @@ Status Actuator::escalate(const Action& action, const ControllerState& after, co
     warnIfFailed(journal_->markReverted(*seq));  // nothing to undo
     return done;
   }
-  // A stopped unit is frozen no more: its freeze has nothing left to undo.
-  if (action.kind == ActionKind::kStop)
-    markRevertedAll(action.unit, rungOf(ActionKind::kFreeze).journal_kind);
+  // What this rung ends has nothing left to undo: a stopped unit is frozen no more.
+  if (rung.ends) markRevertedAll(action.unit, rungOf(*rung.ends).journal_kind);
   return done;
 }
 
@@ -232,14 +231,21 @@ Actuator::Found Actuator::adoptStop(const Change& change, ControllerState& state
   return {true, unit + ": still stopped, adopted"};
 }
 
-const std::array<Actuator::ChangeKind, kRungCount> Actuator::kChangeKinds{{
-    {policy::WorkloadAction::kThrottle, &Actuator::intendMemoryHigh, &Actuator::setMemoryHigh,
-     &Actuator::restoreMemoryHigh, &Actuator::adoptMemoryHigh},
-    {policy::WorkloadAction::kFreeze, &Actuator::intendFreeze, &Actuator::freeze, &Actuator::thaw,
-     &Actuator::adoptFreeze},
-    {policy::WorkloadAction::kStop, &Actuator::intendStop, &Actuator::stop, &Actuator::start,
-     &Actuator::adoptStop},
-}};
+const std::array<Actuator::ChangeKind, kRungCount> Actuator::kChangeKinds = [] {
+  const ChangeKind rows[] = {
+      {policy::WorkloadAction::kThrottle, &Actuator::intendMemoryHigh, &Actuator::setMemoryHigh,
+       &Actuator::restoreMemoryHigh, &Actuator::adoptMemoryHigh},
+      {policy::WorkloadAction::kFreeze, &Actuator::intendFreeze, &Actuator::freeze, &Actuator::thaw,
+       &Actuator::adoptFreeze},
+      {policy::WorkloadAction::kStop, &Actuator::intendStop, &Actuator::stop, &Actuator::start,
+       &Actuator::adoptStop},
+  };
+  // A rung without a row would not build, rather than be carried out by another rung's functions.
+  static_assert(sizeof rows / sizeof rows[0] == kRungCount, "every rung needs a change kind");
+  std::array<ChangeKind, kRungCount> table{};
+  std::copy(std::begin(rows), std::end(rows), table.begin());
+  return table;
+}();
 
 const Actuator::ChangeKind& Actuator::changeKindOf(const Rung& rung) {
   for (const ChangeKind& kind : kChangeKinds) {

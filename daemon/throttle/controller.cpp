@@ -1,7 +1,6 @@
 #include "throttle/controller.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <iterator>
 
 #include "core/text.h"
@@ -11,34 +10,9 @@
 namespace jmem::throttle {
 namespace {
 
-using std::chrono::duration_cast;
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr seconds kRateWindow{60};
-
-std::string mibText(std::uint64_t bytes) {
-  char text[64];
-  if (bytes % kMiB == 0) {
-    std::snprintf(text, sizeof text, "%llu MiB", static_cast<unsigned long long>(bytes / kMiB));
-  } else {
-    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / static_cast<double>(kMiB));
-  }
-  return text;
-}
-
-std::string percentText(double percent) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g%%", percent);
-  return text;
-}
-
-std::string secondsText(Clock::duration duration) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s",
-                static_cast<double>(duration_cast<milliseconds>(duration).count()) / 1000.0);
-  return text;
-}
 
 std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
   std::vector<std::string> triggers;
@@ -135,90 +109,70 @@ std::vector<Candidate> candidatesOf(const Snapshot& snapshot, const policy::Poli
   return candidates;
 }
 
-std::uint64_t throttleTarget(const UnitFigures& figures, const policy::Workload& workload, std::string& how) {
-  std::uint64_t base = figures.cost_bytes;
-  if (figures.memory_high_bytes) base = std::min(base, *figures.memory_high_bytes);
-  std::uint64_t target = 0;
-  if (workload.throttle_memory_high_mib) {
-    target = workload.throttle_memory_high_mib->value * kMiB;
-    how = "as throttle_memory_high_mib says";
-  } else {
-    const std::uint32_t step = workload.throttle_step_percent ? workload.throttle_step_percent->value
-                                                              : policy::kDefaultThrottleStepPercent;
-    target = base - base * step / 100;
-    how = std::to_string(step) + "% below " + mibText(base) +
-          (base == figures.cost_bytes ? std::string(" (its cost)") : std::string(" (its MemoryHigh)"));
+// The next rung of `workload`'s ladder above what `unit` holds that the policy allows; rungs the device
+// cannot take are passed over and added to `unavailable` when it is given.
+const Rung* nextRung(const std::string& unit_name, const UnitState* unit, const policy::Workload& workload,
+                     const policy::Policy& policy, const Capabilities& capabilities,
+                     std::vector<Unavailable>* unavailable) {
+  const int top = topRank(unit);
+  for (const auto& step : workload.actions) {
+    const Rung& rung = rungOf(step.value);
+    if (static_cast<int>(rankOf(rung)) <= top || !rung.allowed(policy)) continue;
+    if (const std::string_view lacking = rung.lacking(capabilities); !lacking.empty()) {
+      if (unavailable != nullptr) {
+        unavailable->push_back(
+            {unit_name, rung.climb,
+             "cannot " + std::string(rung.climb_name) + " " + unit_name + ": " + std::string(lacking)});
+      }
+      continue;
+    }
+    return &rung;
   }
-  if (target < kThrottleFloorBytes) {
-    target = kThrottleFloorBytes;
-    how += ", raised to the floor of " + mibText(kThrottleFloorBytes);
-  }
-  if (figures.memory_high_bytes && target > *figures.memory_high_bytes) {
-    target = *figures.memory_high_bytes;
-    how += ", capped by its MemoryHigh";
-  }
-  return target;
+  return nullptr;
 }
 
+// Where and how a climb is decided.
+struct Ladder {
+  const policy::Policy& policy;
+  const Capabilities& capabilities;
+  std::string why;   // opens each reason: the triggers, or "asked by an operator"
+  bool dry = false;  // only whether a rung is left: nothing applied, nothing checked
+};
+
 // The next rung of `workload`'s ladder above what `state` has applied to the unit, applied to `state`;
-// rungs the device cannot take are skipped and added to `unavailable`. `why` opens the reason.
+// rungs the device cannot take are added to `unavailable`. A rung that needs what `figures` lacks is
+// not applied: `unobserved` says why.
 std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& workload,
-                            const policy::Policy& policy, const Capabilities& capabilities,
-                            const std::string& why, ControllerState& state,
-                            std::vector<Unavailable>& unavailable, bool dry) {
-  const int top = topRank(state.find(figures.unit));
-  for (const auto& rung : workload.actions) {
-    if (static_cast<int>(rankOf(rungOf(rung.value))) <= top) continue;
-    const ActionKind kind = rungOf(rung.value).climb;
-    if (rung.value == policy::WorkloadAction::kStop && !policy.pressure.allow_stop.value) continue;
-    if (rung.value == policy::WorkloadAction::kThrottle && !capabilities.memory_high) {
-      unavailable.push_back(
-          {figures.unit, kind, "cannot throttle " + figures.unit + ": memory.high needs cgroup v2"});
-      continue;
-    }
-    if (rung.value == policy::WorkloadAction::kFreeze && !capabilities.freeze) {
-      unavailable.push_back({figures.unit, kind,
-                             "cannot freeze " + figures.unit + ": this device has no way to freeze a unit"});
-      continue;
-    }
-    Action action;
-    action.unit = figures.unit;
-    action.kind = kind;
-    if (dry) return action;
-    const std::string who = figures.unit + " (priority " + std::to_string(workload.priority.value) + ")";
-    auto& unit_state = state.entryFor(figures.unit);
-    switch (rung.value) {
-      case policy::WorkloadAction::kThrottle: {
-        std::string how;
-        const std::uint64_t target = throttleTarget(figures, workload, how);
-        action.memory_high_bytes = target;
-        action.reason = why + ": throttling " + who + " to MemoryHigh " + mibText(target) + ", " + how;
-        unit_state.prior_memory_high_bytes = figures.memory_high_bytes;
-        unit_state.memory_high_bytes = target;
-        break;
-      }
-      case policy::WorkloadAction::kFreeze:
-        action.reason = why + ": freezing " + who + ", cost " + mibText(figures.cost_bytes);
-        unit_state.frozen = true;
-        break;
-      case policy::WorkloadAction::kStop:
-        action.reason = why + ": stopping " + who + ", cost " + mibText(figures.cost_bytes);
-        unit_state.stopped = true;
-        unit_state.frozen = false;  // systemd thaws a unit it stops
-        break;
-    }
+                            const Ladder& ladder, ControllerState& state,
+                            std::vector<Unavailable>& unavailable, std::optional<Unobserved>& unobserved) {
+  const Rung* rung = nextRung(figures.unit, state.find(figures.unit), workload, ladder.policy,
+                              ladder.capabilities, &unavailable);
+  if (rung == nullptr) return std::nullopt;
+  Action action;
+  action.unit = figures.unit;
+  action.kind = rung->climb;
+  if (ladder.dry) return action;
+  const std::string who = figures.unit + " (priority " + std::to_string(workload.priority.value) + ")";
+  if (rung->reads_memory_high && !figures.memory_high.known) {
+    action.reason =
+        ladder.why + ": " + std::string(rung->climb_name) + " " + who + " needs its own MemoryHigh";
+    const std::string& error = figures.memory_high.error;
+    unobserved =
+        Unobserved{action, error.empty() ? "MemoryHigh of " + figures.unit + " was not read" : error};
     return action;
   }
-  return std::nullopt;
+  action.reason =
+      ladder.why + ": " + rung->take(figures, workload, who, state.entryFor(figures.unit), action);
+  return action;
 }
 
 // The next rung of the first candidate not at the top of its ladder, applied to `decision.state`.
 std::optional<Action> escalate(const Snapshot& snapshot, const policy::Policy& policy,
                                const Capabilities& capabilities, Decision& decision, bool dry) {
-  const std::string trigger_text = join(decision.triggers, "; ");
+  const Ladder ladder{policy, capabilities, join(decision.triggers, "; "), dry};
   for (const auto& candidate : candidatesOf(snapshot, policy)) {
-    if (auto action = climb(*candidate.figures, *candidate.workload, policy, capabilities, trigger_text,
-                            decision.state, decision.unavailable, dry)) {
+    if (auto action = climb(*candidate.figures, *candidate.workload, ladder, decision.state,
+                            decision.unavailable, decision.unobserved)) {
       return action;
     }
   }
@@ -234,20 +188,7 @@ Action releaseOne(ControllerState& state, std::size_t index, const std::string& 
   Action action;
   action.unit = unit.unit;
   action.kind = rung.release;
-  switch (rung.release) {
-    case ActionKind::kRestoreMemoryHigh:
-      action.memory_high_bytes = unit.prior_memory_high_bytes;
-      action.reason =
-          why + ": restoring MemoryHigh of " + unit.unit + " to " +
-          (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
-      break;
-    case ActionKind::kThaw:
-      action.reason = why + ": thawing " + unit.unit;
-      break;
-    default:
-      action.reason = why + ": starting " + unit.unit + " again";
-      break;
-  }
+  action.reason = why + ": " + rung.describe_release(unit, action);
   rung.lift(unit);
   if (!unit.anyApplied()) state.units.erase(state.units.begin() + static_cast<std::ptrdiff_t>(index));
   return action;
@@ -261,6 +202,119 @@ std::optional<std::size_t> nextToRelease(const ControllerState& state) {
   return std::nullopt;
 }
 
+// The stages of decide().
+
+// Moves the timing of the triggers and of the release condition on to the snapshot's time.
+void timeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure, Decision& decision) {
+  const Clock::time_point now = snapshot.now;
+  auto& next = decision.state;
+  std::erase_if(next.recent_actions, [&](Clock::time_point at) { return now - at >= kRateWindow; });
+  decision.triggers = activeTriggers(snapshot, pressure);
+  const bool release_holds =
+      decision.triggers.empty() && snapshot.mem_available_bytes > pressure.available_high_mib.value * kMiB;
+  if (decision.triggers.empty()) {
+    next.trigger_since.reset();
+  } else if (!next.trigger_since) {
+    next.trigger_since = now;
+  }
+  if (!release_holds) {
+    next.release_since.reset();
+  } else if (!next.release_since) {
+    next.release_since = now;
+  }
+}
+
+// Why an escalation due under pressure waits: a release has just begun, or a rate limit holds.
+struct Wait {
+  std::string why;
+  bool rate_limited = false;
+};
+
+std::optional<Wait> escalationWait(const ControllerState& next, Clock::time_point now,
+                                   const policy::PressurePolicy& pressure) {
+  const seconds min_interval{pressure.min_action_interval_s.value};
+  // Flapping is a release followed at once by a new escalation; a minute after the last action
+  // a new trigger is news, not flapping.
+  const bool recent_release = next.releasing && next.last_action && now - *next.last_action < kRateWindow;
+  if (recent_release && now - *next.trigger_since < min_interval) {
+    return Wait{"a release has begun: the trigger has held " + secondsText(now - *next.trigger_since) +
+                    " of the " + std::to_string(min_interval.count()) + " s it must hold before a new action",
+                false};
+  }
+  if (auto limited = rateLimited(next, now, pressure)) return Wait{*limited, true};
+  return std::nullopt;
+}
+
+// Under a trigger: one rung climbed, unless something says wait.
+void escalateUnderPressure(const Snapshot& snapshot, const policy::Policy& policy,
+                           const Capabilities& capabilities, Decision& decision) {
+  decision.phase = Phase::kPressure;
+  auto& next = decision.state;
+  if (auto wait = escalationWait(next, snapshot.now, policy.pressure)) {
+    // Under a rate limit, say what the next step would be, without taking it.
+    const bool due = !wait->rate_limited || escalate(snapshot, policy, capabilities, decision, true);
+    decision.waiting = due ? wait->why : "no workload left to act on";
+    return;
+  }
+  auto action = escalate(snapshot, policy, capabilities, decision, false);
+  if (!action) {
+    decision.waiting = "no workload left to act on";
+    return;
+  }
+  recordAction(next, snapshot.now);
+  next.releasing = false;
+  if (!decision.unobserved) decision.actions.push_back(std::move(*action));
+}
+
+// Without a trigger: the newest unit the controller acted on released whole, once the release
+// condition has held for release_hold_s.
+void releaseWhenDue(const Snapshot& snapshot, const policy::PressurePolicy& pressure, Decision& decision) {
+  auto& next = decision.state;
+  const auto releasable = nextToRelease(next);
+  if (!releasable) {
+    decision.phase = Phase::kCalm;
+    return;
+  }
+  decision.phase = Phase::kHolding;
+  if (!next.release_since) return;
+  const seconds hold{pressure.release_hold_s.value};
+  const Clock::duration held = snapshot.now - *next.release_since;
+  if (held < hold) {
+    decision.waiting = "release after " + std::to_string(hold.count()) +
+                       " s above available_high_mib; held " + secondsText(held);
+    return;
+  }
+  decision.phase = Phase::kReleasing;
+  if (auto limited = rateLimited(next, snapshot.now, pressure)) {
+    decision.waiting = *limited;
+    return;
+  }
+  const std::string why =
+      "MemAvailable " + mibText(snapshot.mem_available_bytes) + " has stayed above available_high_mib " +
+      mibText(pressure.available_high_mib.value * kMiB) + " with no trigger for " + secondsText(held);
+  // A unit is released whole in one step, its MemoryHigh lifted before the thaw: a task frozen over
+  // its MemoryHigh would otherwise sleep off the kernel's over-high penalty (up to 2 s of memory stall)
+  // as soon as it is thawed, and that stall is pressure again.
+  const std::string unit = next.units[*releasable].unit;
+  while (*releasable < next.units.size() && next.units[*releasable].unit == unit) {
+    decision.actions.push_back(releaseOne(next, *releasable, why));
+  }
+  recordAction(next, snapshot.now);
+  next.releasing = true;
+}
+
+// The ladder of an operator's throttle: the unit's workload's, or throttle then freeze for a unit no
+// workload with actions names.
+const policy::Workload& operatorLadder(const policy::Policy& policy, std::string_view unit) {
+  static const policy::Workload fallback = [] {
+    policy::Workload workload;
+    workload.actions = {{policy::WorkloadAction::kThrottle, {}}, {policy::WorkloadAction::kFreeze, {}}};
+    return workload;
+  }();
+  const policy::Workload* named = policy::workloadFor(policy, unit);
+  return named != nullptr && !named->actions.empty() ? *named : fallback;
+}
+
 }  // namespace
 
 Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
@@ -269,7 +323,7 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   setSystemFigures(snapshot, ledger.system);
   snapshot.units.reserve(ledger.units.size());
   for (const auto& unit : ledger.units) {
-    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), std::nullopt});
+    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), {}});
   }
   return snapshot;
 }
@@ -336,92 +390,44 @@ std::optional<std::string> whyNotActedOn(std::string_view unit, std::string_view
   return std::nullopt;
 }
 
+std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const ControllerState& state,
+                                          const policy::Policy& policy, const Capabilities& capabilities) {
+  // The stages decide() goes through before it climbs, on the same figures: it climbs when this asks,
+  // and the unit asked for.
+  Decision timing;
+  timing.state = state;
+  timeTriggers(snapshot, policy.pressure, timing);
+  if (timing.triggers.empty() || escalationWait(timing.state, snapshot.now, policy.pressure)) return {};
+  for (const auto& candidate : candidatesOf(snapshot, policy)) {
+    const std::string& unit = candidate.figures->unit;
+    const Rung* rung = nextRung(unit, state.find(unit), *candidate.workload, policy, capabilities, nullptr);
+    if (rung == nullptr) continue;  // at the top of its ladder: the next candidate climbs
+    if (rung->reads_memory_high) return {unit};
+    return {};
+  }
+  return {};
+}
+
 Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
                 const Capabilities& capabilities) {
-  const auto& pressure = policy.pressure;
-  const Clock::time_point now = snapshot.now;
-
   Decision decision;
   decision.state = state;
-  auto& next = decision.state;
-  std::erase_if(next.recent_actions, [&](Clock::time_point at) { return now - at >= kRateWindow; });
-
-  decision.triggers = activeTriggers(snapshot, pressure);
-  const std::uint64_t high_bytes = pressure.available_high_mib.value * kMiB;
-  const bool release_holds = decision.triggers.empty() && snapshot.mem_available_bytes > high_bytes;
-
-  if (decision.triggers.empty()) {
-    next.trigger_since.reset();
-  } else if (!next.trigger_since) {
-    next.trigger_since = now;
-  }
-  if (!release_holds) {
-    next.release_since.reset();
-  } else if (!next.release_since) {
-    next.release_since = now;
-  }
-
+  timeTriggers(snapshot, policy.pressure, decision);
   if (!decision.triggers.empty()) {
-    decision.phase = Phase::kPressure;
-    const seconds min_interval{pressure.min_action_interval_s.value};
-    // Flapping is a release followed at once by a new escalation; a minute after the last action
-    // a new trigger is news, not flapping.
-    const bool recent_release = next.releasing && next.last_action && now - *next.last_action < kRateWindow;
-    if (recent_release && now - *next.trigger_since < min_interval) {
-      decision.waiting = "a release has begun: the trigger has held " +
-                         secondsText(now - *next.trigger_since) + " of the " +
-                         std::to_string(min_interval.count()) + " s it must hold before a new action";
-      return decision;
-    }
-    if (auto limited = rateLimited(next, now, pressure)) {
-      // Report what the next step would skip, without taking it.
-      const bool due = escalate(snapshot, policy, capabilities, decision, true).has_value();
-      decision.waiting = due ? *limited : "no workload left to act on";
-      return decision;
-    }
-    auto action = escalate(snapshot, policy, capabilities, decision, false);
-    if (!action) {
-      decision.waiting = "no workload left to act on";
-      return decision;
-    }
-    recordAction(next, now);
-    next.releasing = false;
-    decision.actions.push_back(std::move(*action));
-    return decision;
+    escalateUnderPressure(snapshot, policy, capabilities, decision);
+  } else {
+    releaseWhenDue(snapshot, policy.pressure, decision);
   }
-
-  const auto releasable = nextToRelease(next);
-  if (!releasable) {
-    decision.phase = Phase::kCalm;
-    return decision;
-  }
-  decision.phase = Phase::kHolding;
-  if (!release_holds) return decision;
-  const seconds hold{pressure.release_hold_s.value};
-  const Clock::duration held = now - *next.release_since;
-  if (held < hold) {
-    decision.waiting = "release after " + std::to_string(hold.count()) +
-                       " s above available_high_mib; held " + secondsText(held);
-    return decision;
-  }
-  decision.phase = Phase::kReleasing;
-  if (auto limited = rateLimited(next, now, pressure)) {
-    decision.waiting = *limited;
-    return decision;
-  }
-  const std::string why = "MemAvailable " + mibText(snapshot.mem_available_bytes) +
-                          " has stayed above available_high_mib " + mibText(high_bytes) +
-                          " with no trigger for " + secondsText(held);
-  // A unit is released whole in one step, its MemoryHigh lifted before the thaw: a task frozen over
-  // its MemoryHigh would otherwise sleep off the kernel's over-high penalty (up to 2 s of memory stall)
-  // as soon as it is thawed, and that stall is pressure again.
-  const std::string unit = next.units[*releasable].unit;
-  while (*releasable < next.units.size() && next.units[*releasable].unit == unit) {
-    decision.actions.push_back(releaseOne(next, *releasable, why));
-  }
-  recordAction(next, now);
-  next.releasing = true;
   return decision;
+}
+
+bool operatorThrottleReadsMemoryHigh(const UnitFigures& unit, const ControllerState& state,
+                                     const policy::Policy& policy, const Capabilities& capabilities,
+                                     std::string_view self_unit) {
+  if (!mayActOn(unit.unit, unit.manager, policy, self_unit)) return false;
+  const Rung* rung = nextRung(unit.unit, state.find(unit.unit), operatorLadder(policy, unit.unit), policy,
+                              capabilities, nullptr);
+  return rung != nullptr && rung->reads_memory_high;
 }
 
 OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const ControllerState& state,
@@ -433,18 +439,16 @@ OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const Controlle
     decision.refusal = "Refusing to throttle " + unit.unit + ": " + *why;
     return decision;
   }
-  const policy::Workload* named = policy::workloadFor(policy, unit.unit);
-  policy::Workload fallback;
-  fallback.actions = {{policy::WorkloadAction::kThrottle, {}}, {policy::WorkloadAction::kFreeze, {}}};
-  const policy::Workload& workload = named != nullptr && !named->actions.empty() ? *named : fallback;
   std::vector<Unavailable> unavailable;
-  auto action =
-      climb(unit, workload, policy, capabilities, "asked by an operator", decision.state, unavailable, false);
+  const Ladder ladder{policy, capabilities, "asked by an operator", false};
+  auto action = climb(unit, operatorLadder(policy, unit.unit), ladder, decision.state, unavailable,
+                      decision.unobserved);
   if (!action) {
     decision.refusal =
         unavailable.empty() ? unit.unit + " is already at the top of its ladder" : unavailable.back().reason;
     return decision;
   }
+  if (decision.unobserved) return decision;
   for (auto& entry : decision.state.units) {
     if (entry.unit == unit.unit) entry.by_operator = true;
   }

@@ -11,6 +11,7 @@
 #include "ledger/ledger.h"
 #include "policy/policy.h"
 #include "sources/cgroup_unit.h"
+#include "throttle/reason_text.h"
 #include "throttle/rung.h"
 
 // The throttling controller's decision: a pure function from a snapshot of the system, what the
@@ -32,11 +33,13 @@
 // be acted on (see mayActOn), ordered by priority (lower first), ties by the order the workloads are
 // written, then by the ledger's order (largest cost first). The first candidate not yet at the top
 // of its ladder climbs one rung; the next candidate starts only once it is at the top.
-// The ladder is the workload's actions in the order throttle, freeze, stop:
+// The ladder is the workload's actions in the order throttle, freeze, stop (the rungs: rung.h):
 //   - throttle: MemoryHigh = throttle_memory_high_mib when set, else the unit's cost less
 //     throttle_step_percent (kDefaultThrottleStepPercent when unset). It never goes below
 //     kThrottleFloorBytes and never raises a MemoryHigh the unit already has: the step is taken from
-//     the lower of the cost and that MemoryHigh, and the result is capped by it.
+//     the lower of the cost and that MemoryHigh, and the result is capped by it. That MemoryHigh is
+//     read into the snapshot before deciding (memoryHighWanted); where it could not be, the throttle
+//     is not taken but fails (Decision::unobserved), counted against the rate limits.
 //   - freeze: FreezeUnit.
 //   - stop: only when pressure.allow_stop. A stop ends a freeze (systemd thaws a unit it stops).
 // A rung the device cannot take (Capabilities) is skipped and named in Decision::unavailable.
@@ -60,18 +63,29 @@ namespace jmem::throttle {
 
 using Clock = std::chrono::steady_clock;
 
-inline constexpr std::uint64_t kMiB = 1024 * 1024;
 // The lowest MemoryHigh a throttle sets: below it a service spends its time in reclaim.
 inline constexpr std::uint64_t kThrottleFloorBytes = 64 * kMiB;
+
+// A unit's own MemoryHigh as systemd reported it before the decision. Unknown (not read, or
+// unreadable) is not "no limit": a throttle taken on it would put infinity back over an operator's
+// limit at its release, so none is taken.
+struct OwnMemoryHigh {
+  bool known = false;
+  std::optional<std::uint64_t> bytes;  // when known: the limit; nullopt for infinity
+  std::string error;                   // when not known: why it could not be read; empty if not read
+
+  static OwnMemoryHigh read(std::optional<std::uint64_t> bytes) { return {true, bytes, {}}; }
+  static OwnMemoryHigh unreadable(std::string error) { return {false, std::nullopt, std::move(error)}; }
+};
 
 // One unit of the ledger as the controller needs it.
 struct UnitFigures {
   std::string unit;
   std::string manager{kSystemManager};  // or "user@UID.service"
   std::uint64_t cost_bytes = 0;         // PSS plus NvMap share
-  // The unit's MemoryHigh now, as systemd reports it; nullopt: infinity (no limit). Recorded as the
-  // value a throttle replaces. The ledger does not know it: the caller fills it in.
-  std::optional<std::uint64_t> memory_high_bytes;
+  // Recorded as the value a throttle replaces. The ledger does not know it: the caller reads it for
+  // the units memoryHighWanted names, before deciding.
+  OwnMemoryHigh memory_high;
 };
 
 // One GPU's memory use as a ceiling sees it.
@@ -102,7 +116,7 @@ struct Snapshot {
   std::string self_unit;           // the unit jmemd runs in, if any
 };
 
-// The snapshot of a ledger; every unit's MemoryHigh is left unknown (infinity).
+// The snapshot of a ledger; every unit's MemoryHigh is left unknown (not read).
 Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now);
 // The system's side of a snapshot (memory, pressure, NvMap, GPUs) from `system`, read after the ledger.
 void setSystemFigures(Snapshot& snapshot, const SystemFigures& system);
@@ -168,10 +182,20 @@ enum class Phase {
 
 std::string_view toString(Phase phase);
 
+// The action that was due and cannot be taken: the snapshot lacks an observation it needs (its
+// unit's MemoryHigh could not be read). It fails without being carried out.
+struct Unobserved {
+  Action action;
+  std::string error;  // "Failed to read MemoryHigh of batch.service: ..."
+};
+
 struct Decision {
   ControllerState state;
   Phase phase = Phase::kCalm;
-  std::vector<Action> actions;           // one escalation, or the release of one unit
+  std::vector<Action> actions;  // one escalation, or the release of one unit
+  // Instead of an escalation: the one due, failed. It counts against the rate limits, as a failed
+  // action does, so that a unit that cannot be read is not retried every tick.
+  std::optional<Unobserved> unobserved;
   std::vector<std::string> triggers;     // each trigger that holds, as a sentence
   std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
   std::string waiting;                   // why no action was taken when one was due; empty otherwise
@@ -185,7 +209,14 @@ inline bool mayActOn(std::string_view unit, std::string_view manager, const poli
   return !whyNotActedOn(unit, manager, policy, self_unit).has_value();
 }
 
-// Pure: the next action, if any, and the state after it.
+// Pure: the units whose own MemoryHigh a decision on `snapshot` needs, to be read into it first: the
+// candidate an escalation due now climbs, when its next rung reads it (a throttle). None in calm,
+// while a rate limit holds, or where the device cannot throttle (cgroup v1): those ask systemd nothing.
+std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const ControllerState& state,
+                                          const policy::Policy& policy, const Capabilities& capabilities);
+
+// Pure: the next action, if any, and the state after it. An escalation whose unit's MemoryHigh the
+// snapshot does not hold is not taken: it is Decision::unobserved.
 Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
                 const Capabilities& capabilities);
 
@@ -194,7 +225,14 @@ struct OperatorDecision {
   ControllerState state;
   std::vector<Action> actions;
   std::optional<std::string> refusal;
+  std::optional<Unobserved> unobserved;  // the next rung needs what `unit` lacks: nothing is done
 };
+
+// Pure: whether an operator's throttle of `unit` needs its own MemoryHigh read into it first: it may be
+// acted on and its next rung reads it (a throttle).
+bool operatorThrottleReadsMemoryHigh(const UnitFigures& unit, const ControllerState& state,
+                                     const policy::Policy& policy, const Capabilities& capabilities,
+                                     std::string_view self_unit);
 
 // `jmemctl throttle UNIT`: the next rung of the unit's ladder now, whatever the triggers and rate
 // limits say. The ladder is its workload's actions, or throttle then freeze for a unit no workload

@@ -13,17 +13,45 @@ namespace {
 
 using nlohmann::json;
 
-bool bytesOrNull(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && (it->is_null() || it->is_number_unsigned());
+// What a rung's own keys (Rung::journal_before, journal_after) may hold; each key a rung names has a
+// rule here, or no record of it is accepted.
+struct KeyRule {
+  std::string_view key;
+  bool (*valid)(const json& value);
+  std::string_view problem;
+};
+
+const KeyRule kKeyRules[] = {
+    {"memory_high_bytes", [](const json& v) { return v.is_null() || v.is_number_unsigned(); },
+     "memory_high_bytes is not a whole number or null"},
+    {"method",
+     [](const json& v) {
+       return v.is_string() && parseFreezeMethod(v.get_ref<const std::string&>()).has_value();
+     },
+     "after.method is not a freeze method"},
+};
+
+// The rung's keys, each present with a value its rule accepts.
+std::optional<std::string> whyBadValue(const json& object, const std::array<std::string_view, 1>& keys) {
+  for (const std::string_view key : keys) {
+    if (key.empty()) continue;
+    const auto rule = std::find_if(std::begin(kKeyRules), std::end(kKeyRules),
+                                   [&](const KeyRule& r) { return r.key == key; });
+    if (rule == std::end(kKeyRules)) return "no rule for the key " + std::string(key);
+    const auto it = object.find(std::string(key));
+    if (it == object.end() || !rule->valid(*it)) return std::string(rule->problem);
+  }
+  return std::nullopt;
 }
 
-// No key but these.
+// No key but the rung's and `common`.
 std::optional<std::string> whyExtraKey(const json& object, const char* which,
-                                       std::initializer_list<std::string_view> keys) {
+                                       const std::array<std::string_view, 1>& keys,
+                                       std::initializer_list<std::string_view> common) {
   for (const auto& [key, value] : object.items()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end())
-      return std::string(which) + " has an unknown key " + key;
+    const bool known = (!key.empty() && std::find(keys.begin(), keys.end(), key) != keys.end()) ||
+                       std::find(common.begin(), common.end(), key) != common.end();
+    if (!known) return std::string(which) + " has an unknown key " + key;
   }
   return std::nullopt;
 }
@@ -46,27 +74,14 @@ std::optional<std::string> check(const Change& c, const policy::Policy& policy, 
   if (const auto boot = c.after.find("boot_id"); boot != c.after.end() && !boot->is_string())
     return "after.boot_id is not a string";
 
-  if (rung->action == policy::WorkloadAction::kThrottle) {
-    if (!bytesOrNull(c.before, "memory_high_bytes") || !bytesOrNull(c.after, "memory_high_bytes"))
-      return "memory_high_bytes is not a whole number or null";
-    if (auto why = whyExtraKey(c.before, "before", {"memory_high_bytes"})) return why;
-    return whyExtraKey(c.after, "after", {"origin", "boot_id", "memory_high_bytes"});
+  if (auto why = whyBadValue(c.before, rung->journal_before)) return why;
+  if (auto why = whyBadValue(c.after, rung->journal_after)) return why;
+  if (auto why = whyExtraKey(c.before, "before", rung->journal_before, {})) return why;
+  if (rung->journal_needs_ladder &&
+      (!rung->allowed(policy) || workload == nullptr || !onLadder(*workload, *rung))) {
+    return "the policy does not let jmemd " + std::string(rung->climb_name) + " " + c.target;
   }
-  if (auto why = whyExtraKey(c.before, "before", {})) return why;
-  if (rung->action == policy::WorkloadAction::kFreeze) {
-    const auto method = c.after.find("method");
-    if (method == c.after.end() || !method->is_string() ||
-        !parseFreezeMethod(method->get_ref<const std::string&>()))
-      return "after.method is not a freeze method";
-    return whyExtraKey(c.after, "after", {"origin", "boot_id", "method"});
-  }
-  // A stop's release starts the unit: only where the policy lets jmemd stop it.
-  const bool stops = workload != nullptr &&
-                     std::any_of(workload->actions.begin(), workload->actions.end(), [](const auto& action) {
-                       return action.value == policy::WorkloadAction::kStop;
-                     });
-  if (!policy.pressure.allow_stop.value || !stops) return "the policy does not let jmemd stop " + c.target;
-  return whyExtraKey(c.after, "after", {"origin", "boot_id"});
+  return whyExtraKey(c.after, "after", rung->journal_after, {"origin", "boot_id"});
 }
 
 }  // namespace

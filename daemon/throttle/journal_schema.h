@@ -16,9 +16,11 @@ namespace jmem::throttle {
 //   target  the name of a .service or .scope unit the controller may act on (whyNotActedOn: not kept,
 //           protected, essential, a slice or jmemd's own unit)
 //   after   origin "pressure" (then a workload of the policy names the unit) or "operator"; boot_id a
-//           string if present; memory_high: memory_high_bytes a whole number or null, and before the
-//           same; freeze: a method jmemd knows; stop: only under pressure.allow_stop, for a unit whose
-//           workload has stop on its ladder
+//           string if present
+//   and the keys of its rung's row (Rung::journal_before, journal_after), each with a value its rule
+//   accepts: memory_high: memory_high_bytes a whole number or null, in before and after; freeze: a
+//   method jmemd knows; stop (journal_needs_ladder): only under pressure.allow_stop, for a unit whose
+//   workload has stop on its ladder
 // and no other key.
 std::optional<std::string> whyRejected(const Change& change, const policy::Policy& policy,
                                        std::string_view self_unit);

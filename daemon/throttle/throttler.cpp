@@ -21,15 +21,17 @@ std::vector<std::string> Throttler::reconcile(const policy::Policy& policy, std:
   return std::move(reconciled.notes);
 }
 
-// The unit's own MemoryHigh, which a throttle must not raise and a release restores. Unreadable is
-// not "no limit": a throttle would then erase the operator's limit at its release.
-Status Throttler::fillMemoryHigh(Snapshot& snapshot, const std::string& unit) {
-  auto current = units_.memoryHigh(unit);
-  if (!current) return current.error();
+// The units' own MemoryHigh, which a throttle must not raise and a release restores, read from systemd
+// into the snapshot before the decision. Its MemoryHigh property, not the cgroup's memory.high: that
+// is what a release puts back and what it checks for an operator's change, exactly as set (the
+// kernel rounds memory.high to pages), and memory.high holds whatever anyone wrote there.
+void Throttler::readMemoryHigh(Snapshot& snapshot, const std::vector<std::string>& units) {
   for (auto& figures : snapshot.units) {
-    if (figures.unit == unit) figures.memory_high_bytes = *current;
+    if (std::find(units.begin(), units.end(), figures.unit) == units.end()) continue;
+    auto current = units_.memoryHigh(figures.unit);
+    figures.memory_high =
+        current ? OwnMemoryHigh::read(*current) : OwnMemoryHigh::unreadable(current.error().message);
   }
-  return ok();
 }
 
 ActionRecord Throttler::keep(ActionRecord record) {
@@ -47,32 +49,42 @@ ActionRecord Throttler::carryOut(const Action& action, const ControllerState& af
 
 std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
   const Capabilities capabilities = controls_.capabilities();
+  // Observe, then decide once on what was seen.
+  readMemoryHigh(snapshot, memoryHighWanted(snapshot, state_, policy, capabilities));
   Decision decision = decide(snapshot, state_, policy, capabilities);
-  Status memory_high_read = ok();
-  if (!decision.actions.empty() && decision.actions.front().kind == ActionKind::kThrottle) {
-    // The step is taken from the unit's own MemoryHigh when it has one: ask systemd, then decide again.
-    memory_high_read = fillMemoryHigh(snapshot, decision.actions.front().unit);
-    decision = decide(snapshot, state_, policy, capabilities);
+  show(decision);
+  const bool releasing = !decision.actions.empty() && !isEscalation(decision.actions.front().kind);
+  if (!act && !releasing) {
+    audit(decision);
+    return {};
   }
+  return carryOutStep(std::move(decision));
+}
+
+void Throttler::show(const Decision& decision) {
   status_.phase = decision.phase;
   status_.triggers = decision.triggers;
   status_.waiting = decision.waiting;
   status_.unavailable = decision.unavailable;
   status_.would.clear();
-  const bool releasing = !decision.actions.empty() && !isEscalation(decision.actions.front().kind);
-  if (!act && !releasing) {
-    for (const auto& action : decision.actions) status_.would.push_back(action.reason);
-    // Only the timing of the triggers moves on; nothing counts as applied.
-    state_.trigger_since = decision.state.trigger_since;
-    state_.release_since = decision.state.release_since;
-    return {};
-  }
+}
 
+// Audit mode: what enforce mode would do is shown; only the timing of the triggers moves on, and
+// nothing counts as applied.
+void Throttler::audit(const Decision& decision) {
+  for (const auto& action : decision.actions) status_.would.push_back(action.reason);
+  if (decision.unobserved)
+    status_.would.push_back(decision.unobserved->action.reason + ": " + decision.unobserved->error);
+  state_.trigger_since = decision.state.trigger_since;
+  state_.release_since = decision.state.release_since;
+}
+
+std::vector<ActionRecord> Throttler::carryOutStep(Decision decision) {
   std::vector<ActionRecord> records;
-  if (!memory_high_read) {
-    ActionRecord refused{decision.actions.front(),         "pressure",    "", false,
-                         memory_high_read.error().message, realtimeUsec()};
-    records.push_back(keep(std::move(refused)));
+  if (decision.unobserved) {
+    ActionRecord failed{decision.unobserved->action, "pressure",    "", false,
+                        decision.unobserved->error,  realtimeUsec()};
+    records.push_back(keep(std::move(failed)));
   }
   for (const auto& action : decision.actions) {
     if (!records.empty() && !records.back().ok) break;  // the rest would act on a half-done step
@@ -99,19 +111,16 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   if (figures == snapshot.units.end()) {
     return refused("Refusing to throttle " + unit + ": no process of the system manager runs in it");
   }
-  const auto decideNow = [&] {
-    return decideOperatorThrottle(*figures, state_, policy, controls_.capabilities(), self_unit,
-                                  snapshot.now);
-  };
-  OperatorDecision decision = decideNow();
+  const Capabilities capabilities = controls_.capabilities();
+  // As in step(): observe, then decide once.
+  if (operatorThrottleReadsMemoryHigh(*figures, state_, policy, capabilities, self_unit))
+    readMemoryHigh(snapshot, {unit});
+  OperatorDecision decision =
+      decideOperatorThrottle(*figures, state_, policy, capabilities, self_unit, snapshot.now);
   if (decision.refusal) return refused(*decision.refusal);
-  // As in step(): only a throttle needs the unit's own MemoryHigh, read then and decided again.
-  if (decision.actions.front().kind == ActionKind::kThrottle) {
-    if (auto read = fillMemoryHigh(snapshot, unit); !read) {
-      return Error{"Refusing to throttle " + unit + " without its own MemoryHigh: " + read.error().message};
-    }
-    decision = decideNow();
-    if (decision.refusal) return refused(*decision.refusal);
+  if (decision.unobserved) {
+    return Error{"Refusing to throttle " + unit +
+                 " without its own MemoryHigh: " + decision.unobserved->error};
   }
   return carryOutForOperator(std::move(decision));
 }
@@ -139,7 +148,7 @@ std::vector<ActionRecord> Throttler::releaseForShutdown() {
   for (auto it = state_.units.rbegin(); it != state_.units.rend(); ++it) {
     const OperatorDecision decision = decideOperatorRelease(it->unit, state_);
     for (const auto& action : decision.actions) {
-      if (action.kind == ActionKind::kStart) continue;
+      if (rungOf(action.kind).kept_at_shutdown) continue;
       records.push_back(carryOut(action, decision.state, "shutdown"));
     }
   }

@@ -65,7 +65,10 @@ class Throttler {
 
  private:
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
-  Status fillMemoryHigh(Snapshot& snapshot, const std::string& unit);
+  void readMemoryHigh(Snapshot& snapshot, const std::vector<std::string>& units);
+  void show(const Decision& decision);
+  void audit(const Decision& decision);
+  std::vector<ActionRecord> carryOutStep(Decision decision);
   ActionRecord keep(ActionRecord record);
   Result<std::vector<ActionRecord>> carryOutForOperator(OperatorDecision decision);
 

@@ -1,5 +1,6 @@
 #include "throttle/controller.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "support/policy_text.h"
@@ -51,7 +52,9 @@ UnitFigures unit(const std::string& name, std::uint64_t cost_mib,
   UnitFigures figures;
   figures.unit = name;
   figures.cost_bytes = cost_mib * kMiB;
-  if (memory_high_mib) figures.memory_high_bytes = *memory_high_mib * kMiB;
+  // As read before the decision: infinity unless given.
+  figures.memory_high =
+      OwnMemoryHigh::read(memory_high_mib ? std::optional(*memory_high_mib * kMiB) : std::nullopt);
   return figures;
 }
 
@@ -696,7 +699,7 @@ TEST_CASE("the snapshot of a ledger carries its memory, pressure, NvMap and unit
   CHECK(s.units[0].unit == "batch.service");
   CHECK(s.units[0].manager == "system");
   CHECK(s.units[0].cost_bytes == 120 * kMiB);
-  CHECK_FALSE(s.units[0].memory_high_bytes);
+  CHECK_FALSE(s.units[0].memory_high.known);
 }
 
 TEST_CASE("names of phases", "[throttle]") {
@@ -794,4 +797,101 @@ TEST_CASE("an operator's release undoes one unit whole, its throttle before the 
   CHECK(release.state.find("camera.service"));
   CHECK(decideOperatorRelease("idle.service", controller.state).refusal ==
         "idle.service is not throttled, frozen or stopped by jmemd");
+}
+
+namespace {
+
+// Only what jmemd would read before deciding: every unit's MemoryHigh unknown but those
+// memoryHighWanted names, which read as infinity.
+Snapshot observed(Snapshot s, const Controller& controller) {
+  const auto wanted = memoryHighWanted(s, controller.state, controller.policy, controller.capabilities);
+  for (auto& figures : s.units) {
+    const bool read = std::find(wanted.begin(), wanted.end(), figures.unit) != wanted.end();
+    figures.memory_high = read ? OwnMemoryHigh::read(std::nullopt) : OwnMemoryHigh{};
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("MemoryHigh is wanted for the unit a throttle due now would reach, and for none otherwise",
+          "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  const auto wanted = [&](const Snapshot& s) {
+    return memoryHighWanted(s, controller.state, controller.policy, controller.capabilities);
+  };
+  const std::vector<std::string> none;
+  CHECK(wanted(snapshot(0, 2000)) == none);  // calm
+  // The lowest priority climbs first; the protected and the kept unit are never candidates.
+  CHECK(wanted(snapshot(0, 256)) == std::vector<std::string>{"batch.service"});
+  controller.tick(snapshot(0, 256));        // batch throttled
+  CHECK(wanted(snapshot(1, 256)) == none);  // min_action_interval_s holds
+  CHECK(wanted(snapshot(5, 256)) == none);  // batch's next rung is a freeze
+  controller.tick(snapshot(5, 256));        // batch frozen, at its top
+  CHECK(wanted(snapshot(10, 256)) == std::vector<std::string>{"camera.service"});
+  controller.capabilities = Capabilities{false, true};  // cgroup v1: no throttle, nothing to read
+  CHECK(wanted(snapshot(10, 256)) == none);
+}
+
+TEST_CASE("decide climbs the same ladder on only the MemoryHigh values read before it", "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  std::vector<std::string> steps;
+  for (int i = 0; i < 5; ++i) {
+    const auto decision = controller.tick(observed(snapshot(i * 5.0, 256), controller));
+    CHECK_FALSE(decision.unobserved);
+    steps.push_back(describe(decision));
+  }
+  CHECK(steps == std::vector<std::string>{"throttle batch.service", "freeze batch.service",
+                                          "throttle camera.service", "freeze camera.service", "-"});
+}
+
+TEST_CASE("a throttle is not taken on a MemoryHigh that could not be read: it fails, and counts as an action",
+          "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  auto s = snapshot(0, 256);
+  const std::string error = "Failed to read MemoryHigh of batch.service: Connection timed out";
+  s.units[1].memory_high = OwnMemoryHigh::unreadable(error);
+  const auto failed = controller.tick(s);
+  CHECK(failed.actions.empty());
+  REQUIRE(failed.unobserved);
+  CHECK(failed.unobserved->action.unit == "batch.service");
+  CHECK(failed.unobserved->action.kind == ActionKind::kThrottle);
+  CHECK_FALSE(failed.unobserved->action.memory_high_bytes);
+  CHECK(failed.unobserved->error == error);
+  // Nothing is applied, so no prior MemoryHigh of "infinity" is kept to be put back at a release.
+  CHECK(controller.state.units.empty());
+  CHECK(controller.state.last_action == at(0));
+  // Not retried at once; once read, its own MemoryHigh is the base of the step.
+  CHECK(controller.tick(s).waiting == "the last action was 0.0 s ago; min_action_interval_s is 5 s");
+  auto later = snapshot(5, 256);
+  later.units[1] = unit("batch.service", 1000, 500);
+  const auto throttled = controller.tick(later);
+  REQUIRE(throttled.actions.size() == 1);
+  CHECK(throttled.actions[0].memory_high_bytes == 450 * kMiB);
+  CHECK(controller.state.find("batch.service")->prior_memory_high_bytes == 500 * kMiB);
+}
+
+TEST_CASE("an operator's throttle reads MemoryHigh only for a throttle, and is refused without it",
+          "[throttle]") {
+  const auto policy = parse(kPolicy);
+  UnitFigures batch = unit("batch.service", 1000);
+  CHECK(operatorThrottleReadsMemoryHigh(batch, {}, policy, {}, ""));
+  CHECK_FALSE(operatorThrottleReadsMemoryHigh(unit("inference.service", 1000), {}, policy, {}, ""));
+  CHECK_FALSE(operatorThrottleReadsMemoryHigh(batch, {}, policy, {false, true}, ""));
+  const auto throttled = decideOperatorThrottle(batch, {}, policy, {}, "", at(0));
+  REQUIRE(throttled.actions.size() == 1);
+  CHECK_FALSE(operatorThrottleReadsMemoryHigh(batch, throttled.state, policy, {}, ""));  // next: freeze
+
+  batch.memory_high = OwnMemoryHigh::unreadable("Failed to read MemoryHigh of batch.service: Access denied");
+  const auto refused = decideOperatorThrottle(batch, {}, policy, {}, "", at(0));
+  CHECK(refused.actions.empty());
+  CHECK_FALSE(refused.refusal);
+  REQUIRE(refused.unobserved);
+  CHECK(refused.unobserved->error == "Failed to read MemoryHigh of batch.service: Access denied");
+  CHECK(refused.state.units.empty());
+  CHECK_FALSE(refused.state.last_action);
+  // A freeze needs no MemoryHigh.
+  const auto frozen = decideOperatorThrottle(batch, throttled.state, policy, {}, "", at(1));
+  REQUIRE(frozen.actions.size() == 1);
+  CHECK(frozen.actions[0].kind == ActionKind::kFreeze);
 }

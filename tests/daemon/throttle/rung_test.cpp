@@ -62,3 +62,47 @@ TEST_CASE("a rung is held while in effect on a unit and lifted by its release al
   CHECK_FALSE(unit.anyApplied());
   CHECK_FALSE(unit.prior_memory_high_bytes);
 }
+
+TEST_CASE("taking a rung holds it on the unit, and its release names the unit and lifts it", "[throttle]") {
+  policy::Workload workload;
+  UnitFigures figures;
+  figures.unit = "batch.service";
+  figures.cost_bytes = 1000 * kMiB;
+  figures.memory_high = OwnMemoryHigh::read(std::nullopt);
+  for (const Rung& rung : kRungs) {
+    UnitState unit;
+    unit.unit = figures.unit;
+    Action climb;
+    const std::string reason = rung.take(figures, workload, "batch.service (priority 0)", unit, climb);
+    CHECK_THAT(reason, Catch::Contains("batch.service (priority 0)"));
+    CHECK(rung.held(unit));
+    CHECK(climb.memory_high_bytes.has_value() == rung.reads_memory_high);
+    Action release;
+    CHECK_THAT(rung.describe_release(unit, release), Catch::Contains("batch.service"));
+    rung.lift(unit);
+    CHECK_FALSE(unit.anyApplied());
+  }
+}
+
+TEST_CASE("a rung the device lacks says why, and only stop waits on the policy", "[throttle]") {
+  const policy::Policy policy;
+  for (const Rung& rung : kRungs) {
+    CHECK(rung.lacking(Capabilities{}).empty());
+    CHECK(rung.allowed(policy) == (rung.climb != ActionKind::kStop));
+  }
+  CHECK(rungOf(ActionKind::kThrottle).lacking(Capabilities{false, true}) == "memory.high needs cgroup v2");
+  CHECK_FALSE(rungOf(ActionKind::kFreeze).lacking(Capabilities{true, false}).empty());
+  CHECK(rungOf(ActionKind::kStop).kept_at_shutdown);
+  CHECK(rungOf(ActionKind::kStop).ends == policy::WorkloadAction::kFreeze);
+}
+
+TEST_CASE("every workload action of the policy is a rung, by the same name and in the same order",
+          "[throttle]") {
+  std::string names;
+  for (const Rung& rung : kRungs) {
+    CHECK(policy::toString(rung.action) == rung.climb_name);
+    CHECK(policy::workloadActionFromString(rung.climb_name) == rung.action);
+    names += (names.empty() ? "" : ", ") + std::string(rung.climb_name);
+  }
+  CHECK(policy::workloadActionNames() == names);
+}
