@@ -80,7 +80,7 @@ int topRank(const UnitState* unit) {
 }
 
 struct Candidate {
-  const UnitFigures* figures = nullptr;
+  const SnapshotUnit* figures = nullptr;
   const policy::Workload* workload = nullptr;
   std::size_t workload_index = 0;
   std::size_t ledger_index = 0;
@@ -142,7 +142,7 @@ struct Ladder {
 // The next rung of `workload`'s ladder above what `state` has applied to the unit, applied to `state`;
 // rungs the device cannot take are added to `unavailable`. A rung that needs what `figures` lacks is
 // not applied: `unobserved` says why.
-std::optional<Action> climb(const UnitFigures& figures, const policy::Workload& workload,
+std::optional<Action> climb(const SnapshotUnit& figures, const policy::Workload& workload,
                             const Ladder& ladder, ControllerState& state,
                             std::vector<Unavailable>& unavailable, std::optional<Unobserved>& unobserved) {
   const Rung* rung = nextRung(figures.unit, state.find(figures.unit), workload, ladder.policy,
@@ -317,35 +317,6 @@ const policy::Workload& operatorLadder(const policy::Policy& policy, std::string
 
 }  // namespace
 
-Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
-  Snapshot snapshot;
-  snapshot.now = now;
-  setSystemFigures(snapshot, ledger.system);
-  snapshot.units.reserve(ledger.units.size());
-  for (const auto& unit : ledger.units) {
-    snapshot.units.push_back(UnitFigures{unit.unit, unit.manager, unit.memory.costBytes(), {}});
-  }
-  return snapshot;
-}
-
-void setSystemFigures(Snapshot& snapshot, const SystemFigures& system) {
-  snapshot.mem_available_bytes = system.meminfo.mem_available_bytes;
-  snapshot.pressure_available = system.pressure.available;
-  snapshot.psi_some_avg10_permyriad = system.pressure.some.avg10_permyriad;
-  snapshot.psi_full_avg10_permyriad = system.pressure.full.avg10_permyriad;
-  snapshot.nvmap_available = system.nvmap.available;
-  snapshot.nvmap_total_bytes = system.nvmap.total_bytes;
-  snapshot.gpu_uses.clear();
-  for (const GpuDevice& gpu : system.gpus.devices) {
-    std::string name = "GPU " + std::to_string(gpu.index) + (gpu.name.empty() ? "" : " (" + gpu.name + ")");
-    if (const auto used_bytes = gpuUsedBytes(gpu)) {
-      snapshot.gpu_uses.push_back({std::move(name), *used_bytes, false});
-    } else if (gpu.integrated && gpu.attributed_bytes > 0) {
-      snapshot.gpu_uses.push_back({std::move(name), gpu.attributed_bytes, true});
-    }
-  }
-}
-
 std::string_view toString(Phase phase) {
   switch (phase) {
     case Phase::kCalm:
@@ -421,7 +392,7 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
   return decision;
 }
 
-bool operatorThrottleReadsMemoryHigh(const UnitFigures& unit, const ControllerState& state,
+bool operatorThrottleReadsMemoryHigh(const SnapshotUnit& unit, const ControllerState& state,
                                      const policy::Policy& policy, const Capabilities& capabilities,
                                      std::string_view self_unit) {
   if (!mayActOn(unit.unit, unit.manager, policy, self_unit)) return false;
@@ -430,7 +401,7 @@ bool operatorThrottleReadsMemoryHigh(const UnitFigures& unit, const ControllerSt
   return rung != nullptr && rung->reads_memory_high;
 }
 
-OperatorDecision decideOperatorThrottle(const UnitFigures& unit, const ControllerState& state,
+OperatorDecision decideOperatorThrottle(const SnapshotUnit& unit, const ControllerState& state,
                                         const policy::Policy& policy, const Capabilities& capabilities,
                                         std::string_view self_unit, Clock::time_point now) {
   OperatorDecision decision;

@@ -10,7 +10,8 @@ namespace {
 
 // throttle: MemoryHigh from the workload's setting or a step below the lower of the unit's cost and
 // its own MemoryHigh; never below the floor, never above the MemoryHigh it already has.
-std::uint64_t throttleTarget(const UnitFigures& figures, const policy::Workload& workload, std::string& how) {
+std::uint64_t throttleTarget(const SnapshotUnit& figures, const policy::Workload& workload,
+                             std::string& how) {
   const std::optional<std::uint64_t>& own = figures.memory_high.bytes;
   std::uint64_t base = figures.cost_bytes;
   if (own) base = std::min(base, *own);
@@ -36,8 +37,8 @@ std::uint64_t throttleTarget(const UnitFigures& figures, const policy::Workload&
   return target;
 }
 
-std::string takeThrottle(const UnitFigures& figures, const policy::Workload& workload, const std::string& who,
-                         UnitState& unit, Action& action) {
+std::string takeThrottle(const SnapshotUnit& figures, const policy::Workload& workload,
+                         const std::string& who, UnitState& unit, Action& action) {
   std::string how;
   const std::uint64_t target = throttleTarget(figures, workload, how);
   action.memory_high_bytes = target;
@@ -52,13 +53,13 @@ std::string describeRestore(const UnitState& unit, Action& action) {
          (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
 }
 
-std::string takeFreeze(const UnitFigures& figures, const policy::Workload&, const std::string& who,
+std::string takeFreeze(const SnapshotUnit& figures, const policy::Workload&, const std::string& who,
                        UnitState& unit, Action&) {
   unit.frozen = true;
   return "freezing " + who + ", cost " + mibText(figures.cost_bytes);
 }
 
-std::string takeStop(const UnitFigures& figures, const policy::Workload&, const std::string& who,
+std::string takeStop(const SnapshotUnit& figures, const policy::Workload&, const std::string& who,
                      UnitState& unit, Action&) {
   unit.stopped = true;
   unit.frozen = false;  // systemd thaws a unit it stops

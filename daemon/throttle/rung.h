@@ -16,7 +16,7 @@ namespace jmem::throttle {
 
 struct Action;
 struct Capabilities;
-struct UnitFigures;
+struct SnapshotUnit;
 struct UnitState;
 
 // Each rung's climb and release. The names live in the rung's row.
@@ -41,7 +41,7 @@ struct Rung {
   bool reads_memory_high;
   // The climb: its effect on the unit's state and its action's details; returns what the reason says
   // after the trigger. `who` is the unit and its priority: "batch.service (priority 10)".
-  std::string (*take)(const UnitFigures& figures, const policy::Workload& workload, const std::string& who,
+  std::string (*take)(const SnapshotUnit& figures, const policy::Workload& workload, const std::string& who,
                       UnitState& unit, Action& action);
   // The release's details in `action`; returns what its reason says after why: "thawing batch.service".
   std::string (*describe_release)(const UnitState& unit, Action& action);

@@ -105,7 +105,7 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   Snapshot snapshot;
   if (ledger) snapshot = snapshotOf(*ledger, Clock::now());
   snapshot.now = Clock::now();
-  auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(), [&](const UnitFigures& f) {
+  auto figures = std::find_if(snapshot.units.begin(), snapshot.units.end(), [&](const SnapshotUnit& f) {
     return f.unit == unit && isSystemManager(f.manager);
   });
   if (figures == snapshot.units.end()) {

@@ -47,9 +47,9 @@ Clock::time_point at(double seconds) {
   return Clock::time_point{} + std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
-UnitFigures unit(const std::string& name, std::uint64_t cost_mib,
-                 std::optional<std::uint64_t> memory_high_mib = std::nullopt) {
-  UnitFigures figures;
+SnapshotUnit unit(const std::string& name, std::uint64_t cost_mib,
+                  std::optional<std::uint64_t> memory_high_mib = std::nullopt) {
+  SnapshotUnit figures;
   figures.unit = name;
   figures.cost_bytes = cost_mib * kMiB;
   // As read before the decision: infinity unless given.
@@ -322,7 +322,7 @@ TEST_CASE("a throttle steps by throttle_step_percent, never below the floor, nev
           "[throttle]") {
   auto policy = parse(kPolicy);
   policy.workloads[2].throttle_step_percent = policy::Located<std::uint32_t>{20};
-  auto throttleOf = [&](UnitFigures figures) {
+  auto throttleOf = [&](SnapshotUnit figures) {
     Controller controller{policy, {}, {}};
     auto s = snapshot(0, 256);
     s.units = {std::move(figures)};
@@ -409,7 +409,7 @@ TEST_CASE("protected, kept and essential units, slices, jmemd's own unit and use
   Controller controller{policy, {}, {}};
 
   auto s = snapshot(0, 100);
-  UnitFigures user_unit = unit("pipewire.service", 300);
+  SnapshotUnit user_unit = unit("pipewire.service", 300);
   user_unit.manager = "user@1000.service";
   s.units = {unit("inference.service", 3000),
              unit("ssh.service", 10),
@@ -874,7 +874,7 @@ TEST_CASE("a throttle is not taken on a MemoryHigh that could not be read: it fa
 TEST_CASE("an operator's throttle reads MemoryHigh only for a throttle, and is refused without it",
           "[throttle]") {
   const auto policy = parse(kPolicy);
-  UnitFigures batch = unit("batch.service", 1000);
+  SnapshotUnit batch = unit("batch.service", 1000);
   CHECK(operatorThrottleReadsMemoryHigh(batch, {}, policy, {}, ""));
   CHECK_FALSE(operatorThrottleReadsMemoryHigh(unit("inference.service", 1000), {}, policy, {}, ""));
   CHECK_FALSE(operatorThrottleReadsMemoryHigh(batch, {}, policy, {false, true}, ""));

@@ -65,7 +65,7 @@ TEST_CASE("a rung is held while in effect on a unit and lifted by its release al
 
 TEST_CASE("taking a rung holds it on the unit, and its release names the unit and lifts it", "[throttle]") {
   policy::Workload workload;
-  UnitFigures figures;
+  SnapshotUnit figures;
   figures.unit = "batch.service";
   figures.cost_bytes = 1000 * kMiB;
   figures.memory_high = OwnMemoryHigh::read(std::nullopt);
