@@ -245,7 +245,8 @@ ManagerObject::GetThrottle() {
   std::vector<BusRecord> units;
   for (const auto& u : t.units) units.push_back(encodeThrottleUnit(throttleUnitRecord(u)));
   std::vector<BusRecord> controls;
-  for (const auto& c : throttleControlRecords(state_.controls)) controls.push_back(encodeThrottleControl(c));
+  for (const auto& c : throttleControlRecords(state_.cgroup_features))
+    controls.push_back(encodeThrottleControl(c));
   std::vector<BusRecord> recent;
   for (const auto& r : t.recent) recent.push_back(encodeThrottleAction(throttleActionRecord(r)));
   std::string phase(throttle::toString(t.phase));

@@ -46,7 +46,7 @@ ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
           r.ok ? r.action.reason : r.error};
 }
 
-std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::DeviceControls& c) {
+std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& c) {
   return {{"throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note},
           {"freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note}};
 }

@@ -25,7 +25,7 @@ ChangeResultRecord changeResultRecord(const compliance::ChangeResult& result);
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& unit);
 ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& record);
 // For throttle and freeze, in that order: whether the device can take it, how or why not.
-std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::DeviceControls& controls);
+std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& controls);
 
 // A GPU's PIDs the caller may see. One the ledger does not hold (in another PID namespace, say) has no
 // known owner: only a caller that may see every process gets it.

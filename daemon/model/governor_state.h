@@ -22,7 +22,7 @@ struct GovernorState {
   SelfStats self_stats;
   HealthFigures health;  // whether the ledger is current; the policy's last verdict
   throttle::ThrottleStatus throttle;
-  throttle::DeviceControls controls;
+  throttle::CgroupFeatures cgroup_features;  // what the throttle can do here
   // Why the throttle cannot run at all (its journal cannot open); empty when it runs.
   std::string throttle_off;
 };

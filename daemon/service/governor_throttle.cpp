@@ -39,7 +39,7 @@ Status ThrottleSide::ensureConnected() {
 }
 
 void Governor::startThrottle() {
-  state_.controls = throttle::readDeviceControls(options_.roots.cgroup);
+  state_.cgroup_features = throttle::readCgroupFeatures(options_.roots.cgroup);
   throttle_.self_unit = readOwnUnit(options_.roots.proc);
   auto side = std::make_shared<ThrottleSide>();
   try {
@@ -52,7 +52,7 @@ void Governor::startThrottle() {
   side->systemd = std::make_unique<SystemdManager>(*side->bus);
   side->units = std::make_unique<UnitControl>(*side->bus, kUnitCallTimeout);
   if (auto version = side->systemd->version()) {
-    state_.controls = throttle::forSystemd(state_.controls, throttle::systemdMajor(*version));
+    state_.cgroup_features = throttle::forSystemd(state_.cgroup_features, throttle::systemdMajor(*version));
   } else {
     spdlog::warn("{}", version.error().message);
   }
@@ -60,7 +60,7 @@ void Governor::startThrottle() {
   auto boot_id = readBootId(options_.roots.proc);
   if (!boot_id) spdlog::warn("Failed to read this boot's identity: {}, ignoring", boot_id.error().message);
   auto actuator = throttle::Actuator::open(*side->units, *side->systemd, options_.state_dir / "throttle",
-                                           state_.controls.freeze, boot_id ? *boot_id : std::string());
+                                           state_.cgroup_features.freeze, boot_id ? *boot_id : std::string());
   if (!actuator) {
     state_.throttle_off = "The throttle is off: " + actuator.error().message;
     spdlog::error("{}", state_.throttle_off);
@@ -73,10 +73,10 @@ void Governor::startThrottle() {
     return;
   }
   side->throttler =
-      std::make_unique<throttle::Throttler>(std::move(*actuator), *side->units, state_.controls);
-  if (!state_.controls.memory_high)
-    spdlog::warn("This device cannot throttle: {}", state_.controls.memory_high_note);
-  spdlog::info("Freezing: {}", state_.controls.freeze_note);
+      std::make_unique<throttle::Throttler>(std::move(*actuator), *side->units, state_.cgroup_features);
+  if (!state_.cgroup_features.memory_high)
+    spdlog::warn("This device cannot throttle: {}", state_.cgroup_features.memory_high_note);
+  spdlog::info("Freezing: {}", state_.cgroup_features.freeze_note);
   // At start, before the loop runs: what a previous run left is adopted before anything is decided.
   for (const auto& note : side->throttler->reconcile(policy_, throttle_.self_unit))
     spdlog::warn("Left by a previous run: {}", note);

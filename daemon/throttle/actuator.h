@@ -12,8 +12,8 @@
 #include "state/change_journal.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
+#include "throttle/cgroup_features.h"
 #include "throttle/controller.h"
-#include "throttle/device_controls.h"
 
 namespace jmem::throttle {
 

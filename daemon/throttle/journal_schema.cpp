@@ -5,8 +5,8 @@
 #include "core/text.h"
 #include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
+#include "throttle/cgroup_features.h"
 #include "throttle/controller.h"
-#include "throttle/device_controls.h"
 
 namespace jmem::throttle {
 namespace {

@@ -48,7 +48,7 @@ ActionRecord Throttler::carryOut(const Action& action, const ControllerState& af
 }
 
 std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
-  const Capabilities capabilities = controls_.capabilities();
+  const Capabilities capabilities = features_.capabilities();
   // Observe, then decide once on what was seen.
   readMemoryHigh(snapshot, memoryHighWanted(snapshot, state_, policy, capabilities));
   Decision decision = decide(snapshot, state_, policy, capabilities);
@@ -111,7 +111,7 @@ Result<std::vector<ActionRecord>> Throttler::throttleUnit(const std::string& uni
   if (figures == snapshot.units.end()) {
     return refused("Refusing to throttle " + unit + ": no process of the system manager runs in it");
   }
-  const Capabilities capabilities = controls_.capabilities();
+  const Capabilities capabilities = features_.capabilities();
   // As in step(): observe, then decide once.
   if (operatorThrottleReadsMemoryHigh(*figures, state_, policy, capabilities, self_unit))
     readMemoryHigh(snapshot, {unit});

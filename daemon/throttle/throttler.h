@@ -11,8 +11,8 @@
 #include "policy/policy.h"
 #include "system/unit_control.h"
 #include "throttle/actuator.h"
+#include "throttle/cgroup_features.h"
 #include "throttle/controller.h"
-#include "throttle/device_controls.h"
 
 namespace jmem::throttle {
 
@@ -35,8 +35,8 @@ struct ThrottleStatus {
 // action carried out, what happened kept for the status. One thread.
 class Throttler {
  public:
-  Throttler(std::unique_ptr<Actuator> actuator, UnitControl& units, DeviceControls controls)
-      : actuator_(std::move(actuator)), units_(units), controls_(std::move(controls)) {}
+  Throttler(std::unique_ptr<Actuator> actuator, UnitControl& units, CgroupFeatures features)
+      : actuator_(std::move(actuator)), units_(units), features_(std::move(features)) {}
 
   // Adopts what a previous run left in effect; returns a sentence per journal entry looked at. Entries
   // outside what `policy` lets the throttle do are set aside, not acted on (journal_schema.h).
@@ -61,7 +61,7 @@ class Throttler {
   std::vector<ActionRecord> releaseForShutdown();
 
   const ThrottleStatus& status() const { return status_; }
-  const DeviceControls& controls() const { return controls_; }
+  const CgroupFeatures& features() const { return features_; }
 
  private:
   ActionRecord carryOut(const Action& action, const ControllerState& after, const std::string& origin);
@@ -74,7 +74,7 @@ class Throttler {
 
   std::unique_ptr<Actuator> actuator_;
   UnitControl& units_;
-  DeviceControls controls_;
+  CgroupFeatures features_;
   ControllerState state_;
   ThrottleStatus status_;
 };

@@ -53,7 +53,7 @@ TEST_CASE("a check item names where the policy asks for it as file:line:column, 
 
 TEST_CASE("the throttle's controls say for throttle and freeze whether the device can take them, and why not",
           "[bus]") {
-  throttle::DeviceControls controls;
+  throttle::CgroupFeatures controls;
   controls.memory_high = true;
   controls.freeze_note = "no cgroup.freeze and no systemd to stop the unit";
   const auto records = throttleControlRecords(controls);

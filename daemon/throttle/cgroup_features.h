@@ -20,7 +20,7 @@ std::string_view toString(FreezeMethod method);
 std::optional<FreezeMethod> parseFreezeMethod(std::string_view text);
 
 // What the device's cgroup hierarchy lets the controller do, and why not where it cannot.
-struct DeviceControls {
+struct CgroupFeatures {
   std::string hierarchy;  // "unified" (cgroup v2), "hybrid" or "legacy" (cgroup v1 controllers)
   bool memory_high = false;
   std::string memory_high_note;  // why not, when memory_high is false
@@ -33,7 +33,7 @@ struct DeviceControls {
 // Pure. `unified_controllers`: the text of cgroup.controllers at the root of the cgroup mount when
 // that mount is cgroup v2, nullopt when it is not; `has_unified_mount`: a cgroup v2 mount beside v1
 // (hybrid); `has_freeze_file`: a cgroup.freeze in a child cgroup of the v2 root.
-DeviceControls deviceControlsOf(const std::optional<std::string>& unified_controllers, bool has_unified_mount,
+CgroupFeatures cgroupFeaturesOf(const std::optional<std::string>& unified_controllers, bool has_unified_mount,
                                 bool has_freeze_file);
 
 // Pure. The major of a systemd version string ("245.4-4ubuntu3": 245), nullopt if it has none.
@@ -41,9 +41,9 @@ std::optional<unsigned> systemdMajor(std::string_view version);
 
 // Pure. The controls as this systemd can drive them: FreezeUnit came with 246, so an older one (Ubuntu
 // 20.04 has 245) freezes by stop signal even on cgroup v2. An unknown version changes nothing.
-DeviceControls forSystemd(DeviceControls controls, std::optional<unsigned> systemd_major);
+CgroupFeatures forSystemd(CgroupFeatures controls, std::optional<unsigned> systemd_major);
 
 // Reads the hierarchy under `cgroup_root` (normally /sys/fs/cgroup).
-DeviceControls readDeviceControls(const std::filesystem::path& cgroup_root);
+CgroupFeatures readCgroupFeatures(const std::filesystem::path& cgroup_root);
 
 }  // namespace jmem::throttle

@@ -1,4 +1,4 @@
-#include "throttle/device_controls.h"
+#include "throttle/cgroup_features.h"
 
 #include <sys/statfs.h>
 
@@ -49,9 +49,9 @@ std::optional<FreezeMethod> parseFreezeMethod(std::string_view text) {
   return std::nullopt;
 }
 
-DeviceControls deviceControlsOf(const std::optional<std::string>& unified_controllers, bool has_unified_mount,
+CgroupFeatures cgroupFeaturesOf(const std::optional<std::string>& unified_controllers, bool has_unified_mount,
                                 bool has_freeze_file) {
-  DeviceControls controls;
+  CgroupFeatures controls;
   if (!unified_controllers) {
     controls.hierarchy = has_unified_mount ? "hybrid" : "legacy";
     controls.memory_high_note =
@@ -82,7 +82,7 @@ std::optional<unsigned> systemdMajor(std::string_view version) {
   return static_cast<unsigned>(*major);
 }
 
-DeviceControls forSystemd(DeviceControls controls, std::optional<unsigned> systemd_major) {
+CgroupFeatures forSystemd(CgroupFeatures controls, std::optional<unsigned> systemd_major) {
   constexpr unsigned kFirstWithFreezeUnit = 246;
   if (controls.freeze != FreezeMethod::kCgroupFreezer || !systemd_major ||
       *systemd_major >= kFirstWithFreezeUnit)
@@ -94,7 +94,7 @@ DeviceControls forSystemd(DeviceControls controls, std::optional<unsigned> syste
   return controls;
 }
 
-DeviceControls readDeviceControls(const std::filesystem::path& cgroup_root) {
+CgroupFeatures readCgroupFeatures(const std::filesystem::path& cgroup_root) {
   std::optional<std::string> controllers;
   if (isCgroup2(cgroup_root)) {
     auto text = readWholeFile(cgroup_root / "cgroup.controllers", 4096);
@@ -103,7 +103,7 @@ DeviceControls readDeviceControls(const std::filesystem::path& cgroup_root) {
   std::error_code error;
   const bool has_freeze = std::filesystem::exists(cgroup_root / "init.scope" / "cgroup.freeze", error) ||
                           std::filesystem::exists(cgroup_root / "system.slice" / "cgroup.freeze", error);
-  return deviceControlsOf(controllers, isCgroup2(cgroup_root / "unified"), controllers && has_freeze);
+  return cgroupFeaturesOf(controllers, isCgroup2(cgroup_root / "unified"), controllers && has_freeze);
 }
 
 }  // namespace jmem::throttle
