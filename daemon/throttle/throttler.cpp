@@ -34,7 +34,7 @@ void Throttler::readMemoryHigh(Snapshot& snapshot, const std::vector<std::string
   }
 }
 
-ActionRecord Throttler::keep(ActionRecord record) {
+ActionRecord Throttler::remember(ActionRecord record) {
   const auto kind = static_cast<std::size_t>(record.action.kind);
   ++(record.ok ? status_.taken : status_.failed)[kind];
   status_.recent.push_back(record);
@@ -44,7 +44,7 @@ ActionRecord Throttler::keep(ActionRecord record) {
 
 ActionRecord Throttler::carryOut(const Action& action, const ControllerState& after,
                                  const std::string& origin) {
-  return keep(actuator_->carryOut(action, after, origin));
+  return remember(actuator_->carryOut(action, after, origin));
 }
 
 std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
@@ -84,7 +84,7 @@ std::vector<ActionRecord> Throttler::carryOutStep(Decision decision) {
   if (decision.unobserved) {
     ActionRecord failed{decision.unobserved->action, "pressure",    "", false,
                         decision.unobserved->error,  realtimeUsec()};
-    records.push_back(keep(std::move(failed)));
+    records.push_back(remember(std::move(failed)));
   }
   for (const auto& action : decision.actions) {
     if (!records.empty() && !records.back().ok) break;  // the rest would act on a half-done step

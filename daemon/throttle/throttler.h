@@ -69,7 +69,8 @@ class Throttler {
   void show(const Decision& decision);
   void audit(const Decision& decision);
   std::vector<ActionRecord> carryOutStep(Decision decision);
-  ActionRecord keep(ActionRecord record);
+  // Counts the record and keeps it among the recent ones GetThrottle shows.
+  ActionRecord remember(ActionRecord record);
   Result<std::vector<ActionRecord>> carryOutForOperator(OperatorDecision decision);
 
   std::unique_ptr<Actuator> actuator_;
