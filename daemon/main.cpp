@@ -11,11 +11,11 @@
 #include "cli/options.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
-#include "ledger/process_sampler.h"
-#include "ledger/system_figures.h"
 #include "policy/loader.h"
 #include "policy/policy_json.h"
 #include "service/governor.h"
+#include "sources/process_sampler.h"
+#include "sources/system_figures.h"
 
 namespace {
 
@@ -80,7 +80,7 @@ int dump(const jmem::DaemonOptions& options) {
   (*sampler)->tick(jmem::SteadyClock::now());
   for (const auto& problem : (*sampler)->problems()) spdlog::warn("Skipped a process: {}", problem);
   const jmem::Ledger ledger =
-      jmem::buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
+      jmem::buildLedger(std::move(*figures), (*sampler)->current(), (*sampler)->counts());
   std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', true, nlohmann::json::error_handler_t::replace)
             << '\n';
   return std::cout.good() ? 0 : 1;

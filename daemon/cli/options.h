@@ -8,7 +8,7 @@
 
 #include "core/result.h"
 #include "gpu/nvml_library.h"
-#include "ledger/system_figures.h"
+#include "sources/system_figures.h"
 
 namespace jmem {
 

@@ -67,67 +67,114 @@ std::unordered_map<pid_t, GpuShare> gpuByPid(const SystemFigures& system, std::u
 
 }  // namespace
 
-Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, const ProcessCounts& counts) {
+namespace {
+
+// Each PID's proportional share over every NvMap heap.
+std::unordered_map<pid_t, std::uint64_t> nvmapByPid(const NvmapSnapshot& nvmap) {
+  std::unordered_map<pid_t, std::uint64_t> by_pid;
+  for (const NvmapHeap& heap : nvmap.heaps) {
+    for (const NvmapClient& client : heap.clients) {
+      by_pid[client.pid] = addSaturating(by_pid[client.pid], client.bytes);
+    }
+  }
+  return by_pid;
+}
+
+// What the ledger's processes do not account for; rows of PIDs no process has stay in the maps.
+struct Unmatched {
+  std::unordered_map<pid_t, std::uint64_t> nvmap_by_pid;
+  std::unordered_map<pid_t, GpuShare> gpu_by_pid;
+};
+
+// The process's NvMap and GPU rows, taken out of `unmatched`. PID 0 (the kernel's rows) is no process.
+LedgerProcess joinShares(const ProcessSample& sample, Unmatched& unmatched) {
+  LedgerProcess process;
+  process.sample = sample;
+  const pid_t pid = process.sample.pid;
+  if (pid == 0) return process;
+  if (auto found = unmatched.nvmap_by_pid.find(pid); found != unmatched.nvmap_by_pid.end()) {
+    process.nvmap_bytes = found->second;
+    unmatched.nvmap_by_pid.erase(found);
+  }
+  if (auto found = unmatched.gpu_by_pid.find(pid); found != unmatched.gpu_by_pid.end()) {
+    process.gpu_bytes = found->second.bytes;
+    process.gpu_shared_bytes = found->second.shared_bytes;
+    unmatched.gpu_by_pid.erase(found);
+  }
+  return process;
+}
+
+// Each (manager, unit)'s sums and PIDs, ranked by cost.
+std::vector<LedgerUnit> sumUnits(const std::vector<LedgerProcess>& processes) {
+  std::map<std::pair<std::string_view, std::string_view>, LedgerUnit> by_unit;
+  for (const LedgerProcess& process : processes) {
+    const UnitPlacement& placement = process.sample.placement;
+    LedgerUnit& unit = by_unit[{placement.manager, placement.unit}];
+    if (unit.pids.empty()) {
+      unit.unit = placement.unit;
+      unit.manager = placement.manager;
+    }
+    unit.memory.add(process);
+    unit.pids.push_back(process.sample.pid);
+  }
+  std::vector<LedgerUnit> units;
+  units.reserve(by_unit.size());
+  for (auto& [key, unit] : by_unit) units.push_back(std::move(unit));
+  std::sort(units.begin(), units.end(),
+            [](const auto& a, const auto& b) { return rankedBefore(a, b, SortKey::kCost); });
+  return units;
+}
+
+// Used memory against what the processes, NvMap and shared GPU memory account for.
+void accountSystem(const SystemFigures& system, const std::vector<LedgerProcess>& processes,
+                   std::uint64_t gpu_shared_total, LedgerTotals& totals) {
+  std::uint64_t unreclaimable = 0;
+  for (const LedgerProcess& process : processes) {
+    totals.memory.add(process);
+    unreclaimable = addSaturating(unreclaimable, unreclaimablePss(process.sample.rollup));
+  }
+  totals.used_bytes = system.meminfo.mem_total_bytes - system.meminfo.mem_available_bytes;
+  const std::uint64_t accounted =
+      addSaturating(addSaturating(unreclaimable, system.nvmap.total_bytes), gpu_shared_total);
+  totals.unaccounted_bytes = clampToSigned(totals.used_bytes) - clampToSigned(accounted);
+}
+
+void addUnmatched(const Unmatched& unmatched, LedgerTotals& totals) {
+  for (const auto& [pid, bytes] : unmatched.nvmap_by_pid) {
+    totals.nvmap_unattributed_bytes = addSaturating(totals.nvmap_unattributed_bytes, bytes);
+  }
+  for (const auto& [pid, share] : unmatched.gpu_by_pid) {
+    totals.gpu_unmatched_bytes = addSaturating(totals.gpu_unmatched_bytes, share.bytes);
+  }
+}
+
+}  // namespace
+
+Ledger buildLedger(SystemFigures system, const std::vector<const ProcessSample*>& processes,
+                   const ProcessCounts& counts) {
   Ledger ledger;
   ledger.system = std::move(system);
   ledger.totals.counts = counts;
-
-  std::unordered_map<pid_t, std::uint64_t> nvmap_by_pid;
-  for (const NvmapHeap& heap : ledger.system.nvmap.heaps) {
-    for (const NvmapClient& client : heap.clients) {
-      nvmap_by_pid[client.pid] = addSaturating(nvmap_by_pid[client.pid], client.bytes);
-    }
-  }
-
   std::uint64_t gpu_shared_total = 0;
-  auto gpu_by_pid = gpuByPid(ledger.system, gpu_shared_total);
+  Unmatched unmatched{nvmapByPid(ledger.system.nvmap), gpuByPid(ledger.system, gpu_shared_total)};
 
-  std::uint64_t unreclaimable = 0;
-  std::map<std::pair<std::string, std::string>, LedgerUnit> units;
   ledger.processes.reserve(processes.size());
-  for (ProcessSample& sample : processes) {
-    LedgerProcess process;
-    process.sample = std::move(sample);
-    if (auto found = nvmap_by_pid.find(process.sample.pid);
-        found != nvmap_by_pid.end() && process.sample.pid) {
-      process.nvmap_bytes = found->second;
-      nvmap_by_pid.erase(found);
-    }
-    if (auto found = gpu_by_pid.find(process.sample.pid); found != gpu_by_pid.end() && process.sample.pid) {
-      process.gpu_bytes = found->second.bytes;
-      process.gpu_shared_bytes = found->second.shared_bytes;
-      gpu_by_pid.erase(found);
-    }
-    ledger.totals.memory.add(process);
-    unreclaimable = addSaturating(unreclaimable, unreclaimablePss(process.sample.rollup));
-    const UnitPlacement& placement = process.sample.placement;
-    LedgerUnit& unit = units[{placement.manager, placement.unit}];
-    unit.unit = placement.unit;
-    unit.manager = placement.manager;
-    unit.memory.add(process);
-    unit.pids.push_back(process.sample.pid);
-    ledger.processes.push_back(std::move(process));
-  }
+  for (const ProcessSample* sample : processes) ledger.processes.push_back(joinShares(*sample, unmatched));
   std::sort(ledger.processes.begin(), ledger.processes.end(),
             [](const auto& a, const auto& b) { return a.sample.pid < b.sample.pid; });
 
-  for (const auto& [pid, bytes] : nvmap_by_pid) {
-    ledger.totals.nvmap_unattributed_bytes = addSaturating(ledger.totals.nvmap_unattributed_bytes, bytes);
-  }
-  for (const auto& [pid, share] : gpu_by_pid) {
-    ledger.totals.gpu_unmatched_bytes = addSaturating(ledger.totals.gpu_unmatched_bytes, share.bytes);
-  }
-
-  for (auto& [key, unit] : units) ledger.units.push_back(std::move(unit));
-  std::sort(ledger.units.begin(), ledger.units.end(),
-            [](const auto& a, const auto& b) { return rankedBefore(a, b, SortKey::kCost); });
-
-  const Meminfo& meminfo = ledger.system.meminfo;
-  ledger.totals.used_bytes = meminfo.mem_total_bytes - meminfo.mem_available_bytes;
-  const std::uint64_t accounted =
-      addSaturating(addSaturating(unreclaimable, ledger.system.nvmap.total_bytes), gpu_shared_total);
-  ledger.totals.unaccounted_bytes = clampToSigned(ledger.totals.used_bytes) - clampToSigned(accounted);
+  ledger.units = sumUnits(ledger.processes);
+  accountSystem(ledger.system, ledger.processes, gpu_shared_total, ledger.totals);
+  addUnmatched(unmatched, ledger.totals);
   return ledger;
+}
+
+Ledger buildLedger(SystemFigures system, const std::vector<ProcessSample>& processes,
+                   const ProcessCounts& counts) {
+  std::vector<const ProcessSample*> views;
+  views.reserve(processes.size());
+  for (const ProcessSample& sample : processes) views.push_back(&sample);
+  return buildLedger(std::move(system), views, counts);
 }
 
 }  // namespace jmem

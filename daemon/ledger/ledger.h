@@ -7,21 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "gpu/gpu_snapshot.h"
-#include "ledger/process_reader.h"
-#include "ledger/process_sampler.h"
-#include "sources/meminfo.h"
-#include "sources/nvmap.h"
-#include "sources/pressure.h"
+#include "sources/process_reader.h"
+#include "sources/process_sampler.h"
+#include "sources/system_figures.h"
 
 namespace jmem {
-
-struct SystemFigures {
-  Meminfo meminfo;
-  Pressure pressure;
-  NvmapSnapshot nvmap;
-  GpuSnapshot gpus;  // from NVML; filled by the caller's GpuSampler, unavailable when it has none
-};
 
 struct LedgerProcess {
   ProcessSample sample;
@@ -76,6 +66,12 @@ struct Ledger {
 };
 
 // Pure: joins processes with their NvMap rows and NVML's GPU processes by PID, sums units and the system.
-Ledger buildLedger(SystemFigures system, std::vector<ProcessSample> processes, const ProcessCounts& counts);
+// Each sample is copied once, into the ledger: the sampler's own stay where they are
+// (ProcessSampler::current).
+Ledger buildLedger(SystemFigures system, const std::vector<const ProcessSample*>& processes,
+                   const ProcessCounts& counts);
+// The same over samples held by value.
+Ledger buildLedger(SystemFigures system, const std::vector<ProcessSample>& processes,
+                   const ProcessCounts& counts);
 
 }  // namespace jmem

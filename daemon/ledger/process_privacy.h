@@ -8,8 +8,8 @@
 
 #include "core/result.h"
 #include "ledger/ledger.h"
-#include "ledger/system_figures.h"
 #include "sources/proc_visibility.h"
+#include "sources/system_figures.h"
 
 namespace jmem {
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
+#include <memory>
 #include <string>
 
 #include "ledger/ledger.h"
@@ -15,7 +15,9 @@ namespace jmem {
 // What the governor knows now. The service owns it and writes it on its loop; the bus object, the
 // status line and the metrics read it.
 struct GovernorState {
-  std::optional<Ledger> ledger;  // none before the first sample
+  // None before the first sample. Never changed once built: the workers' jobs share it, each tick
+  // replaces it.
+  std::shared_ptr<const Ledger> ledger;
   LedgerFigures figures;
   std::string mode = "audit";
   std::chrono::microseconds sample_interval{std::chrono::seconds(1)};

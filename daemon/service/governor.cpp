@@ -126,9 +126,11 @@ Status Governor::sample() {
     return figures.error();
   }
   last_rollup_reads_ = sampler_->tick(SteadyClock::now()).rollup_reads;
-  // The last ledger is freed before the next is built, so that the heap never holds two at once.
+  // The last ledger is let go before the next is built, so that the heap holds two at once only while
+  // a worker's job still reads the last one.
   state_.ledger.reset();
-  state_.ledger = buildLedger(std::move(*figures), sampler_->samples(), sampler_->counts());
+  state_.ledger = std::make_shared<const Ledger>(
+      buildLedger(std::move(*figures), sampler_->current(), sampler_->counts()));
   state_.figures = ledgerFigures(*state_.ledger, realtimeUsec());
   sample_health_.succeeded(loopNowUsec());
   return ok();

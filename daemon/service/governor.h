@@ -14,12 +14,12 @@
 #include "compliance/keeper.h"
 #include "core/log_limiter.h"
 #include "core/result.h"
-#include "ledger/process_sampler.h"
-#include "ledger/system_figures.h"
 #include "metrics/action_counters.h"
 #include "metrics/metrics_input.h"
 #include "service/sample_health.h"
 #include "service/worker.h"
+#include "sources/process_sampler.h"
+#include "sources/system_figures.h"
 #include "system/systemd_manager.h"
 #include "system/unit_control.h"
 #include "throttle/psi_trigger.h"
@@ -186,7 +186,8 @@ class Governor {
                      Reply<std::vector<compliance::ChangeResult>> reply);
   void enforceOffLoop();
   void enforced(const Result<compliance::Enforcement>& outcome);
-  std::shared_ptr<const Ledger> ledgerCopy() const;
+  // The ledger for a worker's job: shared, not copied, as no one changes a built ledger.
+  std::shared_ptr<const Ledger> sharedLedger() const;
   bool mayQueue(const std::string& sender);
   void unqueue(const std::string& sender);
 

@@ -82,8 +82,8 @@ void Governor::setWorkerPolicy() {
       [](const std::string& why) { spdlog::error("The new policy did not reach the worker: {}", why); });
 }
 
-std::shared_ptr<const Ledger> Governor::ledgerCopy() const {
-  return state_.ledger ? std::make_shared<const Ledger>(*state_.ledger) : nullptr;
+std::shared_ptr<const Ledger> Governor::sharedLedger() const {
+  return state_.ledger;
 }
 
 void Governor::forgetSharedAnswers() {
@@ -103,7 +103,7 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
   answer.waiting.emplace_back(sender, std::move(reply));
   if (answer.running) return;
   auto side = policy_jobs_.side;
-  auto ledger = ledgerCopy();
+  auto ledger = sharedLedger();
   const std::uint64_t generation = policy_jobs_.answers_generation;
   // Everyone waiting gets the outcome; it is given again only while nothing changed since it was asked.
   auto finish = [this, &answer, generation](Result<T> outcome) {
@@ -150,7 +150,7 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
   const char* method = apply ? "Apply" : "Revert";
   if (!mayQueue(sender)) return reply(busy("calls of yours are waiting"));
   auto side = policy_jobs_.side;
-  auto ledger = ledgerCopy();
+  auto ledger = sharedLedger();
   const bool posted = policy_jobs_.worker->post(
       [this, side, ledger, sender, apply, method, reply]() -> Worker::Then {
         using Outcome = Result<std::vector<compliance::ChangeResult>>;
@@ -190,7 +190,7 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
 void Governor::enforceOffLoop() {
   if (policy_.mode.value != policy::Mode::kEnforce || !policy_jobs_.worker || policy_jobs_.enforcing) return;
   auto side = policy_jobs_.side;
-  auto ledger = ledgerCopy();
+  auto ledger = sharedLedger();
   // The verdict this enforcement reports is of the tick it was asked at; a later change outdates it.
   policy_jobs_.checked_generation = policy_jobs_.answers_generation;
   const bool posted = policy_jobs_.worker->post(

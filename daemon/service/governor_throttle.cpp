@@ -189,7 +189,7 @@ void Governor::operatorAction(bool throttle, const std::string& unit,
   if (!throttle_.side) return reply(Error{state_.throttle_off});
   auto side = throttle_.side;
   auto policy = throttle_.policy;
-  auto ledger = ledgerCopy();
+  auto ledger = sharedLedger();
   const std::string self_unit = throttle_.self_unit;
   const bool posted = throttle_.worker->post(
       [this, side, policy, ledger, self_unit, throttle, unit, reply]() -> Worker::Then {

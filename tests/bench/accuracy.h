@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/process_reader.h"
 #include "proc_pass.h"
+#include "sources/process_reader.h"
 
 namespace jmem::bench {
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "core/text.h"
-#include "ledger/process_sampler.h"
+#include "sources/process_sampler.h"
 
 namespace jmem::bench {
 namespace {

@@ -27,10 +27,10 @@
 
 #include "core/file_reader.h"
 #include "core/text.h"
-#include "ledger/process_sampler.h"
 #include "population.h"
 #include "proc_pass.h"
 #include "sources/kib_fields.h"
+#include "sources/process_sampler.h"
 
 namespace jmem::bench {
 namespace {

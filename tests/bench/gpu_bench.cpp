@@ -20,7 +20,7 @@
 
 #include "core/text.h"
 #include "gpu/gpu_sampler.h"
-#include "ledger/process_sampler.h"
+#include "sources/process_sampler.h"
 
 using namespace jmem;
 

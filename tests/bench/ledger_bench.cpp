@@ -25,10 +25,10 @@
 
 #include "accuracy.h"
 #include "bench_options.h"
-#include "ledger/process_sampler.h"
 #include "population.h"
 #include "proc_pass.h"
 #include "report.h"
+#include "sources/process_sampler.h"
 
 namespace jmem::bench {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "core/file_reader.h"
 #include "core/text.h"
-#include "ledger/process_reader.h"
+#include "sources/process_reader.h"
 
 namespace jmem::bench {
 

@@ -7,8 +7,8 @@
 
 #include "accuracy.h"
 #include "bench_options.h"
-#include "ledger/process_sampler.h"
 #include "population.h"
+#include "sources/process_sampler.h"
 
 namespace jmem::bench {
 

@@ -14,14 +14,14 @@
 
 #include "core/clock.h"
 #include "ledger/ledger_json.h"
-#include "ledger/process_sampler.h"
-#include "ledger/system_figures.h"
 #include "metrics/action_counters.h"
 #include "metrics/governor_metrics.h"
 #include "metrics/ledger_metrics.h"
 #include "metrics/metrics_text.h"
 #include "metrics/textfile.h"
 #include "policy/builtin.h"
+#include "sources/process_sampler.h"
+#include "sources/system_figures.h"
 
 using namespace jmem;
 using nlohmann::ordered_json;
@@ -103,7 +103,7 @@ int main(int argc, char** argv) try {
     auto figures = readSystemFigures(options.roots);
     if (!figures) return fail(figures.error().message);
     const std::size_t rollup_reads = (*sampler)->tick(SteadyClock::now()).rollup_reads;
-    ledger = buildLedger(std::move(*figures), (*sampler)->samples(), (*sampler)->counts());
+    ledger = buildLedger(std::move(*figures), (*sampler)->current(), (*sampler)->counts());
     sample_usec = realtimeUsec();
     // Ticks here run back to back, not on a schedule: no lateness.
     self_stats.record(std::chrono::microseconds(0), threadCpu() - cpu_before, rollup_reads);

@@ -176,7 +176,7 @@ TEST_CASE("the JSON dump carries gpu_bytes per process and unit, the GPUs and NV
 TEST_CASE("without NVML the GPUs are an empty list and the reason says why, never zeros", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.gpus.reason = "Failed to load NVML: libnvidia-ml.so.1: cannot open shared object file";
-  const auto json = ledgerToJson(buildLedger(system, {}, {}));
+  const auto json = ledgerToJson(buildLedger(system, std::vector<ProcessSample>{}, {}));
   CHECK(json["nvml"]["available"] == false);
   CHECK(json["nvml"]["reason"] == system.gpus.reason);
   CHECK(json["gpus"].empty());

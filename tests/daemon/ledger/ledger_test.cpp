@@ -152,7 +152,7 @@ TEST_CASE("the JSON dump carries the documented schema with sizes as integer byt
 TEST_CASE("unavailable NvMap and pressure are null with a reason, never zero", "[ledger]") {
   SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
   system.nvmap.reason = "Failed to open /sys/kernel/debug/nvmap: No such file or directory";
-  const auto json = ledgerToJson(buildLedger(system, {}, {}));
+  const auto json = ledgerToJson(buildLedger(system, std::vector<ProcessSample>{}, {}));
   CHECK(json["nvmap"]["available"] == false);
   CHECK(json["nvmap"]["total_bytes"].is_null());
   CHECK(json["nvmap"]["reason"] == system.nvmap.reason);

@@ -1,4 +1,4 @@
-#include "ledger/system_figures.h"
+#include "sources/system_figures.h"
 
 namespace jmem {
 

@@ -1,11 +1,11 @@
-#include "ledger/process_sampler.h"
+#include "sources/process_sampler.h"
 
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "ledger/proc_fixture.h"
+#include "sources/proc_fixture.h"
 
 using namespace jmem;
 using namespace jmem::test;
@@ -37,7 +37,7 @@ const ProcessSample& samplePid(const std::vector<ProcessSample>& samples, pid_t 
 
 }  // namespace
 
-TEST_CASE("the first tick reads every process and counts kernel threads apart", "[ledger]") {
+TEST_CASE("the first tick reads every process and counts kernel threads apart", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 100, .comm = "gnome-shell", .pss_kib = 70000});
   writeProcess(tree, {.pid = 200, .comm = "Xorg", .pss_kib = 30000});
@@ -63,7 +63,7 @@ TEST_CASE("the first tick reads every process and counts kernel threads apart", 
   CHECK(stats.rollup_reads == 2);
 }
 
-TEST_CASE("a process whose counters did not move keeps its reading until the maximum age", "[ledger]") {
+TEST_CASE("a process whose counters did not move keeps its reading until the maximum age", "[sources]") {
   FixtureTree tree;
   FakeProcess process{.pid = 300, .pss_kib = 6000};
   writeProcess(tree, process);
@@ -93,7 +93,7 @@ TEST_CASE("a process whose counters did not move keeps its reading until the max
   CHECK(samplePid(sampler->samples(), 300).rollup.pss_bytes == 2000u * 1024);
 }
 
-TEST_CASE("a resident set that moves past the threshold is re-read at the next tick", "[ledger]") {
+TEST_CASE("a resident set that moves past the threshold is re-read at the next tick", "[sources]") {
   FixtureTree tree;
   FakeProcess process{.pid = 400, .resident_pages = 2000, .pss_kib = 6000};
   writeProcess(tree, process);
@@ -116,7 +116,7 @@ TEST_CASE("a resident set that moves past the threshold is re-read at the next t
   CHECK(samplePid(sampler->samples(), 400).rollup.pss_bytes == process.pss_kib * 1024);
 }
 
-TEST_CASE("a new process is read at once and an exited one leaves the ledger", "[ledger]") {
+TEST_CASE("a new process is read at once and an exited one leaves the ledger", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 500});
   auto sampler = openSampler(tree);
@@ -133,7 +133,7 @@ TEST_CASE("a new process is read at once and an exited one leaves the ledger", "
   CHECK(samples[0].rollup.pss_bytes == 1234u * 1024);
 }
 
-TEST_CASE("a process replaced under the same PID is never read through the old directory", "[ledger]") {
+TEST_CASE("a process replaced under the same PID is never read through the old directory", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 600, .comm = "old", .pss_kib = 6000});
   auto sampler = openSampler(tree);
@@ -155,7 +155,7 @@ TEST_CASE("a process replaced under the same PID is never read through the old d
   CHECK(samples[0].rollup.pss_bytes == 100u * 1024);
 }
 
-TEST_CASE("a command line is read once per process, not again with each rollup", "[ledger]") {
+TEST_CASE("a command line is read once per process, not again with each rollup", "[sources]") {
   FixtureTree tree;
   FakeProcess process{.pid = 650};
   writeProcess(tree, process);
@@ -171,7 +171,7 @@ TEST_CASE("a command line is read once per process, not again with each rollup",
   CHECK(samplePid(sampler->samples(), 650).cmdline == "/usr/bin/worker --flag");
 }
 
-TEST_CASE("a process that names itself anew, as exec does, has its command line read again", "[ledger]") {
+TEST_CASE("a process that names itself anew, as exec does, has its command line read again", "[sources]") {
   FixtureTree tree;
   FakeProcess process{.pid = 660, .comm = "sh"};
   writeProcess(tree, process);
@@ -190,7 +190,7 @@ TEST_CASE("a process that names itself anew, as exec does, has its command line 
   CHECK(sample.cmdline == "python3 serve.py");
 }
 
-TEST_CASE("a process whose files do not parse is skipped and counted, not guessed", "[ledger]") {
+TEST_CASE("a process whose files do not parse is skipped and counted, not guessed", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 700});
   writeProcess(tree, {.pid = 701});
@@ -201,7 +201,7 @@ TEST_CASE("a process whose files do not parse is skipped and counted, not guesse
   CHECK(sampler->counts().invalid == 1);
 }
 
-TEST_CASE("a zero maximum age re-reads every process at every tick", "[ledger]") {
+TEST_CASE("a zero maximum age re-reads every process at every tick", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 800});
   writeProcess(tree, {.pid = 801});
@@ -212,7 +212,7 @@ TEST_CASE("a zero maximum age re-reads every process at every tick", "[ledger]")
   CHECK(sampler->tick(SteadyClock::time_point{} + seconds(1)).rollup_reads == 2);
 }
 
-TEST_CASE("errors from the kernel map to skip reasons", "[ledger]") {
+TEST_CASE("errors from the kernel map to skip reasons", "[sources]") {
   CHECK(outcomeFromErrno(ENOENT) == ReadOutcome::kExited);
   CHECK(outcomeFromErrno(ESRCH) == ReadOutcome::kExited);
   CHECK(outcomeFromErrno(EACCES) == ReadOutcome::kDenied);
@@ -220,14 +220,14 @@ TEST_CASE("errors from the kernel map to skip reasons", "[ledger]") {
   CHECK(outcomeFromErrno(EIO) == ReadOutcome::kInvalid);
 }
 
-TEST_CASE("opening a missing proc root is an error that names it", "[ledger]") {
+TEST_CASE("opening a missing proc root is an error that names it", "[sources]") {
   auto sampler = ProcessSampler::open("/nonexistent-jmem-root", testOptions());
   REQUIRE_FALSE(sampler.ok());
   CHECK(sampler.error().message == "Failed to open /nonexistent-jmem-root: No such file or directory");
 }
 
 TEST_CASE("a FIFO among a process's files skips that process and names the file, without blocking",
-          "[ledger]") {
+          "[sources]") {
   const char* file = GENERATE("smaps_rollup", "cmdline", "status", "comm", "cgroup", "statm");
   FixtureTree tree;
   writeProcess(tree, {.pid = 900});
@@ -243,7 +243,7 @@ TEST_CASE("a FIFO among a process's files skips that process and names the file,
   CHECK(sampler->problems()[0] == "Failed to read " + fifo.string() + ": not a regular file (a FIFO)");
 }
 
-TEST_CASE("a process directory that is a symlink is not followed", "[ledger]") {
+TEST_CASE("a process directory that is a symlink is not followed", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 910});
   std::filesystem::create_directory_symlink(tree.path("proc/910"), tree.path("proc/911"));
@@ -255,7 +255,7 @@ TEST_CASE("a process directory that is a symlink is not followed", "[ledger]") {
   CHECK(sampler->problems()[0].find(tree.path("proc/911").string()) != std::string::npos);
 }
 
-TEST_CASE("a process file that is a symlink is refused, not followed out of the tree", "[ledger]") {
+TEST_CASE("a process file that is a symlink is refused, not followed out of the tree", "[sources]") {
   FixtureTree tree(Files{{"elsewhere/cmdline", "secret"}});
   writeProcess(tree, {.pid = 920});
   std::filesystem::remove(tree.path("proc/920/cmdline"));
@@ -268,7 +268,7 @@ TEST_CASE("a process file that is a symlink is refused, not followed out of the 
                                       ": not a regular file (a symbolic link)");
 }
 
-TEST_CASE("a process whose smaps_rollup does not parse is named with the parser's reason", "[ledger]") {
+TEST_CASE("a process whose smaps_rollup does not parse is named with the parser's reason", "[sources]") {
   FixtureTree tree;
   writeProcess(tree, {.pid = 930});
   tree.write("proc/930/smaps_rollup", "Rss: lots\n");

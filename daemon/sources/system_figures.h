@@ -5,7 +5,10 @@
 
 #include "core/result.h"
 #include "gpu/gpu_sampler.h"
-#include "ledger/ledger.h"
+#include "gpu/gpu_snapshot.h"
+#include "sources/meminfo.h"
+#include "sources/nvmap.h"
+#include "sources/pressure.h"
 
 namespace jmem {
 
@@ -17,6 +20,14 @@ struct Roots {
   // GPU memory from NVML, shared by every copy of these roots so that the library is loaded once and
   // kept; none: no GPU figures (the snapshot says so).
   std::shared_ptr<GpuSampler> gpu;
+};
+
+// The machine's figures of one sample, beside its processes.
+struct SystemFigures {
+  Meminfo meminfo;
+  Pressure pressure;
+  NvmapSnapshot nvmap;
+  GpuSnapshot gpus;  // from NVML; filled by the caller's GpuSampler, unavailable when it has none
 };
 
 // meminfo (required), memory pressure, NvMap and NVML (each may be unavailable).

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "ledger/process_reader.h"
+#include "sources/process_reader.h"
 
 namespace jmem {
 
@@ -61,7 +61,9 @@ class ProcessSampler {
 
   TickStats tick(SteadyClock::time_point now);
 
-  // Processes with memory, by PID.
+  // Processes with memory, by PID: the sampler's own, valid until the next tick.
+  std::vector<const ProcessSample*> current() const;
+  // The same, copied, for a caller that keeps them past the next tick.
   std::vector<ProcessSample> samples() const;
   const ProcessCounts& counts() const { return counts_; }
   // Why each process counted invalid was skipped, naming its file, by PID.
@@ -70,7 +72,8 @@ class ProcessSampler {
  private:
   struct Entry {
     ProcessDir dir;
-    ProcessSample sample;
+    // Only while the process may have memory: kernel threads, a third of /proc on a Jetson, hold none.
+    std::unique_ptr<ProcessSample> sample;
     ReadOutcome state = ReadOutcome::kInvalid;
     std::uint64_t resident_pages_at_read = 0;
     SteadyClock::time_point refresh_due;
@@ -80,6 +83,7 @@ class ProcessSampler {
 
   ProcessSampler(DIR* proc_dir, std::filesystem::path proc_root, SamplerOptions options);
   void refresh(Entry& entry, SteadyClock::time_point now, std::chrono::milliseconds age, TickStats& stats);
+  static void forgetSample(Entry& entry);
   bool movedPastThreshold(const Entry& entry, std::uint64_t resident_pages) const;
   std::chrono::milliseconds firstDeadline(pid_t pid) const;
   void recount();

@@ -1,4 +1,4 @@
-#include "ledger/process_reader.h"
+#include "sources/process_reader.h"
 
 #include <fcntl.h>
 #include <unistd.h>

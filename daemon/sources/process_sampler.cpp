@@ -1,4 +1,4 @@
-#include "ledger/process_sampler.h"
+#include "sources/process_sampler.h"
 
 #include <fcntl.h>
 
@@ -36,7 +36,7 @@ bool ProcessSampler::movedPastThreshold(const Entry& entry, std::uint64_t reside
   const std::uint64_t delta_pages =
       resident_pages > before ? resident_pages - before : before - resident_pages;
   const std::uint64_t threshold_bytes =
-      std::max(entry.sample.rollup.pss_bytes / 10000 * options_.refresh_threshold_permyriad,
+      std::max(entry.sample->rollup.pss_bytes / 10000 * options_.refresh_threshold_permyriad,
                options_.refresh_threshold_floor_bytes);
   return delta_pages * options_.page_bytes > threshold_bytes;
 }
@@ -45,15 +45,17 @@ void ProcessSampler::refresh(Entry& entry, SteadyClock::time_point now, std::chr
                              TickStats& stats) {
   entry.refresh_due = now + age;
   // Read in place: a failed read leaves the entry out of samples() until one succeeds again.
-  const std::string comm_before = entry.sample.comm;  // at most 15 bytes: no allocation
-  entry.state = entry.dir.readIdentity(entry.sample, buffer_);
+  if (!entry.sample) entry.sample = std::make_unique<ProcessSample>();
+  ProcessSample& sample = *entry.sample;
+  const std::string comm_before = sample.comm;  // at most 15 bytes: no allocation
+  entry.state = entry.dir.readIdentity(sample, buffer_);
   if (entry.state != ReadOutcome::kRead) return;
   // The command line is the process's own until it execs, which also names it anew: read once per
   // process identity (this directory, this comm), not with every rollup.
-  if (entry.sample.comm != comm_before) entry.cmdline_read = false;
+  if (sample.comm != comm_before) entry.cmdline_read = false;
   if (!entry.cmdline_read) {
     ++stats.cmdline_reads;
-    entry.state = entry.dir.readCmdline(entry.sample.cmdline, buffer_);
+    entry.state = entry.dir.readCmdline(sample.cmdline, buffer_);
     if (entry.state != ReadOutcome::kRead) return;
     entry.cmdline_read = true;
   }
@@ -64,12 +66,20 @@ void ProcessSampler::refresh(Entry& entry, SteadyClock::time_point now, std::chr
   if (statm != ReadOutcome::kRead) {
     // Kernel threads answer ESRCH for smaps_rollup; statm's zero size already says why.
     entry.state = statm;
+    if (statm == ReadOutcome::kNoMemory) forgetSample(entry);
     return;
   }
   ++stats.rollup_reads;
-  entry.state = entry.dir.readRollup(entry.sample.rollup, buffer_);
+  entry.state = entry.dir.readRollup(sample.rollup, buffer_);
   if (entry.state != ReadOutcome::kRead && entry.state != ReadOutcome::kNoMemory) return;
   entry.resident_pages_at_read = resident_pages;
+  if (entry.state == ReadOutcome::kNoMemory) forgetSample(entry);
+}
+
+// Without memory for good (nothing refreshes it again): its identity is of no use to the ledger.
+void ProcessSampler::forgetSample(Entry& entry) {
+  entry.sample.reset();
+  entry.cmdline_read = false;
 }
 
 TickStats ProcessSampler::tick(SteadyClock::time_point now) {
@@ -146,13 +156,20 @@ void ProcessSampler::recount() {
   }
 }
 
+std::vector<const ProcessSample*> ProcessSampler::current() const {
+  std::vector<const ProcessSample*> out;
+  out.reserve(counts_.with_memory);
+  for (const auto& [pid, entry] : entries_) {
+    if (entry.state == ReadOutcome::kRead) out.push_back(entry.sample.get());
+  }
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->pid < b->pid; });
+  return out;
+}
+
 std::vector<ProcessSample> ProcessSampler::samples() const {
   std::vector<ProcessSample> out;
   out.reserve(counts_.with_memory);
-  for (const auto& [pid, entry] : entries_) {
-    if (entry.state == ReadOutcome::kRead) out.push_back(entry.sample);
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
+  for (const ProcessSample* sample : current()) out.push_back(*sample);
   return out;
 }
 
