@@ -11,7 +11,7 @@
 #include "bus/authorizer.h"
 #include "bus/bus_bridge.h"
 #include "bus/manager_object.h"
-#include "compliance/keeper.h"
+#include "compliance/enforcer.h"
 #include "core/log_limiter.h"
 #include "core/result.h"
 #include "metrics/action_counters.h"
@@ -21,19 +21,19 @@
 #include "sources/process_sampler.h"
 #include "sources/system_figures.h"
 #include "system/systemd_manager.h"
-#include "system/unit_control.h"
+#include "system/unit_runtime.h"
 #include "throttle/psi_trigger.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
 
 // What the worker's jobs use and nothing else touches: a bus connection of their own (to systemd and
-// polkit) and the keeper of the policy on it. Remade when the connection is found lost.
+// polkit) and the enforcer of the policy on it. Remade when the connection is found lost.
 struct WorkerSide {
-  compliance::KeeperPaths paths;
+  compliance::EnforcerPaths paths;
   policy::Policy policy;
   std::unique_ptr<sdbus::IConnection> bus;
-  std::unique_ptr<compliance::PolicyKeeper> keeper;
+  std::unique_ptr<compliance::PolicyEnforcer> enforcer;
 
   // Connects (again) when there is no live connection.
   Status ensureConnected();
@@ -44,7 +44,7 @@ struct WorkerSide {
 struct ThrottleSide {
   std::unique_ptr<sdbus::IConnection> bus;
   std::unique_ptr<SystemdManager> systemd;
-  std::unique_ptr<UnitControl> units;
+  std::unique_ptr<UnitRuntime> units;
   std::unique_ptr<throttle::Throttler> throttler;
 
   Status ensureConnected();
@@ -180,7 +180,7 @@ class Governor {
   void setWorkerPolicy();
   template <typename T>
   void askShared(SharedAnswer<T>& answer, const std::string& sender, Reply<T> reply,
-                 std::function<T(compliance::PolicyKeeper&, const Ledger*)> compute);
+                 std::function<T(compliance::PolicyEnforcer&, const Ledger*)> compute);
   void forgetSharedAnswers();
   void applyOrRevert(const std::string& sender, bool apply,
                      Reply<std::vector<compliance::ChangeResult>> reply);

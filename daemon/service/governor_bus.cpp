@@ -83,12 +83,12 @@ ManagerHandlers Governor::busHandlers() {
   h.check = [this](const std::string& sender, Reply<compliance::CheckReport> reply) {
     askShared<compliance::CheckReport>(
         policy_jobs_.check_answer, sender, std::move(reply),
-        [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
+        [](compliance::PolicyEnforcer& enforcer, const Ledger* ledger) { return enforcer.check(ledger); });
   };
   h.plan = [this](const std::string& sender, Reply<compliance::Plan> reply) {
     askShared<compliance::Plan>(
         policy_jobs_.plan_answer, sender, std::move(reply),
-        [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.plan(ledger); });
+        [](compliance::PolicyEnforcer& enforcer, const Ledger* ledger) { return enforcer.plan(ledger); });
   };
   h.apply = [this](const std::string& sender, Reply<std::vector<compliance::ChangeResult>> reply) {
     applyOrRevert(sender, true, std::move(reply));

@@ -35,8 +35,8 @@ Error busy(const std::string& what) {
 }  // namespace
 
 Status WorkerSide::ensureConnected() {
-  if (bus && keeper && systemd_call::isOpen(*bus)) return ok();
-  keeper.reset();
+  if (bus && enforcer && systemd_call::isOpen(*bus)) return ok();
+  enforcer.reset();
   bus.reset();
   try {
     bus = sdbus::createSystemBusConnection();
@@ -44,21 +44,21 @@ Status WorkerSide::ensureConnected() {
     return Error{"Failed to connect to the system bus: " + e.getMessage(), ENOTCONN};
   }
   try {
-    keeper = std::make_unique<compliance::PolicyKeeper>(*bus, paths);
-    keeper->setPolicy(policy);
+    enforcer = std::make_unique<compliance::PolicyEnforcer>(*bus, paths);
+    enforcer->setPolicy(policy);
   } catch (const std::exception& e) {
-    keeper.reset();
-    return Error{std::string("Failed to set up the policy's keeper: ") + e.what()};
+    enforcer.reset();
+    return Error{std::string("Failed to set up the policy's enforcer: ") + e.what()};
   }
   return ok();
 }
 
 Status Governor::startWorker() {
   policy_jobs_.side = std::make_shared<WorkerSide>();
-  policy_jobs_.side->paths = compliance::KeeperPaths{options_.roots.proc, options_.state_dir, "/"};
+  policy_jobs_.side->paths = compliance::EnforcerPaths{options_.roots.proc, options_.state_dir, "/"};
   policy_jobs_.side->policy = policy_;
   // A state directory others control is refused at start; what is wrong with the journal is shown.
-  if (auto inspected = compliance::PolicyKeeper::inspectJournal(policy_jobs_.side->paths, policy_);
+  if (auto inspected = compliance::PolicyEnforcer::inspectJournal(policy_jobs_.side->paths, policy_);
       !inspected)
     return inspected.error();
   auto worker = Worker::start(event_, kMaxQueuedJobs);
@@ -76,7 +76,7 @@ void Governor::setWorkerPolicy() {
   policy_jobs_.worker->postAlways(
       [side, policy]() -> Worker::Then {
         side->policy = *policy;
-        if (side->keeper) side->keeper->setPolicy(*policy);
+        if (side->enforcer) side->enforcer->setPolicy(*policy);
         return nullptr;
       },
       [](const std::string& why) { spdlog::error("The new policy did not reach the worker: {}", why); });
@@ -94,7 +94,7 @@ void Governor::forgetSharedAnswers() {
 
 template <typename T>
 void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Reply<T> reply,
-                         std::function<T(compliance::PolicyKeeper&, const Ledger*)> compute) {
+                         std::function<T(compliance::PolicyEnforcer&, const Ledger*)> compute) {
   const std::uint64_t now = monotonicUsec();
   if (answer.last && now - answer.last_usec < kSharedAnswerUsec) return reply(*answer.last);
   std::size_t mine = 0;
@@ -122,7 +122,7 @@ void Governor::askShared(SharedAnswer<T>& answer, const std::string& sender, Rep
         if (auto connected = side->ensureConnected(); !connected) {
           outcome = connected.error();
         } else {
-          outcome = compute(*side->keeper, ledger.get());
+          outcome = compute(*side->enforcer, ledger.get());
         }
         return [finish, outcome = std::move(outcome)] { finish(outcome); };
       },
@@ -161,7 +161,7 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
         } else if (who = authorizeManage(*side->bus, sender); !who.allowed) {
           outcome = who.allowed.error();
         } else {
-          outcome = apply ? side->keeper->apply(ledger.get()) : side->keeper->revert();
+          outcome = apply ? side->enforcer->apply(ledger.get()) : side->enforcer->revert();
         }
         return [this, sender, method, who, reply, outcome = std::move(outcome)] {
           unqueue(sender);
@@ -199,7 +199,7 @@ void Governor::enforceOffLoop() {
         if (auto connected = side->ensureConnected(); !connected) {
           outcome = connected.error();
         } else {
-          outcome = side->keeper->enforce(ledger.get());
+          outcome = side->enforcer->enforce(ledger.get());
         }
         return [this, outcome = std::move(outcome)] {
           policy_jobs_.enforcing = false;
@@ -239,7 +239,7 @@ void Governor::checkCompliance() {
   askShared<compliance::CheckReport>(
       policy_jobs_.check_answer, "",
       [this](Result<compliance::CheckReport> report) { policyChecked(report); },
-      [](compliance::PolicyKeeper& keeper, const Ledger* ledger) { return keeper.check(ledger); });
+      [](compliance::PolicyEnforcer& enforcer, const Ledger* ledger) { return enforcer.check(ledger); });
 }
 
 void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
@@ -267,9 +267,9 @@ void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
 
 template void Governor::askShared<compliance::CheckReport>(
     SharedAnswer<compliance::CheckReport>&, const std::string&, Reply<compliance::CheckReport>,
-    std::function<compliance::CheckReport(compliance::PolicyKeeper&, const Ledger*)>);
+    std::function<compliance::CheckReport(compliance::PolicyEnforcer&, const Ledger*)>);
 template void Governor::askShared<compliance::Plan>(
     SharedAnswer<compliance::Plan>&, const std::string&, Reply<compliance::Plan>,
-    std::function<compliance::Plan(compliance::PolicyKeeper&, const Ledger*)>);
+    std::function<compliance::Plan(compliance::PolicyEnforcer&, const Ledger*)>);
 
 }  // namespace jmem

@@ -50,7 +50,7 @@ void Governor::startThrottle() {
     return;
   }
   side->systemd = std::make_unique<SystemdManager>(*side->bus);
-  side->units = std::make_unique<UnitControl>(*side->bus, kUnitCallTimeout);
+  side->units = std::make_unique<UnitRuntime>(*side->bus, kUnitCallTimeout);
   if (auto version = side->systemd->version()) {
     state_.cgroup_features = throttle::forSystemd(state_.cgroup_features, throttle::systemdMajor(*version));
   } else {

@@ -35,7 +35,7 @@ void warnIfFailed(const Status& status) {
 
 }  // namespace
 
-Result<std::unique_ptr<Actuator>> Actuator::open(UnitControl& units, SystemdManager& systemd,
+Result<std::unique_ptr<Actuator>> Actuator::open(UnitRuntime& units, SystemdManager& systemd,
                                                  const std::filesystem::path& journal_dir,
                                                  FreezeMethod freeze, std::string boot_id) {
   auto journal = ChangeJournal::open(journal_dir);

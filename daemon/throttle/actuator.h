@@ -11,7 +11,7 @@
 #include "policy/policy.h"
 #include "state/change_journal.h"
 #include "system/systemd_manager.h"
-#include "system/unit_control.h"
+#include "system/unit_runtime.h"
 #include "throttle/cgroup_features.h"
 #include "throttle/controller.h"
 
@@ -42,7 +42,7 @@ class Actuator {
  public:
   // `boot_id` (/proc/sys/kernel/random/boot_id) goes with each escalation: at reconcile, one made in
   // another boot is over. Empty: not known, every entry is checked against systemd.
-  static Result<std::unique_ptr<Actuator>> open(UnitControl& units, SystemdManager& systemd,
+  static Result<std::unique_ptr<Actuator>> open(UnitRuntime& units, SystemdManager& systemd,
                                                 const std::filesystem::path& journal_dir, FreezeMethod freeze,
                                                 std::string boot_id);
 
@@ -58,7 +58,7 @@ class Actuator {
   std::vector<std::string> journalProblems() const { return journal_->problemMessages(); }
 
  private:
-  Actuator(UnitControl& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,
+  Actuator(UnitRuntime& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,
            FreezeMethod freeze, std::string boot_id)
       : units_(units),
         systemd_(systemd),
@@ -107,7 +107,7 @@ class Actuator {
   Status start(const Action& action, const std::optional<Change>& made, ActionRecord& record);
   Found adoptStop(const Change& change, ControllerState& state);
 
-  UnitControl& units_;
+  UnitRuntime& units_;
   SystemdManager& systemd_;
   std::unique_ptr<ChangeJournal> journal_;
   FreezeMethod freeze_;

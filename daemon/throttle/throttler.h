@@ -9,7 +9,7 @@
 
 #include "ledger/ledger.h"
 #include "policy/policy.h"
-#include "system/unit_control.h"
+#include "system/unit_runtime.h"
 #include "throttle/actuator.h"
 #include "throttle/cgroup_features.h"
 #include "throttle/controller.h"
@@ -35,7 +35,7 @@ struct ThrottleStatus {
 // action carried out, what happened kept for the status. One thread.
 class Throttler {
  public:
-  Throttler(std::unique_ptr<Actuator> actuator, UnitControl& units, CgroupFeatures features)
+  Throttler(std::unique_ptr<Actuator> actuator, UnitRuntime& units, CgroupFeatures features)
       : actuator_(std::move(actuator)), units_(units), features_(std::move(features)) {}
 
   // Adopts what a previous run left in effect; returns a sentence per journal entry looked at. Entries
@@ -74,7 +74,7 @@ class Throttler {
   Result<std::vector<ActionRecord>> carryOutForOperator(OperatorDecision decision);
 
   std::unique_ptr<Actuator> actuator_;
-  UnitControl& units_;
+  UnitRuntime& units_;
   CgroupFeatures features_;
   ControllerState state_;
   ThrottleStatus status_;

@@ -1,20 +1,20 @@
-#include "compliance/keeper.h"
+#include "compliance/enforcer.h"
 
 #include <spdlog/spdlog.h>
 
 namespace jmem::compliance {
 
-PolicyKeeper::PolicyKeeper(sdbus::IConnection& bus, KeeperPaths paths)
+PolicyEnforcer::PolicyEnforcer(sdbus::IConnection& bus, EnforcerPaths paths)
     : paths_(std::move(paths)),
       systemd_(bus),
       user_units_(paths_.root),
       observer_(systemd_, user_units_, paths_.proc, paths_.root) {}
 
-CheckReport PolicyKeeper::check(const Ledger* ledger) {
+CheckReport PolicyEnforcer::check(const Ledger* ledger) {
   return checkCompliance(policy_, observer_.observe(policy_), ledger);
 }
 
-Plan PolicyKeeper::plan(const Ledger* ledger) {
+Plan PolicyEnforcer::plan(const Ledger* ledger) {
   const ObservedState observed = observer_.observe(policy_);
   return planChanges(policy_, checkCompliance(policy_, observed, ledger), observed);
 }
@@ -44,11 +44,11 @@ void logProblems(const ChangeJournal& journal) {
 
 }  // namespace
 
-RecordRules PolicyKeeper::rulesOf(const KeeperPaths& paths, const policy::Policy& policy) {
+RecordRules PolicyEnforcer::rulesOf(const EnforcerPaths& paths, const policy::Policy& policy) {
   return RecordRules{policy.boot.extlinux.value, paths.state_dir / kBackupDirectory};
 }
 
-Status PolicyKeeper::inspectJournal(const KeeperPaths& paths, const policy::Policy& policy) {
+Status PolicyEnforcer::inspectJournal(const EnforcerPaths& paths, const policy::Policy& policy) {
   // The directory first, alone: the one failure jmemd does not run with.
   if (auto dir = openStateDirectory(paths.state_dir); !dir) return dir.error();
   auto journal = ChangeJournal::open(paths.state_dir);
@@ -63,7 +63,7 @@ Status PolicyKeeper::inspectJournal(const KeeperPaths& paths, const policy::Poli
   return ok();
 }
 
-Result<Applier*> PolicyKeeper::applier() {
+Result<Applier*> PolicyEnforcer::applier() {
   if (!applier_) {
     auto journal = ChangeJournal::open(paths_.state_dir);
     if (!journal) {
@@ -79,7 +79,7 @@ Result<Applier*> PolicyKeeper::applier() {
   return applier_.get();
 }
 
-Result<std::vector<ChangeResult>> PolicyKeeper::applyPlan(const Plan& plan) {
+Result<std::vector<ChangeResult>> PolicyEnforcer::applyPlan(const Plan& plan) {
   auto applying = applier();
   if (!applying) return applying.error();
   auto applied = (*applying)->apply(plan, rulesOf(paths_, policy_));
@@ -87,11 +87,11 @@ Result<std::vector<ChangeResult>> PolicyKeeper::applyPlan(const Plan& plan) {
   return applied;
 }
 
-Result<std::vector<ChangeResult>> PolicyKeeper::apply(const Ledger* ledger) {
+Result<std::vector<ChangeResult>> PolicyEnforcer::apply(const Ledger* ledger) {
   return applyPlan(plan(ledger));
 }
 
-Enforcement PolicyKeeper::enforce(const Ledger* ledger) {
+Enforcement PolicyEnforcer::enforce(const Ledger* ledger) {
   const ObservedState observed = observer_.observe(policy_);
   Enforcement done;
   done.report = checkCompliance(policy_, observed, ledger);
@@ -101,7 +101,7 @@ Enforcement PolicyKeeper::enforce(const Ledger* ledger) {
   return done;
 }
 
-Result<std::vector<ChangeResult>> PolicyKeeper::revert() {
+Result<std::vector<ChangeResult>> PolicyEnforcer::revert() {
   auto applying = applier();
   if (!applying) return applying.error();
   auto reverted = (*applying)->revert(rulesOf(paths_, policy_));

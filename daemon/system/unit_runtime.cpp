@@ -1,4 +1,4 @@
-#include "system/unit_control.h"
+#include "system/unit_runtime.h"
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -39,7 +39,7 @@ std::string typeInterface(const std::string& unit) {
 
 }  // namespace
 
-Result<std::string> UnitControl::unitPath(const std::string& unit) {
+Result<std::string> UnitRuntime::unitPath(const std::string& unit) {
   return guarded("find " + unit, [&] {
     sdbus::ObjectPath path;
     managerProxy(*connection_)
@@ -52,7 +52,7 @@ Result<std::string> UnitControl::unitPath(const std::string& unit) {
   });
 }
 
-Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std::string& interface,
+Result<sdbus::Variant> UnitRuntime::property(const std::string& unit, const std::string& interface,
                                              const std::string& name) {
   auto path = unitPath(unit);
   if (!path) return path.error();
@@ -68,7 +68,7 @@ Result<sdbus::Variant> UnitControl::property(const std::string& unit, const std:
   });
 }
 
-Result<std::optional<std::uint64_t>> UnitControl::memoryHigh(const std::string& unit) {
+Result<std::optional<std::uint64_t>> UnitRuntime::memoryHigh(const std::string& unit) {
   auto value = property(unit, typeInterface(unit), "MemoryHigh");
   if (!value) return value.error();
   // A reply of another type throws here: guarded makes it an error, not an exception in the loop.
@@ -77,7 +77,7 @@ Result<std::optional<std::uint64_t>> UnitControl::memoryHigh(const std::string& 
   return *bytes == kInfinity ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(*bytes);
 }
 
-Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::uint64_t> bytes) {
+Status UnitRuntime::setMemoryHigh(const std::string& unit, std::optional<std::uint64_t> bytes) {
   return guarded("set MemoryHigh of " + unit, [&] {
     std::vector<sdbus::Struct<std::string, sdbus::Variant>> properties;
     properties.emplace_back(std::string("MemoryHigh"), sdbus::Variant(bytes.value_or(kInfinity)));
@@ -91,7 +91,7 @@ Status UnitControl::setMemoryHigh(const std::string& unit, std::optional<std::ui
   });
 }
 
-Status UnitControl::freeze(const std::string& unit) {
+Status UnitRuntime::freeze(const std::string& unit) {
   return guarded("freeze " + unit, [&] {
     managerProxy(*connection_)
         ->callMethod("FreezeUnit")
@@ -103,7 +103,7 @@ Status UnitControl::freeze(const std::string& unit) {
   });
 }
 
-Status UnitControl::thaw(const std::string& unit) {
+Status UnitRuntime::thaw(const std::string& unit) {
   return guarded("thaw " + unit, [&] {
     managerProxy(*connection_)
         ->callMethod("ThawUnit")
@@ -115,13 +115,13 @@ Status UnitControl::thaw(const std::string& unit) {
   });
 }
 
-Result<std::string> UnitControl::freezerState(const std::string& unit) {
+Result<std::string> UnitRuntime::freezerState(const std::string& unit) {
   auto value = property(unit, kUnitInterface, "FreezerState");
   if (!value) return value.error();
   return guarded("read FreezerState of " + unit, [&] { return value->get<std::string>(); });
 }
 
-Status UnitControl::signalAll(const std::string& unit, int signal) {
+Status UnitRuntime::signalAll(const std::string& unit, int signal) {
   return guarded("send " + signalName(signal) + " to " + unit, [&] {
     managerProxy(*connection_)
         ->callMethod("KillUnit")
@@ -133,7 +133,7 @@ Status UnitControl::signalAll(const std::string& unit, int signal) {
   });
 }
 
-Result<std::string> UnitControl::activeState(const std::string& unit) {
+Result<std::string> UnitRuntime::activeState(const std::string& unit) {
   auto value = property(unit, kUnitInterface, "ActiveState");
   if (!value) return value.error();
   return guarded("read ActiveState of " + unit, [&] { return value->get<std::string>(); });

@@ -12,13 +12,13 @@
 
 namespace jmem {
 
-// A unit's resource controls at run time, through systemd's manager: MemoryHigh= set with
-// runtime=true (gone at the next boot, like the pressure that called for it), the cgroup v2 freezer,
+// A unit at run time, through systemd's manager: its MemoryHigh= (set with runtime=true: gone at the
+// next boot, like the pressure that called for it), the cgroup v2 freezer, its active state,
 // and signals to every process of a unit. Synchronous calls on a connection the caller drives;
 // errors are values, "Failed to freeze batch.service: <systemd's message>".
-class UnitControl {
+class UnitRuntime {
  public:
-  explicit UnitControl(sdbus::IConnection& connection,
+  explicit UnitRuntime(sdbus::IConnection& connection,
                        std::chrono::microseconds call_timeout = std::chrono::seconds(25))
       : connection_(&connection), call_timeout_(call_timeout) {}
   void rebind(sdbus::IConnection& connection) { connection_ = &connection; }

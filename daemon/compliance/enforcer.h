@@ -17,8 +17,8 @@
 
 namespace jmem::compliance {
 
-// What is wrong with the keeper's journal, as of its last open, apply or revert: written by the thread
-// that uses the keeper, read by the one that reports it (the bus's StateProblems).
+// What is wrong with the enforcer's journal, as of its last open, apply or revert: written by the thread
+// that uses the enforcer, read by the one that reports it (the bus's StateProblems).
 class JournalStatus {
  public:
   void set(std::vector<std::string> problems);
@@ -29,11 +29,11 @@ class JournalStatus {
   std::vector<std::string> problems_;
 };
 
-struct KeeperPaths {
+struct EnforcerPaths {
   std::filesystem::path proc = "/proc";
   std::filesystem::path state_dir = kDefaultStateDir;
   std::filesystem::path root = "/";
-  // Shared by every keeper made from these paths (one per bus connection) and their reporter.
+  // Shared by every enforcer made from these paths (one per bus connection) and their reporter.
   std::shared_ptr<JournalStatus> journal_status = std::make_shared<JournalStatus>();
 };
 
@@ -45,11 +45,11 @@ struct Enforcement {
   std::optional<Result<std::vector<ChangeResult>>> applied;  // none: nothing to change
 };
 
-// Holds the device to the running policy: check, plan, apply, revert, over the daemon's bus
-// connection (systemd's API) and the write-ahead journal, opened on first use.
-class PolicyKeeper {
+// Enforces the running policy on the device (in audit mode: checks and plans only): check, plan, apply,
+// revert, over the daemon's bus connection (systemd's API) and the write-ahead journal, opened on first use.
+class PolicyEnforcer {
  public:
-  PolicyKeeper(sdbus::IConnection& bus, KeeperPaths paths);
+  PolicyEnforcer(sdbus::IConnection& bus, EnforcerPaths paths);
 
   const policy::Policy& policy() const { return policy_; }
   void setPolicy(policy::Policy policy) { policy_ = std::move(policy); }
@@ -61,11 +61,11 @@ class PolicyKeeper {
   // Check, plan and apply from a single observation of the device.
   Enforcement enforce(const Ledger* ledger);
 
-  // At start, before any keeper: opens the journal, logs what is wrong with it and notes it in
-  // paths.journal_status, and closes it again (a keeper opens it at its first apply or revert). An
+  // At start, before any enforcer: opens the journal, logs what is wrong with it and notes it in
+  // paths.journal_status, and closes it again (a enforcer opens it at its first apply or revert). An
   // error only for a state directory that cannot be trusted or made, which jmemd refuses to run with;
   // a journal that cannot be opened is a problem noted, as it is for every apply and revert.
-  static Status inspectJournal(const KeeperPaths& paths, const policy::Policy& policy);
+  static Status inspectJournal(const EnforcerPaths& paths, const policy::Policy& policy);
   // What is wrong with the journal ("/var/lib/jmem/changes.jsonl:7: not a JSON object", or why it
   // cannot be opened), as of the last open, apply or revert. Safe to call from any thread.
   std::vector<std::string> journalProblems() const { return paths_.journal_status->problems(); }
@@ -73,9 +73,9 @@ class PolicyKeeper {
  private:
   Result<Applier*> applier();
   Result<std::vector<ChangeResult>> applyPlan(const Plan& plan);
-  static RecordRules rulesOf(const KeeperPaths& paths, const policy::Policy& policy);
+  static RecordRules rulesOf(const EnforcerPaths& paths, const policy::Policy& policy);
 
-  KeeperPaths paths_;
+  EnforcerPaths paths_;
   policy::Policy policy_;
   SystemdManager systemd_;
   GlobalUserUnits user_units_;
