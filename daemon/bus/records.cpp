@@ -17,7 +17,7 @@ BusRecord encodeProcess(const LedgerProcess& process) {
   BusRecord out{
       {"pid", sdbus::Variant(static_cast<std::uint32_t>(s.pid))},
       {"comm", sdbus::Variant(s.comm)},
-      {"cmdline", sdbus::Variant(s.cmdline)},
+      {"cmdline", sdbus::Variant(s.cmdline.str())},
       {"uid", sdbus::Variant(static_cast<std::uint32_t>(s.uid))},
       {"unit", sdbus::Variant(s.placement.unit)},
       {"slice", sdbus::Variant(s.placement.slice)},

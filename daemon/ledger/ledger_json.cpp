@@ -101,7 +101,7 @@ Json processToJson(const LedgerProcess& process) {
   return Json{
       {"pid", s.pid},
       {"comm", s.comm},
-      {"cmdline", s.cmdline},
+      {"cmdline", s.cmdline.str()},
       {"uid", s.uid},
       {"unit", s.placement.unit},
       {"slice", s.placement.slice},

@@ -82,7 +82,7 @@ ReadOutcome ProcessDir::readIdentity(ProcessSample& sample, std::string& buffer)
   return ReadOutcome::kRead;
 }
 
-ReadOutcome ProcessDir::readCmdline(std::string& cmdline, std::string& buffer) const {
+ReadOutcome ProcessDir::readCmdline(SharedText& cmdline, std::string& buffer) const {
   auto read = this->read("cmdline", buffer, kMaxCmdlineBytes);
   if (!read) return failed(read.error());
   cmdline = cmdlineFromProc(buffer);

@@ -8,6 +8,7 @@
 
 #include "core/file_reader.h"
 #include "core/result.h"
+#include "core/shared_text.h"
 #include "core/unique_fd.h"
 #include "sources/cgroup_unit.h"
 #include "sources/smaps_rollup.h"
@@ -18,7 +19,7 @@ namespace jmem {
 struct ProcessSample {
   pid_t pid = 0;
   std::string comm;
-  std::string cmdline;
+  SharedText cmdline;  // shared by the sampler and every ledger that holds the process
   uid_t uid = 0;
   UnitPlacement placement;
   SmapsRollup rollup;
@@ -46,7 +47,7 @@ class ProcessDir {
   // comm, uid and unit: what a process can change about itself while it lives (prctl, setuid, a move).
   ReadOutcome readIdentity(ProcessSample& sample, std::string& buffer) const;
   // The command line, which the caller reads once per process identity (see ProcessSampler).
-  ReadOutcome readCmdline(std::string& cmdline, std::string& buffer) const;
+  ReadOutcome readCmdline(SharedText& cmdline, std::string& buffer) const;
   // smaps_rollup, or the whole smaps on kernels without the rollup.
   ReadOutcome readRollup(SmapsRollup& rollup, std::string& buffer) const;
   // Resident pages from statm; kNoMemory when the process has no address space. Read every tick, so its

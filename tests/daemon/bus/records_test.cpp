@@ -16,7 +16,7 @@ LedgerProcess process(pid_t pid, std::uint64_t pss_bytes) {
   s.pid = pid;
   s.uid = 1000;
   s.comm = "cam";
-  s.cmdline = "/usr/bin/cam --fast";
+  s.cmdline = std::string("/usr/bin/cam --fast");
   s.placement = {"cam.service", "system.slice", "system"};
   s.rollup.has_memory = true;
   s.rollup.rss_bytes = pss_bytes + kMiB;
@@ -119,7 +119,7 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
 TEST_CASE("a record's estimated size on the bus grows with its strings and PIDs", "[bus]") {
   LedgerProcess small = process(1, kMiB);
   LedgerProcess large = small;
-  large.sample.cmdline.assign(4096, 'x');
+  large.sample.cmdline = std::string(4096, 'x');
   const std::size_t grown = wireBytes(encodeProcess(large)) - wireBytes(encodeProcess(small));
   CHECK(grown == 4096 - small.sample.cmdline.size());
   LedgerUnit unit;
