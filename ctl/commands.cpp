@@ -106,28 +106,32 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
     std::snprintf(head, sizeof head, "%12s: ", label);
     out += head + value + "\n";
   };
+  const Meminfo& m = s.meminfo;
+  const ProcessCounts& counts = s.totals.counts;
   const std::uint64_t available_permyriad =
-      s.mem_total_bytes ? s.mem_available_bytes * 10000 / s.mem_total_bytes : 0;
-  row("Memory", formatIec(s.mem_total_bytes) + " total, " + formatIec(s.mem_available_bytes) +
+      m.mem_total_bytes ? m.mem_available_bytes * 10000 / m.mem_total_bytes : 0;
+  row("Memory", formatIec(m.mem_total_bytes) + " total, " + formatIec(m.mem_available_bytes) +
                     " available (" + formatPermyriad(static_cast<std::uint32_t>(available_permyriad)) +
-                    "), " + formatIec(s.used_bytes) + " used");
-  if (s.swap_total_bytes.value_or(0))
-    row("Swap", (s.swap_free_bytes ? formatIec(*s.swap_free_bytes) : "-") + " free of " +
-                    formatIec(*s.swap_total_bytes));
-  row("Processes", formatIec(s.pss_bytes) + " PSS in " + std::to_string(s.processes) + " processes" +
-                       (s.processes_denied ? ", " + std::to_string(s.processes_denied) + " unreadable" : ""));
-  row("NvMap",
-      s.nvmap_total_bytes ? formatIec(*s.nvmap_total_bytes) : "unavailable (no debugfs or no nvmap)");
+                    "), " + formatIec(s.totals.used_bytes) + " used");
+  if (m.swap_total_bytes.value_or(0))
+    row("Swap", (m.swap_free_bytes ? formatIec(*m.swap_free_bytes) : "-") + " free of " +
+                    formatIec(*m.swap_total_bytes));
+  row("Processes", formatIec(s.totals.memory.pss_bytes) + " PSS in " + std::to_string(counts.with_memory) +
+                       " processes" +
+                       (counts.denied ? ", " + std::to_string(counts.denied) + " unreadable" : ""));
+  row("NvMap", s.nvmap.available ? formatIec(s.nvmap.total_bytes)
+                                 : "unavailable (" + terminalSafe(s.nvmap.reason) + ")");
   if (gpus && !gpus->available) row("GPU", "unavailable (" + terminalSafe(gpus->reason) + ")");
   if (gpus) {
     for (const GpuDevice& g : gpus->devices) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
   }
-  const auto unaccounted_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(s.unaccounted_bytes, 0));
+  const auto unaccounted_bytes =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(s.totals.unaccounted_bytes, 0));
   row("Unaccounted", formatIec(unaccounted_bytes) + " (kernel, page tables, unreclaimable caches)");
-  row("Pressure", s.some_avg10_permyriad && s.full_avg10_permyriad
+  row("Pressure", s.pressure.available
                       ? paint(style, levelColor(info.pressure_level), terminalSafe(info.pressure_level)) +
-                            ", some " + formatPermyriad(*s.some_avg10_permyriad) + " full " +
-                            formatPermyriad(*s.full_avg10_permyriad) + " (avg10)"
+                            ", some " + formatPermyriad(s.pressure.some.avg10_permyriad) + " full " +
+                            formatPermyriad(s.pressure.full.avg10_permyriad) + " (avg10)"
                       : "unavailable (kernel without PSI)");
   const double age_s = now_usec > s.sample_usec ? static_cast<double>(now_usec - s.sample_usec) / 1e6 : 0.0;
   char age[32];
@@ -147,37 +151,18 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
 
 std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
                              const GpuSnapshot* gpus) {
-  const auto known = [](const auto& value) { return value ? Json(*value) : Json(nullptr); };
+  // The dump's encoders: the same sections under the same names.
+  Json pressure = pressureToJson(s.pressure);
+  pressure["level"] = info.pressure_level;
   Json json{
       {"version", info.version},
       {"mode", info.mode},
       {"sample_interval_usec", info.sample_interval_usec},
       {"last_sample_usec", s.sample_usec},
-      {"meminfo",
-       {{"mem_total_bytes", s.mem_total_bytes},
-        {"mem_free_bytes", s.mem_free_bytes},
-        {"mem_available_bytes", s.mem_available_bytes},
-        {"swap_total_bytes", known(s.swap_total_bytes)},
-        {"swap_free_bytes", known(s.swap_free_bytes)}}},
-      {"pressure",
-       {{"available", s.some_avg10_permyriad.has_value()},
-        {"level", info.pressure_level},
-        {"some",
-         {{"avg10_permyriad", known(s.some_avg10_permyriad)},
-          {"avg60_permyriad", known(s.some_avg60_permyriad)}}},
-        {"full",
-         {{"avg10_permyriad", known(s.full_avg10_permyriad)},
-          {"avg60_permyriad", known(s.full_avg60_permyriad)}}}}},
-      {"nvmap",
-       {{"available", s.nvmap_total_bytes.has_value()}, {"total_bytes", known(s.nvmap_total_bytes)}}},
-      {"totals",
-       {{"processes", s.processes},
-        {"processes_without_memory", s.processes_without_memory},
-        {"processes_denied", s.processes_denied},
-        {"processes_invalid", s.processes_invalid},
-        {"pss_bytes", s.pss_bytes},
-        {"used_bytes", s.used_bytes},
-        {"unaccounted_bytes", s.unaccounted_bytes}}},
+      {"meminfo", fieldsToJson(s.meminfo)},
+      {"pressure", std::move(pressure)},
+      {"nvmap", nvmapTotalToJson(s.nvmap)},
+      {"totals", fieldsToJson(s.totals)},
   };
   if (gpus) {
     json["nvml"] = nvmlToJson(*gpus);

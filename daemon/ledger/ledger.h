@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/record_fields.h"
 #include "sources/process_reader.h"
 #include "sources/process_sampler.h"
 #include "sources/system_figures.h"
@@ -23,6 +24,30 @@ struct LedgerProcess {
   std::uint64_t costBytes() const { return sample.rollup.pss_bytes + nvmap_bytes + gpu_shared_bytes; }
 };
 
+template <FieldsOf<LedgerProcess> P, typename Visit>
+void visitFields(P& p, Visit&& visit) {
+  auto& s = p.sample;
+  auto& r = s.rollup;
+  visit("pid", s.pid);
+  visit("comm", s.comm);
+  visit("cmdline", s.cmdline);
+  visit("uid", s.uid);
+  visit("unit", s.placement.unit);
+  visit("slice", s.placement.slice);
+  visit("manager", s.placement.manager);
+  visit("rss_bytes", r.rss_bytes);
+  visit("pss_bytes", r.pss_bytes);
+  visit("pss_anon_bytes", r.pss_anon_bytes);
+  visit("pss_file_bytes", r.pss_file_bytes);
+  visit("pss_shmem_bytes", r.pss_shmem_bytes);
+  visit("swap_bytes", r.swap_bytes);
+  visit("swap_pss_bytes", r.swap_pss_bytes);
+  visit("nvmap_bytes", p.nvmap_bytes);
+  visit("gpu_bytes", p.gpu_bytes);
+  visit("gpu_shared_bytes", p.gpu_shared_bytes);
+  if constexpr (std::is_const_v<P>) visit("cost_bytes", p.costBytes());
+}
+
 // PSS split into its parts. A part is unknown once one process's is (kernels before 5.8): the sum of
 // the others would pass for the whole.
 struct PssParts {
@@ -38,12 +63,33 @@ struct PssParts {
   void add(const LedgerProcess& process);
 };
 
+template <FieldsOf<PssParts> M, typename Visit>
+void visitFields(M& m, Visit&& visit) {
+  visit("pss_bytes", m.pss_bytes);
+  visit("pss_anon_bytes", m.pss_anon_bytes);
+  visit("pss_file_bytes", m.pss_file_bytes);
+  visit("pss_shmem_bytes", m.pss_shmem_bytes);
+  visit("swap_pss_bytes", m.swap_pss_bytes);
+  visit("nvmap_bytes", m.nvmap_bytes);
+  visit("gpu_bytes", m.gpu_bytes);
+  visit("gpu_shared_bytes", m.gpu_shared_bytes);
+  if constexpr (std::is_const_v<M>) visit("cost_bytes", m.costBytes());
+}
+
 struct LedgerUnit {
   std::string unit;
   std::string manager;  // kSystemManager or "user@UID.service"
   PssParts memory;
   std::vector<pid_t> pids;
 };
+
+// Its PIDs are not among the fields: the dump writes them all, the bus those the caller may see.
+template <FieldsOf<LedgerUnit> U, typename Visit>
+void visitFields(U& unit, Visit&& visit) {
+  visit("unit", unit.unit);
+  visit("manager", unit.manager);
+  visitFields(unit.memory, visit);
+}
 
 struct LedgerTotals {
   ProcessCounts counts;
@@ -57,6 +103,21 @@ struct LedgerTotals {
   // as available are mapped by processes on a kernel without the PSS split.
   std::int64_t unaccounted_bytes = 0;
 };
+
+template <FieldsOf<LedgerTotals> T, typename Visit>
+void visitFields(T& t, Visit&& visit) {
+  visit("processes_listed", t.counts.listed);
+  visit("processes", t.counts.with_memory);
+  visit("processes_without_memory", t.counts.without_memory);
+  visit("processes_exited_mid_read", t.counts.exited);
+  visit("processes_denied", t.counts.denied);
+  visit("processes_invalid", t.counts.invalid);
+  visitFields(t.memory, visit);
+  visit("nvmap_unattributed_bytes", t.nvmap_unattributed_bytes);
+  visit("gpu_unmatched_bytes", t.gpu_unmatched_bytes);
+  visit("used_bytes", t.used_bytes);
+  visit("unaccounted_bytes", t.unaccounted_bytes);
+}
 
 struct Ledger {
   SystemFigures system;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/record_fields.h"
 #include "core/result.h"
 
 namespace jmem {
@@ -25,6 +26,22 @@ struct Meminfo {
   std::optional<std::uint64_t> nvmap_mem_used_bytes;
   std::optional<std::uint64_t> nvmap_mem_free_bytes;
 };
+
+template <FieldsOf<Meminfo> M, typename Visit>
+void visitFields(M& m, Visit&& visit) {
+  visit("mem_total_bytes", m.mem_total_bytes);
+  visit("mem_free_bytes", m.mem_free_bytes);
+  visit("mem_available_bytes", m.mem_available_bytes);
+  visit("buffers_bytes", m.buffers_bytes);
+  visit("cached_bytes", m.cached_bytes);
+  visit("shmem_bytes", m.shmem_bytes);
+  visit("swap_total_bytes", m.swap_total_bytes);
+  visit("swap_free_bytes", m.swap_free_bytes);
+  visit("cma_total_bytes", m.cma_total_bytes);
+  visit("cma_free_bytes", m.cma_free_bytes);
+  visit("nvmap_mem_used_bytes", m.nvmap_mem_used_bytes);
+  visit("nvmap_mem_free_bytes", m.nvmap_mem_free_bytes);
+}
 
 // Parses /proc/meminfo. A known field that is malformed, repeated or missing when required is an
 // error naming the line; unknown fields are ignored.

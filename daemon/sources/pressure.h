@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "core/record_fields.h"
 #include "core/result.h"
 
 namespace jmem {
@@ -15,6 +16,14 @@ struct PressureLine {
   std::uint32_t avg300_permyriad = 0;
   std::uint64_t total_usec = 0;
 };
+
+template <FieldsOf<PressureLine> L, typename Visit>
+void visitFields(L& line, Visit&& visit) {
+  visit("avg10_permyriad", line.avg10_permyriad);
+  visit("avg60_permyriad", line.avg60_permyriad);
+  visit("avg300_permyriad", line.avg300_permyriad);
+  visit("total_usec", line.total_usec);
+}
 
 // /proc/pressure/memory. A kernel without PSI (no file, or booted with psi=0) is "unavailable".
 struct Pressure {

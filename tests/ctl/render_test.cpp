@@ -113,27 +113,50 @@ TEST_CASE("top --json over the bus writes each process and unit as jmemd --dump 
   CHECK(top_units["units"][0]["pss_anon_bytes"].is_null());
 }
 
-TEST_CASE("status JSON says null for swap, NvMap and pressure figures that are unknown", "[ctl]") {
-  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
-  SystemRecord system{};
-  auto json = nlohmann::json::parse(renderStatusJson(info, system));
+TEST_CASE("status JSON's system sections are the dump's, through the bus, null where a figure is unknown",
+          "[ctl]") {
+  GovernorInfo info{"0.1.0", "audit", "low", 1000000, {}};
+  Ledger ledger;
+  ledger.system.meminfo.mem_total_bytes = 8ull << 30;
+  ledger.system.meminfo.mem_available_bytes = 5ull << 30;
+  ledger.system.nvmap.reason = "no debugfs";
+  ledger.totals.counts.with_memory = 310;
+  ledger.totals.memory.pss_anon_bytes.reset();
+  ledger.totals.unaccounted_bytes = -4096;
+  const auto status = [&] {
+    return nlohmann::json::parse(renderStatusJson(info, decodeSystem(encodeSystem(systemRecord(ledger, 7)))));
+  };
+  const auto dumped = [&] { return nlohmann::json::parse(ledgerToJson(ledger).dump()); };
+  auto json = status();
+  CHECK(json["meminfo"] == dumped()["meminfo"]);
+  CHECK(json["totals"] == dumped()["totals"]);
+  CHECK(json["totals"]["pss_anon_bytes"].is_null());
   CHECK(json["meminfo"]["swap_total_bytes"].is_null());
-  CHECK(json["pressure"]["available"] == false);
-  CHECK(json["pressure"]["some"]["avg10_permyriad"].is_null());
-  system.swap_total_bytes = 0;
-  system.some_avg10_permyriad = 250;
-  json = nlohmann::json::parse(renderStatusJson(info, system));
+  CHECK(json["nvmap"]["total_bytes"].is_null());
+  CHECK(json["nvmap"]["reason"] == "no debugfs");
+  CHECK(json["pressure"]["some"].is_null());
+  CHECK(json["pressure"]["level"] == "low");
+
+  ledger.system.meminfo.swap_total_bytes = 0;
+  ledger.system.pressure = {true, {250, 120, 40, 9000}, {10, 5, 1, 700}};
+  ledger.system.nvmap = {true, "", 300ull << 20, {}};
+  json = status();
   CHECK(json["meminfo"]["swap_total_bytes"] == 0);
+  json["pressure"].erase("level");
+  CHECK(json["pressure"] == dumped()["pressure"]);
   CHECK(json["pressure"]["some"]["avg10_permyriad"] == 250);
+  CHECK(json["nvmap"]["total_bytes"] == 300ull << 20);
+  CHECK_FALSE(json["nvmap"].contains("reason"));
 }
 
 TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero", "[ctl]") {
   GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
   SystemRecord system{};
-  system.mem_total_bytes = 8ull << 30;
-  system.mem_available_bytes = 6ull << 30;
+  system.meminfo.mem_total_bytes = 8ull << 30;
+  system.meminfo.mem_available_bytes = 6ull << 30;
+  system.nvmap.reason = "no nvmap in debugfs";
   const std::string text = renderStatus(info, system, {}, 0, Style{});
-  CHECK(text.find("NvMap: unavailable") != std::string::npos);
+  CHECK(text.find("NvMap: unavailable (no nvmap in debugfs)") != std::string::npos);
   CHECK(text.find("Pressure: unavailable") != std::string::npos);
   CHECK(text.find("75.00%") != std::string::npos);
   CHECK(text.find("\x1b[") == std::string::npos);
@@ -186,7 +209,7 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   CHECK(json["gpus"][1]["used_bytes"].is_null());
   CHECK(json["gpus"][2]["unattributed_bytes"].is_null());
   // The dump's encoder: the same keys, a process list and not a count.
-  CHECK(json["gpus"][1] == gpuToJson(thor));
+  CHECK(json["gpus"][1] == nlohmann::json::parse(gpuToJson(thor).dump()));
   CHECK(json["gpus"][1]["processes"].size() == 3);
   const auto unavailable = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &none));
   CHECK(unavailable["nvml"]["reason"] == none.reason);

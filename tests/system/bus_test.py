@@ -91,6 +91,13 @@ def test_json_against_dump(t, d, jmemd):
     t.check("status mem_total_bytes matches the dump",
             status["meminfo"]["mem_total_bytes"] == dump["meminfo"]["mem_total_bytes"])
     t.check("status nvmap availability matches the dump", status["nvmap"]["available"] == dump["nvmap"]["available"])
+    for section in ("meminfo", "totals"):
+        t.check(f"status {section} has the dump's names, in its order", list(status[section]) == list(dump[section]),
+                (list(status[section]), list(dump[section])))
+    t.check("status pressure has the dump's names and the level",
+            set(status["pressure"]) == set(dump["pressure"]) | {"level"}, status["pressure"])
+    t.check("status nvmap is the dump's without its heaps",
+            set(status["nvmap"]) == set(dump["nvmap"]) - {"heaps", "clients"}, status["nvmap"])
     ours = {p["pid"]: p for p in top["processes"]}
     theirs = {p["pid"]: p for p in dump["processes"]}
     common = [pid for pid in ours if pid in theirs]

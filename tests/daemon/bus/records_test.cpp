@@ -1,6 +1,7 @@
 #include "bus/records.h"
 
 #include <catch2/catch.hpp>
+#include <utility>
 
 #include "ledger/ledger_json.h"
 
@@ -88,32 +89,60 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
   ledger.system.meminfo.mem_total_bytes = 8000 * kMiB;
   ledger.system.meminfo.mem_free_bytes = 1000 * kMiB;
   ledger.system.meminfo.mem_available_bytes = 5000 * kMiB;
+  ledger.system.meminfo.cma_total_bytes = 256 * kMiB;
+  ledger.system.nvmap.reason = "no debugfs";
   ledger.totals.memory.pss_bytes = 1200 * kMiB;
+  ledger.totals.memory.pss_file_bytes.reset();
   ledger.totals.used_bytes = 3000 * kMiB;
   ledger.totals.unaccounted_bytes = -static_cast<std::int64_t>(5 * kMiB);
-  ledger.totals.counts.with_memory = 310;
-  ledger.totals.counts.denied = 2;
+  ledger.totals.counts = {320, 310, 6, 1, 2, 1};
+  const auto same = [](const SystemRecord& a, const SystemRecord& b) {
+    CHECK(a.sample_usec == b.sample_usec);
+    CHECK(fieldsToJson(a.meminfo) == fieldsToJson(b.meminfo));
+    CHECK(pressureToJson(a.pressure) == pressureToJson(b.pressure));
+    CHECK(nvmapTotalToJson(a.nvmap) == nvmapTotalToJson(b.nvmap));
+    CHECK(fieldsToJson(a.totals) == fieldsToJson(b.totals));
+  };
   const SystemRecord unknowns = systemRecord(ledger, 1'700'000'000'000'000);
-  CHECK_FALSE(unknowns.swap_total_bytes);
-  CHECK_FALSE(unknowns.nvmap_total_bytes);
-  CHECK_FALSE(unknowns.some_avg10_permyriad);
   const BusRecord record = encodeSystem(unknowns);
   CHECK_FALSE(record.contains("swap_total_bytes"));
   CHECK_FALSE(record.contains("nvmap_total_bytes"));
-  CHECK(decodeSystem(record) == unknowns);
+  CHECK_FALSE(record.contains("some_avg10_permyriad"));
+  CHECK_FALSE(record.contains("pss_file_bytes"));
+  const SystemRecord read = decodeSystem(record);
+  same(read, unknowns);
+  CHECK_FALSE(read.meminfo.swap_total_bytes);
+  CHECK_FALSE(read.pressure.available);
+  CHECK_FALSE(read.nvmap.available);
+  CHECK(read.nvmap.reason == "no debugfs");
+  CHECK_FALSE(read.totals.memory.pss_file_bytes);
+  CHECK(read.totals.counts.exited == 1);
 
   ledger.system.meminfo.swap_total_bytes = 0;
   ledger.system.meminfo.swap_free_bytes = 0;
-  ledger.system.nvmap.available = true;
-  ledger.system.nvmap.total_bytes = 300 * kMiB;
-  ledger.system.pressure.available = true;
-  ledger.system.pressure.some.avg10_permyriad = 125;
-  ledger.system.pressure.full.avg60_permyriad = 12;
+  ledger.system.nvmap = {true, "", 300 * kMiB, {}};
+  ledger.system.pressure = {true, {125, 80, 30, 123456}, {3, 12, 1, 789}};
   const SystemRecord knowns = systemRecord(ledger, 1'700'000'000'000'000);
-  CHECK(knowns.swap_total_bytes == 0u);
-  CHECK(knowns.full_avg60_permyriad == 12u);
-  CHECK(decodeSystem(encodeSystem(knowns)) == knowns);
-  CHECK(decodeSystem(encodeSystem(knowns)).unaccounted_bytes == ledger.totals.unaccounted_bytes);
+  same(decodeSystem(encodeSystem(knowns)), knowns);
+  CHECK(decodeSystem(encodeSystem(knowns)).pressure.full.avg60_permyriad == 12u);
+  CHECK(decodeSystem(encodeSystem(knowns)).totals.unaccounted_bytes == ledger.totals.unaccounted_bytes);
+  CHECK(decodeSystem(encodeSystem(knowns)).nvmap.total_bytes == 300 * kMiB);
+}
+
+TEST_CASE("the system record's sections share no name, so one flat record carries them all", "[bus]") {
+  SystemRecord s;
+  s.meminfo.buffers_bytes = s.meminfo.cached_bytes = s.meminfo.shmem_bytes = 1;
+  s.meminfo.swap_total_bytes = s.meminfo.swap_free_bytes = s.meminfo.cma_total_bytes = 1;
+  s.meminfo.cma_free_bytes = s.meminfo.nvmap_mem_used_bytes = s.meminfo.nvmap_mem_free_bytes = 1;
+  s.pressure.available = true;
+  s.nvmap.available = true;
+  std::size_t fields = 1 + 1;  // sample_usec and nvmap_total_bytes
+  const auto count = [&](const char*, const auto&) { ++fields; };
+  visitFields(std::as_const(s.meminfo), count);
+  visitFields(std::as_const(s.pressure.some), count);
+  visitFields(std::as_const(s.pressure.full), count);
+  visitFields(std::as_const(s.totals), count);
+  CHECK(encodeSystem(s).size() == fields);
 }
 
 TEST_CASE("a record's estimated size on the bus grows with its strings and PIDs", "[bus]") {
