@@ -90,6 +90,21 @@ std::string gpuLine(const GpuDevice& g) {
   return line;
 }
 
+// What zram holds, in how much RAM: "1.2G stored in 300M (4.1:1) on 6 devices of 3.7G".
+std::string zramLine(const ZramSnapshot& zram) {
+  if (!zram.available) return "none (" + terminalSafe(zram.reason) + ")";
+  const ZramTotals& t = zram.totals;
+  std::string line = formatIec(t.orig_data_bytes) + " stored in " + formatIec(t.mem_used_bytes);
+  if (t.compr_data_bytes) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, " (%.1f:1)",
+                  static_cast<double>(t.orig_data_bytes) / static_cast<double>(t.compr_data_bytes));
+    line += ratio;
+  }
+  return line + " on " + std::to_string(t.devices) + (t.devices == 1 ? " device" : " devices") + " of " +
+         formatIec(t.disksize_bytes);
+}
+
 }  // namespace
 
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
@@ -121,6 +136,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
                        (counts.denied ? ", " + std::to_string(counts.denied) + " unreadable" : ""));
   row("NvMap", s.nvmap.available ? formatIec(s.nvmap.total_bytes)
                                  : "unavailable (" + terminalSafe(s.nvmap.reason) + ")");
+  row("Zram", zramLine(s.zram));
   if (gpus && !gpus->available) row("GPU", "unavailable (" + terminalSafe(gpus->reason) + ")");
   if (gpus) {
     for (const GpuDevice& g : gpus->devices) row(("GPU " + std::to_string(g.index)).c_str(), gpuLine(g));
@@ -162,6 +178,7 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, co
       {"meminfo", fieldsToJson(s.meminfo)},
       {"pressure", std::move(pressure)},
       {"nvmap", nvmapTotalToJson(s.nvmap)},
+      {"zram", zramToJson(s.zram)},
       {"totals", fieldsToJson(s.totals)},
   };
   if (gpus) {

@@ -17,11 +17,14 @@ namespace jmem {
 // own functions, and only these; a field the decoder does not find is unknown (or empty).
 using BusRecord = std::map<std::string, sdbus::Variant>;
 
-// Reads `name` into `field` when the record has it as a T; leaves `field` as it is otherwise.
+// Reads `name` into `field` when the record has it as a T (and says so); leaves `field` as it is
+// otherwise.
 template <typename T, typename Field>
-void readField(const BusRecord& record, const char* name, Field& field) {
+bool readField(const BusRecord& record, const char* name, Field& field) {
   const auto found = record.find(name);
-  if (found != record.end() && found->second.containsValueOfType<T>()) field = found->second.get<T>();
+  if (found == record.end() || !found->second.containsValueOfType<T>()) return false;
+  field = found->second.get<T>();
+  return true;
 }
 
 // A figure that is unknown stays out of the record. Every value is made a Variant explicitly: sdbus-c++
@@ -78,6 +81,19 @@ void readFields(const BusRecord& record, Record& fields, const std::string& pref
     const std::string key = prefix + name;
     readField<typename WireType<Field>::type>(record, key.c_str(), field);
   });
+}
+
+template <typename Record>
+BusRecord encodeFields(const Record& fields) {
+  BusRecord record;
+  putFields(record, fields);
+  return record;
+}
+template <typename Record>
+Record decodeFields(const BusRecord& record) {
+  Record fields;
+  readFields(record, fields);
+  return fields;
 }
 
 // About how many bytes `record` adds to a message, for the bound on a reply's size.

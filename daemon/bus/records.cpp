@@ -42,8 +42,12 @@ LedgerUnit decodeUnit(const BusRecord& record) {
 
 SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec) {
   const NvmapSnapshot& nvmap = ledger.system.nvmap;
-  return {sample_usec, ledger.system.meminfo, ledger.system.pressure,
-          NvmapSnapshot{nvmap.available, nvmap.reason, nvmap.total_bytes, {}}, ledger.totals};
+  return {sample_usec,
+          ledger.system.meminfo,
+          ledger.system.pressure,
+          NvmapSnapshot{nvmap.available, nvmap.reason, nvmap.total_bytes, {}},
+          ledger.system.zram,
+          ledger.totals};
 }
 
 // One flat record: the sections' names do not overlap, and PSI's lines are there only when the
@@ -59,6 +63,14 @@ BusRecord encodeSystem(const SystemRecord& s) {
     out["nvmap_total_bytes"] = sdbus::Variant(s.nvmap.total_bytes);
   } else {
     out["nvmap_reason"] = sdbus::Variant(s.nvmap.reason);
+  }
+  if (s.zram.available) {
+    putFields(out, s.zram.totals, "zram_total_");
+    std::vector<BusRecord> devices;
+    for (const ZramDevice& device : s.zram.devices) devices.push_back(encodeFields(device));
+    out["zram_devices"] = sdbus::Variant(devices);
+  } else {
+    out["zram_reason"] = sdbus::Variant(s.zram.reason);
   }
   putFields(out, s.totals);
   return out;
@@ -76,6 +88,11 @@ SystemRecord decodeSystem(const BusRecord& record) {
   s.nvmap.available = record.contains("nvmap_total_bytes");
   readField<std::uint64_t>(record, "nvmap_total_bytes", s.nvmap.total_bytes);
   readField<std::string>(record, "nvmap_reason", s.nvmap.reason);
+  std::vector<BusRecord> devices;
+  s.zram.available = readField<std::vector<BusRecord>>(record, "zram_devices", devices);
+  for (const BusRecord& device : devices) s.zram.devices.push_back(decodeFields<ZramDevice>(device));
+  readFields(record, s.zram.totals, "zram_total_");
+  readField<std::string>(record, "zram_reason", s.zram.reason);
   readFields(record, s.totals);
   return s;
 }

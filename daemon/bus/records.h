@@ -22,6 +22,7 @@ struct SystemRecord {
   Meminfo meminfo;
   Pressure pressure;
   NvmapSnapshot nvmap;  // whether it was read, its total and why not; the heaps stay in the dump
+  ZramSnapshot zram;
   LedgerTotals totals;
 };
 

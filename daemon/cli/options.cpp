@@ -71,6 +71,12 @@ Status setDebugfsRoot(std::string_view value, DaemonOptions& options) {
   return ok();
 }
 
+Status setSysRoot(std::string_view value, DaemonOptions& options) {
+  if (Status given = nonEmpty("--sys-root", value); !given) return given;
+  options.roots.sys = value;
+  return ok();
+}
+
 Status setLogLevel(std::string_view value, DaemonOptions& options) {
   if (Status given = nonEmpty("--log-level", value); !given) return given;
   if (std::find(kLogLevels.begin(), kLogLevels.end(), value) == kLogLevels.end())
@@ -88,6 +94,7 @@ constexpr std::array kValueOptions{
     DaemonValueOption{"--state-dir", "", &setStateDir},
     DaemonValueOption{"--proc-root", "", &setProcRoot},
     DaemonValueOption{"--debugfs-root", "", &setDebugfsRoot},
+    DaemonValueOption{"--sys-root", "", &setSysRoot},
     DaemonValueOption{"--log-level", "", &setLogLevel},
 };
 
@@ -114,6 +121,7 @@ system bus as org.jmem.Governor1 (DBUS_SYSTEM_BUS_ADDRESS selects another bus).
   --interval-ms MS       Sampling interval in milliseconds, 100 to 60000 (default: the policy's)
   --proc-root DIR        Read DIR instead of /proc (a captured tree)
   --debugfs-root DIR     Read DIR instead of /sys/kernel/debug
+  --sys-root DIR         Read DIR instead of /sys (zram's devices)
   --nvml-library FILE    Load NVML (GPU memory) from FILE instead of libnvidia-ml.so.1; "" turns it off
   --log-level LEVEL      trace, debug, info, warning, error, critical or off (default: info)
   -h, --help             Show this help

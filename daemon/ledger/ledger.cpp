@@ -125,7 +125,7 @@ std::vector<LedgerUnit> sumUnits(const std::vector<LedgerProcess>& processes) {
   return units;
 }
 
-// Used memory against what the processes, NvMap and shared GPU memory account for.
+// Used memory against what the processes, NvMap, zram and shared GPU memory account for.
 void accountSystem(const SystemFigures& system, const std::vector<LedgerProcess>& processes,
                    std::uint64_t gpu_shared_total, LedgerTotals& totals) {
   std::uint64_t unreclaimable = 0;
@@ -135,7 +135,8 @@ void accountSystem(const SystemFigures& system, const std::vector<LedgerProcess>
   }
   totals.used_bytes = system.meminfo.mem_total_bytes - system.meminfo.mem_available_bytes;
   const std::uint64_t accounted =
-      addSaturating(addSaturating(unreclaimable, system.nvmap.total_bytes), gpu_shared_total);
+      addSaturating(addSaturating(addSaturating(unreclaimable, system.nvmap.total_bytes), gpu_shared_total),
+                    system.zram.totals.mem_used_bytes);
   totals.unaccounted_bytes = clampToSigned(totals.used_bytes) - clampToSigned(accounted);
 }
 

@@ -98,7 +98,7 @@ struct LedgerTotals {
   std::uint64_t gpu_unmatched_bytes = 0;       // NVML's process bytes whose PID is no process of the ledger
   std::uint64_t used_bytes = 0;                // MemTotal - MemAvailable
   // What the processes do not account for: used, minus their anonymous and shmem PSS, minus NvMap,
-  // minus the processes' memory on integrated GPUs where NvMap is unavailable.
+  // minus zram's memory, minus the processes' memory on integrated GPUs where NvMap is unavailable.
   // Kernel allocations, page tables, unreclaimable caches. Negative when file-backed pages that count
   // as available are mapped by processes on a kernel without the PSS split.
   std::int64_t unaccounted_bytes = 0;

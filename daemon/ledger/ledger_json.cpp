@@ -53,6 +53,16 @@ Json nvmapTotalToJson(const NvmapSnapshot& nvmap) {
   return out;
 }
 
+Json zramToJson(const ZramSnapshot& zram) {
+  Json out{{"available", zram.available}};
+  if (!zram.available) out["reason"] = zram.reason;
+  Json devices = Json::array();
+  for (const ZramDevice& device : zram.devices) devices.push_back(fieldsToJson(device));
+  out["devices"] = std::move(devices);
+  out["totals"] = zram.available ? fieldsToJson(zram.totals) : Json(nullptr);
+  return out;
+}
+
 nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
   Json processes = Json::array();
   for (const LedgerProcess& process : ledger.processes) processes.push_back(processToJson(process));
@@ -65,6 +75,7 @@ nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
       {"meminfo", fieldsToJson(ledger.system.meminfo)},
       {"pressure", pressureToJson(ledger.system.pressure)},
       {"nvmap", nvmapJson(ledger.system.nvmap)},
+      {"zram", zramToJson(ledger.system.zram)},
       {"nvml", nvmlToJson(ledger.system.gpus)},
       {"gpus", std::move(gpus)},
       {"processes", std::move(processes)},

@@ -45,5 +45,7 @@ nlohmann::ordered_json unitToJson(const LedgerUnit& unit);
 nlohmann::ordered_json pressureToJson(const Pressure& pressure);
 // Whether NvMap was read, its total and, when it was not, why; the dump adds the heaps and clients.
 nlohmann::ordered_json nvmapTotalToJson(const NvmapSnapshot& nvmap);
+// Whether a zram device is there (and why not), each device and their sums.
+nlohmann::ordered_json zramToJson(const ZramSnapshot& zram);
 
 }  // namespace jmem

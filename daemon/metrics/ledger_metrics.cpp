@@ -22,6 +22,7 @@ SystemMetrics systemMetricsOf(const Ledger& ledger, std::uint64_t sample_usec) {
     m.pressure_some_avg10_permyriad = system.pressure.some.avg10_permyriad;
     m.pressure_full_avg10_permyriad = system.pressure.full.avg10_permyriad;
   }
+  m.zram = system.zram.devices;
   for (const GpuDevice& device : system.gpus.devices) {
     m.gpus.push_back(GpuMetrics{device.index, device.uuid, device.total_bytes, gpuUsedBytes(device)});
   }

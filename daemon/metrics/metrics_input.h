@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/policy.h"
+#include "sources/zram.h"
 #include "throttle/controller.h"
 
 // What jmemd publishes for Prometheus, as plain data: filled from the ledger, the compliance check,
@@ -39,6 +40,7 @@ struct SystemMetrics {
   std::optional<std::uint32_t> pressure_some_avg10_permyriad;  // nullopt: the kernel has no PSI
   std::optional<std::uint32_t> pressure_full_avg10_permyriad;
   std::vector<GpuMetrics> gpus;  // empty without NVML
+  std::vector<ZramDevice> zram;  // empty without zram
 };
 
 struct UnitCost {

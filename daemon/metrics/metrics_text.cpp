@@ -59,6 +59,26 @@ void writeGpus(Exposition& out, const std::vector<GpuMetrics>& gpus) {
             [](const GpuMetrics& gpu) { return gpu.used_bytes; });
 }
 
+// One series per zram device; no family without zram.
+void zramFamily(Exposition& out, std::string_view name, std::string_view help,
+                const std::vector<ZramDevice>& devices, std::uint64_t ZramDevice::*figure) {
+  if (devices.empty()) return;
+  out.family(name, MetricType::kGauge, help);
+  for (const ZramDevice& device : devices) out.sample({{"device", device.name}}, device.*figure);
+}
+
+void writeZram(Exposition& out, const std::vector<ZramDevice>& devices) {
+  zramFamily(out, "jmem_zram_disksize_bytes", "A zram device's capacity, uncompressed.", devices,
+             &ZramDevice::disksize_bytes);
+  zramFamily(out, "jmem_zram_orig_data_bytes", "What a zram device holds, uncompressed.", devices,
+             &ZramDevice::orig_data_bytes);
+  zramFamily(out, "jmem_zram_compr_data_bytes", "What a zram device holds, compressed.", devices,
+             &ZramDevice::compr_data_bytes);
+  zramFamily(out, "jmem_zram_mem_used_bytes",
+             "The RAM a zram device takes: its compressed data and the allocator's overhead.", devices,
+             &ZramDevice::mem_used_bytes);
+}
+
 void writeSystem(Exposition& out, const SystemMetrics& s) {
   gauge(out, "jmem_sample_timestamp_seconds", "When the ledger behind these figures was sampled (Unix time).",
         seconds(s.sample_usec));
@@ -84,6 +104,7 @@ void writeSystem(Exposition& out, const SystemMetrics& s) {
           "Share of the last 10 s in which every non-idle task stalled on memory (PSI).",
           ratio(*s.pressure_full_avg10_permyriad));
   }
+  writeZram(out, s.zram);
   writeGpus(out, s.gpus);
 }
 

@@ -11,6 +11,7 @@ Result<SystemFigures> readSystemFigures(const Roots& roots) {
   if (!pressure) return pressure.error();
   figures.pressure = *pressure;
   figures.nvmap = readNvmap(roots.debugfs);
+  figures.zram = readZram(roots.sys);
   if (roots.gpu) {
     figures.gpus = roots.gpu->sample();
   } else {

@@ -9,6 +9,7 @@
 #include "sources/meminfo.h"
 #include "sources/nvmap.h"
 #include "sources/pressure.h"
+#include "sources/zram.h"
 
 namespace jmem {
 
@@ -16,6 +17,7 @@ namespace jmem {
 struct Roots {
   std::filesystem::path proc = "/proc";
   std::filesystem::path debugfs = "/sys/kernel/debug";
+  std::filesystem::path sys = "/sys";               // zram's devices
   std::filesystem::path cgroup = "/sys/fs/cgroup";  // where the throttle finds what the device can do
   // GPU memory from NVML, shared by every copy of these roots so that the library is loaded once and
   // kept; none: no GPU figures (the snapshot says so).
@@ -27,10 +29,11 @@ struct SystemFigures {
   Meminfo meminfo;
   Pressure pressure;
   NvmapSnapshot nvmap;
+  ZramSnapshot zram;
   GpuSnapshot gpus;  // from NVML; filled by the caller's GpuSampler, unavailable when it has none
 };
 
-// meminfo (required), memory pressure, NvMap and NVML (each may be unavailable).
+// meminfo (required), memory pressure, NvMap, zram and NVML (each may be unavailable).
 Result<SystemFigures> readSystemFigures(const Roots& roots);
 
 }  // namespace jmem

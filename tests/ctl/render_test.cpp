@@ -168,6 +168,28 @@ TEST_CASE("status says when NvMap and pressure are unavailable instead of showin
   CHECK(json["meminfo"]["mem_total_bytes"] == 8ull << 30);
 }
 
+TEST_CASE("status shows what zram holds in how much RAM, or why there is no zram figure", "[ctl]") {
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
+  SystemRecord system{};
+  system.zram.reason = "no zram device under /sys/block\x1b[2J";
+  std::string text = renderStatus(info, system, {}, 0, Style{});
+  CHECK(text.find("Zram: none (no zram device under /sys/block\\x1b[2J)") != std::string::npos);
+  auto json = nlohmann::json::parse(renderStatusJson(info, system));
+  CHECK(json["zram"]["available"] == false);
+  CHECK(json["zram"]["totals"].is_null());
+
+  system.zram.available = true;
+  system.zram.devices = {{"zram0", 2ull << 30, 1200ull << 20, 300ull << 20, 310ull << 20, 0, 0, 0}};
+  system.zram.totals = {1, 2ull << 30, 1200ull << 20, 300ull << 20, 310ull << 20};
+  text = renderStatus(info, system, {}, 0, Style{});
+  // 1200 MiB held in 300 MiB compressed: 4.0 to 1.
+  CHECK(text.find("Zram: " + formatIec(1200ull << 20) + " stored in " + formatIec(310ull << 20) +
+                  " (4.0:1) on 1 device of " + formatIec(2ull << 30)) != std::string::npos);
+  json = nlohmann::json::parse(renderStatusJson(info, system));
+  CHECK(json["zram"]["devices"][0]["orig_data_bytes"] == 1200ull << 20);
+  CHECK(json["zram"]["totals"]["devices"] == 1);
+}
+
 TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_shared_bytes", "[ctl]") {
   const std::string table = renderProcesses({process(42, "train", 50 << 20, 0, 2566ull << 20)}, Style{});
   CHECK(table.find("GPU") != std::string::npos);

@@ -3,6 +3,7 @@
 a machine without debugfs or PSI, and trees with bad input."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,11 +90,24 @@ def orin_tree(root):
     write(root, "proc/2/smaps_rollup", "")
     write(root, "debugfs/nvmap/iovmm/clients", IOVMM_CLIENTS)
     write(root, "debugfs/nvmap/generic-0/clients", CARVEOUT_CLIENTS)
+    # zram as nvzramconfig sets it up on JetPack 6: six devices sharing half of RAM, printed as the
+    # 5.15 kernel prints mm_stat.
+    for device, (orig, compr, used) in enumerate(ZRAM):
+        write(root, f"sys/block/zram{device}/disksize", f"{ZRAM_DISKSIZE}\n")
+        write(root, f"sys/block/zram{device}/mm_stat",
+              " ".join(f"{v:8d}" for v in (orig, compr, used, 0, used, 11, 0, 2, 0)) + "\n")
+    write(root, "sys/block/mmcblk0/size", "1000\n")
+
+
+# (orig_data_size, compr_data_size, mem_used_total) of each zram device, bytes.
+ZRAM = [(300 << 20, 75 << 20, 80 << 20), (120 << 20, 40 << 20, 41 << 20)] + [(0, 0, 0)] * 4
+ZRAM_DISKSIZE = 3901344 * KIB // 6
 
 
 def dump(jmemd, root, debugfs="debugfs"):
     result = subprocess.run(
-        [jmemd, "--dump", "--proc-root", os.path.join(root, "proc"), "--debugfs-root", os.path.join(root, debugfs)],
+        [jmemd, "--dump", "--proc-root", os.path.join(root, "proc"), "--debugfs-root", os.path.join(root, debugfs),
+         "--sys-root", os.path.join(root, "sys")],
         capture_output=True, text=True)
     return result
 
@@ -123,7 +137,15 @@ def test_orin_tree(jmemd):
         check("the kernel's carveout row is unattributed", d["totals"]["nvmap_unattributed_bytes"] == 1024 * KIB)
         used = (7802736 - 6000000) * KIB
         unreclaimable = sum(p[4] for p in PROCESSES) * KIB
-        check("unaccounted", d["totals"]["unaccounted_bytes"] == used - unreclaimable - (141896 + 3072) * KIB)
+        zram_used = sum(used for _, _, used in ZRAM)
+        check("unaccounted", d["totals"]["unaccounted_bytes"]
+              == used - unreclaimable - (141896 + 3072) * KIB - zram_used)
+        check("six zram devices, by number", [z["name"] for z in d["zram"]["devices"]]
+              == [f"zram{i}" for i in range(6)], d["zram"])
+        check("zram0 as its mm_stat says", (d["zram"]["devices"][0]["orig_data_bytes"],
+              d["zram"]["devices"][0]["compr_data_bytes"], d["zram"]["devices"][0]["mem_used_bytes"]) == ZRAM[0])
+        check("zram totals are the devices' sums", d["zram"]["totals"]["mem_used_bytes"] == zram_used
+              and d["zram"]["totals"]["disksize_bytes"] == 6 * ZRAM_DISKSIZE, d["zram"]["totals"])
 
 
 def test_no_debugfs_no_psi(jmemd):
@@ -136,6 +158,19 @@ def test_no_debugfs_no_psi(jmemd):
         check("nvmap unavailable, not zero", d["nvmap"]["available"] is False and d["nvmap"]["total_bytes"] is None)
         check("nvmap reason names the directory", "nvmap" in d["nvmap"]["reason"], d["nvmap"]["reason"])
         check("pressure unavailable", d["pressure"]["available"] is False)
+    with tempfile.TemporaryDirectory() as root:
+        orin_tree(root)
+        shutil.rmtree(os.path.join(root, "sys/block/zram3"))
+        for device in range(6):
+            if device != 3:
+                shutil.rmtree(os.path.join(root, f"sys/block/zram{device}"))
+        write(root, "sys/block/zram3/disksize", "1073741824\n")
+        write(root, "sys/block/zram3/mm_stat", "4096 1024\n")
+        result = dump(jmemd, root)
+        check("a bad zram device still gives a dump", result.returncode == 0, result.stderr)
+        zram = json.loads(result.stdout)["zram"]
+        check("zram unavailable, not zero", zram["available"] is False and zram["totals"] is None, zram)
+        check("the reason names the file", "zram3/mm_stat" in zram["reason"], zram)
         check("processes carry no NvMap", all(p["nvmap_bytes"] == 0 for p in d["processes"]))
 
 

@@ -59,6 +59,24 @@ systemctl enable --now jmemd.service
 wait_until 60 answers || { log "jmemd did not answer on the bus"; exit 1; }
 snapshot start
 
+# zram as the kernel has it (a VM boot is shared between checks): zram0 set up and empty, zram1 holding
+# 48 MiB of compressible data written past the page cache, so its mm_stat stays as it is. jmemd must
+# show each device as its mm_stat says, through the hardened unit's view of /sys.
+zram_held() { jmemctl --json status | grep -Eq '"orig_data_bytes": ?50331648'; }
+if modprobe zram num_devices=2; then
+  echo 64M >/sys/block/zram0/disksize
+  echo 128M >/sys/block/zram1/disksize
+  yes "jmem zram $(date)" | head -c 50331648 | dd of=/dev/zram1 bs=1M iflag=fullblock oflag=direct status=none
+  wait_until 10 zram_held || log "jmemd does not show zram1's data"
+  jmemctl --json status >"$share/zram.status.json" 2>&1
+  for device in /sys/block/zram*; do
+    echo "${device##*/} $(cat "$device/disksize") $(cat "$device/mm_stat")"
+  done >"$share/zram.mm_stat"
+  zramctl --reset /dev/zram1 /dev/zram0 2>/dev/null || { echo 1 >/sys/block/zram1/reset; echo 1 >/sys/block/zram0/reset; }
+else
+  log "no zram module"
+fi
+
 ctl throttle throttle batch.service
 snapshot throttled
 ctl freeze throttle batch.service

@@ -6,7 +6,8 @@ the cgroup freezer; jmemd killed with SIGKILL comes back through Restart=on-fail
 (the kernel's memory.high and freezer untouched, its status holding them again); a release restores
 the unit's own MemoryHigh and thaws it, and the write-ahead journal marks both reverted. An entry
 made in another boot (its boot_id rewritten) is let go without touching the unit, and a MemoryHigh an
-operator sets during a throttle stands at the release.
+operator sets during a throttle stands at the release. The same boot sets up two zram devices, one
+holding 48 MiB: jmemctl status must show each as the kernel's mm_stat says.
 
     throttle_vm_test.py JMEMD JMEMCTL"""
 import json
@@ -74,6 +75,27 @@ def command(boot, name):
     return (int(rc) if rc.isdigit() else None), boot.read(f"{name}.out") or ""
 
 
+def check_zram(t, status, kernel):
+    """jmemctl status's zram against the kernel's /sys/block/zramN/{disksize,mm_stat}, read after it."""
+    print(f"zram: {kernel}")
+    devices = status.get("devices", [])
+    t.check("status lists the kernel's zram devices, by number", [d.get("name") for d in devices] == sorted(kernel),
+            (devices, kernel))
+    for device in devices:
+        disksize, orig, compr, used = kernel.get(device.get("name"), [None] * 4)[:4]
+        t.check(f"{device.get('name')}: disksize, original, compressed and used bytes as mm_stat says",
+                (device.get("disksize_bytes"), device.get("orig_data_bytes"), device.get("compr_data_bytes"),
+                 device.get("mem_used_bytes")) == (disksize, orig, compr, used), (device, kernel))
+    held = [d for d in devices if d.get("orig_data_bytes")]
+    t.check("zram1 holds the 48 MiB written, compressed to less",
+            [d.get("name") for d in held] == ["zram1"] and held[0]["compr_data_bytes"] < held[0]["orig_data_bytes"],
+            held)
+    totals = status.get("totals") or {}
+    t.check("the totals are the devices' sums",
+            totals.get("devices") == len(devices) and
+            totals.get("mem_used_bytes") == sum(d.get("mem_used_bytes", 0) for d in devices), totals)
+
+
 def main():
     jmemd, jmemctl = sys.argv[1], sys.argv[2]
     t = Checks()
@@ -94,6 +116,9 @@ def main():
         commands = {name: command(boot, name) for name in ("throttle", "freeze", "release", "rethrottle",
                                                              "override_throttle", "override_release")}
         jmemd_log = [vm.message(e) for e in boot.journal() if e.get("_SYSTEMD_UNIT") == "jmemd.service"]
+        zram_status = json.loads(boot.read("zram.status.json") or "{}").get("zram", {})
+        zram_kernel = {line.split()[0]: [int(v) for v in line.split()[1:]]
+                       for line in (boot.read("zram.mm_stat") or "").splitlines() if line.strip()}
 
     t.check("batch.service starts under its own MemoryHigh, not frozen, held by nobody",
             start.memory_high() == OWN_MEMORY_HIGH and start.kernel.get("frozen") == "0" and start.held() == [],
@@ -106,6 +131,8 @@ def main():
     armed = [line for line in jmemd_log if line.startswith("PSI trigger armed:")]
     t.check("with the unit's CAP_SYS_RESOURCE the kernel takes the PSI trigger's 1 s window",
             armed and all(line.endswith("within 1000 ms") for line in armed), armed)
+
+    check_zram(t, zram_status, zram_kernel)
 
     rc, out = commands["throttle"]
     print(f"jmemctl throttle: exit {rc}: {out.strip()}")

@@ -102,6 +102,7 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
     CHECK(pressureToJson(a.pressure) == pressureToJson(b.pressure));
     CHECK(nvmapTotalToJson(a.nvmap) == nvmapTotalToJson(b.nvmap));
     CHECK(fieldsToJson(a.totals) == fieldsToJson(b.totals));
+    CHECK(zramToJson(a.zram) == zramToJson(b.zram));
   };
   const SystemRecord unknowns = systemRecord(ledger, 1'700'000'000'000'000);
   const BusRecord record = encodeSystem(unknowns);
@@ -115,6 +116,7 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
   CHECK_FALSE(read.pressure.available);
   CHECK_FALSE(read.nvmap.available);
   CHECK(read.nvmap.reason == "no debugfs");
+  CHECK_FALSE(read.zram.available);
   CHECK_FALSE(read.totals.memory.pss_file_bytes);
   CHECK(read.totals.counts.exited == 1);
 
@@ -122,11 +124,20 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
   ledger.system.meminfo.swap_free_bytes = 0;
   ledger.system.nvmap = {true, "", 300 * kMiB, {}};
   ledger.system.pressure = {true, {125, 80, 30, 123456}, {3, 12, 1, 789}};
+  ledger.system.zram.available = true;
+  ledger.system.zram.devices = {{"zram0", 650 * kMiB, 300 * kMiB, 100 * kMiB, 110 * kMiB, 0, 12, 3},
+                                {"zram1", 650 * kMiB, 0, 0, 0, 0, 0, std::nullopt}};
+  ledger.system.zram.totals = {2, 1300 * kMiB, 300 * kMiB, 100 * kMiB, 110 * kMiB};
   const SystemRecord knowns = systemRecord(ledger, 1'700'000'000'000'000);
   same(decodeSystem(encodeSystem(knowns)), knowns);
   CHECK(decodeSystem(encodeSystem(knowns)).pressure.full.avg60_permyriad == 12u);
   CHECK(decodeSystem(encodeSystem(knowns)).totals.unaccounted_bytes == ledger.totals.unaccounted_bytes);
   CHECK(decodeSystem(encodeSystem(knowns)).nvmap.total_bytes == 300 * kMiB);
+  const ZramSnapshot zram = decodeSystem(encodeSystem(knowns)).zram;
+  REQUIRE(zram.devices.size() == 2);
+  CHECK(zram.devices[0].huge_pages == 3u);
+  CHECK_FALSE(zram.devices[1].huge_pages);
+  CHECK(zram.totals.mem_used_bytes == 110 * kMiB);
 }
 
 TEST_CASE("the system record's sections share no name, so one flat record carries them all", "[bus]") {
@@ -136,12 +147,14 @@ TEST_CASE("the system record's sections share no name, so one flat record carrie
   s.meminfo.cma_free_bytes = s.meminfo.nvmap_mem_used_bytes = s.meminfo.nvmap_mem_free_bytes = 1;
   s.pressure.available = true;
   s.nvmap.available = true;
-  std::size_t fields = 1 + 1;  // sample_usec and nvmap_total_bytes
+  s.zram.available = true;
+  std::size_t fields = 1 + 1 + 1;  // sample_usec, nvmap_total_bytes and the zram_devices list
   const auto count = [&](const char*, const auto&) { ++fields; };
   visitFields(std::as_const(s.meminfo), count);
   visitFields(std::as_const(s.pressure.some), count);
   visitFields(std::as_const(s.pressure.full), count);
   visitFields(std::as_const(s.totals), count);
+  visitFields(std::as_const(s.zram.totals), count);
   CHECK(encodeSystem(s).size() == fields);
 }
 

@@ -90,6 +90,24 @@ TEST_CASE("unaccounted memory is what is used beyond unreclaimable PSS and NvMap
   CHECK(ledger.totals.unaccounted_bytes == static_cast<std::int64_t>(1300 * kMiB));
 }
 
+TEST_CASE("zram's memory is accounted: unaccounted memory falls by what zram takes, not what it holds",
+          "[ledger]") {
+  SystemFigures system = figures(8000 * kMiB, 6000 * kMiB);
+  const std::vector<ProcessSample> processes{sample(1, "a.service", 500 * kMiB, 400 * kMiB)};
+  const std::int64_t without = buildLedger(system, processes, {}).totals.unaccounted_bytes;
+  system.zram.available = true;
+  system.zram.devices = {{"zram0", 4000 * kMiB, 900 * kMiB, 200 * kMiB, 230 * kMiB, 0, 0, 0}};
+  system.zram.totals = {1, 4000 * kMiB, 900 * kMiB, 200 * kMiB, 230 * kMiB};
+  const Ledger ledger = buildLedger(system, processes, {});
+  CHECK(ledger.totals.unaccounted_bytes == without - static_cast<std::int64_t>(230 * kMiB));
+  const auto json = ledgerToJson(ledger);
+  CHECK(json["zram"]["available"] == true);
+  CHECK(json["zram"]["devices"][0]["name"] == "zram0");
+  CHECK(json["zram"]["totals"]["mem_used_bytes"] == 230 * kMiB);
+  CHECK(ledgerToJson(buildLedger(figures(8000 * kMiB, 6000 * kMiB), processes, {}))["zram"]["totals"]
+            .is_null());
+}
+
 TEST_CASE("without the PSS split all of PSS counts as unreclaimable", "[ledger]") {
   ProcessSample old_kernel = sample(1, "a.service", 500 * kMiB, 0);
   old_kernel.rollup.pss_anon_bytes.reset();

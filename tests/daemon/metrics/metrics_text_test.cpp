@@ -109,6 +109,10 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
       "jmem_pss_bytes",
       "jmem_processes",
       "jmem_nvmap_bytes",
+      "jmem_zram_disksize_bytes",
+      "jmem_zram_orig_data_bytes",
+      "jmem_zram_compr_data_bytes",
+      "jmem_zram_mem_used_bytes",
       "jmem_pressure_some_avg10_ratio",
       "jmem_pressure_full_avg10_ratio",
       "jmem_unit_cost_bytes",
@@ -153,15 +157,16 @@ TEST_CASE("the system families carry the ledger's figures in bytes, seconds and 
   CHECK(labelled(parsed, "jmem_build_info", "version", JMEM_VERSION) == 1);
 }
 
-TEST_CASE("NvMap, PSI and swap are left out when unavailable, never written as zero", "[metrics]") {
-  Ledger ledger = test::jetsonLedger(3, /*with_nvmap=*/false, /*with_pressure=*/false);
+TEST_CASE("NvMap, PSI, swap and zram are left out when unavailable, never written as zero", "[metrics]") {
+  Ledger ledger = test::jetsonLedger(3, /*with_nvmap=*/false, /*with_pressure=*/false, /*with_zram=*/false);
   ledger.system.meminfo.swap_total_bytes.reset();
   ledger.system.meminfo.swap_free_bytes.reset();
   const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
   const auto names = familyNames(parsed);
   for (const char* absent :
        {"jmem_nvmap_bytes", "jmem_pressure_some_avg10_ratio", "jmem_pressure_full_avg10_ratio",
-        "jmem_swap_total_bytes", "jmem_swap_free_bytes"}) {
+        "jmem_swap_total_bytes", "jmem_swap_free_bytes", "jmem_zram_disksize_bytes",
+        "jmem_zram_orig_data_bytes", "jmem_zram_compr_data_bytes", "jmem_zram_mem_used_bytes"}) {
     INFO(absent);
     CHECK(names.count(absent) == 0);
   }
@@ -356,6 +361,24 @@ TEST_CASE("a unit with an empty manager that looks like the other series is coun
   CHECK(labelled(parsed, "jmem_unit_cost_bytes", "unit", "other") == 17);
   // An empty label value is no label: it is left out rather than written as "".
   CHECK(family->samples[1].labels.count("manager") == 0);
+}
+
+TEST_CASE("zram families are one series per device with its mm_stat figures", "[metrics]") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const ParsedExposition parsed = parse(formatMetrics(inputOf(ledger)));
+  REQUIRE(ledger.system.zram.devices.size() == 6);
+  for (const ZramDevice& device : ledger.system.zram.devices) {
+    INFO(device.name);
+    CHECK(labelled(parsed, "jmem_zram_disksize_bytes", "device", device.name) ==
+          static_cast<double>(device.disksize_bytes));
+    CHECK(labelled(parsed, "jmem_zram_orig_data_bytes", "device", device.name) ==
+          static_cast<double>(device.orig_data_bytes));
+    CHECK(labelled(parsed, "jmem_zram_compr_data_bytes", "device", device.name) ==
+          static_cast<double>(device.compr_data_bytes));
+    CHECK(labelled(parsed, "jmem_zram_mem_used_bytes", "device", device.name) ==
+          static_cast<double>(device.mem_used_bytes));
+  }
+  CHECK(findFamily(parsed, "jmem_zram_mem_used_bytes")->samples.size() == 6);
 }
 
 TEST_CASE("GPU families are one series per GPU that has the figure, and absent without NVML", "[metrics]") {
