@@ -87,6 +87,10 @@ struct PressurePolicy {
   // A PSI trigger on memory "some": this much stall within one second wakes the controller at once,
   // between ticks. 0: no trigger, the tick's avg10 only.
   Located<std::uint32_t> psi_trigger_some_ms{200};
+  // Under a trigger, memory (available, with what swap and zram can still take) falling fast enough
+  // to run out within this many seconds is an emergency: the controller escalates each second, past
+  // the rate limits. 0: never.
+  Located<std::uint32_t> exhaustion_horizon_s{15};
 };
 
 // The step a throttle takes below a workload's current use when the policy names neither a

@@ -54,6 +54,7 @@ Json pressureToJson(const PressurePolicy& pressure) {
   json["max_actions_per_minute"] = pressure.max_actions_per_minute.value;
   json["allow_stop"] = pressure.allow_stop.value;
   json["psi_trigger_some_ms"] = pressure.psi_trigger_some_ms.value;
+  json["exhaustion_horizon_s"] = pressure.exhaustion_horizon_s.value;
   return json;
 }
 

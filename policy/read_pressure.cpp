@@ -7,6 +7,8 @@ constexpr std::int64_t kMaxSeconds = 3600;
 constexpr std::int64_t kMaxActionsPerMinute = 600;
 // The kernel takes a stall of at most the window, which jmem sets to one second.
 constexpr std::int64_t kMaxTriggerStallMs = 1000;
+// Beyond a few minutes a fall measured over 10 s predicts nothing.
+constexpr std::int64_t kMaxHorizonSeconds = 600;
 
 template <typename T>
 void assign(Located<T>& target, const std::optional<Located<T>>& value) {
@@ -19,7 +21,7 @@ PressurePolicy readPressure(const TableReader& pressure) {
   pressure.rejectUnknownKeys({"available_low_mib", "available_high_mib", "release_hold_s",
                               "psi_some_avg10_percent", "psi_full_avg10_percent", "nvmap_ceiling_mib",
                               "gpu_ceiling_mib", "min_action_interval_s", "max_actions_per_minute",
-                              "allow_stop", "psi_trigger_some_ms"});
+                              "allow_stop", "psi_trigger_some_ms", "exhaustion_horizon_s"});
   PressurePolicy policy;
   const auto low = narrowed<std::uint64_t>(pressure.integer("available_low_mib", 0, kMaxMib));
   const auto high = narrowed<std::uint64_t>(pressure.integer("available_high_mib", 1, kMaxMib));
@@ -38,6 +40,8 @@ PressurePolicy readPressure(const TableReader& pressure) {
   assign(policy.allow_stop, pressure.boolean("allow_stop"));
   assign(policy.psi_trigger_some_ms,
          narrowed<std::uint32_t>(pressure.integer("psi_trigger_some_ms", 0, kMaxTriggerStallMs)));
+  assign(policy.exhaustion_horizon_s,
+         narrowed<std::uint32_t>(pressure.integer("exhaustion_horizon_s", 0, kMaxHorizonSeconds)));
 
   // Only values that were read are compared: a bad one is already reported. The problem sits at
   // the watermark this file wrote; a default has no place.

@@ -1,6 +1,7 @@
 #include "throttle/controller.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 #include "core/text.h"
@@ -13,6 +14,8 @@ namespace {
 using std::chrono::seconds;
 
 constexpr seconds kRateWindow{60};
+// In an emergency: one action a second, each seen by the next sample before the one after.
+constexpr seconds kEmergencyInterval{1};
 
 std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
   std::vector<std::string> triggers;
@@ -204,11 +207,30 @@ std::optional<std::size_t> nextToRelease(const ControllerState& state) {
 
 // The stages of decide().
 
+// Under a trigger, memory running out within the horizon at the rate it falls.
+bool emergency(const Decision& decision, const policy::PressurePolicy& pressure) {
+  const auto horizon_s = pressure.exhaustion_horizon_s.value;
+  return horizon_s > 0 && decision.exhaustion_s && *decision.exhaustion_s < horizon_s;
+}
+
+// Adds the snapshot's headroom to the window and measures its fall.
+void measureHeadroom(const Snapshot& snapshot, Decision& decision) {
+  auto& samples = decision.state.headroom;
+  const std::uint64_t bytes =
+      headroomBytes(snapshot.mem_available_bytes, snapshot.swap_free_bytes, snapshot.zram);
+  std::erase_if(samples, [&](const HeadroomSample& s) { return snapshot.now - s.at > kHeadroomWindow; });
+  // A clock that went back (another boot's state) starts the window afresh.
+  if (!samples.empty() && samples.back().at > snapshot.now) samples.clear();
+  samples.push_back({snapshot.now, bytes});
+  decision.exhaustion_s = secondsToExhaustion(samples);
+}
+
 // Moves the timing of the triggers and of the release condition on to the snapshot's time.
 void timeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure, Decision& decision) {
   const Clock::time_point now = snapshot.now;
   auto& next = decision.state;
   std::erase_if(next.recent_actions, [&](Clock::time_point at) { return now - at >= kRateWindow; });
+  measureHeadroom(snapshot, decision);
   decision.triggers = activeTriggers(snapshot, pressure);
   const bool release_holds =
       decision.triggers.empty() && snapshot.mem_available_bytes > pressure.available_high_mib.value * kMiB;
@@ -230,8 +252,9 @@ struct Wait {
   bool rate_limited = false;
 };
 
-std::optional<Wait> escalationWait(const ControllerState& next, Clock::time_point now,
+std::optional<Wait> escalationWait(const Decision& decision, Clock::time_point now,
                                    const policy::PressurePolicy& pressure) {
+  const ControllerState& next = decision.state;
   const seconds min_interval{pressure.min_action_interval_s.value};
   // Flapping is a release followed at once by a new escalation; a minute after the last action
   // a new trigger is news, not flapping.
@@ -240,6 +263,15 @@ std::optional<Wait> escalationWait(const ControllerState& next, Clock::time_poin
     return Wait{"a release has begun: the trigger has held " + secondsText(now - *next.trigger_since) +
                     " of the " + std::to_string(min_interval.count()) + " s it must hold before a new action",
                 false};
+  }
+  // In an emergency the rate limits would let memory run out between two rungs.
+  if (emergency(decision, pressure)) {
+    if (!next.last_action || now - *next.last_action >= kEmergencyInterval) return std::nullopt;
+    char seconds_text[32];
+    std::snprintf(seconds_text, sizeof seconds_text, "%.1f s", *decision.exhaustion_s);
+    return Wait{
+        std::string("memory runs out in ") + seconds_text + ": the next action one second after the last",
+        true};
   }
   if (auto limited = rateLimited(next, now, pressure)) return Wait{*limited, true};
   return std::nullopt;
@@ -250,7 +282,7 @@ void escalateUnderPressure(const Snapshot& snapshot, const policy::Policy& polic
                            const Capabilities& capabilities, Decision& decision) {
   decision.phase = Phase::kPressure;
   auto& next = decision.state;
-  if (auto wait = escalationWait(next, snapshot.now, policy.pressure)) {
+  if (auto wait = escalationWait(decision, snapshot.now, policy.pressure)) {
     // Under a rate limit, say what the next step would be, without taking it.
     const bool due = !wait->rate_limited || escalate(snapshot, policy, capabilities, decision, true);
     decision.waiting = due ? wait->why : "no workload left to act on";
@@ -368,7 +400,7 @@ std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const Contro
   Decision timing;
   timing.state = state;
   timeTriggers(snapshot, policy.pressure, timing);
-  if (timing.triggers.empty() || escalationWait(timing.state, snapshot.now, policy.pressure)) return {};
+  if (timing.triggers.empty() || escalationWait(timing, snapshot.now, policy.pressure)) return {};
   for (const auto& candidate : candidatesOf(snapshot, policy)) {
     const std::string& unit = candidate.figures->unit;
     const Rung* rung = nextRung(unit, state.find(unit), *candidate.workload, policy, capabilities, nullptr);

@@ -54,8 +54,10 @@
 //
 // Rate limits apply to every action, escalation and release alike: at least
 // pressure.min_action_interval_s between two actions, at most pressure.max_actions_per_minute in any
-// 60 s. No flapping: within 60 s of a release step, a new escalation needs its trigger to have held
-// for pressure.min_action_interval_s.
+// 60 s. Except in an emergency: while a trigger holds and headroom (MemAvailable, free swap, zram's at
+// its compression) falls fast enough to run out within pressure.exhaustion_horizon_s, escalation
+// goes one rung a second. No flapping: within 60 s of a release step, a new escalation needs its
+// trigger to have held for pressure.min_action_interval_s.
 //
 // Never acted on (mayActOn): units a protected workload matches, units in the policy's keep list,
 // essential units (policy::isEssentialUnit: PID 1's init.scope, -.slice, jmemd, dbus, journald, ...),
@@ -111,6 +113,7 @@ struct ControllerState {
   std::optional<Clock::time_point> trigger_since;  // since when a trigger has held without a break
   std::optional<Clock::time_point> release_since;  // since when the release condition has held
   bool releasing = false;                          // a release step was taken since the last escalation
+  std::vector<HeadroomSample> headroom;            // the last kHeadroomWindow of headroom, oldest first
 
   const UnitState* find(std::string_view unit) const;
   // The unit's entry, added last when it has none.
@@ -143,6 +146,9 @@ struct Decision {
   std::vector<std::string> triggers;     // each trigger that holds, as a sentence
   std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
   std::string waiting;                   // why no action was taken when one was due; empty otherwise
+  // Seconds until memory runs out at the rate headroom fell over kHeadroomWindow; nullopt when it
+  // is not falling. Below pressure.exhaustion_horizon_s while a trigger holds: an emergency.
+  std::optional<double> exhaustion_s;
 };
 
 // Why the controller never acts on `unit` of `manager`, or nullopt when it may.

@@ -15,6 +15,8 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
 
 void setSystemFigures(Snapshot& snapshot, const SystemFigures& system) {
   snapshot.mem_available_bytes = system.meminfo.mem_available_bytes;
+  snapshot.swap_free_bytes = system.meminfo.swap_free_bytes;
+  snapshot.zram = system.zram.totals;
   snapshot.pressure_available = system.pressure.available;
   snapshot.psi_some_avg10_permyriad = system.pressure.some.avg10_permyriad;
   snapshot.psi_full_avg10_permyriad = system.pressure.full.avg10_permyriad;

@@ -9,12 +9,11 @@
 
 #include "ledger/ledger.h"
 #include "sources/cgroup_unit.h"
+#include "throttle/headroom.h"
 
 // What the throttling controller sees of the device when it decides: the ledger's units, memory,
 // pressure, NvMap and GPUs, observed before the decision (controller.h).
 namespace jmem::throttle {
-
-using Clock = std::chrono::steady_clock;
 
 // A unit's own MemoryHigh as systemd reported it before the decision. Unknown (not read, or
 // unreadable) is not "no limit": a throttle taken on it would put infinity back over an operator's
@@ -52,6 +51,8 @@ struct GpuUse {
 struct Snapshot {
   Clock::time_point now{};
   std::uint64_t mem_available_bytes = 0;
+  std::optional<std::uint64_t> swap_free_bytes;  // unknown on a kernel without the line
+  ZramTotals zram;                               // devices 0: no zram
   bool pressure_available = false;
   std::uint32_t psi_some_avg10_permyriad = 0;
   std::uint32_t psi_full_avg10_permyriad = 0;

@@ -102,6 +102,7 @@ TEST_CASE("The built-in pressure settings are the same as the defaults of a poli
   CHECK(builtin.max_actions_per_minute.value == defaults.max_actions_per_minute.value);
   CHECK(builtin.allow_stop.value == defaults.allow_stop.value);
   CHECK(builtin.psi_trigger_some_ms.value == defaults.psi_trigger_some_ms.value);
+  CHECK(builtin.exhaustion_horizon_s.value == defaults.exhaustion_horizon_s.value);
 }
 
 TEST_CASE("Items of the built-in default name <built-in> and the line they are on", "[policy]") {

@@ -39,6 +39,7 @@ available_high_mib = 1
 psi_some_avg10_percent = 100
 psi_full_avg10_percent = 100
 psi_trigger_some_ms = 1000
+exhaustion_horizon_s = 0
 
 [[workloads]]
 unit = "{PROTECTED}"

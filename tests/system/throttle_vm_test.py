@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH = "batch.service"
 OWN_MEMORY_HIGH = 256 << 20
 # Nothing acts but the operator: no trigger can hold (MemAvailable below 0, PSI above 100%, the
-# kernel's trigger asking for a whole second of stall).
+# kernel's trigger asking for a whole second of stall, no exhaustion horizon).
 POLICY = f"""mode = "enforce"
 
 [pressure]
@@ -32,6 +32,7 @@ available_high_mib = 1
 psi_some_avg10_percent = 100
 psi_full_avg10_percent = 100
 psi_trigger_some_ms = 1000
+exhaustion_horizon_s = 0
 
 [[workloads]]
 unit = "{BATCH}"

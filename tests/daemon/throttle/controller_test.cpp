@@ -540,6 +540,9 @@ TEST_CASE("after a release begins, a new trigger must hold for min_action_interv
           "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.release_hold_s.value = 0;
+  // The ticks below are seconds apart: a fall measured across such a gap is an emergency, whose
+  // rule is tested apart.
+  policy.pressure.exhaustion_horizon_s.value = 0;
   Controller controller{policy, {}, {}};
   controller.tick(snapshot(0, 256));
   controller.tick(snapshot(5, 256));  // batch throttled and frozen
@@ -582,6 +585,76 @@ TEST_CASE("at most max_actions_per_minute actions in any 60 s", "[throttle]") {
     if (i == 3) CHECK(decision.waiting == "3 actions in the last minute; max_actions_per_minute is 3");
   }
   CHECK(acted_at == std::vector<double>{0, 1, 2, 60});
+}
+
+TEST_CASE("memory falling fast is measured, but no trigger on its own", "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  // 200 MiB a second, from 2000 MiB: nothing before the fall spans 2 s.
+  CHECK_FALSE(controller.tick(snapshot(0, 2000)).exhaustion_s);
+  CHECK_FALSE(controller.tick(snapshot(1, 1800)).exhaustion_s);
+  const auto decision = controller.tick(snapshot(2, 1600));
+  REQUIRE(decision.exhaustion_s);
+  CHECK(*decision.exhaustion_s == Approx(8.0));
+  CHECK(decision.triggers.empty());
+  CHECK(decision.actions.empty());
+}
+
+TEST_CASE(
+    "under a trigger, memory running out within the horizon escalates each second, past "
+    "min_action_interval_s and max_actions_per_minute",
+    "[throttle]") {
+  auto policy = parse(kPolicy);
+  policy.pressure.max_actions_per_minute.value = 2;
+  Controller controller{policy, {}, {}};
+  std::vector<std::pair<int, std::string>> taken;
+  for (int tick = 0; tick <= 6; ++tick) {
+    // Below the low watermark and falling 50 MiB a second: at 2 s, 400 MiB last 8 s.
+    const auto decision = controller.tick(snapshot(tick, 500 - 50 * static_cast<std::uint64_t>(tick)));
+    if (!decision.actions.empty()) taken.emplace_back(tick, describe(decision));
+    if (tick == 1) CHECK_THAT(decision.waiting, Catch::StartsWith("the last action was 1.0 s ago"));
+    if (tick == 3) {
+      const auto between = controller.tick(snapshot(3.5, 325));
+      CHECK(between.actions.empty());
+      CHECK_THAT(between.waiting, Catch::StartsWith("memory runs out in ") &&
+                                      Catch::EndsWith(": the next action one second after the last"));
+    }
+  }
+  CHECK(taken == std::vector<std::pair<int, std::string>>{{0, "throttle batch.service"},
+                                                          {2, "freeze batch.service"},
+                                                          {3, "throttle camera.service"},
+                                                          {4, "freeze camera.service"}});
+}
+
+TEST_CASE("a slow fall, or a horizon of 0, keeps the rate limits under a trigger", "[throttle]") {
+  Controller slow{parse(kPolicy), {}, {}};
+  for (int tick = 0; tick <= 4; ++tick) {
+    // Below the low watermark, falling 10 MiB a second: 40 s and more to go.
+    const auto decision = slow.tick(snapshot(tick, 500 - 10 * static_cast<std::uint64_t>(tick)));
+    CHECK(decision.actions.size() == (tick == 0 ? 1u : 0u));
+    if (tick >= 2) CHECK((decision.exhaustion_s && *decision.exhaustion_s > 15));
+  }
+  auto off = parse(kPolicy);
+  off.pressure.exhaustion_horizon_s.value = 0;
+  Controller controller{off, {}, {}};
+  for (int tick = 0; tick <= 4; ++tick) {
+    const auto decision = controller.tick(snapshot(tick, 500 - 50 * static_cast<std::uint64_t>(tick)));
+    CHECK(decision.actions.size() == (tick == 0 ? 1u : 0u));
+  }
+}
+
+TEST_CASE("free swap counts in the headroom whose fall is measured, zram's at its compression",
+          "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  Decision decision;
+  for (int tick = 0; tick <= 2; ++tick) {
+    // MemAvailable falls 200 MiB a second, but 4 GiB of swap on disk stay free: 20 s and more to go.
+    auto s = snapshot(tick, 1000 - 200 * static_cast<std::uint64_t>(tick));
+    s.swap_free_bytes = 4096 * kMiB;
+    decision = controller.tick(s);
+  }
+  REQUIRE(decision.exhaustion_s);
+  CHECK(*decision.exhaustion_s == Approx((600.0 + 4096.0) / 200.0));
+  CHECK(decision.triggers.empty());
 }
 
 TEST_CASE("on cgroup v1 throttle and freeze are reported unavailable and never pretended", "[throttle]") {

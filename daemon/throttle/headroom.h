@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "sources/zram.h"
+
+// How long until memory runs out, from how fast it is falling: a workload that grows by 100 MiB/s
+// crosses a level trigger and exhausts what is left before the next rung a rate limit allows.
+namespace jmem::throttle {
+
+using Clock = std::chrono::steady_clock;
+
+// zram's compression until it has stored anything to measure: the kernel's documentation expects 2:1.
+inline constexpr double kAssumedZramRatio = 2.0;
+// The window the fall is measured over, and the shortest span of samples that measures it.
+inline constexpr std::chrono::seconds kHeadroomWindow{10};
+inline constexpr std::chrono::seconds kHeadroomMinSpan{2};
+
+// The memory left before the device runs out: MemAvailable, free swap on disk whole, and of free zram
+// swap only what compression saves, since its compressed pages take RAM (at the ratio zram measures).
+// Swap unknown (a kernel without the line) counts as none.
+std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std::uint64_t> swap_free_bytes,
+                            const ZramTotals& zram);
+
+struct HeadroomSample {
+  Clock::time_point at;
+  std::uint64_t bytes = 0;
+};
+
+// Seconds until the headroom of the last sample reaches 0 at the rate it fell over `samples` (a least
+// squares line; oldest first), or nullopt when it is not falling or the samples span less than
+// kHeadroomMinSpan.
+std::optional<double> secondsToExhaustion(const std::vector<HeadroomSample>& samples);
+
+}  // namespace jmem::throttle
