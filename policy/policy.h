@@ -88,8 +88,8 @@ struct PressurePolicy {
   // between ticks. 0: no trigger, the tick's avg10 only.
   Located<std::uint32_t> psi_trigger_some_ms{200};
   // Under a trigger, memory (available, with what swap and zram can still take) falling fast enough
-  // to run out within this many seconds is an emergency: the controller escalates each second, past
-  // the rate limits. 0: never.
+  // to run out within this many seconds is an emergency: the controller escalates every 2 s while the
+  // fall since its last action goes on, past the rate limits. 0: never.
   Located<std::uint32_t> exhaustion_horizon_s{15};
 };
 

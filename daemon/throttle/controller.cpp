@@ -14,8 +14,6 @@ namespace {
 using std::chrono::seconds;
 
 constexpr seconds kRateWindow{60};
-// In an emergency: one action a second, each seen by the next sample before the one after.
-constexpr seconds kEmergencyInterval{1};
 
 std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure) {
   std::vector<std::string> triggers;
@@ -213,16 +211,23 @@ bool emergency(const Decision& decision, const policy::PressurePolicy& pressure)
   return horizon_s > 0 && decision.exhaustion_s && *decision.exhaustion_s < horizon_s;
 }
 
-// Adds the snapshot's headroom to the window and measures its fall.
+// Adds the snapshot's headroom to the window and measures its fall since the last action, whose
+// effect the samples before it cannot show.
 void measureHeadroom(const Snapshot& snapshot, Decision& decision) {
   auto& samples = decision.state.headroom;
   const std::uint64_t bytes =
       headroomBytes(snapshot.mem_available_bytes, snapshot.swap_free_bytes, snapshot.zram);
+  const std::uint64_t basis = headroomBasis(snapshot.zram);
   std::erase_if(samples, [&](const HeadroomSample& s) { return snapshot.now - s.at > kHeadroomWindow; });
-  // A clock that went back (another boot's state) starts the window afresh.
-  if (!samples.empty() && samples.back().at > snapshot.now) samples.clear();
-  samples.push_back({snapshot.now, bytes});
-  decision.exhaustion_s = secondsToExhaustion(samples);
+  // A clock that went back, or headroom made of other parts, starts the window afresh.
+  if (!samples.empty() && (samples.back().at > snapshot.now || samples.back().basis != basis))
+    samples.clear();
+  samples.push_back({snapshot.now, bytes, basis});
+  const auto& last_action = decision.state.last_action;
+  const auto first = std::find_if(samples.begin(), samples.end(), [&](const HeadroomSample& s) {
+    return !last_action || s.at >= *last_action;
+  });
+  decision.exhaustion_s = secondsToExhaustion({first, samples.end()});
 }
 
 // Moves the timing of the triggers and of the release condition on to the snapshot's time.
@@ -264,15 +269,9 @@ std::optional<Wait> escalationWait(const Decision& decision, Clock::time_point n
                     " of the " + std::to_string(min_interval.count()) + " s it must hold before a new action",
                 false};
   }
-  // In an emergency the rate limits would let memory run out between two rungs.
-  if (emergency(decision, pressure)) {
-    if (!next.last_action || now - *next.last_action >= kEmergencyInterval) return std::nullopt;
-    char seconds_text[32];
-    std::snprintf(seconds_text, sizeof seconds_text, "%.1f s", *decision.exhaustion_s);
-    return Wait{
-        std::string("memory runs out in ") + seconds_text + ": the next action one second after the last",
-        true};
-  }
+  // In an emergency the rate limits would let memory run out between two rungs. The fall is measured
+  // since the last action (measureHeadroom), over kHeadroomMinSpan: each action is seen before the next.
+  if (emergency(decision, pressure)) return std::nullopt;
   if (auto limited = rateLimited(next, now, pressure)) return Wait{*limited, true};
   return std::nullopt;
 }

@@ -55,9 +55,9 @@
 // Rate limits apply to every action, escalation and release alike: at least
 // pressure.min_action_interval_s between two actions, at most pressure.max_actions_per_minute in any
 // 60 s. Except in an emergency: while a trigger holds and headroom (MemAvailable, free swap, zram's at
-// its compression) falls fast enough to run out within pressure.exhaustion_horizon_s, escalation
-// goes one rung a second. No flapping: within 60 s of a release step, a new escalation needs its
-// trigger to have held for pressure.min_action_interval_s.
+// its compression), measured since the last action over at least kHeadroomMinSpan, falls fast enough
+// to run out within pressure.exhaustion_horizon_s, escalation goes on every 2 s. No flapping: within 60 s of
+// a release step, a new escalation needs its trigger to have held for pressure.min_action_interval_s.
 //
 // Never acted on (mayActOn): units a protected workload matches, units in the policy's keep list,
 // essential units (policy::isEssentialUnit: PID 1's init.scope, -.slice, jmemd, dbus, journald, ...),
@@ -146,8 +146,9 @@ struct Decision {
   std::vector<std::string> triggers;     // each trigger that holds, as a sentence
   std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
   std::string waiting;                   // why no action was taken when one was due; empty otherwise
-  // Seconds until memory runs out at the rate headroom fell over kHeadroomWindow; nullopt when it
-  // is not falling. Below pressure.exhaustion_horizon_s while a trigger holds: an emergency.
+  // Seconds until memory runs out at the rate headroom fell over kHeadroomWindow since the last
+  // action; nullopt when it is not falling, or not measured over kHeadroomMinSpan yet. Below
+  // pressure.exhaustion_horizon_s while a trigger holds: an emergency.
   std::optional<double> exhaustion_s;
 };
 

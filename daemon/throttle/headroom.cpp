@@ -22,8 +22,14 @@ std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std
                        static_cast<std::uint64_t>(saved));
 }
 
+std::uint64_t headroomBasis(const ZramTotals& zram) {
+  const bool measured = zram.orig_data_bytes > 0 && zram.mem_used_bytes > 0;
+  return zram.devices * 2 + (measured ? 1 : 0);
+}
+
 std::optional<double> secondsToExhaustion(const std::vector<HeadroomSample>& samples) {
   if (samples.size() < 2 || samples.back().at - samples.front().at < kHeadroomMinSpan) return std::nullopt;
+  if (samples.back().bytes >= samples[samples.size() - 2].bytes) return std::nullopt;
   const Clock::time_point origin = samples.front().at;
   double mean_t = 0;
   double mean_b = 0;

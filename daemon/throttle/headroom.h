@@ -25,14 +25,19 @@ inline constexpr std::chrono::seconds kHeadroomMinSpan{2};
 std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std::uint64_t> swap_free_bytes,
                             const ZramTotals& zram);
 
+// What a headroom figure is made of: zram's devices, and whether its ratio is measured or assumed. A
+// change of basis moves headroom at once without memory being used: the fall is measured anew.
+std::uint64_t headroomBasis(const ZramTotals& zram);
+
 struct HeadroomSample {
   Clock::time_point at;
   std::uint64_t bytes = 0;
+  std::uint64_t basis = 0;
 };
 
 // Seconds until the headroom of the last sample reaches 0 at the rate it fell over `samples` (a least
-// squares line; oldest first), or nullopt when it is not falling or the samples span less than
-// kHeadroomMinSpan.
+// squares line; oldest first), or nullopt when it is not falling, has stopped falling (the last
+// sample is not below the one before), or the samples span less than kHeadroomMinSpan.
 std::optional<double> secondsToExhaustion(const std::vector<HeadroomSample>& samples);
 
 }  // namespace jmem::throttle

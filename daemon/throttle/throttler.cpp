@@ -77,6 +77,7 @@ void Throttler::audit(const Decision& decision) {
     status_.would.push_back(decision.unobserved->action.reason + ": " + decision.unobserved->error);
   state_.trigger_since = decision.state.trigger_since;
   state_.release_since = decision.state.release_since;
+  state_.headroom = decision.state.headroom;
 }
 
 std::vector<ActionRecord> Throttler::carryOutStep(Decision decision) {

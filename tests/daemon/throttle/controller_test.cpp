@@ -600,29 +600,56 @@ TEST_CASE("memory falling fast is measured, but no trigger on its own", "[thrott
 }
 
 TEST_CASE(
-    "under a trigger, memory running out within the horizon escalates each second, past "
+    "under a trigger, memory running out within the horizon escalates every 2 s, past "
     "min_action_interval_s and max_actions_per_minute",
     "[throttle]") {
   auto policy = parse(kPolicy);
   policy.pressure.max_actions_per_minute.value = 2;
   Controller controller{policy, {}, {}};
   std::vector<std::pair<int, std::string>> taken;
-  for (int tick = 0; tick <= 6; ++tick) {
+  for (int tick = 0; tick <= 7; ++tick) {
     // Below the low watermark and falling 50 MiB a second: at 2 s, 400 MiB last 8 s.
     const auto decision = controller.tick(snapshot(tick, 500 - 50 * static_cast<std::uint64_t>(tick)));
     if (!decision.actions.empty()) taken.emplace_back(tick, describe(decision));
-    if (tick == 1) CHECK_THAT(decision.waiting, Catch::StartsWith("the last action was 1.0 s ago"));
-    if (tick == 3) {
-      const auto between = controller.tick(snapshot(3.5, 325));
-      CHECK(between.actions.empty());
-      CHECK_THAT(between.waiting, Catch::StartsWith("memory runs out in ") &&
-                                      Catch::EndsWith(": the next action one second after the last"));
-    }
+    // The second after an action has not measured it yet: the rate limits hold.
+    if (tick == 1 || tick == 3) CHECK_FALSE(decision.exhaustion_s);
+    if (tick == 1) CHECK(decision.waiting == "the last action was 1.0 s ago; min_action_interval_s is 5 s");
+    if (tick == 2) CHECK(decision.exhaustion_s == Approx(8.0));
   }
   CHECK(taken == std::vector<std::pair<int, std::string>>{{0, "throttle batch.service"},
                                                           {2, "freeze batch.service"},
-                                                          {3, "throttle camera.service"},
-                                                          {4, "freeze camera.service"}});
+                                                          {4, "throttle camera.service"},
+                                                          {6, "freeze camera.service"}});
+}
+
+TEST_CASE("a fall that stops after an action ends the emergency: the rate limits hold again", "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  for (int tick = 0; tick <= 2; ++tick)
+    controller.tick(snapshot(tick, 500 - 50 * static_cast<std::uint64_t>(tick)));
+  REQUIRE(controller.state.last_action == at(2));
+  // The freeze at 2 s stopped the fall at 400 MiB.
+  for (int tick = 3; tick <= 6; ++tick) {
+    const auto decision = controller.tick(snapshot(tick, 400));
+    CHECK_FALSE(decision.exhaustion_s);
+    CHECK(decision.actions.empty());
+  }
+  CHECK(describe(controller.tick(snapshot(7, 400))) == "throttle camera.service");
+}
+
+TEST_CASE("headroom made of other parts (zram set up, its ratio first measured) is measured anew",
+          "[throttle]") {
+  Controller controller{parse(kPolicy), {}, {}};
+  Decision decision;
+  for (int tick = 0; tick <= 3; ++tick) {
+    auto s = snapshot(tick, 500);
+    s.swap_free_bytes = 2000 * kMiB;
+    // zram appears at 3 s with nothing stored: its 2000 MiB count half (assumed 2:1), a drop of 1000.
+    if (tick == 3) s.zram = ZramTotals{1, 2000 * kMiB, 0, 0, 0};
+    decision = controller.tick(s);
+  }
+  CHECK_FALSE(decision.exhaustion_s);
+  REQUIRE(controller.state.headroom.size() == 1);
+  CHECK(controller.state.headroom.back().bytes == 1500 * kMiB);
 }
 
 TEST_CASE("a slow fall, or a horizon of 0, keeps the rate limits under a trigger", "[throttle]") {

@@ -52,6 +52,9 @@ TEST_CASE("headroom that holds, rises, or is measured over too short a span give
   CHECK_FALSE(secondsToExhaustion({{at(0), 500 * kMiB}, {at(1), 500 * kMiB}, {at(2), 500 * kMiB}}));
   CHECK_FALSE(secondsToExhaustion({{at(0), 500 * kMiB}, {at(1), 600 * kMiB}, {at(2), 700 * kMiB}}));
   CHECK_FALSE(secondsToExhaustion({{at(3), 500 * kMiB}, {at(3), 100 * kMiB}, {at(3), 50 * kMiB}}));
+  // A fall that has stopped: the last sample is not below the one before.
+  CHECK_FALSE(secondsToExhaustion(
+      {{at(0), 900 * kMiB}, {at(1), 700 * kMiB}, {at(2), 500 * kMiB}, {at(3), 500 * kMiB}}));
 }
 
 TEST_CASE("one noisy sample bends the line, it does not decide it", "[throttle]") {
