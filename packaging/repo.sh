@@ -207,10 +207,18 @@ ValidFor: $valid_for
 EOF
 mv "$distributions.new" "$distributions"
 
+# HTTP servers give Last-Modified in whole seconds and answer 304 to an If-Modified-Since that is not
+# older: indices rewritten within the second of the last ones would never reach a device that has them.
+index=$out/dists/$codename/InRelease
+previous_mtime=$(stat -c %Y "$index" 2>/dev/null || echo 0)
 for deb in "${add[@]}"; do
   repo --export=silent-never -C main includedeb "$codename" "$deb" || die "$deb: reprepro could not add it"
 done
 repo export "$codename" || die "reprepro could not export and sign the indices of $codename"
+if (($(stat -c %Y "$index") <= previous_mtime)); then
+  while (($(date +%s) <= previous_mtime)); do sleep 0.1; done
+  find "$out/dists/$codename" -type f -exec touch {} +
+fi
 
 gpg --batch --export --export-options export-minimal "$fingerprint" >"$out/$KEYRING.new"
 mv "$out/$KEYRING.new" "$out/$KEYRING"
