@@ -11,7 +11,7 @@ OOMD_KILL = re.compile(r"Killed (\S+) due to")
 BATCH_START = re.compile(r"batch: start, target (\d+) MiB.* t=([\d.]+)")
 BATCH_STEP = re.compile(r"batch: step (\d+) (\d+) MiB t=([\d.]+)")
 BATCH_DONE = re.compile(r"batch: released, done t=([\d.]+)")
-INFERENCE_PEAK_PASSED = re.compile(r"inference: peak passed")
+INFERENCE_PEAK_PASSED = re.compile(r"inference: peak passed.* t=([\d.]+)")
 SAMPLE_FIELD = re.compile(r"(\w+)=(\S*)")
 # The structured fields jmemd writes with each action (daemon/throttle/action_log.cpp).
 JMEM_FIELDS = ("JMEM_ACTION", "JMEM_UNIT", "JMEM_ORIGIN", "JMEM_RESULT", "JMEM_MEMORY_HIGH_BYTES",
@@ -28,6 +28,11 @@ class Action:
     value: str | None = None  # a sampled memory.high: the cgroup file's text
 
 
+def governor(case):
+    """The governor a case runs: "jmemd" for "jmemd+zram"."""
+    return case.removesuffix("+zram")
+
+
 @dataclasses.dataclass
 class Outcome:
     case: str
@@ -37,6 +42,12 @@ class Outcome:
     batch_reached_mib: int = 0
     batch_done: bool = False
     inference_peak_passed: bool = False
+    # The inference's work: the longest time between two rounds from the batch's start until its
+    # peak passed, and its rounds per second before the batch and during that time.
+    longest_stall_s: float | None = None
+    rate_before: float | None = None
+    rate_during: float | None = None
+    peak_psi_full_avg10: float | None = None  # the machine's, from the batch's start on, percent
     oom_invocations: int = 0  # "invoked oom-killer" lines in the kernel log
     kills: list = dataclasses.field(default_factory=list)  # Actions that killed a process
     governor_actions: list = dataclasses.field(default_factory=list)  # jmemd's JMEM_ACTION entries
@@ -112,9 +123,47 @@ def sampled_changes(samples):
     return changes
 
 
+def read_rounds(text):
+    """The times the inference's rounds ended, in order."""
+    rounds = []
+    for line in (text or "").split():
+        try:
+            rounds.append(float(line))
+        except ValueError:
+            continue
+    return sorted(rounds)
+
+
+def work_during(out, rounds, peak_passed_t):
+    """Fills the inference's longest stall and its rates before and during the ramp."""
+    start = out.batch_start_t
+    if start is None or peak_passed_t is None:
+        return
+    before = [t for t in rounds if t <= start]
+    during = [t for t in rounds if start < t <= peak_passed_t]
+    if len(before) >= 2:
+        out.rate_before = (len(before) - 1) / (before[-1] - before[0])
+    if before and during:
+        # Rounds that ended within the ramp, over its length: a stall at its end counts too.
+        out.rate_during = len(during) / (peak_passed_t - before[-1])
+        ends = [before[-1]] + during + [peak_passed_t]
+        out.longest_stall_s = max(b - a for a, b in zip(ends, ends[1:]))
+
+
+def peak_psi_full(samples, start):
+    values = []
+    for s in samples:
+        try:
+            if start is not None and s["t"] >= start:
+                values.append(float(s.get("psi_full_avg10", "-")))
+        except ValueError:
+            continue
+    return max(values) if values else None
+
+
 def analyse(case, files):
     """files: name -> text for journal.json, kernel.json, samples.txt, final-inference.txt,
-    final-batch.txt, governor.txt (None where missing)."""
+    final-batch.txt, governor.txt, inference-rounds.txt (None where missing)."""
     out = Outcome(case)
     out.governor_active = unit_state(files.get("governor.txt")).get("active") == "active"
     for entry in journal_entries(files.get("kernel.json")):
@@ -124,6 +173,7 @@ def analyse(case, files):
         match = KERNEL_KILL.search(text)
         if match:
             out.kills.append(Action(entry_time(entry), "kernel OOM killer", f"{match[2]} (pid {match[1]})"))
+    peak_passed_t = None
     for entry in journal_entries(files.get("journal.json")):
         unit = entry.get("_SYSTEMD_UNIT", "")
         text = message(entry)
@@ -134,8 +184,8 @@ def analyse(case, files):
                 out.batch_reached_mib = max(out.batch_reached_mib, int(match[2]))
             elif BATCH_DONE.search(text):
                 out.batch_done = True
-        elif unit == "inference.service" and INFERENCE_PEAK_PASSED.search(text):
-            out.inference_peak_passed = True
+        elif unit == "inference.service" and (match := INFERENCE_PEAK_PASSED.search(text)):
+            out.inference_peak_passed, peak_passed_t = True, float(match[1])
         elif unit == "earlyoom.service" and (match := EARLYOOM_KILL.search(text)):
             out.kills.append(Action(entry_time(entry), "earlyoom", f"{match[3]} (pid {match[2]}, {match[1]})"))
         elif unit == "systemd-oomd.service" and (match := OOMD_KILL.search(text)):
@@ -144,7 +194,10 @@ def analyse(case, files):
             out.action_entries.append(entry)
             out.governor_actions.append(
                 Action(entry_time(entry), "jmemd", f"{entry['JMEM_ACTION']} {entry.get('JMEM_UNIT', '?')}"))
-    out.sampled = sampled_changes(read_samples(files.get("samples.txt")))
+    samples = read_samples(files.get("samples.txt"))
+    out.sampled = sampled_changes(samples)
+    out.peak_psi_full_avg10 = peak_psi_full(samples, out.batch_start_t)
+    work_during(out, read_rounds(files.get("inference-rounds.txt")), peak_passed_t)
     for unit in ("inference", "batch"):
         out.units[unit] = unit_state(files.get(f"final-{unit}.txt"))
     return out
@@ -155,12 +208,12 @@ def expectation_failures(out):
     failures = []
     if out.batch_start_t is None:
         failures.append("the batch never started")
-    if out.case == "none":
+    if out.case == "none":  # without swap: with zram, the kernel may only thrash
         if not any(k.by == "kernel OOM killer" for k in out.kills):
             failures.append("the kernel OOM killer did not fire: the scenario does not run the machine out of memory")
-    elif not out.governor_active:
-        failures.append(f"{out.case} was not running")
-    if out.case != "jmemd":
+    elif governor(out.case) != "none" and not out.governor_active:
+        failures.append(f"{governor(out.case)} was not running")
+    if governor(out.case) != "jmemd":
         return failures
     if out.oom_invocations or out.kills:
         failures.append(f"processes were killed: {', '.join(k.by + ': ' + k.what for k in out.kills) or 'none'};"
@@ -169,6 +222,12 @@ def expectation_failures(out):
         failures.append("the inference did not survive")
     if not out.inference_peak_passed:
         failures.append("the inference's peak never passed")
+    # Protected means responsive: alive is not enough.
+    if out.longest_stall_s is None or out.longest_stall_s >= MAX_STALL_S:
+        failures.append(f"the inference stalled {out.longest_stall_s} s at once (at most {MAX_STALL_S} s)")
+    if out.rate_before is None or out.rate_during is None or out.rate_during < MIN_RATE_KEPT * out.rate_before:
+        failures.append(f"the inference's rounds/s went from {out.rate_before} to {out.rate_during} during the"
+                        f" ramp (at least {MIN_RATE_KEPT:.0%} kept)")
     failures += release_order_failures(out.sampled)
     actions = [e["JMEM_ACTION"] for e in out.action_entries]
     if actions != list(EXPECTED_ACTIONS):
@@ -182,6 +241,11 @@ def expectation_failures(out):
                         f" result {out.units.get('batch', {}).get('Result')})")
     return failures
 
+
+# The protected unit's work under jmemd, with and without zram: no stall of a second, nine tenths of
+# its rounds per second kept while the batch ramps.
+MAX_STALL_S = 1.0
+MIN_RATE_KEPT = 0.9
 
 # What jmemd does to the batch, once each: the scenario has one peak, and the release watermark is
 # written so that the finishing batch does not bring a new trigger. The release lifts the throttle

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   const size_t steps = (size_t)(total_bytes * strtoull(argv[1], NULL, 10) / 1000 / kStepBytes);
   const double pause_s = strtod(argv[2], NULL);
   const double hold_s = strtod(argv[3], NULL);
+  uint64_t seed = 0x9e3779b97f4a7c15u;
   uint8_t** chunks = calloc(steps, sizeof *chunks);
   if (chunks == NULL || steps == 0) die("nothing to allocate");
 
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < steps; ++i) {
     chunks[i] = mmap(NULL, kStepBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (chunks[i] == MAP_FAILED) die("mmap");
-    memset(chunks[i], (int)(i + 1), kStepBytes);
+    fillPages(chunks[i], kStepBytes, &seed);
     printf("batch: step %zu %zu MiB t=%.6f\n", i + 1, ((i + 1) * kStepBytes) >> 20, realtimeS());
     sleepS(pause_s);
   }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 enum { kPageBytes = 4096 };
@@ -38,6 +39,22 @@ static inline double realtimeS(void) {
 }
 static inline double monotonicS(void) {
   return clockS(CLOCK_MONOTONIC);
+}
+
+// Fills whole pages as a model's or a heap's data compresses: half of each page pseudo-random, half
+// zero, about 2:1 in zram. Pages of one repeated byte would cost zram nothing (same-filled pages)
+// and hide what swapping to it costs.
+static inline void fillPages(uint8_t* pages, size_t bytes, uint64_t* seed) {
+  for (size_t page = 0; page + kPageBytes <= bytes; page += kPageBytes) {
+    uint64_t* words = (uint64_t*)(pages + page);
+    for (size_t i = 0; i < kPageBytes / 2 / sizeof *words; ++i) {
+      *seed ^= *seed << 13;
+      *seed ^= *seed >> 7;
+      *seed ^= *seed << 17;
+      words[i] = *seed;
+    }
+    memset(pages + page + kPageBytes / 2, 0, kPageBytes / 2);
+  }
 }
 
 static inline void sleepS(double seconds) {
