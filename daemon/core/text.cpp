@@ -44,6 +44,11 @@ std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b) {
   return a > max - b ? max : a + b;
 }
 
+std::uint64_t multiplySaturating(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<std::uint64_t>::max() : product;
+}
+
 std::string formatIec(std::uint64_t bytes) {
   static constexpr char kUnits[] = {'B', 'K', 'M', 'G', 'T', 'P', 'E'};
   double value = static_cast<double>(bytes);

@@ -24,6 +24,8 @@ std::optional<std::uint64_t> kibToBytes(std::uint64_t kib);
 
 // a + b, clamped at the maximum instead of wrapping.
 std::uint64_t addSaturating(std::uint64_t a, std::uint64_t b);
+// a * b, clamped at the maximum instead of wrapping.
+std::uint64_t multiplySaturating(std::uint64_t a, std::uint64_t b);
 
 // Sizes the way systemd prints them: "512B", "1.2K", "7.4G" (powers of 1024).
 std::string formatIec(std::uint64_t bytes);

@@ -1,5 +1,7 @@
 #include "sources/system_figures.h"
 
+#include <unistd.h>
+
 namespace jmem {
 
 Result<SystemFigures> readSystemFigures(const Roots& roots) {
@@ -11,7 +13,7 @@ Result<SystemFigures> readSystemFigures(const Roots& roots) {
   if (!pressure) return pressure.error();
   figures.pressure = *pressure;
   figures.nvmap = readNvmap(roots.debugfs);
-  figures.zram = readZram(roots.sys);
+  figures.zram = readZram(roots.sys, static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)));
   if (roots.gpu) {
     figures.gpus = roots.gpu->sample();
   } else {

@@ -37,12 +37,13 @@ Result<ZramDevice> readDevice(const std::filesystem::path& dir) {
 
 }  // namespace
 
-void ZramTotals::add(const ZramDevice& device) {
+void ZramTotals::add(const ZramDevice& device, std::uint64_t page_bytes) {
   ++devices;
   disksize_bytes = addSaturating(disksize_bytes, device.disksize_bytes);
   orig_data_bytes = addSaturating(orig_data_bytes, device.orig_data_bytes);
   compr_data_bytes = addSaturating(compr_data_bytes, device.compr_data_bytes);
   mem_used_bytes = addSaturating(mem_used_bytes, device.mem_used_bytes);
+  same_bytes = addSaturating(same_bytes, multiplySaturating(device.same_pages, page_bytes));
 }
 
 Status parseZramMmStat(std::string_view text, ZramDevice& device) {
@@ -73,7 +74,7 @@ Status parseZramMmStat(std::string_view text, ZramDevice& device) {
   return ok();
 }
 
-ZramSnapshot readZram(const std::filesystem::path& sys_root) {
+ZramSnapshot readZram(const std::filesystem::path& sys_root, std::uint64_t page_bytes) {
   namespace fs = std::filesystem;
   ZramSnapshot snapshot;
   const fs::path block = sys_root / "block";
@@ -100,7 +101,7 @@ ZramSnapshot readZram(const std::filesystem::path& sys_root) {
       snapshot.totals = {};
       return snapshot;
     }
-    snapshot.totals.add(*device);
+    snapshot.totals.add(*device, page_bytes);
     snapshot.devices.push_back(std::move(*device));
   }
   snapshot.available = true;

@@ -44,7 +44,8 @@ struct ZramTotals {
   std::uint64_t orig_data_bytes = 0;
   std::uint64_t compr_data_bytes = 0;
   std::uint64_t mem_used_bytes = 0;
-  void add(const ZramDevice& device);
+  std::uint64_t same_bytes = 0;  // in pages of one repeated value: stored, but taking no memory
+  void add(const ZramDevice& device, std::uint64_t page_bytes);
 };
 
 template <FieldsOf<ZramTotals> T, typename Visit>
@@ -54,6 +55,7 @@ void visitFields(T& t, Visit&& visit) {
   visit("orig_data_bytes", t.orig_data_bytes);
   visit("compr_data_bytes", t.compr_data_bytes);
   visit("mem_used_bytes", t.mem_used_bytes);
+  visit("same_bytes", t.same_bytes);
 }
 
 // No zram device (no module, or none set up) is "unavailable", not zero; `reason` says why.
@@ -69,7 +71,8 @@ struct ZramSnapshot {
 Status parseZramMmStat(std::string_view text, ZramDevice& device);
 
 // Reads <sys_root>/block/zram*. All devices or none: a device whose files do not read or parse makes
-// the snapshot unavailable, with the file named in `reason`.
-ZramSnapshot readZram(const std::filesystem::path& sys_root);
+// the snapshot unavailable, with the file named in `reason`. `page_bytes`: the kernel's page, the unit
+// of same_pages.
+ZramSnapshot readZram(const std::filesystem::path& sys_root, std::uint64_t page_bytes);
 
 }  // namespace jmem

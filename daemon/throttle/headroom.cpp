@@ -5,6 +5,18 @@
 #include "core/text.h"
 
 namespace jmem::throttle {
+namespace {
+
+// zram's compression of the pages that take memory: same-filled pages (zeroed buffers) cost none and
+// would promise a saving the next pages, real data, do not give.
+std::optional<double> measuredRatio(const ZramTotals& zram) {
+  const std::uint64_t stored =
+      zram.orig_data_bytes > zram.same_bytes ? zram.orig_data_bytes - zram.same_bytes : 0;
+  if (stored == 0 || zram.mem_used_bytes == 0) return std::nullopt;
+  return static_cast<double>(stored) / static_cast<double>(zram.mem_used_bytes);
+}
+
+}  // namespace
 
 std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std::uint64_t> swap_free_bytes,
                             const ZramTotals& zram) {
@@ -13,18 +25,14 @@ std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std
   const std::uint64_t zram_capacity =
       zram.disksize_bytes > zram.orig_data_bytes ? zram.disksize_bytes - zram.orig_data_bytes : 0;
   const std::uint64_t zram_free = std::min(swap_free, zram_capacity);
-  const double ratio =
-      zram.orig_data_bytes > 0 && zram.mem_used_bytes > 0
-          ? static_cast<double>(zram.orig_data_bytes) / static_cast<double>(zram.mem_used_bytes)
-          : kAssumedZramRatio;
+  const double ratio = measuredRatio(zram).value_or(kAssumedZramRatio);
   const double saved = ratio > 1.0 ? static_cast<double>(zram_free) * (1.0 - 1.0 / ratio) : 0.0;
   return addSaturating(addSaturating(mem_available_bytes, swap_free - zram_free),
                        static_cast<std::uint64_t>(saved));
 }
 
 std::uint64_t headroomBasis(const ZramTotals& zram) {
-  const bool measured = zram.orig_data_bytes > 0 && zram.mem_used_bytes > 0;
-  return zram.devices * 2 + (measured ? 1 : 0);
+  return zram.devices * 2 + (measuredRatio(zram) ? 1 : 0);
 }
 
 std::optional<double> secondsToExhaustion(const std::vector<HeadroomSample>& samples) {

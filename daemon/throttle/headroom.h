@@ -20,7 +20,8 @@ inline constexpr std::chrono::seconds kHeadroomWindow{10};
 inline constexpr std::chrono::seconds kHeadroomMinSpan{2};
 
 // The memory left before the device runs out: MemAvailable, free swap on disk whole, and of free zram
-// swap only what compression saves, since its compressed pages take RAM (at the ratio zram measures).
+// swap only what compression saves, since its compressed pages take RAM (at the ratio zram measures
+// over the pages that take memory: same-filled ones take none).
 // Swap unknown (a kernel without the line) counts as none.
 std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std::uint64_t> swap_free_bytes,
                             const ZramTotals& zram);

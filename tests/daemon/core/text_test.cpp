@@ -29,6 +29,12 @@ TEST_CASE("addSaturating clamps instead of wrapping", "[core]") {
   CHECK(addSaturating(UINT64_MAX - 1, 5) == UINT64_MAX);
 }
 
+TEST_CASE("multiplySaturating clamps instead of wrapping", "[core]") {
+  CHECK(multiplySaturating(3, 4096) == 12288u);
+  CHECK(multiplySaturating(0, UINT64_MAX) == 0u);
+  CHECK(multiplySaturating(UINT64_MAX / 2 + 1, 2) == UINT64_MAX);
+}
+
 TEST_CASE("sanitizeName keeps valid UTF-8 and replaces control characters and invalid bytes", "[core]") {
   CHECK(sanitizeName("gnome-shell") == "gnome-shell");
   CHECK(sanitizeName("caf\xc3\xa9") == "caf\xc3\xa9");

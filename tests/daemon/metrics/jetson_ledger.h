@@ -45,7 +45,7 @@ inline Ledger jetsonLedger(std::size_t unit_count, bool with_nvmap = true, bool 
       REQUIRE(parseZramMmStat(std::to_string(held) + " " + std::to_string(held / 4) + " " +
                                   std::to_string(held / 4 + 4096) + " 0 " + std::to_string(held) + " 7 0 1\n",
                               device));
-      system.zram.totals.add(device);
+      system.zram.totals.add(device, 4096);
       system.zram.devices.push_back(device);
     }
   } else {

@@ -14,6 +14,9 @@ using Files = std::map<std::string, std::string>;
 
 namespace {
 
+// The unit of same_pages: an arm64 kernel's 64 KiB pages would count the same way.
+constexpr std::uint64_t kPageBytes = 4096;
+
 // mm_stat as the kernel prints it ("%8llu %8llu ..."): 4.9 has seven fields, 4.18 eight, 5.15 nine.
 std::string mmStat(const std::vector<unsigned long long>& fields) {
   std::string out;
@@ -77,7 +80,7 @@ TEST_CASE("every zram device is read by number, other block devices are left out
               {"sys/block/zramfoo/disksize", "1\n"},
               {"sys/block/loop0/mm_stat", mmStat({1, 2, 3, 4, 5, 6, 7})}};
   std::uint64_t disksize = 0;
-  std::uint64_t orig = 0, compr = 0, used = 0;
+  std::uint64_t orig = 0, compr = 0, used = 0, same = 0;
   for (const auto& [name, fields] : stats) {
     files["sys/block/" + name + "/mm_stat"] = mmStat(fields);
     const std::uint64_t size = 650ull << 20;
@@ -86,9 +89,10 @@ TEST_CASE("every zram device is read by number, other block devices are left out
     orig += fields[0];
     compr += fields[1];
     used += fields[2];
+    same += fields[5] * kPageBytes;
   }
   FixtureTree tree(files);
-  const ZramSnapshot zram = readZram(tree.path("sys"));
+  const ZramSnapshot zram = readZram(tree.path("sys"), kPageBytes);
   REQUIRE(zram.available);
   REQUIRE(zram.devices.size() == 4);
   CHECK(zram.devices[0].name == "zram0");
@@ -100,14 +104,15 @@ TEST_CASE("every zram device is read by number, other block devices are left out
   CHECK(zram.totals.orig_data_bytes == orig);
   CHECK(zram.totals.compr_data_bytes == compr);
   CHECK(zram.totals.mem_used_bytes == used);
+  CHECK(zram.totals.same_bytes == same);
 }
 
 TEST_CASE("without a zram device zram is unavailable with a reason, never zero", "[sources]") {
   FixtureTree tree(Files{{"sys/block/sda/size", "100\n"}});
-  ZramSnapshot zram = readZram(tree.path("sys"));
+  ZramSnapshot zram = readZram(tree.path("sys"), kPageBytes);
   CHECK_FALSE(zram.available);
   CHECK(zram.reason == "no zram device under " + tree.path("sys/block").string());
-  zram = readZram(tree.path("missing"));
+  zram = readZram(tree.path("missing"), kPageBytes);
   CHECK_FALSE(zram.available);
   CHECK(zram.reason.find("No such file or directory") != std::string::npos);
 }
@@ -118,7 +123,7 @@ TEST_CASE("one device whose files do not read or parse makes zram unavailable, n
                          {"sys/block/zram0/mm_stat", mmStat({4096, 1024, 12288, 0, 12288, 0, 0})},
                          {"sys/block/zram1/disksize", "1073741824\n"},
                          {"sys/block/zram1/mm_stat", "garbage\n"}});
-  ZramSnapshot zram = readZram(tree.path("sys"));
+  ZramSnapshot zram = readZram(tree.path("sys"), kPageBytes);
   CHECK_FALSE(zram.available);
   CHECK(zram.devices.empty());
   CHECK(zram.totals.mem_used_bytes == 0u);
@@ -126,12 +131,12 @@ TEST_CASE("one device whose files do not read or parse makes zram unavailable, n
 
   tree.write("sys/block/zram1/mm_stat", mmStat({4096, 1024, 12288, 0, 12288, 0, 0}));
   tree.write("sys/block/zram1/disksize", "-1\n");
-  zram = readZram(tree.path("sys"));
+  zram = readZram(tree.path("sys"), kPageBytes);
   CHECK_FALSE(zram.available);
   CHECK(zram.reason == tree.path("sys/block/zram1/disksize").string() + ": not a number \"-1\"");
 
   tree.remove("sys/block/zram1/disksize");
-  zram = readZram(tree.path("sys"));
+  zram = readZram(tree.path("sys"), kPageBytes);
   CHECK_FALSE(zram.available);
   CHECK(zram.reason.find("zram1/disksize") != std::string::npos);
 }

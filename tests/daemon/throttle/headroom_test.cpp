@@ -35,6 +35,21 @@ TEST_CASE("headroom is MemAvailable and free disk swap whole, free zram swap by 
   CHECK(headroomBytes(0, 900 * kMiB, incompressible) == 0);
 }
 
+TEST_CASE("same-filled pages in zram take no memory and promise no saving for the pages to come",
+          "[throttle]") {
+  // 400 MiB stored in 100 MiB of RAM, but 200 MiB of it zeroed pages: the rest compressed 2:1, not 4:1.
+  const ZramTotals zram{1, 2000 * kMiB, 400 * kMiB, 100 * kMiB, 100 * kMiB, 200 * kMiB};
+  const ZramTotals without_same{1, 2000 * kMiB, 400 * kMiB, 100 * kMiB, 100 * kMiB, 0};
+  CHECK(headroomBytes(0, 1600 * kMiB, zram) == 800 * kMiB);
+  CHECK(headroomBytes(0, 1600 * kMiB, without_same) == 1200 * kMiB);
+  // Only same-filled pages stored: nothing measured, the assumed ratio holds, and the basis says so.
+  const ZramTotals only_same{1, 2000 * kMiB, 400 * kMiB, 0, 4096, 400 * kMiB};
+  CHECK(headroomBytes(0, 1600 * kMiB, only_same) ==
+        static_cast<std::uint64_t>(1600 * kMiB * (1.0 - 1.0 / kAssumedZramRatio)));
+  CHECK(headroomBasis(only_same) == headroomBasis(ZramTotals{1, 2000 * kMiB, 0, 0, 0, 0}));
+  CHECK(headroomBasis(zram) != headroomBasis(only_same));
+}
+
 TEST_CASE("a steady fall gives the time until headroom reaches 0 at that rate", "[throttle]") {
   std::vector<HeadroomSample> samples;
   for (int i = 0; i <= 4; ++i)
