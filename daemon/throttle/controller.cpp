@@ -213,12 +213,12 @@ bool emergency(const Decision& decision, const policy::PressurePolicy& pressure)
 
 // Adds the snapshot's headroom to the window and measures its fall since the last action, whose
 // effect the samples before it cannot show.
-void measureHeadroom(const Snapshot& snapshot, Decision& decision) {
+void measureHeadroom(const Snapshot& snapshot, Clock::duration window, Decision& decision) {
   auto& samples = decision.state.headroom;
   const std::uint64_t bytes =
       headroomBytes(snapshot.mem_available_bytes, snapshot.swap_free_bytes, snapshot.zram);
   const std::uint64_t basis = headroomBasis(snapshot.zram);
-  std::erase_if(samples, [&](const HeadroomSample& s) { return snapshot.now - s.at > kHeadroomWindow; });
+  std::erase_if(samples, [&](const HeadroomSample& s) { return snapshot.now - s.at > window; });
   // A clock that went back, or headroom made of other parts, starts the window afresh.
   if (!samples.empty() && (samples.back().at > snapshot.now || samples.back().basis != basis))
     samples.clear();
@@ -231,11 +231,12 @@ void measureHeadroom(const Snapshot& snapshot, Decision& decision) {
 }
 
 // Moves the timing of the triggers and of the release condition on to the snapshot's time.
-void timeTriggers(const Snapshot& snapshot, const policy::PressurePolicy& pressure, Decision& decision) {
+void timeTriggers(const Snapshot& snapshot, const policy::Policy& policy, Decision& decision) {
+  const policy::PressurePolicy& pressure = policy.pressure;
   const Clock::time_point now = snapshot.now;
   auto& next = decision.state;
   std::erase_if(next.recent_actions, [&](Clock::time_point at) { return now - at >= kRateWindow; });
-  measureHeadroom(snapshot, decision);
+  measureHeadroom(snapshot, headroomWindow(policy.sample_interval.value), decision);
   decision.triggers = activeTriggers(snapshot, pressure);
   const bool release_holds =
       decision.triggers.empty() && snapshot.mem_available_bytes > pressure.available_high_mib.value * kMiB;
@@ -398,7 +399,7 @@ std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const Contro
   // and the unit asked for.
   Decision timing;
   timing.state = state;
-  timeTriggers(snapshot, policy.pressure, timing);
+  timeTriggers(snapshot, policy, timing);
   if (timing.triggers.empty() || escalationWait(timing, snapshot.now, policy.pressure)) return {};
   for (const auto& candidate : candidatesOf(snapshot, policy)) {
     const std::string& unit = candidate.figures->unit;
@@ -414,7 +415,7 @@ Decision decide(const Snapshot& snapshot, const ControllerState& state, const po
                 const Capabilities& capabilities) {
   Decision decision;
   decision.state = state;
-  timeTriggers(snapshot, policy.pressure, decision);
+  timeTriggers(snapshot, policy, decision);
   if (!decision.triggers.empty()) {
     escalateUnderPressure(snapshot, policy, capabilities, decision);
   } else {

@@ -113,7 +113,7 @@ struct ControllerState {
   std::optional<Clock::time_point> trigger_since;  // since when a trigger has held without a break
   std::optional<Clock::time_point> release_since;  // since when the release condition has held
   bool releasing = false;                          // a release step was taken since the last escalation
-  std::vector<HeadroomSample> headroom;            // the last kHeadroomWindow of headroom, oldest first
+  std::vector<HeadroomSample> headroom;            // the last headroomWindow() of headroom, oldest first
 
   const UnitState* find(std::string_view unit) const;
   // The unit's entry, added last when it has none.
@@ -146,7 +146,7 @@ struct Decision {
   std::vector<std::string> triggers;     // each trigger that holds, as a sentence
   std::vector<Unavailable> unavailable;  // rungs skipped this call because the device lacks them
   std::string waiting;                   // why no action was taken when one was due; empty otherwise
-  // Seconds until memory runs out at the rate headroom fell over kHeadroomWindow since the last
+  // Seconds until memory runs out at the rate headroom fell over headroomWindow() since the last
   // action; nullopt when it is not falling, or not measured over kHeadroomMinSpan yet. Below
   // pressure.exhaustion_horizon_s while a trigger holds: an emergency.
   std::optional<double> exhaustion_s;

@@ -31,6 +31,10 @@ std::uint64_t headroomBytes(std::uint64_t mem_available_bytes, std::optional<std
                        static_cast<std::uint64_t>(saved));
 }
 
+Clock::duration headroomWindow(std::chrono::milliseconds sample_interval) {
+  return std::max<Clock::duration>(kHeadroomWindow, sample_interval * kHeadroomMinSamples);
+}
+
 std::uint64_t headroomBasis(const ZramTotals& zram) {
   return zram.devices * 2 + (measuredRatio(zram) ? 1 : 0);
 }

@@ -18,6 +18,11 @@ inline constexpr double kAssumedZramRatio = 2.0;
 // The window the fall is measured over, and the shortest span of samples that measures it.
 inline constexpr std::chrono::seconds kHeadroomWindow{10};
 inline constexpr std::chrono::seconds kHeadroomMinSpan{2};
+// The samples a window holds at least: a longer sampling interval widens it.
+inline constexpr int kHeadroomMinSamples = 4;
+
+// The window for a sampling interval: kHeadroomWindow, or kHeadroomMinSamples intervals if longer.
+Clock::duration headroomWindow(std::chrono::milliseconds sample_interval);
 
 // The memory left before the device runs out: MemAvailable, free swap on disk whole, and of free zram
 // swap only what compression saves, since its compressed pages take RAM (at the ratio zram measures

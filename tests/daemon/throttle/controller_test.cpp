@@ -669,6 +669,23 @@ TEST_CASE("a slow fall, or a horizon of 0, keeps the rate limits under a trigger
   }
 }
 
+TEST_CASE("a sampling interval longer than the window still measures the fall over four samples",
+          "[throttle]") {
+  auto policy = parse(kPolicy);
+  policy.sample_interval.value = std::chrono::seconds{15};
+  Controller controller{policy, {}, {}};
+  // 10 MiB a second, from 2000 MiB, sampled every 15 s: 150 MiB a tick.
+  CHECK_FALSE(controller.tick(snapshot(0, 2000)).exhaustion_s);
+  const auto decision = controller.tick(snapshot(15, 1850));
+  REQUIRE(decision.exhaustion_s);
+  CHECK(*decision.exhaustion_s == Approx(185.0));
+  for (int tick = 2; tick <= 5; ++tick)
+    controller.tick(snapshot(15 * tick, 2000 - 150 * static_cast<std::uint64_t>(tick)));
+  // The window is 60 s: the sample at 0 s has left it, the one at 15 s has not.
+  REQUIRE(controller.state.headroom.size() == 5u);
+  CHECK(controller.state.headroom.front().at == at(15));
+}
+
 TEST_CASE("free swap counts in the headroom whose fall is measured, zram's at its compression",
           "[throttle]") {
   Controller controller{parse(kPolicy), {}, {}};

@@ -50,6 +50,13 @@ TEST_CASE("same-filled pages in zram take no memory and promise no saving for th
   CHECK(headroomBasis(zram) != headroomBasis(only_same));
 }
 
+TEST_CASE("the window is 10 s, or four sampling intervals where they are longer", "[throttle]") {
+  using std::chrono::milliseconds;
+  CHECK(headroomWindow(milliseconds{200}) == kHeadroomWindow);
+  CHECK(headroomWindow(milliseconds{2500}) == kHeadroomWindow);
+  CHECK(headroomWindow(milliseconds{15000}) == std::chrono::seconds{60});
+}
+
 TEST_CASE("a steady fall gives the time until headroom reaches 0 at that rate", "[throttle]") {
   std::vector<HeadroomSample> samples;
   for (int i = 0; i <= 4; ++i)
