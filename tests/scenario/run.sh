@@ -1,7 +1,8 @@
 #!/bin/bash
 # One case of the OOM scenario, inside the VM (tests/system/vm.py runs it as /share/run.sh).
 # /share/case names the governor (none, earlyoom, systemd-oomd, jmemd), with "+zram" for zram swap as
-# JetPack sets it up; /share/params.sh sizes the workloads; /share/bin holds the payload programs (and jmemd, jmemctl). Results go to /share:
+# JetPack sets it up; /share/params.sh sizes the workloads; /share/bin holds the payload programs
+# (and jmemd, jmemctl). Results go to /share:
 # samples.txt (the batch unit's limits and state, its memory stall and the machine's, every 100 ms),
 # final-UNIT.txt (each unit's end state), inference-rounds.txt (when each round of the inference's
 # work ended), governor.txt, and for jmemd jmemctl-status.json. vm.py adds
@@ -96,27 +97,26 @@ fi
 # The batch unit's limits and state as the kernel reports them (its cgroup's memory.high and
 # cgroup.events), not as the governor says: read with builtins every 100 ms, nothing started.
 sample() {
-  local cgroup=/sys/fs/cgroup/system.slice/batch.service key value kib swap_kib high current frozen full avg10
+  local cgroup=/sys/fs/cgroup/system.slice/batch.service key value total kib high current frozen full avg10
   local batch_full
   while :; do
-    kib=- swap_kib=- high=- current=- frozen=- full=- avg10=- batch_full=-
+    kib=- high=- current=- frozen=- full=- avg10=- batch_full=-
     while read -r key value _; do
-      [ "$key" = MemAvailable: ] && kib=$value
-      [ "$key" = SwapFree: ] && swap_kib=$value && break
+      [ "$key" = MemAvailable: ] && kib=$value && break
     done </proc/meminfo
-    # PSI's "full" stall so far (total=, microseconds) and over the last 10 s: the whole machine's;
+    # PSI's "full" stall over the last 10 s and so far (total=, microseconds): the whole machine's;
     # the batch's own total.
-    while read -r key value _ _ _; do [ "$key" = full ] && avg10=${value#avg10=}; done </proc/pressure/memory
-    while read -r key _ _ _ value; do [ "$key" = full ] && full=${value#total=}; done </proc/pressure/memory
+    while read -r key value _ _ total; do
+      [ "$key" = full ] && avg10=${value#avg10=} full=${total#total=} && break
+    done </proc/pressure/memory
     if [ -e $cgroup/memory.high ]; then
       read -r high <$cgroup/memory.high
       read -r current <$cgroup/memory.current
       while read -r key value; do [ "$key" = frozen ] && frozen=$value; done <$cgroup/cgroup.events
       while read -r key _ _ _ value; do [ "$key" = full ] && batch_full=${value#total=}; done <$cgroup/memory.pressure
     fi 2>/dev/null
-    echo "t=$EPOCHREALTIME mem_available_kib=$kib swap_free_kib=$swap_kib memory_high=$high" \
-      "memory_current=$current frozen=$frozen psi_full_total_us=$full psi_full_avg10=$avg10" \
-      "batch_psi_full_total_us=$batch_full"
+    echo "t=$EPOCHREALTIME mem_available_kib=$kib memory_high=$high memory_current=$current frozen=$frozen" \
+      "psi_full_total_us=$full psi_full_avg10=$avg10 batch_psi_full_total_us=$batch_full"
     pause 0.1
   done
 }
