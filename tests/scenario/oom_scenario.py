@@ -90,8 +90,8 @@ def prepare_share(share, case, payload, jmemd, jmemctl, policy):
             vm.stage_jmem(share, jmemd, jmemctl, {"policy.toml": f.read()})
 
 
-def run_case(case, work, payload, jmemd, jmemctl, policy):
-    share = os.path.join(work, case)
+def run_case(number, case, work, payload, jmemd, jmemctl, policy):
+    share = os.path.join(work, f"{number}-{case}")  # numbered: a case may be listed more than once
     prepare_share(share, case, payload, jmemd, jmemctl, policy)
     boot = vm.boot(share, memory_mib=MEMORY_MIB, timeout_s=BOOT_TIMEOUT_S)
     if boot.rc != 0:
@@ -167,8 +167,8 @@ def main():
         vm.image()  # built once and cached; timed apart from the boots
         print(f"VM image ready after {time.monotonic() - started:.0f}s")
         outcomes, failures = [], []
-        for case in cases:
-            outcome, elapsed_s = run_case(case, work, payload, args.jmemd, args.jmemctl, args.policy)
+        for number, case in enumerate(cases, 1):
+            outcome, elapsed_s = run_case(number, case, work, payload, args.jmemd, args.jmemctl, args.policy)
             print(f"{case}: boot, scenario and power-off in {elapsed_s:.0f}s", flush=True)
             outcomes.append(outcome)
             failures += [f"{case}: {failure}" for failure in analysis.expectation_failures(outcome)]
