@@ -67,12 +67,6 @@ std::string policyLine(const GovernorInfo& info, const Style& style) {
   return line;
 }
 
-// Every character outside printable ASCII as \uXXXX (DEL, C1 and bidi controls included), so that
-// JSON on a terminal is as safe as the tables; invalid UTF-8 becomes U+FFFD.
-std::string dump(const Json& json, int indent = 2) {
-  return json.dump(indent, ' ', true, nlohmann::json::error_handler_t::replace) + (indent < 0 ? "" : "\n");
-}
-
 // "NVIDIA H100 80GB HBM3, 4.0G used of 79.6G (480.0M reserved), 2 processes"
 std::string gpuLine(const GpuDevice& g) {
   std::string line = g.name.empty() ? std::string("unnamed") : terminalSafe(g.name);
@@ -165,8 +159,8 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
   return out;
 }
 
-std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
-                             const GpuSnapshot* gpus) {
+Json renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
+                      const GpuSnapshot* gpus) {
   // The dump's encoders: the same sections under the same names.
   Json pressure = pressureToJson(s.pressure);
   pressure["level"] = info.pressure_level;
@@ -196,7 +190,7 @@ std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& s, co
                     {"unknown_items", info.policy_unknown_items},
                     {"reboot_pending", info.policy_reboot_pending},
                     {"checked_usec", info.policy_check_usec ? Json(info.policy_check_usec) : Json(nullptr)}};
-  return dump(json);
+  return json;
 }
 
 std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style) {
@@ -204,15 +198,18 @@ std::string renderProcesses(const std::vector<LedgerProcess>& processes, const S
   for (const auto& p : processes) {
     const ProcessSample& s = p.sample;
     const UnitPlacement& placement = s.placement;
+    // The command line where asked for and known (a kernel thread has none).
+    const std::string command = style.full_command && !s.cmdline.empty() ? s.cmdline.str() : s.comm;
     rows.push_back(
-        {std::to_string(s.pid), std::to_string(s.uid), formatIec(s.rollup.pss_bytes),
-         formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes), formatIec(p.costBytes()),
+        {std::to_string(s.pid), style.user_name ? style.user_name(s.uid) : std::to_string(s.uid),
+         formatIec(s.rollup.pss_bytes), formatIec(p.nvmap_bytes), formatIec(p.gpu_bytes),
+         formatIec(p.costBytes()),
          terminalSafe(isSystemManager(placement.manager) ? placement.unit
                                                          : placement.unit + " (" + placement.manager + ")"),
-         terminalSafe(s.comm)});
+         terminalSafe(command)});
   }
   return renderTable({{"PID", true},
-                      {"UID", true},
+                      {style.user_name ? "USER" : "UID", !style.user_name},
                       {"PSS", true},
                       {"NVMAP", true},
                       {"GPU", true},
@@ -222,10 +219,10 @@ std::string renderProcesses(const std::vector<LedgerProcess>& processes, const S
                      rows, style.legend);
 }
 
-std::string renderProcessesJson(const std::vector<LedgerProcess>& processes) {
+Json renderProcessesJson(const std::vector<LedgerProcess>& processes) {
   Json list = Json::array();
   for (const auto& p : processes) list.push_back(processToJson(p));
-  return dump(Json{{"processes", std::move(list)}});
+  return Json{{"processes", std::move(list)}};
 }
 
 std::string renderUnits(const std::vector<LedgerUnit>& units, const Style& style) {
@@ -241,10 +238,14 @@ std::string renderUnits(const std::vector<LedgerUnit>& units, const Style& style
       rows, style.legend);
 }
 
-std::string renderUnitsJson(const std::vector<LedgerUnit>& units) {
+Json renderUnitsJson(const std::vector<LedgerUnit>& units) {
   Json list = Json::array();
   for (const auto& u : units) list.push_back(unitToJson(u));
-  return dump(Json{{"units", std::move(list)}});
+  return Json{{"units", std::move(list)}};
+}
+
+std::string jsonText(const Json& json, bool one_line) {
+  return json.dump(one_line ? -1 : 2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // Long output goes through a pager on a terminal, as systemctl does.
@@ -266,7 +267,7 @@ void emit(const std::string& text, const CtlOptions& options) {
 
 int monitor(GovernorClient& client, const CtlOptions& options, const Style& style) {
   auto line = [&](const Json& event, const std::string& human) {
-    std::cout << (options.json ? dump(event, -1) : human) << std::endl;
+    std::cout << (options.json ? jsonText(event, true) : human + "\n") << std::flush;
   };
   MonitorHandlers handlers;
   handlers.properties_changed = [&](const sdbus_compat::PropertyMap& changed) {

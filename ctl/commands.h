@@ -14,6 +14,9 @@ using Json = nlohmann::ordered_json;
 struct Style {
   bool color = false;  // a terminal, and NO_COLOR unset
   bool legend = true;
+  bool full_command = false;  // --full: the command line, not the process name
+  // A UID as the tables show it: the user's name where given, else the number.
+  std::string (*user_name)(std::uint32_t uid) = nullptr;
 };
 
 // Each command renders what the client returns; they only print, so they are pure of the bus.
@@ -21,16 +24,20 @@ struct Style {
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& system,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpuSnapshot* gpus = nullptr);
-std::string renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
-                             const ThrottleView* throttle = nullptr, const GpuSnapshot* gpus = nullptr);
+Json renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
+                      const ThrottleView* throttle = nullptr, const GpuSnapshot* gpus = nullptr);
 // The JSON writes each process and unit as `jmemd --dump` does (ledger/ledger_json.h).
 std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style);
-std::string renderProcessesJson(const std::vector<LedgerProcess>& processes);
+Json renderProcessesJson(const std::vector<LedgerProcess>& processes);
 std::string renderUnits(const std::vector<LedgerUnit>& units, const Style& style);
-std::string renderUnitsJson(const std::vector<LedgerUnit>& units);
+Json renderUnitsJson(const std::vector<LedgerUnit>& units);
 
 // Writes a command's output, through a pager on a terminal unless --no-pager or --json.
 void emit(const std::string& text, const CtlOptions& options);
+// A command's JSON as text: indented, or on one line with --json=short; every character outside
+// printable ASCII as \uXXXX (DEL, C1 and bidi controls included), so that JSON on a terminal is as
+// safe as the tables; invalid UTF-8 becomes U+FFFD.
+std::string jsonText(const Json& json, bool one_line = false);
 // `jmemctl monitor`: every signal of jmemd as a line until interrupted; returns the exit code.
 int monitor(GovernorClient& client, const CtlOptions& options, const Style& style);
 
@@ -44,14 +51,16 @@ namespace jmem::ctl {
 // kExitOk, kExitDrift, kExitUnknown or kExitRebootPending, by the verdict.
 int checkExitCode(const CheckView& check);
 std::string renderCheck(const CheckView& check, const Style& style);
-std::string renderCheckJson(const CheckView& check);
+Json renderCheckJson(const CheckView& check);
 std::string renderPlan(const PlanView& plan, const Style& style);
-std::string renderPlanJson(const PlanView& plan);
+Json renderPlanJson(const PlanView& plan);
 std::string renderResults(const std::vector<ChangeResultRecord>& results, const char* verb);
+Json renderResultsJson(const std::vector<ChangeResultRecord>& results);
 
 // The throttle: a section of `status`, its JSON, and what throttle and release did.
 std::string renderThrottle(const ThrottleView& throttle, const Style& style);
 Json renderThrottleJson(const ThrottleView& throttle);
 std::string renderActions(const std::vector<ThrottleActionRecord>& actions);
+Json renderActionsJson(const std::vector<ThrottleActionRecord>& actions);
 
 }  // namespace jmem::ctl

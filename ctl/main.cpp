@@ -12,10 +12,6 @@ int main(int argc, char** argv) {
     std::cerr << "jmemctl: " << options.error().message << std::endl;
     return jmem::ctl::kExitUsage;
   }
-  if (options->help) {
-    std::cout << jmem::ctl::ctlUsage();
-    return jmem::ctl::kExitOk;
-  }
   if (options->version) {
     std::cout << "jmemctl " << JMEM_VERSION << '\n';
     return jmem::ctl::kExitOk;

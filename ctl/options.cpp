@@ -14,7 +14,6 @@ using CtlFlag = Flag<CtlOptions>;
 using CtlValueOption = ValueOption<CtlOptions>;
 
 constexpr std::array kFlags{
-    CtlFlag{"--json", "", &CtlOptions::json},
     CtlFlag{"--no-pager", "", &CtlOptions::no_pager},
     CtlFlag{"--no-legend", "", &CtlOptions::no_legend},
     CtlFlag{"--help", "-h", &CtlOptions::help},
@@ -22,7 +21,17 @@ constexpr std::array kFlags{
     CtlFlag{"--units", "", &CtlOptions::units},
     CtlFlag{"--builtin-base", "", &CtlOptions::builtin_base},
     CtlFlag{"--drop-in", "", &CtlOptions::drop_in},  // the files after it are drop-ins
+    CtlFlag{"--full", "", &CtlOptions::full},
+    CtlFlag{"--batch", "-b", &CtlOptions::batch},
 };
+
+Status setJson(std::string_view value, CtlOptions& options) {
+  if (value != "" && value != "pretty" && value != "short")
+    return Error{"Invalid JSON format \"" + sanitizeName(value) + "\": expected pretty or short"};
+  options.json = true;
+  options.json_short = value == "short";
+  return ok();
+}
 
 Status setLimit(std::string_view value, CtlOptions& options) {
   const auto rows = parseUnsigned(value);
@@ -30,6 +39,16 @@ Status setLimit(std::string_view value, CtlOptions& options) {
     return Error{"Invalid row count \"" + sanitizeName(value) + "\": expected 0 to " +
                  std::to_string(kMaxListLimit)};
   options.limit = static_cast<std::uint32_t>(*rows);
+  options.limit_given = true;
+  return ok();
+}
+
+Status setIterations(std::string_view value, CtlOptions& options) {
+  const auto count = parseUnsigned(value);
+  if (!count || *count > 1000000)
+    return Error{"Invalid iteration count \"" + sanitizeName(value) +
+                 "\": expected 0 (until interrupted) to 1000000"};
+  options.iterations = static_cast<std::uint32_t>(*count);
   return ok();
 }
 
@@ -47,20 +66,29 @@ Status setBase(std::string_view value, CtlOptions& options) {
 }
 
 constexpr std::array kValueOptions{
-    CtlValueOption{"--lines", "-n", &setLimit},
+    CtlValueOption{"--json", "", &setJson, true},
+    CtlValueOption{"--lines", "", &setLimit},
+    CtlValueOption{"--iterations", "-n", &setIterations},
     CtlValueOption{"--sort", "", &setSort},
     CtlValueOption{"--base", "", &setBase},
 };
 
-// A word that is no option: the command, then its files or its unit.
-Status takeOperand(std::string_view arg, const VerbEntry*& verb, CtlOptions& options) {
-  if (arg.starts_with("-") || (verb && verb->operands == Operands::kNone) ||
-      (verb && verb->operands == Operands::kUnit && !options.unit.empty()))
+// A word that is no option: the command, then its files, its unit or the verb it explains. After
+// "--" (literal), a word starting with "-" is a file's name.
+Status takeOperand(std::string_view arg, bool literal, const VerbEntry*& verb, CtlOptions& options) {
+  const bool full = verb && ((verb->operands == Operands::kNone) ||
+                             (verb->operands == Operands::kUnit && !options.unit.empty()) ||
+                             (verb->operands == Operands::kVerb && !options.help_verb.empty()));
+  if ((arg.starts_with("-") && !literal) || full)
     return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
   if (!verb) {
     verb = findVerb(arg);
     if (!verb) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
     options.verb = verb->verb;
+    if (verb->verb == Verb::kHelp) options.help = true;
+  } else if (verb->operands == Operands::kVerb) {
+    if (!findVerb(arg)) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl help"};
+    options.help_verb = std::string(arg);
   } else if (verb->operands == Operands::kFiles) {
     (options.drop_in ? options.dropins : options.files).emplace_back(arg);
   } else {
@@ -81,12 +109,31 @@ Status checkCombination(const CtlOptions& options, const VerbEntry* verb) {
   if (options.drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
   if (verb && verb->operands == Operands::kUnit && options.unit.empty())
     return Error{std::string(verb->name) + " needs a UNIT"};
-  if ((options.units || options.sort != SortKey::kCost || options.limit != 20) && options.verb != Verb::kTop)
-    return Error{"--units, -n and --sort belong to the top command"};
+  const bool top_option = options.units || options.sort != SortKey::kCost || options.limit_given ||
+                          options.full || options.batch || options.iterations;
+  if (top_option && options.verb != Verb::kTop)
+    return Error{"--units, --lines, --sort, --full, -b and -n belong to the top command"};
   return ok();
 }
 
+constexpr const char* kCommonOptions = R"(
+Options:
+  --json[=pretty|short]  One JSON document with stable keys, indented or on one line (monitor: one
+                         per line)
+  --no-pager             Do not pipe output into a pager
+  --no-legend            Omit column headers and footers
+  -h, --help             Show this help (COMMAND --help: that command's)
+  --                     The words after it are operands, even those starting with -
+)";
+
 }  // namespace
+
+std::string verbUsage(std::string_view name) {
+  const VerbEntry* verb = findVerb(name);
+  if (!verb) return ctlUsage();
+  return "Usage: jmemctl [OPTIONS] " + std::string(verb->synopsis) + "\n\n" + std::string(verb->help) +
+         kCommonOptions + "\nSee jmemctl --help for every command and the exit status.\n";
+}
 
 std::string ctlUsage() {
   std::string text = R"(Usage: jmemctl [OPTIONS] COMMAND
@@ -96,13 +143,7 @@ Ask the jmem governor (jmemd, org.jmem.Governor1 on the system bus) about this d
 Commands:
 )";
   for (const VerbEntry& verb : verbTable()) text += verb.help;
-  return text + R"(
-Options:
-  --json                 One JSON document (monitor: one per line) with stable keys
-  --no-pager             Do not pipe output into a pager
-  --no-legend            Omit column headers and footers
-  -h, --help             Show this help
-  --version              Show the version
+  return text + kCommonOptions + R"(  --version              Show the version
 
 Exit status:
   0  success
@@ -119,10 +160,14 @@ Exit status:
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args) {
   CtlOptions options;
   const VerbEntry* verb = nullptr;
-  const Status parsed = parseOptionTable(args, kFlags, kValueOptions, options, [&](std::string_view arg) {
-    return takeOperand(arg, verb, options);
-  });
+  const Status parsed = parseOptionTable(
+      args, kFlags, kValueOptions, options,
+      [&](std::string_view arg, bool literal) { return takeOperand(arg, literal, verb, options); });
   if (!parsed) return parsed.error();
+  // COMMAND --help shows that command's help, without checking what else it was given.
+  if (options.help && verb && options.help_verb.empty() && verb->verb != Verb::kHelp)
+    options.help_verb = std::string(verb->name);
+  if (options.help) return options;
   if (Status fits = checkCombination(options, verb); !fits) return fits.error();
   return options;
 }

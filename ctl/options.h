@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ inline constexpr int kExitUnknown = 6;
 inline constexpr int kExitRebootPending = 7;  // check: compliant once the device reboots
 
 enum class Verb {
+  kHelp,
   kStatus,
   kTop,
   kMonitor,
@@ -35,16 +37,27 @@ enum class Verb {
   kRelease
 };
 
+// The rows `top` shows when --lines does not say: a screen's worth on a terminal.
+inline constexpr std::uint32_t kDefaultTopLines = 20;
+
 struct CtlOptions {
   Verb verb = Verb::kStatus;
-  bool help = false;
+  bool help = false;      // --help, or the help verb
+  std::string help_verb;  // help VERB, VERB --help: that verb's help alone
   bool version = false;
   bool json = false;
+  bool json_short = false;  // --json=short: one line; --json and --json=pretty indent
   bool no_pager = false;
   bool no_legend = false;
-  bool units = false;        // top --units
-  std::uint32_t limit = 20;  // top -n
+  bool units = false;                      // top --units
+  std::uint32_t limit = kDefaultTopLines;  // top --lines
+  bool limit_given = false;
   SortKey sort = SortKey::kCost;
+  bool full = false;   // top --full: whole command lines instead of the process name
+  bool batch = false;  // top -b: plain snapshots, as when not on a terminal
+  // top -n: snapshots to print before exiting; 0 until interrupted. Unset: the live screen until q on
+  // a terminal, one snapshot elsewhere.
+  std::optional<std::uint32_t> iterations;
   std::vector<std::string> files;    // validate FILE...: main policies, or drop-ins in a policy.d
   bool drop_in = false;              // validate --drop-in: the files after it are drop-ins
   std::vector<std::string> dropins;  // validate --drop-in FILE...
@@ -56,6 +69,8 @@ struct CtlOptions {
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);
 
 std::string ctlUsage();
+// One verb's help: its usage line, what it does and its options, then the options every verb takes.
+std::string verbUsage(std::string_view verb);
 
 // `jmemctl validate`, which needs no jmemd (ctl/validate.cpp); returns the exit code.
 int validate(const CtlOptions& options);

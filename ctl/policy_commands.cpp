@@ -8,11 +8,6 @@
 namespace jmem::ctl {
 namespace {
 
-// Every character outside printable ASCII as \uXXXX: JSON on a terminal is as safe as the tables.
-std::string dump(const Json& json) {
-  return json.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 const char* stateColor(const std::string& state) {
   if (state == "ok") return "32";
   if (state == "drift") return "31";
@@ -65,7 +60,7 @@ std::string renderCheck(const CheckView& check, const Style& style) {
   return out;
 }
 
-std::string renderCheckJson(const CheckView& check) {
+Json renderCheckJson(const CheckView& check) {
   Json items = Json::array();
   for (const auto& i : check.items) {
     items.push_back(Json{{"item", i.kind},
@@ -80,7 +75,7 @@ std::string renderCheckJson(const CheckView& check) {
   // compliant is null when nothing drifts but something could not be observed: neither true nor false.
   Json compliant = check.verdict == "compliant";
   if (checkExitCode(check) == kExitUnknown) compliant = nullptr;
-  return dump(Json{{"verdict", check.verdict}, {"compliant", compliant}, {"items", std::move(items)}});
+  return Json{{"verdict", check.verdict}, {"compliant", compliant}, {"items", std::move(items)}};
 }
 
 std::string renderPlan(const PlanView& plan, const Style& style) {
@@ -108,7 +103,7 @@ std::string renderPlan(const PlanView& plan, const Style& style) {
   return out;
 }
 
-std::string renderPlanJson(const PlanView& plan) {
+Json renderPlanJson(const PlanView& plan) {
   Json changes = Json::array();
   for (const auto& c : plan.changes) {
     changes.push_back(Json{{"action", c.action},
@@ -117,10 +112,10 @@ std::string renderPlanJson(const PlanView& plan) {
                            {"after", c.after},
                            {"bytes_back", c.bytes_back}});
   }
-  return dump(Json{{"changes", std::move(changes)},
-                   {"notes", plan.notes},
-                   {"unknown", plan.unknown},
-                   {"reboot_needed", plan.reboot_needed}});
+  return Json{{"changes", std::move(changes)},
+              {"notes", plan.notes},
+              {"unknown", plan.unknown},
+              {"reboot_needed", plan.reboot_needed}};
 }
 
 std::string renderResults(const std::vector<ChangeResultRecord>& results, const char* verb) {
@@ -130,6 +125,13 @@ std::string renderResults(const std::vector<ChangeResultRecord>& results, const 
     out += std::string(r.ok ? "" : "FAILED ") + terminalSafe(r.kind) + " " + terminalSafe(r.target) + ": " +
            terminalSafe(r.detail) + "\n";
   return out;
+}
+
+Json renderResultsJson(const std::vector<ChangeResultRecord>& results) {
+  Json list = Json::array();
+  for (const auto& r : results)
+    list.push_back(Json{{"kind", r.kind}, {"target", r.target}, {"ok", r.ok}, {"detail", r.detail}});
+  return Json{{"results", std::move(list)}};
 }
 
 }  // namespace jmem::ctl

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jmem::ctl {
@@ -10,6 +11,9 @@ struct Column {
   std::string header;
   bool right_aligned = false;
 };
+
+// The columns `text` takes on a terminal: SGR colour sequences take none, a UTF-8 character one.
+std::size_t displayWidth(std::string_view text);
 
 std::string renderTable(const std::vector<Column>& columns, const std::vector<std::vector<std::string>>& rows,
                         bool legend);

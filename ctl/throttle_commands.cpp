@@ -31,6 +31,20 @@ std::string unitLine(const ThrottleUnitRecord& u) {
   return line;
 }
 
+Json knownBytes(const std::optional<std::uint64_t>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json actionJson(const ThrottleActionRecord& r) {
+  return Json{{"time_usec", r.time_usec},
+              {"unit", r.unit},
+              {"action", r.action},
+              {"origin", r.origin},
+              {"memory_high_bytes", knownBytes(r.memory_high_bytes)},
+              {"ok", r.ok},
+              {"detail", r.detail}};
+}
+
 }  // namespace
 
 std::string renderThrottle(const ThrottleView& t, const Style& style) {
@@ -60,14 +74,11 @@ std::string renderThrottle(const ThrottleView& t, const Style& style) {
 }
 
 Json renderThrottleJson(const ThrottleView& t) {
-  const auto known = [](const std::optional<std::uint64_t>& value) {
-    return value ? Json(*value) : Json(nullptr);
-  };
   Json units = Json::array();
   for (const auto& u : t.units) {
     units.push_back(Json{{"unit", u.unit},
-                         {"memory_high_bytes", known(u.memory_high_bytes)},
-                         {"prior_memory_high_bytes", known(u.prior_memory_high_bytes)},
+                         {"memory_high_bytes", knownBytes(u.memory_high_bytes)},
+                         {"prior_memory_high_bytes", knownBytes(u.prior_memory_high_bytes)},
                          {"frozen", u.frozen},
                          {"stopped", u.stopped},
                          {"by_operator", u.by_operator}});
@@ -75,15 +86,7 @@ Json renderThrottleJson(const ThrottleView& t) {
   Json controls = Json::object();
   for (const auto& c : t.controls) controls[c.action] = Json{{"available", c.available}, {"note", c.note}};
   Json recent = Json::array();
-  for (const auto& r : t.recent) {
-    recent.push_back(Json{{"time_usec", r.time_usec},
-                          {"unit", r.unit},
-                          {"action", r.action},
-                          {"origin", r.origin},
-                          {"memory_high_bytes", known(r.memory_high_bytes)},
-                          {"ok", r.ok},
-                          {"detail", r.detail}});
-  }
+  for (const auto& r : t.recent) recent.push_back(actionJson(r));
   return Json{{"phase", t.phase},           {"triggers", t.triggers},    {"waiting", t.waiting},
               {"would", t.would},           {"units", std::move(units)}, {"controls", std::move(controls)},
               {"recent", std::move(recent)}};
@@ -96,6 +99,12 @@ std::string renderActions(const std::vector<ThrottleActionRecord>& actions) {
     out +=
         std::string(a.ok ? "" : "FAILED ") + terminalSafe(a.action + " " + a.unit + ": " + a.detail) + "\n";
   return out;
+}
+
+Json renderActionsJson(const std::vector<ThrottleActionRecord>& actions) {
+  Json list = Json::array();
+  for (const auto& a : actions) list.push_back(actionJson(a));
+  return Json{{"actions", std::move(list)}};
 }
 
 }  // namespace jmem::ctl

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "ctl/user_names.h"
 
 namespace jmem::ctl {
 namespace {
@@ -19,7 +20,7 @@ int runStatus(GovernorClient* client, const CtlOptions& options, const Style& st
   const auto throttle = client->throttleState();
   const auto gpus = client->gpus();
   if (options.json) {
-    emit(renderStatusJson(info, system, &throttle, &gpus), options);
+    emit(jsonText(renderStatusJson(info, system, &throttle, &gpus), options.json_short), options);
   } else {
     emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) + renderThrottle(throttle, style) +
              "\n" + renderUnits(client->units(5, SortKey::kCost), style),
@@ -35,11 +36,14 @@ int runTop(GovernorClient* client, const CtlOptions& options, const Style& style
   if (options.units) {
     const auto units = client->units(options.limit, options.sort, &truncated);
     shown = units.size();
-    emit(options.json ? renderUnitsJson(units) : renderUnits(units, style), options);
+    emit(options.json ? jsonText(renderUnitsJson(units), options.json_short) : renderUnits(units, style),
+         options);
   } else {
     const auto processes = client->processes(options.limit, options.sort, &truncated);
     shown = processes.size();
-    emit(options.json ? renderProcessesJson(processes) : renderProcesses(processes, style), options);
+    emit(options.json ? jsonText(renderProcessesJson(processes), options.json_short)
+                      : renderProcesses(processes, style),
+         options);
   }
   // On stderr, so that --json stays one document.
   if (truncated) {
@@ -53,8 +57,13 @@ int runMonitor(GovernorClient* client, const CtlOptions& options, const Style& s
   return monitor(*client, options, style);
 }
 
-int runReload(GovernorClient* client, const CtlOptions&, const Style&) {
+int runReload(GovernorClient* client, const CtlOptions& options, const Style&) {
   client->reload();
+  // Quiet in text, as systemctl reload; JSON says what is in force now.
+  if (options.json) {
+    const auto info = client->info();
+    emit(jsonText(Json{{"reloaded", true}, {"mode", info.mode}}, options.json_short), options);
+  }
   return kExitOk;
 }
 
@@ -64,13 +73,14 @@ int runValidate(GovernorClient*, const CtlOptions& options, const Style&) {
 
 int runCheck(GovernorClient* client, const CtlOptions& options, const Style& style) {
   const auto check = client->check();
-  emit(options.json ? renderCheckJson(check) : renderCheck(check, style), options);
+  emit(options.json ? jsonText(renderCheckJson(check), options.json_short) : renderCheck(check, style),
+       options);
   return checkExitCode(check);
 }
 
 int runPlan(GovernorClient* client, const CtlOptions& options, const Style& style) {
   const auto plan = client->plan();
-  emit(options.json ? renderPlanJson(plan) : renderPlan(plan, style), options);
+  emit(options.json ? jsonText(renderPlanJson(plan), options.json_short) : renderPlan(plan, style), options);
   return plan.unknown.empty() ? kExitOk : kExitUnknown;
 }
 
@@ -82,46 +92,74 @@ int resultsExitCode(const std::vector<ChangeResultRecord>& results) {
   return failed ? kExitFailure : kExitOk;
 }
 
-int runApply(GovernorClient* client, const CtlOptions&, const Style&) {
+void printResults(const std::vector<ChangeResultRecord>& results, const char* verb,
+                  const CtlOptions& options) {
+  std::cout << (options.json ? jsonText(renderResultsJson(results), options.json_short)
+                             : renderResults(results, verb))
+            << std::flush;
+}
+
+int runApply(GovernorClient* client, const CtlOptions& options, const Style&) {
   const auto results = client->apply();
-  std::cout << renderResults(results, "apply") << std::flush;
+  printResults(results, "apply", options);
   return resultsExitCode(results);
 }
 
-int runRevert(GovernorClient* client, const CtlOptions&, const Style&) {
+int runRevert(GovernorClient* client, const CtlOptions& options, const Style&) {
   const auto results = client->revert();
-  std::cout << renderResults(results, "revert") << std::flush;
+  printResults(results, "revert", options);
   return resultsExitCode(results);
+}
+
+void printActions(const std::vector<ThrottleActionRecord>& actions, const CtlOptions& options) {
+  std::cout << (options.json ? jsonText(renderActionsJson(actions), options.json_short)
+                             : renderActions(actions))
+            << std::flush;
 }
 
 int runThrottle(GovernorClient* client, const CtlOptions& options, const Style&) {
-  std::cout << renderActions(client->throttle(options.unit)) << std::flush;
+  printActions(client->throttle(options.unit), options);
   return kExitOk;
 }
 
 int runRelease(GovernorClient* client, const CtlOptions& options, const Style&) {
-  std::cout << renderActions(client->release(options.unit)) << std::flush;
+  printActions(client->release(options.unit), options);
+  return kExitOk;
+}
+
+int runHelp(GovernorClient*, const CtlOptions& options, const Style&) {
+  std::cout << (options.help_verb.empty() ? ctlUsage() : verbUsage(options.help_verb));
   return kExitOk;
 }
 
 constexpr std::array kVerbs{
-    VerbEntry{"status", Verb::kStatus, Operands::kNone,
+    VerbEntry{"help", Verb::kHelp, Operands::kVerb, "help [COMMAND]",
+              "  help [COMMAND]         This help, or one command's\n", runHelp, false},
+    VerbEntry{"status", Verb::kStatus, Operands::kNone, "status",
               "  status                 The system at a glance (the default)\n", runStatus},
     VerbEntry{"top", Verb::kTop, Operands::kNone,
-              "  top                    Processes by cost (PSS + NvMap)\n"
-              "    --units              Units instead of processes\n"
-              "    -n N                 Show N rows (default 20; 0 for all)\n"
-              "    --sort KEY           pss, nvmap, gpu or cost (default)\n",
+              "top [--units] [--lines N] [--sort KEY] [--full] [-b] [-n N]",
+              "  top                    Processes by cost (PSS + NvMap), under their units; on a terminal a\n"
+              "                         live screen, redrawn as jmemd announces changes, until q\n"
+              "    --units              Units alone, without their processes\n"
+              "    --lines N            Show N rows (default: the screen's height, else 20; 0 for all)\n"
+              "    --sort KEY           pss, nvmap, gpu, cost (default) or name; keys p, v, g, c, n\n"
+              "                         on the live screen\n"
+              "    --full               Whole command lines instead of process names\n"
+              "    -b, --batch          Plain snapshots, as when the output is no terminal\n"
+              "    -n, --iterations N   Snapshots before exiting (default 1 off a terminal; 0: until\n"
+              "                         interrupted)\n",
               runTop},
-    VerbEntry{"monitor", Verb::kMonitor, Operands::kNone,
+    VerbEntry{"monitor", Verb::kMonitor, Operands::kNone, "monitor",
               "  monitor                Print changes as the governor announces them, until interrupted\n",
               runMonitor},
-    VerbEntry{"reload", Verb::kReload, Operands::kNone,
+    VerbEntry{"reload", Verb::kReload, Operands::kNone, "reload",
               "  reload                 Make jmemd reload its policy (root, or the polkit action "
               "org.jmem.governor1.manage)\n",
               runReload},
     VerbEntry{
         "validate", Verb::kValidate, Operands::kFiles,
+        "validate [--base FILE | --builtin-base] [FILE...] [--drop-in FILE...]",
         "  validate FILE...       Check policy files as jmemd would read them, without a running jmemd; "
         "every\n"
         "                         problem and warning as FILE:LINE:COLUMN (a warning does not fail a file).\n"
@@ -136,30 +174,30 @@ constexpr std::array kVerbs{
         "                         default)\n"
         "    --builtin-base       The built-in default is the base\n",
         runValidate, false},
-    VerbEntry{"check", Verb::kCheck, Operands::kNone,
+    VerbEntry{"check", Verb::kCheck, Operands::kNone, "check",
               "  check                  Each policy item: expected, actual, state, and what a drift costs "
               "now; the\n"
               "                         verdict is compliant, reboot-pending, unknown or drift\n",
               runCheck},
     VerbEntry{
-        "plan", Verb::kPlan, Operands::kNone,
+        "plan", Verb::kPlan, Operands::kNone, "plan",
         "  plan                   The changes apply would make, and the memory expected back; the items it\n"
         "                         cannot plan, their state unknown\n",
         runPlan},
-    VerbEntry{"apply", Verb::kApply, Operands::kNone,
+    VerbEntry{"apply", Verb::kApply, Operands::kNone, "apply",
               "  apply                  Make them, each recorded first so revert can undo it (authorized as "
               "reload)\n",
               runApply},
-    VerbEntry{"revert", Verb::kRevert, Operands::kNone,
+    VerbEntry{"revert", Verb::kRevert, Operands::kNone, "revert",
               "  revert                 Undo every change jmemd made, newest first (authorized as reload)\n",
               runRevert},
     VerbEntry{
-        "throttle", Verb::kThrottle, Operands::kUnit,
+        "throttle", Verb::kThrottle, Operands::kUnit, "throttle UNIT",
         "  throttle UNIT          Take the next step of UNIT's throttle ladder now: MemoryHigh, then freeze\n"
         "                         (authorized as reload; jmemd then never releases it by itself)\n",
         runThrottle},
     VerbEntry{
-        "release", Verb::kRelease, Operands::kUnit,
+        "release", Verb::kRelease, Operands::kUnit, "release UNIT",
         "  release UNIT           Undo every throttle step in effect on UNIT, newest first (authorized as "
         "reload)\n",
         runRelease},
@@ -182,9 +220,12 @@ const VerbEntry& verbEntry(Verb verb) {
 }
 
 int runCommand(const CtlOptions& options) {
-  const VerbEntry& entry = verbEntry(options.verb);
+  // --help on any command is the help command's.
+  const VerbEntry& entry = verbEntry(options.help ? Verb::kHelp : options.verb);
   Style style;
   style.legend = !options.no_legend;
+  style.full_command = options.full;
+  style.user_name = &userName;
   const char* no_color = std::getenv("NO_COLOR");
   style.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
   if (!entry.needs_daemon) return entry.run(nullptr, options, style);

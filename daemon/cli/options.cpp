@@ -135,7 +135,7 @@ be read, the policy has problems or the bus could not be served, 2 on invalid ar
 Result<DaemonOptions> parseDaemonOptions(const std::vector<std::string_view>& args) {
   DaemonOptions options;
   const Status parsed =
-      parseOptionTable(args, kFlags, kValueOptions, options, [](std::string_view arg) -> Status {
+      parseOptionTable(args, kFlags, kValueOptions, options, [](std::string_view arg, bool) -> Status {
         return Error{"Unknown argument " + inQuotes(arg) + "; see jmemd --help"};
       });
   if (!parsed) return parsed.error();

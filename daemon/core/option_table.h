@@ -21,12 +21,15 @@ struct Flag {
   bool Options::*member;
 };
 
-// An option with a value, which `set` checks and stores; its error names the value.
+// An option with a value, which `set` checks and stores; its error names the value. One whose value
+// is optional takes it only inline (--json=short) and is given "" alone (--json), as getopt_long's
+// optional_argument: the next word stays a word.
 template <typename Options>
 struct ValueOption {
   std::string_view name;
   std::string_view alias;
   Status (*set)(std::string_view value, Options& options);
+  bool value_optional = false;
 };
 
 template <typename Option, std::size_t N>
@@ -38,12 +41,19 @@ const Option* findOption(const std::array<Option, N>& table, std::string_view na
 }
 
 // Walks `args` (without argv[0]): a flag or a value option (--name VALUE or --name=VALUE) through its
-// row, any other word through `operand`, which returns a Status. The first error ends the walk.
+// row, any other word through `operand(word, literal)`, which returns a Status. After "--" every word
+// is an operand, literal: "-" at its start is no option. The first error ends the walk.
 template <typename Options, std::size_t F, std::size_t V, typename Operand>
 Status parseOptionTable(const std::vector<std::string_view>& args, const std::array<Flag<Options>, F>& flags,
                         const std::array<ValueOption<Options>, V>& value_options, Options& options,
                         Operand&& operand) {
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      for (++i; i < args.size(); ++i) {
+        if (Status taken = operand(args[i], true); !taken) return taken;
+      }
+      return ok();
+    }
     std::string_view name = args[i];
     std::optional<std::string_view> inline_value;
     if (const auto equals = name.find('='); name.starts_with("--") && equals != std::string_view::npos) {
@@ -54,10 +64,11 @@ Status parseOptionTable(const std::vector<std::string_view>& args, const std::ar
       if (inline_value) return Error{"Option " + std::string(name) + " takes no value"};
       options.*(flag->member) = true;
     } else if (const auto* option = findOption(value_options, name)) {
+      if (!inline_value && option->value_optional) inline_value = std::string_view();
       if (!inline_value && i + 1 >= args.size())
         return Error{"Option " + std::string(name) + " needs a value"};
       if (Status set = option->set(inline_value ? *inline_value : args[++i], options); !set) return set;
-    } else if (Status taken = operand(args[i]); !taken) {
+    } else if (Status taken = operand(args[i], false); !taken) {
       return taken;
     }
   }

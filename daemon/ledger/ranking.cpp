@@ -17,6 +17,7 @@ std::uint64_t keyOf(const PssParts& parts, SortKey key) {
     case SortKey::kGpu:
       return parts.gpu_bytes;
     case SortKey::kCost:
+    case SortKey::kName:  // no figure: by name below
       return parts.costBytes();
   }
   return 0;
@@ -50,6 +51,7 @@ std::vector<const T*> rank(const std::vector<T>& items, std::uint32_t limit, Sor
 }  // namespace
 
 bool rankedBefore(const LedgerUnit& a, const LedgerUnit& b, SortKey key) {
+  if (key == SortKey::kName && a.unit != b.unit) return a.unit < b.unit;
   const std::uint64_t key_a = keyOf(a.memory, key);
   const std::uint64_t key_b = keyOf(b.memory, key);
   if (key_a != key_b) return key_a > key_b;
@@ -58,6 +60,7 @@ bool rankedBefore(const LedgerUnit& a, const LedgerUnit& b, SortKey key) {
 }
 
 bool rankedBefore(const LedgerProcess& a, const LedgerProcess& b, SortKey key) {
+  if (key == SortKey::kName && a.sample.comm != b.sample.comm) return a.sample.comm < b.sample.comm;
   const std::uint64_t key_a = keyOf(partsOf(a), key);
   const std::uint64_t key_b = keyOf(partsOf(b), key);
   if (key_a != key_b) return key_a > key_b;
@@ -69,8 +72,9 @@ Result<SortKey> parseSortKey(std::string_view text) {
   if (text == "nvmap") return SortKey::kNvmap;
   if (text == "gpu") return SortKey::kGpu;
   if (text == "cost") return SortKey::kCost;
+  if (text == "name") return SortKey::kName;
   return Error{"Unknown sort key \"" + sanitizeName(text.substr(0, 64)) +
-               "\": expected pss, nvmap, gpu or cost"};
+               "\": expected pss, nvmap, gpu, cost or name"};
 }
 
 std::string_view toString(SortKey key) {
@@ -83,6 +87,8 @@ std::string_view toString(SortKey key) {
       return "gpu";
     case SortKey::kCost:
       return "cost";
+    case SortKey::kName:
+      return "name";
   }
   return "cost";
 }

@@ -9,12 +9,13 @@
 
 namespace jmem {
 
-enum class SortKey { kPss, kNvmap, kGpu, kCost };
+// Largest first by a figure; kName: by name, A to Z (a unit's, a process's comm), cost breaking ties.
+enum class SortKey { kPss, kNvmap, kGpu, kCost, kName };
 
 // The largest list a caller may ask for; 0 asks for everything up to it.
 inline constexpr std::uint32_t kMaxListLimit = 65536;
 
-// "pss", "nvmap", "gpu" or "cost"; anything else is an error that names the value.
+// "pss", "nvmap", "gpu", "cost" or "name"; anything else is an error that names the value.
 Result<SortKey> parseSortKey(std::string_view text);
 std::string_view toString(SortKey key);
 

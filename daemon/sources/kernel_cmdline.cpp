@@ -210,12 +210,12 @@ std::uint64_t swiotlbBytes(std::uint64_t slabs) {
 
 std::string describeSwiotlb(const Swiotlb& swiotlb) {
   // IO_TLB_DEFAULT_SIZE; arm64 sets the pool up when DRAM reaches past what 32-bit DMA can address.
-  if (!swiotlb.given) return "absent (the kernel's default pool, 64 MiB)";
+  if (!swiotlb.given) return "absent (the kernel's default pool, " + formatIec(kSwiotlbDefaultBytes) + ")";
   // Linux 5.12 and later set no pool aside for noforce; older kernels keep a single slab.
   if (swiotlb.noforce) return "noforce: never bounce, no pool set aside";
   std::string text = swiotlb.slabs ? std::to_string(*swiotlb.slabs) + " slabs (" +
-                                         std::to_string(swiotlbBytes(*swiotlb.slabs) >> 20) + " MiB)"
-                                   : "the default pool (64 MiB)";
+                                         formatIec(swiotlbBytes(*swiotlb.slabs)) + ")"
+                                   : "the default pool (" + formatIec(kSwiotlbDefaultBytes) + ")";
   if (swiotlb.areas) text += " in " + std::to_string(*swiotlb.areas) + " areas";
   if (swiotlb.force) text += ", force: every DMA bounced";
   return text;

@@ -77,6 +77,8 @@ struct Swiotlb {
 };
 
 inline constexpr std::uint64_t kSwiotlbSlabBytes = 2048;
+// The pool a kernel sets up when the command line does not size it (IO_TLB_DEFAULT_SIZE).
+inline constexpr std::uint64_t kSwiotlbDefaultBytes = 64ull << 20;
 
 // The value after "swiotlb=". Anything the kernel would silently ignore or read otherwise than it looks
 // is an error naming the value: empty, trailing text, an unknown word, a number out of range, parts not

@@ -20,8 +20,8 @@ std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::
   if (snapshot.psi_trigger) triggers.push_back(*snapshot.psi_trigger);
   const std::uint64_t low_bytes = pressure.available_low_mib.value * kMiB;
   if (snapshot.mem_available_bytes < low_bytes) {
-    triggers.push_back("MemAvailable " + mibText(snapshot.mem_available_bytes) +
-                       " is below available_low_mib " + mibText(low_bytes));
+    triggers.push_back("MemAvailable " + formatIec(snapshot.mem_available_bytes) +
+                       " is below available_low_mib " + formatIec(low_bytes));
   }
   if (snapshot.pressure_available) {
     if (snapshot.psi_some_avg10_permyriad > pressure.psi_some_avg10_percent.value * 100.0) {
@@ -37,14 +37,14 @@ std::vector<std::string> activeTriggers(const Snapshot& snapshot, const policy::
   }
   const std::uint64_t ceiling_bytes = pressure.nvmap_ceiling_mib.value * kMiB;
   if (ceiling_bytes > 0 && snapshot.nvmap_available && snapshot.nvmap_total_bytes > ceiling_bytes) {
-    triggers.push_back("NvMap total " + mibText(snapshot.nvmap_total_bytes) + " is above nvmap_ceiling_mib " +
-                       mibText(ceiling_bytes));
+    triggers.push_back("NvMap total " + formatIec(snapshot.nvmap_total_bytes) +
+                       " is above nvmap_ceiling_mib " + formatIec(ceiling_bytes));
   }
   const std::uint64_t gpu_ceiling_bytes = pressure.gpu_ceiling_mib.value * kMiB;
   for (const GpuUse& use : snapshot.gpu_uses) {
     if (gpu_ceiling_bytes > 0 && use.bytes > gpu_ceiling_bytes) {
-      triggers.push_back(use.gpu + " uses " + (use.at_least ? "at least " : "") + mibText(use.bytes) +
-                         ", above gpu_ceiling_mib " + mibText(gpu_ceiling_bytes));
+      triggers.push_back(use.gpu + " uses " + (use.at_least ? "at least " : "") + formatIec(use.bytes) +
+                         ", above gpu_ceiling_mib " + formatIec(gpu_ceiling_bytes));
     }
   }
   return triggers;
@@ -322,8 +322,8 @@ void releaseWhenDue(const Snapshot& snapshot, const policy::PressurePolicy& pres
     return;
   }
   const std::string why =
-      "MemAvailable " + mibText(snapshot.mem_available_bytes) + " has stayed above available_high_mib " +
-      mibText(pressure.available_high_mib.value * kMiB) + " with no trigger for " + secondsText(held);
+      "MemAvailable " + formatIec(snapshot.mem_available_bytes) + " has stayed above available_high_mib " +
+      formatIec(pressure.available_high_mib.value * kMiB) + " with no trigger for " + secondsText(held);
   // A unit is released whole in one step, its MemoryHigh lifted before the thaw: a task frozen over
   // its MemoryHigh would otherwise sleep off the kernel's over-high penalty (up to 2 s of memory stall)
   // as soon as it is thawed, and that stall is pressure again.

@@ -4,16 +4,6 @@
 
 namespace jmem::throttle {
 
-std::string mibText(std::uint64_t bytes) {
-  char text[64];
-  if (bytes % kMiB == 0) {
-    std::snprintf(text, sizeof text, "%llu MiB", static_cast<unsigned long long>(bytes / kMiB));
-  } else {
-    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / static_cast<double>(kMiB));
-  }
-  return text;
-}
-
 std::string percentText(double percent) {
   char text[32];
   std::snprintf(text, sizeof text, "%g%%", percent);

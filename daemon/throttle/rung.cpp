@@ -23,12 +23,12 @@ std::uint64_t throttleTarget(const SnapshotUnit& figures, const policy::Workload
     const std::uint32_t step = workload.throttle_step_percent ? workload.throttle_step_percent->value
                                                               : policy::kDefaultThrottleStepPercent;
     target = base - base * step / 100;
-    how = std::to_string(step) + "% below " + mibText(base) +
+    how = std::to_string(step) + "% below " + formatIec(base) +
           (base == figures.cost_bytes ? std::string(" (its cost)") : std::string(" (its MemoryHigh)"));
   }
   if (target < kThrottleFloorBytes) {
     target = kThrottleFloorBytes;
-    how += ", raised to the floor of " + mibText(kThrottleFloorBytes);
+    how += ", raised to the floor of " + formatIec(kThrottleFloorBytes);
   }
   if (own && target > *own) {
     target = *own;
@@ -44,26 +44,26 @@ std::string takeThrottle(const SnapshotUnit& figures, const policy::Workload& wo
   action.memory_high_bytes = target;
   unit.prior_memory_high_bytes = figures.memory_high.bytes;
   unit.memory_high_bytes = target;
-  return "throttling " + who + " to MemoryHigh " + mibText(target) + ", " + how;
+  return "throttling " + who + " to MemoryHigh " + formatIec(target) + ", " + how;
 }
 
 std::string describeRestore(const UnitState& unit, Action& action) {
   action.memory_high_bytes = unit.prior_memory_high_bytes;
   return "restoring MemoryHigh of " + unit.unit + " to " +
-         (unit.prior_memory_high_bytes ? mibText(*unit.prior_memory_high_bytes) : std::string("infinity"));
+         (unit.prior_memory_high_bytes ? formatIec(*unit.prior_memory_high_bytes) : std::string("infinity"));
 }
 
 std::string takeFreeze(const SnapshotUnit& figures, const policy::Workload&, const std::string& who,
                        UnitState& unit, Action&) {
   unit.frozen = true;
-  return "freezing " + who + ", cost " + mibText(figures.cost_bytes);
+  return "freezing " + who + ", cost " + formatIec(figures.cost_bytes);
 }
 
 std::string takeStop(const SnapshotUnit& figures, const policy::Workload&, const std::string& who,
                      UnitState& unit, Action&) {
   unit.stopped = true;
   unit.frozen = false;  // systemd thaws a unit it stops
-  return "stopping " + who + ", cost " + mibText(figures.cost_bytes);
+  return "stopping " + who + ", cost " + formatIec(figures.cost_bytes);
 }
 
 }  // namespace

@@ -14,16 +14,26 @@ TEST_CASE("jmemctl with no command shows the status", "[ctl]") {
   CHECK_FALSE(options->json);
 }
 
-TEST_CASE("jmemctl top takes --units, -n and --sort", "[ctl]") {
-  const auto options =
-      parseCtlOptions({"top", "--units", "-n", "5", "--sort", "nvmap", "--json", "--no-legend"});
+TEST_CASE("jmemctl top takes --units, --lines, --sort, --full, -b and -n as top -b does", "[ctl]") {
+  const auto options = parseCtlOptions({"top", "--units", "--lines", "5", "--sort", "nvmap", "--json",
+                                        "--no-legend", "--full", "-b", "-n", "3"});
   REQUIRE(options.ok());
   CHECK(options->verb == Verb::kTop);
   CHECK(options->units);
   CHECK(options->limit == 5);
+  CHECK(options->limit_given);
   CHECK(options->sort == SortKey::kNvmap);
   CHECK(options->json);
   CHECK(options->no_legend);
+  CHECK(options->full);
+  CHECK(options->batch);
+  CHECK(options->iterations == 3u);
+
+  const auto plain = parseCtlOptions({"top"});
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain->limit_given);
+  CHECK_FALSE(plain->iterations);
+  CHECK(parseCtlOptions({"top", "--sort", "name"})->sort == SortKey::kName);
 }
 
 TEST_CASE("jmemctl names what it does not understand", "[ctl]") {
@@ -31,7 +41,9 @@ TEST_CASE("jmemctl names what it does not understand", "[ctl]") {
   CHECK(parseCtlOptions({"top", "--sort", "size"}).error().message.find("\"size\"") != std::string::npos);
   CHECK(parseCtlOptions({"top", "-n", "lots"}).error().message.find("\"lots\"") != std::string::npos);
   CHECK(parseCtlOptions({"top", "-n"}).error().message == "Option -n needs a value");
-  CHECK_FALSE(parseCtlOptions({"top", "-n", "70000"}).ok());
+  CHECK_FALSE(parseCtlOptions({"top", "--lines", "70000"}).ok());
+  CHECK(parseCtlOptions({"status", "--full"}).error().message ==
+        "--units, --lines, --sort, --full, -b and -n belong to the top command");
   CHECK_FALSE(parseCtlOptions({"status", "--units"}).ok());
   CHECK_FALSE(parseCtlOptions({"status", "top"}).ok());
 }
@@ -106,7 +118,66 @@ TEST_CASE("jmemctl takes a value option's value inline and refuses one on a flag
   REQUIRE(options.ok());
   CHECK(options->sort == SortKey::kPss);
   CHECK(options->limit == 5);
-  auto flag = parseCtlOptions({"status", "--json=yes"});
+  auto flag = parseCtlOptions({"status", "--no-pager=yes"});
   REQUIRE_FALSE(flag.ok());
-  CHECK(flag.error().message == "Option --json takes no value");
+  CHECK(flag.error().message == "Option --no-pager takes no value");
+}
+
+TEST_CASE(
+    "jmemctl --json is indented alone or with =pretty and on one line with =short and takes no next word",
+    "[ctl]") {
+  for (const auto& [arg, one_line] : std::vector<std::pair<std::string_view, bool>>{
+           {"--json", false}, {"--json=pretty", false}, {"--json=short", true}}) {
+    INFO(arg);
+    const auto options = parseCtlOptions({arg, "check"});
+    REQUIRE(options.ok());
+    CHECK(options->json);
+    CHECK(options->json_short == one_line);
+    CHECK(options->verb == Verb::kCheck);
+  }
+  CHECK(parseCtlOptions({"--json=yaml"}).error().message ==
+        "Invalid JSON format \"yaml\": expected pretty or short");
+}
+
+TEST_CASE("after a double dash every word is an operand even a file named like an option", "[ctl]") {
+  const auto options = parseCtlOptions({"validate", "--", "-odd.toml", "--json"});
+  REQUIRE(options.ok());
+  CHECK(options->files == std::vector<std::string>{"-odd.toml", "--json"});
+  CHECK_FALSE(options->json);
+  CHECK_FALSE(parseCtlOptions({"validate", "-odd.toml"}).ok());
+  // systemd allows a unit name to start with "-" ("-.slice"): after "--" it is a unit.
+  CHECK(parseCtlOptions({"throttle", "--", "-x.service"})->unit == "-x.service");
+  CHECK_FALSE(parseCtlOptions({"throttle", "-x.service"}).ok());
+}
+
+TEST_CASE("help, help VERB and VERB --help each show help, the verb's alone for a verb", "[ctl]") {
+  const auto all = parseCtlOptions({"help"});
+  REQUIRE(all.ok());
+  CHECK(all->help);
+  CHECK(all->help_verb.empty());
+  const auto one = parseCtlOptions({"help", "top"});
+  REQUIRE(one.ok());
+  CHECK(one->help_verb == "top");
+  // Help for a verb asks nothing else of the line: throttle's missing unit is no error here.
+  const auto asked = parseCtlOptions({"throttle", "--help"});
+  REQUIRE(asked.ok());
+  CHECK(asked->help_verb == "throttle");
+  CHECK(parseCtlOptions({"help", "stauts"}).error().message ==
+        "Unknown command \"stauts\"; see jmemctl help");
+  CHECK_FALSE(parseCtlOptions({"help", "top", "check"}).ok());
+}
+
+TEST_CASE("each verb's help names its usage, its own options and the common ones, and only its own",
+          "[ctl]") {
+  for (const VerbEntry& entry : verbTable()) {
+    INFO(entry.name);
+    const std::string usage = verbUsage(entry.name);
+    CHECK(usage.starts_with("Usage: jmemctl [OPTIONS] " + std::string(entry.synopsis) + "\n"));
+    CHECK(usage.find(entry.help) != std::string::npos);
+    CHECK(usage.find("--json[=pretty|short]") != std::string::npos);
+    for (const VerbEntry& other : verbTable()) {
+      if (&other != &entry) CHECK(usage.find(other.help) == std::string::npos);
+    }
+  }
+  CHECK(verbUsage("top").find("--lines N") != std::string::npos);
 }

@@ -11,6 +11,11 @@
 using namespace jmem;
 using namespace jmem::ctl;
 
+// A renderer's JSON as jmemctl prints it, read back.
+static nlohmann::json parsed(const Json& rendered) {
+  return nlohmann::json::parse(jsonText(rendered));
+}
+
 namespace {
 
 LedgerProcess process(pid_t pid, std::string comm, std::uint64_t pss, std::uint64_t nvmap,
@@ -71,6 +76,61 @@ TEST_CASE("tables align numbers right and text left, without trailing blanks", "
   CHECK(renderTable({{"PID", true}, {"NAME"}}, {{"7", "a"}}, /*legend=*/false) == "7 a\n");
 }
 
+TEST_CASE("a coloured or non-ASCII cell takes the columns its text shows, so the columns line up", "[ctl]") {
+  CHECK(displayWidth("\x1b[31mdrift\x1b[0m") == 5);
+  CHECK(displayWidth("caf\xc3\xa9") == 4);
+  const std::string plain = renderTable({{"STATE"}, {"COST", true}}, {{"drift", "1.0M"}, {"ok", "-"}}, true);
+  const std::string coloured = renderTable(
+      {{"STATE"}, {"COST", true}}, {{"\x1b[31mdrift\x1b[0m", "1.0M"}, {"\x1b[32mok\x1b[0m", "-"}}, true);
+  std::string stripped;
+  for (std::size_t i = 0; i < coloured.size(); ++i) {
+    if (coloured[i] == '\x1b') {
+      i = coloured.find('m', i);
+      continue;
+    }
+    stripped += coloured[i];
+  }
+  CHECK(stripped == plain);
+}
+
+TEST_CASE("the process table names users where it can and shows command lines with --full", "[ctl]") {
+  Style style;
+  style.user_name = [](std::uint32_t uid) {
+    return uid == 1000 ? std::string("alice") : std::to_string(uid);
+  };
+  std::string table = renderProcesses({process(42, "python3", 50 << 20, 0)}, style);
+  CHECK(table.find("USER") != std::string::npos);
+  CHECK(table.find("alice") != std::string::npos);
+  CHECK(table.find("/usr/bin/app") == std::string::npos);
+  style.full_command = true;
+  table = renderProcesses({process(42, "python3", 50 << 20, 0)}, style);
+  CHECK(table.find("/usr/bin/app") != std::string::npos);
+  CHECK(renderProcesses({process(42, "python3", 50 << 20, 0)}, Style{}).find("UID") != std::string::npos);
+}
+
+TEST_CASE("apply's, revert's, throttle's and release's JSON carry each item with its outcome", "[ctl]") {
+  const auto results =
+      parsed(renderResultsJson({{"unit", "gdm.service", "stopped", true}, {"unit", "x", "no", false}}));
+  CHECK(results["results"].size() == 2);
+  CHECK(results["results"][1]["ok"] == false);
+  CHECK(results["results"][0]["target"] == "gdm.service");
+  ThrottleActionRecord action;
+  action.unit = "batch.service";
+  action.action = "throttle";
+  action.memory_high_bytes = 5;
+  action.ok = true;
+  const auto actions = parsed(renderActionsJson({action}));
+  CHECK(actions["actions"][0]["unit"] == "batch.service");
+  CHECK(actions["actions"][0]["memory_high_bytes"] == 5);
+  CHECK(parsed(renderActionsJson({}))["actions"].empty());
+}
+
+TEST_CASE("JSON is indented by default and on one line when short", "[ctl]") {
+  const Json json{{"a", 1}, {"b", {1, 2}}};
+  CHECK(jsonText(json).find("\n  ") != std::string::npos);
+  CHECK(jsonText(json, true) == "{\"a\":1,\"b\":[1,2]}\n");
+}
+
 TEST_CASE("the process table shows PSS, NvMap and cost per process", "[ctl]") {
   const std::string table = renderProcesses({process(42, "gem", 50 << 20, 118 << 20)}, Style{});
   CHECK(table.find("PID") != std::string::npos);
@@ -81,7 +141,7 @@ TEST_CASE("the process table shows PSS, NvMap and cost per process", "[ctl]") {
 }
 
 TEST_CASE("process JSON uses the keys of jmemd --dump", "[ctl]") {
-  const auto json = nlohmann::json::parse(renderProcessesJson({process(42, "gem", 100, 5)}));
+  const auto json = parsed(renderProcessesJson({process(42, "gem", 100, 5)}));
   const auto& p = json["processes"][0];
   CHECK(p["pid"] == 42);
   CHECK(p["pss_bytes"] == 100);
@@ -102,13 +162,13 @@ TEST_CASE("top --json over the bus writes each process and unit as jmemd --dump 
 
   std::vector<LedgerProcess> processes;
   for (const LedgerProcess& p : ledger.processes) processes.push_back(decodeProcess(encodeProcess(p)));
-  const auto top = Json::parse(renderProcessesJson(processes));
+  const auto top = parsed(renderProcessesJson(processes));
   CHECK(top["processes"] == dumped["processes"]);
   CHECK(top["processes"][1]["pss_anon_bytes"].is_null());
 
   std::vector<LedgerUnit> units;
   for (const LedgerUnit& u : ledger.units) units.push_back(decodeUnit(encodeUnit(u, u.pids)));
-  const auto top_units = Json::parse(renderUnitsJson(units));
+  const auto top_units = parsed(renderUnitsJson(units));
   CHECK(top_units["units"] == dumped["units"]);
   CHECK(top_units["units"][0]["pss_anon_bytes"].is_null());
 }
@@ -124,7 +184,7 @@ TEST_CASE("status JSON's system sections are the dump's, through the bus, null w
   ledger.totals.memory.pss_anon_bytes.reset();
   ledger.totals.unaccounted_bytes = -4096;
   const auto status = [&] {
-    return nlohmann::json::parse(renderStatusJson(info, decodeSystem(encodeSystem(systemRecord(ledger, 7)))));
+    return parsed(renderStatusJson(info, decodeSystem(encodeSystem(systemRecord(ledger, 7)))));
   };
   const auto dumped = [&] { return nlohmann::json::parse(ledgerToJson(ledger).dump()); };
   auto json = status();
@@ -163,7 +223,7 @@ TEST_CASE("status says when NvMap and pressure are unavailable instead of showin
   Style color;
   color.color = true;
   CHECK(renderStatus(info, system, {}, 0, color).find("\x1b[32m") != std::string::npos);
-  const auto json = nlohmann::json::parse(renderStatusJson(info, system));
+  const auto json = parsed(renderStatusJson(info, system));
   CHECK(json["nvmap"]["total_bytes"].is_null());
   CHECK(json["meminfo"]["mem_total_bytes"] == 8ull << 30);
 }
@@ -174,7 +234,7 @@ TEST_CASE("status shows what zram holds in how much RAM, or why there is no zram
   system.zram.reason = "no zram device under /sys/block\x1b[2J";
   std::string text = renderStatus(info, system, {}, 0, Style{});
   CHECK(text.find("Zram: none (no zram device under /sys/block\\x1b[2J)") != std::string::npos);
-  auto json = nlohmann::json::parse(renderStatusJson(info, system));
+  auto json = parsed(renderStatusJson(info, system));
   CHECK(json["zram"]["available"] == false);
   CHECK(json["zram"]["totals"].is_null());
 
@@ -185,7 +245,7 @@ TEST_CASE("status shows what zram holds in how much RAM, or why there is no zram
   // 1200 MiB held in 300 MiB compressed: 4.0 to 1.
   CHECK(text.find("Zram: " + formatIec(1200ull << 20) + " stored in " + formatIec(310ull << 20) +
                   " (4.0:1) on 1 device of " + formatIec(2ull << 30)) != std::string::npos);
-  json = nlohmann::json::parse(renderStatusJson(info, system));
+  json = parsed(renderStatusJson(info, system));
   CHECK(json["zram"]["devices"][0]["orig_data_bytes"] == 1200ull << 20);
   CHECK(json["zram"]["totals"]["devices"] == 1);
 }
@@ -194,7 +254,7 @@ TEST_CASE("the process table has a GPU column, and its JSON gpu_bytes and gpu_sh
   const std::string table = renderProcesses({process(42, "train", 50 << 20, 0, 2566ull << 20)}, Style{});
   CHECK(table.find("GPU") != std::string::npos);
   CHECK(table.find("2.5G") != std::string::npos);
-  const auto json = nlohmann::json::parse(renderProcessesJson({process(42, "train", 100, 0, 7)}));
+  const auto json = parsed(renderProcessesJson({process(42, "train", 100, 0, 7)}));
   CHECK(json["processes"][0]["gpu_bytes"] == 7);
   CHECK(json["processes"][0]["gpu_shared_bytes"] == 0);
 }
@@ -223,7 +283,7 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
         std::string::npos);
   CHECK(renderStatus(info, system, {}, 0, Style{}).find("GPU") == std::string::npos);
 
-  const auto json = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &gpus));
+  const auto json = parsed(renderStatusJson(info, system, nullptr, &gpus));
   CHECK(json["nvml"]["available"] == true);
   REQUIRE(json["gpus"].size() == 3);
   CHECK(json["gpus"][0]["used_bytes"] == 4123ull << 20);
@@ -233,7 +293,7 @@ TEST_CASE("status shows each GPU's memory, an integrated GPU's processes, or why
   // The dump's encoder: the same keys, a process list and not a count.
   CHECK(json["gpus"][1] == nlohmann::json::parse(gpuToJson(thor).dump()));
   CHECK(json["gpus"][1]["processes"].size() == 3);
-  const auto unavailable = nlohmann::json::parse(renderStatusJson(info, system, nullptr, &none));
+  const auto unavailable = parsed(renderStatusJson(info, system, nullptr, &none));
   CHECK(unavailable["nvml"]["reason"] == none.reason);
   CHECK(unavailable["gpus"].empty());
 }
@@ -299,7 +359,7 @@ TEST_CASE("check, plan and the results of apply show strings from the bus escape
 
 TEST_CASE("JSON output escapes every character outside printable ASCII, and reads back unchanged", "[ctl]") {
   LedgerProcess p = process(42, "ok\xe2\x80\xae\x7f\xc2\x9b", 100, 5);
-  const std::string json = renderProcessesJson({p});
+  const std::string json = jsonText(renderProcessesJson({p}));
   CHECK(terminalSafeText(json));
   CHECK(json.find("\\u202e") != std::string::npos);
   CHECK(nlohmann::json::parse(json)["processes"][0]["comm"] == p.sample.comm);
@@ -318,7 +378,7 @@ TEST_CASE(
   const std::string text = renderCheck(check, Style{});
   CHECK(text.find("Compliant") == std::string::npos);
   CHECK(text.find("1 item(s) could not be observed") != std::string::npos);
-  const auto json = nlohmann::json::parse(renderCheckJson(check));
+  const auto json = parsed(renderCheckJson(check));
   CHECK(json["verdict"] == "unknown");
   CHECK(json["compliant"].is_null());
 }
@@ -329,8 +389,8 @@ TEST_CASE("each verdict of check has its own exit status, and one jmemctl does n
   CHECK(checkExitCode(CheckView{"drift", {}}) == kExitDrift);
   CHECK(checkExitCode(CheckView{"reboot-pending", {}}) == kExitRebootPending);
   CHECK(checkExitCode(CheckView{"something-newer", {}}) == kExitUnknown);
-  CHECK(nlohmann::json::parse(renderCheckJson(CheckView{"reboot-pending", {}}))["compliant"] == false);
-  CHECK(nlohmann::json::parse(renderCheckJson(CheckView{"compliant", {}}))["compliant"] == true);
+  CHECK(parsed(renderCheckJson(CheckView{"reboot-pending", {}}))["compliant"] == false);
+  CHECK(parsed(renderCheckJson(CheckView{"compliant", {}}))["compliant"] == true);
 }
 
 TEST_CASE("plan with nothing to change but items it cannot plan does not say there is nothing to change",
@@ -339,7 +399,7 @@ TEST_CASE("plan with nothing to change but items it cannot plan does not say the
   const std::string text = renderPlan(plan, Style{});
   CHECK(text.find("Nothing to change.\n") == std::string::npos);
   CHECK(text.find("Cannot plan default.target: Failed to get the default target") != std::string::npos);
-  CHECK(nlohmann::json::parse(renderPlanJson(plan))["unknown"].size() == 1);
+  CHECK(parsed(renderPlanJson(plan))["unknown"].size() == 1);
 }
 
 namespace {
@@ -419,7 +479,7 @@ TEST_CASE("status shows the policy's last verdict, what it counts and what waits
 
 TEST_CASE("status JSON carries the sampling state with its error and the policy's last verdict", "[ctl]") {
   GovernorInfo info = governorInfo();
-  auto json = nlohmann::json::parse(renderStatusJson(info, SystemRecord{}));
+  auto json = parsed(renderStatusJson(info, SystemRecord{}));
   CHECK(json["sampling"]["state"] == "fresh");
   CHECK(json["sampling"]["error"].is_null());
   CHECK(json["policy"]["verdict"].is_null());
@@ -430,7 +490,7 @@ TEST_CASE("status JSON carries the sampling state with its error and the policy'
   info.policy_verdict = "reboot-pending";
   info.policy_reboot_pending = {"swiotlb"};
   info.policy_check_usec = 42;
-  json = nlohmann::json::parse(renderStatusJson(info, SystemRecord{}));
+  json = parsed(renderStatusJson(info, SystemRecord{}));
   CHECK(json["sampling"]["state"] == "stale");
   CHECK(json["sampling"]["error"] == "/proc/meminfo: meminfo: missing field MemTotal");
   CHECK(json["policy"]["verdict"] == "reboot-pending");

@@ -160,8 +160,8 @@ def test_privacy(c):
     mounted = c.run("mount", "-o", "remount,hidepid=invisible", "/proc")
     t.check("the container's /proc is remounted hidepid=invisible", mounted.returncode == 0, mounted.stderr)
     restart(c)
-    as_nobody = ctl(c, "--json", "top", "-n", "0", user=NOBODY)
-    as_root = ctl(c, "--json", "top", "-n", "0")
+    as_nobody = ctl(c, "--json", "top", "--lines", "0", user=NOBODY)
+    as_root = ctl(c, "--json", "top", "--lines", "0")
     mine = [p for p in json.loads(as_nobody.stdout)["processes"]] if as_nobody.returncode == 0 else None
     every = [p for p in json.loads(as_root.stdout)["processes"]] if as_root.returncode == 0 else []
     t.check("under hidepid=invisible, nobody sees only its own processes",

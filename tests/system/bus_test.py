@@ -85,8 +85,8 @@ def test_json_against_dump(t, d, jmemd):
     # A reload starts the sampler afresh: every process is read now, none is up to max age old.
     t.check("reload before comparing", d.ctl("reload").returncode == 0)
     status = json.loads(d.ctl("status", "--json").stdout)
-    top = json.loads(d.ctl("top", "--json", "-n", "0").stdout)
-    units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)
+    top = json.loads(d.ctl("top", "--json", "--lines", "0").stdout)
+    units = json.loads(d.ctl("top", "--units", "--json", "--lines", "0").stdout)
     dump = json.loads(subprocess.run([jmemd, "--dump"], capture_output=True, text=True, check=True).stdout)
     t.check("status mem_total_bytes matches the dump",
             status["meminfo"]["mem_total_bytes"] == dump["meminfo"]["mem_total_bytes"])
@@ -117,16 +117,16 @@ def test_json_against_dump(t, d, jmemd):
     # The units and the total must come from the same tick: retry until a status before and after agree.
     for _ in range(20):
         before = json.loads(d.ctl("status", "--json").stdout)
-        units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)
+        units = json.loads(d.ctl("top", "--units", "--json", "--lines", "0").stdout)
         after = json.loads(d.ctl("status", "--json").stdout)
         if before["last_sample_usec"] == after["last_sample_usec"]:
             break
     t.check("units add up to the status total",
             sum(u["pss_bytes"] for u in units["units"]) == after["totals"]["pss_bytes"],
             (sum(u["pss_bytes"] for u in units["units"]), after["totals"]["pss_bytes"]))
-    limited = json.loads(d.ctl("top", "--json", "-n", "3", "--sort", "pss").stdout)["processes"]
+    limited = json.loads(d.ctl("top", "--json", "--lines", "3", "--sort", "pss").stdout)["processes"]
     t.check("-n limits the rows", len(limited) == min(3, len(ours)))
-    human = d.ctl("top", "--no-legend", "-n", "2").stdout.splitlines()
+    human = d.ctl("top", "--no-legend", "--lines", "2").stdout.splitlines()
     t.check("--no-legend prints rows only", len(human) == min(2, len(ours)) and not human[0].lstrip().startswith("PID"))
     t.check("no colors when not on a terminal", "\x1b[" not in d.ctl("status").stdout)
 

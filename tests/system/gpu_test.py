@@ -78,7 +78,7 @@ def test_dump(t, jmemd, standin, script_path, me, gone):
 
 
 def top_gpu(d, me):
-    top = json.loads(d.ctl("top", "--json", "--sort", "gpu", "-n", "0").stdout)
+    top = json.loads(d.ctl("top", "--json", "--sort", "gpu", "--lines", "0").stdout)
     return next((p["gpu_bytes"] for p in top["processes"] if p["pid"] == me), None), top
 
 
@@ -91,7 +91,7 @@ def test_governor(t, jmemd, jmemctl, standin, script_path, me, gone):
             t.check("jmemctl top --sort gpu puts this process first",
                     top["processes"] and top["processes"][0]["pid"] == me, top["processes"][:2])
             t.check("with its gpu_bytes", mine == 1088 * MIB, mine)
-            human = d.ctl("top", "-n", "3").stdout
+            human = d.ctl("top", "--lines", "3").stdout
             t.check("the process table has a GPU column", "GPU" in human.splitlines()[0], human)
             status = json.loads(d.ctl("status", "--json").stdout)
             t.check("status --json carries the GPUs", [g["name"] for g in status.get("gpus", [])]

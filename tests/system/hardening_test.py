@@ -97,7 +97,7 @@ def test_reading(t, c, nvmap_expected):
     t.check("NvMap is read from debugfs", status.get("nvmap", {}).get("available") is True, status.get("nvmap"))
     t.check("the NvMap total is the heap's total line", status.get("nvmap", {}).get("total_bytes") == nvmap_expected,
             status.get("nvmap"))
-    other = [p for p in ctl_json(c, "top", "-n", "0").get("processes", []) if p["unit"] == "other-user.service"]
+    other = [p for p in ctl_json(c, "top", "--lines", "0").get("processes", []) if p["unit"] == "other-user.service"]
     t.check("another user's process is in the ledger with its PSS",
             len(other) == 1 and other[0]["uid"] == int(NOBODY) and (other[0]["pss_bytes"] or 0) > 0, other)
 

@@ -35,7 +35,7 @@ def main():
         result = c.run("jmemctl", "--no-pager", "status")
         t.check("jmemctl status works in the container", result.returncode == 0 and "jmemd" in result.stdout,
                 result.stderr)
-        result = c.run("jmemctl", "--no-pager", "top", "-n", "3", user="65534")
+        result = c.run("jmemctl", "--no-pager", "top", "--lines", "3", user="65534")
         t.check("an ordinary user can read", result.returncode == 0, result.stderr)
         result = c.run("jmemctl", "reload", user="65534")
         t.check("an ordinary user may not reload (no polkit: denied)", result.returncode == 4, result.stderr)

@@ -240,7 +240,7 @@ TEST_CASE("a boot argument set for the next boot but not this one is reboot pend
   const CheckItem* now = find(report, ItemKind::kBootNow, "swiotlb");
   REQUIRE(now);
   CHECK(now->state == ItemState::kRebootPending);
-  CHECK(now->actual.find("the next boot: 65536 slabs (128 MiB)") != std::string::npos);
+  CHECK(now->actual.find("the next boot: 65536 slabs (128.0M)") != std::string::npos);
   CHECK(find(report, ItemKind::kBootNext, "swiotlb")->state == ItemState::kOk);
   CHECK(report.verdict() == Verdict::kRebootPending);
   CHECK_FALSE(report.compliant());

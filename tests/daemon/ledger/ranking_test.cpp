@@ -30,7 +30,7 @@ TEST_CASE("sort keys are pss, nvmap, gpu and cost, and anything else is named in
   CHECK(*parseSortKey("cost") == SortKey::kCost);
   const auto bad = parseSortKey("size");
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap, gpu or cost");
+  CHECK(bad.error().message == "Unknown sort key \"size\": expected pss, nvmap, gpu, cost or name");
 }
 
 TEST_CASE("processes rank largest first by the chosen key, ties in PID order", "[ledger]") {
@@ -39,6 +39,20 @@ TEST_CASE("processes rank largest first by the chosen key, ties in PID order", "
   CHECK(pids(*topProcesses(ledger, SortKey::kPss, 0)) == std::vector<pid_t>{2, 4, 3, 1});
   CHECK(pids(*topProcesses(ledger, SortKey::kNvmap, 0)) == std::vector<pid_t>{1, 3, 2, 4});
   CHECK(pids(*topProcesses(ledger, SortKey::kCost, 0)) == std::vector<pid_t>{1, 3, 2, 4});
+}
+
+TEST_CASE("by name, processes go A to Z by comm and units by unit, the costlier first on a tie", "[ledger]") {
+  CHECK(*parseSortKey("name") == SortKey::kName);
+  Ledger ledger;
+  ledger.processes = {process(1, 10, 0), process(2, 30, 0), process(3, 20, 0)};
+  ledger.processes[0].sample.comm = "zeta";
+  ledger.processes[1].sample.comm = "alpha";
+  ledger.processes[2].sample.comm = "zeta";
+  CHECK(pids(*topProcesses(ledger, SortKey::kName, 0)) == std::vector<pid_t>{2, 3, 1});
+  ledger.units.resize(2);
+  ledger.units[0].unit = "b.service";
+  ledger.units[1].unit = "a.service";
+  CHECK((*topUnits(ledger, SortKey::kName, 0))[0]->unit == "a.service");
 }
 
 TEST_CASE("a limit cuts the list, zero means all, and an absurd limit is refused", "[ledger]") {

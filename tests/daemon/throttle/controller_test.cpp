@@ -108,15 +108,14 @@ TEST_CASE(
   const auto decision = controller.tick(snapshot(0, 256));
   CHECK(decision.phase == Phase::kPressure);
   REQUIRE(decision.triggers.size() == 1);
-  CHECK(decision.triggers[0] == "MemAvailable 256 MiB is below available_low_mib 512 MiB");
+  CHECK(decision.triggers[0] == "MemAvailable 256.0M is below available_low_mib 512.0M");
   REQUIRE(decision.actions.size() == 1);
   const auto& action = decision.actions[0];
   CHECK(action.unit == "batch.service");
   CHECK(action.kind == ActionKind::kThrottle);
   CHECK(action.memory_high_bytes == 900 * kMiB);
-  CHECK_THAT(action.reason,
-             Catch::StartsWith("MemAvailable 256 MiB is below available_low_mib 512 MiB: "
-                               "throttling batch.service (priority 10) to MemoryHigh 900 MiB"));
+  CHECK_THAT(action.reason, Catch::StartsWith("MemAvailable 256.0M is below available_low_mib 512.0M: "
+                                              "throttling batch.service (priority 10) to MemoryHigh 900.0M"));
   REQUIRE(decision.state.find("batch.service"));
   CHECK(decision.state.find("batch.service")->memory_high_bytes == 900 * kMiB);
   CHECK_FALSE(decision.state.find("batch.service")->prior_memory_high_bytes);
@@ -178,7 +177,7 @@ TEST_CASE("the NvMap total above its ceiling alone is a trigger, and a ceiling o
     Controller controller{policy, {}, {}};
     const auto decision = controller.tick(s);
     REQUIRE(decision.triggers.size() == 1);
-    CHECK(decision.triggers[0] == "NvMap total 5000 MiB is above nvmap_ceiling_mib 2048 MiB");
+    CHECK(decision.triggers[0] == "NvMap total 4.9G is above nvmap_ceiling_mib 2.0G");
     CHECK(describe(decision) == "throttle batch.service");
   }
   {
@@ -201,7 +200,7 @@ TEST_CASE("any GPU's use above its ceiling alone is a trigger, and a ceiling of 
     Controller controller{policy, {}, {}};
     const auto decision = controller.tick(s);
     REQUIRE(decision.triggers.size() == 1);
-    CHECK(decision.triggers[0] == "GPU 1 (NVIDIA Thor) uses 6000 MiB, above gpu_ceiling_mib 4096 MiB");
+    CHECK(decision.triggers[0] == "GPU 1 (NVIDIA Thor) uses 5.9G, above gpu_ceiling_mib 4.0G");
     CHECK(describe(decision) == "throttle batch.service");
   }
   {
@@ -271,7 +270,7 @@ TEST_CASE("a lower bound of a GPU's use above its ceiling is a trigger that says
   Controller controller{policy, {}, {}};
   const auto decision = controller.tick(s);
   REQUIRE(decision.triggers.size() == 1);
-  CHECK(decision.triggers[0] == "GPU 0 (NVIDIA Thor) uses at least 5000 MiB, above gpu_ceiling_mib 4096 MiB");
+  CHECK(decision.triggers[0] == "GPU 0 (NVIDIA Thor) uses at least 4.9G, above gpu_ceiling_mib 4.0G");
 }
 
 TEST_CASE("every trigger that holds is named in the reason", "[throttle]") {
@@ -282,7 +281,7 @@ TEST_CASE("every trigger that holds is named in the reason", "[throttle]") {
   const auto decision = controller.tick(s);
   CHECK(decision.triggers.size() == 3);
   REQUIRE(decision.actions.size() == 1);
-  CHECK_THAT(decision.actions[0].reason, Catch::Contains("MemAvailable 100 MiB") &&
+  CHECK_THAT(decision.actions[0].reason, Catch::Contains("MemAvailable 100.0M") &&
                                              Catch::Contains("; PSI some avg10 50.00%") &&
                                              Catch::Contains("; PSI full avg10 20.00%"));
 }
@@ -469,7 +468,7 @@ TEST_CASE("release waits for MemAvailable above the high watermark, held for rel
   CHECK(release.actions[0].kind == ActionKind::kRestoreMemoryHigh);
   CHECK_FALSE(release.actions[0].memory_high_bytes);
   CHECK(release.actions[0].reason ==
-        "MemAvailable 1100 MiB has stayed above available_high_mib 1024 MiB with no trigger for 30.0 s: "
+        "MemAvailable 1.1G has stayed above available_high_mib 1.0G with no trigger for 30.0 s: "
         "restoring MemoryHigh of batch.service to infinity");
   CHECK(release.state.units.empty());
   CHECK(controller.tick(snapshot(60, 1100)).phase == Phase::kCalm);
