@@ -118,6 +118,18 @@ GpuSnapshot GovernorClient::gpus() {
   return snapshot;
 }
 
+std::optional<RoomRecord> GovernorClient::headroom() {
+  try {
+    return decodeRoom(proxy_->GetHeadroom());
+  } catch (const sdbus::Error& error) {
+    // A jmemd from before GetHeadroom, or a bus policy not yet reloaded: status goes on without it.
+    if (error.getName() == "org.freedesktop.DBus.Error.UnknownMethod" ||
+        error.getName() == "org.freedesktop.DBus.Error.AccessDenied")
+      return std::nullopt;
+    throw;
+  }
+}
+
 void GovernorClient::reload() {
   proxy_->Reload();
 }

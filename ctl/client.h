@@ -77,6 +77,9 @@ class GovernorClient {
   std::vector<LedgerUnit> units(std::uint32_t limit, SortKey sort, bool* truncated = nullptr);
   // GetGpus: each GPU NVML reports, with the processes the caller may see.
   GpuSnapshot gpus();
+  // GetHeadroom: what a new workload can take now, and what more throttling could give; nullopt from
+  // a jmemd that does not say.
+  std::optional<RoomRecord> headroom();
   void reload();
   CheckView check();
   PlanView plan();

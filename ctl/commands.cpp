@@ -101,9 +101,35 @@ std::string zramLine(const ZramSnapshot& zram) {
 
 }  // namespace
 
+std::string headroomLine(const RoomRecord& room) {
+  std::string line = formatIec(room.headroom_bytes) + " (MemAvailable " +
+                     formatIec(room.mem_available_bytes) +
+                     (room.headroom_bytes ? " above" : ", at or below") + " available_low_mib " +
+                     formatIec(room.low_watermark_bytes) + ")";
+  if (room.units.empty()) return line + "; throttling could give nothing more";
+  line += "; throttling could give " + formatIec(room.throttle_bytes) + " more (";
+  for (std::size_t i = 0; i < room.units.size() && i < 3; ++i) {
+    const RoomUnitRecord& u = room.units[i];
+    line += (i ? ", " : "") + terminalSafe(u.rung) + " " + terminalSafe(u.unit) + " " + formatIec(u.bytes);
+  }
+  if (room.units.size() > 3) line += ", " + std::to_string(room.units.size() - 3) + " more";
+  return line + ")";
+}
+
+Json roomJson(const RoomRecord& room) {
+  Json units = Json::array();
+  for (const auto& u : room.units)
+    units.push_back(Json{{"unit", u.unit}, {"rung", u.rung}, {"bytes", u.bytes}});
+  return Json{{"mem_available_bytes", room.mem_available_bytes},
+              {"low_watermark_bytes", room.low_watermark_bytes},
+              {"headroom_bytes", room.headroom_bytes},
+              {"throttle_bytes", room.throttle_bytes},
+              {"units", std::move(units)}};
+}
+
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
-                         const GpuSnapshot* gpus) {
+                         const GpuSnapshot* gpus, const RoomRecord* room) {
   std::string out;
   // A stale ledger is a failed state, marked as systemctl marks a failed unit.
   const bool stale = info.sample_state == "stale";
@@ -122,6 +148,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
   row("Memory", formatIec(m.mem_total_bytes) + " total, " + formatIec(m.mem_available_bytes) +
                     " available (" + formatPermyriad(static_cast<std::uint32_t>(available_permyriad)) +
                     "), " + formatIec(s.totals.used_bytes) + " used");
+  if (room) row("Headroom", headroomLine(*room));
   if (m.swap_total_bytes.value_or(0))
     row("Swap", (m.swap_free_bytes ? formatIec(*m.swap_free_bytes) : "-") + " free of " +
                     formatIec(*m.swap_total_bytes));
@@ -160,7 +187,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
 }
 
 Json renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const ThrottleView* throttle,
-                      const GpuSnapshot* gpus) {
+                      const GpuSnapshot* gpus, const RoomRecord* room) {
   // The dump's encoders: the same sections under the same names.
   Json pressure = pressureToJson(s.pressure);
   pressure["level"] = info.pressure_level;
@@ -182,6 +209,7 @@ Json renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const Thr
     json["gpus"] = std::move(list);
   }
   if (throttle) json["throttle"] = renderThrottleJson(*throttle);
+  if (room) json["headroom"] = roomJson(*room);
   json["state_problems"] = info.state_problems;
   const auto text = [](const std::string& value) { return value.empty() ? Json(nullptr) : Json(value); };
   json["sampling"] = {{"state", text(info.sample_state)}, {"error", text(info.sample_error)}};

@@ -20,12 +20,17 @@ struct Style {
 };
 
 // Each command renders what the client returns; they only print, so they are pure of the bus.
-// With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's.
+// With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's; with `room`, the
+// headroom and what more throttling could give.
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& system,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
-                         const GpuSnapshot* gpus = nullptr);
+                         const GpuSnapshot* gpus = nullptr, const RoomRecord* room = nullptr);
 Json renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
-                      const ThrottleView* throttle = nullptr, const GpuSnapshot* gpus = nullptr);
+                      const ThrottleView* throttle = nullptr, const GpuSnapshot* gpus = nullptr,
+                      const RoomRecord* room = nullptr);
+// "1.4G (MemAvailable 1.9G above available_low_mib 512.0M); throttling could give 1.1G more (...)"
+std::string headroomLine(const RoomRecord& room);
+Json roomJson(const RoomRecord& room);
 // The JSON writes each process and unit as `jmemd --dump` does (ledger/ledger_json.h).
 std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style);
 Json renderProcessesJson(const std::vector<LedgerProcess>& processes);

@@ -19,11 +19,14 @@ int runStatus(GovernorClient* client, const CtlOptions& options, const Style& st
   const auto system = client->system();
   const auto throttle = client->throttleState();
   const auto gpus = client->gpus();
+  const auto room = client->headroom();
   if (options.json) {
-    emit(jsonText(renderStatusJson(info, system, &throttle, &gpus), options.json_short), options);
+    emit(jsonText(renderStatusJson(info, system, &throttle, &gpus, room ? &*room : nullptr),
+                  options.json_short),
+         options);
   } else {
-    emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus) + renderThrottle(throttle, style) +
-             "\n" + renderUnits(client->units(5, SortKey::kCost), style),
+    emit(renderStatus(info, system, {}, realtimeUsec(), style, &gpus, room ? &*room : nullptr) +
+             renderThrottle(throttle, style) + "\n" + renderUnits(client->units(5, SortKey::kCost), style),
          options);
   }
   // A stale ledger fails status, after showing it: a script that asks "is jmemd well?" hears no.

@@ -151,6 +151,10 @@ std::tuple<bool, std::string, std::vector<BusRecord>> ManagerObject::GetGpus() {
   return {gpus.available, gpus.available ? std::string() : gpus.reason, std::move(out)};
 }
 
+BusRecord ManagerObject::GetHeadroom() {
+  return encodeRoom(roomRecord(state_.room));
+}
+
 BusRecord ManagerObject::GetSelfStats() {
   return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }

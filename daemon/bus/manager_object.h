@@ -80,6 +80,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   std::tuple<std::vector<BusRecord>, bool> ListUnits(const uint32_t& limit, const std::string& sort) override;
   std::tuple<bool, std::string, std::vector<BusRecord>> GetGpus() override;
   BusRecord GetSelfStats() override;
+  BusRecord GetHeadroom() override;
   void Reload(sdbus::Result<>&& result) override;
   void Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) override;
   void Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>&&
@@ -108,6 +109,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   uint32_t PressureFullAvg10Permyriad() override { return state_.figures.pressure_full_avg10_permyriad; }
   std::string PressureLevel() override { return state_.figures.pressure_level; }
   uint32_t ProcessCount() override { return state_.figures.process_count; }
+  uint64_t HeadroomBytes() override { return state_.figures.headroom_bytes; }
   std::string SampleState() override { return state_.health.sample_state; }
   std::string SampleError() override { return state_.health.sample_error; }
   std::string PolicyVerdict() override { return state_.health.policy_verdict; }

@@ -39,6 +39,7 @@ std::vector<std::string> announceChanges(LedgerFigures& announced, const LedgerF
   pressure("PressureFullAvg10Permyriad", a.pressure_full_avg10_permyriad, now.pressure_full_avg10_permyriad);
   exact("PressureLevel", a.pressure_level, now.pressure_level);
   exact("ProcessCount", a.process_count, now.process_count);
+  bytes("HeadroomBytes", a.headroom_bytes, now.headroom_bytes);
   a.last_sample_usec = now.last_sample_usec;
   return names;
 }

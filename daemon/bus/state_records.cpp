@@ -46,6 +46,12 @@ ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
           r.ok ? r.action.reason : r.error};
 }
 
+RoomRecord roomRecord(const throttle::Room& r) {
+  RoomRecord record{r.mem_available_bytes, r.low_watermark_bytes, r.headroom_bytes, r.throttle_bytes, {}};
+  for (const auto& u : r.units) record.units.push_back({u.unit, u.rung, u.bytes});
+  return record;
+}
+
 std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& c) {
   return {{"throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note},
           {"freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note}};

@@ -2,6 +2,40 @@
 
 namespace jmem {
 
+BusRecord encodeRoom(const RoomRecord& r) {
+  std::vector<BusRecord> units;
+  for (const auto& u : r.units) {
+    units.push_back(BusRecord{{"unit", sdbus::Variant(u.unit)},
+                              {"rung", sdbus::Variant(u.rung)},
+                              {"bytes", sdbus::Variant(u.bytes)}});
+  }
+  return BusRecord{
+      {"mem_available_bytes", sdbus::Variant(r.mem_available_bytes)},
+      {"low_watermark_bytes", sdbus::Variant(r.low_watermark_bytes)},
+      {"headroom_bytes", sdbus::Variant(r.headroom_bytes)},
+      {"throttle_bytes", sdbus::Variant(r.throttle_bytes)},
+      {"units", sdbus::Variant(units)},
+  };
+}
+
+RoomRecord decodeRoom(const BusRecord& record) {
+  RoomRecord r;
+  readField<std::uint64_t>(record, "mem_available_bytes", r.mem_available_bytes);
+  readField<std::uint64_t>(record, "low_watermark_bytes", r.low_watermark_bytes);
+  readField<std::uint64_t>(record, "headroom_bytes", r.headroom_bytes);
+  readField<std::uint64_t>(record, "throttle_bytes", r.throttle_bytes);
+  std::vector<BusRecord> units;
+  readField<std::vector<BusRecord>>(record, "units", units);
+  for (const auto& u : units) {
+    RoomUnitRecord unit;
+    readField<std::string>(u, "unit", unit.unit);
+    readField<std::string>(u, "rung", unit.rung);
+    readField<std::uint64_t>(u, "bytes", unit.bytes);
+    r.units.push_back(std::move(unit));
+  }
+  return r;
+}
+
 BusRecord encodeThrottleUnit(const ThrottleUnitRecord& u) {
   BusRecord out{
       {"unit", sdbus::Variant(u.unit)},

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bus/bus_record.h"
 
@@ -38,6 +39,25 @@ struct ThrottleActionRecord {
   std::string detail;  // the reason, or the error when !ok
   friend bool operator==(const ThrottleActionRecord&, const ThrottleActionRecord&) = default;
 };
+
+// GetHeadroom: what a new workload can take now, and what the ladder left could give (throttle/room.h).
+struct RoomUnitRecord {
+  std::string unit;
+  std::string rung;  // throttle or stop
+  std::uint64_t bytes = 0;
+  friend bool operator==(const RoomUnitRecord&, const RoomUnitRecord&) = default;
+};
+struct RoomRecord {
+  std::uint64_t mem_available_bytes = 0;
+  std::uint64_t low_watermark_bytes = 0;
+  std::uint64_t headroom_bytes = 0;
+  std::uint64_t throttle_bytes = 0;
+  std::vector<RoomUnitRecord> units;
+  friend bool operator==(const RoomRecord&, const RoomRecord&) = default;
+};
+
+BusRecord encodeRoom(const RoomRecord& room);
+RoomRecord decodeRoom(const BusRecord& record);
 
 BusRecord encodeThrottleUnit(const ThrottleUnitRecord& unit);
 ThrottleUnitRecord decodeThrottleUnit(const BusRecord& record);

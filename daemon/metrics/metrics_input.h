@@ -79,6 +79,12 @@ struct ThrottleMetrics {
   std::uint64_t units_acted_on = 0;  // units with a throttle, freeze or stop in place
 };
 
+// throttle/room.h: what a new workload can take now, and what the ladder left could give back.
+struct HeadroomMetrics {
+  std::uint64_t headroom_bytes = 0;
+  std::uint64_t throttle_bytes = 0;
+};
+
 // Cumulative since jmemd started (ActionCounters keeps them).
 struct ActionCount {
   std::string source;  // "throttle" or "policy"
@@ -103,6 +109,7 @@ struct MetricsInput {
   policy::Mode mode = policy::Mode::kAudit;
   std::optional<ComplianceMetrics> compliance;  // nullopt until the first check
   std::optional<ThrottleMetrics> throttle;      // nullopt while no controller runs
+  std::optional<HeadroomMetrics> headroom;      // nullopt outside the governor
   std::vector<ActionCount> actions;             // every known action, also those never taken
   std::optional<SelfMetrics> self;              // nullopt outside the governor
 };

@@ -198,6 +198,16 @@ void writeThrottle(Exposition& out, const ThrottleMetrics& throttle) {
         "Units with a throttle, freeze or stop of the controller in place.", throttle.units_acted_on);
 }
 
+void writeHeadroom(Exposition& out, const HeadroomMetrics& headroom) {
+  gauge(out, "jmem_headroom_bytes",
+        "What a new workload can take now without crossing the policy's low watermark (MemAvailable "
+        "minus available_low_mib; 0 at or below it).",
+        headroom.headroom_bytes);
+  gauge(out, "jmem_headroom_throttle_bytes",
+        "What more throttling could give back on the workloads the policy lets jmemd act on.",
+        headroom.throttle_bytes);
+}
+
 void writeActions(Exposition& out, const std::vector<ActionCount>& actions) {
   if (actions.empty()) return;
   out.family(
@@ -234,6 +244,7 @@ std::string formatMetrics(const MetricsInput& input) {
   writeUnits(out, input.units);
   writePolicy(out, input.mode, input.compliance);
   if (input.throttle) writeThrottle(out, *input.throttle);
+  if (input.headroom) writeHeadroom(out, *input.headroom);
   writeActions(out, input.actions);
   if (input.self) writeSelf(out, *input.self);
   return std::move(out).take();

@@ -23,6 +23,7 @@ struct LedgerFigures {
   std::uint32_t pressure_full_avg10_permyriad = 0;
   std::string pressure_level = "none";
   std::uint32_t process_count = 0;
+  std::uint64_t headroom_bytes = 0;  // MemAvailable above the policy's low watermark (throttle/room.h)
 };
 
 LedgerFigures ledgerFigures(const Ledger& ledger, std::uint64_t sample_usec);

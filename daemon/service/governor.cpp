@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "service/status_line.h"
 #include "service/tick_jobs.h"
+#include "throttle/snapshot.h"
 
 namespace jmem {
 namespace {
@@ -132,8 +133,21 @@ Status Governor::sample() {
   state_.ledger = std::make_shared<const Ledger>(
       buildLedger(std::move(*figures), sampler_->current(), sampler_->counts()));
   state_.figures = ledgerFigures(*state_.ledger, realtimeUsec());
+  measureRoom();
   sample_health_.succeeded(loopNowUsec());
   return ok();
+}
+
+// Pure and cheap beside the sample: the throttle's units in effect now, the policy's ladders; nothing
+// the throttle cannot do (it is off, or this device lacks a rung) counts.
+void Governor::measureRoom() {
+  throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
+  snapshot.self_unit = throttle_.self_unit;
+  throttle::ControllerState in_effect;
+  in_effect.units = state_.throttle.units;
+  if (!throttle_.side) snapshot.units.clear();
+  state_.room = throttle::roomOf(snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
+  state_.figures.headroom_bytes = state_.room.headroom_bytes;
 }
 
 std::uint64_t Governor::loopNowUsec() const {

@@ -127,6 +127,8 @@ class Governor {
   explicit Governor(const GovernorOptions& options);
   Status init();
   Status sample();
+  // The headroom on the sample just taken (state_.room).
+  void measureRoom();
   Status reload();
   Status loadPolicy();
   void enforce();

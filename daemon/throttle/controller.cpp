@@ -411,6 +411,22 @@ std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const Contro
   return {};
 }
 
+std::vector<Climbable> climbable(const Snapshot& snapshot, const ControllerState& state,
+                                 const policy::Policy& policy, const Capabilities& capabilities) {
+  std::vector<Climbable> found;
+  for (const auto& candidate : candidatesOf(snapshot, policy)) {
+    Climbable entry{candidate.figures, candidate.workload, {}};
+    const int top = topRank(state.find(candidate.figures->unit));
+    for (const auto& step : candidate.workload->actions) {
+      const Rung& rung = rungOf(step.value);
+      if (static_cast<int>(rankOf(rung)) > top && rung.allowed(policy) && rung.lacking(capabilities).empty())
+        entry.rungs.push_back(&rung);
+    }
+    if (!entry.rungs.empty()) found.push_back(std::move(entry));
+  }
+  return found;
+}
+
 Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,
                 const Capabilities& capabilities) {
   Decision decision;

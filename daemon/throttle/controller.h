@@ -166,6 +166,18 @@ inline bool mayActOn(std::string_view unit, std::string_view manager, const poli
 std::vector<std::string> memoryHighWanted(const Snapshot& snapshot, const ControllerState& state,
                                           const policy::Policy& policy, const Capabilities& capabilities);
 
+// A unit the controller may still climb under pressure, and the rungs left to it that the policy allows
+// and the device can take, lowest first.
+struct Climbable {
+  const SnapshotUnit* unit = nullptr;
+  const policy::Workload* workload = nullptr;
+  std::vector<const Rung*> rungs;
+};
+
+// Pure: every unit with rungs left, in the order the controller would climb them.
+std::vector<Climbable> climbable(const Snapshot& snapshot, const ControllerState& state,
+                                 const policy::Policy& policy, const Capabilities& capabilities);
+
 // Pure: the next action, if any, and the state after it. An escalation whose unit's MemoryHigh the
 // snapshot does not hold is not taken: it is Decision::unobserved.
 Decision decide(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,

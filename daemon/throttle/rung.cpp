@@ -37,6 +37,15 @@ std::uint64_t throttleTarget(const SnapshotUnit& figures, const policy::Workload
   return target;
 }
 
+}  // namespace
+
+std::uint64_t throttleTargetBytes(const SnapshotUnit& figures, const policy::Workload& workload) {
+  std::string how;
+  return throttleTarget(figures, workload, how);
+}
+
+namespace {
+
 std::string takeThrottle(const SnapshotUnit& figures, const policy::Workload& workload,
                          const std::string& who, UnitState& unit, Action& action) {
   std::string how;

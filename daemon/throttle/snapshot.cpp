@@ -8,7 +8,15 @@ Snapshot snapshotOf(const Ledger& ledger, Clock::time_point now) {
   setSystemFigures(snapshot, ledger.system);
   snapshot.units.reserve(ledger.units.size());
   for (const auto& unit : ledger.units) {
-    snapshot.units.push_back(SnapshotUnit{unit.unit, unit.manager, unit.memory.costBytes(), {}});
+    const PssParts& m = unit.memory;
+    const bool split = m.pss_file_bytes && m.pss_anon_bytes && m.pss_shmem_bytes;
+    SnapshotUnit figures;
+    figures.unit = unit.unit;
+    figures.manager = unit.manager;
+    figures.cost_bytes = m.costBytes();
+    figures.file_bytes = split ? *m.pss_file_bytes : 0;
+    figures.anon_bytes = split ? *m.pss_anon_bytes + *m.pss_shmem_bytes : m.pss_bytes;
+    snapshot.units.push_back(std::move(figures));
   }
   return snapshot;
 }

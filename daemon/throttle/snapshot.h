@@ -32,6 +32,10 @@ struct SnapshotUnit {
   std::string unit;
   std::string manager{kSystemManager};  // or "user@UID.service"
   std::uint64_t cost_bytes = 0;         // PSS plus NvMap share
+  // The PSS a squeeze can move: file pages to their files, anonymous and shmem ones only to swap. A
+  // split the kernel does not give (before 5.8) counts all of PSS as anonymous.
+  std::uint64_t file_bytes = 0;
+  std::uint64_t anon_bytes = 0;
   // Recorded as the value a throttle replaces. The ledger does not know it: the caller reads it for
   // the units memoryHighWanted names, before deciding.
   OwnMemoryHigh memory_high;

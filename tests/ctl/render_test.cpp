@@ -498,3 +498,24 @@ TEST_CASE("status JSON carries the sampling state with its error and the policy'
   CHECK(json["policy"]["drift_items"] == 0);
   CHECK(json["policy"]["checked_usec"] == 42);
 }
+
+TEST_CASE("status shows the headroom, what throttling could add and from which units, and says when nothing",
+          "[ctl]") {
+  const std::uint64_t mib = 1 << 20;
+  RoomRecord room{1900 * mib,
+                  512 * mib,
+                  1388 * mib,
+                  1100 * mib,
+                  {{"batch.service", "stop", 1000 * mib}, {"camera.service", "throttle", 100 * mib}}};
+  CHECK(headroomLine(room) ==
+        "1.4G (MemAvailable 1.9G above available_low_mib 512.0M); throttling could give 1.1G more (stop "
+        "batch.service 1000.0M, throttle camera.service 100.0M)");
+  room.units.clear();
+  room.headroom_bytes = 0;
+  room.mem_available_bytes = 400 * mib;
+  CHECK(headroomLine(room) ==
+        "0B (MemAvailable 400.0M, at or below available_low_mib 512.0M); throttling could give nothing more");
+  const auto json = parsed(renderStatusJson(GovernorInfo{}, SystemRecord{}, nullptr, nullptr, &room));
+  CHECK(json["headroom"]["low_watermark_bytes"] == 512 * mib);
+  CHECK(json["headroom"]["units"].empty());
+}

@@ -96,6 +96,16 @@ def test_json_against_dump(t, d, jmemd):
                 (list(status[section]), list(dump[section])))
     t.check("status pressure has the dump's names and the level",
             set(status["pressure"]) == set(dump["pressure"]) | {"level"}, status["pressure"])
+    room = status["headroom"]
+    t.check("status headroom is MemAvailable above the policy's low watermark",
+            room["headroom_bytes"] == max(0, room["mem_available_bytes"] - room["low_watermark_bytes"])
+            and room["low_watermark_bytes"] > 0, room)
+    t.check("status headroom's throttle figure is the sum of its units",
+            room["throttle_bytes"] == sum(u["bytes"] for u in room["units"]), room)
+    live = get_property(d, "HeadroomBytes")
+    t.check("HeadroomBytes is GetHeadroom's headroom, within the 1 MiB announcement step",
+            isinstance(live, int) and abs(live - room["headroom_bytes"]) <= 64 << 20, (live, room["headroom_bytes"]))
+    t.check("status shows the headroom", "Headroom: " in d.ctl("status", "--no-pager").stdout)
     t.check("status nvmap is the dump's without its heaps",
             set(status["nvmap"]) == set(dump["nvmap"]) - {"heaps", "clients"}, status["nvmap"])
     ours = {p["pid"]: p for p in top["processes"]}

@@ -42,3 +42,10 @@ TEST_CASE("a throttle action and a control survive the bus with every field", "[
   const ThrottleControlRecord control{"freeze", false, "cgroup v1: no freezer controller"};
   CHECK(decodeThrottleControl(encodeThrottleControl(control)) == control);
 }
+
+TEST_CASE("headroom survives the bus with each unit in order, and an empty record reads as none", "[bus]") {
+  const RoomRecord sent{
+      2000, 512, 1488, 1100, {{"batch.service", "stop", 1000}, {"camera.service", "throttle", 100}}};
+  CHECK(decodeRoom(encodeRoom(sent)) == sent);
+  CHECK(decodeRoom(BusRecord{}) == RoomRecord{});
+}

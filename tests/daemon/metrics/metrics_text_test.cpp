@@ -32,6 +32,7 @@ MetricsInput fullInput(const Ledger& ledger) {
   input.sampling = SampleMetrics{false, 2};
   input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024, 1, "drift"};
   input.throttle = ThrottleMetrics{throttle::Phase::kHolding, 2};
+  input.headroom = HeadroomMetrics{1u << 30, 0};
   ActionCounters counters;
   counters.recordThrottle(throttle::ActionKind::kThrottle, true);
   counters.recordThrottle(throttle::ActionKind::kThrottle, false);
@@ -127,6 +128,8 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
       "jmem_policy_drift_cost_bytes",
       "jmem_throttle_phase",
       "jmem_throttle_units_acted_on",
+      "jmem_headroom_bytes",
+      "jmem_headroom_throttle_bytes",
       "jmem_actions_total",
       "jmem_action_failures_total",
       "jmem_self_ticks_total",
@@ -254,6 +257,17 @@ TEST_CASE("mode and phase are one series per known value, 1 for the current one"
   for (const char* phase : {"calm", "pressure", "releasing"})
     CHECK(labelled(parsed, "jmem_throttle_phase", "phase", phase) == 0);
   CHECK(single(parsed, "jmem_throttle_units_acted_on") == 2);
+}
+
+TEST_CASE("headroom and what throttling could add are published as the governor measured them", "[metrics]") {
+  const Ledger ledger = test::jetsonLedger(3);
+  MetricsInput input = fullInput(ledger);
+  input.headroom = HeadroomMetrics{300u << 20, 120u << 20};
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(single(parsed, "jmem_headroom_bytes") == 300u << 20);
+  CHECK(single(parsed, "jmem_headroom_throttle_bytes") == 120u << 20);
+  input.headroom.reset();
+  CHECK(findFamily(parse(formatMetrics(input)), "jmem_headroom_bytes") == nullptr);
 }
 
 TEST_CASE("the compliance families carry the last check", "[metrics]") {
