@@ -5,7 +5,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #include "bus/bus_name.h"
 #include "ctl/options.h"
@@ -193,14 +195,17 @@ std::vector<ThrottleActionRecord> GovernorClient::release(const std::string& uni
   return decodeActions(proxy_->Release(unit));
 }
 
-int GovernorClient::monitor(MonitorHandlers handlers) {
+int GovernorClient::watch(MonitorHandlers handlers) {
   proxy_->handlers = std::move(handlers);
+  MonitorHandlers& h = proxy_->handlers;
   auto bus_daemon = sdbus_compat::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   bool gone = false;
+  bool back = false;
   bus_daemon->uponSignal("NameOwnerChanged")
       .onInterface("org.freedesktop.DBus")
       .call([&](const std::string& name, const std::string&, const std::string& new_owner) {
-        if (name == kBusName && new_owner.empty()) gone = true;
+        if (name != kBusName) return;
+        (new_owner.empty() ? gone : back) = true;
       });
   sdbus_compat::finishRegistration(*bus_daemon);
 
@@ -208,23 +213,49 @@ int GovernorClient::monitor(MonitorHandlers handlers) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
+  if (h.resized) sigaddset(&mask, SIGWINCH);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   const int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+  using Clock = std::chrono::steady_clock;
+  auto next_wake = Clock::now() + h.wake_every;
+  int result = kExitOk;
   for (;;) {
     while (sdbus_compat::processPending(*connection_)) {
     }
-    if (gone) {
-      if (proxy_->handlers.governor_gone) proxy_->handlers.governor_gone();
-      close(signal_fd);
-      return kExitNotRunning;
+    if (std::exchange(gone, false)) {
+      if (h.governor_gone) h.governor_gone();
+      if (!h.wait_for_return) {
+        result = kExitNotRunning;
+        break;
+      }
     }
+    if (std::exchange(back, false) && h.governor_back) h.governor_back();
     const auto poll_data = connection_->getEventLoopPollData();
-    pollfd fds[] = {{poll_data.fd, poll_data.events, 0}, {signal_fd, POLLIN, 0}};
-    if (poll(fds, 2, poll_data.getPollTimeout()) < 0 && errno != EINTR) break;
-    if (fds[1].revents & POLLIN) break;
+    int timeout_ms = poll_data.getPollTimeout();
+    if (h.wake) {
+      const auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_wake - Clock::now()).count();
+      const int wake_ms = static_cast<int>(std::max<std::int64_t>(until, 0));
+      timeout_ms = timeout_ms < 0 ? wake_ms : std::min(timeout_ms, wake_ms);
+    }
+    pollfd fds[] = {{poll_data.fd, poll_data.events, 0}, {signal_fd, POLLIN, 0}, {h.input_fd, POLLIN, 0}};
+    if (poll(fds, h.input_fd >= 0 ? 3 : 2, timeout_ms) < 0 && errno != EINTR) break;
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (read(signal_fd, &info, sizeof info) == sizeof info && info.ssi_signo == SIGWINCH) {
+        h.resized();
+      } else {
+        break;
+      }
+    }
+    if (h.input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP)) && !h.input_ready()) break;
+    if (h.wake && Clock::now() >= next_wake) {
+      next_wake = Clock::now() + h.wake_every;
+      if (!h.wake()) break;
+    }
   }
   close(signal_fd);
-  return kExitOk;
+  return result;
 }
 
 DescribedError describeError(const sdbus::Error& error) {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,7 +54,8 @@ struct GovernorInfo {
   std::uint64_t policy_check_usec = 0;               // CLOCK_REALTIME of the last check; 0 before
 };
 
-// Events `monitor` prints.
+// What watch() calls: jmemd's signals, jmemd leaving and coming back, and the caller's own input
+// and clock.
 struct MonitorHandlers {
   std::function<void(const sdbus_compat::PropertyMap&)> properties_changed;
   std::function<void(const std::string& level, std::uint32_t some, std::uint32_t full)>
@@ -61,8 +63,14 @@ struct MonitorHandlers {
   std::function<void(const std::string& unit, const std::string& action, const std::string& reason)>
       action_taken;
   std::function<void()> governor_gone;
+  std::function<void()> governor_back;  // a jmemd took the name again
+  bool wait_for_return = false;         // when jmemd leaves: wait for it, do not return
+  int input_fd = -1;                    // watched too: input_ready() when readable
+  std::function<bool()> input_ready;    // false ends the watch
+  std::function<void()> resized;        // the terminal's size changed (SIGWINCH)
+  std::chrono::milliseconds wake_every{0};
+  std::function<bool()> wake;  // every wake_every; false ends the watch
 };
-
 // jmemd on the system bus. Calls throw sdbus::Error; describeError() turns one into a line and an
 // exit code.
 class GovernorClient {
@@ -88,8 +96,9 @@ class GovernorClient {
   ThrottleView throttleState();
   std::vector<ThrottleActionRecord> throttle(const std::string& unit);
   std::vector<ThrottleActionRecord> release(const std::string& unit);
-  // Runs until SIGINT or SIGTERM (returns 0) or until jmemd leaves the bus (returns kExitNotRunning).
-  int monitor(MonitorHandlers handlers);
+  // Runs until SIGINT or SIGTERM or a handler says stop (returns 0), or until jmemd leaves the bus
+  // unless told to wait for it (returns kExitNotRunning).
+  int watch(MonitorHandlers handlers);
 
  private:
   class Proxy;

@@ -345,7 +345,7 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
   if (!options.json) {
     std::cout << renderStatus(client.info(), client.system(), {}, realtimeUsec(), style) << std::endl;
   }
-  return client.monitor(std::move(handlers));
+  return client.watch(std::move(handlers));
 }
 
 }  // namespace jmem::ctl

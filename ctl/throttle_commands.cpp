@@ -3,20 +3,12 @@
 
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "ctl/commands.h"
 
 namespace jmem::ctl {
 namespace {
-
-std::string clockTime(std::uint64_t usec) {
-  const time_t seconds = static_cast<time_t>(usec / 1000000);
-  tm local{};
-  localtime_r(&seconds, &local);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &local);
-  return text;
-}
 
 std::string unitLine(const ThrottleUnitRecord& u) {
   std::string line = terminalSafe(u.unit) + ":";

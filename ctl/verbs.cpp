@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "ctl/top_screen.h"
 #include "ctl/user_names.h"
 
 namespace jmem::ctl {
@@ -34,26 +35,7 @@ int runStatus(GovernorClient* client, const CtlOptions& options, const Style& st
 }
 
 int runTop(GovernorClient* client, const CtlOptions& options, const Style& style) {
-  bool truncated = false;
-  std::size_t shown = 0;
-  if (options.units) {
-    const auto units = client->units(options.limit, options.sort, &truncated);
-    shown = units.size();
-    emit(options.json ? jsonText(renderUnitsJson(units), options.json_short) : renderUnits(units, style),
-         options);
-  } else {
-    const auto processes = client->processes(options.limit, options.sort, &truncated);
-    shown = processes.size();
-    emit(options.json ? jsonText(renderProcessesJson(processes), options.json_short)
-                      : renderProcesses(processes, style),
-         options);
-  }
-  // On stderr, so that --json stays one document.
-  if (truncated) {
-    std::cerr << "jmemctl: only the first " << shown
-              << " rows: jmemd bounds each reply to 4 MiB; ask for fewer with --lines\n";
-  }
-  return kExitOk;
+  return runTopScreen(*client, options, style);
 }
 
 int runMonitor(GovernorClient* client, const CtlOptions& options, const Style& style) {

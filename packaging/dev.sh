@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(
-  build-essential cmake ninja-build pkg-config python3 dbus systemd util-linux systemd-container mmdebstrap
+  build-essential cmake ninja-build pkg-config python3 dbus systemd util-linux systemd-container mmdebstrap tmux
   clang libclang-rt-14-dev clang-format
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libspdlog-dev libtomlplusplus-dev catch2 nlohmann-json3-dev
 )

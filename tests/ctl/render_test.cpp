@@ -5,6 +5,7 @@
 #include "core/text.h"
 #include "ctl/commands.h"
 #include "ctl/table.h"
+#include "ctl/top_view.h"
 #include "gpu/gpu_json.h"
 #include "ledger/ledger_json.h"
 
@@ -518,4 +519,61 @@ TEST_CASE("status shows the headroom, what throttling could add and from which u
   const auto json = parsed(renderStatusJson(GovernorInfo{}, SystemRecord{}, nullptr, nullptr, &room));
   CHECK(json["headroom"]["low_watermark_bytes"] == 512 * mib);
   CHECK(json["headroom"]["units"].empty());
+}
+
+TEST_CASE("top draws units by the sort key with their processes under them, cut at the rows and the width",
+          "[ctl]") {
+  TopSnapshot s;
+  s.info.version = "1";
+  s.info.mode = "audit";
+  s.units.resize(2);
+  s.units[0].unit = "big.service";
+  s.units[0].manager = "system";
+  s.units[0].memory.pss_bytes = 300 << 20;
+  s.units[0].pids = {1, 2};
+  s.units[1].unit = "app.service";
+  s.units[1].manager = "system";
+  s.units[1].memory.pss_bytes = 100 << 20;
+  s.units[1].pids = {42};
+  LedgerProcess small = process(1, "small", 50 << 20, 0);
+  LedgerProcess large = process(2, "large", 250 << 20, 0);
+  small.sample.placement.unit = large.sample.placement.unit = "big.service";
+  s.processes = {small, large, process(42, "gem", 100 << 20, 0)};
+  TopView view;
+  view.rows = 100;
+  view.header = false;
+  auto lines = renderTopFrame(s, view, Style{});
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].starts_with("big.service"));
+  CHECK(lines[1].find("large") != std::string::npos);
+  CHECK(lines[2].find("small") != std::string::npos);
+  CHECK(lines[3].starts_with("app.service"));
+  CHECK(lines[4].find("gem") != std::string::npos);
+
+  view.sort = SortKey::kName;
+  lines = renderTopFrame(s, view, Style{});
+  CHECK(lines[0].starts_with("app.service"));
+  view.units_only = true;
+  CHECK(renderTopFrame(s, view, Style{}).size() == 2);
+  view.units_only = false;
+  view.rows = 2;
+  CHECK(renderTopFrame(s, view, Style{}).size() == 2);
+
+  view.header = true;
+  view.width = 40;
+  view.rows = 100;
+  lines = renderTopFrame(s, view, Style{});
+  CHECK(lines.front().starts_with("jmemd 1 - audit mode"));
+  for (const auto& line : lines) CHECK(displayWidth(line) <= 40);
+  CHECK(std::find_if(lines.begin(), lines.end(),
+                     [](const std::string& l) { return l.starts_with("UNIT / PID"); }) != lines.end());
+}
+
+TEST_CASE("the live screen's keys pick the sort keys of --sort, and other keys none", "[ctl]") {
+  CHECK(sortKeyOfKey('p') == SortKey::kPss);
+  CHECK(sortKeyOfKey('v') == SortKey::kNvmap);
+  CHECK(sortKeyOfKey('g') == SortKey::kGpu);
+  CHECK(sortKeyOfKey('c') == SortKey::kCost);
+  CHECK(sortKeyOfKey('n') == SortKey::kName);
+  CHECK_FALSE(sortKeyOfKey('x'));
 }

@@ -81,7 +81,12 @@ class Jmemd:
         self.bus = bus
         self.stopped = False  # by stop(); a process that ended otherwise exited by itself
         self.process = subprocess.Popen([jmemd, *args], env=bus.env, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: self.ctl("status").returncode == 0 or self.process.poll() is not None, 20, "jmemd on the bus")
+        try:
+            wait_for(lambda: self.ctl("status").returncode == 0 or self.process.poll() is not None, 20,
+                     "jmemd on the bus")
+        except TimeoutError:
+            self.process.kill()  # no jmemd outlives a failed test
+            raise
         if self.process.poll() is not None:
             raise RuntimeError("jmemd exited: " + self.process.stderr.read())
 

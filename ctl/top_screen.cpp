@@ -1,0 +1,189 @@
+#include "ctl/top_screen.h"
+
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "core/clock.h"
+#include "core/text.h"
+#include "ctl/top_view.h"
+
+namespace jmem::ctl {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Redrawn at least this often when nothing is announced: a process can come and go without moving
+// any announced figure by its step.
+constexpr std::chrono::seconds kQuietRedraw{5};
+// Header lines and the column titles above the rows.
+constexpr std::size_t kHeaderLines = 6;
+
+TopSnapshot fetch(GovernorClient& client, const TopView& view) {
+  TopSnapshot s;
+  s.info = client.info();
+  s.system = client.system();
+  s.throttle = client.throttleState();
+  s.room = client.headroom();
+  s.units = client.units(0, view.sort);
+  if (!view.units_only) s.processes = client.processes(0, view.sort);
+  s.now_usec = realtimeUsec();
+  return s;
+}
+
+// The terminal in the live screen's mode while it lives: keys unbuffered and unechoed, the
+// alternate screen, no cursor; all put back when it ends, however top ends.
+class LiveTerminal {
+ public:
+  LiveTerminal() {
+    tcgetattr(STDIN_FILENO, &saved_);
+    termios raw = saved_;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    std::cout << "\x1b[?1049h\x1b[?25l" << std::flush;
+  }
+  ~LiveTerminal() {
+    std::cout << "\x1b[?25h\x1b[?1049l" << std::flush;
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  LiveTerminal(const LiveTerminal&) = delete;
+  LiveTerminal& operator=(const LiveTerminal&) = delete;
+
+ private:
+  termios saved_{};
+};
+
+std::pair<std::size_t, std::size_t> terminalSize() {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_row == 0) return {24, 80};
+  return {size.ws_row, size.ws_col};
+}
+
+std::string jsonSnapshot(GovernorClient& client, const CtlOptions& options) {
+  if (options.units)
+    return jsonText(renderUnitsJson(client.units(options.limit, options.sort)), options.json_short);
+  bool truncated = false;
+  const auto processes = client.processes(options.limit, options.sort, &truncated);
+  // On stderr, so that --json stays one document.
+  if (truncated) {
+    std::cerr << "jmemctl: only the first " << processes.size()
+              << " rows: jmemd bounds each reply to 4 MiB; ask for fewer with --lines\n";
+  }
+  return jsonText(renderProcessesJson(processes), options.json_short);
+}
+
+// Snapshots as `top -b` prints them: -n of them (1 by default, 0 until interrupted), the next once
+// jmemd announced a change and a tick has passed, or kQuietRedraw passed.
+int runSnapshots(GovernorClient& client, const CtlOptions& options, const Style& style) {
+  TopView view;
+  view.sort = options.sort;
+  view.units_only = options.units;
+  view.full_command = options.full;
+  view.rows = options.limit == 0 ? static_cast<std::size_t>(-1) : options.limit;
+  view.header = style.legend;
+  const std::uint32_t wanted = options.iterations.value_or(1);
+  std::uint32_t printed = 0;
+  auto print = [&] {
+    if (printed > 0 && !options.json) std::cout << '\n';
+    if (options.json) {
+      std::cout << jsonSnapshot(client, options);
+    } else {
+      for (const auto& line : renderTopFrame(fetch(client, view), view, style)) std::cout << line << '\n';
+    }
+    std::cout << std::flush;
+    return ++printed != wanted;
+  };
+  if (!print()) return kExitOk;
+  const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
+  bool changed = false;
+  auto last = SteadyClock::now();
+  MonitorHandlers handlers;
+  handlers.properties_changed = [&](const sdbus_compat::PropertyMap&) { changed = true; };
+  handlers.action_taken = [&](const std::string&, const std::string&, const std::string&) { changed = true; };
+  handlers.wake_every = std::max(tick, std::chrono::milliseconds(100));
+  handlers.wake = [&] {
+    if (!changed && SteadyClock::now() - last < kQuietRedraw) return true;
+    changed = false;
+    last = SteadyClock::now();
+    return print();
+  };
+  return client.watch(std::move(handlers));
+}
+
+int runLive(GovernorClient& client, const CtlOptions& options, const Style& style) {
+  TopView view;
+  view.sort = options.sort;
+  view.units_only = options.units;
+  view.full_command = options.full;
+  const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
+  LiveTerminal terminal;
+  std::string problem;  // why the last fetch failed: jmemd gone, say
+  bool dirty = true;
+  auto last = SteadyClock::now() - kQuietRedraw;
+  auto draw = [&] {
+    const auto [height, width] = terminalSize();
+    view.width = width;
+    const std::size_t room = height > kHeaderLines + 1 ? height - kHeaderLines - 1 : 1;
+    view.rows = options.limit_given && options.limit != 0 ? std::min<std::size_t>(options.limit, room) : room;
+    std::vector<std::string> lines;
+    try {
+      lines = renderTopFrame(fetch(client, view), view, style);
+      problem.clear();
+    } catch (const sdbus::Error& error) {
+      problem = describeError(error).message;
+    }
+    if (!problem.empty()) lines = {"jmemctl: " + terminalSafe(problem), "Waiting for jmemd; q quits."};
+    std::string frame = "\x1b[H";
+    for (std::size_t i = 0; i < lines.size() && i < height; ++i)
+      frame += lines[i] + "\x1b[K" + (i + 1 < height ? "\n" : "");
+    std::cout << frame << "\x1b[J" << std::flush;
+    dirty = false;
+    last = SteadyClock::now();
+  };
+  MonitorHandlers handlers;
+  handlers.properties_changed = [&](const sdbus_compat::PropertyMap&) { dirty = true; };
+  handlers.action_taken = [&](const std::string&, const std::string&, const std::string&) { dirty = true; };
+  handlers.pressure_level_changed = [&](const std::string&, std::uint32_t, std::uint32_t) { dirty = true; };
+  handlers.governor_gone = [&] { dirty = true; };
+  handlers.governor_back = [&] { dirty = true; };
+  handlers.wait_for_return = true;
+  handlers.resized = [&] { draw(); };
+  handlers.input_fd = STDIN_FILENO;
+  handlers.input_ready = [&] {
+    char keys[32];
+    const ssize_t got = read(STDIN_FILENO, keys, sizeof keys);
+    if (got <= 0) return false;  // the terminal went away
+    for (ssize_t i = 0; i < got; ++i) {
+      const char key = keys[i];
+      if (key == 'q' || key == 'Q' || key == '\x03') return false;
+      if (const auto sort = sortKeyOfKey(key)) view.sort = *sort;
+      if (key == 'u') view.units_only = !view.units_only;
+      if (key == 'f') view.full_command = !view.full_command;
+    }
+    draw();
+    return true;
+  };
+  handlers.wake_every = std::max(tick, std::chrono::milliseconds(100));
+  handlers.wake = [&] {
+    if (dirty || SteadyClock::now() - last >= kQuietRedraw) draw();
+    return true;
+  };
+  draw();
+  return client.watch(std::move(handlers));
+}
+
+}  // namespace
+
+int runTopScreen(GovernorClient& client, const CtlOptions& options, const Style& style) {
+  const bool live =
+      !options.batch && !options.json && !options.iterations && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+  return live ? runLive(client, options, style) : runSnapshots(client, options, style);
+}
+
+}  // namespace jmem::ctl
