@@ -6,11 +6,43 @@ Handles the Markdown that README uses: headings, paragraphs, nested "-" lists, t
 code blocks. A table becomes one entry per row (the first cell as the term), which reads better in
 a terminal than a ruled table of long cells.
 
+policy/README.md is also read by developers and names code (`PolicyFiles::main_required`); the man
+page is read by operators. PLAIN rewrites those passages in plain words, and the conversion fails
+when a code name (NAMESPACE::NAME, a kConstant) would still reach the man page.
+
 Usage: policy_to_scdoc.py TEMPLATE README OUTPUT"""
 import re
 import sys
 
 FIRST_SECTION = "## Files and merging"
+
+# Passages of policy/README.md that name code, and what the man page says instead (whitespace in a
+# pattern matches any run of it, line breaks included).
+PLAIN = [
+    (r"A caller that names the file itself \(`--policy PATH`\) sets `PolicyFiles::main_required`, and then a "
+     r"missing file is a problem\.",
+     "A file named on the command line (`jmemd --policy PATH`) is required: if it is missing, that is "
+     "a problem."),
+    (r"\(`kDefaultThrottleStepPercent`\)", "(the default step)"),
+]
+# What must not reach the man page: C++ qualified names and constants named kSomething.
+CODE_NAME = re.compile(r"\w::\w|\bk[A-Z]\w+")
+
+
+def plain(markdown):
+    for pattern, replacement in PLAIN:
+        markdown = re.sub(r"\s+".join(pattern.split(" ")), replacement, markdown)
+    return markdown
+
+
+def check_no_code_names(markdown):
+    """Fails naming each line of the converted part of README (after PLAIN) that still names code."""
+    lines = markdown.splitlines()
+    start = lines.index(FIRST_SECTION)
+    leaks = ["  " + line.strip() for line in lines[start:] if CODE_NAME.search(line)]
+    if leaks:
+        sys.exit("policy_to_scdoc.py: these lines would put code names in jmem-policy(5); say it in plain "
+                 "words, or add a rewrite to PLAIN:\n" + "\n".join(leaks))
 
 
 def escape(text):
@@ -99,7 +131,9 @@ def main():
     with open(template_path) as f:
         template = f.read()
     with open(readme_path) as f:
-        body = convert(f.read())
+        markdown = plain(f.read())
+    check_no_code_names(markdown)
+    body = convert(markdown)
     with open(output_path, "w") as f:
         f.write(template.replace("@SCHEMA@\n", body))
 
