@@ -35,6 +35,9 @@ class GovernorClient::Proxy final
   void onActionTaken(const std::string& unit, const std::string& action, const std::string& reason) override {
     if (handlers.action_taken) handlers.action_taken(unit, action, reason);
   }
+  void onWouldAct(const std::string& reason) override {
+    if (handlers.would_act) handlers.would_act(reason);
+  }
   void onPropertiesChanged(const sdbus_compat::InterfaceName& interface,
                            const sdbus_compat::PropertyMap& changed,
                            const std::vector<sdbus_compat::PropertyName>&) override {

@@ -62,6 +62,7 @@ struct MonitorHandlers {
       pressure_level_changed;
   std::function<void(const std::string& unit, const std::string& action, const std::string& reason)>
       action_taken;
+  std::function<void(const std::string& reason)> would_act;  // audit mode: what enforce would do
   std::function<void()> governor_gone;
   std::function<void()> governor_back;  // a jmemd took the name again
   bool wait_for_return = false;         // when jmemd leaves: wait for it, do not return

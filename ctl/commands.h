@@ -43,8 +43,6 @@ void emit(const std::string& text, const CtlOptions& options);
 // printable ASCII as \uXXXX (DEL, C1 and bidi controls included), so that JSON on a terminal is as
 // safe as the tables; invalid UTF-8 becomes U+FFFD.
 std::string jsonText(const Json& json, bool one_line = false);
-// `jmemctl monitor`: every signal of jmemd as a line until interrupted; returns the exit code.
-int monitor(GovernorClient& client, const CtlOptions& options, const Style& style);
 
 // Runs a parsed command line (ctl/verbs.cpp); returns the exit code.
 int runCommand(const CtlOptions& options);

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "ctl/monitor.h"
 #include "ctl/top_screen.h"
 #include "ctl/user_names.h"
 

@@ -63,7 +63,16 @@ Status Governor::loadPolicy() {
   // Valid, but a setting will never be used: once per start or reload, one line each.
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", policy::formatProblem(warning));
   policy_ = std::move(*loaded.policy);
+  const std::string mode_before = state_.mode;
   state_.mode = std::string(policy::toString(policy_.mode.value));
+  // A reload that changes the mode is news to every watcher (jmemctl monitor says so).
+  if (bus_.object && state_.mode != mode_before) {
+    try {
+      bus_.object->announce({"Mode"});
+    } catch (const sdbus::Error& e) {
+      spdlog::warn("Failed to announce the mode: {}", e.getMessage());
+    }
+  }
   // --interval-ms wins over the policy; otherwise a reload can change the tick.
   interval_ = options_.sample_interval.value_or(policy_.sample_interval.value);
   state_.sample_interval = interval_;

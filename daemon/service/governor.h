@@ -173,6 +173,8 @@ class Governor {
                   const std::string& why);
   void logSuppressed();
   void emitAction(const std::string& target, const std::string& action, const std::string& detail);
+  // Audit mode: what enforce mode would do now (the WouldAct signal).
+  void emitWouldAct(const std::string& reason);
   void readProcPrivacy();
   Viewer viewerOf(const std::string& sender);
 

@@ -180,6 +180,15 @@ void Governor::emitAction(const std::string& target, const std::string& action, 
   }
 }
 
+void Governor::emitWouldAct(const std::string& reason) {
+  if (!bus_.object) return;
+  try {
+    bus_.object->emitWouldAct(reason);
+  } catch (const sdbus::Error& e) {
+    spdlog::warn("Failed to announce an audit decision: {}", e.getMessage());
+  }
+}
+
 void Governor::readProcPrivacy() {
   auto visibility = readProcVisibility(options_.roots);
   if (!visibility) {

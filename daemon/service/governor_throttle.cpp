@@ -154,8 +154,10 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
           throttleAnswered(records, status, problems);
           if (!records.empty()) publishMetrics();
           if (!enforce && state_.throttle.would != would_before) {
-            for (const auto& would : state_.throttle.would)
+            for (const auto& would : state_.throttle.would) {
               spdlog::info("Audit mode, not acted on: {}", would);
+              emitWouldAct(would);
+            }
           }
           if (throttle_.pending_trigger)
             stepOnTrigger(*std::exchange(throttle_.pending_trigger, std::nullopt));

@@ -5,10 +5,13 @@ capture-pane), top waiting for a jmemd that restarts, --json on every verb, and 
 JSON."""
 import json
 import os
+import re
+import signal
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from harness import Checks, Jmemd, PrivateBus, wait_for
@@ -115,6 +118,56 @@ def test_live_screen(t, d, hog, jmemd_args):
         screen.close()
 
 
+class Lines:
+    """A process's standard output, line by line, as it comes."""
+
+    def __init__(self, command, env):
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        self.lines = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.process.stdout.readline, "")),
+                                       daemon=True)
+        self.reader.start()
+
+    def has(self, predicate, timeout_s=15):
+        try:
+            return wait_for(lambda: any(predicate(l) for l in self.lines), timeout_s, "a line")
+        except TimeoutError:
+            return False
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return code
+
+
+def test_monitor(t, d, jmemd_args):
+    human = Lines([d.jmemctl, "monitor"], d.bus.env)
+    machine = Lines([d.jmemctl, "monitor", "--json"], d.bus.env)
+    try:
+        t.check("monitor --json starts with the whole status", machine.has(lambda l: '"event":"snapshot"' in l)
+                and json.loads(machine.lines[0])["status"]["headroom"]["low_watermark_bytes"] > 0, machine.lines[:1])
+        hog = subprocess.Popen([sys.executable, "-c", "b = bytearray(96 << 20); import time; time.sleep(5)"])
+        t.check("a figure that moved is a timestamped line in words",
+                human.has(lambda l: re.match(r"\d\d:\d\d:\d\d (memory available|PSS of all processes|headroom) ", l)),
+                human.lines[-5:])
+        hog.kill()
+        d.stop()
+        t.check("jmemd leaving is an event, and monitor stays", human.has(lambda l: "jmemd left the bus" in l)
+                and human.process.poll() is None, human.lines[-3:])
+        d.__init__(*jmemd_args)
+        t.check("jmemd coming back is an event", human.has(lambda l: "jmemd is back" in l), human.lines[-3:])
+        t.check("and in JSON, followed by a fresh snapshot",
+                machine.has(lambda l: '"event":"governor_back"' in l)
+                and machine.has(lambda l: '"event":"snapshot"' in l and l is not machine.lines[0]), machine.lines[-3:])
+        events = [json.loads(l) for l in machine.lines]
+        t.check("every JSON event carries its time", all(isinstance(e.get("time_usec"), int) for e in events))
+        repeated = [a for a, b in zip(human.lines, human.lines[1:]) if a.split(" ", 1)[1:] == b.split(" ", 1)[1:]]
+        t.check("no line said twice in a row", not repeated, repeated)
+    finally:
+        t.check("monitor stops on SIGINT with 0", human.stop() == 0 and machine.stop() == 0)
+
+
 def test_json_everywhere(t, d, directory):
     for args in (["status"], ["top"], ["top", "--units"], ["check"], ["plan"], ["reload"]):
         result = d.ctl("--json", *args)
@@ -164,6 +217,7 @@ def main():
                 test_snapshots(t, d, hog)
                 test_json_everywhere(t, d, directory)
                 test_live_screen(t, d, hog, jmemd_args)
+                test_monitor(t, d, jmemd_args)
             finally:
                 if d.process.poll() is None:
                     d.stop()

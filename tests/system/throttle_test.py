@@ -206,7 +206,8 @@ def test_freeze_and_release(t, c):
     wait_check(t, "every process of batch.service is stopped (state T)", lambda: all_stopped(c), 10,
                lambda: process_states(c))
 
-    announced = lambda: [l for l in monitor.lines if l.startswith(f"freeze {BATCH}: asked by an operator")]
+    # Each event line opens with the time of day: "14:03:07 freeze batch.service: ...".
+    announced = lambda: [l for l in monitor.lines if l.split(" ", 1)[-1].startswith(f"freeze {BATCH}: asked by an operator")]
     wait_check(t, "the freeze is announced (ActionTaken, seen by jmemctl monitor)", announced, 10,
                lambda: monitor.lines[-5:])
     monitor.stop()
