@@ -91,6 +91,8 @@ GovernorInfo GovernorClient::info() {
   optional("PolicyUnknownItems", info.policy_unknown_items);
   optional("PolicyRebootPending", info.policy_reboot_pending);
   optional("PolicyCheckUsec", info.policy_check_usec);
+  optional("PolicyFiles", info.policy_files);
+  optional("PolicyFingerprint", info.policy_fingerprint);
   return info;
 }
 

@@ -52,6 +52,8 @@ struct GovernorInfo {
   std::uint32_t policy_unknown_items = 0;
   std::vector<std::string> policy_reboot_pending{};  // set for the next boot, not in effect in this one
   std::uint64_t policy_check_usec = 0;               // CLOCK_REALTIME of the last check; 0 before
+  std::vector<std::string> policy_files{};           // in force, in the order merged
+  std::string policy_fingerprint{};                  // of the effective policy; "" from an older jmemd
 };
 
 // What watch() calls: jmemd's signals, jmemd leaving and coming back, and the caller's own input

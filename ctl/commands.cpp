@@ -177,6 +177,11 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
       stale ? std::string(age) + paint(style, kRed, " - stale: every sample since has failed") : age);
   if (!info.sample_error.empty()) row("Last error", terminalSafe(info.sample_error));
   row("Policy", policyLine(info, style));
+  if (!info.policy_files.empty())
+    row("Policy files",
+        joined(info.policy_files) + (info.policy_fingerprint.empty()
+                                         ? ""
+                                         : " (fingerprint " + terminalSafe(info.policy_fingerprint) + ")"));
   // jmemd's journals: lines set aside mean apply and revert change nothing until someone looks.
   for (const auto& problem : info.state_problems) row("State", terminalSafe(problem));
   if (!top_units.empty()) {
@@ -217,7 +222,9 @@ Json renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const Thr
                     {"drift_items", info.policy_drift_items},
                     {"unknown_items", info.policy_unknown_items},
                     {"reboot_pending", info.policy_reboot_pending},
-                    {"checked_usec", info.policy_check_usec ? Json(info.policy_check_usec) : Json(nullptr)}};
+                    {"checked_usec", info.policy_check_usec ? Json(info.policy_check_usec) : Json(nullptr)},
+                    {"files", info.policy_files},
+                    {"fingerprint", text(info.policy_fingerprint)}};
   return json;
 }
 

@@ -91,10 +91,11 @@ LoadResult load(const PolicyFiles& files) {
   toml::table merged;
   std::vector<std::string> file_order{files.main.string(), std::string(kBuiltInSourceName)};
   if (files.main.empty() || (isMissing(files.main) && !files.main_required)) {
+    result.files.emplace_back(kBuiltInSourceName);
     if (auto document = detail::parseDocument(builtInPolicyText(), kBuiltInSourceName, problems)) {
       merged = std::move(*document);
     }
-  } else if (auto text = readFile(files.main, files, result)) {
+  } else if (result.files.push_back(files.main.string()); auto text = readFile(files.main, files, result)) {
     if (auto document = detail::parseDocument(*text, files.main.string(), problems)) {
       merged = std::move(*document);
     }
@@ -103,6 +104,7 @@ LoadResult load(const PolicyFiles& files) {
   file_order.push_back(files.dropin_dir.string());
   for (const auto& path : dropins) file_order.push_back(path.string());
   for (const auto& path : dropins) {
+    result.files.push_back(path.string());
     const auto text = readFile(path, files, result);
     if (!text) continue;
     if (auto document = detail::parseDocument(*text, path.string(), problems)) {

@@ -1,5 +1,7 @@
 #include "policy/policy_json.h"
 
+#include <cstdio>
+
 namespace jmem::policy {
 namespace {
 
@@ -91,6 +93,17 @@ Json policyToJson(const Policy& policy) {
   json["workloads"] = Json::array();
   for (const auto& workload : policy.workloads) json["workloads"].push_back(workloadToJson(workload));
   return json;
+}
+
+std::string policyFingerprint(const Policy& policy) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const char c : policyToJson(policy).dump()) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 }  // namespace jmem::policy

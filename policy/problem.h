@@ -39,6 +39,9 @@ struct LoadResult {
   // Settings that are valid but will never be used (a workload's stop rung while allow_stop is
   // false): they do not make the policy invalid either. Each message starts with "warning: ".
   Problems warnings;
+  // What was read, in the order merged: the main file (or the built-in default's name), then the
+  // drop-ins.
+  std::vector<std::string> files{};
 };
 
 }  // namespace jmem::policy

@@ -117,6 +117,8 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   uint32_t PolicyUnknownItems() override { return state_.health.policy_unknown_items; }
   std::vector<std::string> PolicyRebootPending() override { return state_.health.policy_reboot_pending; }
   uint64_t PolicyCheckUsec() override { return state_.health.policy_check_usec; }
+  std::vector<std::string> PolicyFiles() override { return state_.policy_files; }
+  std::string PolicyFingerprint() override { return state_.policy_fingerprint; }
   std::vector<std::string> StateProblems() override {
     return handlers_.state_problems ? handlers_.state_problems() : std::vector<std::string>{};
   }

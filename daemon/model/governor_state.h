@@ -21,6 +21,8 @@ struct GovernorState {
   std::shared_ptr<const Ledger> ledger;
   LedgerFigures figures;
   std::string mode = "audit";
+  std::vector<std::string> policy_files;  // read, in the order merged ("<built-in>" for the default)
+  std::string policy_fingerprint;         // policy::policyFingerprint of the policy in force
   std::chrono::microseconds sample_interval{std::chrono::seconds(1)};
   SelfStats self_stats;
   HealthFigures health;  // whether the ledger is current; the policy's last verdict

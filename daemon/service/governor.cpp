@@ -11,6 +11,7 @@
 
 #include "bus/property_changes.h"
 #include "core/clock.h"
+#include "policy/policy_json.h"
 #include "service/status_line.h"
 #include "service/tick_jobs.h"
 #include "throttle/snapshot.h"
@@ -64,11 +65,19 @@ Status Governor::loadPolicy() {
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", policy::formatProblem(warning));
   policy_ = std::move(*loaded.policy);
   const std::string mode_before = state_.mode;
+  const std::vector<std::string> files_before = state_.policy_files;
+  const std::string fingerprint_before = state_.policy_fingerprint;
   state_.mode = std::string(policy::toString(policy_.mode.value));
-  // A reload that changes the mode is news to every watcher (jmemctl monitor says so).
-  if (bus_.object && state_.mode != mode_before) {
+  state_.policy_files = std::move(loaded.files);
+  state_.policy_fingerprint = policy::policyFingerprint(policy_);
+  std::vector<std::string> changed;
+  if (state_.mode != mode_before) changed.push_back("Mode");
+  if (state_.policy_files != files_before) changed.push_back("PolicyFiles");
+  if (state_.policy_fingerprint != fingerprint_before) changed.push_back("PolicyFingerprint");
+  // A reload that changes them is news to every watcher (jmemctl monitor says so).
+  if (bus_.object && !changed.empty()) {
     try {
-      bus_.object->announce({"Mode"});
+      bus_.object->announce(changed);
     } catch (const sdbus::Error& e) {
       spdlog::warn("Failed to announce the mode: {}", e.getMessage());
     }

@@ -71,6 +71,16 @@ TEST_CASE("Drop-ins are merged in lexical order of their names, after the main f
   CHECK(result.policy->mode.value == Mode::kEnforce);
   CHECK(result.policy->sample_interval.value == std::chrono::milliseconds{3000});
   CHECK(result.policy->sample_interval.where.file == tree.path("policy.d/9-second.toml").string());
+  CHECK(result.files == std::vector<std::string>{tree.path("policy.toml").string(),
+                                                 tree.path("policy.d/10-first.toml").string(),
+                                                 tree.path("policy.d/9-second.toml").string()});
+}
+
+TEST_CASE("Without a main file the files read start with the built-in default's name", "[policy]") {
+  const FixtureTree tree(Files{{"policy.d/50-site.toml", "mode = \"enforce\"\n"}});
+  const auto result = loadPolicy(filesIn(tree));
+  REQUIRE(result.policy);
+  CHECK(result.files == std::vector<std::string>{"<built-in>", tree.path("policy.d/50-site.toml").string()});
 }
 
 TEST_CASE("Merging appends arrays without duplicates, replaces scalars and merges tables key by key",

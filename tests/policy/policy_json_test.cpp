@@ -44,3 +44,17 @@ TEST_CASE("Workloads, swiotlb ranges and an unmanaged default target appear in J
         R"({"unit":"batch.service","priority":5,"protected":false,"actions":["throttle","freeze"],)"
         R"("throttle_memory_high_mib":null,"throttle_step_percent":20})");
 }
+
+TEST_CASE("The fingerprint is the same for one policy written two ways and differs for another", "[policy]") {
+  const auto a =
+      parsePolicyText("# the site's policy\nmode = \"enforce\"\nsample_interval_ms = 2000\n", "a.toml");
+  const auto b = parsePolicyText("sample_interval_ms = 2000\n\nmode = \"enforce\" # enforce it\n", "b.toml");
+  const auto c = parsePolicyText("sample_interval_ms = 2000\nmode = \"audit\"\n", "c.toml");
+  REQUIRE(a.policy);
+  REQUIRE(b.policy);
+  REQUIRE(c.policy);
+  CHECK(policyFingerprint(*a.policy) == policyFingerprint(*b.policy));
+  CHECK(policyFingerprint(*a.policy) != policyFingerprint(*c.policy));
+  CHECK(policyFingerprint(*a.policy).size() == 16);
+  CHECK(policyFingerprint(*a.policy).find_first_not_of("0123456789abcdef") == std::string::npos);
+}

@@ -34,6 +34,17 @@ def frames(text):
     return [line for line in text.splitlines() if line.startswith("jmemd ")]
 
 
+def test_status_for_a_fleet(t, d):
+    status = json.loads(d.ctl("status", "--json").stdout)
+    policy = status["policy"]
+    t.check("status --json names the policy files in force", policy["files"] == ["<built-in>"], policy)
+    t.check("and the effective policy's fingerprint, as the bus has it",
+            re.fullmatch(r"[0-9a-f]{16}", policy["fingerprint"] or "") is not None
+            and d.busctl("get-property", "org.jmem.Governor1", "/org/jmem/Governor1", "org.jmem.Governor1.Manager",
+                         "PolicyFingerprint").stdout.strip() == f's "{policy["fingerprint"]}"', policy)
+    t.check("status shows them", "Policy files: <built-in> (fingerprint " in d.ctl("status").stdout)
+
+
 def test_snapshots(t, d, hog):
     result = d.ctl("top", "-b", "-n", "2", "--lines", "0")
     t.check("top -b -n 2 prints two snapshots", result.returncode == 0 and len(frames(result.stdout)) == 2,
@@ -214,6 +225,7 @@ def main():
             try:
                 time.sleep(0.5)  # a tick or two, so that the test's process is sampled
                 test_help(t, d)
+                test_status_for_a_fleet(t, d)
                 test_snapshots(t, d, hog)
                 test_json_everywhere(t, d, directory)
                 test_live_screen(t, d, hog, jmemd_args)
