@@ -137,6 +137,10 @@ std::optional<RoomRecord> GovernorClient::headroom() {
   }
 }
 
+ExplainRecord GovernorClient::explain(const std::string& unit) {
+  return decodeExplain(proxy_->Explain(unit));
+}
+
 void GovernorClient::reload() {
   proxy_->Reload();
 }

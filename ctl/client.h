@@ -91,6 +91,7 @@ class GovernorClient {
   // GetHeadroom: what a new workload can take now, and what more throttling could give; nullopt from
   // a jmemd that does not say.
   std::optional<RoomRecord> headroom();
+  ExplainRecord explain(const std::string& unit);
   void reload();
   CheckView check();
   PlanView plan();

@@ -64,6 +64,10 @@ Json renderResultsJson(const std::vector<ChangeResultRecord>& results);
 std::string renderThrottle(const ThrottleView& throttle, const Style& style);
 Json renderThrottleJson(const ThrottleView& throttle);
 std::string renderActions(const std::vector<ThrottleActionRecord>& actions);
+
+// explain UNIT: the policy's rules that match it, where they are written, and what the throttle would do.
+std::string renderExplain(const ExplainRecord& explanation, const std::string& mode, const Style& style);
+Json renderExplainJson(const ExplainRecord& explanation);
 Json renderActionsJson(const std::vector<ThrottleActionRecord>& actions);
 
 }  // namespace jmem::ctl

@@ -34,7 +34,8 @@ enum class Verb {
   kApply,
   kRevert,
   kThrottle,
-  kRelease
+  kRelease,
+  kExplain
 };
 
 // The rows `top` shows when --lines does not say: a screen's worth on a terminal.

@@ -118,6 +118,14 @@ int runHelp(GovernorClient*, const CtlOptions& options, const Style&) {
   return kExitOk;
 }
 
+int runExplain(GovernorClient* client, const CtlOptions& options, const Style& style) {
+  const auto explanation = client->explain(options.unit);
+  emit(options.json ? jsonText(renderExplainJson(explanation), options.json_short)
+                    : renderExplain(explanation, client->info().mode, style),
+       options);
+  return kExitOk;
+}
+
 constexpr std::array kVerbs{
     VerbEntry{"help", Verb::kHelp, Operands::kVerb, "help [COMMAND]",
               "  help [COMMAND]         This help, or one command's\n", runHelp, false},
@@ -188,6 +196,12 @@ constexpr std::array kVerbs{
         "  release UNIT           Undo every throttle step in effect on UNIT, newest first (authorized as "
         "reload)\n",
         runRelease},
+    VerbEntry{"explain", Verb::kExplain, Operands::kUnit, "explain UNIT",
+              "  explain UNIT           Which classes, keep entries and workloads of the policy match UNIT\n"
+              "                         (file:line:column of each), whether it is protected, kept or\n"
+              "                         essential, the rung it is on and the next, and every step the\n"
+              "                         throttle would take if pressure held, with what each gives back\n",
+              runExplain},
 };
 
 }  // namespace

@@ -155,6 +155,13 @@ BusRecord ManagerObject::GetHeadroom() {
   return encodeRoom(roomRecord(state_.room));
 }
 
+BusRecord ManagerObject::Explain(const std::string& unit) {
+  if (!isValidUnitName(unit)) throw busError("InvalidArgument", "Invalid unit name " + inQuotes(unit));
+  auto explanation = handlers_.explain(unit);
+  if (!explanation) throw busErrorFor("Failed", explanation.error());
+  return encodeExplain(explainRecord(*explanation));
+}
+
 BusRecord ManagerObject::GetSelfStats() {
   return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }

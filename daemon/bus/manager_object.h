@@ -22,6 +22,7 @@
 #include "ledger/ledger.h"
 #include "ledger/process_privacy.h"
 #include "model/governor_state.h"
+#include "throttle/explain.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
@@ -53,6 +54,8 @@ struct ManagerHandlers {
   std::function<void(const std::string& sender, const std::string& unit,
                      Reply<std::vector<throttle::ActionRecord>>)>
       release;
+  // `jmemctl explain UNIT`: answered at once from the last sample and the policy in force.
+  std::function<Result<throttle::Explanation>(const std::string& unit)> explain;
   // What a caller may see of each process, as /proc's mount would let it (hidepid=).
   std::function<Viewer(const std::string& sender)> viewer;
   // What is wrong with jmemd's journals (StateProblems), read when asked.
@@ -81,6 +84,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   std::tuple<bool, std::string, std::vector<BusRecord>> GetGpus() override;
   BusRecord GetSelfStats() override;
   BusRecord GetHeadroom() override;
+  BusRecord Explain(const std::string& unit) override;
   void Reload(sdbus::Result<>&& result) override;
   void Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) override;
   void Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>&&

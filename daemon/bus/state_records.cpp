@@ -52,6 +52,22 @@ RoomRecord roomRecord(const throttle::Room& r) {
   return record;
 }
 
+ExplainRecord explainRecord(const throttle::Explanation& e) {
+  ExplainRecord record;
+  record.unit = e.unit;
+  record.in_ledger = e.in_ledger;
+  record.cost_bytes = e.cost_bytes;
+  for (const auto& m : e.matches) record.matches.push_back({m.kind, m.name, m.pattern, m.where, m.detail});
+  record.is_protected = e.is_protected;
+  record.kept = e.kept;
+  record.essential = e.essential;
+  record.never_acted_on = e.never_acted_on.value_or("");
+  record.rung_now = e.rung_now;
+  if (e.next) record.next = RoomUnitRecord{e.next->unit, e.next->rung, e.next->bytes};
+  for (const auto& s : e.sequence) record.sequence.push_back({s.unit, s.rung, s.bytes});
+  return record;
+}
+
 std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& c) {
   return {{"throttle", c.memory_high, c.memory_high ? std::string("MemoryHigh=") : c.memory_high_note},
           {"freeze", c.freeze != throttle::FreezeMethod::kNone, c.freeze_note}};

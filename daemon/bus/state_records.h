@@ -13,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "ledger/process_privacy.h"
 #include "model/self_stats.h"
+#include "throttle/explain.h"
 #include "throttle/room.h"
 #include "throttle/throttler.h"
 
@@ -26,6 +27,7 @@ ChangeResultRecord changeResultRecord(const compliance::ChangeResult& result);
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& unit);
 ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& record);
 RoomRecord roomRecord(const throttle::Room& room);
+ExplainRecord explainRecord(const throttle::Explanation& explanation);
 // For throttle and freeze, in that order: whether the device can take it, how or why not.
 std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& controls);
 

@@ -2,13 +2,91 @@
 
 namespace jmem {
 
-BusRecord encodeRoom(const RoomRecord& r) {
-  std::vector<BusRecord> units;
-  for (const auto& u : r.units) {
-    units.push_back(BusRecord{{"unit", sdbus::Variant(u.unit)},
-                              {"rung", sdbus::Variant(u.rung)},
-                              {"bytes", sdbus::Variant(u.bytes)}});
+namespace {
+
+BusRecord encodeStep(const RoomUnitRecord& u) {
+  return BusRecord{
+      {"unit", sdbus::Variant(u.unit)}, {"rung", sdbus::Variant(u.rung)}, {"bytes", sdbus::Variant(u.bytes)}};
+}
+
+RoomUnitRecord decodeStep(const BusRecord& record) {
+  RoomUnitRecord unit;
+  readField<std::string>(record, "unit", unit.unit);
+  readField<std::string>(record, "rung", unit.rung);
+  readField<std::uint64_t>(record, "bytes", unit.bytes);
+  return unit;
+}
+
+std::vector<BusRecord> encodeSteps(const std::vector<RoomUnitRecord>& steps) {
+  std::vector<BusRecord> out;
+  for (const auto& step : steps) out.push_back(encodeStep(step));
+  return out;
+}
+
+std::vector<RoomUnitRecord> decodeSteps(const BusRecord& record, const char* name) {
+  std::vector<BusRecord> list;
+  readField<std::vector<BusRecord>>(record, name, list);
+  std::vector<RoomUnitRecord> out;
+  for (const auto& each : list) out.push_back(decodeStep(each));
+  return out;
+}
+
+}  // namespace
+
+BusRecord encodeExplain(const ExplainRecord& e) {
+  std::vector<BusRecord> matches;
+  for (const auto& m : e.matches) {
+    matches.push_back(BusRecord{{"kind", sdbus::Variant(m.kind)},
+                                {"name", sdbus::Variant(m.name)},
+                                {"pattern", sdbus::Variant(m.pattern)},
+                                {"where", sdbus::Variant(m.where)},
+                                {"detail", sdbus::Variant(m.detail)}});
   }
+  BusRecord out{
+      {"unit", sdbus::Variant(e.unit)},
+      {"in_ledger", sdbus::Variant(e.in_ledger)},
+      {"cost_bytes", sdbus::Variant(e.cost_bytes)},
+      {"matches", sdbus::Variant(matches)},
+      {"protected", sdbus::Variant(e.is_protected)},
+      {"kept", sdbus::Variant(e.kept)},
+      {"essential", sdbus::Variant(e.essential)},
+      {"never_acted_on", sdbus::Variant(e.never_acted_on)},
+      {"rung_now", sdbus::Variant(e.rung_now)},
+      {"sequence", sdbus::Variant(encodeSteps(e.sequence))},
+  };
+  if (e.next) out["next"] = sdbus::Variant(encodeStep(*e.next));
+  return out;
+}
+
+ExplainRecord decodeExplain(const BusRecord& record) {
+  ExplainRecord e;
+  readField<std::string>(record, "unit", e.unit);
+  readField<bool>(record, "in_ledger", e.in_ledger);
+  readField<std::uint64_t>(record, "cost_bytes", e.cost_bytes);
+  std::vector<BusRecord> matches;
+  readField<std::vector<BusRecord>>(record, "matches", matches);
+  for (const auto& m : matches) {
+    PolicyMatchRecord match;
+    readField<std::string>(m, "kind", match.kind);
+    readField<std::string>(m, "name", match.name);
+    readField<std::string>(m, "pattern", match.pattern);
+    readField<std::string>(m, "where", match.where);
+    readField<std::string>(m, "detail", match.detail);
+    e.matches.push_back(std::move(match));
+  }
+  readField<bool>(record, "protected", e.is_protected);
+  readField<bool>(record, "kept", e.kept);
+  readField<bool>(record, "essential", e.essential);
+  readField<std::string>(record, "never_acted_on", e.never_acted_on);
+  readField<std::string>(record, "rung_now", e.rung_now);
+  BusRecord next;
+  if (readField<BusRecord>(record, "next", next)) e.next = decodeStep(next);
+  e.sequence = decodeSteps(record, "sequence");
+  return e;
+}
+
+BusRecord encodeRoom(const RoomRecord& r) {
+  const std::vector<BusRecord> units = encodeSteps(r.units);
   return BusRecord{
       {"mem_available_bytes", sdbus::Variant(r.mem_available_bytes)},
       {"low_watermark_bytes", sdbus::Variant(r.low_watermark_bytes)},
@@ -24,15 +102,7 @@ RoomRecord decodeRoom(const BusRecord& record) {
   readField<std::uint64_t>(record, "low_watermark_bytes", r.low_watermark_bytes);
   readField<std::uint64_t>(record, "headroom_bytes", r.headroom_bytes);
   readField<std::uint64_t>(record, "throttle_bytes", r.throttle_bytes);
-  std::vector<BusRecord> units;
-  readField<std::vector<BusRecord>>(record, "units", units);
-  for (const auto& u : units) {
-    RoomUnitRecord unit;
-    readField<std::string>(u, "unit", unit.unit);
-    readField<std::string>(u, "rung", unit.rung);
-    readField<std::uint64_t>(u, "bytes", unit.bytes);
-    r.units.push_back(std::move(unit));
-  }
+  r.units = decodeSteps(record, "units");
   return r;
 }
 

@@ -56,6 +56,29 @@ struct RoomRecord {
   friend bool operator==(const RoomRecord&, const RoomRecord&) = default;
 };
 
+// Explain: what the policy says of a unit and what the throttle would do to it (throttle/explain.h).
+struct PolicyMatchRecord {
+  std::string kind, name, pattern, where, detail;
+  friend bool operator==(const PolicyMatchRecord&, const PolicyMatchRecord&) = default;
+};
+struct ExplainRecord {
+  std::string unit;
+  bool in_ledger = false;
+  std::uint64_t cost_bytes = 0;
+  std::vector<PolicyMatchRecord> matches;
+  bool is_protected = false;
+  bool kept = false;
+  bool essential = false;
+  std::string never_acted_on;  // why; empty when the throttle may act on it
+  std::string rung_now;
+  std::optional<RoomUnitRecord> next;  // the next rung and what it gives
+  std::vector<RoomUnitRecord> sequence;
+  friend bool operator==(const ExplainRecord&, const ExplainRecord&) = default;
+};
+
+BusRecord encodeExplain(const ExplainRecord& explanation);
+ExplainRecord decodeExplain(const BusRecord& record);
+
 BusRecord encodeRoom(const RoomRecord& room);
 RoomRecord decodeRoom(const BusRecord& record);
 

@@ -9,6 +9,7 @@
 #include "bus/sdbus_compat.h"
 #include "core/clock.h"
 #include "service/governor.h"
+#include "throttle/snapshot.h"
 
 namespace jmem {
 namespace {
@@ -106,6 +107,16 @@ ManagerHandlers Governor::busHandlers() {
     whenAuthorized<Actions>(sender, "Release", std::move(reply), [this, unit](uid_t, Reply<Actions> r) {
       operatorAction(false, unit, std::move(r));
     });
+  };
+  h.explain = [this](const std::string& unit) -> Result<throttle::Explanation> {
+    if (!state_.ledger) return Error{"No sample yet: ask again in a moment"};
+    throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
+    snapshot.self_unit = throttle_.self_unit;
+    throttle::ControllerState in_effect;
+    in_effect.units = state_.throttle.units;
+    // Where the throttle cannot run, it would take no step.
+    if (!throttle_.side) snapshot.units.clear();
+    return throttle::explainUnit(unit, snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
   };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {

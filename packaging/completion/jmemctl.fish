@@ -3,7 +3,7 @@
 # release, policy files for validate. --json takes its format only inline (--json=pretty,
 # --json=short); the words after "--" are operands.
 
-set -l __jmemctl_commands help status top monitor reload validate check plan apply revert throttle release
+set -l __jmemctl_commands help status top monitor reload validate check plan apply revert throttle release explain
 
 # The command on the line (the first word that is no option nor an option's value), or nothing.
 function __jmemctl_command
@@ -84,6 +84,7 @@ complete -c jmemctl -n $no_command -a apply -d "Make them, each recorded first s
 complete -c jmemctl -n $no_command -a revert -d "Undo every change jmemd made, newest first"
 complete -c jmemctl -n $no_command -a throttle -d "Take the next step of a unit's throttle ladder now"
 complete -c jmemctl -n $no_command -a release -d "Undo every throttle step in effect on a unit"
+complete -c jmemctl -n $no_command -a explain -d "Which rules of the policy match a unit, and what the throttle would do"
 
 # Options of every command.
 complete -c jmemctl -l json -a "pretty\t'Indented (as --json)' short\t'On one line'" -d "One JSON document with stable keys"
@@ -114,4 +115,4 @@ complete -c jmemctl -n $validate -l drop-in -d "The files after it are drop-ins"
 complete -c jmemctl -n $validate -a "(__fish_complete_suffix .toml)"
 
 # throttle UNIT, release UNIT
-complete -c jmemctl -n "__jmemctl_wants_operand throttle release" -a "(__jmemctl_units)" -d Unit
+complete -c jmemctl -n "__jmemctl_wants_operand throttle release explain" -a "(__jmemctl_units)" -d Unit

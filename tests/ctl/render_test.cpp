@@ -577,3 +577,28 @@ TEST_CASE("the live screen's keys pick the sort keys of --sort, and other keys n
   CHECK(sortKeyOfKey('n') == SortKey::kName);
   CHECK_FALSE(sortKeyOfKey('x'));
 }
+
+TEST_CASE("explain shows each rule with its place, why the throttle passes a unit over, and the steps",
+          "[ctl]") {
+  ExplainRecord e;
+  e.unit = "gdm3.service";
+  e.matches = {{"class", "gui", "gdm3.service", "/etc/jmem/policy.toml:4:10", "mask (system)"}};
+  e.rung_now = "none";
+  std::string text = renderExplain(e, "audit", Style{});
+  CHECK(text.find("/etc/jmem/policy.toml:4:10") != std::string::npos);
+  CHECK(text.find("No workload governs it") != std::string::npos);
+  CHECK(text.find("would take no step") != std::string::npos);
+  e.matches.push_back(
+      {"workload", "gdm3.service", "gdm3.service", "p.toml:9:1", "priority 1, stop; governs it"});
+  e.next = RoomUnitRecord{"gdm3.service", "stop", 300 << 20};
+  e.sequence = {{"batch.service", "freeze", 0}, {"gdm3.service", "stop", 300 << 20}};
+  text = renderExplain(e, "audit", Style{});
+  CHECK(text.find("next: stop, about 300.0M back") != std::string::npos);
+  CHECK(text.find("(audit mode: it only says so)") != std::string::npos);
+  CHECK(text.find("1. freeze batch.service, nothing back") != std::string::npos);
+  CHECK(text.find("About 300.0M back in all.") != std::string::npos);
+  const auto json = parsed(renderExplainJson(e));
+  CHECK(json["sequence"].size() == 2);
+  CHECK(json["never_acted_on"].is_null());
+  CHECK(json["matches"][1]["where"] == "p.toml:9:1");
+}

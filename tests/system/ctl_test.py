@@ -45,6 +45,21 @@ def test_status_for_a_fleet(t, d):
     t.check("status shows them", "Policy files: <built-in> (fingerprint " in d.ctl("status").stdout)
 
 
+def test_explain(t, d):
+    result = d.ctl("explain", "gdm3.service")
+    t.check("explain names the built-in class that matches, where it is written",
+            result.returncode == 0 and re.search(r"class\s+gdm3\.service\s+<built-in>:\d+:\d+\s+mask", result.stdout),
+            result.stdout + result.stderr)
+    explained = json.loads(d.ctl("explain", "--json", "dbus.service").stdout)
+    t.check("explain --json says dbus is essential and why the throttle never acts on it",
+            explained["essential"] is True and "essential" in (explained["never_acted_on"] or ""), explained)
+    bad = d.ctl("explain", "--", "../etc/passwd")
+    t.check("a name that is no unit is refused with the value named", bad.returncode == 2 and "passwd" in bad.stderr,
+            (bad.returncode, bad.stderr))
+    nobody = d.ctl("explain", "gdm3.service", user="65534")
+    t.check("explain is a read: anyone may ask", nobody.returncode == 0, nobody.stderr)
+
+
 def test_snapshots(t, d, hog):
     result = d.ctl("top", "-b", "-n", "2", "--lines", "0")
     t.check("top -b -n 2 prints two snapshots", result.returncode == 0 and len(frames(result.stdout)) == 2,
@@ -226,6 +241,7 @@ def main():
                 time.sleep(0.5)  # a tick or two, so that the test's process is sampled
                 test_help(t, d)
                 test_status_for_a_fleet(t, d)
+                test_explain(t, d)
                 test_snapshots(t, d, hog)
                 test_json_everywhere(t, d, directory)
                 test_live_screen(t, d, hog, jmemd_args)

@@ -116,7 +116,8 @@ TEST_CASE("a unit at the top of what the ladder allows gives nothing more, nor o
   CHECK(given(room, "batch.service") == 1000 * kMiB);
 }
 
-TEST_CASE("without allow_stop a stop on the ladder gives nothing and the throttle below it counts", "[throttle]") {
+TEST_CASE("without allow_stop a stop on the ladder gives nothing and the throttle below it counts",
+          "[throttle]") {
   std::string text = kPolicy;
   text.replace(text.find("allow_stop = true"), 17, "allow_stop = false");
   const auto policy = test::parsePolicyOrFail(text);
