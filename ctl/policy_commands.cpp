@@ -1,4 +1,5 @@
 // Rendering of the policy verbs: check, plan, apply, revert; and validate, which needs no daemon.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -7,6 +8,17 @@
 
 namespace jmem::ctl {
 namespace {
+
+// The width plan keeps to, as a terminal has at least.
+constexpr std::size_t kPlanColumns = 80;
+
+std::size_t widestLine(const std::string& text) {
+  std::size_t widest = 0;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    widest = std::max(widest, displayWidth(std::string_view(text).substr(start, end - start)));
+  return widest;
+}
 
 const char* stateColor(const std::string& state) {
   if (state == "ok") return "32";
@@ -89,6 +101,14 @@ std::string renderPlan(const PlanView& plan, const Style& style) {
   std::string out;
   if (!plan.changes.empty()) {
     out = renderTable({{"ACTION"}, {"SUBJECT"}, {"BEFORE"}, {"AFTER"}, {"BACK", true}}, rows, style.legend);
+    // Wider than a terminal's 80 columns (long before and after states): a block per change instead.
+    if (widestLine(out) > kPlanColumns) {
+      out.clear();
+      for (const auto& row : rows) {
+        out += row[0] + " " + row[1] + (row[4] == "-" ? "" : ", " + row[4] + " back") +
+               "\n    before: " + row[2] + "\n    after:  " + row[3] + "\n";
+      }
+    }
   } else if (plan.unknown.empty()) {
     out = "Nothing to change.\n";
   } else {

@@ -602,3 +602,19 @@ TEST_CASE("explain shows each rule with its place, why the throttle passes a uni
   CHECK(json["never_acted_on"].is_null());
   CHECK(json["matches"][1]["where"] == "p.toml:9:1");
 }
+
+TEST_CASE("plan keeps to 80 columns: a table while it fits, a block per change when states are long",
+          "[ctl]") {
+  PlanChangeRecord short_change{"mask", "gdm3.service", "enabled", "masked", 120 << 20};
+  std::string text = renderPlan(PlanView{{short_change}, {}, {}, false}, Style{});
+  CHECK(text.starts_with("ACTION"));
+  PlanChangeRecord long_change{"set-default-target", "default.target",
+                               "graphical.target (the display manager's)",
+                               "multi-user.target (no display manager, no desktop session)", 0};
+  text = renderPlan(PlanView{{short_change, long_change}, {}, {}, false}, Style{});
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    CHECK(end - start <= 80);
+  CHECK(text.find("set-default-target default.target\n    before: graphical.target") != std::string::npos);
+  CHECK(text.find("mask gdm3.service, 120.0M back\n") != std::string::npos);
+}
