@@ -52,8 +52,9 @@ std::string renderExplain(const ExplainRecord& e, const std::string& mode, const
   out += "In effect now: " + (e.rung_now == "none" ? std::string("nothing") : terminalSafe(e.rung_now));
   if (e.next) {
     out += "; next: " + terminalSafe(e.next->rung) + ", about " + formatIec(e.next->bytes) + " back";
-  } else if (e.never_acted_on.empty()) {
-    out += "; no rung left that the policy allows here";
+  } else if (e.never_acted_on.empty() && governed) {
+    out +=
+        e.in_ledger ? "; no rung left that the policy allows here" : "; not running now: nothing to act on";
   }
   out += "\n";
   if (e.sequence.empty())

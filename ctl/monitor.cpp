@@ -34,6 +34,8 @@ constexpr Wording kWordings[] = {
     {"PolicyDriftItems", "items in drift", Kind::kCount},
     {"PolicyUnknownItems", "items unknown", Kind::kCount},
     {"PolicyRebootPending", "reboot pending for", Kind::kList},
+    {"PolicyFiles", "policy files", Kind::kList},
+    {"PolicyFingerprint", "policy fingerprint", Kind::kText},
 };
 
 const Wording* wordingOf(const std::string& property) {

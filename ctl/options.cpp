@@ -113,6 +113,9 @@ Status checkCombination(const CtlOptions& options, const VerbEntry* verb) {
                           options.full || options.batch || options.iterations;
   if (top_option && options.verb != Verb::kTop)
     return Error{"--units, --lines, --sort, --full, -b and -n belong to the top command"};
+  // -n once gave rows: a script's `top -n 5 --json` must not quietly become five documents over time.
+  if (options.iterations && options.json && !options.batch)
+    return Error{"-n counts snapshots, as top -b -n does: give -b with it, or --lines N for rows"};
   return ok();
 }
 

@@ -1,5 +1,6 @@
 #include "ctl/top_screen.h"
 
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "core/clock.h"
 #include "core/text.h"
@@ -42,7 +44,9 @@ class LiveTerminal {
   LiveTerminal() {
     tcgetattr(STDIN_FILENO, &saved_);
     termios raw = saved_;
-    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    // No ISIG: Ctrl-C arrives as a key and quits like q, Ctrl-\ and Ctrl-Z do nothing; no signal from
+    // the keyboard can end jmemctl with the terminal left raw.
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG);
     raw.c_cc[VMIN] = 0;
     raw.c_cc[VTIME] = 0;
     tcsetattr(STDIN_FILENO, TCSANOW, &raw);
@@ -122,22 +126,33 @@ int runLive(GovernorClient& client, const CtlOptions& options, const Style& styl
   view.units_only = options.units;
   view.full_command = options.full;
   const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
+  // SIGTERM before the screen is set up is held until watch() reads it: the terminal is always put back.
+  sigset_t held;
+  sigemptyset(&held);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGWINCH}) sigaddset(&held, signal);
+  sigprocmask(SIG_BLOCK, &held, nullptr);
   LiveTerminal terminal;
-  std::string problem;  // why the last fetch failed: jmemd gone, say
+  std::string problem;               // why the last fetch failed: jmemd gone, say
+  std::optional<TopSnapshot> shown;  // keys and resizes redraw it without asking jmemd again
   bool dirty = true;
   auto last = SteadyClock::now() - kQuietRedraw;
-  auto draw = [&] {
+  auto draw = [&](bool refetch) {
     const auto [height, width] = terminalSize();
     view.width = width;
     const std::size_t room = height > kHeaderLines + 1 ? height - kHeaderLines - 1 : 1;
     view.rows = options.limit_given && options.limit != 0 ? std::min<std::size_t>(options.limit, room) : room;
     std::vector<std::string> lines;
-    try {
-      lines = renderTopFrame(fetch(client, view), view, style);
-      problem.clear();
-    } catch (const sdbus::Error& error) {
-      problem = describeError(error).message;
+    if (refetch || !shown) {
+      try {
+        TopView every = view;
+        every.units_only = false;  // processes too, so that u can show them without asking again
+        shown = fetch(client, every);
+        problem.clear();
+      } catch (const sdbus::Error& error) {
+        problem = describeError(error).message;
+      }
     }
+    if (shown) lines = renderTopFrame(*shown, view, style);
     if (!problem.empty()) lines = {"jmemctl: " + terminalSafe(problem), "Waiting for jmemd; q quits."};
     std::string frame = "\x1b[H";
     for (std::size_t i = 0; i < lines.size() && i < height; ++i)
@@ -153,7 +168,7 @@ int runLive(GovernorClient& client, const CtlOptions& options, const Style& styl
   handlers.governor_gone = [&] { dirty = true; };
   handlers.governor_back = [&] { dirty = true; };
   handlers.wait_for_return = true;
-  handlers.resized = [&] { draw(); };
+  handlers.resized = [&] { draw(false); };
   handlers.input_fd = STDIN_FILENO;
   handlers.input_ready = [&] {
     char keys[32];
@@ -161,20 +176,20 @@ int runLive(GovernorClient& client, const CtlOptions& options, const Style& styl
     if (got <= 0) return false;  // the terminal went away
     for (ssize_t i = 0; i < got; ++i) {
       const char key = keys[i];
-      if (key == 'q' || key == 'Q' || key == '\x03') return false;
+      if (key == 'q' || key == 'Q' || key == '\x03') return false;  // \x03: Ctrl-C
       if (const auto sort = sortKeyOfKey(key)) view.sort = *sort;
       if (key == 'u') view.units_only = !view.units_only;
       if (key == 'f') view.full_command = !view.full_command;
     }
-    draw();
+    draw(false);
     return true;
   };
   handlers.wake_every = std::max(tick, std::chrono::milliseconds(100));
   handlers.wake = [&] {
-    if (dirty || SteadyClock::now() - last >= kQuietRedraw) draw();
+    if (dirty || SteadyClock::now() - last >= kQuietRedraw) draw(true);
     return true;
   };
-  draw();
+  draw(true);
   return client.watch(std::move(handlers));
 }
 

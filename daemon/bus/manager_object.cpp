@@ -152,7 +152,7 @@ std::tuple<bool, std::string, std::vector<BusRecord>> ManagerObject::GetGpus() {
 }
 
 BusRecord ManagerObject::GetHeadroom() {
-  return encodeRoom(roomRecord(state_.room));
+  return encodeRoom(roomRecord(handlers_.room()));
 }
 
 BusRecord ManagerObject::Explain(const std::string& unit) {

@@ -54,6 +54,8 @@ struct ManagerHandlers {
   std::function<void(const std::string& sender, const std::string& unit,
                      Reply<std::vector<throttle::ActionRecord>>)>
       release;
+  // GetHeadroom: the headroom and what the ladder could add, counted when asked.
+  std::function<throttle::Room()> room;
   // `jmemctl explain UNIT`: answered at once from the last sample and the policy in force.
   std::function<Result<throttle::Explanation>(const std::string& unit)> explain;
   // What a caller may see of each process, as /proc's mount would let it (hidepid=).

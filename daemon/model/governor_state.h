@@ -8,7 +8,6 @@
 #include "model/health_figures.h"
 #include "model/ledger_figures.h"
 #include "model/self_stats.h"
-#include "throttle/room.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
@@ -27,7 +26,6 @@ struct GovernorState {
   SelfStats self_stats;
   HealthFigures health;  // whether the ledger is current; the policy's last verdict
   throttle::ThrottleStatus throttle;
-  throttle::Room room;  // headroom on the last sample, with what the ladder left could give
   throttle::CgroupFeatures cgroup_features;  // what the throttle can do here
   // Why the throttle cannot run at all (its journal cannot open); empty when it runs.
   std::string throttle_off;

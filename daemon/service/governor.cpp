@@ -151,21 +151,26 @@ Status Governor::sample() {
   state_.ledger = std::make_shared<const Ledger>(
       buildLedger(std::move(*figures), sampler_->current(), sampler_->counts()));
   state_.figures = ledgerFigures(*state_.ledger, realtimeUsec());
-  measureRoom();
+  measureHeadroom();
   sample_health_.succeeded(loopNowUsec());
   return ok();
 }
 
-// Pure and cheap beside the sample: the throttle's units in effect now, the policy's ladders; nothing
-// the throttle cannot do (it is off, or this device lacks a rung) counts.
-void Governor::measureRoom() {
+// Each tick only the headroom itself; what the ladder could add is counted when asked (room()).
+void Governor::measureHeadroom() {
+  const std::uint64_t low_bytes = policy_.pressure.available_low_mib.value * throttle::kMiB;
+  const std::uint64_t available = state_.figures.mem_available_bytes;
+  state_.figures.headroom_bytes = available > low_bytes ? available - low_bytes : 0;
+}
+
+throttle::Room Governor::room() const {
+  if (!state_.ledger) return {};
   throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
   snapshot.self_unit = throttle_.self_unit;
   throttle::ControllerState in_effect;
   in_effect.units = state_.throttle.units;
-  if (!throttle_.side) snapshot.units.clear();
-  state_.room = throttle::roomOf(snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
-  state_.figures.headroom_bytes = state_.room.headroom_bytes;
+  if (!throttle_.side) snapshot.units.clear();  // the throttle is off: it would take no step
+  return throttle::roomOf(snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
 }
 
 std::uint64_t Governor::loopNowUsec() const {

@@ -23,6 +23,7 @@
 #include "system/systemd_manager.h"
 #include "system/unit_runtime.h"
 #include "throttle/psi_trigger.h"
+#include "throttle/room.h"
 #include "throttle/throttler.h"
 
 namespace jmem {
@@ -127,8 +128,10 @@ class Governor {
   explicit Governor(const GovernorOptions& options);
   Status init();
   Status sample();
-  // The headroom on the sample just taken (state_.room).
-  void measureRoom();
+  // The headroom on the sample just taken (state_.figures.headroom_bytes).
+  void measureHeadroom();
+  // The headroom with what the throttle ladder left could give, on the last sample (GetHeadroom).
+  throttle::Room room() const;
   Status reload();
   Status loadPolicy();
   void enforce();

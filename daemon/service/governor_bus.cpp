@@ -108,15 +108,17 @@ ManagerHandlers Governor::busHandlers() {
       operatorAction(false, unit, std::move(r));
     });
   };
+  h.room = [this] { return room(); };
   h.explain = [this](const std::string& unit) -> Result<throttle::Explanation> {
     if (!state_.ledger) return Error{"No sample yet: ask again in a moment"};
     throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
     snapshot.self_unit = throttle_.self_unit;
     throttle::ControllerState in_effect;
     in_effect.units = state_.throttle.units;
-    // Where the throttle cannot run, it would take no step.
-    if (!throttle_.side) snapshot.units.clear();
-    return throttle::explainUnit(unit, snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
+    const std::string off =
+        throttle_.side ? std::string() : "the throttle is off here: " + state_.throttle_off;
+    return throttle::explainUnit(unit, snapshot, in_effect, policy_, state_.cgroup_features.capabilities(),
+                                 off);
   };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {

@@ -150,10 +150,11 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
         return [this, enforce, records = std::move(records), status = side->throttler->status(),
                 problems = side->throttler->journalProblems()] {
           throttle_.stepping = false;
-          const auto would_before = state_.throttle.would;
+          // By step, not by reason: a reason quotes figures that move every tick.
+          const auto would_before = state_.throttle.would_steps;
           throttleAnswered(records, status, problems);
           if (!records.empty()) publishMetrics();
-          if (!enforce && state_.throttle.would != would_before) {
+          if (!enforce && state_.throttle.would_steps != would_before) {
             for (const auto& would : state_.throttle.would) {
               spdlog::info("Audit mode, not acted on: {}", would);
               emitWouldAct(would);

@@ -24,7 +24,8 @@ void Governor::publishMetrics() {
   input.mode = policy_.mode.value;
   input.compliance = policy_jobs_.metrics;
   if (throttle_.side) input.throttle = metrics::throttleMetricsOf(state_.throttle);
-  input.headroom = metrics::HeadroomMetrics{state_.room.headroom_bytes, state_.room.throttle_bytes};
+  const throttle::Room now = room();
+  input.headroom = metrics::HeadroomMetrics{now.headroom_bytes, now.throttle_bytes};
   input.actions = action_counters_.counts();
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,

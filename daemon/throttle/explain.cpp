@@ -79,7 +79,8 @@ std::vector<LadderStep> ladderSequence(const Snapshot& snapshot, const Controlle
 }
 
 Explanation explainUnit(const std::string& unit, const Snapshot& snapshot, const ControllerState& state,
-                        const policy::Policy& policy, const Capabilities& capabilities) {
+                        const policy::Policy& policy, const Capabilities& capabilities,
+                        const std::string& throttle_off) {
   Explanation out;
   out.unit = unit;
   std::string manager{kSystemManager};
@@ -94,7 +95,12 @@ Explanation explainUnit(const std::string& unit, const Snapshot& snapshot, const
   out.essential = policy::isEssentialUnit(unit);
   out.never_acted_on = whyNotActedOn(unit, manager, policy, snapshot.self_unit);
   out.rung_now = rungNow(state.find(unit));
+  if (!throttle_off.empty()) {
+    if (!out.never_acted_on) out.never_acted_on = throttle_off;
+    return out;
+  }
   out.sequence = ladderSequence(snapshot, state, policy, capabilities);
+  if (out.sequence.size() > kMaxExplainedSteps) out.sequence.resize(kMaxExplainedSteps);
   const auto first = std::find_if(out.sequence.begin(), out.sequence.end(),
                                   [&](const LadderStep& s) { return s.unit == unit; });
   if (first != out.sequence.end()) out.next = *first;

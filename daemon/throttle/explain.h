@@ -41,9 +41,14 @@ struct Explanation {
   std::vector<LadderStep> sequence;           // every step the controller would take, in order
 };
 
-// Pure. `snapshot` holds the ledger's units; `state` what is in effect.
+// The steps an explanation lists at most: a reply stays far under the bus's message limit.
+inline constexpr std::size_t kMaxExplainedSteps = 1024;
+
+// Pure. `snapshot` holds the ledger's units; `state` what is in effect. `throttle_off` says why the
+// throttle cannot run here ("" when it can): then it takes no step on any unit.
 Explanation explainUnit(const std::string& unit, const Snapshot& snapshot, const ControllerState& state,
-                        const policy::Policy& policy, const Capabilities& capabilities);
+                        const policy::Policy& policy, const Capabilities& capabilities,
+                        const std::string& throttle_off = {});
 
 // Pure: the steps the controller would take if pressure held, in order, each with what it gives back
 // (a throttle: as room.h estimates; a freeze: nothing; a stop: the cost not already given back).

@@ -15,22 +15,25 @@ bool hasRung(const Climbable& unit, ActionKind kind) {
 
 SwapBudget SwapBudget::of(const Snapshot& snapshot) {
   SwapBudget budget;
-  budget.left_bytes = headroomBytes(0, snapshot.swap_free_bytes, snapshot.zram);
-  const std::uint64_t swap_free = snapshot.swap_free_bytes.value_or(0);
+  budget.free_bytes = snapshot.swap_free_bytes.value_or(0);
+  const std::uint64_t saved = headroomBytes(0, snapshot.swap_free_bytes, snapshot.zram);
   budget.saved_per_byte =
-      swap_free ? static_cast<double>(budget.left_bytes) / static_cast<double>(swap_free) : 0.0;
+      budget.free_bytes ? static_cast<double>(saved) / static_cast<double>(budget.free_bytes) : 0.0;
   return budget;
 }
 
 std::uint64_t throttleYield(const SnapshotUnit& unit, const policy::Workload& workload, SwapBudget& swap) {
+  // MemoryHigh squeezes what is charged to the unit's cgroup: its pages, not NvMap's buffers.
+  const std::uint64_t pages = unit.file_bytes + unit.anon_bytes;
   const std::uint64_t target = throttleTargetBytes(unit, workload);
-  const std::uint64_t squeezed = unit.cost_bytes > target ? unit.cost_bytes - target : 0;
-  const auto anon =
-      std::min(swap.left_bytes,
-               static_cast<std::uint64_t>(static_cast<double>(unit.anon_bytes) * swap.saved_per_byte));
-  const std::uint64_t moved = std::min(squeezed, unit.file_bytes + anon);
-  swap.left_bytes -= std::min(swap.left_bytes, moved > unit.file_bytes ? moved - unit.file_bytes : 0);
-  return moved;
+  std::uint64_t squeezed = pages > target ? pages - target : 0;
+  // File pages go back to their files whole; anonymous ones into swap, where they give back only
+  // what zram's compression saves.
+  const std::uint64_t file = std::min(squeezed, unit.file_bytes);
+  squeezed -= file;
+  const std::uint64_t anon = std::min({squeezed, unit.anon_bytes, swap.free_bytes});
+  swap.free_bytes -= anon;
+  return file + static_cast<std::uint64_t>(static_cast<double>(anon) * swap.saved_per_byte);
 }
 
 Room roomOf(const Snapshot& snapshot, const ControllerState& state, const policy::Policy& policy,

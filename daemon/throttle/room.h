@@ -27,16 +27,16 @@ struct Room {
   bool operator==(const Room&) const = default;
 };
 
-// What anonymous pages pushed to swap can give back, in all: free disk swap whole, free zram at its
-// compression; shared out among the units in the order they would be squeezed.
+// Free swap, shared out among the units in the order they would be squeezed, and what RAM a byte moved
+// there gives back: all of it on disk, what compression saves in zram.
 struct SwapBudget {
-  std::uint64_t left_bytes = 0;
-  double saved_per_byte = 0;  // of a byte moved to swap, what RAM it gives back
+  std::uint64_t free_bytes = 0;
+  double saved_per_byte = 0;
   static SwapBudget of(const Snapshot& snapshot);
 };
 
-// What a throttle of `unit` gives back: what its MemoryHigh squeezes out and the kernel can move (file
-// pages; anonymous ones within `swap`, which it uses up).
+// What a throttle of `unit` gives back: what its MemoryHigh squeezes out of its pages (not NvMap's) and
+// the kernel can move: file pages whole, anonymous ones into `swap`, which they use up, at its saving.
 std::uint64_t throttleYield(const SnapshotUnit& unit, const policy::Workload& workload, SwapBudget& swap);
 
 // Pure. A stop left on a unit's ladder gives back its whole cost (NvMap included). A throttle left

@@ -67,12 +67,16 @@ void Throttler::show(const Decision& decision) {
   status_.waiting = decision.waiting;
   status_.unavailable = decision.unavailable;
   status_.would.clear();
+  status_.would_steps.clear();
 }
 
 // Audit mode: what enforce mode would do is shown; only the timing of the triggers moves on, and
 // nothing counts as applied.
 void Throttler::audit(const Decision& decision) {
-  for (const auto& action : decision.actions) status_.would.push_back(action.reason);
+  for (const auto& action : decision.actions) {
+    status_.would.push_back(action.reason);
+    status_.would_steps.push_back(std::string(toString(action.kind)) + " " + action.unit);
+  }
   if (decision.unobserved)
     status_.would.push_back(decision.unobserved->action.reason + ": " + decision.unobserved->error);
   state_.trigger_since = decision.state.trigger_since;

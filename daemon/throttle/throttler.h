@@ -23,7 +23,8 @@ struct ThrottleStatus {
   Phase phase = Phase::kCalm;
   std::vector<std::string> triggers;
   std::string waiting;
-  std::vector<std::string> would;  // audit mode: the actions enforce mode would take now
+  std::vector<std::string> would;        // audit mode: the actions enforce mode would take now
+  std::vector<std::string> would_steps;  // the same as "freeze batch.service": what changes with the decision
   std::vector<Unavailable> unavailable;
   std::vector<UnitState> units;                     // what is in effect now
   std::deque<ActionRecord> recent;                  // newest last, at most kRecentActions

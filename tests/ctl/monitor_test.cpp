@@ -33,6 +33,11 @@ TEST_CASE("monitor says the policy's drift was found and cleared, and a mode a r
   CHECK(wording.changed({{"PolicyVerdict", std::string("compliant")}}) == "policy: drift cleared, compliant");
   CHECK(wording.changed({{"Mode", std::string("enforce")}}) == "mode is now enforce (policy reloaded)");
   CHECK_FALSE(wording.changed({{"Mode", std::string("enforce")}}));
+  CHECK(
+      wording.changed(
+          {{"PolicyFiles", std::vector<std::string>{"/etc/jmem/policy.toml", "/etc/jmem/policy.d/50.toml"}},
+           {"PolicyFingerprint", std::string("06e7b5d3ba3aa7b9")}}) ==
+      "policy files /etc/jmem/policy.toml, /etc/jmem/policy.d/50.toml, policy fingerprint 06e7b5d3ba3aa7b9");
 }
 
 TEST_CASE("monitor never says the same line twice in a row, and keeps what a terminal must not see out",

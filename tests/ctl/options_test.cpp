@@ -139,6 +139,14 @@ TEST_CASE(
         "Invalid JSON format \"yaml\": expected pretty or short");
 }
 
+TEST_CASE("top -n with --json needs -b: a script that meant rows gets an error, not documents over time",
+          "[ctl]") {
+  CHECK(parseCtlOptions({"top", "-n", "5", "--json"}).error().message ==
+        "-n counts snapshots, as top -b -n does: give -b with it, or --lines N for rows");
+  CHECK(parseCtlOptions({"top", "-b", "-n", "5", "--json"}).ok());
+  CHECK(parseCtlOptions({"top", "--lines", "5", "--json"}).ok());
+}
+
 TEST_CASE("after a double dash every word is an operand even a file named like an option", "[ctl]") {
   const auto options = parseCtlOptions({"validate", "--", "-odd.toml", "--json"});
   REQUIRE(options.ok());

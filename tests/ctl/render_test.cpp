@@ -163,13 +163,13 @@ TEST_CASE("top --json over the bus writes each process and unit as jmemd --dump 
 
   std::vector<LedgerProcess> processes;
   for (const LedgerProcess& p : ledger.processes) processes.push_back(decodeProcess(encodeProcess(p)));
-  const auto top = parsed(renderProcessesJson(processes));
+  const auto top = Json::parse(jsonText(renderProcessesJson(processes)));
   CHECK(top["processes"] == dumped["processes"]);
   CHECK(top["processes"][1]["pss_anon_bytes"].is_null());
 
   std::vector<LedgerUnit> units;
   for (const LedgerUnit& u : ledger.units) units.push_back(decodeUnit(encodeUnit(u, u.pids)));
-  const auto top_units = parsed(renderUnitsJson(units));
+  const auto top_units = Json::parse(jsonText(renderUnitsJson(units)));
   CHECK(top_units["units"] == dumped["units"]);
   CHECK(top_units["units"][0]["pss_anon_bytes"].is_null());
 }

@@ -108,3 +108,15 @@ TEST_CASE("explain says why the throttle never acts on a kept or essential unit,
   CHECK(throttled.next->rung == "freeze");
   CHECK(throttled.next->bytes == 0);
 }
+
+TEST_CASE("where the throttle is off, explain says so and lists no step, and still knows the unit's cost",
+          "[throttle]") {
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  const Explanation e =
+      explainUnit("batch-aux.service", snapshot(), {}, policy, {}, "the throttle is off here: no journal");
+  CHECK(e.in_ledger);
+  CHECK(e.cost_bytes == 400 * kMiB);
+  CHECK(e.never_acted_on == "the throttle is off here: no journal");
+  CHECK(e.sequence.empty());
+  CHECK_FALSE(e.next);
+}

@@ -96,11 +96,20 @@ TEST_CASE("with zram a throttle moves anonymous pages for what compression saves
   s.zram.devices = 1;
   s.zram.disksize_bytes = 1000 * kMiB;  // all of swap is zram, empty: compression assumed 2:1
   const Room room = roomOf(s, {}, policy, {});
-  // 200 MiB squeezed: 100 MiB of file pages, then anonymous ones at half their size: the squeeze bounds it.
-  CHECK(given(room, "camera.service") == 200 * kMiB);
+  // 200 MiB squeezed: 100 MiB of file pages back whole, 100 MiB of anonymous ones into zram at 2:1.
+  CHECK(given(room, "camera.service") == 150 * kMiB);
   s.zram.orig_data_bytes = 990 * kMiB;  // zram nearly full: 10 MiB of capacity left, 5 MiB saved
   s.swap_free_bytes = 10 * kMiB;
   CHECK(given(roomOf(s, {}, policy, {}), "camera.service") == 105 * kMiB);
+}
+
+TEST_CASE("a throttle squeezes a unit's pages, not its NvMap buffers", "[throttle]") {
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  Snapshot s = snapshot(2000, std::nullopt);
+  // camera: 100 MiB of file pages and 2 GiB of NvMap: MemoryHigh 300 MiB is above its pages.
+  s.units[2] = unit("camera.service", 100, 0);
+  s.units[2].cost_bytes += 2048 * kMiB;
+  CHECK(given(roomOf(s, {}, policy, {}), "camera.service") == 0);
 }
 
 TEST_CASE("a unit at the top of what the ladder allows gives nothing more, nor one the device cannot act on",
