@@ -31,8 +31,11 @@ TopSnapshot fetch(GovernorClient& client, const TopView& view) {
   s.system = client.system();
   s.throttle = client.throttleState();
   s.room = client.headroom();
-  s.units = client.units(0, view.sort);
-  if (!view.units_only) s.processes = client.processes(0, view.sort);
+  bool units_cut = false;
+  bool processes_cut = false;
+  s.units = client.units(0, view.sort, &units_cut);
+  if (!view.units_only) s.processes = client.processes(0, view.sort, &processes_cut);
+  s.truncated = units_cut || processes_cut;
   s.now_usec = realtimeUsec();
   return s;
 }
@@ -98,7 +101,12 @@ int runSnapshots(GovernorClient& client, const CtlOptions& options, const Style&
     if (options.json) {
       std::cout << jsonSnapshot(client, options);
     } else {
-      for (const auto& line : renderTopFrame(fetch(client, view), view, style)) std::cout << line << '\n';
+      const TopSnapshot snapshot = fetch(client, view);
+      for (const auto& line : renderTopFrame(snapshot, view, style)) std::cout << line << '\n';
+      // On stderr too, where a script looks for it.
+      if (snapshot.truncated)
+        std::cerr << "jmemctl: the list was cut short: jmemd bounds each reply to 4 MiB; ask for fewer with "
+                     "--lines\n";
     }
     std::cout << std::flush;
     return ++printed != wanted;

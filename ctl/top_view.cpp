@@ -44,6 +44,7 @@ std::vector<std::string> headerLines(const TopSnapshot& s, const TopView& view, 
   lines.push_back("jmemd " + terminalSafe(s.info.version) + " - " + terminalSafe(s.info.mode) + " mode - " +
                   clockTime(s.now_usec) + (s.info.sample_state == "stale" ? " - STALE" : "") +
                   " - sorted by " + std::string(toString(view.sort)) +
+                  (s.truncated ? " - list cut short at 4 MiB" : "") +
                   " (p v g c n; u units; f full; q quit)");
   std::string memory = "Memory: " + formatIec(m.mem_total_bytes) + " total, " +
                        formatIec(m.mem_available_bytes) + " available";

@@ -20,6 +20,7 @@ struct TopSnapshot {
   std::vector<LedgerUnit> units;
   std::vector<LedgerProcess> processes;
   std::uint64_t now_usec = 0;  // CLOCK_REALTIME when it was asked for
+  bool truncated = false;      // jmemd cut a list short to keep its reply under 4 MiB
 };
 
 struct TopView {
