@@ -92,7 +92,8 @@ def test_governor(t, jmemd, jmemctl, standin, script_path, me, gone):
                     top["processes"] and top["processes"][0]["pid"] == me, top["processes"][:2])
             t.check("with its gpu_bytes", mine == 1088 * MIB, mine)
             human = d.ctl("top", "--lines", "3").stdout
-            t.check("the process table has a GPU column", "GPU" in human.splitlines()[0], human)
+            titles = next((line for line in human.splitlines() if line.startswith("UNIT / PID")), "")
+            t.check("the process table has a GPU column", "GPU" in titles.split(), human)
             status = json.loads(d.ctl("status", "--json").stdout)
             t.check("status --json carries the GPUs", [g["name"] for g in status.get("gpus", [])]
                     == ["NVIDIA H100 80GB HBM3", "NVIDIA Thor"], status.get("gpus"))
@@ -102,7 +103,7 @@ def test_governor(t, jmemd, jmemctl, standin, script_path, me, gone):
             text = d.ctl("status").stdout
             t.check("status shows a row per GPU", "GPU 0: NVIDIA H100 80GB HBM3" in text
                     and "GPU 1: NVIDIA Thor (integrated" in text, text)
-            units = json.loads(d.ctl("top", "--units", "--json", "-n", "0").stdout)["units"]
+            units = json.loads(d.ctl("top", "--units", "--json", "--lines", "0").stdout)["units"]
             t.check("units carry gpu_bytes", sum(u["gpu_bytes"] for u in units) == 1088 * MIB)
 
             write(script_path, script(gone, gone + 1))
