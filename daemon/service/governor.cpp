@@ -158,19 +158,27 @@ Status Governor::sample() {
 
 // Each tick only the headroom itself; what the ladder could add is counted when asked (room()).
 void Governor::measureHeadroom() {
-  const std::uint64_t low_bytes = policy_.pressure.available_low_mib.value * throttle::kMiB;
-  const std::uint64_t available = state_.figures.mem_available_bytes;
-  state_.figures.headroom_bytes = available > low_bytes ? available - low_bytes : 0;
+  state_.figures.headroom_bytes =
+      throttle::headroomAboveLowBytes(state_.figures.mem_available_bytes, policy_.pressure);
+}
+
+throttle::Snapshot Governor::throttleSnapshot() const {
+  throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
+  snapshot.self_unit = throttle_.self_unit;
+  return snapshot;
+}
+
+throttle::ControllerState Governor::throttleInEffect() const {
+  throttle::ControllerState in_effect;
+  in_effect.units = state_.throttle.units;
+  return in_effect;
 }
 
 throttle::Room Governor::room() const {
   if (!state_.ledger) return {};
-  throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
-  snapshot.self_unit = throttle_.self_unit;
-  throttle::ControllerState in_effect;
-  in_effect.units = state_.throttle.units;
+  throttle::Snapshot snapshot = throttleSnapshot();
   if (!throttle_.side) snapshot.units.clear();  // the throttle is off: it would take no step
-  return throttle::roomOf(snapshot, in_effect, policy_, state_.cgroup_features.capabilities());
+  return throttle::roomOf(snapshot, throttleInEffect(), policy_, state_.cgroup_features.capabilities());
 }
 
 std::uint64_t Governor::loopNowUsec() const {

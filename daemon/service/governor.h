@@ -132,6 +132,9 @@ class Governor {
   void measureHeadroom();
   // The headroom with what the throttle ladder left could give, on the last sample (GetHeadroom).
   throttle::Room room() const;
+  // The last ledger as the throttle sees it (with jmemd's own unit), and what the throttle holds now.
+  throttle::Snapshot throttleSnapshot() const;
+  throttle::ControllerState throttleInEffect() const;
   Status reload();
   Status loadPolicy();
   void enforce();

@@ -9,7 +9,6 @@
 #include "bus/sdbus_compat.h"
 #include "core/clock.h"
 #include "service/governor.h"
-#include "throttle/snapshot.h"
 
 namespace jmem {
 namespace {
@@ -111,14 +110,10 @@ ManagerHandlers Governor::busHandlers() {
   h.room = [this] { return room(); };
   h.explain = [this](const std::string& unit) -> Result<throttle::Explanation> {
     if (!state_.ledger) return Error{"No sample yet: ask again in a moment"};
-    throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
-    snapshot.self_unit = throttle_.self_unit;
-    throttle::ControllerState in_effect;
-    in_effect.units = state_.throttle.units;
     const std::string off =
         throttle_.side ? std::string() : "the throttle is off here: " + state_.throttle_off;
-    return throttle::explainUnit(unit, snapshot, in_effect, policy_, state_.cgroup_features.capabilities(),
-                                 off);
+    return throttle::explainUnit(unit, throttleSnapshot(), throttleInEffect(), policy_,
+                                 state_.cgroup_features.capabilities(), off);
   };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {

@@ -135,9 +135,8 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
     if (psi_trigger) throttle_.pending_trigger = std::move(psi_trigger);
     return;
   }
-  throttle::Snapshot snapshot = throttle::snapshotOf(*state_.ledger, throttle::Clock::now());
+  throttle::Snapshot snapshot = throttleSnapshot();
   if (fresh_system) throttle::setSystemFigures(snapshot, *fresh_system);
-  snapshot.self_unit = throttle_.self_unit;
   snapshot.psi_trigger = std::move(psi_trigger);
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
   auto side = throttle_.side;

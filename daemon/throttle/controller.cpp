@@ -71,15 +71,6 @@ void recordAction(ControllerState& state, Clock::time_point now) {
   state.recent_actions.push_back(now);
 }
 
-// The rank of the highest rung in effect on a unit, -1 for none.
-int topRank(const UnitState* unit) {
-  if (unit == nullptr) return -1;
-  for (std::size_t rank = kRungs.size(); rank-- > 0;) {
-    if (kRungs[rank].held(*unit)) return static_cast<int>(rank);
-  }
-  return -1;
-}
-
 struct Candidate {
   const SnapshotUnit* figures = nullptr;
   const policy::Workload* workload = nullptr;

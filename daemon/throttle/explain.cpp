@@ -3,17 +3,13 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "policy/problem.h"
 #include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
 #include "throttle/rung.h"
 
 namespace jmem::throttle {
 namespace {
-
-std::string placeOf(const policy::SourceLocation& where) {
-  return where.line ? where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column)
-                    : where.file;
-}
 
 std::string actionsText(const policy::Workload& workload) {
   std::string text;
@@ -25,15 +21,15 @@ void addMatches(const std::string& unit, const policy::Policy& policy, Explanati
   for (const auto& unit_class : policy.classes) {
     for (const auto& pattern : unit_class.units) {
       if (!policy::unitPatternMatches(pattern, unit)) continue;
-      out.matches.push_back({"class", unit_class.name, pattern.pattern, placeOf(pattern.where),
+      out.matches.push_back({"class", unit_class.name, pattern.pattern, policy::formatLocation(pattern.where),
                              std::string(policy::toString(unit_class.action.value)) + " (" +
                                  std::string(policy::toString(unit_class.scope.value)) + ")"});
     }
   }
   for (const auto& pattern : policy.keep) {
     if (policy::unitPatternMatches(pattern, unit))
-      out.matches.push_back(
-          {"keep", pattern.pattern, pattern.pattern, placeOf(pattern.where), "no class acts on it"});
+      out.matches.push_back({"keep", pattern.pattern, pattern.pattern, policy::formatLocation(pattern.where),
+                             "no class acts on it"});
   }
   const policy::Workload* governing = policy::workloadFor(policy, unit);
   for (const auto& workload : policy.workloads) {
@@ -43,17 +39,14 @@ void addMatches(const std::string& unit, const policy::Policy& policy, Explanati
                              : "priority " + std::to_string(workload.priority.value) + actionsText(workload);
     detail +=
         &workload == governing ? "; governs it" : "; does not govern it (an earlier or exact rule does)";
-    out.matches.push_back(
-        {"workload", workload.unit.pattern, workload.unit.pattern, placeOf(workload.where), detail});
+    out.matches.push_back({"workload", workload.unit.pattern, workload.unit.pattern,
+                           policy::formatLocation(workload.where), detail});
   }
 }
 
 std::string rungNow(const UnitState* unit) {
-  if (!unit) return "none";
-  if (unit->stopped) return "stop";
-  if (unit->frozen) return "freeze";
-  if (unit->throttled()) return "throttle";
-  return "none";
+  const int top = topRank(unit);
+  return top < 0 ? "none" : std::string(kRungs[static_cast<std::size_t>(top)].climb_name);
 }
 
 }  // namespace

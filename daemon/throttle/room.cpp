@@ -13,6 +13,12 @@ bool hasRung(const Climbable& unit, ActionKind kind) {
 
 }  // namespace
 
+std::uint64_t headroomAboveLowBytes(std::uint64_t mem_available_bytes,
+                                    const policy::PressurePolicy& pressure) {
+  const std::uint64_t low_bytes = pressure.available_low_mib.value * kMiB;
+  return mem_available_bytes > low_bytes ? mem_available_bytes - low_bytes : 0;
+}
+
 SwapBudget SwapBudget::of(const Snapshot& snapshot) {
   SwapBudget budget;
   budget.free_bytes = snapshot.swap_free_bytes.value_or(0);
@@ -41,9 +47,7 @@ Room roomOf(const Snapshot& snapshot, const ControllerState& state, const policy
   Room room;
   room.mem_available_bytes = snapshot.mem_available_bytes;
   room.low_watermark_bytes = policy.pressure.available_low_mib.value * kMiB;
-  room.headroom_bytes = room.mem_available_bytes > room.low_watermark_bytes
-                            ? room.mem_available_bytes - room.low_watermark_bytes
-                            : 0;
+  room.headroom_bytes = headroomAboveLowBytes(room.mem_available_bytes, policy.pressure);
   SwapBudget swap = SwapBudget::of(snapshot);
   for (const Climbable& entry : climbable(snapshot, state, policy, capabilities)) {
     const SnapshotUnit& unit = *entry.unit;

@@ -27,6 +27,11 @@ struct Room {
   bool operator==(const Room&) const = default;
 };
 
+// MemAvailable above the policy's low watermark (available_low_mib); 0 at or below it. jmemd's
+// HeadroomBytes each tick, and Room::headroom_bytes.
+std::uint64_t headroomAboveLowBytes(std::uint64_t mem_available_bytes,
+                                    const policy::PressurePolicy& pressure);
+
 // Free swap, shared out among the units in the order they would be squeezed, and what RAM a byte moved
 // there gives back: all of it on disk, what compression saves in zram.
 struct SwapBudget {

@@ -173,6 +173,14 @@ std::size_t rankOf(const Rung& rung) {
   return static_cast<std::size_t>(&rung - kRungs.data());
 }
 
+int topRank(const UnitState* unit) {
+  if (unit == nullptr) return -1;
+  for (std::size_t rank = kRungs.size(); rank-- > 0;) {
+    if (kRungs[rank].held(*unit)) return static_cast<int>(rank);
+  }
+  return -1;
+}
+
 bool isEscalation(ActionKind kind) {
   return rungOf(kind).climb == kind;
 }

@@ -69,6 +69,8 @@ const Rung& rungOf(ActionKind kind);
 // The rung a journal record of `kind` made, or nullptr for a kind no rung journals.
 const Rung* rungOfJournalKind(std::string_view kind);
 std::size_t rankOf(const Rung& rung);
+// The rank of the highest rung in effect on a unit, -1 for none.
+int topRank(const UnitState* unit);
 // The MemoryHigh a throttle of the unit sets (the floor and its own MemoryHigh applied, where read).
 std::uint64_t throttleTargetBytes(const SnapshotUnit& figures, const policy::Workload& workload);
 
