@@ -19,10 +19,6 @@
 namespace jmem::ctl {
 namespace {
 
-std::string paint(const Style& style, const char* code, const std::string& text) {
-  return style.color ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
-}
-
 const char* levelColor(const std::string& level) {
   if (level == "none") return "32";  // green
   if (level == "high") return "31";  // red
@@ -101,6 +97,10 @@ std::string zramLine(const ZramSnapshot& zram) {
 
 }  // namespace
 
+std::string paint(const Style& style, const char* code, const std::string& text) {
+  return style.color ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
+}
+
 std::string headroomLine(const RoomRecord& room) {
   std::string line = formatIec(room.headroom_bytes) + " (MemAvailable " +
                      formatIec(room.mem_available_bytes) +
@@ -116,10 +116,13 @@ std::string headroomLine(const RoomRecord& room) {
   return line + ")";
 }
 
+Json roomUnitJson(const RoomUnitRecord& step) {
+  return Json{{"unit", step.unit}, {"rung", step.rung}, {"bytes", step.bytes}};
+}
+
 Json roomJson(const RoomRecord& room) {
   Json units = Json::array();
-  for (const auto& u : room.units)
-    units.push_back(Json{{"unit", u.unit}, {"rung", u.rung}, {"bytes", u.bytes}});
+  for (const auto& u : room.units) units.push_back(roomUnitJson(u));
   return Json{{"mem_available_bytes", room.mem_available_bytes},
               {"low_watermark_bytes", room.low_watermark_bytes},
               {"headroom_bytes", room.headroom_bytes},

@@ -19,6 +19,9 @@ struct Style {
   std::string (*user_name)(std::uint32_t uid) = nullptr;
 };
 
+// `text` in the SGR colour `code` ("31", "1") when the style has colour, else as it is.
+std::string paint(const Style& style, const char* code, const std::string& text);
+
 // Each command renders what the client returns; they only print, so they are pure of the bus.
 // With `gpus`, a row per GPU NVML reports (or why there is none) after NvMap's; with `room`, the
 // headroom and what more throttling could give.
@@ -31,6 +34,8 @@ Json renderStatusJson(const GovernorInfo& info, const SystemRecord& system,
 // "1.4G (MemAvailable 1.9G above available_low_mib 512.0M); throttling could give 1.1G more (...)"
 std::string headroomLine(const RoomRecord& room);
 Json roomJson(const RoomRecord& room);
+// One unit's yield, or one step of the ladder: unit, rung, bytes.
+Json roomUnitJson(const RoomUnitRecord& step);
 // The JSON writes each process and unit as `jmemd --dump` does (ledger/ledger_json.h).
 std::string renderProcesses(const std::vector<LedgerProcess>& processes, const Style& style);
 Json renderProcessesJson(const std::vector<LedgerProcess>& processes);

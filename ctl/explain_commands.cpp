@@ -15,10 +15,6 @@ const char* yesNo(bool value) {
   return value ? "yes" : "no";
 }
 
-Json stepJson(const RoomUnitRecord& step) {
-  return Json{{"unit", step.unit}, {"rung", step.rung}, {"bytes", step.bytes}};
-}
-
 }  // namespace
 
 std::string renderExplain(const ExplainRecord& e, const std::string& mode, const Style& style) {
@@ -37,9 +33,8 @@ std::string renderExplain(const ExplainRecord& e, const std::string& mode, const
   }
   out += "\nProtected: " + std::string(yesNo(e.is_protected)) + ", kept: " + yesNo(e.kept) +
          ", essential: " + yesNo(e.essential) + "\n";
-  const bool governed = std::any_of(e.matches.begin(), e.matches.end(), [](const PolicyMatchRecord& m) {
-    return m.kind == "workload" && m.detail.ends_with("governs it");
-  });
+  const bool governed =
+      std::any_of(e.matches.begin(), e.matches.end(), [](const PolicyMatchRecord& m) { return m.governs; });
   if (!e.never_acted_on.empty()) {
     out += "The throttle never acts on it: " + terminalSafe(e.never_acted_on) + ".\n";
   } else if (!governed) {
@@ -69,7 +64,7 @@ std::string renderExplain(const ExplainRecord& e, const std::string& mode, const
     std::string line = "  " + std::to_string(i + 1) + ". " + terminalSafe(step.rung) + " " +
                        terminalSafe(step.unit) +
                        (step.bytes ? ", about " + formatIec(step.bytes) + " back" : ", nothing back");
-    if (step.unit == e.unit && style.color) line = "\x1b[1m" + line + "\x1b[0m";
+    if (step.unit == e.unit) line = paint(style, "1", line);
     out += line + "\n";
   }
   if (e.sequence.size() > kShownSteps)
@@ -84,10 +79,11 @@ Json renderExplainJson(const ExplainRecord& e) {
                            {"name", m.name},
                            {"pattern", m.pattern},
                            {"where", m.where},
-                           {"detail", m.detail}});
+                           {"detail", m.detail},
+                           {"governs", m.governs}});
   }
   Json sequence = Json::array();
-  for (const auto& step : e.sequence) sequence.push_back(stepJson(step));
+  for (const auto& step : e.sequence) sequence.push_back(roomUnitJson(step));
   return Json{{"unit", e.unit},
               {"in_ledger", e.in_ledger},
               {"cost_bytes", e.cost_bytes},
@@ -97,7 +93,7 @@ Json renderExplainJson(const ExplainRecord& e) {
               {"essential", e.essential},
               {"never_acted_on", e.never_acted_on.empty() ? Json(nullptr) : Json(e.never_acted_on)},
               {"rung_now", e.rung_now},
-              {"next", e.next ? stepJson(*e.next) : Json(nullptr)},
+              {"next", e.next ? roomUnitJson(*e.next) : Json(nullptr)},
               {"sequence", std::move(sequence)}};
 }
 

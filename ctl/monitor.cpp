@@ -156,8 +156,7 @@ int monitor(GovernorClient& client, const CtlOptions& options, const Style& styl
       stamped.update(event);
       std::cout << jsonText(stamped, true) << std::flush;
     } else if (human) {
-      const std::string body =
-          style.color && colour ? std::string("\x1b[") + colour + "m" + *human + "\x1b[0m" : *human;
+      const std::string body = colour ? paint(style, colour, *human) : *human;
       std::cout << clockTime(now) << ' ' << body << '\n' << std::flush;
     }
   };

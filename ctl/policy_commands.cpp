@@ -41,9 +41,7 @@ std::string renderCheck(const CheckView& check, const Style& style) {
   std::uint64_t drift_cost = 0;
   std::size_t unknown = 0;
   for (const auto& i : check.items) {
-    const std::string state =
-        style.color ? "\x1b[" + std::string(stateColor(i.state)) + "m" + terminalSafe(i.state) + "\x1b[0m"
-                    : terminalSafe(i.state);
+    const std::string state = paint(style, stateColor(i.state), terminalSafe(i.state));
     rows.push_back({terminalSafe(i.kind), terminalSafe(i.subject), terminalSafe(i.policy_class),
                     terminalSafe(i.expected), terminalSafe(i.actual), state,
                     i.cost_bytes ? formatIec(i.cost_bytes) : "-"});

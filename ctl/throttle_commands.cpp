@@ -47,7 +47,7 @@ std::string renderThrottle(const ThrottleView& t, const Style& style) {
     out += head + value + "\n";
   };
   std::string phase = terminalSafe(t.phase);
-  if (style.color && phase != "calm") phase = "\x1b[33m" + phase + "\x1b[0m";
+  if (phase != "calm") phase = paint(style, "33", phase);
   row("Throttle", phase + (t.units.empty() ? ", nothing applied"
                                            : ", " + std::to_string(t.units.size()) + " unit(s) held"));
   for (const auto& trigger : t.triggers) row("Trigger", terminalSafe(trigger));

@@ -72,6 +72,21 @@ std::pair<std::size_t, std::size_t> terminalSize() {
   return {size.ws_row, size.ws_col};
 }
 
+// The view the options ask for; the live screen's keys change it from there.
+TopView viewOf(const CtlOptions& options) {
+  TopView view;
+  view.sort = options.sort;
+  view.units_only = options.units;
+  view.full_command = options.full;
+  return view;
+}
+
+// How often a frame may be drawn: jmemd's tick, and never more than ten times a second.
+std::chrono::milliseconds redrawEvery(GovernorClient& client) {
+  const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
+  return std::max(tick, std::chrono::milliseconds(100));
+}
+
 std::string jsonSnapshot(GovernorClient& client, const CtlOptions& options) {
   if (options.units)
     return jsonText(renderUnitsJson(client.units(options.limit, options.sort)), options.json_short);
@@ -88,10 +103,7 @@ std::string jsonSnapshot(GovernorClient& client, const CtlOptions& options) {
 // Snapshots as `top -b` prints them: -n of them (1 by default, 0 until interrupted), the next once
 // jmemd announced a change and a tick has passed, or kQuietRedraw passed.
 int runSnapshots(GovernorClient& client, const CtlOptions& options, const Style& style) {
-  TopView view;
-  view.sort = options.sort;
-  view.units_only = options.units;
-  view.full_command = options.full;
+  TopView view = viewOf(options);
   view.rows = options.limit == 0 ? static_cast<std::size_t>(-1) : options.limit;
   view.header = style.legend;
   const std::uint32_t wanted = options.iterations.value_or(1);
@@ -112,13 +124,12 @@ int runSnapshots(GovernorClient& client, const CtlOptions& options, const Style&
     return ++printed != wanted;
   };
   if (!print()) return kExitOk;
-  const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
   bool changed = false;
   auto last = SteadyClock::now();
   MonitorHandlers handlers;
   handlers.properties_changed = [&](const sdbus_compat::PropertyMap&) { changed = true; };
   handlers.action_taken = [&](const std::string&, const std::string&, const std::string&) { changed = true; };
-  handlers.wake_every = std::max(tick, std::chrono::milliseconds(100));
+  handlers.wake_every = redrawEvery(client);
   handlers.wake = [&] {
     if (!changed && SteadyClock::now() - last < kQuietRedraw) return true;
     changed = false;
@@ -129,11 +140,9 @@ int runSnapshots(GovernorClient& client, const CtlOptions& options, const Style&
 }
 
 int runLive(GovernorClient& client, const CtlOptions& options, const Style& style) {
-  TopView view;
-  view.sort = options.sort;
-  view.units_only = options.units;
-  view.full_command = options.full;
-  const auto tick = std::chrono::milliseconds(client.info().sample_interval_usec / 1000);
+  TopView view = viewOf(options);
+  const auto redraw_every =
+      redrawEvery(client);  // asked before the screen changes: a jmemd not running is an error
   // SIGTERM before the screen is set up is held until watch() reads it: the terminal is always put back.
   sigset_t held;
   sigemptyset(&held);
@@ -192,7 +201,7 @@ int runLive(GovernorClient& client, const CtlOptions& options, const Style& styl
     draw(false);
     return true;
   };
-  handlers.wake_every = std::max(tick, std::chrono::milliseconds(100));
+  handlers.wake_every = redraw_every;
   handlers.wake = [&] {
     if (dirty || SteadyClock::now() - last >= kQuietRedraw) draw(true);
     return true;

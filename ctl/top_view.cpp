@@ -13,10 +13,6 @@
 namespace jmem::ctl {
 namespace {
 
-std::string paint(const Style& style, const char* code, const std::string& text) {
-  return style.color ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
-}
-
 // Cut to `width` columns (0: whole). Cuts between characters; colour is added after cutting.
 std::string fit(const std::string& line, std::size_t width) {
   if (width == 0 || displayWidth(line) <= width) return line;

@@ -57,7 +57,8 @@ ExplainRecord explainRecord(const throttle::Explanation& e) {
   record.unit = e.unit;
   record.in_ledger = e.in_ledger;
   record.cost_bytes = e.cost_bytes;
-  for (const auto& m : e.matches) record.matches.push_back({m.kind, m.name, m.pattern, m.where, m.detail});
+  for (const auto& m : e.matches)
+    record.matches.push_back({m.kind, m.name, m.pattern, m.where, m.detail, m.governs});
   record.is_protected = e.is_protected;
   record.kept = e.kept;
   record.essential = e.essential;

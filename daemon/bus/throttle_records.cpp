@@ -40,7 +40,8 @@ BusRecord encodeExplain(const ExplainRecord& e) {
                                 {"name", sdbus::Variant(m.name)},
                                 {"pattern", sdbus::Variant(m.pattern)},
                                 {"where", sdbus::Variant(m.where)},
-                                {"detail", sdbus::Variant(m.detail)}});
+                                {"detail", sdbus::Variant(m.detail)},
+                                {"governs", sdbus::Variant(m.governs)}});
   }
   BusRecord out{
       {"unit", sdbus::Variant(e.unit)},
@@ -72,6 +73,7 @@ ExplainRecord decodeExplain(const BusRecord& record) {
     readField<std::string>(m, "pattern", match.pattern);
     readField<std::string>(m, "where", match.where);
     readField<std::string>(m, "detail", match.detail);
+    readField<bool>(m, "governs", match.governs);
     e.matches.push_back(std::move(match));
   }
   readField<bool>(record, "protected", e.is_protected);

@@ -59,6 +59,7 @@ struct RoomRecord {
 // Explain: what the policy says of a unit and what the throttle would do to it (throttle/explain.h).
 struct PolicyMatchRecord {
   std::string kind, name, pattern, where, detail;
+  bool governs = false;
   friend bool operator==(const PolicyMatchRecord&, const PolicyMatchRecord&) = default;
 };
 struct ExplainRecord {

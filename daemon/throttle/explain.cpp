@@ -23,13 +23,14 @@ void addMatches(const std::string& unit, const policy::Policy& policy, Explanati
       if (!policy::unitPatternMatches(pattern, unit)) continue;
       out.matches.push_back({"class", unit_class.name, pattern.pattern, policy::formatLocation(pattern.where),
                              std::string(policy::toString(unit_class.action.value)) + " (" +
-                                 std::string(policy::toString(unit_class.scope.value)) + ")"});
+                                 std::string(policy::toString(unit_class.scope.value)) + ")",
+                             false});
     }
   }
   for (const auto& pattern : policy.keep) {
     if (policy::unitPatternMatches(pattern, unit))
       out.matches.push_back({"keep", pattern.pattern, pattern.pattern, policy::formatLocation(pattern.where),
-                             "no class acts on it"});
+                             "no class acts on it", false});
   }
   const policy::Workload* governing = policy::workloadFor(policy, unit);
   for (const auto& workload : policy.workloads) {
@@ -37,10 +38,10 @@ void addMatches(const std::string& unit, const policy::Policy& policy, Explanati
     std::string detail = workload.is_protected.value
                              ? std::string("protected")
                              : "priority " + std::to_string(workload.priority.value) + actionsText(workload);
-    detail +=
-        &workload == governing ? "; governs it" : "; does not govern it (an earlier or exact rule does)";
+    const bool governs = &workload == governing;
+    detail += governs ? "; governs it" : "; does not govern it (an earlier or exact rule does)";
     out.matches.push_back({"workload", workload.unit.pattern, workload.unit.pattern,
-                           policy::formatLocation(workload.where), detail});
+                           policy::formatLocation(workload.where), detail, governs});
   }
 }
 

@@ -12,11 +12,12 @@
 namespace jmem::throttle {
 
 struct PolicyMatch {
-  std::string kind;     // class, keep, workload
-  std::string name;     // the class's name; the workload's or keep entry's pattern
-  std::string pattern;  // the unit pattern that matched
-  std::string where;    // FILE:LINE:COLUMN
-  std::string detail;   // class: "mask (system)"; workload: "priority 10, throttle, freeze"; governs or not
+  std::string kind;      // class, keep, workload
+  std::string name;      // the class's name; the workload's or keep entry's pattern
+  std::string pattern;   // the unit pattern that matched
+  std::string where;     // FILE:LINE:COLUMN
+  std::string detail;    // class: "mask (system)"; workload: "priority 10, throttle, freeze"; governs or not
+  bool governs = false;  // the workload that governs the unit (policy::workloadFor)
 };
 
 // One step of the ladder as the controller would take it, and what it gives back.

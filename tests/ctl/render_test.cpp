@@ -582,14 +582,14 @@ TEST_CASE("explain shows each rule with its place, why the throttle passes a uni
           "[ctl]") {
   ExplainRecord e;
   e.unit = "gdm3.service";
-  e.matches = {{"class", "gui", "gdm3.service", "/etc/jmem/policy.toml:4:10", "mask (system)"}};
+  e.matches = {{"class", "gui", "gdm3.service", "/etc/jmem/policy.toml:4:10", "mask (system)", false}};
   e.rung_now = "none";
   std::string text = renderExplain(e, "audit", Style{});
   CHECK(text.find("/etc/jmem/policy.toml:4:10") != std::string::npos);
   CHECK(text.find("No workload governs it") != std::string::npos);
   CHECK(text.find("would take no step") != std::string::npos);
   e.matches.push_back(
-      {"workload", "gdm3.service", "gdm3.service", "p.toml:9:1", "priority 1, stop; governs it"});
+      {"workload", "gdm3.service", "gdm3.service", "p.toml:9:1", "priority 1, stop; governs it", true});
   e.next = RoomUnitRecord{"gdm3.service", "stop", 300 << 20};
   e.sequence = {{"batch.service", "freeze", 0}, {"gdm3.service", "stop", 300 << 20}};
   text = renderExplain(e, "audit", Style{});

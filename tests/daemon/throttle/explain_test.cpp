@@ -66,9 +66,11 @@ TEST_CASE("explain names every rule that matches a unit, where it is written, an
   CHECK(e.matches[0].where.starts_with("test.toml:5:"));
   CHECK(e.matches[1].kind == "workload");
   CHECK(e.matches[1].detail.find("does not govern it") != std::string::npos);
+  CHECK_FALSE(e.matches[1].governs);
   // The exact name wins over the glob written before it.
   CHECK(e.matches[2].pattern == "batch-main.service");
   CHECK(e.matches[2].detail == "priority 5, freeze; governs it");
+  CHECK(e.matches[2].governs);
   CHECK(e.matches[2].where.starts_with("test.toml:"));
 }
 
