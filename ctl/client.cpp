@@ -137,6 +137,15 @@ std::optional<RoomRecord> GovernorClient::headroom() {
   }
 }
 
+std::vector<JournalChangeRecord> GovernorClient::changes(bool* truncated) {
+  const auto [records, cut] = proxy_->GetChanges();
+  if (truncated != nullptr) *truncated = cut;
+  std::vector<JournalChangeRecord> out;
+  out.reserve(records.size());
+  for (const BusRecord& r : records) out.push_back(decodeJournalChange(r));
+  return out;
+}
+
 ExplainRecord GovernorClient::explain(const std::string& unit) {
   return decodeExplain(proxy_->Explain(unit));
 }

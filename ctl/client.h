@@ -100,6 +100,8 @@ class GovernorClient {
   ThrottleView throttleState();
   std::vector<ThrottleActionRecord> throttle(const std::string& unit);
   std::vector<ThrottleActionRecord> release(const std::string& unit);
+  // GetChanges: what jmemd's change journals hold, newest first; truncated: the oldest left out.
+  std::vector<JournalChangeRecord> changes(bool* truncated = nullptr);
   // Runs until SIGINT or SIGTERM or a handler says stop (returns 0), or until jmemd leaves the bus
   // unless told to wait for it (returns kExitNotRunning).
   int watch(MonitorHandlers handlers);

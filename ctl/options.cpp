@@ -2,8 +2,10 @@
 
 #include <array>
 
+#include "core/clock.h"
 #include "core/option_table.h"
 #include "core/text.h"
+#include "ctl/time_spec.h"
 #include "ctl/verbs.h"
 #include "sources/cgroup_unit.h"
 
@@ -65,12 +67,27 @@ Status setBase(std::string_view value, CtlOptions& options) {
   return ok();
 }
 
+Status setSince(std::string_view value, CtlOptions& options) {
+  auto since = parseSince(value, realtimeUsec());
+  if (!since) return since.error();
+  options.since_usec = *since;
+  return ok();
+}
+
+Status setUnit(std::string_view value, CtlOptions& options) {
+  if (!isValidUnitName(value)) return Error{"Invalid unit name \"" + sanitizeName(value) + "\""};
+  options.log_unit = std::string(value);
+  return ok();
+}
+
 constexpr std::array kValueOptions{
     CtlValueOption{"--json", "", &setJson, true},
     CtlValueOption{"--lines", "", &setLimit},
     CtlValueOption{"--iterations", "-n", &setIterations},
     CtlValueOption{"--sort", "", &setSort},
     CtlValueOption{"--base", "", &setBase},
+    CtlValueOption{"--since", "", &setSince},
+    CtlValueOption{"--unit", "", &setUnit},
 };
 
 // A word that is no option: the command, then its files, its unit or the verb it explains. After
@@ -109,10 +126,14 @@ Status checkCombination(const CtlOptions& options, const VerbEntry* verb) {
   if (options.drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
   if (verb && verb->operands == Operands::kUnit && options.unit.empty())
     return Error{std::string(verb->name) + " needs a UNIT"};
-  const bool top_option = options.units || options.sort != SortKey::kCost || options.limit_given ||
-                          options.full || options.batch || options.iterations;
+  const bool top_option =
+      options.units || options.sort != SortKey::kCost || options.full || options.batch || options.iterations;
   if (top_option && options.verb != Verb::kTop)
-    return Error{"--units, --lines, --sort, --full, -b and -n belong to the top command"};
+    return Error{"--units, --sort, --full, -b and -n belong to the top command"};
+  if (options.limit_given && options.verb != Verb::kTop && options.verb != Verb::kLog)
+    return Error{"--lines belongs to the top and log commands"};
+  if ((options.since_usec != 0 || !options.log_unit.empty()) && options.verb != Verb::kLog)
+    return Error{"--since and --unit belong to the log command"};
   // -n once gave rows: a script's `top -n 5 --json` must not quietly become five documents over time.
   if (options.iterations && options.json && !options.batch)
     return Error{"-n counts snapshots, as top -b -n does: give -b with it, or --lines N for rows"};

@@ -35,7 +35,8 @@ enum class Verb {
   kRevert,
   kThrottle,
   kRelease,
-  kExplain
+  kExplain,
+  kLog
 };
 
 // The rows `top` shows when --lines does not say: a screen's worth on a terminal.
@@ -64,7 +65,9 @@ struct CtlOptions {
   std::vector<std::string> dropins;  // validate --drop-in FILE...
   std::string base;                  // validate --base FILE: what drop-ins merge onto
   bool builtin_base = false;         // validate --builtin-base
-  std::string unit;                  // throttle UNIT, release UNIT
+  std::string unit;                  // throttle UNIT, release UNIT, explain UNIT
+  std::string log_unit;              // log --unit: its events alone
+  std::uint64_t since_usec = 0;      // log --since: CLOCK_REALTIME; 0 for all
 };
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);

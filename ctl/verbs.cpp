@@ -9,6 +9,8 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "ctl/history.h"
+#include "ctl/journal_reader.h"
 #include "ctl/monitor.h"
 #include "ctl/top_screen.h"
 #include "ctl/user_names.h"
@@ -113,6 +115,56 @@ int runRelease(GovernorClient* client, const CtlOptions& options, const Style&) 
   return kExitOk;
 }
 
+// The system journal and the change journals each may be out of reach; what is shown says which.
+int runLog(GovernorClient*, const CtlOptions& options, const Style& style) {
+  const LogQuery query{options.since_usec, options.log_unit, options.limit_given ? options.limit : 0};
+  std::vector<std::string> notes;
+  JournalEvents journal;
+  bool journal_read = false;
+  if (auto read = readJournalEvents(query.since_usec)) {
+    journal = std::move(*read);
+    journal_read = journal.reach.readable;
+    if (!journal_read)
+      notes.push_back(
+          "The system journal is not shown: only root and the groups systemd-journal and adm may "
+          "read it. Shown: what jmemd's change journals hold.");
+  } else {
+    notes.push_back(read.error().message);
+  }
+  std::vector<LogEntry> changes;
+  bool changes_read = false;
+  try {
+    GovernorClient client;
+    bool truncated = false;
+    changes = entriesOfChanges(client.changes(&truncated));
+    changes_read = true;
+    if (truncated)
+      notes.push_back("jmemd's change journals hold more than one reply carries: the oldest are left out.");
+  } catch (const sdbus::Error& error) {
+    notes.push_back("jmemd's change journals are not shown: " + describeError(error).message);
+  }
+  const auto reach = journal.reach;
+  const auto entries = mergeHistory(std::move(journal.entries), changes, reach, query);
+  const bool filled_in =
+      std::any_of(entries.begin(), entries.end(), [](const LogEntry& e) { return e.source == "changes"; });
+  if (journal_read && filled_in) {
+    notes.push_back(
+        reach.oldest_entry_usec
+            ? "Before " + localDateTime(*reach.oldest_entry_usec) +
+                  ", the system journal's first entry of jmemd, rows come from jmemd's change journals."
+            : std::string("The system journal holds no entry of jmemd: rows come from jmemd's change "
+                          "journals."));
+  }
+  if (options.json) {
+    Json out{{"entries", renderLogJson(entries)}, {"notes", notes}};
+    emit(jsonText(out, options.json_short), options);
+  } else {
+    for (const auto& note : notes) std::cerr << terminalSafe(note) << "\n";
+    emit(entries.empty() ? std::string("No events.\n") : renderLog(entries, style), options);
+  }
+  return journal_read || changes_read ? kExitOk : kExitFailure;
+}
+
 int runHelp(GovernorClient*, const CtlOptions& options, const Style&) {
   std::cout << (options.help_verb.empty() ? ctlUsage() : verbUsage(options.help_verb));
   return kExitOk;
@@ -202,6 +254,16 @@ constexpr std::array kVerbs{
               "                         essential, the rung it is on and the next, and every step the\n"
               "                         throttle would take if pressure held, with what each gives back\n",
               runExplain},
+    VerbEntry{
+        "log", Verb::kLog, Operands::kNone, "log [--since TIME] [--unit UNIT] [--lines N]",
+        "  log                    What jmem did and decided: policy loads and refusals, checks, each\n"
+        "                         change of an apply or revert, throttle actions, audit decisions,\n"
+        "                         with origin, result and time, from the system journal and jmemd's\n"
+        "                         change journals (these alone where the journal does not reach)\n"
+        "    --since TIME         From TIME: 2026-12-04 14:03, 14:03, today, yesterday, -2h, 30min ago\n"
+        "    --unit UNIT          Only what concerns UNIT\n"
+        "    --lines N            Only the newest N\n",
+        runLog, false},
 };
 
 }  // namespace

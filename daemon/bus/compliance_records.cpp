@@ -64,4 +64,34 @@ ChangeResultRecord decodeChangeResult(const BusRecord& record) {
   return r;
 }
 
+BusRecord encodeJournalChange(const JournalChangeRecord& c) {
+  return BusRecord{
+      {"journal", sdbus::Variant(c.journal)},
+      {"seq", sdbus::Variant(c.seq)},
+      {"txn", sdbus::Variant(c.txn)},
+      {"kind", sdbus::Variant(c.kind)},
+      {"target", sdbus::Variant(c.target)},
+      {"state", sdbus::Variant(c.state)},
+      {"before", sdbus::Variant(c.before)},
+      {"after", sdbus::Variant(c.after)},
+      {"intent_time_usec", sdbus::Variant(c.intent_time_usec)},
+      {"state_time_usec", sdbus::Variant(c.state_time_usec)},
+  };
+}
+
+JournalChangeRecord decodeJournalChange(const BusRecord& record) {
+  JournalChangeRecord c;
+  readField<std::string>(record, "journal", c.journal);
+  readField<std::uint64_t>(record, "seq", c.seq);
+  readField<std::string>(record, "txn", c.txn);
+  readField<std::string>(record, "kind", c.kind);
+  readField<std::string>(record, "target", c.target);
+  readField<std::string>(record, "state", c.state);
+  readField<std::string>(record, "before", c.before);
+  readField<std::string>(record, "after", c.after);
+  readField<std::uint64_t>(record, "intent_time_usec", c.intent_time_usec);
+  readField<std::uint64_t>(record, "state_time_usec", c.state_time_usec);
+  return c;
+}
+
 }  // namespace jmem

@@ -30,11 +30,28 @@ struct ChangeResultRecord {
   friend bool operator==(const ChangeResultRecord&, const ChangeResultRecord&) = default;
 };
 
+// GetChanges: a change as one of jmemd's journals holds it (state/change_journal.h).
+struct JournalChangeRecord {
+  std::string journal;  // compliance or throttle
+  std::uint64_t seq = 0;
+  std::string txn;
+  std::string kind;
+  std::string target;
+  std::string state;   // intent, done, failed, reverted
+  std::string before;  // flat JSON objects, as text
+  std::string after;
+  std::uint64_t intent_time_usec = 0;  // CLOCK_REALTIME
+  std::uint64_t state_time_usec = 0;
+  friend bool operator==(const JournalChangeRecord&, const JournalChangeRecord&) = default;
+};
+
 BusRecord encodeCheckItem(const CheckItemRecord& item);
 CheckItemRecord decodeCheckItem(const BusRecord& record);
 BusRecord encodePlanChange(const PlanChangeRecord& change);
 PlanChangeRecord decodePlanChange(const BusRecord& record);
 BusRecord encodeChangeResult(const ChangeResultRecord& result);
 ChangeResultRecord decodeChangeResult(const BusRecord& record);
+BusRecord encodeJournalChange(const JournalChangeRecord& change);
+JournalChangeRecord decodeJournalChange(const BusRecord& record);
 
 }  // namespace jmem

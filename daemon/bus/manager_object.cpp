@@ -162,6 +162,23 @@ BusRecord ManagerObject::Explain(const std::string& unit) {
   return encodeExplain(explainRecord(*explanation));
 }
 
+std::tuple<std::vector<BusRecord>, bool> ManagerObject::GetChanges() {
+  std::vector<std::pair<std::uint64_t, BusRecord>> dated;
+  for (const auto& [journal, changes] : handlers_.changes()) {
+    for (const Change& change : *changes)
+      dated.emplace_back(std::max(change.intent_time_usec, change.state_time_usec),
+                         encodeJournalChange(journalChangeRecord(journal, change)));
+  }
+  // Newest first, so that a reply too large loses the oldest.
+  std::stable_sort(dated.begin(), dated.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<BusRecord> out;
+  out.reserve(dated.size());
+  for (auto& [time, record] : dated) out.push_back(std::move(record));
+  const bool truncated = boundRows(out);
+  return {std::move(out), truncated};
+}
+
 BusRecord ManagerObject::GetSelfStats() {
   return encodeSelfStats(selfStatsRecord(state_.self_stats));
 }

@@ -60,6 +60,9 @@ struct ManagerHandlers {
   std::function<Result<throttle::Explanation>(const std::string& unit)> explain;
   // What a caller may see of each process, as /proc's mount would let it (hidepid=).
   std::function<Viewer(const std::string& sender)> viewer;
+  // GetChanges: what each journal holds ("compliance", "throttle"), as last published by its thread.
+  std::function<std::vector<std::pair<std::string_view, std::shared_ptr<const std::vector<Change>>>>()>
+      changes;
   // What is wrong with jmemd's journals (StateProblems), read when asked.
   std::function<std::vector<std::string>()> state_problems;
 };
@@ -87,6 +90,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   BusRecord GetSelfStats() override;
   BusRecord GetHeadroom() override;
   BusRecord Explain(const std::string& unit) override;
+  std::tuple<std::vector<BusRecord>, bool> GetChanges() override;
   void Reload(sdbus::Result<>&& result) override;
   void Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) override;
   void Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>&&

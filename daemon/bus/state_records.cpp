@@ -32,6 +32,19 @@ ChangeResultRecord changeResultRecord(const compliance::ChangeResult& result) {
   return {result.kind, result.target, result.detail, result.ok};
 }
 
+JournalChangeRecord journalChangeRecord(std::string_view journal, const Change& c) {
+  return {std::string(journal),
+          c.seq,
+          c.txn,
+          c.kind,
+          c.target,
+          std::string(toString(c.state)),
+          c.before.dump(),
+          c.after.dump(),
+          c.intent_time_usec,
+          c.state_time_usec};
+}
+
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& u) {
   return {u.unit, u.memory_high_bytes, u.prior_memory_high_bytes, u.frozen, u.stopped, u.by_operator};
 }

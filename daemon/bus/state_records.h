@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <string_view>
 #include <vector>
 
 #include "bus/compliance_records.h"
@@ -24,6 +25,7 @@ SelfStatsRecord selfStatsRecord(const SelfStats& stats);
 CheckItemRecord checkItemRecord(const compliance::CheckItem& item);
 PlanChangeRecord planChangeRecord(const compliance::PlannedChange& change);
 ChangeResultRecord changeResultRecord(const compliance::ChangeResult& result);
+JournalChangeRecord journalChangeRecord(std::string_view journal, const Change& change);
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& unit);
 ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& record);
 RoomRecord roomRecord(const throttle::Room& room);

@@ -98,10 +98,8 @@ Result<std::vector<ChangeResult>> Applier::apply(const Plan& plan, const RecordR
     const auto was = active_before.find(change.subject);
     const Status made = make(change, txn, was == active_before.end() ? "" : was->second, result);
     results.push_back(result);
-    if (made) {
-      spdlog::info("Applied {} {} (was {})", toString(change.kind), change.subject, change.before);
-      continue;
-    }
+    // What was made is logged by whoever asked (change_events.h); a failure here, as it is undone.
+    if (made) continue;
     spdlog::error("Failed to {} {}: {}; undoing this apply", toString(change.kind), change.subject,
                   made.error().message);
     // Undo what this transaction did, so the device is as it was.
@@ -184,7 +182,6 @@ Result<std::vector<ChangeResult>> Applier::revert(const RecordRules& rules) {
     if (auto marked = journal_.markReverted(change.seq); !marked) return marked.error();
     result.ok = true;
     if (undone->start_after) to_start.push_back(*undone->start_after);
-    spdlog::info("Reverted {} {}: {}", change.kind, change.target, undone->detail);
     results.push_back(result);
   }
   for (auto& failed : startUnitsThatRan(to_start)) results.push_back(std::move(failed));

@@ -19,16 +19,6 @@ Plan PolicyEnforcer::plan(const Ledger* ledger) {
   return planChanges(policy_, checkCompliance(policy_, observed, ledger), observed);
 }
 
-void JournalStatus::set(std::vector<std::string> problems) {
-  const std::lock_guard lock(mutex_);
-  problems_ = std::move(problems);
-}
-
-std::vector<std::string> JournalStatus::problems() const {
-  const std::lock_guard lock(mutex_);
-  return problems_;
-}
-
 namespace {
 
 void logProblems(const ChangeJournal& journal) {
@@ -54,12 +44,12 @@ Status PolicyEnforcer::inspectJournal(const EnforcerPaths& paths, const policy::
   auto journal = ChangeJournal::open(paths.state_dir);
   if (!journal) {
     spdlog::error("{}", journal.error().message);
-    paths.journal_status->set({journal.error().message});
+    paths.journal_view->publishProblem(journal.error().message);
     return ok();
   }
   logProblems(**journal);
   screenJournal(**journal, rulesOf(paths, policy));
-  paths.journal_status->set((*journal)->problemMessages());
+  paths.journal_view->publish(**journal);
   return ok();
 }
 
@@ -67,14 +57,14 @@ Result<Applier*> PolicyEnforcer::applier() {
   if (!applier_) {
     auto journal = ChangeJournal::open(paths_.state_dir);
     if (!journal) {
-      paths_.journal_status->set({journal.error().message});
+      paths_.journal_view->publishProblem(journal.error().message);
       return journal.error();
     }
     journal_ = std::move(*journal);
     logProblems(*journal_);
     applier_ = std::make_unique<Applier>(systemd_, user_units_, *journal_, paths_.state_dir, paths_.root);
     screenJournal(*journal_, rulesOf(paths_, policy_));
-    paths_.journal_status->set(journal_->problemMessages());
+    paths_.journal_view->publish(*journal_);
   }
   return applier_.get();
 }
@@ -83,7 +73,7 @@ Result<std::vector<ChangeResult>> PolicyEnforcer::applyPlan(const Plan& plan) {
   auto applying = applier();
   if (!applying) return applying.error();
   auto applied = (*applying)->apply(plan, rulesOf(paths_, policy_));
-  paths_.journal_status->set(journal_->problemMessages());
+  paths_.journal_view->publish(*journal_);
   return applied;
 }
 
@@ -105,7 +95,7 @@ Result<std::vector<ChangeResult>> PolicyEnforcer::revert() {
   auto applying = applier();
   if (!applying) return applying.error();
   auto reverted = (*applying)->revert(rulesOf(paths_, policy_));
-  paths_.journal_status->set(journal_->problemMessages());
+  paths_.journal_view->publish(*journal_);
   return reverted;
 }
 

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,27 +13,17 @@
 #include "compliance/observer.h"
 #include "compliance/plan.h"
 #include "policy/loader.h"
+#include "state/journal_view.h"
 
 namespace jmem::compliance {
-
-// What is wrong with the enforcer's journal, as of its last open, apply or revert: written by the thread
-// that uses the enforcer, read by the one that reports it (the bus's StateProblems).
-class JournalStatus {
- public:
-  void set(std::vector<std::string> problems);
-  std::vector<std::string> problems() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> problems_;
-};
 
 struct EnforcerPaths {
   std::filesystem::path proc = "/proc";
   std::filesystem::path state_dir = kDefaultStateDir;
   std::filesystem::path root = "/";
-  // Shared by every enforcer made from these paths (one per bus connection) and their reporter.
-  std::shared_ptr<JournalStatus> journal_status = std::make_shared<JournalStatus>();
+  // The journal as of its last open, apply or revert: shared by every enforcer made from these paths
+  // (one per bus connection) and the loop that reports it.
+  std::shared_ptr<JournalView> journal_view = std::make_shared<JournalView>();
 };
 
 // What one enforcement saw and did: the device observed once, the verdict of that observation, and
@@ -62,13 +51,13 @@ class PolicyEnforcer {
   Enforcement enforce(const Ledger* ledger);
 
   // At start, before any enforcer: opens the journal, logs what is wrong with it and notes it in
-  // paths.journal_status, and closes it again (a enforcer opens it at its first apply or revert). An
+  // paths.journal_view, and closes it again (a enforcer opens it at its first apply or revert). An
   // error only for a state directory that cannot be trusted or made, which jmemd refuses to run with;
   // a journal that cannot be opened is a problem noted, as it is for every apply and revert.
   static Status inspectJournal(const EnforcerPaths& paths, const policy::Policy& policy);
   // What is wrong with the journal ("/var/lib/jmem/changes.jsonl:7: not a JSON object", or why it
   // cannot be opened), as of the last open, apply or revert. Safe to call from any thread.
-  std::vector<std::string> journalProblems() const { return paths_.journal_status->problems(); }
+  std::vector<std::string> journalProblems() const { return paths_.journal_view->problems(); }
 
  private:
   Result<Applier*> applier();

@@ -58,6 +58,17 @@ Governor::~Governor() {
   sd_event_unref(event_);
 }
 
+Event Governor::policyEvent(std::string_view kind, std::string message) const {
+  std::string files;
+  for (const auto& file : state_.policy_files) files += (files.empty() ? "" : " ") + file;
+  return {kind,
+          6,
+          std::move(message),
+          {{"MODE", state_.mode},
+           {"POLICY_FINGERPRINT", state_.policy_fingerprint},
+           {"POLICY_FILES", files.empty() ? "built-in" : files}}};
+}
+
 Status Governor::loadPolicy() {
   auto loaded = policy::loadPolicy(options_.policy_files);
   if (!loaded.policy) return Error{problemList(loaded.problems)};
@@ -222,13 +233,21 @@ void Governor::announceHealth() {
 Status Governor::reload() {
   sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
   spdlog::info("Reloading");
+  const std::string mode_before = state_.mode;
   // A policy with problems is refused whole: the running one stays in force.
   if (auto loaded = loadPolicy(); !loaded) {
-    spdlog::error("Reload refused: {}", loaded.error().message);
+    logEvent({event::kPolicyRefused,
+              3,
+              "Reload refused: " + loaded.error().message,
+              {{"MODE", state_.mode}, {"POLICY_FINGERPRINT", state_.policy_fingerprint}}});
     sd_notify(0, "READY=1");
     notifyStatus();
     return loaded;
   }
+  logEvent(policyEvent(event::kPolicyLoaded,
+                       mode_before == state_.mode
+                           ? "Policy reloaded, " + state_.mode + " mode"
+                           : "Policy reloaded, " + state_.mode + " mode (was " + mode_before + ")"));
   // The processes are read afresh too.
   auto sampler = ProcessSampler::open(options_.roots.proc, options_.sampler);
   if (!sampler) {
@@ -307,7 +326,8 @@ int Governor::onSignal(sd_event_source*, const struct signalfd_siginfo* info, vo
   // A second signal while the throttle's release runs stops at once.
   if (self->stopping_) return sd_event_exit(self->event_, 0);
   self->stopping_ = true;
-  spdlog::info("Stopping on {}", strsignal(static_cast<int>(info->ssi_signo)));
+  logEvent(
+      {event::kStopping, 6, "Stopping on " + std::string(strsignal(static_cast<int>(info->ssi_signo))), {}});
   sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
   self->releaseThrottleForShutdown();  // exits the loop once done, or after a bound
   return 0;
@@ -322,8 +342,9 @@ void Governor::notifyStatus() const {
 int Governor::run() {
   sd_notify(0, "READY=1");
   notifyStatus();
-  spdlog::info("Serving {} on the system bus; sampling every {} ms; policy in {} mode", kBusName,
-               interval_.count(), state_.mode);
+  logEvent(policyEvent(event::kStarted, fmt::format("Serving {} on the system bus; sampling every {} ms; "
+                                                    "policy in {} mode",
+                                                    kBusName, interval_.count(), state_.mode)));
   const int r = sd_event_loop(event_);
   if (r < 0) {
     spdlog::error("The event loop failed: {}", std::strerror(-r));

@@ -20,6 +20,7 @@
 #include "service/worker.h"
 #include "sources/process_sampler.h"
 #include "sources/system_figures.h"
+#include "state/event_log.h"
 #include "system/systemd_manager.h"
 #include "system/unit_runtime.h"
 #include "throttle/psi_trigger.h"
@@ -47,6 +48,8 @@ struct ThrottleSide {
   std::unique_ptr<SystemdManager> systemd;
   std::unique_ptr<UnitRuntime> units;
   std::unique_ptr<throttle::Throttler> throttler;
+  std::shared_ptr<JournalView> journal_view =
+      std::make_shared<JournalView>();  // the throttler's, for the loop
 
   Status ensureConnected();
 };
@@ -97,7 +100,6 @@ struct ThrottleJobs {
   std::shared_ptr<const policy::Policy> policy;  // the running policy, as the throttle's jobs read it
   bool stepping = false;
   std::optional<std::string> pending_trigger;  // a PSI trigger that came during a step
-  std::vector<std::string> problems;           // the throttle's journal problems, as last answered
   std::unique_ptr<throttle::PsiTrigger> psi_trigger;
   sd_event_source* psi_source = nullptr;
   std::string self_unit;  // the unit jmemd runs in, which the throttle never picks
@@ -137,6 +139,8 @@ class Governor {
   throttle::ControllerState throttleInEffect() const;
   Status reload();
   Status loadPolicy();
+  // An event about the policy in force (started, policy_loaded), with its mode, fingerprint and files.
+  Event policyEvent(std::string_view kind, std::string message) const;
   void enforce();
   static int onTick(sd_event_source* source, uint64_t usec, void* userdata);
   void tick();  // sample, throttle, report, and the periodic jobs of tickJobs()
@@ -158,7 +162,7 @@ class Governor {
   void operatorAction(bool throttle, const std::string& unit,
                       Reply<std::vector<throttle::ActionRecord>> reply);
   void throttleAnswered(const std::vector<throttle::ActionRecord>& records,
-                        const throttle::ThrottleStatus& status, std::vector<std::string> problems);
+                        const throttle::ThrottleStatus& status);
   void announceActions(const std::vector<throttle::ActionRecord>& records);
   void stepOnTrigger(std::string trigger);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);

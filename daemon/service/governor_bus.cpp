@@ -115,10 +115,18 @@ ManagerHandlers Governor::busHandlers() {
     return throttle::explainUnit(unit, throttleSnapshot(), throttleInEffect(), policy_,
                                  state_.cgroup_features.capabilities(), off);
   };
+  h.changes = [this] {
+    std::vector<std::pair<std::string_view, std::shared_ptr<const std::vector<Change>>>> journals = {
+        {"compliance", policy_jobs_.side->paths.journal_view->changes()}};
+    if (throttle_.side) journals.emplace_back("throttle", throttle_.side->journal_view->changes());
+    return journals;
+  };
   h.viewer = [this](const std::string& sender) { return viewerOf(sender); };
   h.state_problems = [this] {
-    auto problems = policy_jobs_.side->paths.journal_status->problems();
-    for (const auto& problem : throttle_.problems) problems.push_back(problem);
+    auto problems = policy_jobs_.side->paths.journal_view->problems();
+    if (throttle_.side) {
+      for (const auto& problem : throttle_.side->journal_view->problems()) problems.push_back(problem);
+    }
     return problems;
   };
   return h;

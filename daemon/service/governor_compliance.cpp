@@ -7,9 +7,11 @@
 #include <chrono>
 #include <thread>
 
+#include "compliance/change_events.h"
 #include "core/clock.h"
 #include "metrics/governor_metrics.h"
 #include "service/governor.h"
+#include "state/event_log.h"
 #include "system/systemd_call.h"
 
 namespace jmem {
@@ -163,12 +165,14 @@ void Governor::applyOrRevert(const std::string& sender, bool apply,
         } else {
           outcome = apply ? side->enforcer->apply(ledger.get()) : side->enforcer->revert();
         }
-        return [this, sender, method, who, reply, outcome = std::move(outcome)] {
+        return [this, sender, apply, method, who, reply, outcome = std::move(outcome)] {
           unqueue(sender);
           if (!who.allowed) {
             logRefusal(who, method, sender, outcome.error().message);
           } else if (who.uid) {
             logAuthorized(*who.uid, method, sender);
+            for (const Event& e : compliance::changeEvents(apply, {"operator", who.uid}, outcome))
+              logEvent(e);
             forgetSharedAnswers();
             if (outcome) {
               for (const auto& r : *outcome) {
@@ -222,9 +226,9 @@ void Governor::enforced(const Result<compliance::Enforcement>& outcome) {
   // tick checks again.
   policyChecked(outcome->report);
   if (!outcome->applied) return;
-  spdlog::warn("Drift from the policy: corrected {} item(s)", outcome->planned);
   const auto& applied = *outcome->applied;
-  if (!applied) return spdlog::error("Enforcing the policy failed: {}", applied.error().message);
+  for (const Event& e : compliance::changeEvents(true, {"enforce", std::nullopt}, applied)) logEvent(e);
+  if (!applied) return;
   forgetSharedAnswers();
   for (const auto& r : *applied) {
     emitAction(r.target, r.kind, r.detail);
@@ -256,11 +260,12 @@ void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
     setPolicyUnchecked(state_.health, now_usec);
   }
   if (state_.health.policy_verdict != was) {
-    if (report) {
-      spdlog::info("Policy check: {}", state_.health.policy_verdict);
-    } else {
-      spdlog::warn("Policy check: unknown, the check failed: {}", report.error().message);
-    }
+    const std::string& verdict = state_.health.policy_verdict;
+    logEvent({event::kVerdict,
+              report && verdict == "compliant" ? 6 : 4,
+              report ? "Policy check: " + verdict
+                     : "Policy check: unknown, the check failed: " + report.error().message,
+              {{"VERDICT", verdict}, {"MODE", state_.mode}}});
   }
   announceHealth();
 }

@@ -10,6 +10,7 @@
 #include "service/governor.h"
 #include "sources/boot_time.h"
 #include "sources/cgroup_unit.h"
+#include "state/event_log.h"
 #include "system/systemd_call.h"
 #include "throttle/action_log.h"
 
@@ -81,7 +82,7 @@ void Governor::startThrottle() {
   for (const auto& note : side->throttler->reconcile(policy_, throttle_.self_unit))
     spdlog::warn("Left by a previous run: {}", note);
   state_.throttle = side->throttler->status();
-  throttle_.problems = side->throttler->journalProblems();
+  side->throttler->publishJournal(*side->journal_view);
   throttle_.side = std::move(side);
   throttle_.worker = std::move(*worker);
 }
@@ -146,17 +147,21 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
         if (auto connected = side->ensureConnected(); !connected)
           spdlog::debug("{}", connected.error().message);
         auto records = side->throttler->step(std::move(snapshot), *policy, enforce);
-        return [this, enforce, records = std::move(records), status = side->throttler->status(),
-                problems = side->throttler->journalProblems()] {
+        side->throttler->publishJournal(*side->journal_view);
+        return [this, enforce, records = std::move(records), status = side->throttler->status()] {
           throttle_.stepping = false;
           // By step, not by reason: a reason quotes figures that move every tick.
           const auto would_before = state_.throttle.would_steps;
-          throttleAnswered(records, status, problems);
+          throttleAnswered(records, status);
           if (!records.empty()) publishMetrics();
           if (!enforce && state_.throttle.would_steps != would_before) {
-            for (const auto& would : state_.throttle.would) {
-              spdlog::info("Audit mode, not acted on: {}", would);
-              emitWouldAct(would);
+            const auto& now = state_.throttle;
+            for (std::size_t i = 0; i < now.would.size(); ++i) {
+              logEvent({event::kWouldAct,
+                        5,
+                        "Audit mode, not acted on: " + now.would[i],
+                        {{"UNIT", now.would_units[i]}, {"ORIGIN", "pressure"}}});
+              emitWouldAct(now.would[i]);
             }
           }
           if (throttle_.pending_trigger)
@@ -171,10 +176,9 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
 }
 
 void Governor::throttleAnswered(const std::vector<throttle::ActionRecord>& records,
-                                const throttle::ThrottleStatus& status, std::vector<std::string> problems) {
+                                const throttle::ThrottleStatus& status) {
   announceActions(records);
   state_.throttle = status;
-  throttle_.problems = std::move(problems);
 }
 
 void Governor::announceActions(const std::vector<throttle::ActionRecord>& records) {
@@ -199,9 +203,9 @@ void Governor::operatorAction(bool throttle, const std::string& unit,
           spdlog::debug("{}", connected.error().message);
         auto records = throttle ? side->throttler->throttleUnit(unit, ledger.get(), *policy, self_unit)
                                 : side->throttler->releaseUnit(unit);
-        return [this, reply, records = std::move(records), status = side->throttler->status(),
-                problems = side->throttler->journalProblems()] {
-          throttleAnswered(records ? *records : std::vector<throttle::ActionRecord>{}, status, problems);
+        side->throttler->publishJournal(*side->journal_view);
+        return [this, reply, records = std::move(records), status = side->throttler->status()] {
+          throttleAnswered(records ? *records : std::vector<throttle::ActionRecord>{}, status);
           reply(records);
         };
       },

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 
@@ -224,6 +225,7 @@ Status ChangeJournal::append(const std::string& text) {
   }
   size_bytes_ += text.size();
   ++lines_;
+  revision_ = nextRevision();
   return ok();
 }
 
@@ -319,6 +321,7 @@ void ChangeJournal::reject(std::uint64_t seq, const std::string& why) {
   if (it == entries_.end()) return;
   problems_.push_back({it->second.change.line, why});
   entries_.erase(it);
+  revision_ = nextRevision();
 }
 
 std::vector<Change> ChangeJournal::pendingForRevert() const {
@@ -327,6 +330,18 @@ std::vector<Change> ChangeJournal::pendingForRevert() const {
     if (it->second.change.state != ChangeState::kReverted) pending.push_back(it->second.change);
   }
   return pending;
+}
+
+std::uint64_t ChangeJournal::nextRevision() {
+  static std::atomic<std::uint64_t> next{1};
+  return next++;
+}
+
+std::vector<Change> ChangeJournal::history() const {
+  std::vector<Change> changes;
+  changes.reserve(entries_.size());
+  for (const auto& [seq, entry] : entries_) changes.push_back(entry.change);
+  return changes;
 }
 
 std::optional<Change> ChangeJournal::find(std::uint64_t seq) const {

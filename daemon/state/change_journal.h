@@ -120,6 +120,11 @@ class ChangeJournal {
 
   // Every change not yet reverted, newest first: the order to undo them in.
   std::vector<Change> pendingForRevert() const;
+  // Every change the journal holds (compaction drops reverted ones), oldest first: its history.
+  std::vector<Change> history() const;
+  // Moves on whenever what history() or problems() return may have changed; unique in the process, so
+  // that two journals never share one.
+  std::uint64_t revision() const { return revision_; }
   std::optional<Change> find(std::uint64_t seq) const;
 
   // Rewrites the file atomically with only the changes not yet reverted (and the newest change, so that
@@ -151,6 +156,7 @@ class ChangeJournal {
   };
   Result<Compacted> compacted() const;
   Status replaceFileWith(const std::string& content);
+  static std::uint64_t nextRevision();
 
   std::filesystem::path dir_;
   std::filesystem::path path_;
@@ -160,6 +166,7 @@ class ChangeJournal {
   std::size_t size_bytes_ = 0;
   std::size_t lines_ = 0;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t revision_ = nextRevision();
   bool broken_ = false;  // a write or sync failed: what is on disk is unknown, so nothing more is recorded
   std::map<std::uint64_t, Entry> entries_;
   std::vector<JournalProblem> problems_;

@@ -61,6 +61,7 @@ Status ChangeJournal::compact() {
   entries_ = std::move(next->entries);
   size_bytes_ = next->content.size();
   lines_ = next->lines;
+  revision_ = nextRevision();
   return ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include "policy/policy.h"
 #include "state/change_journal.h"
+#include "state/journal_view.h"
 #include "system/systemd_manager.h"
 #include "system/unit_runtime.h"
 #include "throttle/cgroup_features.h"
@@ -55,7 +56,7 @@ class Actuator {
 
   FreezeMethod freezeMethod() const { return freeze_; }
   // What is wrong with the journal: "DIR/throttle/changes.jsonl:3: why", as journal problems.
-  std::vector<std::string> journalProblems() const { return journal_->problemMessages(); }
+  void publishJournal(JournalView& view) const { view.publish(*journal_); }
 
  private:
   Actuator(UnitRuntime& units, SystemdManager& systemd, std::unique_ptr<ChangeJournal> journal,

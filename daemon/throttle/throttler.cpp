@@ -67,6 +67,7 @@ void Throttler::show(const Decision& decision) {
   status_.waiting = decision.waiting;
   status_.unavailable = decision.unavailable;
   status_.would.clear();
+  status_.would_units.clear();
   status_.would_steps.clear();
 }
 
@@ -75,10 +76,13 @@ void Throttler::show(const Decision& decision) {
 void Throttler::audit(const Decision& decision) {
   for (const auto& action : decision.actions) {
     status_.would.push_back(action.reason);
+    status_.would_units.push_back(action.unit);
     status_.would_steps.push_back(std::string(toString(action.kind)) + " " + action.unit);
   }
-  if (decision.unobserved)
+  if (decision.unobserved) {
     status_.would.push_back(decision.unobserved->action.reason + ": " + decision.unobserved->error);
+    status_.would_units.push_back(decision.unobserved->action.unit);
+  }
   state_.trigger_since = decision.state.trigger_since;
   state_.release_since = decision.state.release_since;
   state_.headroom = decision.state.headroom;

@@ -24,6 +24,7 @@ struct ThrottleStatus {
   std::vector<std::string> triggers;
   std::string waiting;
   std::vector<std::string> would;        // audit mode: the actions enforce mode would take now
+  std::vector<std::string> would_units;  // the unit of each of `would`
   std::vector<std::string> would_steps;  // the same as "freeze batch.service": what changes with the decision
   std::vector<Unavailable> unavailable;
   std::vector<UnitState> units;                     // what is in effect now
@@ -43,7 +44,8 @@ class Throttler {
   // outside what `policy` lets the throttle do are set aside, not acted on (journal_schema.h).
   std::vector<std::string> reconcile(const policy::Policy& policy, std::string_view self_unit);
   // What is wrong with the throttle's journal, one message per problem ("FILE:LINE: why").
-  std::vector<std::string> journalProblems() const { return actuator_->journalProblems(); }
+  // Its journal's history and problems, for the loop to report (GetChanges, StateProblems).
+  void publishJournal(JournalView& view) const { actuator_->publishJournal(view); }
 
   // One decision on `snapshot` under `policy`; the actions it takes, if any, up to the first that
   // failed. In audit mode (`act` false) no escalation is carried out and none recorded as applied:

@@ -1,9 +1,10 @@
 # fish completion for jmemctl(1). The bash (jmemctl) and zsh (_jmemctl) completions beside this file
-# cover the same: the commands, each command's options, the sort keys, units for throttle and
-# release, policy files for validate. --json takes its format only inline (--json=pretty,
-# --json=short); the words after "--" are operands.
+# cover the same: the commands, each command's options, the sort keys, units for throttle, release,
+# explain and log --unit, policy files for validate. --json takes its format only inline
+# (--json=pretty, --json=short); the words after "--" are operands.
 
-set -l __jmemctl_commands help status top monitor reload validate check plan apply revert throttle release explain
+set -l __jmemctl_commands help status top monitor reload validate check plan apply revert throttle release \
+    explain log
 
 # The command on the line (the first word that is no option nor an option's value), or nothing.
 function __jmemctl_command
@@ -19,7 +20,7 @@ function __jmemctl_command
             return 0
         else if test "$word" = --
             set literal 1
-        else if contains -- $word --lines -n --iterations --sort --base
+        else if contains -- $word --lines -n --iterations --sort --base --since --unit
             set skip 1
         else if not string match -q -- '-*' $word
             echo $word
@@ -43,7 +44,7 @@ function __jmemctl_operands
             set count (math $count + 1)
         else if test "$word" = --
             set literal 1
-        else if contains -- $word --lines -n --iterations --sort --base
+        else if contains -- $word --lines -n --iterations --sort --base --since --unit
             set skip 1
         else if not string match -q -- '-*' $word
             set count (math $count + 1)
@@ -85,6 +86,7 @@ complete -c jmemctl -n $no_command -a revert -d "Undo every change jmemd made, n
 complete -c jmemctl -n $no_command -a throttle -d "Take the next step of a unit's throttle ladder now"
 complete -c jmemctl -n $no_command -a release -d "Undo every throttle step in effect on a unit"
 complete -c jmemctl -n $no_command -a explain -d "Which rules of the policy match a unit, and what the throttle would do"
+complete -c jmemctl -n $no_command -a log -d "What jmem did and decided, with origin, result and time"
 
 # Options of every command.
 complete -c jmemctl -l json -a "pretty\t'Indented (as --json)' short\t'On one line'" -d "One JSON document with stable keys"
@@ -116,3 +118,9 @@ complete -c jmemctl -n $validate -a "(__fish_complete_suffix .toml)"
 
 # throttle UNIT, release UNIT
 complete -c jmemctl -n "__jmemctl_wants_operand throttle release explain" -a "(__jmemctl_units)" -d Unit
+
+# log [--since TIME] [--unit UNIT] [--lines N]
+set -l log "__jmemctl_using log"
+complete -c jmemctl -n $log -l since -x -a "today yesterday -1h -24h" -d "From TIME (today, -2h, 30min ago)"
+complete -c jmemctl -n $log -l unit -x -a "(__jmemctl_units)" -d "Only what concerns UNIT"
+complete -c jmemctl -n $log -l lines -x -d "Only the newest N (0 for all)"

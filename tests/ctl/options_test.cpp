@@ -43,9 +43,25 @@ TEST_CASE("jmemctl names what it does not understand", "[ctl]") {
   CHECK(parseCtlOptions({"top", "-n"}).error().message == "Option -n needs a value");
   CHECK_FALSE(parseCtlOptions({"top", "--lines", "70000"}).ok());
   CHECK(parseCtlOptions({"status", "--full"}).error().message ==
-        "--units, --lines, --sort, --full, -b and -n belong to the top command");
+        "--units, --sort, --full, -b and -n belong to the top command");
+  CHECK(parseCtlOptions({"status", "--lines", "5"}).error().message ==
+        "--lines belongs to the top and log commands");
   CHECK_FALSE(parseCtlOptions({"status", "--units"}).ok());
   CHECK_FALSE(parseCtlOptions({"status", "top"}).ok());
+}
+
+TEST_CASE("jmemctl log takes a time, a unit and a count of lines, and refuses them elsewhere", "[ctl]") {
+  const auto options = parseCtlOptions({"log", "--since=-2h", "--unit", "batch.service", "--lines", "5"});
+  REQUIRE(options.ok());
+  CHECK(options->verb == Verb::kLog);
+  CHECK(options->since_usec > 0);
+  CHECK(options->log_unit == "batch.service");
+  CHECK(options->limit == 5);
+  CHECK(parseCtlOptions({"log", "--since", "soon"}).error().message.find("\"soon\"") != std::string::npos);
+  CHECK(parseCtlOptions({"log", "--unit", "../x"}).error().message == "Invalid unit name \"../x\"");
+  CHECK(parseCtlOptions({"status", "--since", "today"}).error().message ==
+        "--since and --unit belong to the log command");
+  CHECK_FALSE(parseCtlOptions({"log", "batch.service"}).ok());
 }
 
 TEST_CASE("jmemctl validate takes main files, drop-ins after --drop-in, and --base or --builtin-base",

@@ -6,7 +6,8 @@ units that were running, the unit-file state, the default target and /etc byte f
 jmemd is killed with SIGKILL halfway through an apply, after enforce mode, and where the default target
 was only the distribution's; extlinux.conf: a reboot is reported pending, an operator's edit elsewhere
 in the file survives the revert, and an operator's change to what jmem wrote is reported and left
-alone; an invalid policy is refused and changes nothing."""
+alone; an invalid policy is refused and changes nothing; jmemctl log tells all of it back from the
+journal, and from jmemd's change journals to a user who may not read the journal."""
 import json
 import os
 import re
@@ -364,7 +365,7 @@ def main():
         except TimeoutError:
             t.check("enforce mode corrected the drift", False)
         log = c.run("journalctl", "-u", "jmemd", "--no-pager", "-o", "cat").stdout
-        t.check("the correction is logged", "Drift from the policy" in log, log[-600:])
+        t.check("the correction is logged", "correcting drift from the policy" in log, log[-600:])
         c.run("rm", "-rf", "/etc/jmem")
         t.check("reload back to the built-in audit policy", ctl(c, "reload").returncode == 0)
         reverted = ctl(c, "revert")
@@ -398,7 +399,71 @@ def main():
         t.check("systemctl reload with a bad policy keeps jmemd running", c.show("jmemd", "SubState") == "running")
         after = jetson_units.snapshot(c)
         t.check("an invalid policy changed nothing", after == before_bad, differences(before_bad, after))
+
+        test_log(t, c)
     return t.finish()
+
+
+def log_json(c, *args, user=None):
+    result = c.run("jmemctl", "--no-pager", "log", "--json", *args, user=user, timeout=60)
+    try:
+        return result.returncode, json.loads(result.stdout), result.stderr
+    except json.JSONDecodeError:
+        return result.returncode, {"entries": [], "notes": [result.stdout + result.stderr]}, result.stderr
+
+
+def test_log(t, c):
+    """jmemctl log tells the story the test above made happen, from the container's journald."""
+    # Anyone may write JMEM_ fields to the journal; only jmemd.service's entries are history.
+    c.run("sh", "-c", "printf 'MESSAGE=forged\\nSYSLOG_IDENTIFIER=jmemd\\nJMEM_EVENT=action\\n"
+          "JMEM_UNIT=forged.service\\nJMEM_RESULT=done\\n' | logger --journald", user="65534")
+    c.run("journalctl", "--sync")
+    rc, log, err = log_json(c)
+    entries = log["entries"]
+    t.check("jmemctl log as root exits 0", rc == 0, err)
+    events = [(e["event"], e["unit"], e["result"], e["origin"]) for e in entries]
+    t.check("log: the operator's apply, by root", any(
+        e["event"] == "apply" and e["origin"] == "operator" and e["caller_uid"] == "0" for e in entries), events)
+    t.check("log: gdm3 masked and reverted, change by change", ("change", "gdm3.service", "done", "operator") in events
+            and ("change", "gdm3.service", "reverted", "operator") in events, events)
+    t.check("log: enforce mode's correction of the drift", any(
+        e["event"] == "apply" and e["origin"] == "enforce" for e in entries), events)
+    t.check("log: the reload into enforce mode",
+            any(e["event"] == "policy_loaded" and e["result"] == "enforce" for e in entries), events)
+    refused = [e for e in entries if e["event"] == "policy_refused"]
+    t.check("log: the refused policy, with its file and line",
+            refused and "/etc/jmem/policy.toml:4:" in refused[-1]["message"], refused)
+    t.check("log: the check's verdicts", any(e["event"] == "verdict" and e["result"] == "drift" for e in entries)
+            and any(e["event"] == "verdict" and e["result"] == "compliant" for e in entries), events)
+    t.check("log: in time order", [e["time_usec"] for e in entries] == sorted(e["time_usec"] for e in entries))
+    t.check("log: a forged journal entry is not history", not any(e["unit"] == "forged.service" for e in entries))
+    t.check("log: all of it from the system journal here", all(e["source"] == "journal" for e in entries),
+            [e for e in entries if e["source"] != "journal"][:3])
+
+    _, of_gdm3, _ = log_json(c, "--unit", "gdm3.service")
+    t.check("log --unit: gdm3's entries alone", of_gdm3["entries"] and
+            all(e["unit"] == "gdm3.service" for e in of_gdm3["entries"]), of_gdm3["entries"][:3])
+    newest = entries[-1]["time_usec"] if entries else 0
+    _, since, _ = log_json(c, "--since", "@" + str(newest // 1000000 + 1))
+    t.check("log --since: nothing after the newest entry", since["entries"] == [], since["entries"][:3])
+    _, two, _ = log_json(c, "--lines", "2")
+    t.check("log --lines 2: the newest two", [e["time_usec"] for e in two["entries"]] ==
+            [e["time_usec"] for e in entries[-2:]])
+    text = c.run("jmemctl", "--no-pager", "log", "--unit", "gdm3.service").stdout
+    t.check("log as a table: a header and gdm3's rows", text.startswith("TIME") and "gdm3.service" in text, text[:400])
+    print(text[:1500])
+
+    # An ordinary user may not read the system journal: the change journals, through jmemd, still answer,
+    # and the note says what is missing.
+    rc, nobody, err = log_json(c, user="65534")
+    t.check("log as nobody exits 0", rc == 0, err)
+    t.check("log as nobody says the system journal is not shown",
+            any("system journal is not shown" in n for n in nobody["notes"]), nobody["notes"])
+    t.check("log as nobody: what the change journals hold, and nothing else",
+            nobody["entries"] and all(e["source"] == "changes" for e in nobody["entries"]), nobody["entries"][:3])
+    t.check("log as nobody: gdm3's mask from the change journal, reverted",
+            any(e["unit"] == "gdm3.service" and e["result"] == "reverted" for e in nobody["entries"]),
+            [(e["unit"], e["result"]) for e in nobody["entries"]])
 
 
 if __name__ == "__main__":

@@ -24,3 +24,10 @@ TEST_CASE("a planned change and a change's result survive the bus with every fie
                                 true};
   CHECK(decodeChangeResult(encodeChangeResult(done)) == done);
 }
+
+TEST_CASE("a journal's change survives the bus with every field", "[bus]") {
+  const JournalChangeRecord change{
+      "throttle", 7,    "1764856800000000-ab12",    "freeze",         "batch.service",
+      "reverted", "{}", R"({"origin":"pressure"})", 1764856800000000, 1764856900000000};
+  CHECK(decodeJournalChange(encodeJournalChange(change)) == change);
+}

@@ -568,3 +568,45 @@ TEST_CASE("a compaction never writes through a link left at its temporary name",
   CHECK(readFile(tree.path("victim")) == "precious\n");
   CHECK(std::filesystem::is_regular_file(std::filesystem::symlink_status(journal->path())));
 }
+
+TEST_CASE("the journal's history keeps reverted changes, oldest first, until compaction drops them",
+          "[state]") {
+  FixtureTree tree;
+  auto journal = openJournal(tree.path("jmem"));
+  const auto first = record(*journal, maskIntent("a.service"));
+  REQUIRE(journal->recordOutcome(first, ChangeState::kDone).ok());
+  REQUIRE(journal->markReverted(first).ok());
+  const auto second = record(*journal, maskIntent("b.service", "t2"));
+  REQUIRE(journal->recordOutcome(second, ChangeState::kFailed).ok());
+
+  const auto history = journal->history();
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].target == "a.service");
+  CHECK(history[0].state == ChangeState::kReverted);
+  CHECK(history[0].state_time_usec >= history[0].intent_time_usec);
+  CHECK(history[1].target == "b.service");
+  CHECK(history[1].state == ChangeState::kFailed);
+
+  REQUIRE(journal->compact().ok());
+  const auto compacted = journal->history();
+  REQUIRE(compacted.size() == 1);
+  CHECK(compacted[0].target == "b.service");
+}
+
+TEST_CASE("a journal's revision moves with every line it writes and differs from any other journal's",
+          "[state]") {
+  FixtureTree one;
+  FixtureTree two;
+  auto a = openJournal(one.path("jmem"));
+  auto b = openJournal(two.path("jmem"));
+  CHECK(a->revision() != b->revision());
+  const auto before = a->revision();
+  const auto seq = record(*a, maskIntent("a.service"));
+  const auto after_intent = a->revision();
+  CHECK(after_intent != before);
+  REQUIRE(a->recordOutcome(seq, ChangeState::kDone).ok());
+  CHECK(a->revision() != after_intent);
+  const auto settled = a->revision();
+  (void)a->history();
+  CHECK(a->revision() == settled);
+}
