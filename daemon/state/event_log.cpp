@@ -11,9 +11,7 @@ namespace jmem {
 std::vector<std::string> journalFields(const Event& event) {
   std::vector<std::string> fields = {"MESSAGE=" + event.message, "PRIORITY=" + std::to_string(event.priority),
                                      "SYSLOG_IDENTIFIER=jmemd", "JMEM_EVENT=" + std::string(event.kind)};
-  for (const auto& [name, value] : event.fields) {
-    if (!value.empty()) fields.push_back("JMEM_" + std::string(name) + "=" + value);
-  }
+  for (const auto& [name, value] : event.fields) fields.push_back("JMEM_" + std::string(name) + "=" + value);
   return fields;
 }
 

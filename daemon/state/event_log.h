@@ -36,7 +36,8 @@ struct Event {
   std::string_view kind;  // one of event::kKinds
   int priority = 6;       // syslog's: 3 error, 4 warning, 5 notice, 6 info
   std::string message;
-  // By name without the JMEM_ prefix ("UNIT"); an empty value is left out.
+  // By name without the JMEM_ prefix ("UNIT"); an empty value is written as empty, so that an event
+  // kind always has the same fields (an action's JMEM_FREEZE_METHOD is empty but for freeze and thaw).
   std::vector<std::pair<std::string_view, std::string>> fields;
 };
 
