@@ -130,6 +130,25 @@ Json roomJson(const RoomRecord& room) {
               {"units", std::move(units)}};
 }
 
+namespace {
+
+// ", 3 unreadable: sshd (812), gpg-agent (1203) and 1 more": the ones the caller may see, by name.
+std::string unreadableText(std::size_t count, const std::vector<UnreadableProcess>& shown) {
+  if (count == 0) return {};
+  std::string text = ", " + std::to_string(count) + " unreadable";
+  constexpr std::size_t kNamed = 4;
+  for (std::size_t i = 0; i < shown.size() && i < kNamed; ++i) {
+    const auto& p = shown[i];
+    text += (i == 0 ? ": " : ", ") + terminalSafe(p.comm.empty() ? "?" : p.comm) + " (" +
+            std::to_string(p.pid) + ")";
+  }
+  const std::size_t named = std::min(shown.size(), kNamed);
+  if (named > 0 && count > named) text += " and " + std::to_string(count - named) + " more";
+  return text;
+}
+
+}  // namespace
+
 std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
                          const std::vector<LedgerUnit>& top_units, std::uint64_t now_usec, const Style& style,
                          const GpuSnapshot* gpus, const RoomRecord* room) {
@@ -156,8 +175,7 @@ std::string renderStatus(const GovernorInfo& info, const SystemRecord& s,
     row("Swap", (m.swap_free_bytes ? formatIec(*m.swap_free_bytes) : "-") + " free of " +
                     formatIec(*m.swap_total_bytes));
   row("Processes", formatIec(s.totals.memory.pss_bytes) + " PSS in " + std::to_string(counts.with_memory) +
-                       " processes" +
-                       (counts.denied ? ", " + std::to_string(counts.denied) + " unreadable" : ""));
+                       " processes" + unreadableText(counts.denied, s.unreadable));
   row("NvMap", s.nvmap.available ? formatIec(s.nvmap.total_bytes)
                                  : "unavailable (" + terminalSafe(s.nvmap.reason) + ")");
   row("Zram", zramLine(s.zram));
@@ -209,6 +227,7 @@ Json renderStatusJson(const GovernorInfo& info, const SystemRecord& s, const Thr
       {"nvmap", nvmapTotalToJson(s.nvmap)},
       {"zram", zramToJson(s.zram)},
       {"totals", fieldsToJson(s.totals)},
+      {"unreadable_processes", unreadableToJson(s.unreadable)},
   };
   if (gpus) {
     json["nvml"] = nvmlToJson(*gpus);

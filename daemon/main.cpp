@@ -79,8 +79,8 @@ int dump(const jmem::DaemonOptions& options) {
   }
   (*sampler)->tick(jmem::SteadyClock::now());
   for (const auto& problem : (*sampler)->problems()) spdlog::warn("Skipped a process: {}", problem);
-  const jmem::Ledger ledger =
-      jmem::buildLedger(std::move(*figures), (*sampler)->current(), (*sampler)->counts());
+  jmem::Ledger ledger = jmem::buildLedger(std::move(*figures), (*sampler)->current(), (*sampler)->counts());
+  ledger.unreadable = (*sampler)->unreadable();
   std::cout << jmem::ledgerToJson(ledger).dump(2, ' ', true, nlohmann::json::error_handler_t::replace)
             << '\n';
   return std::cout.good() ? 0 : 1;

@@ -104,7 +104,10 @@ const Ledger& ManagerObject::ledgerOrThrow() const {
 }
 
 BusRecord ManagerObject::GetSystem() {
-  return encodeSystem(systemRecord(ledgerOrThrow(), state_.figures.last_sample_usec));
+  const Viewer viewer = handlers_.viewer(sender());
+  return encodeSystem(systemRecord(ledgerOrThrow(), state_.figures.last_sample_usec, [&](uid_t uid) {
+    return mayShowDetails(viewer.visibility, viewer.caller, uid);
+  }));
 }
 
 std::tuple<std::vector<BusRecord>, bool> ManagerObject::ListProcesses(const uint32_t& limit,

@@ -40,14 +40,20 @@ LedgerUnit decodeUnit(const BusRecord& record) {
   return unit;
 }
 
-SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec) {
+SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec,
+                          const std::function<bool(uid_t)>& show) {
   const NvmapSnapshot& nvmap = ledger.system.nvmap;
-  return {sample_usec,
-          ledger.system.meminfo,
-          ledger.system.pressure,
-          NvmapSnapshot{nvmap.available, nvmap.reason, nvmap.total_bytes, {}},
-          ledger.system.zram,
-          ledger.totals};
+  SystemRecord record{sample_usec,
+                      ledger.system.meminfo,
+                      ledger.system.pressure,
+                      NvmapSnapshot{nvmap.available, nvmap.reason, nvmap.total_bytes, {}},
+                      ledger.system.zram,
+                      ledger.totals,
+                      {}};
+  for (const UnreadableProcess& p : ledger.unreadable) {
+    if (p.uid && show(*p.uid)) record.unreadable.push_back(p);
+  }
+  return record;
 }
 
 // One flat record: the sections' names do not overlap, and PSI's lines are there only when the
@@ -73,6 +79,13 @@ BusRecord encodeSystem(const SystemRecord& s) {
     out["zram_reason"] = sdbus::Variant(s.zram.reason);
   }
   putFields(out, s.totals);
+  std::vector<BusRecord> unreadable;
+  for (const UnreadableProcess& p : s.unreadable) {
+    BusRecord r{{"pid", sdbus::Variant(static_cast<std::int32_t>(p.pid))}, {"comm", sdbus::Variant(p.comm)}};
+    if (p.uid) r["uid"] = sdbus::Variant(static_cast<std::uint32_t>(*p.uid));
+    unreadable.push_back(std::move(r));
+  }
+  out["unreadable_processes"] = sdbus::Variant(unreadable);
   return out;
 }
 
@@ -94,6 +107,19 @@ SystemRecord decodeSystem(const BusRecord& record) {
   readFields(record, s.zram.totals, "zram_total_");
   readField<std::string>(record, "zram_reason", s.zram.reason);
   readFields(record, s.totals);
+  std::vector<BusRecord> unreadable;
+  readField<std::vector<BusRecord>>(record, "unreadable_processes", unreadable);
+  for (const BusRecord& r : unreadable) {
+    UnreadableProcess p;
+    std::int32_t pid = 0;
+    readField<std::int32_t>(r, "pid", pid);
+    p.pid = pid;
+    readField<std::string>(r, "comm", p.comm);
+    std::optional<std::uint32_t> uid;
+    readField<std::uint32_t>(r, "uid", uid);
+    if (uid) p.uid = *uid;
+    s.unreadable.push_back(std::move(p));
+  }
   return s;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "bus/bus_record.h"
@@ -24,9 +25,12 @@ struct SystemRecord {
   NvmapSnapshot nvmap;  // whether it was read, its total and why not; the heaps stay in the dump
   ZramSnapshot zram;
   LedgerTotals totals;
+  std::vector<UnreadableProcess> unreadable;  // those the caller may see
 };
 
-SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec);
+// `show` says which unreadable processes the caller may see (by their owner; none unknown).
+SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec,
+                          const std::function<bool(uid_t)>& show);
 BusRecord encodeSystem(const SystemRecord& system);
 SystemRecord decodeSystem(const BusRecord& record);
 

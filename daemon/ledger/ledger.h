@@ -124,6 +124,7 @@ struct Ledger {
   std::vector<LedgerProcess> processes;  // by PID
   std::vector<LedgerUnit> units;         // ranked by cost (rankedBefore)
   LedgerTotals totals;
+  std::vector<UnreadableProcess> unreadable;  // the first of totals.counts.denied, by PID
 };
 
 // Pure: joins processes with their NvMap rows and NVML's GPU processes by PID, sums units and the system.

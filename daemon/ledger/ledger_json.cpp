@@ -31,6 +31,16 @@ Json nvmapJson(const NvmapSnapshot& nvmap) {
 
 }  // namespace
 
+Json unreadableToJson(const std::vector<UnreadableProcess>& processes) {
+  Json out = Json::array();
+  for (const UnreadableProcess& p : processes) {
+    out.push_back(Json{{"pid", p.pid},
+                       {"comm", p.comm.empty() ? Json(nullptr) : Json(p.comm)},
+                       {"uid", p.uid ? Json(*p.uid) : Json(nullptr)}});
+  }
+  return out;
+}
+
 Json processToJson(const LedgerProcess& process) {
   return fieldsToJson(process);
 }
@@ -81,6 +91,7 @@ nlohmann::ordered_json ledgerToJson(const Ledger& ledger) {
       {"processes", std::move(processes)},
       {"units", std::move(units)},
       {"totals", fieldsToJson(ledger.totals)},
+      {"unreadable_processes", unreadableToJson(ledger.unreadable)},
   };
 }
 

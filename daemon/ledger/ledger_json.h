@@ -39,6 +39,8 @@ nlohmann::ordered_json fieldsToJson(const Record& record) {
 }
 
 nlohmann::ordered_json processToJson(const LedgerProcess& process);
+// Each as pid, comm and uid; comm and uid null where /proc hid them.
+nlohmann::ordered_json unreadableToJson(const std::vector<UnreadableProcess>& processes);
 // A unit's "processes" are its PIDs.
 nlohmann::ordered_json unitToJson(const LedgerUnit& unit);
 // "some" and "full" are null on a kernel without PSI.

@@ -159,8 +159,9 @@ Status Governor::sample() {
   // The last ledger is let go before the next is built, so that the heap holds two at once only while
   // a worker's job still reads the last one.
   state_.ledger.reset();
-  state_.ledger = std::make_shared<const Ledger>(
-      buildLedger(std::move(*figures), sampler_->current(), sampler_->counts()));
+  Ledger ledger = buildLedger(std::move(*figures), sampler_->current(), sampler_->counts());
+  ledger.unreadable = sampler_->unreadable();
+  state_.ledger = std::make_shared<const Ledger>(std::move(ledger));
   state_.figures = ledgerFigures(*state_.ledger, realtimeUsec());
   measureHeadroom();
   sample_health_.succeeded(loopNowUsec());

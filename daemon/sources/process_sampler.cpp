@@ -49,6 +49,7 @@ void ProcessSampler::refresh(Entry& entry, SteadyClock::time_point now, std::chr
   ProcessSample& sample = *entry.sample;
   const std::string comm_before = sample.comm;  // at most 15 bytes: no allocation
   entry.state = entry.dir.readIdentity(sample, buffer_);
+  entry.identity_read = entry.state == ReadOutcome::kRead;
   if (entry.state != ReadOutcome::kRead) return;
   // The command line is the process's own until it execs, which also names it anew: read once per
   // process identity (this directory, this comm), not with every rollup.
@@ -170,6 +171,20 @@ std::vector<ProcessSample> ProcessSampler::samples() const {
   std::vector<ProcessSample> out;
   out.reserve(counts_.with_memory);
   for (const ProcessSample* sample : current()) out.push_back(*sample);
+  return out;
+}
+
+std::vector<UnreadableProcess> ProcessSampler::unreadable() const {
+  std::vector<UnreadableProcess> out;
+  for (const auto& [pid, entry] : entries_) {
+    if (entry.state != ReadOutcome::kDenied) continue;
+    // The identity, read before the rollup was refused; none when even that was.
+    const bool known = entry.sample && entry.identity_read;
+    out.push_back({pid, known ? entry.sample->comm : std::string(),
+                   known ? std::optional<uid_t>(entry.sample->uid) : std::nullopt});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
+  if (out.size() > kMaxUnreadableListed) out.resize(kMaxUnreadableListed);
   return out;
 }
 

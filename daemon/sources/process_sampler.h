@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +37,16 @@ struct ProcessCounts {
   std::size_t denied = 0;          // not readable by this process
   std::size_t invalid = 0;         // files that did not parse
 };
+
+// A process whose memory this process may not read (ProcessCounts::denied), by what is known of it:
+// its name and owner when /proc showed them (it hides them under hidepid=).
+struct UnreadableProcess {
+  pid_t pid = 0;
+  std::string comm;  // "" when unknown
+  std::optional<uid_t> uid;
+  friend bool operator==(const UnreadableProcess&, const UnreadableProcess&) = default;
+};
+inline constexpr std::size_t kMaxUnreadableListed = 32;
 
 // What one tick cost, for the benchmark and the daemon's own accounting.
 struct TickStats {
@@ -68,6 +79,8 @@ class ProcessSampler {
   const ProcessCounts& counts() const { return counts_; }
   // Why each process counted invalid was skipped, naming its file, by PID.
   std::vector<std::string> problems() const;
+  // The processes counted denied, by PID, the first kMaxUnreadableListed.
+  std::vector<UnreadableProcess> unreadable() const;
 
  private:
   struct Entry {
@@ -78,7 +91,8 @@ class ProcessSampler {
     std::uint64_t resident_pages_at_read = 0;
     SteadyClock::time_point refresh_due;
     std::uint64_t generation = 0;
-    bool cmdline_read = false;  // sample.cmdline is this process identity's
+    bool cmdline_read = false;   // sample.cmdline is this process identity's
+    bool identity_read = false;  // sample.comm and sample.uid are this process's, as of the last read
   };
 
   ProcessSampler(DIR* proc_dir, std::filesystem::path proc_root, SamplerOptions options);

@@ -184,13 +184,17 @@ TEST_CASE("status JSON's system sections are the dump's, through the bus, null w
   ledger.totals.counts.with_memory = 310;
   ledger.totals.memory.pss_anon_bytes.reset();
   ledger.totals.unaccounted_bytes = -4096;
+  ledger.totals.counts.denied = 2;
+  ledger.unreadable = {{812, "sshd", 0u}, {1500, "", 1000u}};
   const auto status = [&] {
-    return parsed(renderStatusJson(info, decodeSystem(encodeSystem(systemRecord(ledger, 7)))));
+    return parsed(renderStatusJson(
+        info, decodeSystem(encodeSystem(systemRecord(ledger, 7, [](uid_t) { return true; })))));
   };
   const auto dumped = [&] { return nlohmann::json::parse(ledgerToJson(ledger).dump()); };
   auto json = status();
   CHECK(json["meminfo"] == dumped()["meminfo"]);
   CHECK(json["totals"] == dumped()["totals"]);
+  CHECK(json["unreadable_processes"] == dumped()["unreadable_processes"]);
   CHECK(json["totals"]["pss_anon_bytes"].is_null());
   CHECK(json["meminfo"]["swap_total_bytes"].is_null());
   CHECK(json["nvmap"]["total_bytes"].is_null());
@@ -208,6 +212,22 @@ TEST_CASE("status JSON's system sections are the dump's, through the bus, null w
   CHECK(json["pressure"]["some"]["avg10_permyriad"] == 250);
   CHECK(json["nvmap"]["total_bytes"] == 300ull << 20);
   CHECK_FALSE(json["nvmap"].contains("reason"));
+}
+
+TEST_CASE("status names the unreadable processes it may show, and counts the rest", "[ctl]") {
+  GovernorInfo info{"0.1.0", "audit", "none", 1000000, {}};
+  SystemRecord system{};
+  system.totals.counts.denied = 7;
+  system.unreadable = {{812, "sshd", 0u},
+                       {900, "evil\x1b[2J", 0u},
+                       {1203, "", std::nullopt},
+                       {1300, "a", 0u},
+                       {1400, "b", 0u}};
+  const std::string text = renderStatus(info, system, {}, 0, Style{});
+  CHECK(text.find("7 unreadable: sshd (812), evil\\x1b[2J (900), ? (1203), a (1300) and 3 more") !=
+        std::string::npos);
+  system.unreadable.clear();
+  CHECK(renderStatus(info, system, {}, 0, Style{}).find("7 unreadable\n") != std::string::npos);
 }
 
 TEST_CASE("status says when NvMap and pressure are unavailable instead of showing zero", "[ctl]") {

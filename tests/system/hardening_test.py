@@ -160,8 +160,28 @@ def test_ptrace_is_needed(t, c):
     c.write("/run/systemd/system/jmemd.service.d/no-caps.conf", "[Service]\nCapabilityBoundingSet=\n")
     c.run("systemctl", "daemon-reload")
     start_jmemd(c)
-    denied = ctl_json(c, "status").get("totals", {}).get("processes_denied")
+    status = ctl_json(c, "status")
+    denied = status.get("totals", {}).get("processes_denied")
     t.check("without CAP_SYS_PTRACE processes are denied", (denied or 0) > 0, denied)
+    # Named, as /proc names them: each listed one's comm and owner are what /proc/PID says.
+    listed = status.get("unreadable_processes", [])
+    t.check("status lists the unreadable processes", 0 < len(listed) <= denied, (denied, listed[:3]))
+    for p in listed[:5]:
+        comm = c.run("cat", f"/proc/{p['pid']}/comm").stdout.strip()
+        uid = c.run("awk", "/^Uid:/ {print $2}", f"/proc/{p['pid']}/status").stdout.strip()
+        if comm:  # still there
+            t.check(f"unreadable process {p['pid']} is named {comm}", p["comm"] == comm and str(p["uid"]) == uid,
+                    (p, comm, uid))
+    text = ctl(c, "status").stdout
+    named = f"{denied} unreadable: {listed[0]['comm']} ({listed[0]['pid']})" if listed else "(none listed)"
+    t.check("status names them in its text", named in text, text[:800])
+    # An ordinary user sees them as /proc lets it: all where /proc hides nothing, else its own alone.
+    nobody = json.loads(ctl(c, "--json", "status", user="65534").stdout or "{}").get("unreadable_processes")
+    hides = "hidepid" in c.run("findmnt", "-no", "OPTIONS", "/proc").stdout
+    t.check("an ordinary user is shown the unreadable processes as /proc would show them",
+            nobody is not None and (all(p.get("uid") == 65534 for p in nobody) if hides else
+                                    bool(nobody) == bool(listed) and
+                                    {p["pid"] for p in nobody} <= {p["pid"] for p in listed}), (hides, nobody))
     c.run("rm", "/run/systemd/system/jmemd.service.d/no-caps.conf")
     c.run("systemctl", "daemon-reload")
     start_jmemd(c)

@@ -96,6 +96,8 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
   ledger.totals.used_bytes = 3000 * kMiB;
   ledger.totals.unaccounted_bytes = -static_cast<std::int64_t>(5 * kMiB);
   ledger.totals.counts = {320, 310, 6, 1, 2, 1};
+  ledger.unreadable = {{812, "sshd", 0u}, {1203, "gpg-agent", 1000u}};
+  const auto everyone = [](uid_t) { return true; };
   const auto same = [](const SystemRecord& a, const SystemRecord& b) {
     CHECK(a.sample_usec == b.sample_usec);
     CHECK(fieldsToJson(a.meminfo) == fieldsToJson(b.meminfo));
@@ -103,8 +105,9 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
     CHECK(nvmapTotalToJson(a.nvmap) == nvmapTotalToJson(b.nvmap));
     CHECK(fieldsToJson(a.totals) == fieldsToJson(b.totals));
     CHECK(zramToJson(a.zram) == zramToJson(b.zram));
+    CHECK(a.unreadable == b.unreadable);
   };
-  const SystemRecord unknowns = systemRecord(ledger, 1'700'000'000'000'000);
+  const SystemRecord unknowns = systemRecord(ledger, 1'700'000'000'000'000, everyone);
   const BusRecord record = encodeSystem(unknowns);
   CHECK_FALSE(record.contains("swap_total_bytes"));
   CHECK_FALSE(record.contains("nvmap_total_bytes"));
@@ -128,7 +131,7 @@ TEST_CASE("the system record reads back equal, with swap, NvMap and pressure unk
   ledger.system.zram.devices = {{"zram0", 650 * kMiB, 300 * kMiB, 100 * kMiB, 110 * kMiB, 0, 12, 3},
                                 {"zram1", 650 * kMiB, 0, 0, 0, 0, 0, std::nullopt}};
   ledger.system.zram.totals = {2, 1300 * kMiB, 300 * kMiB, 100 * kMiB, 110 * kMiB};
-  const SystemRecord knowns = systemRecord(ledger, 1'700'000'000'000'000);
+  const SystemRecord knowns = systemRecord(ledger, 1'700'000'000'000'000, everyone);
   same(decodeSystem(encodeSystem(knowns)), knowns);
   CHECK(decodeSystem(encodeSystem(knowns)).pressure.full.avg60_permyriad == 12u);
   CHECK(decodeSystem(encodeSystem(knowns)).totals.unaccounted_bytes == ledger.totals.unaccounted_bytes);
@@ -148,7 +151,8 @@ TEST_CASE("the system record's sections share no name, so one flat record carrie
   s.pressure.available = true;
   s.nvmap.available = true;
   s.zram.available = true;
-  std::size_t fields = 1 + 1 + 1;  // sample_usec, nvmap_total_bytes and the zram_devices list
+  // sample_usec, nvmap_total_bytes, the zram_devices list and the unreadable_processes list
+  std::size_t fields = 1 + 1 + 1 + 1;
   const auto count = [&](const char*, const auto&) { ++fields; };
   visitFields(std::as_const(s.meminfo), count);
   visitFields(std::as_const(s.pressure.some), count);
@@ -167,4 +171,16 @@ TEST_CASE("a record's estimated size on the bus grows with its strings and PIDs"
   LedgerUnit unit;
   CHECK(wireBytes(encodeUnit(unit, {1, 2, 3})) - wireBytes(encodeUnit(unit, {})) ==
         3 * sizeof(std::uint32_t));
+}
+
+TEST_CASE("the unreadable processes reach a caller only where it may see them, never those of unknown owner",
+          "[bus]") {
+  Ledger ledger;
+  ledger.unreadable = {{812, "sshd", 0u}, {1203, "gpg-agent", 1000u}, {1500, "", std::nullopt}};
+  const auto own = systemRecord(ledger, 1, [](uid_t uid) { return uid == 1000; });
+  REQUIRE(own.unreadable.size() == 1);
+  CHECK(own.unreadable[0].comm == "gpg-agent");
+  const auto all = decodeSystem(encodeSystem(systemRecord(ledger, 1, [](uid_t) { return true; })));
+  CHECK(all.unreadable.size() == 2);
+  CHECK(all.unreadable[1].uid == 1000u);
 }
