@@ -64,6 +64,10 @@ GovernorClient::GovernorClient() : connection_(systemBus()), proxy_(std::make_un
 
 GovernorClient::~GovernorClient() = default;
 
+void GovernorClient::setCallTimeout(std::chrono::milliseconds timeout) {
+  connection_->setMethodCallTimeout(timeout);
+}
+
 GovernorInfo GovernorClient::info() {
   const auto all = proxy_->GetAll(org::jmem::Governor1::Manager_proxy::INTERFACE_NAME);
   auto get = [&](const char* name) -> const sdbus::Variant& {

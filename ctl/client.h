@@ -81,6 +81,9 @@ class GovernorClient {
   GovernorClient();
   ~GovernorClient();
 
+  // How long each call waits for jmemd's answer; the bus's default (25 s) until set.
+  void setCallTimeout(std::chrono::milliseconds timeout);
+
   GovernorInfo info();
   SystemRecord system();
   // truncated: the reply was cut short to stay under its size bound (ask for fewer).

@@ -22,6 +22,8 @@ using SteadyClock = std::chrono::steady_clock;
 // Redrawn at least this often when nothing is announced: a process can come and go without moving
 // any announced figure by its step.
 constexpr std::chrono::seconds kQuietRedraw{5};
+// How long the live screen waits for one answer of jmemd's before it shows the wait instead.
+constexpr std::chrono::seconds kLiveCallTimeout{2};
 // Header lines and the column titles above the rows.
 constexpr std::size_t kHeaderLines = 6;
 
@@ -143,6 +145,8 @@ int runLive(GovernorClient& client, const CtlOptions& options, const Style& styl
   TopView view = viewOf(options);
   const auto redraw_every =
       redrawEvery(client);  // asked before the screen changes: a jmemd not running is an error
+  // A jmemd that does not answer is waited for like one gone, without holding the keys for 25 s.
+  client.setCallTimeout(kLiveCallTimeout);
   // SIGTERM before the screen is set up is held until watch() reads it: the terminal is always put back.
   sigset_t held;
   sigemptyset(&held);

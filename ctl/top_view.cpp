@@ -13,14 +13,9 @@
 namespace jmem::ctl {
 namespace {
 
-// Cut to `width` columns (0: whole). Cuts between characters; colour is added after cutting.
+// Cut to `width` columns (0: whole). Colour is added after cutting.
 std::string fit(const std::string& line, std::size_t width) {
-  if (width == 0 || displayWidth(line) <= width) return line;
-  std::size_t columns = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80 && columns++ == width) return line.substr(0, i);
-  }
-  return line;
+  return width == 0 ? line : fitWidth(line, width);
 }
 
 std::string unitState(const ThrottleView& throttle, const std::string& unit) {

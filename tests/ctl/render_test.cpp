@@ -77,6 +77,21 @@ TEST_CASE("tables align numbers right and text left, without trailing blanks", "
   CHECK(renderTable({{"PID", true}, {"NAME"}}, {{"7", "a"}}, /*legend=*/false) == "7 a\n");
 }
 
+TEST_CASE("wide characters take two columns and combining marks none, as a terminal draws them", "[ctl]") {
+  CHECK(displayWidth("\u63a8\u7406") == 4);      // two CJK ideographs
+  CHECK(displayWidth("robot-\U0001F916") == 8);  // an emoji
+  CHECK(displayWidth("e\u0301") == 1);           // e and a combining acute accent
+  CHECK(displayWidth("\uFF21\uFF22x") == 5);     // fullwidth A and B, then x
+  // Cut between characters, never through a wide one: 3 columns of two ideographs is one.
+  CHECK(fitWidth("\u63a8\u7406", 3) == "\u63a8");
+  CHECK(fitWidth("ab\u63a8", 3) == "ab");
+  CHECK(fitWidth("\x1b[31mabc\x1b[0m", 2) == "\x1b[31mab");
+  CHECK(fitWidth("abc", 10) == "abc");
+  const std::string table =
+      renderTable({{"NAME"}, {"PSS", true}}, {{"\u63a8\u7406", "1.0M"}, {"ab", "2.0M"}}, true);
+  CHECK(table == "NAME  PSS\n\u63a8\u7406 1.0M\nab   2.0M\n");
+}
+
 TEST_CASE("a coloured or non-ASCII cell takes the columns its text shows, so the columns line up", "[ctl]") {
   CHECK(displayWidth("\x1b[31mdrift\x1b[0m") == 5);
   CHECK(displayWidth("caf\xc3\xa9") == 4);
