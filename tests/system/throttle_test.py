@@ -274,6 +274,16 @@ def test_freeze_and_release(t, c):
             thaw.get("JMEM_RESULT") == "done" and thaw.get("JMEM_FREEZE_METHOD") == "stop-signal",
             {k: v for k, v in thaw.items() if k.startswith("JMEM")})
 
+    # jmemctl log tells the same story back: the freeze, then the thaw, by the operator.
+    result = ctl(c, "log", "--json", "--unit", BATCH)
+    entries = json.loads(result.stdout or "{}").get("entries", [])
+    story = [(e["event"], e["what"], e["origin"], e["result"]) for e in entries]
+    t.check("log --unit batch.service: the operator's freeze, then its thaw",
+            story[-2:] == [("action", "freeze", "operator", "done"), ("action", "thaw", "operator", "done")], story)
+    text = ctl(c, "log", "--unit", BATCH).stdout
+    print(text)
+    t.check("log as a table says both", "action freeze" in text and "action thaw" in text, text)
+
 
 def freeze(t, c, why):
     result = ctl(c, "throttle", BATCH)
