@@ -1,0 +1,277 @@
+#include "reclaim/report.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <span>
+
+#include "core/text.h"
+#include "policy/unit_match.h"
+#include "policy/unit_pattern.h"
+#include "sources/cgroup_unit.h"
+
+namespace jmem::reclaim {
+namespace {
+
+using compliance::ItemKind;
+using compliance::ItemState;
+
+// What a desktop session runs outside the display manager's unit: its session scopes and user
+// manager hold these, and none of them runs under multi-user.target.
+constexpr std::array<std::string_view, 18> kDesktopPrograms = {
+    "Xorg",          "Xwayland", "gnome-shell",     "gnome-session-b", "gnome-session-c", "gdm-wayland-ses",
+    "gdm-x-session", "gsd-",     "nvweston",        "weston",          "ibus-",           "tracker-miner-f",
+    "evolution-",    "nautilus", "xdg-desktop-por", "at-spi",          "gnome-",          "unity-"};
+
+// The container runtime and what it starts beside each container.
+constexpr std::array<std::string_view, 5> kRuntimePrograms = {"dockerd", "containerd", "containerd-shim",
+                                                              "docker-proxy", "runc"};
+
+// Names of the carveouts NVIDIA's guide says a device without display or camera can reflash away.
+constexpr std::array<std::string_view, 6> kDisplayCameraCarveouts = {"dce",  "disp",   "fb",
+                                                                     "tsec", "camera", "rce"};
+
+bool startsWithAny(std::string_view text, std::span<const std::string_view> prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](std::string_view p) { return text.starts_with(p); });
+}
+
+bool inClass(const policy::UnitClass& c, const ProcessSample& sample) {
+  const bool user_scope = c.scope.value == policy::UnitScope::kGlobalUser;
+  if (isSystemManager(sample.placement.manager) == user_scope) return false;
+  return std::any_of(c.units.begin(), c.units.end(), [&](const policy::UnitPattern& p) {
+    return policy::unitPatternMatches(p, sample.placement.unit);
+  });
+}
+
+const policy::UnitClass* classNamed(const policy::Policy& policy, std::string_view name) {
+  const auto it = std::find_if(policy.classes.begin(), policy.classes.end(),
+                               [&](const policy::UnitClass& c) { return c.name == name; });
+  return it == policy.classes.end() ? nullptr : &*it;
+}
+
+// A row and what each of its processes gives to it, so that the totals count a process once.
+struct Built {
+  Row row;
+  std::map<pid_t, std::uint64_t> pids;
+};
+
+// Collects processes into a row, each once, and names the largest contributors by unit.
+struct RowBuilder {
+  Built built;
+  Row& row = built.row;
+  std::map<std::string, std::uint64_t> by_unit;
+
+  void add(const LedgerProcess& p, std::uint64_t bytes) {
+    if (!built.pids.emplace(p.sample.pid, bytes).second) return;
+    row.bytes += bytes;
+    by_unit[p.sample.placement.unit] += bytes;
+  }
+  void add(const LedgerProcess& p) { add(p, p.costBytes()); }
+  Built finish() {
+    std::vector<std::pair<std::string, std::uint64_t>> units(by_unit.begin(), by_unit.end());
+    std::stable_sort(units.begin(), units.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [unit, bytes] : units) row.parts.push_back(unit + " " + formatIec(bytes));
+    return std::move(built);
+  }
+};
+
+// The check's word on items of one kind (and class): taken when all comply, would take on any drift.
+Taken takenBy(const compliance::CheckReport* check, std::optional<ItemKind> kind,
+              std::string_view class_name) {
+  if (check == nullptr) return Taken::kUnknown;
+  bool any = false;
+  bool unknown = false;
+  for (const auto& item : check->items) {
+    if (kind && item.kind != *kind) continue;
+    if (!class_name.empty() && item.policy_class != class_name) continue;
+    any = true;
+    if (item.state == ItemState::kDrift) return Taken::kWouldTake;
+    if (item.state == ItemState::kUnknown) unknown = true;
+  }
+  return !any || unknown ? Taken::kUnknown : Taken::kTaken;
+}
+
+Built desktopRow(const Inputs& in) {
+  RowBuilder b;
+  b.row.knob = "desktop";
+  b.row.guide = "up to 865 MB";
+  const policy::UnitClass* gui = classNamed(*in.policy, "gui");
+  for (const LedgerProcess& p : in.ledger->processes) {
+    if ((gui && inClass(*gui, p.sample)) || startsWithAny(p.sample.comm, kDesktopPrograms)) b.add(p);
+  }
+  const bool managed = in.policy->default_target && in.policy->default_target->value == "multi-user.target";
+  b.row.way = Way::kPolicy;
+  b.row.how = "default_target = \"multi-user.target\"";
+  b.row.taken = managed ? takenBy(in.check, ItemKind::kDefaultTarget, "") : Taken::kNotInPolicy;
+  return b.finish();
+}
+
+Built classRow(const Inputs& in, const policy::UnitClass& c) {
+  RowBuilder b;
+  b.row.knob = "class " + c.name;
+  if (c.name == "network" || c.name == "journal") b.row.guide = "up to 32 MB with networking and journaling";
+  for (const LedgerProcess& p : in.ledger->processes) {
+    if (inClass(c, p.sample) && !policy::isKept(*in.policy, p.sample.placement.unit)) b.add(p);
+  }
+  b.row.way = Way::kPolicy;
+  b.row.how = "classes." + c.name + " (" + std::string(policy::toString(c.action.value)) + ")";
+  b.row.taken = c.action.value == policy::UnitAction::kKeep ? Taken::kNotInPolicy
+                                                            : takenBy(in.check, std::nullopt, c.name);
+  return b.finish();
+}
+
+Built swiotlbRow(const Inputs& in) {
+  Built built;
+  Row& row = built.row;
+  row.knob = "swiotlb";
+  row.guide = "2 KiB a slab: swiotlb=2048 is 4 MiB; never 0";
+  row.bytes = in.swiotlb.bytes();
+  const auto used = in.swiotlb.high_water_slabs;
+  row.parts.push_back(std::to_string(in.swiotlb.slabs) + " slabs (" + in.swiotlb.source + ")");
+  if (in.swiotlb.used_slabs)
+    row.parts.push_back(std::to_string(*in.swiotlb.used_slabs) + " slabs in use now");
+  if (used) {
+    const std::uint64_t suggested = suggestedSwiotlbSlabs(*used, 50);
+    row.parts.push_back(std::to_string(*used) + " slabs at most since boot");
+    row.back_bytes = suggested < in.swiotlb.slabs ? (in.swiotlb.slabs - suggested) * kSwiotlbSlabBytes : 0;
+    row.how = "swiotlb=" + std::to_string(suggested) + " (the most used since boot and half again)";
+  } else {
+    // Without the kernel's high-water mark, what is in use now is no safe size: nothing is claimed.
+    row.back_bytes = 0;
+    row.how = "swiotlb=N once its most used is known (this kernel keeps no high-water mark)";
+  }
+  row.way = Way::kBootArgument;
+  const auto kind = in.policy->boot.swiotlb.kind;
+  row.taken = kind == policy::SwiotlbRule::Kind::kAny ? Taken::kNotInPolicy
+                                                      : takenBy(in.check, ItemKind::kBootNext, "");
+  return built;
+}
+
+Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
+  Built built;
+  Row& row = built.row;
+  row.knob = "carveouts";
+  row.guide = "display and camera carveouts 1 to 34 MB each";
+  row.way = Way::kReflash;
+  row.how = "reflash with the carveouts removed (jmem never reflashes)";
+  row.taken = Taken::kReportOnly;
+  if (!in.reserved.available) {
+    row.parts.push_back(in.reserved.reason);
+    return built;
+  }
+  for (const ReservedRegion& r : in.reserved.regions) {
+    std::string lower = r.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    const bool display_or_camera =
+        std::any_of(kDisplayCameraCarveouts.begin(), kDisplayCameraCarveouts.end(),
+                    [&](std::string_view n) { return lower.find(n) != std::string::npos; });
+    // A reusable region is lent to the kernel until claimed: not lost, not counted.
+    if (!r.reusable && display_or_camera) row.bytes += r.size_bytes;
+    row.parts.push_back(r.name + " " + formatIec(r.size_bytes) + (r.reusable ? " (CMA, reusable)" : "") +
+                        (r.no_map ? " (no-map)" : "") + (display_or_camera ? " (display or camera)" : ""));
+  }
+  if (in.reserved.dram_bytes > mem_total_bytes)
+    row.parts.push_back("DRAM the kernel never sees: " + formatIec(in.reserved.dram_bytes - mem_total_bytes));
+  return built;
+}
+
+Built runtimeRow(const Inputs& in) {
+  RowBuilder b;
+  b.row.knob = "container runtime";
+  b.row.guide = "up to 70 MB against bare metal";
+  for (const LedgerProcess& p : in.ledger->processes) {
+    if (startsWithAny(p.sample.comm, kRuntimePrograms)) b.add(p);
+  }
+  b.row.way = Way::kReportOnly;
+  b.row.how = "run the workloads on bare metal";
+  b.row.taken = Taken::kReportOnly;
+  return b.finish();
+}
+
+Built gpuRow(const Inputs& in) {
+  RowBuilder b;
+  b.row.knob = "GPU buffers outside workloads";
+  b.row.guide = "gnome-shell and Xorg in nvmap's clients";
+  for (const LedgerProcess& p : in.ledger->processes) {
+    const std::uint64_t gpu = p.nvmap_bytes + p.gpu_shared_bytes;
+    if (gpu > 0 && policy::workloadFor(*in.policy, p.sample.placement.unit) == nullptr) b.add(p, gpu);
+  }
+  b.row.way = Way::kReportOnly;
+  b.row.how = "stop what holds them, or the desktop row's default target";
+  b.row.taken = Taken::kReportOnly;
+  return b.finish();
+}
+
+}  // namespace
+
+std::string_view toString(Way way) {
+  switch (way) {
+    case Way::kPolicy:
+      return "policy";
+    case Way::kBootArgument:
+      return "boot argument";
+    case Way::kReflash:
+      return "reflash";
+    case Way::kReportOnly:
+      break;
+  }
+  return "report only";
+}
+
+std::string_view toString(Taken taken) {
+  switch (taken) {
+    case Taken::kTaken:
+      return "taken";
+    case Taken::kWouldTake:
+      return "would take";
+    case Taken::kNotInPolicy:
+      return "not in the policy";
+    case Taken::kUnknown:
+      return "unknown";
+    case Taken::kReportOnly:
+      break;
+  }
+  return "report only";
+}
+
+Report reclaimReport(const Inputs& in) {
+  std::vector<Built> built;
+  built.push_back(desktopRow(in));
+  for (const policy::UnitClass& c : in.policy->classes) built.push_back(classRow(in, c));
+  built.push_back(swiotlbRow(in));
+  built.push_back(carveoutRow(in, in.ledger->system.meminfo.mem_total_bytes));
+  built.push_back(runtimeRow(in));
+  built.push_back(gpuRow(in));
+
+  // A process several rows name counts once: what the policy would take first, then the most any
+  // other row gives of it.
+  std::map<pid_t, std::uint64_t> would_take;
+  std::map<pid_t, std::uint64_t> other;
+  Report report;
+  for (Built& b : built) {
+    const Row& row = b.row;
+    const bool policy_takes = row.taken == Taken::kWouldTake;
+    const bool other_means =
+        row.taken == Taken::kReportOnly || (row.taken == Taken::kNotInPolicy && row.way != Way::kPolicy);
+    if (b.pids.empty()) {
+      if (policy_takes) report.policy_would_take_bytes += row.backBytes();
+      if (other_means) report.other_means_bytes += row.backBytes();
+    }
+    for (const auto& [pid, bytes] : b.pids) {
+      if (policy_takes) would_take[pid] = std::max(would_take[pid], bytes);
+      if (other_means) other[pid] = std::max(other[pid], bytes);
+    }
+    report.rows.push_back(std::move(b.row));
+  }
+  for (const auto& [pid, bytes] : would_take) report.policy_would_take_bytes += bytes;
+  for (const auto& [pid, bytes] : other) {
+    if (!would_take.count(pid)) report.other_means_bytes += bytes;
+  }
+  return report;
+}
+
+}  // namespace jmem::reclaim
