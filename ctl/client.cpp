@@ -141,6 +141,10 @@ std::optional<RoomRecord> GovernorClient::headroom() {
   }
 }
 
+ReclaimRecord GovernorClient::reclaim() {
+  return decodeReclaim(proxy_->GetReclaim());
+}
+
 std::vector<JournalChangeRecord> GovernorClient::changes(bool* truncated) {
   const auto [records, cut] = proxy_->GetChanges();
   if (truncated != nullptr) *truncated = cut;

@@ -11,6 +11,7 @@
 
 #include "bus/compliance_records.h"
 #include "bus/gpu_record.h"
+#include "bus/reclaim_records.h"
 #include "bus/records.h"
 #include "bus/sdbus_compat.h"
 #include "bus/throttle_records.h"
@@ -103,6 +104,8 @@ class GovernorClient {
   ThrottleView throttleState();
   std::vector<ThrottleActionRecord> throttle(const std::string& unit);
   std::vector<ThrottleActionRecord> release(const std::string& unit);
+  // GetReclaim: what each knob of NVIDIA's guide would give back here.
+  ReclaimRecord reclaim();
   // GetChanges: what jmemd's change journals hold, newest first; truncated: the oldest left out.
   std::vector<JournalChangeRecord> changes(bool* truncated = nullptr);
   // Runs until SIGINT or SIGTERM or a handler says stop (returns 0), or until jmemd leaves the bus

@@ -70,6 +70,10 @@ std::string renderThrottle(const ThrottleView& throttle, const Style& style);
 Json renderThrottleJson(const ThrottleView& throttle);
 std::string renderActions(const std::vector<ThrottleActionRecord>& actions);
 
+// reclaim: what each knob would give back here, NVIDIA's figure beside it, and what makes it up.
+std::string renderReclaim(const ReclaimRecord& reclaim, const Style& style);
+Json renderReclaimJson(const ReclaimRecord& reclaim);
+
 // explain UNIT: the policy's rules that match it, where they are written, and what the throttle would do.
 std::string renderExplain(const ExplainRecord& explanation, const std::string& mode, const Style& style);
 Json renderExplainJson(const ExplainRecord& explanation);

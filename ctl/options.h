@@ -36,7 +36,8 @@ enum class Verb {
   kThrottle,
   kRelease,
   kExplain,
-  kLog
+  kLog,
+  kReclaim
 };
 
 // The rows `top` shows when --lines does not say: a screen's worth on a terminal.

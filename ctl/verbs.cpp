@@ -165,6 +165,14 @@ int runLog(GovernorClient*, const CtlOptions& options, const Style& style) {
   return journal_read || changes_read ? kExitOk : kExitFailure;
 }
 
+int runReclaim(GovernorClient* client, const CtlOptions& options, const Style& style) {
+  const auto reclaim = client->reclaim();
+  emit(
+      options.json ? jsonText(renderReclaimJson(reclaim), options.json_short) : renderReclaim(reclaim, style),
+      options);
+  return kExitOk;
+}
+
 int runHelp(GovernorClient*, const CtlOptions& options, const Style&) {
   std::cout << (options.help_verb.empty() ? ctlUsage() : verbUsage(options.help_verb));
   return kExitOk;
@@ -264,6 +272,13 @@ constexpr std::array kVerbs{
         "    --unit UNIT          Only what concerns UNIT\n"
         "    --lines N            Only the newest N\n",
         runLog, false},
+    VerbEntry{"reclaim", Verb::kReclaim, Operands::kNone, "reclaim",
+              "  reclaim                What each knob of NVIDIA's memory guide would give back on this\n"
+              "                         device now, measured, NVIDIA's figure beside it: the desktop, each\n"
+              "                         class of the policy, swiotlb, carveouts, the container runtime,\n"
+              "                         GPU buffers outside workloads; how to get it and whether the\n"
+              "                         policy takes it already\n",
+              runReclaim},
 };
 
 }  // namespace

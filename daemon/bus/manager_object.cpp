@@ -158,6 +158,11 @@ BusRecord ManagerObject::GetHeadroom() {
   return encodeRoom(roomRecord(handlers_.room()));
 }
 
+BusRecord ManagerObject::GetReclaim() {
+  ledgerOrThrow();
+  return encodeReclaim(reclaimRecord(handlers_.reclaim()));
+}
+
 BusRecord ManagerObject::Explain(const std::string& unit) {
   if (!isValidUnitName(unit)) throw busError("InvalidArgument", "Invalid unit name " + inQuotes(unit));
   auto explanation = handlers_.explain(unit);

@@ -22,6 +22,7 @@
 #include "ledger/ledger.h"
 #include "ledger/process_privacy.h"
 #include "model/governor_state.h"
+#include "reclaim/report.h"
 #include "throttle/explain.h"
 #include "throttle/throttler.h"
 
@@ -60,6 +61,8 @@ struct ManagerHandlers {
   std::function<Result<throttle::Explanation>(const std::string& unit)> explain;
   // What a caller may see of each process, as /proc's mount would let it (hidepid=).
   std::function<Viewer(const std::string& sender)> viewer;
+  // GetReclaim: what each knob would give back, counted when asked.
+  std::function<::jmem::reclaim::Report()> reclaim;
   // GetChanges: what each journal holds ("compliance", "throttle"), as last published by its thread.
   std::function<std::vector<std::pair<std::string_view, std::shared_ptr<const std::vector<Change>>>>()>
       changes;
@@ -91,6 +94,7 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   BusRecord GetHeadroom() override;
   BusRecord Explain(const std::string& unit) override;
   std::tuple<std::vector<BusRecord>, bool> GetChanges() override;
+  BusRecord GetReclaim() override;
   void Reload(sdbus::Result<>&& result) override;
   void Check(sdbus::Result<std::string, std::vector<BusRecord>>&& result) override;
   void Plan(sdbus::Result<std::vector<BusRecord>, std::vector<std::string>, std::vector<std::string>, bool>&&

@@ -59,6 +59,15 @@ ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
           r.ok ? r.action.reason : r.error};
 }
 
+ReclaimRecord reclaimRecord(const reclaim::Report& report) {
+  ReclaimRecord record{{}, report.policy_would_take_bytes, report.other_means_bytes};
+  for (const reclaim::Row& r : report.rows) {
+    record.rows.push_back({r.knob, r.bytes, r.backBytes(), r.guide, std::string(reclaim::toString(r.way)),
+                           r.how, std::string(reclaim::toString(r.taken)), r.parts});
+  }
+  return record;
+}
+
 RoomRecord roomRecord(const throttle::Room& r) {
   RoomRecord record{r.mem_available_bytes, r.low_watermark_bytes, r.headroom_bytes, r.throttle_bytes, {}};
   for (const auto& u : r.units) record.units.push_back({u.unit, u.rung, u.bytes});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bus/compliance_records.h"
+#include "bus/reclaim_records.h"
 #include "bus/self_stats_record.h"
 #include "bus/throttle_records.h"
 #include "compliance/applier.h"
@@ -14,6 +15,7 @@
 #include "ledger/ledger.h"
 #include "ledger/process_privacy.h"
 #include "model/self_stats.h"
+#include "reclaim/report.h"
 #include "throttle/explain.h"
 #include "throttle/room.h"
 #include "throttle/throttler.h"
@@ -29,6 +31,7 @@ JournalChangeRecord journalChangeRecord(std::string_view journal, const Change& 
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& unit);
 ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& record);
 RoomRecord roomRecord(const throttle::Room& room);
+ReclaimRecord reclaimRecord(const reclaim::Report& report);
 ExplainRecord explainRecord(const throttle::Explanation& explanation);
 // For throttle and freeze, in that order: whether the device can take it, how or why not.
 std::vector<ThrottleControlRecord> throttleControlRecords(const throttle::CgroupFeatures& controls);

@@ -97,7 +97,7 @@ Taken takenBy(const compliance::CheckReport* check, std::optional<ItemKind> kind
 Built desktopRow(const Inputs& in) {
   RowBuilder b;
   b.row.knob = "desktop";
-  b.row.guide = "up to 865 MB";
+  b.row.guide = "865 MB";
   const policy::UnitClass* gui = classNamed(*in.policy, "gui");
   for (const LedgerProcess& p : in.ledger->processes) {
     if ((gui && inClass(*gui, p.sample)) || startsWithAny(p.sample.comm, kDesktopPrograms)) b.add(p);
@@ -112,7 +112,7 @@ Built desktopRow(const Inputs& in) {
 Built classRow(const Inputs& in, const policy::UnitClass& c) {
   RowBuilder b;
   b.row.knob = "class " + c.name;
-  if (c.name == "network" || c.name == "journal") b.row.guide = "up to 32 MB with networking and journaling";
+  if (c.name == "network" || c.name == "journal") b.row.guide = "32 MB, network and journal";
   for (const LedgerProcess& p : in.ledger->processes) {
     if (inClass(c, p.sample) && !policy::isKept(*in.policy, p.sample.placement.unit)) b.add(p);
   }
@@ -127,7 +127,7 @@ Built swiotlbRow(const Inputs& in) {
   Built built;
   Row& row = built.row;
   row.knob = "swiotlb";
-  row.guide = "2 KiB a slab: swiotlb=2048 is 4 MiB; never 0";
+  row.guide = "2 KiB a slab, never 0";
   row.bytes = in.swiotlb.bytes();
   const auto used = in.swiotlb.high_water_slabs;
   row.parts.push_back(std::to_string(in.swiotlb.slabs) + " slabs (" + in.swiotlb.source + ")");
@@ -137,11 +137,11 @@ Built swiotlbRow(const Inputs& in) {
     const std::uint64_t suggested = suggestedSwiotlbSlabs(*used, 50);
     row.parts.push_back(std::to_string(*used) + " slabs at most since boot");
     row.back_bytes = suggested < in.swiotlb.slabs ? (in.swiotlb.slabs - suggested) * kSwiotlbSlabBytes : 0;
-    row.how = "swiotlb=" + std::to_string(suggested) + " (the most used since boot and half again)";
+    row.how = "swiotlb=" + std::to_string(suggested) + " (most used since boot + 50%)";
   } else {
     // Without the kernel's high-water mark, what is in use now is no safe size: nothing is claimed.
     row.back_bytes = 0;
-    row.how = "swiotlb=N once its most used is known (this kernel keeps no high-water mark)";
+    row.how = "swiotlb=N, once the kernel shows its most used";
   }
   row.way = Way::kBootArgument;
   const auto kind = in.policy->boot.swiotlb.kind;
@@ -154,9 +154,9 @@ Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
   Built built;
   Row& row = built.row;
   row.knob = "carveouts";
-  row.guide = "display and camera carveouts 1 to 34 MB each";
+  row.guide = "1 to 34 MB each";
   row.way = Way::kReflash;
-  row.how = "reflash with the carveouts removed (jmem never reflashes)";
+  row.how = "reflash (jmem never does)";
   row.taken = Taken::kReportOnly;
   if (!in.reserved.available) {
     row.parts.push_back(in.reserved.reason);
@@ -182,12 +182,12 @@ Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
 Built runtimeRow(const Inputs& in) {
   RowBuilder b;
   b.row.knob = "container runtime";
-  b.row.guide = "up to 70 MB against bare metal";
+  b.row.guide = "70 MB";
   for (const LedgerProcess& p : in.ledger->processes) {
     if (startsWithAny(p.sample.comm, kRuntimePrograms)) b.add(p);
   }
   b.row.way = Way::kReportOnly;
-  b.row.how = "run the workloads on bare metal";
+  b.row.how = "bare metal";
   b.row.taken = Taken::kReportOnly;
   return b.finish();
 }
@@ -195,13 +195,13 @@ Built runtimeRow(const Inputs& in) {
 Built gpuRow(const Inputs& in) {
   RowBuilder b;
   b.row.knob = "GPU buffers outside workloads";
-  b.row.guide = "gnome-shell and Xorg in nvmap's clients";
+  b.row.guide = "in nvmap's clients";
   for (const LedgerProcess& p : in.ledger->processes) {
     const std::uint64_t gpu = p.nvmap_bytes + p.gpu_shared_bytes;
     if (gpu > 0 && policy::workloadFor(*in.policy, p.sample.placement.unit) == nullptr) b.add(p, gpu);
   }
   b.row.way = Way::kReportOnly;
-  b.row.how = "stop what holds them, or the desktop row's default target";
+  b.row.how = "stop what holds them";
   b.row.taken = Taken::kReportOnly;
   return b.finish();
 }

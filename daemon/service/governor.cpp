@@ -14,6 +14,7 @@
 #include "policy/policy_json.h"
 #include "service/status_line.h"
 #include "service/tick_jobs.h"
+#include "system/boot_log.h"
 #include "throttle/snapshot.h"
 
 namespace jmem {
@@ -75,6 +76,7 @@ Status Governor::loadPolicy() {
   // Valid, but a setting will never be used: once per start or reload, one line each.
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", policy::formatProblem(warning));
   policy_ = std::move(*loaded.policy);
+  policy_jobs_.last_report.reset();  // a check of the policy that was
   const std::string mode_before = state_.mode;
   const std::vector<std::string> files_before = state_.policy_files;
   const std::string fingerprint_before = state_.policy_fingerprint;
@@ -123,6 +125,8 @@ Status Governor::init() {
   sd_event_set_watchdog(event_, 1);
 
   if (auto sampled = sample(); !sampled) return sampled.error();
+  boot_figures_ = {readReservedMemory(options_.roots.sys / "firmware/devicetree/base"),
+                   kernelBootLines("software IO TLB")};
   announced_ = state_.figures;
   announced_health_ = state_.health;
 
@@ -229,6 +233,17 @@ void Governor::announceHealth() {
   } catch (const sdbus::Error& e) {
     spdlog::warn("Failed to announce changes: {}", e.getMessage());
   }
+}
+
+reclaim::Report Governor::reclaimReport() const {
+  reclaim::Inputs inputs;
+  inputs.ledger = state_.ledger.get();
+  inputs.policy = &policy_;
+  inputs.check = policy_jobs_.last_report ? &*policy_jobs_.last_report : nullptr;
+  // Three small debugfs files: read when asked, as the kernel's own figures change.
+  inputs.swiotlb = readSwiotlbPool(options_.roots.debugfs, boot_figures_.swiotlb_boot_line);
+  inputs.reserved = boot_figures_.reserved;
+  return reclaim::reclaimReport(inputs);
 }
 
 Status Governor::reload() {

@@ -16,6 +16,7 @@
 #include "core/result.h"
 #include "metrics/action_counters.h"
 #include "metrics/metrics_input.h"
+#include "reclaim/report.h"
 #include "service/sample_health.h"
 #include "service/worker.h"
 #include "sources/process_sampler.h"
@@ -91,6 +92,13 @@ struct PolicyJobs {
   std::uint64_t answers_generation = 0;  // moves on whenever a shared answer may have gone stale
   std::uint64_t checked_generation = 0;  // answers_generation when the policy was last checked
   std::optional<metrics::ComplianceMetrics> metrics;
+  std::optional<compliance::CheckReport> last_report;  // of the policy in force; none before its first check
+};
+
+// What the reclaim report reads that does not change while the machine runs, read once at start.
+struct BootFigures {
+  ReservedMemory reserved;
+  std::string swiotlb_boot_line;  // the kernel's "software IO TLB: mapped ..." from the journal
 };
 
 // The throttle's jobs on its worker and what they last answered (governor_throttle.cpp).
@@ -134,6 +142,8 @@ class Governor {
   void measureHeadroom();
   // The headroom with what the throttle ladder left could give, on the last sample (GetHeadroom).
   throttle::Room room() const;
+  // What each knob of NVIDIA's guide would give back now (GetReclaim).
+  reclaim::Report reclaimReport() const;
   // The last ledger as the throttle sees it (with jmemd's own unit), and what the throttle holds now.
   throttle::Snapshot throttleSnapshot() const;
   throttle::ControllerState throttleInEffect() const;
@@ -219,6 +229,7 @@ class Governor {
   std::unique_ptr<ProcessSampler> sampler_;
   BusEnd bus_;
   PolicyJobs policy_jobs_;
+  BootFigures boot_figures_;
   ThrottleJobs throttle_;
   bool stopping_ = false;
   metrics::ActionCounters action_counters_;

@@ -115,6 +115,7 @@ ManagerHandlers Governor::busHandlers() {
     return throttle::explainUnit(unit, throttleSnapshot(), throttleInEffect(), policy_,
                                  state_.cgroup_features.capabilities(), off);
   };
+  h.reclaim = [this] { return reclaimReport(); };
   h.changes = [this] {
     std::vector<std::pair<std::string_view, std::shared_ptr<const std::vector<Change>>>> journals = {
         {"compliance", policy_jobs_.side->paths.journal_view->changes()}};

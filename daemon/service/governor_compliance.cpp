@@ -251,6 +251,7 @@ void Governor::policyChecked(const Result<compliance::CheckReport>& report) {
   if (!report && report.error().kind == ErrorKind::kBusy) return;
   const std::uint64_t now_usec = realtimeUsec();
   const std::string was = state_.health.policy_verdict;
+  policy_jobs_.last_report = report ? std::optional(*report) : std::nullopt;
   if (report) {
     policy_jobs_.metrics = metrics::complianceMetricsOf(*report, now_usec);
     setPolicyFigures(state_.health, *report, now_usec);

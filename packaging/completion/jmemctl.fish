@@ -4,7 +4,7 @@
 # (--json=pretty, --json=short); the words after "--" are operands.
 
 set -l __jmemctl_commands help status top monitor reload validate check plan apply revert throttle release \
-    explain log
+    explain log reclaim
 
 # The command on the line (the first word that is no option nor an option's value), or nothing.
 function __jmemctl_command
@@ -87,6 +87,7 @@ complete -c jmemctl -n $no_command -a throttle -d "Take the next step of a unit'
 complete -c jmemctl -n $no_command -a release -d "Undo every throttle step in effect on a unit"
 complete -c jmemctl -n $no_command -a explain -d "Which rules of the policy match a unit, and what the throttle would do"
 complete -c jmemctl -n $no_command -a log -d "What jmem did and decided, with origin, result and time"
+complete -c jmemctl -n $no_command -a reclaim -d "What each knob of NVIDIA's guide would give back here, measured"
 
 # Options of every command.
 complete -c jmemctl -l json -a "pretty\t'Indented (as --json)' short\t'On one line'" -d "One JSON document with stable keys"

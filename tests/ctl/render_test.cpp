@@ -653,3 +653,37 @@ TEST_CASE("plan keeps to 80 columns: a table while it fits, a block per change w
   CHECK(text.find("set-default-target default.target\n    before: graphical.target") != std::string::npos);
   CHECK(text.find("mask gdm3.service, 120.0M back\n") != std::string::npos);
 }
+
+TEST_CASE("reclaim shows each knob with NVIDIA's figure beside it, the totals, and what makes rows up",
+          "[ctl]") {
+  ReclaimRecord reclaim;
+  reclaim.rows = {{"desktop",
+                   400ull << 20,
+                   400ull << 20,
+                   "865 MB",
+                   "policy",
+                   "default_target = \"multi-user.target\"",
+                   "would take",
+                   {"user@1000.service 270.0M", "evil\x1b[2J.scope 100.0M", "a", "b", "c"}},
+                  {"swiotlb",
+                   64ull << 20,
+                   0,
+                   "2 KiB a slab, never 0",
+                   "boot argument",
+                   "swiotlb=N",
+                   "not in the policy",
+                   {}}};
+  reclaim.policy_would_take_bytes = 400ull << 20;
+  reclaim.other_means_bytes = 0;
+  const std::string text = renderReclaim(reclaim, Style{});
+  CHECK(text.find("desktop") != std::string::npos);
+  CHECK(text.find("865 MB") != std::string::npos);
+  CHECK(text.find("400.0M") != std::string::npos);
+  CHECK(text.find("The policy would still take 400.0M; other means could give 0B more") != std::string::npos);
+  CHECK(text.find("desktop: user@1000.service 270.0M, evil\\x1b[2J.scope 100.0M, a, b and 1 more") !=
+        std::string::npos);
+  CHECK(text.find('\x1b') == std::string::npos);
+  const auto json = nlohmann::json::parse(jsonText(renderReclaimJson(reclaim)));
+  CHECK(json["rows"][1]["back_bytes"] == 0);
+  CHECK(json["policy_would_take_bytes"] == 400ull << 20);
+}

@@ -2,10 +2,17 @@
 the policy may change (the units running, unit-file state, default target, every file under /etc) to
 compare byte for byte before and after."""
 
+def holder(mib):
+    """An ExecStart that holds `mib` MiB of written memory, so that what a unit costs is known."""
+    return f"ExecStart=/usr/bin/python3 -c \"import time; b = b'x' * ({mib} << 20); time.sleep(1 << 30)\"\n"
+
+
+# What the holders keep written, in MiB; the interpreter adds its own.
+HELD_MIB = {"gdm3.service": 40, "ModemManager.service": 12}
 SYSTEM_UNITS = {
-    "gdm3.service": "[Unit]\nDescription=stand-in GNOME display manager\n[Service]\nExecStart=/bin/sleep infinity\n"
+    "gdm3.service": "[Unit]\nDescription=stand-in GNOME display manager\n[Service]\n" + holder(40) +
                     "[Install]\nWantedBy=graphical.target\nAlias=display-manager.service\n",
-    "ModemManager.service": "[Unit]\nDescription=stand-in modem manager\n[Service]\nExecStart=/bin/sleep infinity\n"
+    "ModemManager.service": "[Unit]\nDescription=stand-in modem manager\n[Service]\n" + holder(12) +
                             "[Install]\nWantedBy=multi-user.target\n",
     "avahi-daemon.service": "[Unit]\nDescription=stand-in avahi\nRequires=avahi-daemon.socket\n[Service]\n"
                             "ExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n"

@@ -285,6 +285,8 @@ def main():
         audited = jetson_units.snapshot(c)
         t.check("audit mode changed nothing", audited == before, differences(before, audited))
 
+        reclaim_before = test_reclaim_before(t, c)
+
         plan = ctl(c, "plan")
         t.check("plan lists the changes", "mask" in plan.stdout and "set-default-target" in plan.stdout, plan.stdout)
         t.check("plan changed nothing", jetson_units.snapshot(c) == before)
@@ -301,6 +303,7 @@ def main():
                 c.run("systemctl", "--global", "is-enabled", "pulseaudio.service").stdout.strip() == "masked")
         for unit in jetson_units.STARTED:
             t.check(f"apply stopped {unit}", active(c, unit) == "inactive", active(c, unit))
+        test_reclaim_after(t, c, reclaim_before)
 
         # Revert restores everything byte for byte, and starts again what apply stopped.
         reverted = ctl(c, "revert")
@@ -402,6 +405,80 @@ def main():
 
         test_log(t, c)
     return t.finish()
+
+
+def unit_pss_bytes(c, unit):
+    """What a unit's processes hold, read here from /proc apart from jmemd: PSS of each PID in its cgroup."""
+    group = c.run("systemctl", "show", "-p", "ControlGroup", "--value", unit).stdout.strip()
+    procs = c.run("sh", "-c", f"cat /sys/fs/cgroup/systemd{group}/cgroup.procs /sys/fs/cgroup{group}/cgroup.procs "
+                  "2>/dev/null").stdout.split()
+    total = 0
+    for pid in set(procs):
+        rollup = c.run("cat", f"/proc/{pid}/smaps_rollup").stdout
+        total += sum(int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total
+
+
+def reclaim_rows(c):
+    result = ctl(c, "reclaim", "--json")
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return {}, {"error": result.stdout + result.stderr}
+    return {row["knob"]: row for row in report["rows"]}, report
+
+
+def near(measured, expected):
+    """Within 1 %, or 1 MiB for small figures: PSS moves a little between two readings."""
+    return abs(measured - expected) <= max(expected // 100, 1 << 20)
+
+
+def test_reclaim_before(t, c):
+    """jmemctl reclaim against what the stand-ins hold, read from /proc by the test itself."""
+    def checked():
+        rows, _ = reclaim_rows(c)
+        return rows if rows.get("desktop", {}).get("taken") not in (None, "unknown") else None
+    try:
+        rows = wait_for(checked, 30, "the first check, for reclaim's taken column")
+    except TimeoutError:
+        rows, _ = reclaim_rows(c)
+    gdm3 = unit_pss_bytes(c, "gdm3.service")
+    network = sum(unit_pss_bytes(c, u) for u in ("ModemManager.service", "avahi-daemon.service",
+                                                  "bluetooth.service"))
+    t.check("the stand-in display manager holds what it was told to",
+            gdm3 >= jetson_units.HELD_MIB["gdm3.service"] << 20, gdm3)
+    t.check("reclaim: the gui class costs what gdm3's processes hold",
+            near(rows.get("class gui", {}).get("bytes", 0), gdm3), (rows.get("class gui"), gdm3))
+    t.check("reclaim: the desktop costs what gdm3's processes hold (no session runs here)",
+            near(rows.get("desktop", {}).get("bytes", 0), gdm3), (rows.get("desktop"), gdm3))
+    t.check("reclaim: the network class costs what its units hold",
+            near(rows.get("class network", {}).get("bytes", 0), network), (rows.get("class network"), network))
+    t.check("reclaim: audit mode with graphical.target: the desktop is the policy's to take",
+            rows.get("desktop", {}).get("taken") == "would take", rows.get("desktop"))
+    t.check("reclaim: NVIDIA's figure beside ours", rows.get("desktop", {}).get("guide") == "865 MB")
+    _, report = reclaim_rows(c)
+    t.check("reclaim: the policy would take at least what gdm3 and the network units hold",
+            report.get("policy_would_take_bytes", 0) >= gdm3 + network - (1 << 20), (report, gdm3, network))
+    text = ctl(c, "reclaim").stdout
+    print(text)
+    t.check("reclaim as a table", text.startswith("KNOB") and "The policy would still take" in text, text[:600])
+    return rows
+
+
+def test_reclaim_after(t, c, before):
+    """After apply, what the policy took costs nothing and is taken; the total falls by what it held."""
+    def settled():
+        rows, report = reclaim_rows(c)
+        return (rows, report) if rows.get("desktop", {}).get("taken") == "taken" else None
+    try:
+        rows, report = wait_for(settled, 30, "the check after apply")
+    except TimeoutError:
+        rows, report = reclaim_rows(c)
+    for knob in ("desktop", "class gui", "class network"):
+        t.check(f"reclaim after apply: {knob} costs nothing and is taken",
+                rows.get(knob, {}).get("bytes") == 0 and rows.get(knob, {}).get("taken") == "taken", rows.get(knob))
+    t.check("reclaim after apply: the policy would take nothing more",
+            report.get("policy_would_take_bytes") == 0, report.get("policy_would_take_bytes"))
 
 
 def log_json(c, *args, user=None):

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "bus/reclaim_records.h"
+
 using namespace jmem;
 
 TEST_CASE("a check item survives the bus with every field, each under its own name", "[bus]") {
@@ -30,4 +32,26 @@ TEST_CASE("a journal's change survives the bus with every field", "[bus]") {
       "throttle", 7,    "1764856800000000-ab12",    "freeze",         "batch.service",
       "reverted", "{}", R"({"origin":"pressure"})", 1764856800000000, 1764856900000000};
   CHECK(decodeJournalChange(encodeJournalChange(change)) == change);
+}
+
+TEST_CASE("the reclaim report survives the bus with every row and total", "[bus]") {
+  const ReclaimRecord sent{{{"desktop",
+                             400u << 20,
+                             400u << 20,
+                             "865 MB",
+                             "policy",
+                             "default_target",
+                             "would take",
+                             {"gdm3.service 30.0M", "session-c1.scope 100.0M"}},
+                            {"swiotlb",
+                             64u << 20,
+                             60u << 20,
+                             "2 KiB a slab",
+                             "boot argument",
+                             "swiotlb=2048",
+                             "not in the policy",
+                             {}}},
+                           430u << 20,
+                           60u << 20};
+  CHECK(decodeReclaim(encodeReclaim(sent)) == sent);
 }
