@@ -36,7 +36,7 @@ std::vector<LogEntry> entriesOfChanges(const std::vector<JournalChangeRecord>& c
 // What the system journal held of jmemd when read.
 struct JournalReach {
   bool readable = false;                           // the caller may read the system journal
-  std::optional<std::uint64_t> oldest_entry_usec;  // of jmemd.service; none when it holds none
+  std::optional<std::uint64_t> oldest_entry_usec;  // of jmemd's events; none when it holds none
 };
 
 struct LogQuery {

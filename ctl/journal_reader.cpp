@@ -75,19 +75,19 @@ Result<JournalEvents> readJournalEvents(std::uint64_t since_usec) {
   // Values of up to 64 KiB: a message is never cut where jmemd wrote it whole.
   sd_journal_set_data_threshold(journal.get(), 64 * 1024);
 
-  // How far back the journal holds jmemd at all.
-  if (auto matched = matchJmemd(journal.get()); !matched) return matched.error();
-  if (sd_journal_seek_head(journal.get()) >= 0 && sd_journal_next(journal.get()) > 0) {
-    std::uint64_t usec = 0;
-    if (sd_journal_get_realtime_usec(journal.get(), &usec) >= 0) out.reach.oldest_entry_usec = usec;
-  }
-
-  // Its events: one match per kind, OR-ed by journald, AND-ed with the unit and uid.
-  sd_journal_flush_matches(journal.get());
+  // jmemd's events: one match per kind, OR-ed by journald, AND-ed with the unit and uid. How far back
+  // they reach is where the change journals stop filling in: a jmemd from before these events left
+  // other entries, which are no history of this kind.
   if (auto matched = matchJmemd(journal.get()); !matched) return matched.error();
   for (const std::string_view kind : event::kKinds) {
     if (auto added = addMatch(journal.get(), "JMEM_EVENT=" + std::string(kind)); !added) return added.error();
   }
+  if (sd_journal_seek_head(journal.get()) >= 0 && sd_journal_next(journal.get()) > 0) {
+    std::uint64_t usec = 0;
+    if (sd_journal_get_realtime_usec(journal.get(), &usec) >= 0) out.reach.oldest_entry_usec = usec;
+  }
+  // A caller outside the groups may still read it (an ACL): what was read decides.
+  if (out.reach.oldest_entry_usec) out.reach.readable = true;
   if (int r = sd_journal_seek_realtime_usec(journal.get(), since_usec); r < 0)
     return Error{std::string("Failed to seek in the journal: ") + std::strerror(-r)};
   while (true) {

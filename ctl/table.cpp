@@ -50,7 +50,10 @@ std::size_t nextWidth(std::string_view text, std::size_t& i) {
                              : (lead >> 4) == 0xE  ? 3
                              : (lead >> 3) == 0x1E ? 4
                                                    : 1;
-  if (length == 1 || i + length > text.size()) {
+  bool whole = length > 1 && i + length <= text.size();
+  for (std::size_t k = 1; whole && k < length; ++k)
+    whole = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+  if (!whole) {
     ++i;
     return 1;
   }

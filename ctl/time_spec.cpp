@@ -132,7 +132,7 @@ std::optional<std::uint64_t> parse(std::string_view text, std::uint64_t now_usec
   std::optional<std::uint64_t> ago;
   if (text.starts_with("-")) ago = parseDuration(text.substr(1));
   if (text.ends_with(" ago")) ago = parseDuration(text.substr(0, text.size() - 4));
-  if (ago) return *ago * kUsecPerSec > now_usec ? 0 : now_usec - *ago * kUsecPerSec;
+  if (ago) return *ago > now_usec / kUsecPerSec ? 0 : now_usec - *ago * kUsecPerSec;
   if (text.size() <= 8 && text.find(':') != std::string_view::npos) {
     tm at = localNow(now_usec);
     std::string_view rest = text;

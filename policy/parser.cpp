@@ -47,8 +47,8 @@ const UnitPattern* globPastTheLimit(const Policy& policy) {
 
 Policy policyFromDocument(const toml::table& document, Problems& problems, Problems& warnings) {
   const TableReader root(document, "", problems);
-  root.rejectUnknownKeys(
-      {"mode", "sample_interval_ms", "default_target", "keep", "classes", "boot", "pressure", "workloads"});
+  root.rejectUnknownKeys({"mode", "sample_interval_ms", "default_target", "keep", "classes", "boot",
+                          "pressure", "reclaim", "workloads"});
   Policy policy;
   if (auto mode = root.string("mode")) {
     if (auto parsed = modeFromString(mode->value)) {
@@ -70,6 +70,9 @@ Policy policyFromDocument(const toml::table& document, Problems& problems, Probl
   }
   if (const toml::table* pressure = root.subtable("pressure")) {
     policy.pressure = readPressure(TableReader(*pressure, "pressure", problems));
+  }
+  if (const toml::table* reclaim = root.subtable("reclaim")) {
+    policy.reclaim = readReclaim(TableReader(*reclaim, "reclaim", problems));
   }
   if (const toml::array* workloads = root.array("workloads")) {
     policy.workloads = readWorkloads(*workloads, problems);

@@ -93,6 +93,19 @@ struct PressurePolicy {
   Located<std::uint32_t> exhaustion_horizon_s{15};
 };
 
+// What the reclaim report (jmemctl reclaim) counts that a policy decides: the defaults are those
+// written in default-policy.toml.
+struct ReclaimPolicy {
+  // A process outside protected and kept units holding at least this much (PSS + NvMap) that used no
+  // CPU for idle_window_s is reported idle. Report only: nothing is done to it.
+  Located<std::uint64_t> idle_min_mib{100};
+  Located<std::uint32_t> idle_window_s{600};
+  // Whether the device drives a display, or a camera: without one its carveouts are reclaimable by
+  // a reflash.
+  Located<bool> display{true};
+  Located<bool> camera{true};
+};
+
 // The step a throttle takes below a workload's current use when the policy names neither a
 // MemoryHigh value nor a step.
 inline constexpr std::uint32_t kDefaultThrottleStepPercent = 10;
@@ -119,6 +132,7 @@ struct Policy {
   std::vector<UnitPattern> keep;
   BootPolicy boot;
   PressurePolicy pressure;
+  ReclaimPolicy reclaim;
   std::vector<Workload> workloads;  // in the order written
 };
 

@@ -60,6 +60,15 @@ Json pressureToJson(const PressurePolicy& pressure) {
   return json;
 }
 
+Json reclaimToJson(const ReclaimPolicy& reclaim) {
+  Json json = Json::object();
+  json["idle_min_mib"] = reclaim.idle_min_mib.value;
+  json["idle_window_s"] = reclaim.idle_window_s.value;
+  json["display"] = reclaim.display.value;
+  json["camera"] = reclaim.camera.value;
+  return json;
+}
+
 Json workloadToJson(const Workload& workload) {
   Json json = Json::object();
   json["unit"] = workload.unit.pattern;
@@ -90,6 +99,7 @@ Json policyToJson(const Policy& policy) {
   }
   json["boot"] = bootToJson(policy.boot);
   json["pressure"] = pressureToJson(policy.pressure);
+  json["reclaim"] = reclaimToJson(policy.reclaim);
   json["workloads"] = Json::array();
   for (const auto& workload : policy.workloads) json["workloads"].push_back(workloadToJson(workload));
   return json;

@@ -27,6 +27,7 @@ std::optional<UnitPattern> readUnitPattern(const TableReader& reader, std::strin
 std::vector<UnitClass> readClasses(const TableReader& classes);
 BootPolicy readBoot(const TableReader& boot);
 PressurePolicy readPressure(const TableReader& pressure);
+ReclaimPolicy readReclaim(const TableReader& reclaim);
 std::vector<Workload> readWorkloads(const toml::array& workloads, Problems& problems);
 
 // Contradictions between items that are each valid: kept units in classes that act on them,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy/policy_json.h"
 #include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
 #include "sources/cgroup_unit.h"
@@ -321,6 +322,7 @@ std::vector<std::string> unitsOfClass(const policy::UnitClass& unit_class, const
 CheckReport checkCompliance(const policy::Policy& policy, const ObservedState& observed,
                             const Ledger* ledger) {
   CheckReport report;
+  report.policy_fingerprint = policy::policyFingerprint(policy);
   auto& items = report.items;
   if (policy.default_target) {
     CheckItem item;

@@ -91,6 +91,7 @@ struct CheckItem {
 
 struct CheckReport {
   std::vector<CheckItem> items;
+  std::string policy_fingerprint;  // of the policy checked (policy_json.h), so a stale report shows
   Verdict verdict() const;
   std::size_t count(ItemState state) const;  // items in this state
   bool compliant() const { return verdict() == Verdict::kCompliant; }

@@ -28,9 +28,18 @@ constexpr std::array<std::string_view, 18> kDesktopPrograms = {
 constexpr std::array<std::string_view, 5> kRuntimePrograms = {"dockerd", "containerd", "containerd-shim",
                                                               "docker-proxy", "runc"};
 
-// Names of the carveouts NVIDIA's guide says a device without display or camera can reflash away.
-constexpr std::array<std::string_view, 6> kDisplayCameraCarveouts = {"dce",  "disp",   "fb",
-                                                                     "tsec", "camera", "rce"};
+// Names of the carveouts NVIDIA's guide says a device without a display, or a camera, can reflash away.
+constexpr std::array<std::string_view, 4> kDisplayCarveouts = {"dce", "disp", "fb", "tsec"};
+constexpr std::array<std::string_view, 2> kCameraCarveouts = {"camera", "rce"};
+
+bool containsAny(std::string_view name, std::span<const std::string_view> words) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return name.find(w) != std::string::npos; });
+}
+
+std::uint64_t saturatingAdd(std::uint64_t a, std::uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 bool startsWithAny(std::string_view text, std::span<const std::string_view> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -79,14 +88,15 @@ struct RowBuilder {
 };
 
 // The check's word on items of one kind (and class): taken when all comply, would take on any drift.
-Taken takenBy(const compliance::CheckReport* check, std::optional<ItemKind> kind,
-              std::string_view class_name) {
+Taken takenBy(const compliance::CheckReport* check, std::optional<ItemKind> kind, std::string_view class_name,
+              std::string_view subject = {}) {
   if (check == nullptr) return Taken::kUnknown;
   bool any = false;
   bool unknown = false;
   for (const auto& item : check->items) {
     if (kind && item.kind != *kind) continue;
     if (!class_name.empty() && item.policy_class != class_name) continue;
+    if (!subject.empty() && item.subject != subject) continue;
     any = true;
     if (item.state == ItemState::kDrift) return Taken::kWouldTake;
     if (item.state == ItemState::kUnknown) unknown = true;
@@ -106,6 +116,8 @@ Built desktopRow(const Inputs& in) {
   b.row.way = Way::kPolicy;
   b.row.how = "default_target = \"multi-user.target\"";
   b.row.taken = managed ? takenBy(in.check, ItemKind::kDefaultTarget, "") : Taken::kNotInPolicy;
+  // The default target is set, but what runs now stops only at the next boot.
+  if (b.row.taken == Taken::kTaken && b.row.bytes > 0) b.row.taken = Taken::kNextBoot;
   return b.finish();
 }
 
@@ -144,9 +156,18 @@ Built swiotlbRow(const Inputs& in) {
     row.how = "swiotlb=N, once the kernel shows its most used";
   }
   row.way = Way::kBootArgument;
-  const auto kind = in.policy->boot.swiotlb.kind;
-  row.taken = kind == policy::SwiotlbRule::Kind::kAny ? Taken::kNotInPolicy
-                                                      : takenBy(in.check, ItemKind::kBootNext, "");
+  const policy::SwiotlbRule& rule = in.policy->boot.swiotlb;
+  if (rule.kind == policy::SwiotlbRule::Kind::kAny) {
+    row.taken = Taken::kNotInPolicy;
+    return built;
+  }
+  // The policy sizes it: what it gives back is down to the policy's size, not jmem's suggestion.
+  row.taken = takenBy(in.check, ItemKind::kBootNext, "", "swiotlb");
+  const std::uint64_t most = rule.kind == policy::SwiotlbRule::Kind::kAbsent
+                                 ? kSwiotlbDefaultBytes / kSwiotlbSlabBytes
+                                 : rule.max_slabs;
+  row.back_bytes = in.swiotlb.slabs > most ? (in.swiotlb.slabs - most) * kSwiotlbSlabBytes : 0;
+  row.how = "boot.swiotlb in the policy (at most " + std::to_string(most) + " slabs)";
   return built;
 }
 
@@ -156,27 +177,60 @@ Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
   row.knob = "carveouts";
   row.guide = "1 to 34 MB each";
   row.way = Way::kReflash;
-  row.how = "reflash (jmem never does)";
+  row.how = "reflash (jmem never does); reclaim.display, reclaim.camera";
   row.taken = Taken::kReportOnly;
   if (!in.reserved.available) {
     row.parts.push_back(in.reserved.reason);
     return built;
   }
+  std::uint64_t back = 0;
   for (const ReservedRegion& r : in.reserved.regions) {
     std::string lower = r.name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    const bool display_or_camera =
-        std::any_of(kDisplayCameraCarveouts.begin(), kDisplayCameraCarveouts.end(),
-                    [&](std::string_view n) { return lower.find(n) != std::string::npos; });
+    const bool display = containsAny(lower, kDisplayCarveouts);
+    const bool camera = !display && containsAny(lower, kCameraCarveouts);
     // A reusable region is lent to the kernel until claimed: not lost, not counted.
-    if (!r.reusable && display_or_camera) row.bytes += r.size_bytes;
+    if (!r.reusable && (display || camera)) {
+      row.bytes = saturatingAdd(row.bytes, r.size_bytes);
+      // Back only where the policy says the device has no display, or no camera.
+      if ((display && !in.policy->reclaim.display.value) || (camera && !in.policy->reclaim.camera.value))
+        back = saturatingAdd(back, r.size_bytes);
+    }
     row.parts.push_back(r.name + " " + formatIec(r.size_bytes) + (r.reusable ? " (CMA, reusable)" : "") +
-                        (r.no_map ? " (no-map)" : "") + (display_or_camera ? " (display or camera)" : ""));
+                        (r.no_map ? " (no-map)" : "") + (display ? " (display)" : "") +
+                        (camera ? " (camera)" : ""));
   }
+  row.back_bytes = back;
+  if (in.reserved.cut)
+    row.parts.push_back("the device tree has more nodes than are read: the figures may be short");
   if (in.reserved.dram_bytes > mem_total_bytes)
     row.parts.push_back("DRAM the kernel never sees: " + formatIec(in.reserved.dram_bytes - mem_total_bytes));
   return built;
+}
+
+Built idleRow(const Inputs& in) {
+  RowBuilder b;
+  b.row.knob = "idle processes";
+  b.row.guide = "unused python3, found with procrank";
+  std::map<pid_t, std::uint64_t> idle_usec;
+  for (const IdleProcess& p : in.idle) idle_usec[p.pid] = p.idle_usec;
+  for (const LedgerProcess& p : in.ledger->processes) {
+    const auto found = idle_usec.find(p.sample.pid);
+    if (found == idle_usec.end()) continue;
+    const std::string unit = p.sample.placement.unit;
+    // Still outside protected and kept units: the policy may have changed since it was followed.
+    if (policy::isProtected(*in.policy, unit) || policy::isKept(*in.policy, unit)) continue;
+    b.built.pids.emplace(p.sample.pid, p.costBytes());
+    b.row.bytes += p.costBytes();
+    b.row.parts.push_back(p.sample.comm + " (" + std::to_string(p.sample.pid) + ") in " + unit + " " +
+                          formatIec(p.costBytes()) + ", no CPU for " +
+                          std::to_string(found->second / 60'000'000) + " min");
+  }
+  b.row.way = Way::kReportOnly;
+  b.row.how = "stop it, if it is forgotten";
+  b.row.taken = Taken::kReportOnly;
+  return std::move(b.built);
 }
 
 Built runtimeRow(const Inputs& in) {
@@ -232,6 +286,8 @@ std::string_view toString(Taken taken) {
       return "not in the policy";
     case Taken::kUnknown:
       return "unknown";
+    case Taken::kNextBoot:
+      return "at next boot";
     case Taken::kReportOnly:
       break;
   }
@@ -244,6 +300,7 @@ Report reclaimReport(const Inputs& in) {
   for (const policy::UnitClass& c : in.policy->classes) built.push_back(classRow(in, c));
   built.push_back(swiotlbRow(in));
   built.push_back(carveoutRow(in, in.ledger->system.meminfo.mem_total_bytes));
+  built.push_back(idleRow(in));
   built.push_back(runtimeRow(in));
   built.push_back(gpuRow(in));
 

@@ -9,6 +9,7 @@
 #include "compliance/check.h"
 #include "ledger/ledger.h"
 #include "policy/policy.h"
+#include "reclaim/idle.h"
 #include "sources/reserved_memory.h"
 #include "sources/swiotlb_pool.h"
 
@@ -29,9 +30,11 @@ enum class Taken {
   kWouldTake,    // the policy asks for it and the device drifts: apply (or enforce mode) takes it
   kNotInPolicy,  // the policy does not ask for it
   kUnknown,      // the policy asks, but the device has not been checked, or could not be
+  kNextBoot,     // the device complies, but what the row counts runs until the next boot
   kReportOnly,
 };
-std::string_view toString(Taken taken);  // taken, would take, not in the policy, unknown, report only
+// taken, would take, not in the policy, unknown, at next boot, report only
+std::string_view toString(Taken taken);
 
 // One knob of NVIDIA's guide, measured on this device now.
 struct Row {
@@ -63,6 +66,7 @@ struct Inputs {
   const compliance::CheckReport* check = nullptr;  // the last check; null before the first
   SwiotlbPool swiotlb;
   ReservedMemory reserved;
+  std::vector<IdleProcess> idle;  // heavy processes without CPU for the policy's window (IdleTracker)
 };
 
 // Pure: every row, from the ledger, the kernel's figures and the policy; NVIDIA's figures only beside.

@@ -11,7 +11,9 @@
 
 #include "bus/property_changes.h"
 #include "core/clock.h"
+#include "core/file_reader.h"
 #include "policy/policy_json.h"
+#include "policy/unit_match.h"
 #include "service/status_line.h"
 #include "service/tick_jobs.h"
 #include "system/boot_log.h"
@@ -76,7 +78,6 @@ Status Governor::loadPolicy() {
   // Valid, but a setting will never be used: once per start or reload, one line each.
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", policy::formatProblem(warning));
   policy_ = std::move(*loaded.policy);
-  policy_jobs_.last_report.reset();  // a check of the policy that was
   const std::string mode_before = state_.mode;
   const std::vector<std::string> files_before = state_.policy_files;
   const std::string fingerprint_before = state_.policy_fingerprint;
@@ -235,14 +236,32 @@ void Governor::announceHealth() {
   }
 }
 
+void Governor::followIdle() {
+  const auto& rule = policy_.reclaim;
+  const std::uint64_t threshold = rule.idle_min_mib.value << 20;
+  std::vector<reclaim::CpuReading> heavy;
+  for (const LedgerProcess& p : state_.ledger->processes) {
+    if (p.costBytes() < threshold) continue;
+    const std::string& unit = p.sample.placement.unit;
+    if (policy::isProtected(policy_, unit) || policy::isKept(policy_, unit)) continue;
+    const auto stat = readKernelFile(options_.roots.proc / std::to_string(p.sample.pid) / "stat", 4096);
+    if (!stat) continue;  // gone since the sample
+    if (auto reading = reclaim::parseStatCpu(p.sample.pid, *stat)) heavy.push_back(*reading);
+  }
+  idle_.update(heavy, loopNowUsec());
+}
+
 reclaim::Report Governor::reclaimReport() const {
   reclaim::Inputs inputs;
   inputs.ledger = state_.ledger.get();
   inputs.policy = &policy_;
-  inputs.check = policy_jobs_.last_report ? &*policy_jobs_.last_report : nullptr;
+  // A check that ran under the policy a reload replaced says nothing of this one.
+  const auto& last = policy_jobs_.last_report;
+  inputs.check = last && last->policy_fingerprint == state_.policy_fingerprint ? &*last : nullptr;
   // Three small debugfs files: read when asked, as the kernel's own figures change.
   inputs.swiotlb = readSwiotlbPool(options_.roots.debugfs, boot_figures_.swiotlb_boot_line);
   inputs.reserved = boot_figures_.reserved;
+  inputs.idle = idle_.idleFor(std::uint64_t{policy_.reclaim.idle_window_s.value} * 1'000'000, loopNowUsec());
   return reclaim::reclaimReport(inputs);
 }
 
@@ -293,6 +312,7 @@ void Governor::tick() {
   // A failure is logged, announced and counted by updateSampleHealth; the last ledger stays.
   const std::string previous_level = state_.figures.pressure_level;
   if (sample()) {
+    followIdle();
     announceFigures(previous_level);
     throttleStep(std::nullopt, std::nullopt);
   }

@@ -142,6 +142,8 @@ class Governor {
   void measureHeadroom();
   // The headroom with what the throttle ladder left could give, on the last sample (GetHeadroom).
   throttle::Room room() const;
+  // Follows the CPU time of the processes over the policy's idle threshold (one stat read each).
+  void followIdle();
   // What each knob of NVIDIA's guide would give back now (GetReclaim).
   reclaim::Report reclaimReport() const;
   // The last ledger as the throttle sees it (with jmemd's own unit), and what the throttle holds now.
@@ -230,6 +232,7 @@ class Governor {
   BusEnd bus_;
   PolicyJobs policy_jobs_;
   BootFigures boot_figures_;
+  reclaim::IdleTracker idle_;  // heavy processes' CPU time, for the reclaim report
   ThrottleJobs throttle_;
   bool stopping_ = false;
   metrics::ActionCounters action_counters_;

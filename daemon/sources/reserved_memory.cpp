@@ -54,12 +54,23 @@ bool hasProperty(const std::filesystem::path& path) {
   return std::filesystem::is_regular_file(std::filesystem::symlink_status(path, error));
 }
 
-std::vector<std::filesystem::path> childNodes(const std::filesystem::path& node) {
+std::uint64_t saturatingAdd(std::uint64_t a, std::uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+// The child nodes `wanted` picks, by name, at most kMaxRegions of them; `cut` says more were there.
+template <typename Wanted>
+std::vector<std::filesystem::path> childNodes(const std::filesystem::path& node, Wanted wanted, bool& cut) {
   std::vector<std::filesystem::path> children;
   std::error_code error;
   for (std::filesystem::directory_iterator it(node, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_directory(error) && !it->is_symlink(error)) children.push_back(it->path());
-    if (children.size() >= kMaxRegions) break;
+    if (!it->is_directory(error) || it->is_symlink(error) || !wanted(it->path().filename().string()))
+      continue;
+    if (children.size() == kMaxRegions) {
+      cut = true;
+      break;
+    }
+    children.push_back(it->path());
   }
   std::sort(children.begin(), children.end());
   return children;
@@ -103,26 +114,28 @@ ReservedMemory readReservedMemory(const std::filesystem::path& base) {
   out.available = true;
   const std::uint32_t root_address = cellCount(base, "#address-cells", kDefaultAddressCells);
   const std::uint32_t root_size = cellCount(base, "#size-cells", kDefaultSizeCells);
-  for (const auto& node : childNodes(base)) {
-    const std::string name = node.filename().string();
-    if (name != "memory" && !name.starts_with("memory@")) continue;
+  const auto isMemory = [](const std::string& name) {
+    return name == "memory" || name.starts_with("memory@");
+  };
+  for (const auto& node : childNodes(base, isMemory, out.cut)) {
     const auto reg = property(node, "reg");
     if (!reg) continue;
     if (auto ranges = parseRegCells(*reg, root_address, root_size)) {
-      for (const auto& [address, size] : *ranges) out.dram_bytes += size;
+      for (const auto& [address, size] : *ranges) out.dram_bytes = saturatingAdd(out.dram_bytes, size);
     }
   }
   const auto reserved = base / "reserved-memory";
   const std::uint32_t address_cells = cellCount(reserved, "#address-cells", root_address);
   const std::uint32_t size_cells = cellCount(reserved, "#size-cells", root_size);
-  for (const auto& node : childNodes(reserved)) {
+  for (const auto& node : childNodes(
+           reserved, [](const std::string&) { return true; }, out.cut)) {
     ReservedRegion region;
     region.name = sanitizeName(node.filename().string());
     if (const auto reg = property(node, "reg")) {
       const auto ranges = parseRegCells(*reg, address_cells, size_cells);
       if (!ranges || ranges->empty()) continue;  // a node that does not parse is left out, not guessed
       region.address = ranges->front().first;
-      for (const auto& [address, size] : *ranges) region.size_bytes += size;
+      for (const auto& [address, size] : *ranges) region.size_bytes = saturatingAdd(region.size_bytes, size);
     } else if (const auto size = property(node, "size")) {
       const auto value = size->size() == size_cells * 4 ? cellsValue(*size, size_cells)
                                                         : Result<std::uint64_t>(Error{"size"});

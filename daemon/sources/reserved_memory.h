@@ -30,6 +30,7 @@ struct ReservedMemory {
   std::string reason;
   std::uint64_t dram_bytes = 0;  // the memory nodes' ranges together
   std::vector<ReservedRegion> regions;
+  bool cut = false;  // more memory or reserved nodes than are read (256 of each)
 };
 
 // Pure: a reg property, big-endian cells, as (address, size) pairs. An error names what is wrong:

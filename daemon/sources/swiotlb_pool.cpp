@@ -39,18 +39,23 @@ std::optional<std::uint64_t> parseSwiotlbBootLine(std::string_view line) {
     const auto start = hexAfter(rest.substr(0, dash), "0x");
     const auto end = hexAfter(rest.substr(dash + 1, close - dash - 1), "0x");
     // The range's end is its last byte on most kernels and one past it on a few: whole MiB either way.
-    if (start && end && *end > *start) return (*end - *start + 1) / (1 << 20) * (1 << 20);
+    // (The whole 64-bit range would wrap to 0 and is left to the figure in brackets.)
+    if (start && end && *end > *start && *end - *start + 1 != 0)
+      return (*end - *start + 1) / (1 << 20) * (1 << 20);
   }
   const auto open = rest.find('(');
   const auto mb = rest.find("MB)");
   if (open == std::string_view::npos || mb == std::string_view::npos || mb < open) return std::nullopt;
   const auto megabytes = parseUnsigned(rest.substr(open + 1, mb - open - 1));
-  if (!megabytes) return std::nullopt;
+  if (!megabytes || *megabytes >= (std::uint64_t{1} << 40)) return std::nullopt;
   return *megabytes << 20;
 }
 
 std::uint64_t suggestedSwiotlbSlabs(std::uint64_t used_slabs, std::uint32_t headroom_percent) {
-  const std::uint64_t wanted = used_slabs + used_slabs * headroom_percent / 100;
+  // A figure from debugfs past any real pool (2^40 slabs is 2 PiB) is held there: no overflow.
+  used_slabs = std::min(used_slabs, std::uint64_t{1} << 40);
+  const std::uint64_t wanted =
+      used_slabs + used_slabs * std::min<std::uint32_t>(headroom_percent, 1000) / 100;
   return std::max(kMinimumSuggestedSlabs, std::bit_ceil(std::max<std::uint64_t>(wanted, 1)));
 }
 

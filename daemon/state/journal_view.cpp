@@ -3,10 +3,16 @@
 namespace jmem {
 
 void JournalView::publish(const ChangeJournal& journal) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (revision_ == journal.revision()) return;
+  }
+  // Copied outside the lock, so that the loop's reads never wait for a copy.
+  auto problems = journal.problemMessages();
+  auto changes = std::make_shared<const std::vector<Change>>(journal.history());
   const std::lock_guard lock(mutex_);
-  if (revision_ == journal.revision()) return;
-  problems_ = journal.problemMessages();
-  changes_ = std::make_shared<const std::vector<Change>>(journal.history());
+  problems_ = std::move(problems);
+  changes_ = std::move(changes);
   revision_ = journal.revision();
 }
 

@@ -87,6 +87,8 @@ TEST_CASE("wide characters take two columns and combining marks none, as a termi
   CHECK(fitWidth("ab\u63a8", 3) == "ab");
   CHECK(fitWidth("\x1b[31mabc\x1b[0m", 2) == "\x1b[31mab");
   CHECK(fitWidth("abc", 10) == "abc");
+  // A lead byte without its continuation bytes is one column, and the next byte counts on its own.
+  CHECK(displayWidth("\xe6\x8ex") == 3);
   const std::string table =
       renderTable({{"NAME"}, {"PSS", true}}, {{"\u63a8\u7406", "1.0M"}, {"ab", "2.0M"}}, true);
   CHECK(table == "NAME  PSS\n\u63a8\u7406 1.0M\nab   2.0M\n");

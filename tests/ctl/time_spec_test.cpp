@@ -47,7 +47,8 @@ TEST_CASE("log --since reads a time ago in the forms journalctl takes", "[ctl]")
   CHECK(since("90min ago", now) == now - 5400 * kSec);
   CHECK(since("-1d", now) == now - 86400 * kSec);
   CHECK(since("3 weeks ago", now) == now - 3 * 604800 * kSec);
-  CHECK(since("-99999999d", now) == 0);  // before 1970 is the beginning
+  CHECK(since("-99999999d", now) == 0);   // before 1970 is the beginning
+  CHECK(since("-999999999w", now) == 0);  // no overflow back to "now"
 }
 
 TEST_CASE("log --since refuses what is no time, naming the text", "[ctl]") {

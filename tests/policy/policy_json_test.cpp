@@ -12,7 +12,7 @@ TEST_CASE("The built-in default as JSON has the file's keys in a stable order", 
   std::vector<std::string> keys;
   for (const auto& [key, value] : json.items()) keys.push_back(key);
   CHECK(keys == std::vector<std::string>{"mode", "sample_interval_ms", "default_target", "keep", "classes",
-                                         "boot", "pressure", "workloads"});
+                                         "boot", "pressure", "reclaim", "workloads"});
   CHECK(json["mode"] == "audit");
   CHECK(json["sample_interval_ms"] == 1000);
   CHECK(json["default_target"] == "multi-user.target");
@@ -22,7 +22,24 @@ TEST_CASE("The built-in default as JSON has the file's keys in a stable order", 
   CHECK(json["boot"]["swiotlb"] == nlohmann::ordered_json{{"any", true}});
   CHECK(json["pressure"]["available_high_mib"] == 1024);
   CHECK(json["pressure"]["psi_some_avg10_percent"] == 40.0);
+  CHECK(json["reclaim"]["idle_min_mib"] == 100);
+  CHECK(json["reclaim"]["display"] == true);
   CHECK(json["workloads"].empty());
+}
+
+TEST_CASE("The reclaim section reads its keys and refuses what is out of range, naming the line",
+          "[policy]") {
+  const auto read =
+      parsePolicyText("[reclaim]\nidle_min_mib = 300\nidle_window_s = 60\ncamera = false\n", "p.toml");
+  REQUIRE(read.policy);
+  CHECK(read.policy->reclaim.idle_min_mib.value == 300u);
+  CHECK(read.policy->reclaim.idle_window_s.value == 60u);
+  CHECK_FALSE(read.policy->reclaim.camera.value);
+  CHECK(read.policy->reclaim.display.value);
+  const auto bad = parsePolicyText("[reclaim]\nidle_window_s = 5\nidle_ram = 1\n", "p.toml");
+  CHECK_FALSE(bad.policy);
+  REQUIRE(bad.problems.size() == 2);
+  CHECK(formatProblem(bad.problems[0]).starts_with("p.toml:"));
 }
 
 TEST_CASE("Workloads, swiotlb ranges and an unmanaged default target appear in JSON as written", "[policy]") {

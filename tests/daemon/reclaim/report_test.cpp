@@ -92,7 +92,7 @@ TEST_CASE("the desktop is the display manager and what its sessions run, PSS plu
   const Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
   const auto check = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
-  const Report report = reclaimReport({&ledger, &policy, &check, {}, {}});
+  const Report report = reclaimReport({&ledger, &policy, &check, {}, {}, {}});
   const Row& desktop = row(report, "desktop");
   CHECK(desktop.bytes == (30 + 60 + 40 + 180 + 90) * kMiB);
   CHECK(desktop.taken == Taken::kWouldTake);
@@ -105,7 +105,7 @@ TEST_CASE("the desktop is the display manager and what its sessions run, PSS plu
 TEST_CASE("each class costs its units now, in their manager's scope, the keep list aside", "[reclaim]") {
   const Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
-  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}});
+  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}, {}});
   CHECK(row(report, "class gui").bytes == 30 * kMiB);
   CHECK(row(report, "class audio").bytes == 8 * kMiB);  // a user unit, under user@1000.service
   CHECK(row(report, "class network").bytes == 9 * kMiB);
@@ -117,14 +117,14 @@ TEST_CASE("what the policy would take counts a process once, and drops to zero o
   Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
   const auto drifting = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
-  const Report before = reclaimReport({&ledger, &policy, &drifting, {}, {}});
+  const Report before = reclaimReport({&ledger, &policy, &drifting, {}, {}, {}});
   // gdm3 is in the desktop row and the gui class row: once. Audio and network are unknown to this check.
   CHECK(before.policy_would_take_bytes == (30 + 60 + 40 + 180 + 90) * kMiB);
 
   // Applied: the desktop and gdm3 are gone, the check complies.
   std::erase_if(ledger.processes, [](const LedgerProcess& p) { return p.sample.pid < 300; });
   const auto complying = checked(compliance::ItemState::kOk, compliance::ItemState::kOk);
-  const Report after = reclaimReport({&ledger, &policy, &complying, {}, {}});
+  const Report after = reclaimReport({&ledger, &policy, &complying, {}, {}, {}});
   CHECK(row(after, "desktop").bytes == 0);
   CHECK(row(after, "desktop").taken == Taken::kTaken);
   CHECK(row(after, "class gui").taken == Taken::kTaken);
@@ -134,7 +134,7 @@ TEST_CASE("what the policy would take counts a process once, and drops to zero o
 TEST_CASE("the container runtime, and GPU buffers held outside workloads", "[reclaim]") {
   const Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
-  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}});
+  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}, {}});
   CHECK(row(report, "container runtime").bytes == (45 + 25 + 6) * kMiB);
   CHECK(row(report, "container runtime").taken == Taken::kReportOnly);
   // Xorg's and gnome-shell's NvMap; not the protected inference's.
@@ -146,7 +146,7 @@ TEST_CASE("swiotlb gives back down to its most used and half again, and nothing 
   const Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
   SwiotlbPool marked{32768, 10, 1100, "debugfs"};
-  const Report report = reclaimReport({&ledger, &policy, nullptr, marked, {}});
+  const Report report = reclaimReport({&ledger, &policy, nullptr, marked, {}, {}});
   const Row& known = row(report, "swiotlb");
   CHECK(known.bytes == 64 * kMiB);
   CHECK(known.backBytes() == (32768 - 2048) * kSwiotlbSlabBytes);
@@ -154,25 +154,73 @@ TEST_CASE("swiotlb gives back down to its most used and half again, and nothing 
   CHECK(known.way == Way::kBootArgument);
   CHECK(known.taken == Taken::kNotInPolicy);  // swiotlb = { any = true }, the default
   SwiotlbPool unmarked{32768, 10, std::nullopt, "debugfs"};
-  CHECK(row(reclaimReport({&ledger, &policy, nullptr, unmarked, {}}), "swiotlb").backBytes() == 0);
+  CHECK(row(reclaimReport({&ledger, &policy, nullptr, unmarked, {}, {}}), "swiotlb").backBytes() == 0);
 }
 
-TEST_CASE("display and camera carveouts are reflash only, and CMA lent to the kernel is not lost",
+TEST_CASE("display and camera carveouts are reflash only, back where the policy says there is none of them",
           "[reclaim]") {
   const Ledger ledger = deviceLedger();
-  const auto policy = test::parsePolicyOrFail(kPolicy);
   ReservedMemory reserved;
   reserved.available = true;
   reserved.dram_bytes = 8192 * kMiB;
   reserved.regions = {{"linux,cma", std::nullopt, 256 * kMiB, true, false, "shared-dma-pool"},
                       {"dce-carveout", 0xC0000000, 32 * kMiB, false, true, ""},
+                      {"camera_tasklist", 0xC4000000, 2 * kMiB, false, true, ""},
                       {"vpr-carveout", 0xC6000000, 24 * kMiB, false, true, ""}};
-  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, reserved});
-  const Row& carveouts = row(report, "carveouts");
-  CHECK(carveouts.bytes == 32 * kMiB);
+  const auto with_both = test::parsePolicyOrFail(kPolicy);
+  const Report kept = reclaimReport({&ledger, &with_both, nullptr, {}, reserved, {}});
+  const Row& carveouts = row(kept, "carveouts");
+  CHECK(carveouts.bytes == 34 * kMiB);  // CMA lent to the kernel and the VPR are not display or camera
+  CHECK(carveouts.backBytes() == 0);    // the device has both, as the policy says by default
   CHECK(carveouts.way == Way::kReflash);
   CHECK(std::find(carveouts.parts.begin(), carveouts.parts.end(), "DRAM the kernel never sees: 572.0M") !=
         carveouts.parts.end());
-  // Reflash and report-only rows are other means; the runtime and GPU rows count each process once.
-  CHECK(report.other_means_bytes >= 32 * kMiB);
+  const auto headless = test::parsePolicyOrFail(std::string(kPolicy) + "[reclaim]\ndisplay = false\n");
+  const Report without_display = reclaimReport({&ledger, &headless, nullptr, {}, reserved, {}});
+  CHECK(row(without_display, "carveouts").backBytes() == 32 * kMiB);
+  CHECK(without_display.other_means_bytes >= kept.other_means_bytes + 32 * kMiB);
+}
+
+TEST_CASE("a desktop whose default target is set but which still runs is taken at the next boot",
+          "[reclaim]") {
+  const Ledger ledger = deviceLedger();
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  const auto set = checked(compliance::ItemState::kOk, compliance::ItemState::kOk);
+  const Report report = reclaimReport({&ledger, &policy, &set, {}, {}, {}});
+  CHECK(row(report, "desktop").taken == Taken::kNextBoot);
+  CHECK(toString(Taken::kNextBoot) == "at next boot");
+}
+
+TEST_CASE("a policy that sizes swiotlb gives back down to its size, as its own check item says",
+          "[reclaim]") {
+  const Ledger ledger = deviceLedger();
+  const auto policy = test::parsePolicyOrFail(std::string(kPolicy) + "[boot]\nswiotlb = { slabs = 8192 }\n");
+  compliance::CheckReport check;
+  compliance::CheckItem required;  // another boot argument drifting says nothing of swiotlb
+  required.kind = compliance::ItemKind::kBootNext;
+  required.subject = "console=ttyTCU0";
+  required.state = compliance::ItemState::kDrift;
+  compliance::CheckItem swiotlb = required;
+  swiotlb.subject = "swiotlb";
+  swiotlb.state = compliance::ItemState::kOk;
+  check.items = {required, swiotlb};
+  SwiotlbPool pool{32768, 10, std::nullopt, "debugfs"};
+  const Report report = reclaimReport({&ledger, &policy, &check, pool, {}, {}});
+  const Row& r = row(report, "swiotlb");
+  CHECK(r.taken == Taken::kTaken);
+  CHECK(r.backBytes() == (32768 - 8192) * kSwiotlbSlabBytes);
+}
+
+TEST_CASE("a heavy process without CPU for the window is idle, outside protected and kept units",
+          "[reclaim]") {
+  Ledger ledger = deviceLedger();
+  ledger.processes.push_back(process(800, "python3", "session-3.scope", 350));
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  const std::vector<IdleProcess> idle = {{800, 15 * 60'000'000ull}, {600, 20 * 60'000'000ull}, {999, 1}};
+  const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}, idle});
+  const Row& r = row(report, "idle processes");
+  CHECK(r.bytes == 350 * kMiB);  // not the protected inference, and 999 is gone
+  REQUIRE(r.parts.size() == 1);
+  CHECK(r.parts[0] == "python3 (800) in session-3.scope 350.0M, no CPU for 15 min");
+  CHECK(r.taken == Taken::kReportOnly);
 }

@@ -104,3 +104,15 @@ TEST_CASE("a machine without a device tree has no reserved memory to report, and
   CHECK_FALSE(memory.available);
   CHECK(memory.reason.find("no device tree") != std::string::npos);
 }
+
+TEST_CASE("a device tree with more reserved nodes than are read says so instead of undercounting quietly",
+          "[sources]") {
+  std::map<std::string, std::string> files = orinLikeTree();
+  for (int i = 0; i < 300; ++i)
+    files["dt/reserved-memory/node" + std::to_string(1000 + i) + "/size"] = two(kMiB);
+  FixtureTree tree(files);
+  const ReservedMemory memory = readReservedMemory(tree.path("dt"));
+  CHECK(memory.cut);
+  CHECK(memory.regions.size() <= 256);
+  CHECK(memory.dram_bytes == 0x7F000000u + 0x100000000u);  // the memory nodes are picked before the cap
+}

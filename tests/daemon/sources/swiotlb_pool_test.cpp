@@ -18,6 +18,9 @@ TEST_CASE("swiotlb's size comes from the kernel's boot line: its range, or the f
   CHECK(parseSwiotlbBootLine("software IO TLB: mapped [mem garbage] (32MB)") == 32u << 20);
   CHECK_FALSE(parseSwiotlbBootLine("PCI: Using configuration type 1 for base access"));
   CHECK_FALSE(parseSwiotlbBootLine("software IO TLB: mapped [mem x] (lots)"));
+  // Figures no kernel prints do not wrap around into small ones.
+  CHECK(parseSwiotlbBootLine("software IO TLB: mapped [mem 0x0-0xffffffffffffffff] (64MB)") == 64u << 20);
+  CHECK_FALSE(parseSwiotlbBootLine("software IO TLB: mapped [mem x] (99999999999999MB)"));
 }
 
 TEST_CASE("debugfs gives swiotlb's slabs and their use; the high-water mark only where the kernel keeps it",
@@ -57,4 +60,5 @@ TEST_CASE("the swiotlb= to suggest keeps the mark with headroom, a power of two,
   CHECK(suggestedSwiotlbSlabs(1100, 50) == 2048u);  // 1650 rounds up to 2048 slabs: 4 MiB
   CHECK(suggestedSwiotlbSlabs(0, 50) == 1024u);     // never 0: NVIDIA warns against it
   CHECK(suggestedSwiotlbSlabs(20000, 50) == 32768u);
+  CHECK(suggestedSwiotlbSlabs(UINT64_MAX, 50) >= std::uint64_t{1} << 40);  // held, no overflow
 }
