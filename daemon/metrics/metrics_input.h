@@ -85,6 +85,18 @@ struct HeadroomMetrics {
   std::uint64_t throttle_bytes = 0;
 };
 
+// reclaim/report.h: what each knob of NVIDIA's guide costs and would give back.
+struct ReclaimRowMetrics {
+  std::string knob;  // desktop, class gui, swiotlb, ...
+  std::uint64_t bytes = 0;
+  std::uint64_t back_bytes = 0;
+};
+struct ReclaimMetrics {
+  std::vector<ReclaimRowMetrics> rows;
+  std::uint64_t policy_would_take_bytes = 0;
+  std::uint64_t other_means_bytes = 0;
+};
+
 // Cumulative since jmemd started (ActionCounters keeps them).
 struct ActionCount {
   std::string source;  // "throttle" or "policy"
@@ -110,6 +122,7 @@ struct MetricsInput {
   std::optional<ComplianceMetrics> compliance;  // nullopt until the first check
   std::optional<ThrottleMetrics> throttle;      // nullopt while no controller runs
   std::optional<HeadroomMetrics> headroom;      // nullopt outside the governor
+  std::optional<ReclaimMetrics> reclaim;        // nullopt outside the governor
   std::vector<ActionCount> actions;             // every known action, also those never taken
   std::optional<SelfMetrics> self;              // nullopt outside the governor
 };

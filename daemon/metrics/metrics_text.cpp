@@ -208,6 +208,22 @@ void writeHeadroom(Exposition& out, const HeadroomMetrics& headroom) {
         headroom.throttle_bytes);
 }
 
+void writeReclaim(Exposition& out, const ReclaimMetrics& reclaim) {
+  out.family("jmem_reclaim_bytes", MetricType::kGauge,
+             "What each knob of NVIDIA's memory guide costs on this device now (jmemctl reclaim).");
+  for (const ReclaimRowMetrics& r : reclaim.rows) out.sample({{"knob", r.knob}}, r.bytes);
+  out.family("jmem_reclaim_back_bytes", MetricType::kGauge,
+             "What taking each knob would give back (swiotlb keeps what is used; carveouts only where the "
+             "policy says the device has no display or camera).");
+  for (const ReclaimRowMetrics& r : reclaim.rows) out.sample({{"knob", r.knob}}, r.back_bytes);
+  gauge(out, "jmem_reclaim_policy_would_take_bytes",
+        "What the policy would still take (apply, or enforce mode), each process counted once.",
+        reclaim.policy_would_take_bytes);
+  gauge(out, "jmem_reclaim_other_means_bytes",
+        "What only other means give: boot arguments the policy does not set, reflash, a person's decision.",
+        reclaim.other_means_bytes);
+}
+
 void writeActions(Exposition& out, const std::vector<ActionCount>& actions) {
   if (actions.empty()) return;
   out.family(
@@ -245,6 +261,7 @@ std::string formatMetrics(const MetricsInput& input) {
   writePolicy(out, input.mode, input.compliance);
   if (input.throttle) writeThrottle(out, *input.throttle);
   if (input.headroom) writeHeadroom(out, *input.headroom);
+  if (input.reclaim) writeReclaim(out, *input.reclaim);
   writeActions(out, input.actions);
   if (input.self) writeSelf(out, *input.self);
   return std::move(out).take();

@@ -26,6 +26,10 @@ void Governor::publishMetrics() {
   if (throttle_.side) input.throttle = metrics::throttleMetricsOf(state_.throttle);
   const throttle::Room now = room();
   input.headroom = metrics::HeadroomMetrics{now.headroom_bytes, now.throttle_bytes};
+  const reclaim::Report reclaimed = reclaimReport();
+  metrics::ReclaimMetrics reclaim{{}, reclaimed.policy_would_take_bytes, reclaimed.other_means_bytes};
+  for (const reclaim::Row& r : reclaimed.rows) reclaim.rows.push_back({r.knob, r.bytes, r.backBytes()});
+  input.reclaim = std::move(reclaim);
   input.actions = action_counters_.counts();
   input.self = metrics::selfMetricsOf(state_.self_stats);
   auto written = metrics::writeTextfile(options_.metrics_dir, metrics::kDefaultTextfileName,

@@ -33,6 +33,8 @@ MetricsInput fullInput(const Ledger& ledger) {
   input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024, 1, "drift"};
   input.throttle = ThrottleMetrics{throttle::Phase::kHolding, 2};
   input.headroom = HeadroomMetrics{1u << 30, 0};
+  input.reclaim =
+      ReclaimMetrics{{{"desktop", 400u << 20, 400u << 20}, {"swiotlb", 64u << 20, 0}}, 400u << 20, 0};
   ActionCounters counters;
   counters.recordThrottle(throttle::ActionKind::kThrottle, true);
   counters.recordThrottle(throttle::ActionKind::kThrottle, false);
@@ -130,6 +132,10 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
       "jmem_throttle_units_acted_on",
       "jmem_headroom_bytes",
       "jmem_headroom_throttle_bytes",
+      "jmem_reclaim_bytes",
+      "jmem_reclaim_back_bytes",
+      "jmem_reclaim_policy_would_take_bytes",
+      "jmem_reclaim_other_means_bytes",
       "jmem_actions_total",
       "jmem_action_failures_total",
       "jmem_self_ticks_total",
@@ -268,6 +274,23 @@ TEST_CASE("headroom and what throttling could add are published as the governor 
   CHECK(single(parsed, "jmem_headroom_throttle_bytes") == 120u << 20);
   input.headroom.reset();
   CHECK(findFamily(parse(formatMetrics(input)), "jmem_headroom_bytes") == nullptr);
+}
+
+TEST_CASE("each reclaim row is a series by knob, with the two totals", "[metrics]") {
+  const Ledger ledger = test::jetsonLedger(3);
+  MetricsInput input = fullInput(ledger);
+  input.reclaim = ReclaimMetrics{{{"desktop", 400u << 20, 400u << 20},
+                                  {"class gui", 30u << 20, 30u << 20},
+                                  {"swiotlb", 64u << 20, 60u << 20}},
+                                 430u << 20,
+                                 60u << 20};
+  const ParsedExposition parsed = parse(formatMetrics(input));
+  CHECK(labelled(parsed, "jmem_reclaim_bytes", "knob", "class gui") == 30u << 20);
+  CHECK(labelled(parsed, "jmem_reclaim_back_bytes", "knob", "swiotlb") == 60u << 20);
+  CHECK(single(parsed, "jmem_reclaim_policy_would_take_bytes") == 430u << 20);
+  CHECK(single(parsed, "jmem_reclaim_other_means_bytes") == 60u << 20);
+  input.reclaim.reset();
+  CHECK(findFamily(parse(formatMetrics(input)), "jmem_reclaim_bytes") == nullptr);
 }
 
 TEST_CASE("the compliance families carry the last check", "[metrics]") {
