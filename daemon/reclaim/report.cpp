@@ -28,6 +28,9 @@ constexpr std::array<std::string_view, 18> kDesktopPrograms = {
 constexpr std::array<std::string_view, 5> kRuntimePrograms = {"dockerd", "containerd", "containerd-shim",
                                                               "docker-proxy", "runc"};
 
+// The scopes container runtimes put each container's processes in.
+constexpr std::array<std::string_view, 3> kContainerScopes = {"docker-", "libpod-", "cri-containerd-"};
+
 // Names of the carveouts NVIDIA's guide says a device without a display, or a camera, can reflash away.
 constexpr std::array<std::string_view, 4> kDisplayCarveouts = {"dce", "disp", "fb", "tsec"};
 constexpr std::array<std::string_view, 2> kCameraCarveouts = {"camera", "rce"};
@@ -237,13 +240,26 @@ Built runtimeRow(const Inputs& in) {
   RowBuilder b;
   b.row.knob = "container runtime";
   b.row.guide = "70 MB";
+  // The containers' own processes, beside the runtime: what the workloads cost, not what it does.
+  std::uint64_t containers = 0;
+  std::set<std::string> scopes;
   for (const LedgerProcess& p : in.ledger->processes) {
-    if (startsWithAny(p.sample.comm, kRuntimePrograms)) b.add(p);
+    const std::string& unit = p.sample.placement.unit;
+    if (startsWithAny(p.sample.comm, kRuntimePrograms)) {
+      b.add(p);
+    } else if (unit.ends_with(".scope") && startsWithAny(unit, kContainerScopes)) {
+      containers += p.costBytes();
+      scopes.insert(unit);
+    }
   }
   b.row.way = Way::kReportOnly;
   b.row.how = "bare metal";
   b.row.taken = Taken::kReportOnly;
-  return b.finish();
+  Built built = b.finish();
+  if (!scopes.empty())
+    built.row.parts.push_back("beside it, the workloads in " + std::to_string(scopes.size()) +
+                              " container(s): " + formatIec(containers));
+  return built;
 }
 
 Built gpuRow(const Inputs& in) {

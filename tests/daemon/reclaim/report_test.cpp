@@ -137,6 +137,13 @@ TEST_CASE("the container runtime, and GPU buffers held outside workloads", "[rec
   const Report report = reclaimReport({&ledger, &policy, nullptr, {}, {}, {}});
   CHECK(row(report, "container runtime").bytes == (45 + 25 + 6) * kMiB);
   CHECK(row(report, "container runtime").taken == Taken::kReportOnly);
+  Ledger with_container = ledger;
+  with_container.processes.push_back(process(900, "python3", "docker-4f2a.scope", 200));
+  const Report contained = reclaimReport({&with_container, &policy, nullptr, {}, {}, {}});
+  CHECK(row(contained, "container runtime").bytes ==
+        (45 + 25 + 6) * kMiB);  // the workload is not the runtime
+  CHECK(row(contained, "container runtime").parts.back() ==
+        "beside it, the workloads in 1 container(s): 200.0M");
   // Xorg's and gnome-shell's NvMap; not the protected inference's.
   CHECK(row(report, "GPU buffers outside workloads").bytes == (40 + 90) * kMiB);
 }
