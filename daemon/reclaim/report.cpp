@@ -174,7 +174,8 @@ Built swiotlbRow(const Inputs& in) {
   return built;
 }
 
-Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
+Built carveoutRow(const Inputs& in, const Meminfo& meminfo) {
+  const std::uint64_t mem_total_bytes = meminfo.mem_total_bytes;
   Built built;
   Row& row = built.row;
   row.knob = "carveouts";
@@ -182,6 +183,11 @@ Built carveoutRow(const Inputs& in, std::uint64_t mem_total_bytes) {
   row.way = Way::kReflash;
   row.how = "reflash (jmem never does); reclaim.display, reclaim.camera";
   row.taken = Taken::kReportOnly;
+  // CMA is lent to the kernel until a driver claims it: what is free of it is not lost.
+  if (meminfo.cma_total_bytes)
+    row.parts.push_back("CMA " + formatIec(*meminfo.cma_total_bytes) + ", " +
+                        (meminfo.cma_free_bytes ? formatIec(*meminfo.cma_free_bytes) : std::string("?")) +
+                        " free");
   if (!in.reserved.available) {
     row.parts.push_back(in.reserved.reason);
     return built;
@@ -315,7 +321,7 @@ Report reclaimReport(const Inputs& in) {
   built.push_back(desktopRow(in));
   for (const policy::UnitClass& c : in.policy->classes) built.push_back(classRow(in, c));
   built.push_back(swiotlbRow(in));
-  built.push_back(carveoutRow(in, in.ledger->system.meminfo.mem_total_bytes));
+  built.push_back(carveoutRow(in, in.ledger->system.meminfo));
   built.push_back(idleRow(in));
   built.push_back(runtimeRow(in));
   built.push_back(gpuRow(in));

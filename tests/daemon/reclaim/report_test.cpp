@@ -166,7 +166,9 @@ TEST_CASE("swiotlb gives back down to its most used and half again, and nothing 
 
 TEST_CASE("display and camera carveouts are reflash only, back where the policy says there is none of them",
           "[reclaim]") {
-  const Ledger ledger = deviceLedger();
+  Ledger ledger = deviceLedger();
+  ledger.system.meminfo.cma_total_bytes = 256 * kMiB;
+  ledger.system.meminfo.cma_free_bytes = 200 * kMiB;
   ReservedMemory reserved;
   reserved.available = true;
   reserved.dram_bytes = 8192 * kMiB;
@@ -182,6 +184,7 @@ TEST_CASE("display and camera carveouts are reflash only, back where the policy 
   CHECK(carveouts.way == Way::kReflash);
   CHECK(std::find(carveouts.parts.begin(), carveouts.parts.end(), "DRAM the kernel never sees: 572.0M") !=
         carveouts.parts.end());
+  CHECK(carveouts.parts.front() == "CMA 256.0M, 200.0M free");
   const auto headless = test::parsePolicyOrFail(std::string(kPolicy) + "[reclaim]\ndisplay = false\n");
   const Report without_display = reclaimReport({&ledger, &headless, nullptr, {}, reserved, {}});
   CHECK(row(without_display, "carveouts").backBytes() == 32 * kMiB);
