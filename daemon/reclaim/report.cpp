@@ -218,6 +218,14 @@ Built carveoutRow(const Inputs& in, const Meminfo& meminfo) {
   return built;
 }
 
+// "45 s", "15 min", "3 h".
+std::string idleText(std::uint64_t usec) {
+  const std::uint64_t s = usec / 1'000'000;
+  if (s < 120) return std::to_string(s) + " s";
+  if (s < 7200) return std::to_string(s / 60) + " min";
+  return std::to_string(s / 3600) + " h";
+}
+
 Built idleRow(const Inputs& in) {
   RowBuilder b;
   b.row.knob = "idle processes";
@@ -233,8 +241,7 @@ Built idleRow(const Inputs& in) {
     b.built.pids.emplace(p.sample.pid, p.costBytes());
     b.row.bytes += p.costBytes();
     b.row.parts.push_back(p.sample.comm + " (" + std::to_string(p.sample.pid) + ") in " + unit + " " +
-                          formatIec(p.costBytes()) + ", no CPU for " +
-                          std::to_string(found->second / 60'000'000) + " min");
+                          formatIec(p.costBytes()) + ", no CPU for " + idleText(found->second));
   }
   b.row.way = Way::kReportOnly;
   b.row.how = "stop it, if it is forgotten";

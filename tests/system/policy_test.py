@@ -462,7 +462,32 @@ def test_reclaim_before(t, c):
     text = ctl(c, "reclaim").stdout
     print(text)
     t.check("reclaim as a table", text.startswith("KNOB") and "The policy would still take" in text, text[:600])
+    test_idle(t, c, gdm3)
     return rows
+
+
+def test_idle(t, c, gdm3_bytes):
+    """gdm3's holder sleeps: with a drop-in that lowers the threshold and the window, it is reported idle."""
+    had_etc_jmem = c.run("test", "-e", "/etc/jmem").returncode == 0
+    c.write("/etc/jmem/policy.d/50-idle.toml", "[reclaim]\nidle_min_mib = 10\nidle_window_s = 10\n")
+    t.check("reload with the idle drop-in", ctl(c, "reload").returncode == 0)
+    pid = c.run("systemctl", "show", "-p", "MainPID", "--value", "gdm3.service").stdout.strip()
+
+    def idle():
+        rows, _ = reclaim_rows(c)
+        row = rows.get("idle processes", {})
+        return row if any(f"({pid}) in gdm3.service" in part for part in row.get("parts", [])) else None
+    try:
+        row = wait_for(idle, 30, "gdm3's holder reported idle")
+    except TimeoutError:
+        row = reclaim_rows(c)[0].get("idle processes", {})
+    # Both holders sleep, and both are over 10 MiB; the other stand-ins hold less.
+    expected = gdm3_bytes + unit_pss_bytes(c, "ModemManager.service")
+    t.check("reclaim: the sleeping holders are idle, at what they hold",
+            near(row.get("bytes", 0), expected) and any(f"({pid}) in gdm3.service" in p for p in row.get("parts", [])),
+            (row, expected))
+    c.run("rm", "-rf", "/etc/jmem/policy.d" if had_etc_jmem else "/etc/jmem")
+    t.check("reload without it", ctl(c, "reload").returncode == 0)
 
 
 def test_reclaim_after(t, c, before):
