@@ -50,7 +50,9 @@ SystemRecord systemRecord(const Ledger& ledger, std::uint64_t sample_usec,
                       ledger.system.zram,
                       ledger.totals,
                       {}};
+  // Filtered first, then cut: a caller gets the first of those it may see.
   for (const UnreadableProcess& p : ledger.unreadable) {
+    if (record.unreadable.size() == kMaxUnreadableListed) break;
     if (p.uid && show(*p.uid)) record.unreadable.push_back(p);
   }
   return record;

@@ -34,6 +34,7 @@ Json nvmapJson(const NvmapSnapshot& nvmap) {
 Json unreadableToJson(const std::vector<UnreadableProcess>& processes) {
   Json out = Json::array();
   for (const UnreadableProcess& p : processes) {
+    if (out.size() == kMaxUnreadableListed) break;
     out.push_back(Json{{"pid", p.pid},
                        {"comm", p.comm.empty() ? Json(nullptr) : Json(p.comm)},
                        {"uid", p.uid ? Json(*p.uid) : Json(nullptr)}});

@@ -184,7 +184,7 @@ std::vector<UnreadableProcess> ProcessSampler::unreadable() const {
                    known ? std::optional<uid_t>(entry.sample->uid) : std::nullopt});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
-  if (out.size() > kMaxUnreadableListed) out.resize(kMaxUnreadableListed);
+  if (out.size() > kMaxUnreadableKept) out.resize(kMaxUnreadableKept);
   return out;
 }
 

@@ -46,6 +46,8 @@ struct UnreadableProcess {
   std::optional<uid_t> uid;
   friend bool operator==(const UnreadableProcess&, const UnreadableProcess&) = default;
 };
+// Kept from a tick, so that each caller can be shown the first of those it may see; listed (dump, bus).
+inline constexpr std::size_t kMaxUnreadableKept = 1024;
 inline constexpr std::size_t kMaxUnreadableListed = 32;
 
 // What one tick cost, for the benchmark and the daemon's own accounting.
@@ -79,7 +81,7 @@ class ProcessSampler {
   const ProcessCounts& counts() const { return counts_; }
   // Why each process counted invalid was skipped, naming its file, by PID.
   std::vector<std::string> problems() const;
-  // The processes counted denied, by PID, the first kMaxUnreadableListed.
+  // The processes counted denied, by PID, the first kMaxUnreadableKept.
   std::vector<UnreadableProcess> unreadable() const;
 
  private:

@@ -183,4 +183,12 @@ TEST_CASE("the unreadable processes reach a caller only where it may see them, n
   const auto all = decodeSystem(encodeSystem(systemRecord(ledger, 1, [](uid_t) { return true; })));
   CHECK(all.unreadable.size() == 2);
   CHECK(all.unreadable[1].uid == 1000u);
+  // Root's many come first by PID; the caller still gets its own.
+  Ledger crowded;
+  for (pid_t pid = 1; pid <= 100; ++pid) crowded.unreadable.push_back({pid, "root-thing", 0u});
+  crowded.unreadable.push_back({5000, "mine", 1000u});
+  const auto mine = systemRecord(crowded, 1, [](uid_t uid) { return uid == 1000; });
+  REQUIRE(mine.unreadable.size() == 1);
+  CHECK(mine.unreadable[0].comm == "mine");
+  CHECK(systemRecord(crowded, 1, [](uid_t) { return true; }).unreadable.size() == kMaxUnreadableListed);
 }
