@@ -49,7 +49,10 @@ std::map<std::string, std::string> fieldsOf(sd_journal* journal) {
   std::map<std::string, std::string> fields;
   const void* data = nullptr;
   size_t length = 0;
-  SD_JOURNAL_FOREACH_DATA(journal, data, length) {
+  // Not SD_JOURNAL_FOREACH_DATA: since systemd 246 it calls sd_journal_enumerate_available_data, which
+  // JetPack 5's libsystemd (245) does not have.
+  sd_journal_restart_data(journal);
+  while (sd_journal_enumerate_data(journal, &data, &length) > 0) {
     const std::string_view text(static_cast<const char*>(data), length);
     const auto equals = text.find('=');
     if (equals == std::string_view::npos) continue;
