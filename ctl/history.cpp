@@ -129,10 +129,11 @@ std::string renderLog(const std::vector<LogEntry>& entries, const Style& style) 
   std::vector<std::vector<std::string>> rows;
   rows.reserve(entries.size());
   for (const LogEntry& e : entries) {
+    const std::string by = byText(e, style);
     rows.push_back(
         {localDateTime(e.time_usec), terminalSafe(e.what.empty() ? e.event : e.event + " " + e.what),
          terminalSafe(e.unit.empty() ? "-" : e.unit), e.result.empty() ? "-" : resultCell(e, style),
-         terminalSafe(byText(e, style).empty() ? "-" : byText(e, style)), terminalSafe(e.message)});
+         terminalSafe(by.empty() ? "-" : by), terminalSafe(e.message)});
   }
   return renderTable({{"TIME"}, {"EVENT"}, {"UNIT"}, {"RESULT"}, {"BY"}, {"MESSAGE"}}, rows, style.legend);
 }

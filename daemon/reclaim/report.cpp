@@ -6,6 +6,7 @@
 #include <set>
 #include <span>
 
+#include "core/saturating.h"
 #include "core/text.h"
 #include "policy/unit_match.h"
 #include "policy/unit_pattern.h"
@@ -38,10 +39,6 @@ constexpr std::array<std::string_view, 2> kCameraCarveouts = {"camera", "rce"};
 bool containsAny(std::string_view name, std::span<const std::string_view> words) {
   return std::any_of(words.begin(), words.end(),
                      [&](std::string_view w) { return name.find(w) != std::string::npos; });
-}
-
-std::uint64_t saturatingAdd(std::uint64_t a, std::uint64_t b) {
-  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 bool startsWithAny(std::string_view text, std::span<const std::string_view> prefixes) {
@@ -151,7 +148,7 @@ Built swiotlbRow(const Inputs& in) {
   if (used) {
     const std::uint64_t suggested = suggestedSwiotlbSlabs(*used, 50);
     row.parts.push_back(std::to_string(*used) + " slabs at most since boot");
-    row.back_bytes = suggested < in.swiotlb.slabs ? (in.swiotlb.slabs - suggested) * kSwiotlbSlabBytes : 0;
+    row.back_bytes = suggested < in.swiotlb.slabs ? swiotlbBytes(in.swiotlb.slabs - suggested) : 0;
     row.how = "swiotlb=" + std::to_string(suggested) + " (most used since boot + 50%)";
   } else {
     // Without the kernel's high-water mark, what is in use now is no safe size: nothing is claimed.
@@ -169,7 +166,7 @@ Built swiotlbRow(const Inputs& in) {
   const std::uint64_t most = rule.kind == policy::SwiotlbRule::Kind::kAbsent
                                  ? kSwiotlbDefaultBytes / kSwiotlbSlabBytes
                                  : rule.max_slabs;
-  row.back_bytes = in.swiotlb.slabs > most ? (in.swiotlb.slabs - most) * kSwiotlbSlabBytes : 0;
+  row.back_bytes = in.swiotlb.slabs > most ? swiotlbBytes(in.swiotlb.slabs - most) : 0;
   row.how = "boot.swiotlb in the policy (at most " + std::to_string(most) + " slabs)";
   return built;
 }

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "core/file_reader.h"
+#include "core/saturating.h"
 #include "core/text.h"
 
 namespace jmem {
@@ -52,10 +53,6 @@ std::uint32_t cellCount(const std::filesystem::path& node, const char* name, std
 bool hasProperty(const std::filesystem::path& path) {
   std::error_code error;
   return std::filesystem::is_regular_file(std::filesystem::symlink_status(path, error));
-}
-
-std::uint64_t saturatingAdd(std::uint64_t a, std::uint64_t b) {
-  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 // The child nodes `wanted` picks, by name, at most kMaxRegions of them; `cut` says more were there.

@@ -18,7 +18,7 @@ struct SwiotlbPool {
   std::optional<std::uint64_t> high_water_slabs;  // the most ever used, where the kernel keeps it (6.6+)
   // Where the size came from: "debugfs", "boot log" or "default" (the architecture's, assumed).
   std::string source;
-  std::uint64_t bytes() const { return slabs * kSwiotlbSlabBytes; }
+  std::uint64_t bytes() const { return swiotlbBytes(slabs); }
 };
 
 // Pure: the size the kernel's boot message gives, in bytes: "software IO TLB: mapped [mem
