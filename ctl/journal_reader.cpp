@@ -10,14 +10,10 @@
 #include <string>
 
 #include "state/event_log.h"
+#include "system/journal_ptr.h"
 
 namespace jmem::ctl {
 namespace {
-
-struct JournalCloser {
-  void operator()(sd_journal* journal) const { sd_journal_close(journal); }
-};
-using JournalPtr = std::unique_ptr<sd_journal, JournalCloser>;
 
 // As journalctl decides whether to hint: root, or a member of the groups journald lets read it all.
 bool mayReadSystemJournal() {

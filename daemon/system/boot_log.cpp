@@ -3,21 +3,13 @@
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
-#include <memory>
+#include "system/journal_ptr.h"
 
 namespace jmem {
-namespace {
-
-struct JournalCloser {
-  void operator()(sd_journal* journal) const { sd_journal_close(journal); }
-};
-
-}  // namespace
-
 std::string kernelBootLines(std::string_view text, std::size_t max_messages) {
   sd_journal* raw = nullptr;
   if (sd_journal_open(&raw, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0) return {};
-  const std::unique_ptr<sd_journal, JournalCloser> journal(raw);
+  const JournalPtr journal(raw);
   sd_id128_t boot{};
   if (sd_id128_get_boot(&boot) < 0) return {};
   char boot_text[SD_ID128_STRING_MAX];
