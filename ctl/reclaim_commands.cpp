@@ -39,6 +39,7 @@ std::string renderReclaim(const ReclaimRecord& reclaim, const Style& style) {
     parts += "\n";
   }
   if (!parts.empty()) out += "\nWhat makes them up:\n" + parts;
+  for (const std::string& note : reclaim.notes) out += "\nNote: " + terminalSafe(note) + "\n";
   return out;
 }
 
@@ -56,7 +57,8 @@ Json renderReclaimJson(const ReclaimRecord& reclaim) {
   }
   return Json{{"rows", std::move(rows)},
               {"policy_would_take_bytes", reclaim.policy_would_take_bytes},
-              {"other_means_bytes", reclaim.other_means_bytes}};
+              {"other_means_bytes", reclaim.other_means_bytes},
+              {"notes", reclaim.notes}};
 }
 
 }  // namespace jmem::ctl

@@ -20,6 +20,7 @@ BusRecord encodeReclaim(const ReclaimRecord& reclaim) {
       {"rows", sdbus::Variant(rows)},
       {"policy_would_take_bytes", sdbus::Variant(reclaim.policy_would_take_bytes)},
       {"other_means_bytes", sdbus::Variant(reclaim.other_means_bytes)},
+      {"notes", sdbus::Variant(reclaim.notes)},
   };
 }
 
@@ -41,6 +42,7 @@ ReclaimRecord decodeReclaim(const BusRecord& record) {
   }
   readField<std::uint64_t>(record, "policy_would_take_bytes", out.policy_would_take_bytes);
   readField<std::uint64_t>(record, "other_means_bytes", out.other_means_bytes);
+  readField<std::vector<std::string>>(record, "notes", out.notes);
   return out;
 }
 

@@ -25,6 +25,7 @@ struct ReclaimRecord {
   std::vector<ReclaimRowRecord> rows;
   std::uint64_t policy_would_take_bytes = 0;
   std::uint64_t other_means_bytes = 0;
+  std::vector<std::string> notes;  // where a row is an estimate, and why
   friend bool operator==(const ReclaimRecord&, const ReclaimRecord&) = default;
 };
 

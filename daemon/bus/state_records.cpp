@@ -60,7 +60,7 @@ ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& r) {
 }
 
 ReclaimRecord reclaimRecord(const reclaim::Report& report) {
-  ReclaimRecord record{{}, report.policy_would_take_bytes, report.other_means_bytes};
+  ReclaimRecord record{{}, report.policy_would_take_bytes, report.other_means_bytes, report.notes};
   for (const reclaim::Row& r : report.rows) {
     record.rows.push_back({r.knob, r.bytes, r.backBytes(), r.guide, std::string(reclaim::toString(r.way)),
                            r.how, std::string(reclaim::toString(r.taken)), r.parts});

@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "policy/policy.h"
 #include "sources/kernel_cmdline.h"
+#include "system/desktop_units.h"
 
 namespace jmem::compliance {
 
@@ -92,6 +93,10 @@ struct CheckItem {
 struct CheckReport {
   std::vector<CheckItem> items;
   std::string policy_fingerprint;  // of the policy checked (policy_json.h), so a stale report shows
+  // Seen with the check, for the reclaim report's desktop row: none before it was observed, or with
+  // why it could not be.
+  std::optional<DesktopUnits> desktop;
+  std::string desktop_error;
   Verdict verdict() const;
   std::size_t count(ItemState state) const;  // items in this state
   bool compliant() const { return verdict() == Verdict::kCompliant; }

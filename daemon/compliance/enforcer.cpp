@@ -8,10 +8,13 @@ PolicyEnforcer::PolicyEnforcer(sdbus::IConnection& bus, EnforcerPaths paths)
     : paths_(std::move(paths)),
       systemd_(bus),
       user_units_(paths_.root),
-      observer_(systemd_, user_units_, paths_.proc, paths_.root) {}
+      sessions_(bus),
+      observer_(systemd_, user_units_, sessions_, paths_.proc, paths_.root) {}
 
 CheckReport PolicyEnforcer::check(const Ledger* ledger) {
-  return checkCompliance(policy_, observer_.observe(policy_), ledger);
+  CheckReport report = checkCompliance(policy_, observer_.observe(policy_), ledger);
+  observer_.observeDesktop(report);
+  return report;
 }
 
 Plan PolicyEnforcer::plan(const Ledger* ledger) {
@@ -85,6 +88,7 @@ Enforcement PolicyEnforcer::enforce(const Ledger* ledger) {
   const ObservedState observed = observer_.observe(policy_);
   Enforcement done;
   done.report = checkCompliance(policy_, observed, ledger);
+  observer_.observeDesktop(done.report);
   const Plan planned = planChanges(policy_, done.report, observed);
   done.planned = planned.changes.size();
   if (done.planned > 0) done.applied = applyPlan(planned);

@@ -68,6 +68,7 @@ class PolicyEnforcer {
   policy::Policy policy_;
   SystemdManager systemd_;
   GlobalUserUnits user_units_;
+  LoginSessions sessions_;
   Observer observer_;
   std::unique_ptr<ChangeJournal> journal_;
   std::unique_ptr<Applier> applier_;

@@ -78,6 +78,20 @@ void Observer::observeWrittenThisBoot(const std::filesystem::path& extlinux, Boo
   boot.next_written_this_boot = static_cast<std::uint64_t>(info.st_mtim.tv_sec) >= *boot_time;
 }
 
+void Observer::observeDesktop(CheckReport& report) {
+  // A desktop's closure is some 150 units; a loop in the dependencies ends at the first unit seen twice.
+  constexpr std::size_t kMaxUnits = 4096;
+  const DependencyLookup lookup = [this](const std::string& name) { return systemd_.unitDependencies(name); };
+  auto graphical = pulledInBy("graphical.target", lookup, kMaxUnits);
+  auto multi_user = graphical ? pulledInBy("multi-user.target", lookup, kMaxUnits) : graphical;
+  auto sessions = multi_user ? sessions_.list() : Result<std::vector<LoginSession>>(multi_user.error());
+  if (!sessions) {
+    report.desktop_error = sessions.error().message;
+    return;
+  }
+  report.desktop = desktopUnits(*graphical, *multi_user, *sessions);
+}
+
 ObservedState Observer::observe(const policy::Policy& policy) {
   ObservedState observed;
   if (policy.default_target) {

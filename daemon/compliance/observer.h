@@ -4,6 +4,7 @@
 
 #include "compliance/check.h"
 #include "system/global_user_units.h"
+#include "system/login_sessions.h"
 #include "system/systemd_manager.h"
 
 namespace jmem::compliance {
@@ -12,14 +13,18 @@ namespace jmem::compliance {
 // the global user masks, /proc/cmdline and extlinux.conf. Reads only.
 class Observer {
  public:
-  Observer(SystemdManager& systemd, const GlobalUserUnits& user_units, std::filesystem::path proc_root,
-           std::filesystem::path root = "/")
+  Observer(SystemdManager& systemd, const GlobalUserUnits& user_units, LoginSessions& sessions,
+           std::filesystem::path proc_root, std::filesystem::path root = "/")
       : systemd_(systemd),
         user_units_(user_units),
+        sessions_(sessions),
         proc_root_(std::move(proc_root)),
         root_(std::move(root)) {}
 
   ObservedState observe(const policy::Policy& policy);
+  // What runs because the default target is graphical: systemd's dependencies of graphical.target and
+  // multi-user.target, and logind's sessions. Into the report, for the reclaim report.
+  void observeDesktop(CheckReport& report);
 
  private:
   void observeSystemUnit(const std::string& name, ObservedState& observed);
@@ -29,6 +34,7 @@ class Observer {
 
   SystemdManager& systemd_;
   const GlobalUserUnits& user_units_;
+  LoginSessions& sessions_;
   std::filesystem::path proc_root_;
   std::filesystem::path root_;  // where extlinux.conf and the user unit search path are looked up
 };

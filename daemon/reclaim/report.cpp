@@ -18,8 +18,8 @@ namespace {
 using compliance::ItemKind;
 using compliance::ItemState;
 
-// What a desktop session runs outside the display manager's unit: its session scopes and user
-// manager hold these, and none of them runs under multi-user.target.
+// What a desktop session runs in its user manager: counted where the user has another session that
+// keeps the manager running, and for the whole desktop when systemd and logind could not be asked.
 constexpr std::array<std::string_view, 18> kDesktopPrograms = {
     "Xorg",          "Xwayland", "gnome-shell",     "gnome-session-b", "gnome-session-c", "gdm-wayland-ses",
     "gdm-x-session", "gsd-",     "nvweston",        "weston",          "ibus-",           "tracker-miner-f",
@@ -104,13 +104,29 @@ Taken takenBy(const compliance::CheckReport* check, std::optional<ItemKind> kind
   return !any || unknown ? Taken::kUnknown : Taken::kTaken;
 }
 
-Built desktopRow(const Inputs& in) {
+bool desktopProgram(std::string_view comm) {
+  return startsWithAny(comm, kDesktopPrograms);
+}
+
+Built desktopRow(const Inputs& in, std::vector<std::string>& notes) {
   RowBuilder b;
   b.row.knob = "desktop";
   b.row.guide = "865 MB";
+  const DesktopUnits* desktop = in.check && in.check->desktop ? &*in.check->desktop : nullptr;
   const policy::UnitClass* gui = classNamed(*in.policy, "gui");
   for (const LedgerProcess& p : in.ledger->processes) {
-    if ((gui && inClass(*gui, p.sample)) || startsWithAny(p.sample.comm, kDesktopPrograms)) b.add(p);
+    const bool counted = desktop ? runsForDesktop(*desktop, p.sample.placement, p.sample.comm, desktopProgram)
+                                 : (gui && inClass(*gui, p.sample)) || desktopProgram(p.sample.comm);
+    if (counted) b.add(p);
+  }
+  if (!desktop) {
+    const std::string why = !in.check                         ? "the device has not been checked yet"
+                            : in.check->desktop_error.empty() ? "it was not asked"
+                                                              : in.check->desktop_error;
+    notes.push_back(
+        "desktop: counted from the gui class and the names of desktop programs, since systemd "
+        "and logind could not say what graphical.target runs: " +
+        why);
   }
   const bool managed = in.policy->default_target && in.policy->default_target->value == "multi-user.target";
   b.row.way = Way::kPolicy;
@@ -321,8 +337,9 @@ std::string_view toString(Taken taken) {
 }
 
 Report reclaimReport(const Inputs& in) {
+  Report report;
   std::vector<Built> built;
-  built.push_back(desktopRow(in));
+  built.push_back(desktopRow(in, report.notes));
   for (const policy::UnitClass& c : in.policy->classes) built.push_back(classRow(in, c));
   built.push_back(swiotlbRow(in));
   built.push_back(carveoutRow(in, in.ledger->system.meminfo));
@@ -334,7 +351,6 @@ Report reclaimReport(const Inputs& in) {
   // other row gives of it.
   std::map<pid_t, std::uint64_t> would_take;
   std::map<pid_t, std::uint64_t> other;
-  Report report;
   for (Built& b : built) {
     const Row& row = b.row;
     const bool policy_takes = row.taken == Taken::kWouldTake;

@@ -58,6 +58,7 @@ struct Report {
   // What remains reclaimable only by other means: boot arguments the policy does not set, reflash,
   // and a person's decisions.
   std::uint64_t other_means_bytes = 0;
+  std::vector<std::string> notes;  // where a row is an estimate, and why
 };
 
 struct Inputs {

@@ -84,35 +84,56 @@ Result<std::string> SystemdManager::unitFileState(const std::string& name) {
   }
 }
 
+SystemdManager::LoadedUnit SystemdManager::loadUnit(const std::string& name) {
+  LoadedUnit unit;
+  managerProxy(*connection_)
+      ->callMethod("LoadUnit")
+      .onInterface(kManagerInterface)
+      .withTimeout(options_.call_timeout)
+      .withArguments(name)
+      .storeResultsTo(unit.path);
+  sdbus_compat::createProxy(*connection_, kService, unit.path)
+      ->callMethod("GetAll")
+      .onInterface(kPropertiesInterface)
+      .withTimeout(options_.call_timeout)
+      .withArguments(std::string(kUnitInterface))
+      .storeResultsTo(unit.properties);
+  return unit;
+}
+
 Result<UnitState> SystemdManager::unitState(const std::string& name) {
   return guarded("get the state of " + name, [&] {
-    sdbus::ObjectPath path;
-    managerProxy(*connection_)
-        ->callMethod("LoadUnit")
-        .onInterface(kManagerInterface)
-        .withTimeout(options_.call_timeout)
-        .withArguments(name)
-        .storeResultsTo(path);
-    std::map<std::string, sdbus::Variant> properties;
-    sdbus_compat::createProxy(*connection_, kService, path)
-        ->callMethod("GetAll")
-        .onInterface(kPropertiesInterface)
-        .withTimeout(options_.call_timeout)
-        .withArguments(std::string(kUnitInterface))
-        .storeResultsTo(properties);
+    const LoadedUnit unit = loadUnit(name);
     const auto text = [&](const char* key) {
-      const auto it = properties.find(key);
-      return it == properties.end() ? std::string() : it->second.get<std::string>();
+      const auto it = unit.properties.find(key);
+      return it == unit.properties.end() ? std::string() : it->second.get<std::string>();
     };
     UnitState state;
-    state.object_path = path;
+    state.object_path = unit.path;
     state.load_state = text("LoadState");
     state.active_state = text("ActiveState");
     state.sub_state = text("SubState");
     state.unit_file_state = text("UnitFileState");
-    const auto reload = properties.find("NeedDaemonReload");
-    state.need_daemon_reload = reload != properties.end() && reload->second.get<bool>();
+    const auto reload = unit.properties.find("NeedDaemonReload");
+    state.need_daemon_reload = reload != unit.properties.end() && reload->second.get<bool>();
     return state;
+  });
+}
+
+Result<UnitDependencies> SystemdManager::unitDependencies(const std::string& name) {
+  return guarded("get the dependencies of " + name, [&] {
+    const LoadedUnit loaded = loadUnit(name);
+    UnitDependencies unit;
+    if (const auto id = loaded.properties.find("Id"); id != loaded.properties.end())
+      unit.id = id->second.get<std::string>();
+    if (unit.id.empty()) unit.id = name;
+    // Upholds= came with systemd 249; JetPack 5's 245 has no such property.
+    for (const char* key : {"Wants", "Requires", "BindsTo", "Upholds"}) {
+      const auto it = loaded.properties.find(key);
+      if (it == loaded.properties.end()) continue;
+      for (auto& pulled : it->second.get<std::vector<std::string>>()) unit.pulls.push_back(std::move(pulled));
+    }
+    return unit;
   });
 }
 

@@ -1,14 +1,17 @@
 #pragma once
 
 #include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/Types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "system/desktop_units.h"
 
 namespace jmem {
 
@@ -98,6 +101,9 @@ class SystemdManager {
   // Removes every symlink that the [Install] sections name, including those of Also= units.
   Result<UnitFileChanges> disableUnitFiles(const std::vector<std::string>& names);
 
+  // The unit a name resolves to and what starting it pulls in (LoadUnit: loads a unit it does not have).
+  Result<UnitDependencies> unitDependencies(const std::string& name);
+
   // Unit files whose state is one of `states` (all when empty) and whose name matches one of the
   // shell globs in `patterns` (all when empty).
   Result<std::vector<UnitFileEntry>> listUnitFilesByPatterns(const std::vector<std::string>& states,
@@ -118,6 +124,12 @@ class SystemdManager {
   Result<JobOutcome> queueJob(const char* method, const char* verb, const std::string& name,
                               std::optional<std::chrono::milliseconds> wait, const std::string& mode);
   Result<bool> jobExists(const std::string& job_path);
+  // LoadUnit, then the unit's properties; throws sdbus::Error (callers run it guarded).
+  struct LoadedUnit {
+    sdbus::ObjectPath path;
+    std::map<std::string, sdbus::Variant> properties;
+  };
+  LoadedUnit loadUnit(const std::string& name);
 
   sdbus::IConnection* connection_;
   SystemdManagerOptions options_;

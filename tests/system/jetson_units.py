@@ -8,10 +8,14 @@ def holder(mib):
 
 
 # What the holders keep written, in MiB; the interpreter adds its own.
-HELD_MIB = {"gdm3.service": 40, "ModemManager.service": 12}
+HELD_MIB = {"gdm3.service": 40, "ModemManager.service": 12, "udisks2.service": 8}
 SYSTEM_UNITS = {
     "gdm3.service": "[Unit]\nDescription=stand-in GNOME display manager\n[Service]\n" + holder(40) +
                     "[Install]\nWantedBy=graphical.target\nAlias=display-manager.service\n",
+    # Wanted by graphical.target, as Ubuntu ships it, and in no class of the policy: part of the desktop
+    # only because systemd says graphical.target pulls it in.
+    "udisks2.service": "[Unit]\nDescription=stand-in disk manager\n[Service]\n" + holder(8) +
+                       "[Install]\nWantedBy=graphical.target\n",
     "ModemManager.service": "[Unit]\nDescription=stand-in modem manager\n[Service]\n" + holder(12) +
                             "[Install]\nWantedBy=multi-user.target\n",
     "avahi-daemon.service": "[Unit]\nDescription=stand-in avahi\nRequires=avahi-daemon.socket\n[Service]\n"
@@ -35,6 +39,8 @@ USER_UNITS = {
 # stops and revert must start again.
 RUNNING = ("gdm3.service", "ModemManager.service", "avahi-daemon.service", "rsyslog.service", "bluetooth.service")
 STARTED = RUNNING + ("avahi-daemon.socket",)
+# Started too, and no policy's: apply leaves it running.
+UNTOUCHED = ("udisks2.service",)
 # Runs and stops by itself while the tests run; it is no part of what the policy touches.
 OWN = "jmemd.service"
 
@@ -49,7 +55,7 @@ def install(container):
     container.run("systemctl", "enable", *SYSTEM_UNITS)
     container.run("systemctl", "--global", "enable", *USER_UNITS)
     container.run("systemctl", "set-default", "graphical.target")
-    container.run("systemctl", "start", *RUNNING)
+    container.run("systemctl", "start", *RUNNING, *UNTOUCHED)
 
 
 def vendor_default_target(container):

@@ -52,6 +52,7 @@ TEST_CASE("the reclaim report survives the bus with every row and total", "[bus]
                              "not in the policy",
                              {}}},
                            430u << 20,
-                           60u << 20};
+                           60u << 20,
+                           {"desktop: counted from the names of desktop programs"}};
   CHECK(decodeReclaim(encodeReclaim(sent)) == sent);
 }

@@ -58,6 +58,7 @@ Ledger deviceLedger() {
       process(502, "containerd-shim", "containerd.service", 6),
       process(600, "python3", "inference.service", 900, 300),
       process(700, "sshd", "ssh.service", 4),
+      process(810, "udisksd", "udisks2.service", 7),
   };
   return ledger;
 }
@@ -75,6 +76,10 @@ compliance::CheckReport checked(compliance::ItemState gui, compliance::ItemState
   item.policy_class = "";
   item.state = target;
   report.items.push_back(item);
+  // What systemd and logind said: graphical.target adds gdm3 and udisks2; uid 1000 has the desktop's
+  // session and an ssh login, so its user manager stays and only its desktop programs count.
+  report.desktop =
+      DesktopUnits{{"gdm3.service", "udisks2.service"}, {"session-c1.scope"}, {}, {"user@1000.service"}};
   return report;
 }
 
@@ -94,7 +99,7 @@ TEST_CASE("the desktop is the display manager and what its sessions run, PSS plu
   const auto check = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
   const Report report = reclaimReport({&ledger, &policy, &check, {}, {}, {}});
   const Row& desktop = row(report, "desktop");
-  CHECK(desktop.bytes == (30 + 60 + 40 + 180 + 90) * kMiB);
+  CHECK(desktop.bytes == (30 + 60 + 40 + 180 + 90 + 7) * kMiB);
   CHECK(desktop.taken == Taken::kWouldTake);
   CHECK(desktop.way == Way::kPolicy);
   CHECK(desktop.guide == "865 MB");
@@ -113,16 +118,49 @@ TEST_CASE("each class costs its units now, in their manager's scope, the keep li
   CHECK(row(report, "class gui").taken == Taken::kUnknown);
 }
 
+TEST_CASE("without systemd's word on graphical.target the desktop is counted by names, and says so",
+          "[reclaim]") {
+  const Ledger ledger = deviceLedger();
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  const Report unchecked = reclaimReport({&ledger, &policy, nullptr, {}, {}, {}});
+  // gdm3 (the gui class), Xorg and gnome-shell by name: udisks2 is missed.
+  CHECK(row(unchecked, "desktop").bytes == (30 + 60 + 40 + 180 + 90) * kMiB);
+  REQUIRE(unchecked.notes.size() == 1);
+  CHECK(unchecked.notes[0].find("has not been checked yet") != std::string::npos);
+
+  auto failed = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
+  failed.desktop.reset();
+  failed.desktop_error = "Failed to list logind's sessions: Access denied";
+  const Report refused = reclaimReport({&ledger, &policy, &failed, {}, {}, {}});
+  REQUIRE(refused.notes.size() == 1);
+  CHECK(refused.notes[0].find("Access denied") != std::string::npos);
+
+  const auto seen = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
+  CHECK(reclaimReport({&ledger, &policy, &seen, {}, {}, {}}).notes.empty());
+}
+
+TEST_CASE("a user whose every session is graphical gives the desktop their whole user manager", "[reclaim]") {
+  const Ledger ledger = deviceLedger();
+  const auto policy = test::parsePolicyOrFail(kPolicy);
+  auto check = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
+  check.desktop->shared_user_managers.clear();
+  check.desktop->user_managers = {"user@1000.service"};
+  const Report report = reclaimReport({&ledger, &policy, &check, {}, {}, {}});
+  // pulseaudio, under the same user manager, goes with it.
+  CHECK(row(report, "desktop").bytes == (30 + 60 + 40 + 180 + 90 + 7 + 8) * kMiB);
+}
+
 TEST_CASE("what the policy would take counts a process once, and drops to zero once taken", "[reclaim]") {
   Ledger ledger = deviceLedger();
   const auto policy = test::parsePolicyOrFail(kPolicy);
   const auto drifting = checked(compliance::ItemState::kDrift, compliance::ItemState::kDrift);
   const Report before = reclaimReport({&ledger, &policy, &drifting, {}, {}, {}});
   // gdm3 is in the desktop row and the gui class row: once. Audio and network are unknown to this check.
-  CHECK(before.policy_would_take_bytes == (30 + 60 + 40 + 180 + 90) * kMiB);
+  CHECK(before.policy_would_take_bytes == (30 + 60 + 40 + 180 + 90 + 7) * kMiB);
 
-  // Applied: the desktop and gdm3 are gone, the check complies.
-  std::erase_if(ledger.processes, [](const LedgerProcess& p) { return p.sample.pid < 300; });
+  // Applied and rebooted into multi-user.target: the desktop and gdm3 are gone, the check complies.
+  std::erase_if(ledger.processes,
+                [](const LedgerProcess& p) { return p.sample.pid < 300 || p.sample.comm == "udisksd"; });
   const auto complying = checked(compliance::ItemState::kOk, compliance::ItemState::kOk);
   const Report after = reclaimReport({&ledger, &policy, &complying, {}, {}, {}});
   CHECK(row(after, "desktop").bytes == 0);
