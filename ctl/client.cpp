@@ -196,10 +196,11 @@ std::vector<ChangeResultRecord> GovernorClient::revert() {
 
 ThrottleView GovernorClient::throttleState() {
   const auto [phase, triggers, waiting, would, units, controls, recent] = proxy_->GetThrottle();
-  ThrottleView view{phase, triggers, waiting, would, {}, {}, {}};
+  ThrottleView view{phase, triggers, waiting, would, {}, {}, {}, {}};
   for (const BusRecord& u : units) view.units.push_back(decodeThrottleUnit(u));
   for (const BusRecord& c : controls) view.controls.push_back(decodeThrottleControl(c));
   for (const BusRecord& r : recent) view.recent.push_back(decodeThrottleAction(r));
+  view.rooms = roomRequests();
   return view;
 }
 
@@ -219,6 +220,21 @@ std::vector<ThrottleActionRecord> GovernorClient::throttle(const std::string& un
 
 std::vector<ThrottleActionRecord> GovernorClient::release(const std::string& unit) {
   return decodeActions(proxy_->Release(unit));
+}
+
+RoomRequestRecord GovernorClient::makeRoom(std::uint64_t bytes, const std::string& unit,
+                                           std::uint32_t timeout_s, std::uint32_t hold_s) {
+  return decodeRoomRequest(proxy_->MakeRoom(bytes, unit, timeout_s, hold_s));
+}
+
+std::vector<RoomRequestRecord> GovernorClient::roomRequests() {
+  std::vector<RoomRequestRecord> out;
+  try {
+    for (const BusRecord& r : proxy_->GetRoomRequests()) out.push_back(decodeRoomRequest(r));
+  } catch (const sdbus::Error& e) {
+    if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+  }
+  return out;
 }
 
 int GovernorClient::watch(MonitorHandlers handlers) {

@@ -39,6 +39,7 @@ struct ThrottleView {
   std::vector<ThrottleUnitRecord> units;
   std::vector<ThrottleControlRecord> controls;
   std::vector<ThrottleActionRecord> recent;
+  std::vector<RoomRequestRecord> rooms;  // requests for room: made or held first, then queued
 };
 
 struct GovernorInfo {
@@ -104,6 +105,11 @@ class GovernorClient {
   ThrottleView throttleState();
   std::vector<ThrottleActionRecord> throttle(const std::string& unit);
   std::vector<ThrottleActionRecord> release(const std::string& unit);
+  // MakeRoom: waits for the answer (set the call timeout beyond timeout_s).
+  RoomRequestRecord makeRoom(std::uint64_t bytes, const std::string& unit, std::uint32_t timeout_s,
+                             std::uint32_t hold_s);
+  // GetRoomRequests; none from a jmemd that has no such method.
+  std::vector<RoomRequestRecord> roomRequests();
   // GetReclaim: what each knob of NVIDIA's guide would give back here.
   ReclaimRecord reclaim();
   // GetChanges: what jmemd's change journals hold, newest first; truncated: the oldest left out.

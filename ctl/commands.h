@@ -72,6 +72,10 @@ std::string renderActions(const std::vector<ThrottleActionRecord>& actions);
 
 // reclaim: what each knob would give back here, NVIDIA's figure beside it, and what makes it up.
 std::string renderReclaim(const ReclaimRecord& reclaim, const Style& style);
+// make-room's answer, and a request for room as status lists it.
+std::string renderRoomAnswer(const RoomRequestRecord& answer);
+std::string roomLine(const RoomRequestRecord& request);
+Json renderRoomJson(const RoomRequestRecord& request);
 Json renderReclaimJson(const ReclaimRecord& reclaim);
 
 // explain UNIT: the policy's rules that match it, where they are written, and what the throttle would do.

@@ -1,6 +1,8 @@
 #include "ctl/options.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "core/clock.h"
 #include "core/option_table.h"
@@ -80,14 +82,39 @@ Status setUnit(std::string_view value, CtlOptions& options) {
   return ok();
 }
 
+Status setRoomFor(std::string_view value, CtlOptions& options) {
+  if (!isValidUnitName(value)) return Error{"Invalid unit name \"" + sanitizeName(value) + "\""};
+  options.room_for = std::string(value);
+  options.room_option = true;
+  return ok();
+}
+
+Status setSeconds(std::string_view value, std::uint32_t low, std::uint32_t high, const char* what,
+                  std::uint32_t& into) {
+  const auto seconds = parseUnsigned(value);
+  if (!seconds || *seconds < low || *seconds > high)
+    return Error{"Invalid " + std::string(what) + " \"" + sanitizeName(value) + "\": expected " +
+                 std::to_string(low) + " to " + std::to_string(high) + " seconds"};
+  into = static_cast<std::uint32_t>(*seconds);
+  return ok();
+}
+
+Status setRoomTimeout(std::string_view value, CtlOptions& options) {
+  options.room_option = true;
+  return setSeconds(value, 1, 600, "--timeout", options.room_timeout_s);
+}
+
+Status setRoomHold(std::string_view value, CtlOptions& options) {
+  options.room_option = true;
+  return setSeconds(value, 0, 3600, "--hold", options.room_hold_s);
+}
+
 constexpr std::array kValueOptions{
-    CtlValueOption{"--json", "", &setJson, true},
-    CtlValueOption{"--lines", "", &setLimit},
-    CtlValueOption{"--iterations", "-n", &setIterations},
-    CtlValueOption{"--sort", "", &setSort},
-    CtlValueOption{"--base", "", &setBase},
-    CtlValueOption{"--since", "", &setSince},
-    CtlValueOption{"--unit", "", &setUnit},
+    CtlValueOption{"--for", "", &setRoomFor},   CtlValueOption{"--timeout", "", &setRoomTimeout},
+    CtlValueOption{"--hold", "", &setRoomHold}, CtlValueOption{"--json", "", &setJson, true},
+    CtlValueOption{"--lines", "", &setLimit},   CtlValueOption{"--iterations", "-n", &setIterations},
+    CtlValueOption{"--sort", "", &setSort},     CtlValueOption{"--base", "", &setBase},
+    CtlValueOption{"--since", "", &setSince},   CtlValueOption{"--unit", "", &setUnit},
 };
 
 // A word that is no option: the command, then its files, its unit or the verb it explains. After
@@ -95,6 +122,7 @@ constexpr std::array kValueOptions{
 Status takeOperand(std::string_view arg, bool literal, const VerbEntry*& verb, CtlOptions& options) {
   const bool full = verb && ((verb->operands == Operands::kNone) ||
                              (verb->operands == Operands::kUnit && !options.unit.empty()) ||
+                             (verb->operands == Operands::kSize && options.room_bytes != 0) ||
                              (verb->operands == Operands::kVerb && !options.help_verb.empty()));
   if ((arg.starts_with("-") && !literal) || full)
     return Error{"Unknown argument \"" + sanitizeName(arg) + "\"; see jmemctl --help"};
@@ -106,6 +134,11 @@ Status takeOperand(std::string_view arg, bool literal, const VerbEntry*& verb, C
   } else if (verb->operands == Operands::kVerb) {
     if (!findVerb(arg)) return Error{"Unknown command \"" + sanitizeName(arg) + "\"; see jmemctl help"};
     options.help_verb = std::string(arg);
+  } else if (verb->operands == Operands::kSize) {
+    const auto bytes = parseSize(arg);
+    if (!bytes || *bytes == 0)
+      return Error{"Invalid size \"" + sanitizeName(arg) + "\": expected bytes, or a number with K, M or G"};
+    options.room_bytes = *bytes;
   } else if (verb->operands == Operands::kFiles) {
     (options.drop_in ? options.dropins : options.files).emplace_back(arg);
   } else {
@@ -126,6 +159,10 @@ Status checkCombination(const CtlOptions& options, const VerbEntry* verb) {
   if (options.drop_in && options.dropins.empty()) return Error{"--drop-in needs a FILE after it"};
   if (verb && verb->operands == Operands::kUnit && options.unit.empty())
     return Error{std::string(verb->name) + " needs a UNIT"};
+  if (verb && verb->operands == Operands::kSize && options.room_bytes == 0)
+    return Error{std::string(verb->name) + " needs a SIZE"};
+  if (options.room_option && options.verb != Verb::kMakeRoom)
+    return Error{"--for, --timeout and --hold belong to the make-room command"};
   const bool top_option =
       options.units || options.sort != SortKey::kCost || options.full || options.batch || options.iterations;
   if (top_option && options.verb != Verb::kTop)
@@ -151,6 +188,46 @@ Options:
 )";
 
 }  // namespace
+
+std::optional<std::uint64_t> parseSize(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+    ++digits;
+  const std::string_view number = text.substr(0, digits);
+  std::string_view unit = text.substr(digits);
+  if (number.empty() || number.front() == '.' || number.back() == '.' ||
+      std::count(number.begin(), number.end(), '.') > 1)
+    return std::nullopt;
+  if (unit.ends_with("iB")) unit.remove_suffix(2);
+  if (unit.size() == 2 && (unit.back() == 'B' || unit.back() == 'b')) unit.remove_suffix(1);
+  int shift = 0;
+  if (unit == "K" || unit == "k") {
+    shift = 10;
+  } else if (unit == "M" || unit == "m") {
+    shift = 20;
+  } else if (unit == "G" || unit == "g") {
+    shift = 30;
+  } else if (!unit.empty() && unit != "B") {
+    return std::nullopt;
+  }
+  const auto dot = number.find('.');
+  const auto whole = parseUnsigned(number.substr(0, dot));
+  if (!whole || *whole > (1ULL << 40)) return std::nullopt;
+  std::uint64_t bytes = *whole << shift;
+  if (dot != std::string_view::npos) {
+    if (shift == 0) return std::nullopt;  // no fraction of a byte
+    std::uint64_t scale = 1;
+    std::uint64_t fraction = 0;
+    for (const char c : number.substr(dot + 1).substr(0, 6)) {
+      fraction = fraction * 10 + static_cast<std::uint64_t>(c - '0');
+      scale *= 10;
+    }
+    bytes += (fraction << shift) / scale;
+  }
+  if (bytes > (1ULL << 40)) return std::nullopt;
+  return bytes;
+}
 
 std::string verbUsage(std::string_view name) {
   const VerbEntry* verb = findVerb(name);
@@ -178,6 +255,7 @@ Exit status:
   5  check: the device drifts from the policy (validate: the files have problems)
   6  check, plan: some item could not be observed, so compliance is unknown
   7  check: compliant once the device reboots (boot arguments wait for the next boot)
+  8  make-room: the room could not be made (in audit mode: it is not there)
 )";
 }
 

@@ -21,6 +21,7 @@ inline constexpr int kExitDrift = 5;  // check: the device drifts from the polic
 // check: nothing drifts but some item could not be observed; plan: some item could not be planned
 inline constexpr int kExitUnknown = 6;
 inline constexpr int kExitRebootPending = 7;  // check: compliant once the device reboots
+inline constexpr int kExitNoRoom = 8;         // make-room: the room could not be made
 
 enum class Verb {
   kHelp,
@@ -37,7 +38,8 @@ enum class Verb {
   kRelease,
   kExplain,
   kLog,
-  kReclaim
+  kReclaim,
+  kMakeRoom
 };
 
 // The rows `top` shows when --lines does not say: a screen's worth on a terminal.
@@ -61,15 +63,24 @@ struct CtlOptions {
   // top -n: snapshots to print before exiting; 0 until interrupted. Unset: the live screen until q on
   // a terminal, one snapshot elsewhere.
   std::optional<std::uint32_t> iterations;
-  std::vector<std::string> files;    // validate FILE...: main policies, or drop-ins in a policy.d
-  bool drop_in = false;              // validate --drop-in: the files after it are drop-ins
-  std::vector<std::string> dropins;  // validate --drop-in FILE...
-  std::string base;                  // validate --base FILE: what drop-ins merge onto
-  bool builtin_base = false;         // validate --builtin-base
-  std::string unit;                  // throttle UNIT, release UNIT, explain UNIT
-  std::string log_unit;              // log --unit: its events alone
-  std::uint64_t since_usec = 0;      // log --since: CLOCK_REALTIME; 0 for all
+  std::vector<std::string> files;     // validate FILE...: main policies, or drop-ins in a policy.d
+  bool drop_in = false;               // validate --drop-in: the files after it are drop-ins
+  std::vector<std::string> dropins;   // validate --drop-in FILE...
+  std::string base;                   // validate --base FILE: what drop-ins merge onto
+  bool builtin_base = false;          // validate --builtin-base
+  std::string unit;                   // throttle UNIT, release UNIT, explain UNIT
+  std::string log_unit;               // log --unit: its events alone
+  std::uint64_t since_usec = 0;       // log --since: CLOCK_REALTIME; 0 for all
+  std::uint64_t room_bytes = 0;       // make-room SIZE
+  std::string room_for;               // make-room --for UNIT; "" for jmemctl's own unit, if any
+  std::uint32_t room_timeout_s = 60;  // make-room --timeout
+  std::uint32_t room_hold_s = 0;      // make-room --hold; 0: until the unit's memory stops growing
+  bool room_option = false;           // any of the three given
 };
+
+// "700M", "1.5G", "512MiB", "4096": bytes, in powers of 1024 as jmem prints them; nullopt for
+// anything else (no sign, no exponent, at most 1 TiB).
+std::optional<std::uint64_t> parseSize(std::string_view text);
 
 Result<CtlOptions> parseCtlOptions(const std::vector<std::string_view>& args);
 

@@ -57,6 +57,7 @@ std::string renderThrottle(const ThrottleView& t, const Style& style) {
   for (const auto& c : t.controls) {
     if (!c.available) row("Cannot", terminalSafe(c.action + ": " + c.note));
   }
+  for (const auto& room : t.rooms) row("Room", roomLine(room));
   if (!t.recent.empty()) {
     const auto& r = t.recent.back();
     row("Last action", clockTime(r.time_usec) + " " + (r.ok ? "" : "FAILED ") +
@@ -79,9 +80,44 @@ Json renderThrottleJson(const ThrottleView& t) {
   for (const auto& c : t.controls) controls[c.action] = Json{{"available", c.available}, {"note", c.note}};
   Json recent = Json::array();
   for (const auto& r : t.recent) recent.push_back(actionJson(r));
-  return Json{{"phase", t.phase},           {"triggers", t.triggers},    {"waiting", t.waiting},
-              {"would", t.would},           {"units", std::move(units)}, {"controls", std::move(controls)},
-              {"recent", std::move(recent)}};
+  Json rooms = Json::array();
+  for (const auto& r : t.rooms) rooms.push_back(renderRoomJson(r));
+  return Json{{"phase", t.phase},
+              {"triggers", t.triggers},
+              {"waiting", t.waiting},
+              {"would", t.would},
+              {"units", std::move(units)},
+              {"controls", std::move(controls)},
+              {"recent", std::move(recent)},
+              {"rooms", rooms}};
+}
+
+std::string roomLine(const RoomRequestRecord& r) {
+  std::string line = terminalSafe(r.phase) + " " + formatIec(r.bytes) + " for " +
+                     (r.unit.empty() ? std::string("a load") : terminalSafe(r.unit)) + " (uid " +
+                     std::to_string(r.caller_uid) + ")";
+  if (!r.units.empty()) line += ": " + terminalSafe(join(r.units, ", "));
+  return line;
+}
+
+std::string renderRoomAnswer(const RoomRequestRecord& r) {
+  std::string out = terminalSafe(r.message) + "\n";
+  if (r.made && r.phase == "holding")
+    out += "Held " +
+           (r.hold_sec > 0
+                ? "for " + std::to_string(r.hold_sec) + " s"
+                : std::string("until the memory of ") + (r.unit.empty() ? "the load" : terminalSafe(r.unit)) +
+                      " stops growing (at most 600 s)") +
+           (r.units.empty() ? "" : ": " + terminalSafe(join(r.units, ", ")) + " stay as they are") + ".\n";
+  return out;
+}
+
+Json renderRoomJson(const RoomRequestRecord& r) {
+  return Json{
+      {"made", r.made},         {"message", r.message}, {"id", r.id},
+      {"unit", r.unit},         {"bytes", r.bytes},     {"room_at_start_bytes", r.room_at_start_bytes},
+      {"steps", r.steps},       {"units", r.units},     {"caller_uid", r.caller_uid},
+      {"hold_sec", r.hold_sec}, {"phase", r.phase}};
 }
 
 std::string renderActions(const std::vector<ThrottleActionRecord>& actions) {

@@ -14,6 +14,7 @@
 #include "ctl/monitor.h"
 #include "ctl/top_screen.h"
 #include "ctl/user_names.h"
+#include "sources/cgroup_unit.h"
 
 namespace jmem::ctl {
 namespace {
@@ -113,6 +114,22 @@ int runThrottle(GovernorClient* client, const CtlOptions& options, const Style&)
 int runRelease(GovernorClient* client, const CtlOptions& options, const Style&) {
   printActions(client->release(options.unit), options);
   return kExitOk;
+}
+
+// For ExecStartPre= of a workload's unit: without --for, the room is for the unit jmemctl runs in.
+int runMakeRoom(GovernorClient* client, const CtlOptions& options, const Style&) {
+  std::string unit = options.room_for;
+  if (unit.empty()) {
+    unit = readOwnUnit("/proc");
+    // Outside a service (a shell, a session scope) there is no workload to make room for.
+    if (!unit.ends_with(".service")) unit.clear();
+  }
+  client->setCallTimeout(std::chrono::seconds(options.room_timeout_s + 30));
+  const auto answer = client->makeRoom(options.room_bytes, unit, options.room_timeout_s, options.room_hold_s);
+  std::cout << (options.json ? jsonText(renderRoomJson(answer), options.json_short)
+                             : renderRoomAnswer(answer))
+            << std::flush;
+  return answer.made ? kExitOk : kExitNoRoom;
 }
 
 // The system journal and the change journals each may be out of reach; what is shown says which.
@@ -279,6 +296,16 @@ constexpr std::array kVerbs{
               "                         GPU buffers outside workloads; how to get it and whether the\n"
               "                         policy takes it already\n",
               runReclaim},
+    VerbEntry{
+        "make-room", Verb::kMakeRoom, Operands::kSize, "make-room SIZE [--for UNIT] [--timeout S] [--hold S]",
+        "  make-room SIZE         Before a load (ExecStartPre=): wait until SIZE (700M, 1.5G) is available\n"
+        "                         above the policy's low watermark, made by dropping the page cache, then\n"
+        "                         throttling, freezing (stopping where allowed) workloads of lower\n"
+        "                         priority; hold it, then let go (authorized as reload; exit 8: no room)\n"
+        "    --for UNIT           The unit room is made for (default: the service jmemctl runs in)\n"
+        "    --timeout S          Give up after S seconds (default 60, at most 600)\n"
+        "    --hold S             Keep the room S seconds (default: until UNIT stops growing)\n",
+        runMakeRoom},
 };
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace jmem::ctl {
 
 // What a verb takes after its name.
-enum class Operands { kNone, kFiles, kUnit, kVerb };
+enum class Operands { kNone, kFiles, kUnit, kVerb, kSize };
 
 // One row per verb: its name, what it takes, its lines of --help and what runs it. The parser, the
 // help text and the dispatch all read this table, so that a verb is added in one place.

@@ -6,6 +6,7 @@
 
 #include "bus/state_records.h"
 #include "ledger/ranking.h"
+#include "sources/cgroup_unit.h"
 
 namespace jmem {
 namespace {
@@ -294,6 +295,43 @@ ManagerObject::GetThrottle() {
 void ManagerObject::Throttle(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) {
   auto reply = defer<std::vector<throttle::ActionRecord>>(std::move(result), answerActions);
   if (reply) handlers_.throttle(sender(), unit, std::move(reply));
+}
+
+void ManagerObject::MakeRoom(sdbus::Result<BusRecord>&& result, uint64_t bytes, std::string unit,
+                             uint32_t timeout_sec, uint32_t hold_sec) {
+  const auto refuse = [&](const std::string& why) {
+    result.returnError(busErrorFor("MakeRoomFailed", Error{.message = why, .kind = ErrorKind::kRefused}));
+  };
+  if (bytes == 0) return refuse("Refusing to make room of 0 bytes");
+  if (state_.figures.mem_total_bytes > 0 && bytes >= state_.figures.mem_total_bytes)
+    return refuse("Refusing to make room of " + std::to_string(bytes) + " bytes: the device has " +
+                  std::to_string(state_.figures.mem_total_bytes) + " in all");
+  if (!unit.empty() && !isValidUnitName(unit))
+    return refuse("Refusing to make room: not a unit name: " + unit);
+  if (timeout_sec == 0 || timeout_sec > throttle::kMaxRoomTimeout.count())
+    return refuse("Refusing to make room: timeout_sec must be 1 to " +
+                  std::to_string(throttle::kMaxRoomTimeout.count()));
+  if (hold_sec > throttle::kMaxRoomHold.count())
+    return refuse("Refusing to make room: hold_sec must be at most " +
+                  std::to_string(throttle::kMaxRoomHold.count()));
+  throttle::RoomRequest request;
+  request.requester = unit;
+  request.bytes = bytes;
+  request.timeout = std::chrono::seconds(timeout_sec);
+  if (hold_sec > 0) request.hold = std::chrono::seconds(hold_sec);
+  auto reply = defer<throttle::RoomOutcome>(
+      std::move(result),
+      [](const sdbus::Result<BusRecord>& call, const Result<throttle::RoomOutcome>& outcome) {
+        if (!outcome) return call.returnError(busErrorFor("MakeRoomFailed", outcome.error()));
+        call.returnResults(encodeRoomRequest(roomAnswerRecord(*outcome)));
+      });
+  if (reply) handlers_.make_room(sender(), std::move(request), std::move(reply));
+}
+
+std::vector<BusRecord> ManagerObject::GetRoomRequests() {
+  std::vector<BusRecord> out;
+  for (const auto& r : state_.throttle.rooms) out.push_back(encodeRoomRequest(roomRequestRecord(r)));
+  return out;
 }
 
 void ManagerObject::Release(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) {

@@ -55,6 +55,9 @@ struct ManagerHandlers {
   std::function<void(const std::string& sender, const std::string& unit,
                      Reply<std::vector<throttle::ActionRecord>>)>
       release;
+  // MakeRoom (throttle/make_room.h): answered once the room is made, or cannot be.
+  std::function<void(const std::string& sender, throttle::RoomRequest request, Reply<throttle::RoomOutcome>)>
+      make_room;
   // GetHeadroom: the headroom and what the ladder could add, counted when asked.
   std::function<throttle::Room()> room;
   // `jmemctl explain UNIT`: answered at once from the last sample and the policy in force.
@@ -106,6 +109,9 @@ class ManagerObject final : public sdbus::AdaptorInterfaces<org::jmem::Governor1
   GetThrottle() override;
   void Throttle(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) override;
   void Release(sdbus::Result<std::vector<BusRecord>>&& result, std::string unit) override;
+  void MakeRoom(sdbus::Result<BusRecord>&& result, uint64_t bytes, std::string unit, uint32_t timeout_sec,
+                uint32_t hold_sec) override;
+  std::vector<BusRecord> GetRoomRequests() override;
 
   std::string Version() override;
   std::string Mode() override { return state_.mode; }

@@ -74,6 +74,27 @@ RoomRecord roomRecord(const throttle::Room& r) {
   return record;
 }
 
+RoomRequestRecord roomRequestRecord(const throttle::RoomRequest& r) {
+  RoomRequestRecord record;
+  record.id = r.id;
+  record.unit = r.requester;
+  record.bytes = r.bytes;
+  record.room_at_start_bytes = r.headroom_at_start_bytes;
+  record.steps = r.steps;
+  record.units = r.units;
+  record.caller_uid = r.caller_uid;
+  record.hold_sec = r.hold ? static_cast<std::uint32_t>(r.hold->count()) : 0;
+  record.phase = std::string(throttle::toString(r.phase));
+  return record;
+}
+
+RoomRequestRecord roomAnswerRecord(const throttle::RoomOutcome& outcome) {
+  RoomRequestRecord record = roomRequestRecord(outcome.request);
+  record.made = outcome.kind == throttle::RoomOutcome::Kind::kMade;
+  record.message = outcome.message;
+  return record;
+}
+
 ExplainRecord explainRecord(const throttle::Explanation& e) {
   ExplainRecord record;
   record.unit = e.unit;

@@ -31,6 +31,8 @@ JournalChangeRecord journalChangeRecord(std::string_view journal, const Change& 
 ThrottleUnitRecord throttleUnitRecord(const throttle::UnitState& unit);
 ThrottleActionRecord throttleActionRecord(const throttle::ActionRecord& record);
 RoomRecord roomRecord(const throttle::Room& room);
+RoomRequestRecord roomRequestRecord(const throttle::RoomRequest& request);
+RoomRequestRecord roomAnswerRecord(const throttle::RoomOutcome& outcome);
 ReclaimRecord reclaimRecord(const reclaim::Report& report);
 ExplainRecord explainRecord(const throttle::Explanation& explanation);
 // For throttle and freeze, in that order: whether the device can take it, how or why not.

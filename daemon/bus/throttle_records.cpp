@@ -108,6 +108,38 @@ RoomRecord decodeRoom(const BusRecord& record) {
   return r;
 }
 
+BusRecord encodeRoomRequest(const RoomRequestRecord& r) {
+  return BusRecord{
+      {"made", sdbus::Variant(r.made)},
+      {"message", sdbus::Variant(r.message)},
+      {"id", sdbus::Variant(r.id)},
+      {"unit", sdbus::Variant(r.unit)},
+      {"bytes", sdbus::Variant(r.bytes)},
+      {"room_at_start_bytes", sdbus::Variant(r.room_at_start_bytes)},
+      {"steps", sdbus::Variant(r.steps)},
+      {"units", sdbus::Variant(r.units)},
+      {"caller_uid", sdbus::Variant(r.caller_uid)},
+      {"hold_sec", sdbus::Variant(r.hold_sec)},
+      {"phase", sdbus::Variant(r.phase)},
+  };
+}
+
+RoomRequestRecord decodeRoomRequest(const BusRecord& record) {
+  RoomRequestRecord r;
+  readField<bool>(record, "made", r.made);
+  readField<std::string>(record, "message", r.message);
+  readField<std::uint64_t>(record, "id", r.id);
+  readField<std::string>(record, "unit", r.unit);
+  readField<std::uint64_t>(record, "bytes", r.bytes);
+  readField<std::uint64_t>(record, "room_at_start_bytes", r.room_at_start_bytes);
+  readField<std::vector<std::string>>(record, "steps", r.steps);
+  readField<std::vector<std::string>>(record, "units", r.units);
+  readField<std::uint32_t>(record, "caller_uid", r.caller_uid);
+  readField<std::uint32_t>(record, "hold_sec", r.hold_sec);
+  readField<std::string>(record, "phase", r.phase);
+  return r;
+}
+
 BusRecord encodeThrottleUnit(const ThrottleUnitRecord& u) {
   BusRecord out{
       {"unit", sdbus::Variant(u.unit)},

@@ -56,6 +56,24 @@ struct RoomRecord {
   friend bool operator==(const RoomRecord&, const RoomRecord&) = default;
 };
 
+// MakeRoom's answer and GetRoomRequests' entries (throttle/make_room.h).
+struct RoomRequestRecord {
+  bool made = false;
+  std::string message;
+  std::uint64_t id = 0;
+  std::string unit;
+  std::uint64_t bytes = 0;
+  std::uint64_t room_at_start_bytes = 0;
+  std::vector<std::string> steps;
+  std::vector<std::string> units;
+  std::uint32_t caller_uid = 0;
+  std::uint32_t hold_sec = 0;  // 0: until the unit's memory stops growing
+  std::string phase;           // making, holding, queued
+  friend bool operator==(const RoomRequestRecord&, const RoomRequestRecord&) = default;
+};
+BusRecord encodeRoomRequest(const RoomRequestRecord& r);
+RoomRequestRecord decodeRoomRequest(const BusRecord& record);
+
 // Explain: what the policy says of a unit and what the throttle would do to it (throttle/explain.h).
 struct PolicyMatchRecord {
   std::string kind, name, pattern, where, detail;

@@ -111,6 +111,9 @@ struct ThrottleJobs {
   std::unique_ptr<throttle::PsiTrigger> psi_trigger;
   sd_event_source* psi_source = nullptr;
   std::string self_unit;  // the unit jmemd runs in, which the throttle never picks
+  // MakeRoom's callers waiting for their answer, by request id.
+  std::map<std::uint64_t, Reply<throttle::RoomOutcome>> room_replies;
+  std::uint64_t next_room_id = 1;
 };
 
 struct GovernorOptions {
@@ -176,6 +179,8 @@ class Governor {
   void throttleAnswered(const std::vector<throttle::ActionRecord>& records,
                         const throttle::ThrottleStatus& status);
   void announceActions(const std::vector<throttle::ActionRecord>& records);
+  void makeRoom(uid_t caller, throttle::RoomRequest request, Reply<throttle::RoomOutcome> reply);
+  void roomAnswered(const std::vector<throttle::RoomOutcome>& outcomes);
   void stepOnTrigger(std::string trigger);
   static int onPsiTrigger(sd_event_source* source, int fd, uint32_t events, void* userdata);
 

@@ -107,6 +107,14 @@ ManagerHandlers Governor::busHandlers() {
       operatorAction(false, unit, std::move(r));
     });
   };
+  h.make_room = [this](const std::string& sender, throttle::RoomRequest request,
+                       Reply<throttle::RoomOutcome> reply) {
+    whenAuthorized<throttle::RoomOutcome>(
+        sender, "MakeRoom", std::move(reply),
+        [this, request = std::move(request)](uid_t uid, Reply<throttle::RoomOutcome> r) mutable {
+          makeRoom(uid, std::move(request), std::move(r));
+        });
+  };
   h.room = [this] { return room(); };
   h.explain = [this](const std::string& unit) -> Result<throttle::Explanation> {
     if (!state_.ledger) return Error{"No sample yet: ask again in a moment"};

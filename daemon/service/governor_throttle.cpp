@@ -148,8 +148,10 @@ void Governor::throttleStep(std::optional<std::string> psi_trigger,
           spdlog::debug("{}", connected.error().message);
         auto records = side->throttler->step(std::move(snapshot), *policy, enforce);
         side->throttler->publishJournal(*side->journal_view);
-        return [this, enforce, records = std::move(records), status = side->throttler->status()] {
+        return [this, enforce, records = std::move(records), status = side->throttler->status(),
+                rooms = side->throttler->takeRoomOutcomes()] {
           throttle_.stepping = false;
+          roomAnswered(rooms);
           // By step, not by reason: a reason quotes figures that move every tick.
           const auto would_before = state_.throttle.would_steps;
           throttleAnswered(records, status);
@@ -211,6 +213,91 @@ void Governor::operatorAction(bool throttle, const std::string& unit,
       },
       [reply](const std::string& why) { reply(Error{why}); });
   if (!posted) reply(Error{"The throttle is busy; try again shortly", EBUSY});
+}
+
+namespace {
+
+std::string roomFor(const throttle::RoomRequest& request) {
+  return request.requester.empty() ? std::string("a load") : request.requester;
+}
+
+Event roomEvent(const throttle::RoomRequest& request, std::string_view result, int priority,
+                std::string message) {
+  return {event::kRoom,
+          priority,
+          std::move(message),
+          {{"UNIT", request.requester},
+           {"RESULT", std::string(result)},
+           {"CALLER_UID", std::to_string(request.caller_uid)},
+           {"ROOM_BYTES", std::to_string(request.bytes)}}};
+}
+
+}  // namespace
+
+void Governor::makeRoom(uid_t caller, throttle::RoomRequest request, Reply<throttle::RoomOutcome> reply) {
+  if (!throttle_.side) return reply(Error{state_.throttle_off});
+  if (!state_.ledger) return reply(Error{"No sample yet: ask again in a moment", EBUSY});
+  request.id = throttle_.next_room_id++;
+  request.caller_uid = static_cast<std::uint32_t>(caller);
+  request.asked_at = throttle::Clock::now();
+  const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
+  logEvent(roomEvent(request, "asked", 5,
+                     "Room asked for " + roomFor(request) + ": " + formatIec(request.bytes) + " by uid " +
+                         std::to_string(caller) + (enforce ? "" : " (audit mode: nothing will be done)")));
+  auto side = throttle_.side;
+  auto policy = throttle_.policy;
+  throttle::Snapshot snapshot = throttleSnapshot();
+  const std::uint64_t id = request.id;
+  throttle_.room_replies.emplace(id, reply);
+  const bool posted = throttle_.worker->post(
+      [this, side, policy, enforce, id, snapshot = std::move(snapshot),
+       request = std::move(request)]() mutable -> Worker::Then {
+        auto asked = side->throttler->askRoom(std::move(request), std::move(snapshot), *policy, enforce);
+        return [this, id, asked = std::move(asked), status = side->throttler->status()] {
+          state_.throttle = status;
+          if (asked && *asked) return roomAnswered({**asked});
+          if (asked) return;  // queued: a later step answers
+          auto it = throttle_.room_replies.find(id);
+          if (it == throttle_.room_replies.end()) return;
+          auto refused = std::move(it->second);
+          throttle_.room_replies.erase(it);
+          refused(asked.error());
+        };
+      },
+      [this, id](const std::string& why) {
+        auto it = throttle_.room_replies.find(id);
+        if (it == throttle_.room_replies.end()) return;
+        auto waiting = std::move(it->second);
+        throttle_.room_replies.erase(it);
+        waiting(Error{why});
+      });
+  if (!posted) {
+    throttle_.room_replies.erase(id);
+    reply(Error{"The throttle is busy; try again shortly", EBUSY});
+  }
+}
+
+void Governor::roomAnswered(const std::vector<throttle::RoomOutcome>& outcomes) {
+  using Kind = throttle::RoomOutcome::Kind;
+  for (const auto& outcome : outcomes) {
+    const auto& request = outcome.request;
+    switch (outcome.kind) {
+      case Kind::kMade:
+        logEvent(roomEvent(request, "made", 5, outcome.message));
+        break;
+      case Kind::kFailed:
+        logEvent(roomEvent(request, "failed", 4, outcome.message));
+        break;
+      case Kind::kHoldOver:
+        logEvent(roomEvent(request, "released", 6, outcome.message));
+        continue;  // answered when it was made
+    }
+    auto it = throttle_.room_replies.find(request.id);
+    if (it == throttle_.room_replies.end()) continue;
+    auto reply = std::move(it->second);
+    throttle_.room_replies.erase(it);
+    reply(outcome);
+  }
 }
 
 void Governor::releaseThrottleForShutdown() {

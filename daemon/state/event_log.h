@@ -27,9 +27,11 @@ inline constexpr std::string_view kRevert = "revert";       // a revert, as a wh
 inline constexpr std::string_view kChange = "change";       // one change of an apply or a revert
 inline constexpr std::string_view kAction = "action";       // a throttle action
 inline constexpr std::string_view kWouldAct = "would_act";  // audit mode: what enforce would do
-inline constexpr std::array<std::string_view, 10> kKinds = {
-    kStarted, kStopping, kPolicyLoaded, kPolicyRefused, kVerdict,
-    kApply,   kRevert,   kChange,       kAction,        kWouldAct};
+// A request for room: JMEM_RESULT asked, made, failed or released (its hold over).
+inline constexpr std::string_view kRoom = "room";
+inline constexpr std::array<std::string_view, 11> kKinds = {
+    kStarted, kStopping, kPolicyLoaded, kPolicyRefused, kVerdict, kApply,
+    kRevert,  kChange,   kAction,       kWouldAct,      kRoom};
 }  // namespace event
 
 struct Event {

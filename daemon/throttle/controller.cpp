@@ -186,10 +186,14 @@ Action releaseOne(ControllerState& state, std::size_t index, const std::string& 
   return action;
 }
 
-// The unit the controller releases next: the newest it acted on itself.
+bool held(const ControllerState& state, const std::string& unit) {
+  return std::find(state.held.begin(), state.held.end(), unit) != state.held.end();
+}
+
+// The unit the controller releases next: the newest it acted on itself that no request holds.
 std::optional<std::size_t> nextToRelease(const ControllerState& state) {
   for (std::size_t i = state.units.size(); i-- > 0;) {
-    if (!state.units[i].by_operator) return i;
+    if (!state.units[i].by_operator && !held(state, state.units[i].unit)) return i;
   }
   return std::nullopt;
 }
@@ -295,7 +299,10 @@ void releaseWhenDue(const Snapshot& snapshot, const policy::PressurePolicy& pres
   auto& next = decision.state;
   const auto releasable = nextToRelease(next);
   if (!releasable) {
-    decision.phase = Phase::kCalm;
+    const bool holding = std::any_of(next.units.begin(), next.units.end(),
+                                     [&](const UnitState& u) { return held(next, u.unit); });
+    decision.phase = holding ? Phase::kHolding : Phase::kCalm;
+    if (holding) decision.waiting = "holding " + join(next.held, ", ") + " for a request for room";
     return;
   }
   decision.phase = Phase::kHolding;

@@ -114,6 +114,8 @@ struct ControllerState {
   std::optional<Clock::time_point> release_since;  // since when the release condition has held
   bool releasing = false;                          // a release step was taken since the last escalation
   std::vector<HeadroomSample> headroom;            // the last headroomWindow() of headroom, oldest first
+  // Units a make-room request holds (make_room.h): not released until its hold ends.
+  std::vector<std::string> held;
 
   const UnitState* find(std::string_view unit) const;
   // The unit's entry, added last when it has none.

@@ -1,8 +1,15 @@
 #include "throttle/throttler.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "core/clock.h"
+#include "core/file_writer.h"
+#include "core/unique_fd.h"
 
 namespace jmem::throttle {
 namespace {
@@ -48,6 +55,13 @@ ActionRecord Throttler::carryOut(const Action& action, const ControllerState& af
 }
 
 std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Policy& policy, bool act) {
+  // Audit mode makes no room: requests of enforce mode end with it.
+  while (!act && !rooms_.empty()) {
+    const bool held = rooms_.front().phase == RoomPhase::kHolding;
+    endRoom(
+        held ? RoomOutcome::Kind::kHoldOver : RoomOutcome::Kind::kFailed,
+        std::string(held ? "The room held" : "The request for room") + " ends: jmemd is in audit mode now");
+  }
   const Capabilities capabilities = features_.capabilities();
   // Observe, then decide once on what was seen.
   readMemoryHigh(snapshot, memoryHighWanted(snapshot, state_, policy, capabilities));
@@ -56,9 +70,108 @@ std::vector<ActionRecord> Throttler::step(Snapshot snapshot, const policy::Polic
   const bool releasing = !decision.actions.empty() && !isEscalation(decision.actions.front().kind);
   if (!act && !releasing) {
     audit(decision);
+    status_.rooms.clear();
     return {};
   }
-  return carryOutStep(std::move(decision));
+  auto records = carryOutStep(std::move(decision));
+  if (act) stepRoom(snapshot, policy, records);
+  status_.rooms.assign(rooms_.begin(), rooms_.end());
+  return records;
+}
+
+Result<std::optional<RoomOutcome>> Throttler::askRoom(RoomRequest request, Snapshot snapshot,
+                                                      const policy::Policy& policy, bool act) {
+  if (!act) {
+    const RoomDecision d = auditRoom(snapshot, state_, request, policy, features_.capabilities());
+    return std::optional(
+        RoomOutcome{d.step == RoomStep::kMade ? RoomOutcome::Kind::kMade : RoomOutcome::Kind::kFailed,
+                    d.message, request});
+  }
+  if (rooms_.size() >= kMaxRoomRequests) {
+    return Error{
+        .message = "Refusing to make room: " + std::to_string(rooms_.size()) + " requests wait already",
+        .errno_value = EBUSY,
+        .kind = ErrorKind::kBusy};
+  }
+  rooms_.push_back(std::move(request));
+  status_.rooms.assign(rooms_.begin(), rooms_.end());
+  return std::optional<RoomOutcome>();
+}
+
+Status Throttler::dropCache() const {
+  UniqueFd fd(::open(drop_caches_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return Error{"cannot open " + drop_caches_.string() + ": " + std::strerror(errno), errno};
+  return writeAll(fd.get(), "1\n", drop_caches_.string());
+}
+
+void Throttler::endRoom(RoomOutcome::Kind kind, std::string message) {
+  RoomRequest& head = rooms_.front();
+  // A failed request holds nothing; an ended hold lets go. What was acted on is the controller's to
+  // release, as pressure allows.
+  if (kind != RoomOutcome::Kind::kMade) {
+    std::erase_if(state_.held, [&](const std::string& unit) {
+      return std::find(head.units.begin(), head.units.end(), unit) != head.units.end();
+    });
+  }
+  room_outcomes_.push_back({kind, std::move(message), head});
+  if (kind != RoomOutcome::Kind::kMade) rooms_.pop_front();
+}
+
+void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
+                         std::vector<ActionRecord>& records) {
+  if (rooms_.empty()) return;
+  RoomRequest& head = rooms_.front();
+  if (head.phase == RoomPhase::kHolding) {
+    if (holdOver(snapshot, head)) {
+      endRoom(
+          RoomOutcome::Kind::kHoldOver,
+          "The room held for " + (head.requester.empty() ? std::string("a load") : head.requester) +
+              " is let go" +
+              (head.units.empty() ? ""
+                                  : ": " + join(head.units, ", ") + " may be released as pressure allows"));
+    }
+    return;
+  }
+  if (!records.empty()) return;  // one action a step: the controller's came first
+  const Capabilities capabilities = features_.capabilities();
+  if (auto unit = roomMemoryHighWanted(snapshot, state_, head, policy, capabilities))
+    readMemoryHigh(snapshot, {*unit});
+  RoomDecision d = decideRoom(snapshot, state_, head, policy, capabilities);
+  switch (d.step) {
+    case RoomStep::kWait:
+      head = std::move(d.request);
+      return;
+    case RoomStep::kDropCache: {
+      const Status dropped = dropCache();
+      d.request.steps.push_back(dropped ? "dropped the clean page cache"
+                                        : "could not drop the page cache (" + dropped.error().message + ")");
+      head = std::move(d.request);
+      return;
+    }
+    case RoomStep::kAct: {
+      ActionRecord record = carryOut(*d.action, d.state, "make-room");
+      records.push_back(record);
+      if (!record.ok) {
+        head = std::move(d.request);
+        endRoom(RoomOutcome::Kind::kFailed, "No room made for " + head.requester + ": " + record.error);
+        return;
+      }
+      state_ = std::move(d.state);
+      if (std::find(state_.held.begin(), state_.held.end(), record.action.unit) == state_.held.end())
+        state_.held.push_back(record.action.unit);
+      status_.units = state_.units;
+      head = std::move(d.request);
+      return;
+    }
+    case RoomStep::kMade:
+      head = std::move(d.request);
+      endRoom(RoomOutcome::Kind::kMade, d.message);
+      return;
+    case RoomStep::kFailed:
+      head = std::move(d.request);
+      endRoom(RoomOutcome::Kind::kFailed, d.message);
+      return;
+  }
 }
 
 void Throttler::show(const Decision& decision) {

@@ -111,6 +111,7 @@ TEST_CASE("every verb of the table is parsed by its name, named in the help, and
     std::vector<std::string_view> args{entry.name};
     if (entry.operands == Operands::kFiles) args.push_back("policy.toml");
     if (entry.operands == Operands::kUnit) args.push_back("batch.service");
+    if (entry.operands == Operands::kSize) args.push_back("700M");
     const auto options = parseCtlOptions(args);
     REQUIRE(options.ok());
     CHECK(options->verb == entry.verb);
@@ -118,6 +119,32 @@ TEST_CASE("every verb of the table is parsed by its name, named in the help, and
     CHECK(usage.find("\n  " + std::string(entry.name) + " ") != std::string::npos);
     CHECK(entry.help.ends_with("\n"));
   }
+}
+
+TEST_CASE("make-room takes a size in bytes or with K, M or G, and its own options", "[ctl]") {
+  CHECK(parseSize("4096") == 4096u);
+  CHECK(parseSize("700M") == 700u << 20);
+  CHECK(parseSize("700MiB") == 700u << 20);
+  CHECK(parseSize("1.5G") == 3u << 29);
+  CHECK(parseSize("64k") == 64u << 10);
+  for (const char* bad : {"", "M", "-1G", "1e9", "1.5", "1..5G", ".5G", "5T", "2000G", "7 M", "0x10"}) {
+    INFO(bad);
+    CHECK_FALSE(parseSize(bad));
+  }
+  auto options =
+      parseCtlOptions({"make-room", "1.5G", "--for", "loader.service", "--timeout", "90", "--hold=30"});
+  REQUIRE(options.ok());
+  CHECK(options->room_bytes == 3u << 29);
+  CHECK(options->room_for == "loader.service");
+  CHECK(options->room_timeout_s == 90);
+  CHECK(options->room_hold_s == 30);
+  CHECK(parseCtlOptions({"make-room"}).error().message == "make-room needs a SIZE");
+  CHECK(parseCtlOptions({"make-room", "0"}).error().message.find("Invalid size") == 0);
+  CHECK(parseCtlOptions({"make-room", "1G", "--timeout", "601"}).error().message.find("Invalid --timeout") ==
+        0);
+  CHECK(parseCtlOptions({"make-room", "1G", "--for", "../x"}).error().message.find("Invalid unit name") == 0);
+  CHECK(parseCtlOptions({"status", "--hold", "5"}).error().message ==
+        "--for, --timeout and --hold belong to the make-room command");
 }
 
 TEST_CASE("a verb that takes a unit says so by its name when the unit is missing", "[ctl]") {
