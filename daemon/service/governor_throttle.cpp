@@ -17,7 +17,9 @@
 namespace jmem {
 namespace {
 
-constexpr auto kUnitCallTimeout = std::chrono::seconds(5);
+// A MemoryHigh below a unit's usage makes PID 1 reclaim the difference before it answers: hundreds of
+// MiB into zram take seconds. The worker waits; the loop never does.
+constexpr auto kUnitCallTimeout = std::chrono::seconds(30);
 // Steps and operator requests waiting at once; a step is never queued behind another.
 constexpr std::size_t kMaxThrottleJobs = 8;
 // SIGTERM waits this long for the release of what the throttle holds; what is left, the journal keeps
@@ -227,6 +229,7 @@ Event roomEvent(const throttle::RoomRequest& request, std::string_view result, i
           priority,
           std::move(message),
           {{"UNIT", request.requester},
+           {"ORIGIN", "make-room"},
            {"RESULT", std::string(result)},
            {"CALLER_UID", std::to_string(request.caller_uid)},
            {"ROOM_BYTES", std::to_string(request.bytes)}}};

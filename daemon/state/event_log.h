@@ -12,10 +12,10 @@ namespace jmem {
 // `jmemctl log` reads back. Every entry has MESSAGE, PRIORITY, SYSLOG_IDENTIFIER=jmemd and JMEM_EVENT;
 // the others where they apply:
 //   JMEM_UNIT    the unit it is about        JMEM_TARGET  what a change applies to (a unit or a path)
-//   JMEM_ORIGIN  pressure, operator, enforce or shutdown
+//   JMEM_ORIGIN  pressure, operator, enforce, shutdown or make-room
 //   JMEM_RESULT  done, failed or reverted    JMEM_CALLER_UID  who asked, as the bus says
 //   JMEM_MODE, JMEM_POLICY_FINGERPRINT, JMEM_POLICY_FILES, JMEM_VERDICT, JMEM_KIND, JMEM_ACTION,
-//   JMEM_MEMORY_HIGH_BYTES, JMEM_FREEZE_METHOD
+//   JMEM_MEMORY_HIGH_BYTES, JMEM_FREEZE_METHOD, JMEM_ROOM_BYTES
 namespace event {
 inline constexpr std::string_view kStarted = "started";
 inline constexpr std::string_view kStopping = "stopping";

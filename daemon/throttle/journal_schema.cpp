@@ -66,10 +66,11 @@ std::optional<std::string> check(const Change& c, const policy::Policy& policy, 
   if (auto why = whyNotActedOn(c.target, kSystemManager, policy, self_unit)) return *why;
 
   const auto origin = c.after.find("origin");
-  if (origin == c.after.end() || (*origin != "pressure" && *origin != "operator"))
-    return "after.origin is not pressure or operator";
+  if (origin == c.after.end() || (*origin != "pressure" && *origin != "operator" && *origin != "make-room"))
+    return "after.origin is not pressure, make-room or operator";
   const policy::Workload* workload = policy::workloadFor(policy, c.target);
-  if (*origin == "pressure" && (workload == nullptr || workload->actions.empty()))
+  // The controller's own actions, for pressure or for a request for room, climb a workload's ladder.
+  if (*origin != "operator" && (workload == nullptr || workload->actions.empty()))
     return c.target + " is no workload of the policy";
   if (const auto boot = c.after.find("boot_id"); boot != c.after.end() && !boot->is_string())
     return "after.boot_id is not a string";

@@ -689,3 +689,28 @@ TEST_CASE("reclaim shows each knob with NVIDIA's figure beside it, the totals, a
   CHECK(json["rows"][1]["back_bytes"] == 0);
   CHECK(json["policy_would_take_bytes"] == 400ull << 20);
 }
+
+TEST_CASE("a request for room shows its answer, its hold and its units, strings from the bus escaped", "[ctl]") {
+  RoomRequestRecord made;
+  made.made = true;
+  made.message = "Room made for loader.service: 610.0M above the low watermark of 585.0M asked\x1b[2J";
+  made.unit = "loader.service";
+  made.bytes = 585u << 20;
+  made.units = {"batch.service"};
+  made.phase = "holding";
+  const std::string text = renderRoomAnswer(made);
+  CHECK(text.find("\x1b") == std::string::npos);
+  CHECK(text.find("Held until the memory of loader.service stops growing") != std::string::npos);
+  CHECK(text.find("batch.service stay as they are") != std::string::npos);
+  made.hold_sec = 20;
+  CHECK(renderRoomAnswer(made).find("Held for 20 s") != std::string::npos);
+
+  RoomRequestRecord failed = made;
+  failed.made = false;
+  failed.phase = "making";
+  CHECK(renderRoomAnswer(failed).find("Held") == std::string::npos);
+  CHECK(roomLine(made) == "holding 585.0M for loader.service (uid 0): batch.service");
+  made.unit.clear();
+  CHECK(roomLine(made).find("for a load") != std::string::npos);
+  CHECK(renderRoomJson(failed)["made"] == false);
+}

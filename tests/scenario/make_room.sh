@@ -57,7 +57,7 @@ cat >/run/systemd/system/batch.service <<EOF2
 [Unit]
 Description=Scenario: the low-priority batch, touching half of memory
 [Service]
-ExecStart=/usr/local/bin/inference $BATCH_PERMILLE $BATCH_PERMILLE 100000 /run/scenario/batch
+ExecStart=/usr/local/bin/inference $BATCH_PERMILLE $((BATCH_PERMILLE - 1)) 100000 /run/scenario/batch
 EOF2
 for name in loader-plain loader; do
   pre=
@@ -102,12 +102,20 @@ fill_cache() {
   [ -e /var/tmp/cache.bin ] || dd if=/dev/zero of=/var/tmp/cache.bin bs=1M count="$CACHE_MIB" status=none
   cat /var/tmp/cache.bin >/dev/null
 }
-loader_done() { [ -e "/run/scenario/$1-ready" ] || ! running "$1.service"; }
+# Ready, or gone: its cgroup empty for a second (it is empty for a moment between ExecStartPre= and
+# ExecStart=).
+loader_done() {
+  [ -e "/run/scenario/$1-ready" ] && return 0
+  running "$1.service" && return 1
+  pause 1
+  [ -e "/run/scenario/$1-ready" ] || ! running "$1.service"
+}
 
 start_batch
 fill_cache
 phase plain_start
 systemctl start --no-block loader-plain.service
+wait_until 10 running loader-plain.service
 wait_until 120 loader_done loader-plain
 phase plain_end
 cp /run/scenario/loader-plain-ready "$share/plain-ready.txt" 2>/dev/null
@@ -121,6 +129,8 @@ phase plain_settled
 fill_cache
 phase room_start
 systemctl start --no-block loader.service
+# Its cgroup holds jmemctl make-room (ExecStartPre=) first, then the loader.
+wait_until 10 running loader.service
 wait_until 120 loader_done loader
 phase room_end
 cp /run/scenario/loader-ready "$share/room-ready.txt" 2>/dev/null

@@ -173,6 +173,30 @@ def test_bad_callers(t, d):
     t.check("jmemd still answers after clients vanished mid-call", d.ctl("status").returncode == 0)
 
 
+def test_make_room(t, d):
+    """MakeRoom in audit mode (the built-in policy): answered at once, nothing done; refused to users and
+    for what no device could give."""
+    result = d.ctl("make-room", "10M", "--for", "loader.service", user=NOBODY)
+    t.check("an ordinary user may not ask for room (exit 4)", result.returncode == 4, (result.returncode, result.stderr))
+    result = d.ctl("make-room", "1M", "--json")
+    answer = json.loads(result.stdout) if result.returncode in (0, 8) and result.stdout.startswith("{") else {}
+    t.check("audit mode: room that is there is made, and nothing was done for it",
+            result.returncode == 0 and answer.get("made") is True and answer.get("steps") == []
+            and "audit mode did nothing" in answer.get("message", ""), (result.returncode, result.stdout, result.stderr))
+    total = get_property(d, "MemTotalBytes")
+    result = d.busctl("call", *OBJ, IFACE, "MakeRoom", "tsuu", str(total), "", "10", "0")
+    t.check("room of all of memory is refused, naming what the device has",
+            result.returncode != 0 and f"the device has {total} in all" in result.stderr, result.stderr)
+    result = d.busctl("call", *OBJ, IFACE, "MakeRoom", "tsuu", "1048576", "../etc/passwd", "10", "0")
+    t.check("a request for a unit that is no unit name is refused",
+            result.returncode != 0 and "not a unit name" in result.stderr, result.stderr)
+    result = d.busctl("call", *OBJ, IFACE, "MakeRoom", "tsuu", "1048576", "", "601", "0")
+    t.check("a timeout past 600 s is refused", result.returncode != 0 and "timeout_sec" in result.stderr, result.stderr)
+    result = d.busctl("call", *OBJ, IFACE, "GetRoomRequests", user=NOBODY)
+    t.check("anyone may list the requests for room, none here", result.returncode == 0 and "aa{sv} 0" in result.stdout,
+            (result.stdout, result.stderr))
+
+
 def test_policy_verdict(t, d):
     """No systemd answers on the private bus: the periodic check cannot observe a unit, so its verdict is
     unknown, never compliant, on the bus and in status (which still exits 0: the ledger is fine)."""
@@ -396,6 +420,7 @@ def main():
             test_json_against_dump(t, d, jmemd)
             test_authorization(t, d)
             test_bad_callers(t, d)
+            test_make_room(t, d)
             test_policy_verdict_stays_unknown(t, d)
             test_process_signals(t, d)
         finally:

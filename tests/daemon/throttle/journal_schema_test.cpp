@@ -84,6 +84,20 @@ TEST_CASE("a pressure record must name a workload, and a stop only one the polic
   CHECK(*stop == "rejected a record of kind stop: the policy does not let jmemd stop render.service");
 }
 
+TEST_CASE("a record of a request for room is the controller's: it must name a workload with actions",
+          "[throttle]") {
+  CHECK_FALSE(
+      why(escalation("freeze", "batch.service", {{"origin", "make-room"}, {"method", "cgroup-freezer"}})));
+  const auto stranger =
+      why(escalation("freeze", "other.service", {{"origin", "make-room"}, {"method", "cgroup-freezer"}}));
+  REQUIRE(stranger);
+  CHECK(*stranger == "rejected a record of kind freeze: other.service is no workload of the policy");
+  const auto forged =
+      why(escalation("freeze", "batch.service", {{"origin", "room"}, {"method", "cgroup-freezer"}}));
+  REQUIRE(forged);
+  CHECK(*forged == "rejected a record of kind freeze: after.origin is not pressure, make-room or operator");
+}
+
 TEST_CASE("a throttle record must name a service or scope, with values of the right types", "[throttle]") {
   const auto target = why(escalation("stop", "poweroff.target", {{"origin", "operator"}}));
   REQUIRE(target);
