@@ -690,7 +690,8 @@ TEST_CASE("reclaim shows each knob with NVIDIA's figure beside it, the totals, a
   CHECK(json["policy_would_take_bytes"] == 400ull << 20);
 }
 
-TEST_CASE("a request for room shows its answer, its hold and its units, strings from the bus escaped", "[ctl]") {
+TEST_CASE("a request for room shows its answer, its hold and its units, strings from the bus escaped",
+          "[ctl]") {
   RoomRequestRecord made;
   made.made = true;
   made.message = "Room made for loader.service: 610.0M above the low watermark of 585.0M asked\x1b[2J";
