@@ -28,8 +28,8 @@ packages=(
 if [ "$verb" = test ]; then packages+=(earlyoom nohang tuned); fi
 # The OOM scenario boots a VM (qemu-img makes its overlays).
 if [ "$verb" = test ]; then packages+=(qemu-system-x86 qemu-utils); fi
-# The metrics test scrapes jmem's textfile through node_exporter.
-if [ "$verb" = test ]; then packages+=(prometheus-node-exporter); fi
+# The metrics test scrapes jmem's textfile through node_exporter; the rules are tested with promtool.
+if [ "$verb" = test ]; then packages+=(prometheus-node-exporter prometheus python3-yaml); fi
 # The package tests: the release build in a Debian 11 root (mmdebstrap above, curl), lintian, arm64
 # containers under qemu-user through binfmt (mmdebstrap wants arch-test for their roots), objdump for
 # arm64, and a signed apt repository (reprepro, gnupg).

@@ -115,6 +115,9 @@ struct SelfMetrics {
 
 struct MetricsInput {
   std::string version = JMEM_VERSION;
+  std::string policy_fingerprint;  // of the policy in force; "" outside the governor
+  std::string l4t;                 // the device's L4T release and JetPack ("" when not a Jetson)
+  std::string jetpack;
   SystemMetrics system;
   std::optional<SampleMetrics> sampling;  // nullopt outside the governor
   UnitMetrics units;

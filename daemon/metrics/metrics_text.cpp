@@ -255,6 +255,14 @@ std::string formatMetrics(const MetricsInput& input) {
   Exposition out;
   out.family("jmem_build_info", MetricType::kGauge, "jmemd's version, as a label; the value is always 1.");
   out.sample({{"version", input.version}}, std::uint64_t{1});
+  out.family("jmem_device_info", MetricType::kGauge,
+             "The device's L4T release and JetPack, as labels (none when it is not a Jetson); always 1.");
+  out.sample({{"l4t", input.l4t}, {"jetpack", input.jetpack}}, std::uint64_t{1});
+  if (!input.policy_fingerprint.empty()) {
+    out.family("jmem_policy_info", MetricType::kGauge,
+               "The fingerprint of the policy in force (jmemctl status), as a label; always 1.");
+    out.sample({{"fingerprint", input.policy_fingerprint}}, std::uint64_t{1});
+  }
   writeSystem(out, input.system);
   if (input.sampling) writeSampling(out, *input.sampling);
   writeUnits(out, input.units);

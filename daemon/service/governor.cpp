@@ -127,7 +127,7 @@ Status Governor::init() {
 
   if (auto sampled = sample(); !sampled) return sampled.error();
   boot_figures_ = {readReservedMemory(options_.roots.sys / "firmware/devicetree/base"),
-                   kernelBootLines("software IO TLB")};
+                   kernelBootLines("software IO TLB"), readL4tRelease("/")};
   announced_ = state_.figures;
   announced_health_ = state_.health;
 

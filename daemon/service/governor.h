@@ -19,6 +19,7 @@
 #include "reclaim/report.h"
 #include "service/sample_health.h"
 #include "service/worker.h"
+#include "sources/l4t_release.h"
 #include "sources/process_sampler.h"
 #include "sources/system_figures.h"
 #include "state/event_log.h"
@@ -99,6 +100,7 @@ struct PolicyJobs {
 struct BootFigures {
   ReservedMemory reserved;
   std::string swiotlb_boot_line;  // the kernel's "software IO TLB: mapped ..." from the journal
+  std::optional<L4tRelease> l4t;  // /etc/nv_tegra_release
 };
 
 // The throttle's jobs on its worker and what they last answered (governor_throttle.cpp).

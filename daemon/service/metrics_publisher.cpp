@@ -22,6 +22,11 @@ void Governor::publishMetrics() {
       sample_health_.state(loopNowUsec(), interval_) == SampleState::kStale, sample_health_.failures()};
   input.units = metrics::unitMetricsOf(*state_.ledger, metrics::kDefaultTopUnits);
   input.mode = policy_.mode.value;
+  input.policy_fingerprint = state_.policy_fingerprint;
+  if (boot_figures_.l4t) {
+    input.l4t = boot_figures_.l4t->l4t;
+    input.jetpack = boot_figures_.l4t->jetpack;
+  }
   input.compliance = policy_jobs_.metrics;
   if (throttle_.side) input.throttle = metrics::throttleMetricsOf(state_.throttle);
   const throttle::Room now = room();

@@ -92,7 +92,8 @@ def test_install(t, c, deb, default_policy):
     for path in ("/usr/share/man/man8/jmemd.8.gz", "/usr/share/man/man1/jmemctl.1.gz",
                  "/usr/share/man/man5/jmem-policy.5.gz", "/usr/share/polkit-1/actions/org.jmem.governor1.policy",
                  "/usr/share/dbus-1/system.d/org.jmem.Governor1.conf",
-                 "/usr/share/zsh/vendor-completions/_jmemctl", "/usr/share/fish/vendor_completions.d/jmemctl.fish"):
+                 "/usr/share/zsh/vendor-completions/_jmemctl", "/usr/share/fish/vendor_completions.d/jmemctl.fish",
+                 "/usr/share/jmem/prometheus/jmem-alerts.yml", "/usr/share/jmem/prometheus/jmem-recording.yml"):
         t.check(f"{path} is installed", exists(c, path))
     completion = c.run("bash", "-c", "source /usr/share/bash-completion/bash_completion; "
                        "source /usr/share/bash-completion/completions/jmemctl; "

@@ -125,7 +125,7 @@ def test_json_against_dump(t, d, jmemd):
     costs = [p["cost_bytes"] for p in top["processes"]]
     t.check("top is sorted by cost", costs == sorted(costs, reverse=True))
     # The units and the total must come from the same tick: retry until a status before and after agree.
-    for _ in range(20):
+    for _ in range(60):
         before = json.loads(d.ctl("status", "--json").stdout)
         units = json.loads(d.ctl("top", "--units", "--json", "--lines", "0").stdout)
         after = json.loads(d.ctl("status", "--json").stdout)

@@ -29,6 +29,9 @@ MetricsInput inputOf(const Ledger& ledger, std::size_t top_units = kDefaultTopUn
 MetricsInput fullInput(const Ledger& ledger) {
   MetricsInput input = inputOf(ledger);
   input.mode = policy::Mode::kEnforce;
+  input.policy_fingerprint = "7bb13b2d939fe4cf";
+  input.l4t = "36.4.0";
+  input.jetpack = "6";
   input.sampling = SampleMetrics{false, 2};
   input.compliance = ComplianceMetrics{kSampleUsec - 5000000, false, 3, 1, 512 * 1024 * 1024, 1, "drift"};
   input.throttle = ThrottleMetrics{throttle::Phase::kHolding, 2};
@@ -102,6 +105,8 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
   const Ledger ledger = test::jetsonLedger(30);
   const std::set<std::string> expected = {
       "jmem_build_info",
+      "jmem_device_info",
+      "jmem_policy_info",
       "jmem_sample_timestamp_seconds",
       "jmem_sample_stale",
       "jmem_sample_failures_total",
@@ -145,6 +150,18 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
       "jmem_self_rollup_reads",
   };
   CHECK(familyNames(parse(formatMetrics(fullInput(ledger)))) == expected);
+}
+
+TEST_CASE(
+    "the device's JetPack and the policy's fingerprint are labels of info series, left out when unknown",
+    "[metrics]") {
+  const Ledger ledger = test::jetsonLedger(3);
+  const std::string full = formatMetrics(fullInput(ledger));
+  CHECK(full.find("jmem_device_info{l4t=\"36.4.0\",jetpack=\"6\"} 1\n") != std::string::npos);
+  CHECK(full.find("jmem_policy_info{fingerprint=\"7bb13b2d939fe4cf\"} 1\n") != std::string::npos);
+  const std::string bare = formatMetrics(inputOf(ledger));
+  CHECK(bare.find("jmem_device_info 1\n") != std::string::npos);
+  CHECK(bare.find("jmem_policy_info") == std::string::npos);
 }
 
 TEST_CASE("the system families carry the ledger's figures in bytes, seconds and ratios", "[metrics]") {
