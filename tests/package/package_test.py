@@ -93,7 +93,8 @@ def test_install(t, c, deb, default_policy):
                  "/usr/share/man/man5/jmem-policy.5.gz", "/usr/share/polkit-1/actions/org.jmem.governor1.policy",
                  "/usr/share/dbus-1/system.d/org.jmem.Governor1.conf",
                  "/usr/share/zsh/vendor-completions/_jmemctl", "/usr/share/fish/vendor_completions.d/jmemctl.fish",
-                 "/usr/share/jmem/prometheus/jmem-alerts.yml", "/usr/share/jmem/prometheus/jmem-recording.yml"):
+                 "/usr/share/jmem/prometheus/jmem-alerts.yml", "/usr/share/jmem/prometheus/jmem-recording.yml",
+                 "/usr/share/jmem/grafana/jmem-device.json", "/usr/share/jmem/grafana/jmem-fleet.json"):
         t.check(f"{path} is installed", exists(c, path))
     completion = c.run("bash", "-c", "source /usr/share/bash-completion/bash_completion; "
                        "source /usr/share/bash-completion/completions/jmemctl; "
