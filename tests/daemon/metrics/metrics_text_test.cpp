@@ -152,6 +152,22 @@ TEST_CASE("a full input publishes the documented families and no others", "[metr
   CHECK(familyNames(parse(formatMetrics(fullInput(ledger)))) == expected);
 }
 
+TEST_CASE("a Jetson with 400 units exports at most 200 series, so 10,000 devices stay under 2 million",
+          "[metrics]") {
+  const Ledger ledger = test::jetsonLedger(400);
+  MetricsInput input = fullInput(ledger);
+  // Every row `jmemctl reclaim` has on a device with the default policy's four classes.
+  input.reclaim->rows.clear();
+  for (const char* knob :
+       {"desktop", "class gui", "class audio", "class journal", "class network", "swiotlb", "carveouts",
+        "idle processes", "container runtime", "GPU buffers outside workloads"})
+    input.reclaim->rows.push_back({knob, 1u << 20, 1u << 20});
+  std::size_t series = 0;
+  for (const auto& family : parse(formatMetrics(input))) series += family.samples.size();
+  WARN("series of one device with 400 units, NvMap, PSI and six zram devices: " << series);
+  CHECK(series <= 200);
+}
+
 TEST_CASE(
     "the device's JetPack and the policy's fingerprint are labels of info series, left out when unknown",
     "[metrics]") {
