@@ -119,6 +119,7 @@ def main():
                                  for r in rules if "record" in r), 60, "every recording rule to have data")
         except TimeoutError:
             pass
+        psi = c.run("test", "-e", "/proc/pressure/memory").returncode == 0
         for rule in rules:
             name = rule.get("alert") or rule.get("record")
             answer = api("query", rule["expr"])
@@ -127,7 +128,13 @@ def main():
             if "record" in rule:
                 answer = api("query", rule["record"])
                 t.check(f"recording rule {name} has data", bool(answer.get("data", {}).get("result")), answer)
-        psi = c.run("test", "-e", "/proc/pressure/memory").returncode == 0
+            # An alert has data only while it holds: the series it reads must exist all the same.
+            for metric in sorted(set(re.findall(r"\b(?:jmem_[a-z0-9_]+|node_textfile_mtime_seconds|up)\b(?![:(])",
+                                                rule["expr"]))):
+                if "pressure" in metric and not psi:
+                    continue
+                answer = api("query", metric)
+                t.check(f"rule {name}: {metric} has data", bool(answer.get("data", {}).get("result")), answer)
         for title, expr in dashboard_exprs():
             answer = api("query", expr)
             ok = answer.get("status") == "success"
