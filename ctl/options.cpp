@@ -211,21 +211,23 @@ std::optional<std::uint64_t> parseSize(std::string_view text) {
   } else if (!unit.empty() && unit != "B") {
     return std::nullopt;
   }
+  constexpr std::uint64_t kMaxBytes = 1ULL << 40;
   const auto dot = number.find('.');
   const auto whole = parseUnsigned(number.substr(0, dot));
-  if (!whole || *whole > (1ULL << 40)) return std::nullopt;
+  if (!whole || *whole > (kMaxBytes >> shift)) return std::nullopt;
   std::uint64_t bytes = *whole << shift;
   if (dot != std::string_view::npos) {
-    if (shift == 0) return std::nullopt;  // no fraction of a byte
+    // No fraction of a byte, and no more digits than a KiB of a GiB can use.
+    if (shift == 0 || number.size() - dot - 1 > 6) return std::nullopt;
     std::uint64_t scale = 1;
     std::uint64_t fraction = 0;
-    for (const char c : number.substr(dot + 1).substr(0, 6)) {
+    for (const char c : number.substr(dot + 1)) {
       fraction = fraction * 10 + static_cast<std::uint64_t>(c - '0');
       scale *= 10;
     }
     bytes += (fraction << shift) / scale;
   }
-  if (bytes > (1ULL << 40)) return std::nullopt;
+  if (bytes > kMaxBytes) return std::nullopt;
   return bytes;
 }
 

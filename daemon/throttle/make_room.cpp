@@ -1,6 +1,7 @@
 #include "throttle/make_room.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/text.h"
 #include "policy/unit_match.h"
@@ -8,6 +9,9 @@
 
 namespace jmem::throttle {
 namespace {
+
+constexpr std::int64_t kNoClaim = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kAnyWorkload = std::numeric_limits<std::int64_t>::max();
 
 std::string forWhom(const RoomRequest& request) {
   return request.requester.empty() ? std::string("a load") : request.requester;
@@ -30,16 +34,18 @@ std::vector<Climbable> eligible(const Snapshot& snapshot, const ControllerState&
   const auto below = requesterPriority(policy, request.requester);
   std::vector<Climbable> found = climbable(snapshot, state, policy, capabilities);
   std::erase_if(found, [&](const Climbable& c) {
-    return c.unit->unit == request.requester || (below && c.workload->priority.value >= *below);
+    return c.unit->unit == request.requester || c.workload->priority.value >= below;
   });
   return found;
 }
 
 std::string nothingLeft(const RoomRequest& request, const policy::Policy& policy) {
   const auto below = requesterPriority(policy, request.requester);
-  return below ? "no workload of the policy below priority " + std::to_string(*below) + " (" +
-                     request.requester + "'s) has a rung left"
-               : std::string("no workload of the policy has a rung left");
+  if (below == kNoClaim)
+    return forWhom(request) + " is no workload of the policy, which gives it no claim on any";
+  if (below == kAnyWorkload) return "no workload of the policy has a rung left";
+  return "no workload of the policy below priority " + std::to_string(below) + " (" + request.requester +
+         "'s) has a rung left";
 }
 
 }  // namespace
@@ -60,11 +66,10 @@ std::uint64_t roomNow(const Snapshot& snapshot, const policy::Policy& policy) {
   return headroomAboveLowBytes(snapshot.mem_available_bytes, policy.pressure);
 }
 
-std::optional<std::int64_t> requesterPriority(const policy::Policy& policy, const std::string& requester) {
-  if (requester.empty()) return std::nullopt;
-  const policy::Workload* workload = policy::workloadFor(policy, requester);
-  if (workload == nullptr || workload->is_protected.value) return std::nullopt;
-  return workload->priority.value;
+std::int64_t requesterPriority(const policy::Policy& policy, const std::string& requester) {
+  const policy::Workload* workload = requester.empty() ? nullptr : policy::workloadFor(policy, requester);
+  if (workload == nullptr) return kNoClaim;
+  return workload->is_protected.value ? kAnyWorkload : workload->priority.value;
 }
 
 std::optional<std::string> roomMemoryHighWanted(const Snapshot& snapshot, const ControllerState& state,
@@ -91,11 +96,14 @@ RoomDecision decideRoom(const Snapshot& snapshot, const ControllerState& state, 
     d.step = RoomStep::kMade;
     r.phase = RoomPhase::kHolding;
     r.made_at = now;
+    for (const SnapshotUnit& u : snapshot.units) {
+      if (u.unit == r.requester) r.requester_grown_bytes = u.cost_bytes;
+    }
     d.message = "Room made for " + forWhom(r) + ": " + have + " in " + secondsOf(now - *r.started_at) + "; " +
                 (r.steps.empty() ? "it was there already" : doneSoFar(r));
     return d;
   }
-  if (now - *r.started_at >= r.timeout) {
+  if (now - r.asked_at >= r.timeout) {
     d.step = RoomStep::kFailed;
     d.message = "No room for " + forWhom(r) + " within " + std::to_string(r.timeout.count()) + " s: " + have +
                 "; " + doneSoFar(r);
@@ -164,7 +172,7 @@ RoomDecision auditRoom(const Snapshot& snapshot, const ControllerState& state, c
     if (estimate >= request.bytes) break;
     if (unit.unit == request.requester) continue;
     const policy::Workload* workload = policy::workloadFor(policy, unit.unit);
-    if (below && (workload == nullptr || workload->priority.value >= *below)) continue;
+    if (workload == nullptr || workload->priority.value >= below) continue;
     would.push_back(unit.rung + " " + unit.unit + " (about " + formatIec(unit.bytes) + ")");
     estimate += unit.bytes;
   }
@@ -178,12 +186,26 @@ RoomDecision auditRoom(const Snapshot& snapshot, const ControllerState& state, c
 bool holdOver(const Snapshot& snapshot, RoomRequest& request) {
   if (!request.made_at) return false;
   const Clock::time_point now = snapshot.now;
-  if (request.hold) return now - *request.made_at >= *request.hold;
-  if (now - *request.made_at >= kRoomGrowthHoldMax) return true;
   const auto it = std::find_if(snapshot.units.begin(), snapshot.units.end(),
                                [&](const SnapshotUnit& u) { return u.unit == request.requester; });
-  const std::uint64_t cost = it == snapshot.units.end() ? 0 : it->cost_bytes;
-  if (!request.requester_grew_at || cost > request.requester_grown_bytes + kRoomGrowthBytes) {
+  const bool present = it != snapshot.units.end();
+  const std::uint64_t cost = present ? it->cost_bytes : 0;
+  // A requester seen and then gone (it died, or was stopped) needs no room.
+  if (present) request.requester_seen = true;
+  if (request.requester_seen && !present) return true;
+  if (request.hold) return now - *request.made_at >= *request.hold;
+  if (now - *request.made_at >= kRoomGrowthHoldMax) return true;
+  // Its load starts after ExecStartPre=: the steady time counts from its first growth past its cost
+  // when the room was made, and a requester that never grows is let go after kRoomStartWait.
+  if (!request.requester_grew_at) {
+    if (cost > request.requester_grown_bytes + kRoomGrowthBytes) {
+      request.requester_grew_at = now;
+      request.requester_grown_bytes = cost;
+      return false;
+    }
+    return now - *request.made_at >= kRoomStartWait;
+  }
+  if (cost > request.requester_grown_bytes + kRoomGrowthBytes) {
     request.requester_grew_at = now;
     request.requester_grown_bytes = cost;
   }

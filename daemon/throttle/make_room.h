@@ -28,6 +28,8 @@ inline constexpr std::chrono::seconds kRoomSettle{1};
 inline constexpr std::chrono::seconds kRoomSteady{5};
 inline constexpr std::uint64_t kRoomGrowthBytes = 4 * kMiB;
 inline constexpr std::chrono::seconds kRoomGrowthHoldMax{600};
+// ... and after this, when it has not begun to grow at all.
+inline constexpr std::chrono::seconds kRoomStartWait{30};
 
 enum class RoomPhase { kQueued, kMaking, kHolding };
 std::string_view toString(RoomPhase phase);  // queued, making, holding
@@ -50,8 +52,10 @@ struct RoomRequest {
   std::vector<std::string> steps;  // what was done for it, as sentences
   std::vector<std::string> units;  // units acted on for it: the hold keeps them
   std::optional<Clock::time_point> made_at;
-  // The requester's cost when it last grew by more than kRoomGrowthBytes, and when.
+  // The requester's cost when the room was made, then when it last grew by more than kRoomGrowthBytes,
+  // and when; whether it was ever seen in the ledger.
   std::uint64_t requester_grown_bytes = 0;
+  bool requester_seen = false;
   std::optional<Clock::time_point> requester_grew_at;
 };
 
@@ -75,9 +79,10 @@ struct RoomDecision {
 // MemAvailable above the low watermark: the room there is.
 std::uint64_t roomNow(const Snapshot& snapshot, const policy::Policy& policy);
 
-// The priority units must be below to be acted on for `requester`: its workload's, or none (any
-// workload may be) for a protected workload, a unit no workload names, or no unit.
-std::optional<std::int64_t> requesterPriority(const policy::Policy& policy, const std::string& requester);
+// The priority units must be below to be acted on for `requester`: its workload's; above every
+// priority for a protected workload (any workload may give it room); below every priority for a unit
+// no workload names, or none (the policy gives it no claim on any workload: only the page cache).
+std::int64_t requesterPriority(const policy::Policy& policy, const std::string& requester);
 
 // The unit whose own MemoryHigh decideRoom needs read into the snapshot first (the next rung is a
 // throttle), if any.

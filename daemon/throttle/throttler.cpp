@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/file_writer.h"
+#include "core/text.h"
 #include "core/unique_fd.h"
 
 namespace jmem::throttle {
@@ -114,11 +115,25 @@ void Throttler::endRoom(RoomOutcome::Kind kind, std::string message) {
     });
   }
   room_outcomes_.push_back({kind, std::move(message), head});
-  if (kind != RoomOutcome::Kind::kMade) rooms_.pop_front();
+  // Room that was there already holds nothing: the next request need not wait.
+  if (kind != RoomOutcome::Kind::kMade || head.units.empty()) rooms_.pop_front();
 }
 
 void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
                          std::vector<ActionRecord>& records) {
+  // Those waiting behind another run out of time as they wait: their callers stop waiting too.
+  for (auto it = rooms_.size() > 1 ? rooms_.begin() + 1 : rooms_.end(); it != rooms_.end();) {
+    if (snapshot.now - it->asked_at < it->timeout) {
+      ++it;
+      continue;
+    }
+    room_outcomes_.push_back(
+        {RoomOutcome::Kind::kFailed,
+         "No room for " + (it->requester.empty() ? std::string("a load") : it->requester) + " within " +
+             std::to_string(it->timeout.count()) + " s: it waited behind another request for room",
+         *it});
+    it = rooms_.erase(it);
+  }
   if (rooms_.empty()) return;
   RoomRequest& head = rooms_.front();
   if (head.phase == RoomPhase::kHolding) {
@@ -153,7 +168,10 @@ void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
       records.push_back(record);
       if (!record.ok) {
         head = std::move(d.request);
-        endRoom(RoomOutcome::Kind::kFailed, "No room made for " + head.requester + ": " + record.error);
+        endRoom(RoomOutcome::Kind::kFailed,
+                "No room made for " + (head.requester.empty() ? std::string("a load") : head.requester) +
+                    ": " + record.error +
+                    (head.steps.size() > 1 ? "; done before: " + join(head.steps, "; ") : ""));
         return;
       }
       state_ = std::move(d.state);

@@ -127,7 +127,8 @@ TEST_CASE("make-room takes a size in bytes or with K, M or G, and its own option
   CHECK(parseSize("700MiB") == 700u << 20);
   CHECK(parseSize("1.5G") == 3u << 29);
   CHECK(parseSize("64k") == 64u << 10);
-  for (const char* bad : {"", "M", "-1G", "1e9", "1.5", "1..5G", ".5G", "5T", "2000G", "7 M", "0x10"}) {
+  for (const char* bad : {"", "M", "-1G", "1e9", "1.5", "1..5G", ".5G", "5T", "2000G", "7 M", "0x10",
+                          "17179869185G", "1.9999999G"}) {
     INFO(bad);
     CHECK_FALSE(parseSize(bad));
   }

@@ -149,13 +149,24 @@ TEST_CASE("room is never made from the requester, a higher priority or a protect
                                           "stop batch.service", "freeze camera.service"});
 }
 
-TEST_CASE("a protected requester, or none, may have room made from any workload with actions",
-          "[throttle][room]") {
+TEST_CASE(
+    "a protected requester may have room made from any workload, one the policy does not name from none",
+    "[throttle][room]") {
   const auto policy = test::parsePolicyOrFail(kPolicy);
   CHECK(requesterPriority(policy, "loader.service") == 50);
-  CHECK_FALSE(requesterPriority(policy, "inference.service"));
-  CHECK_FALSE(requesterPriority(policy, ""));
-  CHECK_FALSE(requesterPriority(policy, "unknown.service"));
+  CHECK(requesterPriority(policy, "inference.service") > 80);
+  CHECK(requesterPriority(policy, "") < 10);
+  CHECK(requesterPriority(policy, "unknown.service") < 10);
+  RoomRequest r = request(700, "unknown.service");
+  r.cache_dropped = true;
+  const RoomDecision d = decideRoom(snapshot(300, Clock::time_point{}), {}, r, policy, {});
+  CHECK(d.step == RoomStep::kFailed);
+  CHECK(d.message.find("unknown.service is no workload of the policy") != std::string::npos);
+  RoomRequest protected_one = request(700, "inference.service");
+  protected_one.cache_dropped = true;
+  const RoomDecision any = decideRoom(snapshot(300, Clock::time_point{}), {}, protected_one, policy, {});
+  REQUIRE(any.step == RoomStep::kAct);
+  CHECK(any.action->unit == "batch.service");
 }
 
 TEST_CASE("a request that runs out of time fails with what it got", "[throttle][room]") {
@@ -214,13 +225,23 @@ TEST_CASE("a hold ends after its time, or once the requester stops growing, or i
     CHECK(holdOver(s, growing) == (second == 13));
   }
 
-  RoomRequest gone = request(700);
-  gone.made_at = now;
+  // Never seen (it never started): let go once it has not grown for kRoomStartWait.
+  RoomRequest never = request(700);
+  never.made_at = now;
   Snapshot without = snapshot(300, now);
   without.units.pop_back();
-  CHECK_FALSE(holdOver(without, gone));
   without.now = now + kRoomSteady;
-  CHECK(holdOver(without, gone));
+  CHECK_FALSE(holdOver(without, never));
+  without.now = now + kRoomStartWait;
+  CHECK(holdOver(without, never));
+
+  // Seen, then gone (it died): let go at once, a fixed hold too.
+  RoomRequest died = request(700);
+  died.made_at = now;
+  died.hold = std::chrono::seconds(3600);
+  CHECK_FALSE(holdOver(snapshot(300, now + std::chrono::seconds(1)), died));
+  without.now = now + std::chrono::seconds(2);
+  CHECK(holdOver(without, died));
 }
 
 TEST_CASE("units a request holds are not released until its hold ends", "[throttle][room]") {
