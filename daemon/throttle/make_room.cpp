@@ -190,9 +190,15 @@ bool holdOver(const Snapshot& snapshot, RoomRequest& request) {
                                [&](const SnapshotUnit& u) { return u.unit == request.requester; });
   const bool present = it != snapshot.units.end();
   const std::uint64_t cost = present ? it->cost_bytes : 0;
-  // A requester seen and then gone (it died, or was stopped) needs no room.
-  if (present) request.requester_seen = true;
-  if (request.requester_seen && !present) return true;
+  // A requester seen and then gone for kRoomSteady (it died, or was stopped) needs no room; a moment
+  // without a process is the unit between ExecStartPre= and ExecStart=.
+  if (present) {
+    request.requester_seen = true;
+    request.requester_gone_at.reset();
+  } else if (request.requester_seen) {
+    if (!request.requester_gone_at) request.requester_gone_at = now;
+    if (now - *request.requester_gone_at >= kRoomSteady) return true;
+  }
   if (request.hold) return now - *request.made_at >= *request.hold;
   if (now - *request.made_at >= kRoomGrowthHoldMax) return true;
   // Its load starts after ExecStartPre=: the steady time counts from its first growth past its cost

@@ -56,6 +56,7 @@ struct RoomRequest {
   // and when; whether it was ever seen in the ledger.
   std::uint64_t requester_grown_bytes = 0;
   bool requester_seen = false;
+  std::optional<Clock::time_point> requester_gone_at;
   std::optional<Clock::time_point> requester_grew_at;
 };
 

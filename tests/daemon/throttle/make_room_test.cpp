@@ -235,12 +235,18 @@ TEST_CASE("a hold ends after its time, or once the requester stops growing, or i
   without.now = now + kRoomStartWait;
   CHECK(holdOver(without, never));
 
-  // Seen, then gone (it died): let go at once, a fixed hold too.
+  // Seen, then gone (it died): let go once it stayed gone for kRoomSteady, a fixed hold too. A moment
+  // without a process (between ExecStartPre= and ExecStart=) is not gone.
   RoomRequest died = request(700);
   died.made_at = now;
   died.hold = std::chrono::seconds(3600);
   CHECK_FALSE(holdOver(snapshot(300, now + std::chrono::seconds(1)), died));
   without.now = now + std::chrono::seconds(2);
+  CHECK_FALSE(holdOver(without, died));
+  CHECK_FALSE(holdOver(snapshot(300, now + std::chrono::seconds(3)), died));
+  without.now = now + std::chrono::seconds(4);
+  CHECK_FALSE(holdOver(without, died));
+  without.now = now + std::chrono::seconds(4) + kRoomSteady;
   CHECK(holdOver(without, died));
 }
 
