@@ -1,6 +1,6 @@
 #!/bin/bash
 # The make-room scenario inside the VM (tests/system/vm.py runs it as /share/run.sh): a loader starts
-# while a lower-priority batch holds half of memory and the page cache is full; first without
+# while a lower-priority batch holds most of what is free and the page cache is full; first without
 # make-room, then with ExecStartPre=jmemctl make-room, then a request that cannot be met, and one from
 # a user who may not ask. /share/params.sh sizes it; /share/bin holds the programs. Results go to
 # /share: phases.txt (what happened when), samples.txt (every 100 ms: MemAvailable, PSI, the batch's
@@ -55,7 +55,7 @@ room_mib=$((mem_total_kib * ROOM_PERMILLE / 1000 / 1024))
 . "$share/jmem/install.sh" policy.toml
 cat >/run/systemd/system/batch.service <<EOF2
 [Unit]
-Description=Scenario: the low-priority batch, touching half of memory
+Description=Scenario: the low-priority batch, touching its share of memory
 [Service]
 ExecStart=/usr/local/bin/inference $BATCH_PERMILLE $((BATCH_PERMILLE - 1)) 100000 /run/scenario/batch
 EOF2
