@@ -219,10 +219,6 @@ void Governor::operatorAction(bool throttle, const std::string& unit,
 
 namespace {
 
-std::string roomFor(const throttle::RoomRequest& request) {
-  return request.requester.empty() ? std::string("a load") : request.requester;
-}
-
 Event roomEvent(const throttle::RoomRequest& request, std::string_view result, int priority,
                 std::string message) {
   return {event::kRoom,
@@ -245,8 +241,9 @@ void Governor::makeRoom(uid_t caller, throttle::RoomRequest request, Reply<throt
   request.asked_at = throttle::Clock::now();
   const bool enforce = policy_.mode.value == policy::Mode::kEnforce;
   logEvent(roomEvent(request, "asked", 5,
-                     "Room asked for " + roomFor(request) + ": " + formatIec(request.bytes) + " by uid " +
-                         std::to_string(caller) + (enforce ? "" : " (audit mode: nothing will be done)")));
+                     "Room asked for " + throttle::roomFor(request) + ": " + formatIec(request.bytes) +
+                         " by uid " + std::to_string(caller) +
+                         (enforce ? "" : " (audit mode: nothing will be done)")));
   auto side = throttle_.side;
   auto policy = throttle_.policy;
   throttle::Snapshot snapshot = throttleSnapshot();

@@ -13,10 +13,6 @@ namespace {
 constexpr std::int64_t kNoClaim = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kAnyWorkload = std::numeric_limits<std::int64_t>::max();
 
-std::string forWhom(const RoomRequest& request) {
-  return request.requester.empty() ? std::string("a load") : request.requester;
-}
-
 std::string doneSoFar(const RoomRequest& request) {
   return request.steps.empty() ? "nothing was done" : "done: " + join(request.steps, "; ");
 }
@@ -42,13 +38,17 @@ std::vector<Climbable> eligible(const Snapshot& snapshot, const ControllerState&
 std::string nothingLeft(const RoomRequest& request, const policy::Policy& policy) {
   const auto below = requesterPriority(policy, request.requester);
   if (below == kNoClaim)
-    return forWhom(request) + " is no workload of the policy, which gives it no claim on any";
+    return roomFor(request) + " is no workload of the policy, which gives it no claim on any";
   if (below == kAnyWorkload) return "no workload of the policy has a rung left";
   return "no workload of the policy below priority " + std::to_string(below) + " (" + request.requester +
          "'s) has a rung left";
 }
 
 }  // namespace
+
+std::string roomFor(const RoomRequest& request) {
+  return request.requester.empty() ? std::string("a load") : request.requester;
+}
 
 std::string_view toString(RoomPhase phase) {
   switch (phase) {
@@ -99,13 +99,13 @@ RoomDecision decideRoom(const Snapshot& snapshot, const ControllerState& state, 
     for (const SnapshotUnit& u : snapshot.units) {
       if (u.unit == r.requester) r.requester_grown_bytes = u.cost_bytes;
     }
-    d.message = "Room made for " + forWhom(r) + ": " + have + " in " + secondsOf(now - *r.started_at) + "; " +
+    d.message = "Room made for " + roomFor(r) + ": " + have + " in " + secondsOf(now - *r.started_at) + "; " +
                 (r.steps.empty() ? "it was there already" : doneSoFar(r));
     return d;
   }
   if (now - r.asked_at >= r.timeout) {
     d.step = RoomStep::kFailed;
-    d.message = "No room for " + forWhom(r) + " within " + std::to_string(r.timeout.count()) + " s: " + have +
+    d.message = "No room for " + roomFor(r) + " within " + std::to_string(r.timeout.count()) + " s: " + have +
                 "; " + doneSoFar(r);
     return d;
   }
@@ -122,7 +122,7 @@ RoomDecision decideRoom(const Snapshot& snapshot, const ControllerState& state, 
   const auto found = eligible(snapshot, state, r, policy, capabilities);
   if (found.empty()) {
     d.step = RoomStep::kFailed;
-    d.message = "Not enough room can be made for " + forWhom(r) + " under the policy: " + have + "; " +
+    d.message = "Not enough room can be made for " + roomFor(r) + " under the policy: " + have + "; " +
                 doneSoFar(r) + "; " + nothingLeft(r, policy);
     return d;
   }
@@ -131,7 +131,7 @@ RoomDecision decideRoom(const Snapshot& snapshot, const ControllerState& state, 
   const SnapshotUnit& figures = *next.unit;
   if (rung.reads_memory_high && !figures.memory_high.known) {
     d.step = RoomStep::kFailed;
-    d.message = "Not enough room for " + forWhom(r) + ": " + have + "; " + doneSoFar(r) + "; cannot " +
+    d.message = "Not enough room for " + roomFor(r) + ": " + have + "; " + doneSoFar(r) + "; cannot " +
                 std::string(rung.climb_name) + " " + figures.unit + " without its own MemoryHigh: " +
                 (figures.memory_high.error.empty() ? "not read" : figures.memory_high.error);
     return d;
@@ -141,7 +141,7 @@ RoomDecision decideRoom(const Snapshot& snapshot, const ControllerState& state, 
   action.kind = rung.climb;
   const std::string who = figures.unit + " (priority " + std::to_string(next.workload->priority.value) + ")";
   const std::string taken = rung.take(figures, *next.workload, who, d.state.entryFor(figures.unit), action);
-  action.reason = "making room for " + forWhom(r) + ", " + have + ": " + taken;
+  action.reason = "making room for " + roomFor(r) + ", " + have + ": " + taken;
   d.state.last_action = now;
   d.state.recent_actions.push_back(now);
   if (std::find(r.units.begin(), r.units.end(), figures.unit) == r.units.end())
@@ -161,7 +161,7 @@ RoomDecision auditRoom(const Snapshot& snapshot, const ControllerState& state, c
       formatIec(room) + " above the low watermark of " + formatIec(request.bytes) + " asked";
   if (room >= request.bytes) {
     d.step = RoomStep::kMade;
-    d.message = "Room there for " + forWhom(request) + ": " + have + "; audit mode did nothing";
+    d.message = "Room there for " + roomFor(request) + ": " + have + "; audit mode did nothing";
     return d;
   }
   const auto below = requesterPriority(policy, request.requester);
@@ -176,7 +176,7 @@ RoomDecision auditRoom(const Snapshot& snapshot, const ControllerState& state, c
     would.push_back(unit.rung + " " + unit.unit + " (about " + formatIec(unit.bytes) + ")");
     estimate += unit.bytes;
   }
-  d.message = "Audit mode: no room made for " + forWhom(request) + ", " + have + "; enforce mode would " +
+  d.message = "Audit mode: no room made for " + roomFor(request) + ", " + have + "; enforce mode would " +
               join(would, ", then ") +
               (estimate >= request.bytes ? ", about enough"
                                          : ", about " + formatIec(estimate) + " in all: not enough");

@@ -77,6 +77,9 @@ struct RoomDecision {
   std::string message;  // kMade, kFailed: the answer; kWait: what it waits for
 };
 
+// Whom the room is for, as messages name it: the requester, or "a load".
+std::string roomFor(const RoomRequest& request);
+
 // MemAvailable above the low watermark: the room there is.
 std::uint64_t roomNow(const Snapshot& snapshot, const policy::Policy& policy);
 

@@ -127,11 +127,11 @@ void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
       ++it;
       continue;
     }
-    room_outcomes_.push_back(
-        {RoomOutcome::Kind::kFailed,
-         "No room for " + (it->requester.empty() ? std::string("a load") : it->requester) + " within " +
-             std::to_string(it->timeout.count()) + " s: it waited behind another request for room",
-         *it});
+    room_outcomes_.push_back({RoomOutcome::Kind::kFailed,
+                              "No room for " + roomFor(*it) + " within " +
+                                  std::to_string(it->timeout.count()) +
+                                  " s: it waited behind another request for room",
+                              *it});
     it = rooms_.erase(it);
   }
   if (rooms_.empty()) return;
@@ -140,8 +140,7 @@ void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
     if (holdOver(snapshot, head)) {
       endRoom(
           RoomOutcome::Kind::kHoldOver,
-          "The room held for " + (head.requester.empty() ? std::string("a load") : head.requester) +
-              " is let go" +
+          "The room held for " + roomFor(head) + " is let go" +
               (head.units.empty() ? ""
                                   : ": " + join(head.units, ", ") + " may be released as pressure allows"));
     }
@@ -169,8 +168,7 @@ void Throttler::stepRoom(Snapshot& snapshot, const policy::Policy& policy,
       if (!record.ok) {
         head = std::move(d.request);
         endRoom(RoomOutcome::Kind::kFailed,
-                "No room made for " + (head.requester.empty() ? std::string("a load") : head.requester) +
-                    ": " + record.error +
+                "No room made for " + roomFor(head) + ": " + record.error +
                     (head.steps.size() > 1 ? "; done before: " + join(head.steps, "; ") : ""));
         return;
       }
