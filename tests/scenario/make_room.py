@@ -110,6 +110,7 @@ def main():
         os.makedirs(os.path.join(share, "bin"))
         build_payload(os.path.join(share, "bin"))
         shutil.copy(os.path.join(HERE, "make_room.sh"), os.path.join(share, "run.sh"))
+        shutil.copy(os.path.join(HERE, "poll.sh"), share)
         with open(os.path.join(share, "params.sh"), "w") as f:
             f.writelines(f"{key}={value}\n" for key, value in PARAMS.items())
         with open(os.path.join(HERE, "make_room.toml")) as f:

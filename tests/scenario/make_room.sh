@@ -12,23 +12,7 @@ share=/share
 
 phase() { echo "$1 $EPOCHREALTIME" >>"$share/phases.txt"; }
 mkdir -p /run/scenario/batch
-mkfifo /run/scenario/tick
-exec 3<>/run/scenario/tick
-pause() { read -r -t "$1" -u 3 || true; }
-wait_until() {
-  local deadline=$((EPOCHSECONDS + $1))
-  shift
-  until "$@"; do
-    ((EPOCHSECONDS >= deadline)) && return 1
-    pause 0.1
-  done
-}
-running() {
-  local line
-  { while read -r line; do [ "$line" = "populated 1" ] && return 0; done \
-      </sys/fs/cgroup/system.slice/$1/cgroup.events; } 2>/dev/null
-  return 1
-}
+. "$share/poll.sh"
 cgroup=/sys/fs/cgroup/system.slice/batch.service
 released() {
   local high frozen=1 key value

@@ -80,6 +80,7 @@ def prepare_share(share, case, payload, jmemd, jmemctl, policy):
     for program in ("inference", "batch"):
         shutil.copy(os.path.join(payload, program), os.path.join(share, "bin"))
     shutil.copy(os.path.join(HERE, "run.sh"), share)
+    shutil.copy(os.path.join(HERE, "poll.sh"), share)
     os.chmod(os.path.join(share, "run.sh"), 0o755)
     with open(os.path.join(share, "case"), "w") as f:
         f.write(case + "\n")

@@ -17,28 +17,7 @@ case=$(cat "$share/case")
 
 log() { echo "run.sh: $* t=$EPOCHREALTIME"; }
 
-mkdir -p /run/scenario
-mkfifo /run/scenario/tick
-exec 3<>/run/scenario/tick
-pause() { read -r -t "$1" -u 3 || true; }
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 100 ms until it succeeds; 1 after the deadline.
-wait_until() {
-  local deadline=$((EPOCHSECONDS + $1))
-  shift
-  until "$@"; do
-    ((EPOCHSECONDS >= deadline)) && return 1
-    pause 0.1
-  done
-}
-
-# running UNIT: whether the unit's cgroup holds a process (systemd removes it when the unit ends).
-running() {
-  local line
-  { while read -r line; do [ "$line" = "populated 1" ] && return 0; done \
-      </sys/fs/cgroup/system.slice/$1/cgroup.events; } 2>/dev/null
-  return 1
-}
+. "$share/poll.sh"
 
 install -m 0755 "$share/bin/inference" "$share/bin/batch" /usr/local/bin/
 
